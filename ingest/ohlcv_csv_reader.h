@@ -1,0 +1,46 @@
+#ifndef PCS_INGEST_OHLCV_CSV_READER_H_
+#define PCS_INGEST_OHLCV_CSV_READER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lifecycle/bar.h"
+
+namespace pcs {
+
+// One CSV row that failed validation. Nothing is dropped silently: every
+// rejected row is reported (and stored in `ingest_rejects` by the ingester).
+struct CsvReject {
+  std::string file;
+  int line = 0;         // 1-based line number in the file (header is line 1)
+  std::string raw;      // the raw text of the line
+  std::string reason;   // a short machine-friendly class, e.g. "empty_row",
+                        // "non_numeric", "non_positive_price", "high_lt_low",
+                        // "open_close_outside_range", "negative_volume",
+                        // "duplicate_date", "date_out_of_order", "bad_date",
+                        // "wrong_field_count"
+  std::string detail;   // human text naming the field and value at fault
+};
+
+// The bars of one file plus everything that was rejected from it.
+struct CsvReadResult {
+  BarSeries series;             // valid rows, strictly increasing by day
+  std::vector<CsvReject> rejects;
+  int rows_read = 0;            // data rows (excluding the header)
+  std::string format;           // "yahoo" (has Adj Close) or "stooq"
+};
+
+// Reads a Yahoo-style (Date,Open,High,Low,Close,Adj Close,Volume) or
+// Stooq-style (Date,Open,High,Low,Close,Volume; no Adj Close) CSV; the format
+// is detected from the header. The symbol is `symbol` when given, otherwise
+// the file name without extension. Returns an error (naming the file) for
+// fatal problems: unreadable file, not a CSV, missing/unknown columns.
+// Thread-safe (no shared state).
+absl::StatusOr<CsvReadResult> ReadOhlcvCsv(
+    const std::string& path, std::optional<std::string> symbol = std::nullopt);
+
+}  // namespace pcs
+
+#endif  // PCS_INGEST_OHLCV_CSV_READER_H_
