@@ -1,0 +1,73 @@
+#include "server/metrics_http_server.h"
+
+#include <httplib.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "server/metrics_registry.h"
+
+namespace pcs {
+
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
+    const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen address '", listen, "' is not host:port"));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int port = 0;
+  if (!absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen address '", listen, "' has a bad port"));
+  }
+  return std::make_pair(host, port);
+}
+
+absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Create(
+    const std::string& listen, const MetricsRegistry* registry,
+    Collector collector) {
+  auto host_port = SplitHostPort(listen);
+  if (!host_port.ok()) return host_port.status();
+  std::unique_ptr<MetricsHttpServer> server(new MetricsHttpServer());
+  server->http_ = std::make_unique<httplib::Server>();
+  server->http_->Get(
+      "/metrics", [registry, collector](const httplib::Request&,
+                                        httplib::Response& res) {
+        if (collector) collector();
+        res.set_content(registry->Render(),
+                        "text/plain; version=0.0.4; charset=utf-8");
+      });
+  server->http_->Get("/healthz",
+                     [](const httplib::Request&, httplib::Response& res) {
+                       res.set_content("ok\n", "text/plain");
+                     });
+  server->host_ = host_port->first;
+  int port = host_port->second;
+  if (port == 0) {
+    port = server->http_->bind_to_any_port(server->host_);
+  } else if (!server->http_->bind_to_port(server->host_, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot bind the metrics listener to '", listen, "'"));
+  }
+  server->port_ = port;
+  httplib::Server* http = server->http_.get();
+  server->thread_ = std::thread([http] { http->listen_after_bind(); });
+  return server;
+}
+
+void MetricsHttpServer::Stop() {
+  if (http_) http_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+MetricsHttpServer::~MetricsHttpServer() { Stop(); }
+
+}  // namespace pcs
