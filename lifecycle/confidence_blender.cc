@@ -1,0 +1,45 @@
+#include "lifecycle/confidence_blender.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace pcs {
+namespace {
+
+double Clamp01(double x) {
+  if (!std::isfinite(x)) return 0;
+  return std::clamp(x, 0.0, 1.0);
+}
+
+}  // namespace
+
+BlendResult BlendConfidence(double rule_confidence,
+                            std::optional<double> ml_confidence,
+                            const BlendOptions& options,
+                            absl::string_view unavailable_reason) {
+  BlendResult out;
+  const double rule = Clamp01(rule_confidence);
+  out.blended = rule;
+  out.ml_weight_used = 0;
+  if (!options.enabled) {
+    out.fallback_reason = "flag_off";
+    return out;
+  }
+  if (!ml_confidence.has_value()) {
+    out.fallback_reason =
+        unavailable_reason.empty() ? "no_model" : std::string(unavailable_reason);
+    return out;
+  }
+  const double ml = *ml_confidence;
+  if (!std::isfinite(ml) || ml < 0 || ml > 1) {
+    out.fallback_reason = "invalid_ml_value";
+    return out;
+  }
+  const double w =
+      std::isfinite(options.ml_weight) ? std::clamp(options.ml_weight, 0.0, 1.0) : 0.0;
+  out.blended = Clamp01(w * ml + (1 - w) * rule);
+  out.ml_weight_used = w;
+  return out;
+}
+
+}  // namespace pcs
