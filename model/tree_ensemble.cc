@@ -1,0 +1,282 @@
+#include "model/tree_ensemble.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace pcs {
+
+// One element of the TreeSHAP "unique path" (Lundberg et al., Algorithm 2).
+struct TreeEnsemble::PathElement {
+  int feature;           // split feature that added this element (-1: root dummy)
+  double zero_fraction;  // share of cover that flows down this path when the feature is unknown
+  double one_fraction;   // 1 if x follows this path, else 0
+  double weight;         // permutation weight of subsets of this size
+};
+
+namespace {
+
+using Json = nlohmann::json;
+
+// XGBoost writes most scalar parameters as JSON strings ("5E-1", "10").
+double NumberField(const Json& object, const char* key) {
+  const Json& v = object.at(key);
+  if (v.is_string()) return std::stod(v.get<std::string>());
+  return v.get<double>();
+}
+
+absl::StatusOr<double> BaseMargin(const std::string& objective, double base_score) {
+  if (objective == "binary:logistic" || objective == "reg:logistic") {
+    if (!(base_score > 0 && base_score < 1)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("base_score ", base_score, " is not a probability for ", objective));
+    }
+    return std::log(base_score / (1.0 - base_score));
+  }
+  if (objective == "binary:logitraw" || objective == "reg:squarederror") return base_score;
+  return absl::UnimplementedError(absl::StrCat("unsupported objective '", objective, "'"));
+}
+
+// TreeSHAP helpers. `path` holds `len` elements; these follow the algorithm's
+// EXTEND / UNWIND steps, with UnwoundSum evaluating UNWIND's weight sum
+// without modifying the path.
+void ExtendPath(TreeEnsemble::PathElement* path, int len, double zero_fraction,
+                double one_fraction, int feature) {
+  path[len] = {feature, zero_fraction, one_fraction, len == 0 ? 1.0 : 0.0};
+  for (int i = len - 1; i >= 0; --i) {
+    path[i + 1].weight += one_fraction * path[i].weight * (i + 1) / (len + 1);
+    path[i].weight = zero_fraction * path[i].weight * (len - i) / (len + 1);
+  }
+}
+
+void UnwindPath(TreeEnsemble::PathElement* path, int len, int index) {
+  const int last = len - 1;
+  const double one = path[index].one_fraction;
+  const double zero = path[index].zero_fraction;
+  double next = path[last].weight;
+  for (int j = last - 1; j >= 0; --j) {
+    if (one != 0) {
+      const double tmp = path[j].weight;
+      path[j].weight = next * (last + 1) / ((j + 1) * one);
+      next = tmp - path[j].weight * zero * (last - j) / (last + 1);
+    } else {
+      path[j].weight = path[j].weight * (last + 1) / (zero * (last - j));
+    }
+  }
+  for (int j = index; j < last; ++j) {
+    path[j].feature = path[j + 1].feature;
+    path[j].zero_fraction = path[j + 1].zero_fraction;
+    path[j].one_fraction = path[j + 1].one_fraction;
+  }
+}
+
+double UnwoundSum(const TreeEnsemble::PathElement* path, int len, int index) {
+  const int last = len - 1;
+  const double one = path[index].one_fraction;
+  const double zero = path[index].zero_fraction;
+  double total = 0;
+  if (one != 0) {
+    double next = path[last].weight;
+    for (int j = last - 1; j >= 0; --j) {
+      const double w = next * (last + 1) / ((j + 1) * one);
+      total += w;
+      next = path[j].weight - w * zero * (last - j) / (last + 1);
+    }
+  } else {
+    for (int j = last - 1; j >= 0; --j) {
+      total += path[j].weight * (last + 1) / (zero * (last - j));
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+absl::StatusOr<TreeEnsemble> TreeEnsemble::FromXGBoostJsonFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open model file ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  auto model = FromXGBoostJson(buffer.str());
+  if (!model.ok()) {
+    return absl::Status(model.status().code(),
+                        absl::StrCat(path, ": ", model.status().message()));
+  }
+  return model;
+}
+
+absl::StatusOr<TreeEnsemble> TreeEnsemble::FromXGBoostJson(absl::string_view text) {
+  Json doc = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return absl::InvalidArgumentError("model is not valid JSON");
+  TreeEnsemble model;
+  try {
+    const Json& learner = doc.at("learner");
+    const Json& params = learner.at("learner_model_param");
+    model.num_features_ = static_cast<int>(NumberField(params, "num_feature"));
+    if (params.contains("num_class") && NumberField(params, "num_class") > 1) {
+      return absl::UnimplementedError("multi-class models are not supported");
+    }
+    if (params.contains("num_target") && NumberField(params, "num_target") > 1) {
+      return absl::UnimplementedError("multi-target models are not supported");
+    }
+    model.objective_ = learner.at("objective").at("name").get<std::string>();
+    auto margin = BaseMargin(model.objective_, NumberField(params, "base_score"));
+    if (!margin.ok()) return margin.status();
+    model.base_margin_ = *margin;
+    const Json& booster = learner.at("gradient_booster");
+    const std::string booster_name = booster.at("name").get<std::string>();
+    if (booster_name != "gbtree") {
+      return absl::UnimplementedError(absl::StrCat("unsupported booster '", booster_name, "'"));
+    }
+    for (const Json& tree : booster.at("model").at("trees")) {
+      if (auto s = model.AddTree(&tree); !s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("tree ", model.roots_.size(), ": ", s.message()));
+      }
+    }
+  } catch (const Json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed XGBoost model JSON: ", e.what()));
+  } catch (const std::exception& e) {  // std::stod
+    return absl::InvalidArgumentError(absl::StrCat("malformed number in model JSON: ", e.what()));
+  }
+  if (model.num_features_ <= 0) return absl::InvalidArgumentError("model has no features");
+  model.expected_margin_ = model.base_margin_;
+  for (int32_t root : model.roots_) model.expected_margin_ += model.NodeMean(root);
+  return model;
+}
+
+absl::Status TreeEnsemble::AddTree(const void* tree_json) {
+  const Json& tree = *static_cast<const Json*>(tree_json);
+  const auto left = tree.at("left_children").get<std::vector<int64_t>>();
+  const auto right = tree.at("right_children").get<std::vector<int64_t>>();
+  const auto split = tree.at("split_conditions").get<std::vector<double>>();
+  const auto feature = tree.at("split_indices").get<std::vector<int64_t>>();
+  const auto default_left = tree.at("default_left").get<std::vector<int64_t>>();
+  const auto hess = tree.at("sum_hessian").get<std::vector<double>>();
+  const size_t n = left.size();
+  if (n == 0 || right.size() != n || split.size() != n || feature.size() != n ||
+      default_left.size() != n || hess.size() != n) {
+    return absl::InvalidArgumentError("node arrays are empty or of different lengths");
+  }
+  if (tree.contains("split_type")) {
+    for (int64_t t : tree.at("split_type").get<std::vector<int64_t>>()) {
+      if (t != 0) return absl::UnimplementedError("categorical splits are not supported");
+    }
+  }
+  const int32_t base = static_cast<int32_t>(nodes_.size());
+  for (size_t i = 0; i < n; ++i) {
+    Node node{static_cast<float>(split[i]), -1, -1, 0};
+    if (left[i] != -1) {
+      if (left[i] <= 0 || right[i] <= 0 || left[i] >= static_cast<int64_t>(n) ||
+          right[i] >= static_cast<int64_t>(n) || feature[i] < 0 || feature[i] >= num_features_) {
+        return absl::InvalidArgumentError(absl::StrCat("node ", i, " has invalid children/feature"));
+      }
+      if (!(hess[i] > 0)) {
+        return absl::InvalidArgumentError(absl::StrCat("split node ", i, " has no cover"));
+      }
+      node.left = base + static_cast<int32_t>(left[i]);
+      node.right = base + static_cast<int32_t>(right[i]);
+      node.feature = static_cast<uint32_t>(feature[i]) | (default_left[i] ? kDefaultLeft : 0u);
+    }
+    nodes_.push_back(node);
+    cover_.push_back(hess[i]);
+  }
+  // Walk from the root: every node reachable at most once (no cycles), and
+  // record the depth for the TreeSHAP scratch size.
+  std::vector<std::pair<int32_t, int>> stack = {{base, 0}};
+  std::vector<bool> seen(n, false);
+  while (!stack.empty()) {
+    auto [index, depth] = stack.back();
+    stack.pop_back();
+    if (seen[index - base]) return absl::InvalidArgumentError("tree is not a tree (node reused)");
+    seen[index - base] = true;
+    max_depth_ = std::max(max_depth_, depth);
+    if (nodes_[index].left >= 0) {
+      stack.push_back({nodes_[index].left, depth + 1});
+      stack.push_back({nodes_[index].right, depth + 1});
+    }
+  }
+  roots_.push_back(base);
+  return absl::OkStatus();
+}
+
+inline int TreeEnsemble::NextNode(const Node& node, const float* x) const {
+  const float v = x[node.feature & ~kDefaultLeft];
+  if (std::isnan(v)) return (node.feature & kDefaultLeft) ? node.left : node.right;
+  return v < node.value ? node.left : node.right;
+}
+
+double TreeEnsemble::PredictMargin(const float* x) const {
+  double margin = base_margin_;
+  for (int32_t root : roots_) {
+    int index = root;
+    while (nodes_[index].left >= 0) index = NextNode(nodes_[index], x);
+    margin += nodes_[index].value;
+  }
+  return margin;
+}
+
+double TreeEnsemble::NodeMean(int node) const {
+  const Node& n = nodes_[node];
+  if (n.left < 0) return n.value;
+  return (NodeMean(n.left) * cover_[n.left] + NodeMean(n.right) * cover_[n.right]) /
+         cover_[node];
+}
+
+void TreeEnsemble::TreeShap(int node, PathElement* parent_path, int parent_len,
+                            double zero_fraction, double one_fraction, int feature,
+                            const float* x, double* phi) const {
+  // Each level works on its own copy of the path, placed right after the
+  // parent's, so siblings see the parent's path unchanged.
+  PathElement* path = parent_path + parent_len;
+  std::copy(parent_path, parent_path + parent_len, path);
+  ExtendPath(path, parent_len, zero_fraction, one_fraction, feature);
+  int len = parent_len + 1;
+  const Node& n = nodes_[node];
+  if (n.left < 0) {
+    for (int i = 1; i < len; ++i) {
+      const double w = UnwoundSum(path, len, i);
+      phi[path[i].feature] += w * (path[i].one_fraction - path[i].zero_fraction) * n.value;
+    }
+    return;
+  }
+  const int hot = NextNode(n, x);
+  const int cold = hot == n.left ? n.right : n.left;
+  const int split_feature = static_cast<int>(n.feature & ~kDefaultLeft);
+  double incoming_zero = 1, incoming_one = 1;
+  for (int k = 1; k < len; ++k) {
+    if (path[k].feature == split_feature) {  // feature already on the path: undo it
+      incoming_zero = path[k].zero_fraction;
+      incoming_one = path[k].one_fraction;
+      UnwindPath(path, len, k);
+      --len;
+      break;
+    }
+  }
+  TreeShap(hot, path, len, incoming_zero * cover_[hot] / cover_[node], incoming_one,
+           split_feature, x, phi);
+  TreeShap(cold, path, len, incoming_zero * cover_[cold] / cover_[node], 0, split_feature, x,
+           phi);
+}
+
+double TreeEnsemble::Contributions(const float* x, double* out) const {
+  std::fill(out, out + num_features_ + 1, 0.0);
+  // Level d uses at most d + 1 path elements; levels are laid out back to back.
+  const size_t needed = static_cast<size_t>(max_depth_ + 2) * (max_depth_ + 3) / 2;
+  thread_local std::vector<PathElement> scratch;
+  if (scratch.size() < needed) scratch.resize(needed);
+  for (int32_t root : roots_) {
+    TreeShap(root, scratch.data(), 0, 1, 1, -1, x, out);
+  }
+  out[num_features_] = expected_margin_;
+  return PredictMargin(x);
+}
+
+}  // namespace pcs
