@@ -46,23 +46,24 @@ struct DetectorOptions {
   int hs_max_bars = 200;
 
   // --- triangles and rectangle (pivot windows of 4..6 pivots) ---
-  double boundary_flat_atr = 1.0;        // |line change over formation| <= this
+  double boundary_flat_atr = 0.75;       // |line change over formation| <= this
   double boundary_min_slope_atr = 1.5;   // sloped side changes >= this
-  double sym_min_slope_atr = 1.0;        // symmetrical: each side >= this
+  double sym_min_slope_atr = 1.5;        // symmetrical: each side >= this
   double boundary_max_residual_atr = 0.6;  // pivot distance to its line
   double boundary_containment_atr = 0.5;   // closes inside lines +- this
-  double boundary_min_height_atr = 2.5;  // start width, in ATR
-  double triangle_max_end_width = 0.8;   // end width / start width
+  double boundary_min_height_atr = 3.0;  // start width, in ATR
+  double triangle_max_end_width = 0.7;   // end width / start width
+  int boundary_min_pivots_two_sided = 5;  // rectangle, symmetrical triangle
   int boundary_min_bars = 15;
   int boundary_max_bars = 150;
 
   // --- bull / bear flags ---
-  double pole_min_atr = 4.0;        // pole height in ATR (ATR at pole end)
-  int pole_max_bars = 20;           // pole start pivot to pole end pivot
+  double pole_min_atr = 5.0;        // pole height in ATR (ATR at pole end)
+  int pole_max_bars = 15;           // pole start pivot to pole end pivot
   int flag_min_bars = 3;            // bars after the pole end before breakout
-  int flag_max_bars = 20;
+  int flag_max_bars = 15;
   double flag_max_retrace = 0.5;    // deepest flag extreme / pole height
-  double flag_max_drift_atr = 0.15; // flag close slope with the pole, ATR/bar
+  double flag_max_drift_atr = 0.05; // flag close slope with the pole, ATR/bar
 };
 
 // What the detectors saw and skipped (for reports; never needed for
