@@ -1,0 +1,269 @@
+#include "monitoring/rolling_accuracy.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace pcs {
+namespace rolling {
+
+std::optional<double> RocAuc(const std::vector<double>& scores, const std::vector<int>& labels) {
+  const size_t n = scores.size();
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+  // Sum of (average) ranks of the positives.
+  double rank_sum = 0;
+  int64_t pos = 0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && scores[order[j]] == scores[order[i]]) ++j;
+    const double avg_rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
+    for (size_t k = i; k < j; ++k) {
+      if (labels[order[k]] == 1) {
+        rank_sum += avg_rank;
+        ++pos;
+      }
+    }
+    i = j;
+  }
+  const int64_t neg = static_cast<int64_t>(n) - pos;
+  if (pos == 0 || neg == 0) return std::nullopt;
+  const double p = static_cast<double>(pos);
+  return (rank_sum - p * (p + 1) / 2.0) / (p * static_cast<double>(neg));
+}
+
+double Brier(const std::vector<double>& probabilities, const std::vector<int>& labels) {
+  if (probabilities.empty()) return 0;
+  double sum = 0;
+  for (size_t i = 0; i < probabilities.size(); ++i) {
+    const double d = probabilities[i] - labels[i];
+    sum += d * d;
+  }
+  return sum / static_cast<double>(probabilities.size());
+}
+
+double ExpectedCalibrationError(const std::vector<double>& probabilities,
+                                const std::vector<int>& labels, int bins) {
+  if (probabilities.empty() || bins < 1) return 0;
+  std::vector<double> sum_p(bins, 0), sum_y(bins, 0), count(bins, 0);
+  for (size_t i = 0; i < probabilities.size(); ++i) {
+    const double p = std::clamp(probabilities[i], 0.0, 1.0);
+    const int b = std::min(bins - 1, static_cast<int>(p * bins));
+    sum_p[b] += p;
+    sum_y[b] += labels[i];
+    count[b] += 1;
+  }
+  double ece = 0;
+  for (int b = 0; b < bins; ++b) {
+    if (count[b] == 0) continue;
+    ece += count[b] * std::fabs(sum_y[b] / count[b] - sum_p[b] / count[b]);
+  }
+  return ece / static_cast<double>(probabilities.size());
+}
+
+}  // namespace rolling
+
+namespace {
+
+void Count(PrecisionAt& p, bool confirmed, int label) {
+  if (!confirmed) return;
+  ++p.confirmed;
+  p.true_positives += label;
+}
+
+void Finish(PrecisionAt& p) {
+  if (p.confirmed > 0) p.precision = static_cast<double>(p.true_positives) / p.confirmed;
+}
+
+std::optional<double> FindNumber(const nlohmann::json& object,
+                                 std::initializer_list<const char*> keys) {
+  if (!object.is_object()) return std::nullopt;
+  for (const char* key : keys) {
+    auto it = object.find(key);
+    if (it != object.end() && it->is_number()) return it->get<double>();
+  }
+  return std::nullopt;
+}
+
+const nlohmann::json* FindScorer(const nlohmann::json& metrics, const std::string& name) {
+  auto it = metrics.find("scorers");
+  if (it == metrics.end() || !it->is_array()) return nullptr;
+  for (const nlohmann::json& s : *it) {
+    if (s.is_object() && s.value("name", "") == name) return &s;
+  }
+  return nullptr;
+}
+
+void Fill(std::optional<double>& out, std::optional<double> value) {
+  if (!out && value) out = value;
+}
+
+}  // namespace
+
+CardMetrics ParseCardMetrics(const nlohmann::json& card) {
+  CardMetrics m;
+  if (!card.is_object() || !card.contains("metrics")) return m;
+  const nlohmann::json& metrics = card.at("metrics");
+  if (!metrics.is_object()) return m;
+  std::vector<const nlohmann::json*> places;
+  for (const char* key : {"holdout", "test"}) {
+    if (metrics.contains(key) && metrics.at(key).is_object()) places.push_back(&metrics.at(key));
+  }
+  places.push_back(&metrics);
+  for (const nlohmann::json* place : places) {
+    Fill(m.roc_auc, FindNumber(*place, {"roc_auc", "auc", "model_roc_auc"}));
+    Fill(m.brier, FindNumber(*place, {"brier", "model_brier"}));
+    Fill(m.ece, FindNumber(*place, {"ece", "model_ece"}));
+    Fill(m.precision, FindNumber(*place, {"precision", "precision_at_threshold",
+                                          "model_precision"}));
+    Fill(m.rule_precision, FindNumber(*place, {"rule_precision"}));
+    if (const nlohmann::json* model = FindScorer(*place, "model")) {
+      Fill(m.roc_auc, FindNumber(*model, {"roc_auc", "auc"}));
+      Fill(m.brier, FindNumber(*model, {"brier"}));
+      Fill(m.ece, FindNumber(*model, {"ece"}));
+    }
+  }
+  return m;
+}
+
+WindowAccuracy ComputeWindowAccuracy(const std::string& window,
+                                     const std::vector<ScoredOutcome>& rows,
+                                     const RollingAccuracyOptions& options) {
+  WindowAccuracy w;
+  w.window = window;
+  std::vector<double> scores;
+  std::vector<int> labels;
+  for (const ScoredOutcome& r : rows) {
+    ++w.rows;
+    w.positives += r.label;
+    Count(w.rule, r.rule_confidence >= options.rule_threshold, r.label);
+    if (r.blended_confidence) {
+      Count(w.blended, *r.blended_confidence >= options.decision_threshold, r.label);
+    }
+    if (!r.ml_confidence || !std::isfinite(*r.ml_confidence)) {
+      ++w.fallback_rows;
+      continue;
+    }
+    ++w.scored_rows;
+    Count(w.ml, *r.ml_confidence >= options.decision_threshold, r.label);
+    scores.push_back(*r.ml_confidence);
+    labels.push_back(r.label);
+  }
+  Finish(w.ml);
+  Finish(w.rule);
+  Finish(w.blended);
+  if (!scores.empty()) {
+    w.roc_auc = rolling::RocAuc(scores, labels);
+    w.brier = rolling::Brier(scores, labels);
+    w.ece = rolling::ExpectedCalibrationError(scores, labels, options.calibration_bins);
+  }
+  return w;
+}
+
+namespace {
+
+void Compare(const WindowAccuracy& w, const CardMetrics& card, const AccuracyTolerances& t,
+             std::vector<AccuracyFinding>& out) {
+  if (w.ml.precision && w.rule.precision && *w.ml.precision < *w.rule.precision) {
+    out.push_back({w.window, "precision_vs_rule", *w.ml.precision, *w.rule.precision,
+                   absl::StrCat("ML-confirmed precision ", *w.ml.precision, " (", w.ml.confirmed,
+                                " confirmed) below rule-confirmed ", *w.rule.precision, " (",
+                                w.rule.confirmed, " confirmed)")});
+  }
+  if (w.roc_auc && card.roc_auc && *w.roc_auc < *card.roc_auc - t.auc_drop) {
+    out.push_back({w.window, "roc_auc", *w.roc_auc, *card.roc_auc,
+                   absl::StrCat("ROC-AUC ", *w.roc_auc, " vs card ", *card.roc_auc)});
+  }
+  if (w.brier && card.brier && *w.brier > *card.brier + t.brier_rise) {
+    out.push_back({w.window, "brier", *w.brier, *card.brier,
+                   absl::StrCat("Brier ", *w.brier, " vs card ", *card.brier)});
+  }
+  if (w.ece && card.ece && *w.ece > *card.ece + t.ece_rise) {
+    out.push_back({w.window, "ece", *w.ece, *card.ece,
+                   absl::StrCat("ECE ", *w.ece, " vs card ", *card.ece)});
+  }
+}
+
+}  // namespace
+
+RollingAccuracyReport ComputeRollingAccuracy(std::vector<ScoredOutcome> rows,
+                                             const RollingAccuracyOptions& options,
+                                             const CardMetrics& card,
+                                             const AccuracyTolerances& tolerances) {
+  // Most recently resolved first; id breaks ties so the window is stable.
+  std::sort(rows.begin(), rows.end(), [](const ScoredOutcome& a, const ScoredOutcome& b) {
+    if (a.resolved_day != b.resolved_day) return a.resolved_day > b.resolved_day;
+    return a.pattern_id < b.pattern_id;
+  });
+  std::vector<ScoredOutcome> last_n;
+  for (const ScoredOutcome& r : rows) {
+    if (static_cast<int>(last_n.size()) >= options.last_n) break;
+    if (r.ml_confidence) last_n.push_back(r);  // N *scored* patterns
+  }
+  std::vector<ScoredOutcome> recent;
+  for (const ScoredOutcome& r : rows) {
+    if (r.resolved_day <= options.as_of && r.resolved_day > options.as_of - options.window_days) {
+      recent.push_back(r);
+    }
+  }
+  RollingAccuracyReport report;
+  report.card = card;
+  report.windows.push_back(
+      ComputeWindowAccuracy(absl::StrCat("last_", options.last_n), last_n, options));
+  report.windows.push_back(
+      ComputeWindowAccuracy(absl::StrCat(options.window_days, "d"), recent, options));
+  for (const WindowAccuracy& w : report.windows) {
+    if (w.scored_rows >= options.min_rows_for_verdict) {
+      Compare(w, card, tolerances, report.degraded);
+    }
+  }
+  return report;
+}
+
+namespace {
+
+nlohmann::json Optional(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json PrecisionJson(const PrecisionAt& p) {
+  return {{"confirmed", p.confirmed},
+          {"true_positives", p.true_positives},
+          {"precision", Optional(p.precision)}};
+}
+
+}  // namespace
+
+nlohmann::json WindowAccuracyToJson(const WindowAccuracy& w) {
+  return {{"window", w.window},          {"rows", w.rows},
+          {"scored_rows", w.scored_rows}, {"fallback_rows", w.fallback_rows},
+          {"positives", w.positives},    {"ml", PrecisionJson(w.ml)},
+          {"rule", PrecisionJson(w.rule)}, {"blended", PrecisionJson(w.blended)},
+          {"roc_auc", Optional(w.roc_auc)}, {"brier", Optional(w.brier)},
+          {"ece", Optional(w.ece)}};
+}
+
+nlohmann::json RollingAccuracyReportToJson(const RollingAccuracyReport& report) {
+  nlohmann::json windows = nlohmann::json::array();
+  for (const WindowAccuracy& w : report.windows) windows.push_back(WindowAccuracyToJson(w));
+  nlohmann::json degraded = nlohmann::json::array();
+  for (const AccuracyFinding& f : report.degraded) {
+    degraded.push_back({{"window", f.window},
+                        {"metric", f.metric},
+                        {"value", f.value},
+                        {"reference", f.reference},
+                        {"detail", f.detail}});
+  }
+  return {{"windows", windows},
+          {"card", {{"roc_auc", Optional(report.card.roc_auc)},
+                    {"brier", Optional(report.card.brier)},
+                    {"ece", Optional(report.card.ece)},
+                    {"precision", Optional(report.card.precision)},
+                    {"rule_precision", Optional(report.card.rule_precision)}}},
+          {"degraded", degraded}};
+}
+
+}  // namespace pcs

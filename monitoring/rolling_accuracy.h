@@ -1,0 +1,143 @@
+#ifndef PCS_MONITORING_ROLLING_ACCURACY_H_
+#define PCS_MONITORING_ROLLING_ACCURACY_H_
+
+// Rolling accuracy of the served model on patterns whose outcome is now
+// known, compared with the metrics in the serving model's card.
+//
+// Input rows (ScoredOutcome) are predictions the server logged in
+// pattern_lifecycle_history (source 'server') joined with the resolved
+// outcome_label of pattern_events (see monitoring/prediction_outcome_store.h).
+// Two windows are computed, both on the resolution date:
+//   "last_<N>"  the N most recently resolved scored patterns
+//   "<D>d"      patterns resolved in the D days up to and including as_of
+//
+// Per window:
+//   precision of ML-confirmed patterns: ml_confidence >= decision_threshold
+//     (the card's serving.decision_threshold)
+//   precision of rule-confirmed patterns: rule_confidence >= rule_threshold
+//     (the rule baseline the model has to beat)
+//   precision of blended-confirmed patterns: blended >= decision_threshold
+//   ROC-AUC, Brier and ECE (10 equal-width bins) of ml_confidence
+// Rows without ml_confidence (the server fell back to rules) count in the
+// rule precision and in `fallback_rows`, not in the ML metrics.
+//
+// Pure functions, thread-safe.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lifecycle/bar.h"
+#include "nlohmann/json.hpp"
+
+namespace pcs {
+
+struct ScoredOutcome {
+  std::string pattern_id;
+  Day confirmation_day = 0;
+  Day resolved_day = 0;          // outcome_resolved_at
+  int label = 0;                 // outcome_label, 0 or 1
+  double rule_confidence = 0;
+  std::optional<double> ml_confidence;       // NULL when the server fell back
+  std::optional<double> blended_confidence;
+  std::string model_version;     // "" when none was recorded
+};
+
+struct RollingAccuracyOptions {
+  int last_n = 500;                 // count window
+  int window_days = 90;             // time window
+  Day as_of = 0;                    // end of the time window (inclusive)
+  double decision_threshold = 0.5;  // ML / blended confirmation threshold
+  double rule_threshold = 0.5;      // rule confirmation threshold
+  int calibration_bins = 10;
+  // A window with fewer scored rows reports its metrics but never degrades.
+  int min_rows_for_verdict = 30;
+};
+
+struct PrecisionAt {
+  int confirmed = 0;        // rows at or above the threshold
+  int true_positives = 0;   // of which label 1
+  std::optional<double> precision;  // nullopt when nothing was confirmed
+};
+
+struct WindowAccuracy {
+  std::string window;       // "last_500", "90d"
+  int rows = 0;             // resolved rows in the window
+  int scored_rows = 0;      // with ml_confidence
+  int fallback_rows = 0;    // without ml_confidence
+  int positives = 0;        // label 1 among all rows
+  PrecisionAt ml;
+  PrecisionAt rule;
+  PrecisionAt blended;
+  std::optional<double> roc_auc;  // nullopt with < 2 classes among scored rows
+  std::optional<double> brier;    // nullopt without scored rows
+  std::optional<double> ece;
+};
+
+// Metrics the card promises (holdout numbers at training time). Each is
+// nullopt when the card does not carry it.
+struct CardMetrics {
+  std::optional<double> roc_auc;
+  std::optional<double> brier;
+  std::optional<double> ece;
+  std::optional<double> precision;       // model precision at the serving threshold
+  std::optional<double> rule_precision;  // rule precision on the same holdout
+};
+
+// Reads card["metrics"] tolerantly: looks in metrics.holdout, metrics.test
+// and metrics itself, and in the "model" / "rule" scorer entries of
+// metrics.scorers (an array of {"name", "roc_auc", "brier", "ece"} objects),
+// for keys roc_auc|auc, brier, ece, precision|precision_at_threshold.
+CardMetrics ParseCardMetrics(const nlohmann::json& card);
+
+struct AccuracyFinding {
+  std::string window;
+  std::string metric;   // "precision_vs_rule", "roc_auc", "brier", "ece"
+  double value = 0;
+  double reference = 0; // what it was compared with
+  std::string detail;
+};
+
+struct AccuracyTolerances {
+  double auc_drop = 0.05;    // roc_auc < card - auc_drop
+  double brier_rise = 0.03;  // brier > card + brier_rise
+  double ece_rise = 0.05;    // ece > card + ece_rise
+};
+
+struct RollingAccuracyReport {
+  std::vector<WindowAccuracy> windows;   // [last_N, Dd]
+  CardMetrics card;
+  std::vector<AccuracyFinding> degraded; // empty when nothing crossed a line
+};
+
+// One window over `rows` (all of them).
+WindowAccuracy ComputeWindowAccuracy(const std::string& window,
+                                     const std::vector<ScoredOutcome>& rows,
+                                     const RollingAccuracyOptions& options);
+
+// Both windows, compared with `card` (ML precision below rule precision, AUC,
+// Brier or ECE worse than the card by more than the tolerance). Rows need
+// not be sorted.
+RollingAccuracyReport ComputeRollingAccuracy(std::vector<ScoredOutcome> rows,
+                                             const RollingAccuracyOptions& options,
+                                             const CardMetrics& card,
+                                             const AccuracyTolerances& tolerances = {});
+
+// Small metric kernels (own namespace: training/curves.h has same-named
+// functions in pcs::, and both libraries can end up in one binary).
+namespace rolling {
+// ROC-AUC (Mann-Whitney, ties count one half); nullopt with one class.
+std::optional<double> RocAuc(const std::vector<double>& scores, const std::vector<int>& labels);
+double Brier(const std::vector<double>& probabilities, const std::vector<int>& labels);
+// sum_b (n_b / N) |observed_b - mean_predicted_b| over equal-width bins of [0, 1].
+double ExpectedCalibrationError(const std::vector<double>& probabilities,
+                                const std::vector<int>& labels, int bins);
+}  // namespace rolling
+
+nlohmann::json WindowAccuracyToJson(const WindowAccuracy& window);
+nlohmann::json RollingAccuracyReportToJson(const RollingAccuracyReport& report);
+
+}  // namespace pcs
+
+#endif  // PCS_MONITORING_ROLLING_ACCURACY_H_

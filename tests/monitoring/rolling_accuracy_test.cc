@@ -1,0 +1,120 @@
+#include "monitoring/rolling_accuracy.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace pcs {
+namespace {
+
+ScoredOutcome Row(const char* id, Day resolved, int label, double rule,
+                  std::optional<double> ml) {
+  ScoredOutcome r;
+  r.pattern_id = id;
+  r.resolved_day = resolved;
+  r.label = label;
+  r.rule_confidence = rule;
+  r.ml_confidence = ml;
+  if (ml) r.blended_confidence = 0.5 * rule + 0.5 * *ml;
+  return r;
+}
+
+// A: ml 0.9 rule 0.6 y1; B: 0.8/0.4 y0; C: 0.3/0.7 y1; D: 0.2/0.55 y0;
+// E: no ml (fallback), rule 0.9, y0.
+std::vector<ScoredOutcome> FiveRows() {
+  return {Row("a", 100, 1, 0.6, 0.9), Row("b", 101, 0, 0.4, 0.8),
+          Row("c", 102, 1, 0.7, 0.3), Row("d", 103, 0, 0.55, 0.2),
+          Row("e", 104, 0, 0.9, std::nullopt)};
+}
+
+TEST(RollingAccuracyTest, HandComputedWindow) {
+  RollingAccuracyOptions o;
+  const WindowAccuracy w = ComputeWindowAccuracy("all", FiveRows(), o);
+  EXPECT_EQ(w.rows, 5);
+  EXPECT_EQ(w.scored_rows, 4);
+  EXPECT_EQ(w.fallback_rows, 1);
+  EXPECT_EQ(w.positives, 2);
+  // ML confirms a, b -> 1 of 2.
+  EXPECT_EQ(w.ml.confirmed, 2);
+  EXPECT_DOUBLE_EQ(*w.ml.precision, 0.5);
+  // Rules confirm a, c, d, e -> 2 of 4.
+  EXPECT_EQ(w.rule.confirmed, 4);
+  EXPECT_DOUBLE_EQ(*w.rule.precision, 0.5);
+  // Pairs (pos, neg): (a,b) (a,d) (c,d) ranked right, (c,b) wrong -> 3/4.
+  EXPECT_DOUBLE_EQ(*w.roc_auc, 0.75);
+  // (0.01 + 0.64 + 0.49 + 0.04) / 4.
+  EXPECT_NEAR(*w.brier, 0.295, 1e-12);
+  // One row per bin: (0.1 + 0.8 + 0.7 + 0.2) / 4.
+  EXPECT_NEAR(*w.ece, 0.45, 1e-12);
+}
+
+TEST(RollingAccuracyTest, MetricKernels) {
+  EXPECT_DOUBLE_EQ(*rolling::RocAuc({0.5, 0.5}, {1, 0}), 0.5);
+  EXPECT_DOUBLE_EQ(*rolling::RocAuc({0.1, 0.9}, {0, 1}), 1.0);
+  EXPECT_FALSE(rolling::RocAuc({0.1, 0.9}, {1, 1}).has_value());
+  EXPECT_DOUBLE_EQ(rolling::Brier({1.0, 0.0}, {1, 0}), 0.0);
+  // Both in bin [0.6, 0.7): mean p 0.65, observed 0.5.
+  EXPECT_NEAR(rolling::ExpectedCalibrationError({0.6, 0.7 - 1e-9}, {1, 0}, 10), 0.15, 1e-8);
+}
+
+TEST(RollingAccuracyTest, WindowsByCountAndDays) {
+  RollingAccuracyOptions o;
+  o.last_n = 2;
+  o.window_days = 3;
+  o.as_of = 104;
+  o.min_rows_for_verdict = 1;
+  const RollingAccuracyReport r = ComputeRollingAccuracy(FiveRows(), o, CardMetrics{});
+  ASSERT_EQ(r.windows.size(), 2u);
+  EXPECT_EQ(r.windows[0].window, "last_2");
+  // The two most recently resolved *scored* rows: d (103), c (102).
+  EXPECT_EQ(r.windows[0].rows, 2);
+  EXPECT_EQ(r.windows[0].positives, 1);
+  EXPECT_EQ(r.windows[1].window, "3d");
+  // Resolved in (101, 104]: c, d, e.
+  EXPECT_EQ(r.windows[1].rows, 3);
+  EXPECT_EQ(r.windows[1].fallback_rows, 1);
+}
+
+TEST(RollingAccuracyTest, FlagsDegradationAgainstCardAndRules) {
+  RollingAccuracyOptions o;
+  o.last_n = 10;
+  o.window_days = 30;
+  o.as_of = 110;
+  o.min_rows_for_verdict = 1;
+  CardMetrics card;
+  card.roc_auc = 0.9;   // 0.75 < 0.85 -> degraded
+  card.brier = 0.36;    // (0.36+0.64+0.49+0.04)/4 = 0.3825 < 0.39 -> fine
+  std::vector<ScoredOutcome> rows = FiveRows();
+  rows[0].ml_confidence = 0.4;  // a no longer ML-confirmed: ML precision 0/1 < rules
+  const RollingAccuracyReport r = ComputeRollingAccuracy(rows, o, card);
+  bool auc = false, precision = false, brier = false;
+  for (const AccuracyFinding& f : r.degraded) {
+    auc |= f.metric == "roc_auc";
+    precision |= f.metric == "precision_vs_rule";
+    brier |= f.metric == "brier";
+  }
+  EXPECT_TRUE(auc);
+  EXPECT_TRUE(precision);
+  EXPECT_FALSE(brier);
+
+  o.min_rows_for_verdict = 100;  // too few rows: metrics, no verdict
+  EXPECT_TRUE(ComputeRollingAccuracy(rows, o, card).degraded.empty());
+}
+
+TEST(RollingAccuracyTest, ParsesCardMetricsTolerantly) {
+  auto card = nlohmann::json::parse(R"({"metrics": {
+      "holdout": {"precision_at_threshold": 0.61, "rule_precision": 0.52},
+      "scorers": [{"name": "rule", "roc_auc": 0.55},
+                  {"name": "model", "roc_auc": 0.66, "brier": 0.21, "ece": 0.02}]}})");
+  const CardMetrics m = ParseCardMetrics(card);
+  EXPECT_DOUBLE_EQ(*m.precision, 0.61);
+  EXPECT_DOUBLE_EQ(*m.rule_precision, 0.52);
+  EXPECT_DOUBLE_EQ(*m.roc_auc, 0.66);
+  EXPECT_DOUBLE_EQ(*m.brier, 0.21);
+  EXPECT_DOUBLE_EQ(*m.ece, 0.02);
+  EXPECT_FALSE(ParseCardMetrics(nlohmann::json::object()).roc_auc.has_value());
+}
+
+}  // namespace
+}  // namespace pcs
