@@ -1,0 +1,485 @@
+#include "db/pattern_event_store.h"
+
+#include <algorithm>
+#include <array>
+#include <iterator>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <set>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace pcs {
+namespace {
+
+// Columns the backfill owns, in staging/COPY order. ML columns are absent on
+// purpose: the backfill never overwrites predictions.
+constexpr const char* kEventColumns[] = {
+    "id",           "symbol",          "pattern_type",      "direction",
+    "formation_start", "formation_end", "confirmation_date", "key_points",
+    "breakout_level", "target_price",  "stop_price",        "rule_confidence",
+    "rule_criteria", "lifecycle_state", "detector_version",  "outcome_label",
+    "realized_pnl",  "max_drawdown",   "bars_to_outcome",   "exit_reason",
+    "outcome_horizon_bars", "outcome_resolved_at"};
+
+constexpr const char* kHistoryColumns[] = {
+    "pattern_id",      "from_state",         "to_state",
+    "event_date",      "actual_outcome",     "reason",
+    "rule_confidence", "ml_confidence",      "blended_confidence",
+    "blend_weight",    "fallback_reason"};
+
+// Select list shared by every load; dates come back as Day integers.
+constexpr char kSelectColumns[] =
+    "id, symbol, pattern_type, direction, "
+    "formation_start - DATE '1970-01-01', formation_end - DATE '1970-01-01', "
+    "confirmation_date - DATE '1970-01-01', key_points::text, breakout_level, "
+    "target_price, stop_price, rule_confidence, rule_criteria::text, "
+    "lifecycle_state, detector_version, outcome_label, realized_pnl, "
+    "max_drawdown, bars_to_outcome, exit_reason, outcome_horizon_bars, "
+    "outcome_resolved_at - DATE '1970-01-01', snapshot_url, ml_confidence, "
+    "blended_confidence, model_version, predicted_at::text";
+
+using Field = std::optional<std::string>;
+// libpqxx 6.4 streams tuple-like rows only; std::array qualifies.
+using EventRowT = std::array<Field, std::size(kEventColumns)>;
+using HistoryRowT = std::array<Field, std::size(kHistoryColumns)>;
+
+// %.17g round-trips every finite double exactly through PostgreSQL's
+// float8 input, so an unchanged value compares equal on the next run.
+std::string Num(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.17g", v);
+  return buf;
+}
+
+std::string KeyPointsJson(const Pattern& p) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const KeyPoint& k : p.key_points) {
+    arr.push_back({{"role", k.role}, {"day", FormatDay(k.day)}, {"price", k.price}});
+  }
+  return arr.dump();
+}
+
+std::string CriteriaJson(const Pattern& p) {
+  nlohmann::json obj = nlohmann::json::object();
+  for (const auto& [name, value] : p.rule_criteria) obj[name] = value;
+  return obj.dump();
+}
+
+absl::Status ValidateRecord(const PatternRecord& r, const std::string& id) {
+  const Pattern& p = r.pattern;
+  auto bad = [&](absl::string_view what) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pattern ", id, " (", p.symbol, " ",
+                     PatternTypeName(p.type), " confirmed ",
+                     FormatDay(p.confirmation_day), "): ", what));
+  };
+  if (p.symbol.empty()) return bad("empty symbol");
+  if (!(p.rule_confidence >= 0 && p.rule_confidence <= 1)) {
+    return bad(absl::StrCat("rule_confidence ", p.rule_confidence,
+                            " outside [0, 1]"));
+  }
+  for (double v : {p.breakout_level, p.target, p.stop, r.outcome.realized_pnl,
+                   r.outcome.max_drawdown}) {
+    if (!std::isfinite(v)) return bad("non-finite price or outcome value");
+  }
+  for (const KeyPoint& k : p.key_points) {
+    if (!std::isfinite(k.price)) return bad("non-finite key point " + k.role);
+  }
+  for (const auto& [name, value] : p.rule_criteria) {
+    if (!std::isfinite(value)) return bad("non-finite criterion " + name);
+  }
+  if (r.outcome.label && *r.outcome.label != 0 && *r.outcome.label != 1) {
+    return bad("outcome label not 0/1");
+  }
+  return absl::OkStatus();
+}
+
+EventRowT EventRow(const PatternRecord& r, const std::string& id) {
+  const Pattern& p = r.pattern;
+  const Outcome& o = r.outcome;
+  const bool resolved = o.label.has_value() || !o.exit_reason.empty();
+  Field label, resolved_at, exit_reason;
+  if (o.label) label = std::to_string(*o.label);
+  if (o.resolved_day) resolved_at = FormatDay(*o.resolved_day);
+  if (!o.exit_reason.empty()) exit_reason = o.exit_reason;
+  Field pnl, dd, bars;
+  if (resolved) {
+    pnl = Num(o.realized_pnl);
+    dd = Num(o.max_drawdown);
+    bars = std::to_string(o.bars_to_outcome);
+  }
+  return {id,
+          p.symbol,
+          std::string(PatternTypeName(p.type)),
+          std::string(DirectionName(p.direction)),
+          FormatDay(p.formation_start),
+          FormatDay(p.formation_end),
+          FormatDay(p.confirmation_day),
+          KeyPointsJson(p),
+          Num(p.breakout_level),
+          Num(p.target),
+          Num(p.stop),
+          Num(p.rule_confidence),
+          CriteriaJson(p),
+          std::string(LifecycleStateName(r.lifecycle_state)),
+          r.detector_version,
+          label,
+          pnl,
+          dd,
+          bars,
+          exit_reason,
+          std::to_string(r.outcome_horizon_bars),
+          resolved_at};
+}
+
+Field OptNum(const std::optional<double>& v) {
+  if (!v || !std::isfinite(*v)) return std::nullopt;
+  return Num(*v);
+}
+
+Field OptText(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
+HistoryRowT HistoryRow(const std::string& id, const LifecycleTransition& t) {
+  Field from, outcome;
+  if (t.from) from = std::string(LifecycleStateName(*t.from));
+  if (t.actual_outcome) outcome = std::to_string(*t.actual_outcome);
+  return {id,
+          from,
+          std::string(LifecycleStateName(t.to)),
+          FormatDay(t.event_day),
+          outcome,
+          OptText(t.reason),
+          OptNum(t.rule_confidence),
+          OptNum(t.ml_confidence),
+          OptNum(t.blended_confidence),
+          OptNum(t.blend_weight),
+          OptText(t.fallback_reason)};
+}
+
+std::string ColumnList(const char* const* begin, const char* const* end,
+                       absl::string_view prefix = "") {
+  std::vector<std::string> cols;
+  for (auto it = begin; it != end; ++it) cols.push_back(absl::StrCat(prefix, *it));
+  return absl::StrJoin(cols, ", ");
+}
+
+std::string UpsertSql() {
+  const auto* b = std::begin(kEventColumns);
+  const auto* e = std::end(kEventColumns);
+  std::vector<std::string> sets;
+  for (auto it = b + 1; it != e; ++it) {
+    sets.push_back(absl::StrCat(*it, " = EXCLUDED.", *it));
+  }
+  return absl::StrCat(
+      "INSERT INTO pattern_events AS t (", ColumnList(b, e), ") SELECT ",
+      ColumnList(b, e), " FROM pcs_staging_events ",
+      "ON CONFLICT (id) DO UPDATE SET ", absl::StrJoin(sets, ", "),
+      ", updated_at = now() WHERE (", ColumnList(b + 1, e, "t."),
+      ") IS DISTINCT FROM (", ColumnList(b + 1, e, "EXCLUDED."), ") ",
+      "RETURNING (xmax = 0) AS inserted");
+}
+
+// $1 = source.
+std::string HistorySql() {
+  const std::string src = "$1";
+  return absl::StrCat(
+      "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
+      "to_state, event_date, actual_outcome, reason, rule_confidence, "
+      "ml_confidence, blended_confidence, blend_weight, fallback_reason, "
+      "source) "
+      "SELECT x.pattern_id, x.from_state, x.to_state, x.event_date, "
+      "x.actual_outcome, x.reason, x.rule_confidence, x.ml_confidence, "
+      "x.blended_confidence, x.blend_weight, x.fallback_reason, ", src,
+      " FROM ("
+      "SELECT DISTINCT ON (s.pattern_id, s.to_state) s.* "
+      "FROM pcs_staging_history s "
+      "WHERE NOT EXISTS (SELECT 1 FROM pattern_lifecycle_history h "
+      "WHERE h.pattern_id = s.pattern_id AND h.to_state = s.to_state AND "
+      "h.source = ", src, ") ORDER BY s.pattern_id, s.to_state, s.seq) x "
+      "ORDER BY x.seq");
+}
+
+absl::Status CheckUniqueIds(const std::vector<PatternRecord>& records,
+                            std::vector<std::string>& ids) {
+  std::set<std::string> seen;
+  ids.clear();
+  ids.reserve(records.size());
+  for (const PatternRecord& r : records) {
+    ids.push_back(r.pattern.Id());
+    if (!seen.insert(ids.back()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "duplicate pattern id ", ids.back(), " (", r.pattern.symbol, " ",
+          PatternTypeName(r.pattern.type), " confirmed ",
+          FormatDay(r.pattern.confirmation_day), ") in one upsert batch"));
+    }
+    if (absl::Status s = ValidateRecord(r, ids.back()); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+void StageRows(pqxx::work& tx, const std::vector<PatternRecord>& records,
+               const std::vector<std::string>& ids) {
+  tx.exec(
+      "CREATE TEMP TABLE pcs_staging_events ON COMMIT DROP AS "
+      "SELECT " + ColumnList(std::begin(kEventColumns), std::end(kEventColumns)) +
+      " FROM pattern_events WITH NO DATA");
+  tx.exec(
+      "CREATE TEMP TABLE pcs_staging_history (seq bigserial, pattern_id text, "
+      "from_state text, to_state text, event_date date, actual_outcome "
+      "smallint, reason text, rule_confidence double precision, "
+      "ml_confidence double precision, blended_confidence double precision, "
+      "blend_weight double precision, fallback_reason text) ON COMMIT DROP");
+  {
+    pqxx::stream_to events(tx, "pcs_staging_events",
+                           std::vector<std::string>(std::begin(kEventColumns),
+                                                    std::end(kEventColumns)));
+    for (size_t i = 0; i < records.size(); ++i) events << EventRow(records[i], ids[i]);
+    events.complete();
+  }
+  pqxx::stream_to history(tx, "pcs_staging_history",
+                          std::vector<std::string>(std::begin(kHistoryColumns),
+                                                   std::end(kHistoryColumns)));
+  for (size_t i = 0; i < records.size(); ++i) {
+    for (const LifecycleTransition& t : records[i].transitions) {
+      history << HistoryRow(ids[i], t);
+    }
+  }
+  history.complete();
+}
+
+template <typename T>
+std::optional<T> Opt(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<T>();
+}
+
+absl::Status ParseKeyPoints(const std::string& text, Pattern& p) {
+  const nlohmann::json arr = nlohmann::json::parse(text, nullptr, false);
+  if (arr.is_discarded() || !arr.is_array()) {
+    return absl::DataLossError("key_points is not a JSON array");
+  }
+  for (const nlohmann::json& k : arr) {
+    absl::StatusOr<Day> day = ParseDay(k.value("day", ""));
+    if (!day.ok()) return day.status();
+    p.key_points.push_back({k.value("role", ""), *day, k.value("price", 0.0)});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseCriteria(const std::string& text, Pattern& p) {
+  const nlohmann::json obj = nlohmann::json::parse(text, nullptr, false);
+  if (obj.is_discarded() || !obj.is_object()) {
+    return absl::DataLossError("rule_criteria is not a JSON object");
+  }
+  for (const auto& [name, value] : obj.items()) {
+    if (!value.is_number()) {
+      return absl::DataLossError("rule_criteria." + name + " is not a number");
+    }
+    p.rule_criteria.emplace_back(name, value.get<double>());
+  }
+  std::sort(p.rule_criteria.begin(), p.rule_criteria.end());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StoredPattern> ParseRow(const pqxx::row& row) {
+  StoredPattern s;
+  Pattern& p = s.pattern;
+  const std::string id = row[0].as<std::string>();
+  p.symbol = row[1].as<std::string>();
+  absl::StatusOr<PatternType> type = ParsePatternType(row[2].as<std::string>());
+  absl::StatusOr<Direction> dir = ParseDirection(row[3].as<std::string>());
+  if (!type.ok() || !dir.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "pattern ", id, ": ", (type.ok() ? dir.status() : type.status()).message()));
+  }
+  p.type = *type;
+  p.direction = *dir;
+  p.formation_start = row[4].as<Day>();
+  p.formation_end = row[5].as<Day>();
+  p.confirmation_day = row[6].as<Day>();
+  absl::Status st = ParseKeyPoints(row[7].as<std::string>(), p);
+  if (st.ok()) st = ParseCriteria(row[12].as<std::string>(), p);
+  if (!st.ok()) return absl::DataLossError(absl::StrCat("pattern ", id, ": ", st.message()));
+  p.breakout_level = row[8].as<double>();
+  p.target = row[9].as<double>();
+  p.stop = row[10].as<double>();
+  p.rule_confidence = row[11].as<double>();
+  absl::StatusOr<LifecycleState> state =
+      ParseLifecycleState(row[13].as<std::string>());
+  if (!state.ok()) {
+    return absl::DataLossError(absl::StrCat("pattern ", id, ": ", state.status().message()));
+  }
+  s.lifecycle_state = *state;
+  s.detector_version = row[14].as<std::string>();
+  Outcome& o = s.outcome;
+  o.label = Opt<int>(row[15]);
+  o.realized_pnl = Opt<double>(row[16]).value_or(0);
+  o.max_drawdown = Opt<double>(row[17]).value_or(0);
+  o.bars_to_outcome = Opt<int>(row[18]).value_or(0);
+  o.exit_reason = Opt<std::string>(row[19]).value_or("");
+  s.outcome_horizon_bars = Opt<int>(row[20]);
+  o.resolved_day = Opt<Day>(row[21]);
+  s.snapshot_url = Opt<std::string>(row[22]);
+  s.ml_confidence = Opt<double>(row[23]);
+  s.blended_confidence = Opt<double>(row[24]);
+  s.model_version = Opt<std::string>(row[25]);
+  s.predicted_at = Opt<std::string>(row[26]);
+  if (p.Id() != id) {
+    return absl::DataLossError(absl::StrCat("pattern ", id, ": stored id differs from "
+                                            "Pattern::Id() of its fields (", p.Id(), ")"));
+  }
+  return s;
+}
+
+absl::StatusOr<StoredTransition> ParseHistoryRow(const pqxx::row& row,
+                                                 const std::string& pattern_id) {
+  StoredTransition st;
+  LifecycleTransition& t = st.transition;
+  st.id = row[0].as<int64_t>();
+  t.pattern_id = pattern_id;
+  if (!row[1].is_null()) {
+    absl::StatusOr<LifecycleState> from = ParseLifecycleState(row[1].as<std::string>());
+    if (!from.ok()) return from.status();
+    t.from = *from;
+  }
+  absl::StatusOr<LifecycleState> to = ParseLifecycleState(row[2].as<std::string>());
+  if (!to.ok()) return to.status();
+  t.to = *to;
+  t.event_day = Opt<Day>(row[3]).value_or(0);
+  t.actual_outcome = Opt<int>(row[4]);
+  t.reason = Opt<std::string>(row[5]).value_or("");
+  st.source = row[6].as<std::string>();
+  t.rule_confidence = Opt<double>(row[7]);
+  t.ml_confidence = Opt<double>(row[8]);
+  t.blended_confidence = Opt<double>(row[9]);
+  t.blend_weight = Opt<double>(row[10]);
+  t.fallback_reason = Opt<std::string>(row[11]).value_or("");
+  st.model_version = Opt<std::string>(row[12]);
+  st.latency_ms = Opt<double>(row[13]);
+  return st;
+}
+
+}  // namespace
+
+absl::StatusOr<UpsertCounts> PatternEventStore::Upsert(
+    const std::vector<PatternRecord>& records, const std::string& source) {
+  std::vector<std::string> ids;
+  if (absl::Status s = CheckUniqueIds(records, ids); !s.ok()) return s;
+  UpsertCounts counts;
+  if (records.empty()) return counts;
+  try {
+    pqxx::work tx(conn_, "pattern_event_upsert");
+    StageRows(tx, records, ids);
+    const pqxx::result changed = tx.exec(UpsertSql());
+    for (const pqxx::row& row : changed) {
+      (row[0].as<bool>() ? counts.inserted : counts.updated) += 1;
+    }
+    counts.unchanged = static_cast<int64_t>(records.size()) - counts.inserted -
+                       counts.updated;
+    counts.history_rows =
+        static_cast<int64_t>(tx.exec_params(HistorySql(), source).affected_rows());
+    tx.commit();
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat(
+        "upserting ", records.size(), " pattern events (first symbol ",
+        records.front().pattern.symbol, "): ", e.what()));
+  }
+  return counts;
+}
+
+absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::Query(
+    const std::string& where, const std::vector<std::string>& params,
+    const std::string& what) {
+  std::vector<StoredPattern> out;
+  try {
+    pqxx::read_transaction tx(conn_);
+    const pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", kSelectColumns, " FROM pattern_events ", where,
+                     " ORDER BY confirmation_date, id"),
+        pqxx::prepare::make_dynamic_params(params));
+    out.reserve(rows.size());
+    for (const pqxx::row& row : rows) {
+      absl::StatusOr<StoredPattern> s = ParseRow(row);
+      if (!s.ok()) return s.status();
+      out.push_back(*std::move(s));
+    }
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("loading ", what, ": ", e.what()));
+  }
+  return out;
+}
+
+absl::StatusOr<StoredPattern> PatternEventStore::Load(const std::string& id) {
+  absl::StatusOr<std::vector<StoredPattern>> rows =
+      Query("WHERE id = $1", {id}, "pattern " + id);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return absl::NotFoundError("no pattern with id " + id);
+  return std::move(rows->front());
+}
+
+absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::LoadPatterns(
+    const PatternFilter& filter) {
+  std::vector<std::string> conds;
+  std::vector<std::string> params;
+  auto next = [&params](std::string value) {
+    params.push_back(std::move(value));
+    return absl::StrCat("$", params.size());
+  };
+  if (filter.from) {
+    conds.push_back(absl::StrCat("confirmation_date >= ", next(FormatDay(*filter.from)), "::date"));
+  }
+  if (filter.to) {
+    conds.push_back(absl::StrCat("confirmation_date <= ", next(FormatDay(*filter.to)), "::date"));
+  }
+  if (filter.resolved_only) conds.push_back("outcome_label IS NOT NULL");
+  if (!filter.symbols.empty()) {
+    std::vector<std::string> placeholders;
+    for (const std::string& s : filter.symbols) placeholders.push_back(next(s));
+    conds.push_back("symbol IN (" + absl::StrJoin(placeholders, ", ") + ")");
+  }
+  const std::string where =
+      conds.empty() ? "" : "WHERE " + absl::StrJoin(conds, " AND ");
+  return Query(where, params, absl::StrCat("patterns (", conds.empty() ? "all" : where,
+                                           " with ", absl::StrJoin(params, ", "), ")"));
+}
+
+absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::LoadUnresolved() {
+  return Query("WHERE outcome_label IS NULL AND exit_reason IS NULL", {},
+               "unresolved patterns");
+}
+
+absl::StatusOr<std::vector<StoredTransition>> PatternEventStore::LoadHistory(
+    const std::string& pattern_id) {
+  std::vector<StoredTransition> out;
+  try {
+    pqxx::read_transaction tx(conn_);
+    const pqxx::result rows = tx.exec_params(
+        "SELECT id, from_state, to_state, event_date - DATE '1970-01-01', "
+        "actual_outcome, reason, source, rule_confidence, ml_confidence, "
+        "blended_confidence, blend_weight, fallback_reason, model_version, "
+        "latency_ms FROM pattern_lifecycle_history WHERE pattern_id = $1 "
+        "ORDER BY id",
+        pattern_id);
+    for (const pqxx::row& row : rows) {
+      absl::StatusOr<StoredTransition> t = ParseHistoryRow(row, pattern_id);
+      if (!t.ok()) return t.status();
+      out.push_back(*std::move(t));
+    }
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat("loading lifecycle history of ", pattern_id, ": ", e.what()));
+  }
+  return out;
+}
+
+}  // namespace pcs

@@ -1,0 +1,143 @@
+#ifndef PCS_DB_PATTERN_EVENT_STORE_H_
+#define PCS_DB_PATTERN_EVENT_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/connection>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "lifecycle/bar.h"
+#include "lifecycle/lifecycle_state.h"
+#include "lifecycle/pattern_lifecycle_manager.h"
+#include "lifecycle/pattern.h"
+
+namespace pcs {
+
+// Everything the backfill writes for one pattern.
+struct PatternRecord {
+  Pattern pattern;
+  Outcome outcome;
+  int outcome_horizon_bars = 40;
+  std::string detector_version;
+  LifecycleState lifecycle_state = LifecycleState::kConfirmed;  // current
+  // Oldest first (PatternLifecycleManager::StateSequence); pattern_id is
+  // ignored (the record's id is used).
+  std::vector<LifecycleTransition> transitions;
+};
+
+// One row of pattern_events as loaded back, including the columns that later
+// stages (serving, evaluation) fill in.
+struct StoredPattern {
+  Pattern pattern;
+  Outcome outcome;  // label nullopt and exit_reason "" when unresolved
+  std::optional<int> outcome_horizon_bars;
+  LifecycleState lifecycle_state = LifecycleState::kDetected;
+  std::string detector_version;
+  std::optional<std::string> snapshot_url;
+  std::optional<double> ml_confidence;
+  std::optional<double> blended_confidence;
+  std::optional<std::string> model_version;
+  std::optional<std::string> predicted_at;  // timestamptz as PostgreSQL prints it
+};
+
+// One row of pattern_lifecycle_history.
+struct StoredTransition {
+  int64_t id = 0;
+  LifecycleTransition transition;  // pattern_id filled in
+  std::string source;
+  std::optional<std::string> model_version;
+  std::optional<double> latency_ms;
+};
+
+// Result of one Upsert call.
+struct UpsertCounts {
+  int64_t inserted = 0;   // new ids
+  int64_t updated = 0;    // existing ids whose stored columns changed
+  int64_t unchanged = 0;  // existing ids, nothing to change
+  int64_t history_rows = 0;  // lifecycle history rows added
+
+  UpsertCounts& operator+=(const UpsertCounts& o) {
+    inserted += o.inserted;
+    updated += o.updated;
+    unchanged += o.unchanged;
+    history_rows += o.history_rows;
+    return *this;
+  }
+};
+
+// Which patterns LoadPatterns returns. All conditions are ANDed.
+struct PatternFilter {
+  std::optional<Day> from;            // confirmation_date >= from
+  std::optional<Day> to;              // confirmation_date <= to
+  bool resolved_only = false;         // outcome_label IS NOT NULL
+  std::vector<std::string> symbols;   // empty = every symbol
+};
+
+// Adapter between Pattern/Outcome and the pattern_events and
+// pattern_lifecycle_history tables (schema: docs / migrations, owned by db/).
+//
+// Column mapping:
+//   id = Pattern::Id(); key_points = jsonb [{"role","day":"YYYY-MM-DD","price"}];
+//   rule_criteria = jsonb object {name: score}; outcome_label NULL and
+//   exit_reason NULL while unresolved; outcome_resolved_at = Outcome::resolved_day.
+// PostgreSQL stores jsonb object keys in its own order, so loaded
+// rule_criteria come back sorted by name (Criterion() lookups are unaffected).
+//
+// Threading: an instance uses the connection it was given (not owned, must
+// outlive the store) and, like pqxx::connection, must be used by one thread at
+// a time. Use one store + connection per worker thread.
+// Errors: every libpqxx exception is caught here and returned as a Status
+// naming the operation; nothing throws.
+//
+// Example:
+//   pqxx::connection conn(conninfo);
+//   PatternEventStore store(conn);
+//   absl::StatusOr<UpsertCounts> counts = store.Upsert(records);
+class PatternEventStore {
+ public:
+  explicit PatternEventStore(pqxx::connection& conn) : conn_(conn) {}
+
+  // Inserts new patterns and updates changed ones (keyed by id) in one
+  // transaction: COPY into a temporary staging table, then one
+  // INSERT ... ON CONFLICT (id) DO UPDATE ... WHERE <something differs>.
+  // ML/prediction columns are never touched. Each record's transitions are
+  // appended to pattern_lifecycle_history with `source` unless a row with the
+  // same (pattern_id, to_state, source) exists, so re-running adds nothing.
+  // Invalid records (non-finite numbers, rule_confidence outside [0, 1], empty
+  // symbol, duplicate ids in one call) fail the whole call, naming the id.
+  absl::StatusOr<UpsertCounts> Upsert(const std::vector<PatternRecord>& records,
+                                      const std::string& source = "backfill");
+
+  // The pattern with this id; NotFoundError when there is none.
+  absl::StatusOr<StoredPattern> Load(const std::string& id);
+
+  // Patterns matching `filter`, ordered by (confirmation_date, id).
+  absl::StatusOr<std::vector<StoredPattern>> LoadPatterns(
+      const PatternFilter& filter);
+
+  // Patterns whose outcome is not known yet (outcome_label IS NULL AND
+  // exit_reason IS NULL), ordered by (confirmation_date, id).
+  absl::StatusOr<std::vector<StoredPattern>> LoadUnresolved();
+
+  // History rows of one pattern, oldest first (by id).
+  absl::StatusOr<std::vector<StoredTransition>> LoadHistory(
+      const std::string& pattern_id);
+
+ private:
+  // Patterns matching `where` ($1.. bound to `params`); `what` names the
+  // load in errors.
+  absl::StatusOr<std::vector<StoredPattern>> Query(
+      const std::string& where, const std::vector<std::string>& params,
+      const std::string& what);
+
+  pqxx::connection& conn_;
+};
+
+}  // namespace pcs
+
+#endif  // PCS_DB_PATTERN_EVENT_STORE_H_
