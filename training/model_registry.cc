@@ -1,0 +1,160 @@
+#include "training/model_registry.h"
+
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "features/sha256.h"
+
+namespace pcs {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::Status WriteText(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path.string()));
+  return absl::OkStatus();
+}
+
+std::string Utc(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), format, &tm);
+  return buf;
+}
+
+absl::Status PromoteChampion(const fs::path& root, const std::string& version,
+                             const nlohmann::json& gate_json,
+                             const std::optional<std::string>& previous) {
+  const fs::path tmp = root / absl::StrCat("CHAMPION.tmp-", version);
+  if (absl::Status s = WriteText(tmp, version + "\n"); !s.ok()) return s;
+  std::error_code ec;
+  fs::rename(tmp, root / "CHAMPION", ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot replace CHAMPION: ", ec.message()));
+  nlohmann::json line = {{"version", version}, {"promoted_at", UtcIsoNow()},
+                         {"previous", previous ? nlohmann::json(*previous) : nullptr},
+                         {"gate", gate_json}};
+  std::ofstream hist(root / "champion_history.jsonl", std::ios::app);
+  hist << line.dump() << "\n";
+  hist.close();
+  if (!hist) return absl::InternalError("cannot append champion_history.jsonl");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+GateDecision EvaluateGate(const EvaluationReport& holdout, const GateOptions& o) {
+  GateDecision d;
+  const CoverageRow* row = holdout.Row(o.coverage_row);
+  const ScorerSummary* model = holdout.Scorer("model");
+  if (row == nullptr || model == nullptr) {
+    d.reason = absl::StrCat("no '", o.coverage_row, "' row / model scorer in the evaluation");
+    return d;
+  }
+  const ScorerAtCoverage* m = FindScorer(*row, "model");
+  d.lift_vs_rule = LiftOf(*row, "model", "rule");
+  for (const LiftVs& l : m->lifts) {
+    if (l.reference == "rule") d.lift_ci = l.ci;
+  }
+  d.ece = model->ece;
+  const bool lift_ok = !std::isnan(d.lift_vs_rule) && d.lift_vs_rule >= o.min_relative_lift;
+  const bool ece_ok = d.ece <= o.max_ece;
+  const std::string facts = absl::StrFormat(
+      "holdout precision lift vs rule at %s coverage %+.1f%% (95%% CI %+.1f%%..%+.1f%%; "
+      "required >= %+.1f%%), ECE %.4f (required <= %.4f)",
+      o.coverage_row, 100 * d.lift_vs_rule, 100 * d.lift_ci.low, 100 * d.lift_ci.high,
+      100 * o.min_relative_lift, d.ece, o.max_ece);
+  d.promote = lift_ok && ece_ok;
+  if (d.promote) {
+    d.reason = absl::StrCat("promoted: ", facts);
+  } else {
+    d.reason = absl::StrCat("rejected (", !lift_ok ? "lift below the bar" : "",
+                            !lift_ok && !ece_ok ? "; " : "",
+                            !ece_ok ? "calibration outside the bound" : "", "): ", facts);
+  }
+  return d;
+}
+
+nlohmann::json GateJson(const GateDecision& d, const GateOptions& o) {
+  auto num = [](double v) -> nlohmann::json {
+    if (std::isnan(v)) return nullptr;
+    return v;
+  };
+  return {{"passed", d.promote},
+          {"reason", d.reason},
+          {"coverage", o.coverage_row},
+          {"min_relative_lift_vs_rule", o.min_relative_lift},
+          {"max_ece", o.max_ece},
+          {"lift_vs_rule", num(d.lift_vs_rule)},
+          {"lift_vs_rule_ci95", {num(d.lift_ci.low), num(d.lift_ci.high)}},
+          {"ece", num(d.ece)}};
+}
+
+std::optional<std::string> ReadChampion(const std::string& models_dir) {
+  std::ifstream in(fs::path(models_dir) / "CHAMPION");
+  std::string line;
+  if (!in || !std::getline(in, line) || line.empty()) return std::nullopt;
+  return line;
+}
+
+std::string UtcVersionNow() { return Utc("%Y%m%dT%H%M%SZ"); }
+std::string UtcIsoNow() { return Utc("%Y-%m-%dT%H:%M:%SZ"); }
+
+absl::StatusOr<PublishResult> PublishModel(const std::string& models_dir,
+                                           const ModelArtifact& a, const GateDecision& gate,
+                                           const GateOptions& gate_options) {
+  if (a.version.empty()) return absl::InvalidArgumentError("empty model version");
+  const fs::path root(models_dir);
+  const fs::path final_dir = root / a.version;
+  const fs::path tmp = root / absl::StrCat(".tmp-", a.version);
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot create ", models_dir, ": ", ec.message()));
+  if (fs::exists(final_dir)) {
+    return absl::AlreadyExistsError(absl::StrCat("model version exists: ", final_dir.string()));
+  }
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot create ", tmp.string()));
+  auto fail = [&](absl::Status s) {
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    return s;
+  };
+  PublishResult result;
+  result.previous_champion = ReadChampion(models_dir);
+  result.status = gate.promote ? "champion" : "rejected_challenger";
+  result.model_sha256 = Sha256Hex(a.model_json);
+  const std::string rows_text = a.reference_rows.dump(1) + "\n";
+  if (absl::Status s = WriteText(tmp / "model.json", a.model_json); !s.ok()) return fail(s);
+  if (absl::Status s = WriteText(tmp / "reference_rows.json", rows_text); !s.ok()) return fail(s);
+  nlohmann::json card = a.card;
+  card["version"] = a.version;
+  card["status"] = result.status;
+  card["gate"] = GateJson(gate, gate_options);
+  card["model_file"] = "model.json";
+  card["model_sha256"] = result.model_sha256;
+  card["reference_rows_file"] = "reference_rows.json";
+  card["reference_rows_sha256"] = Sha256Hex(rows_text);
+  if (absl::Status s = WriteText(tmp / "model_card.json", card.dump(2) + "\n"); !s.ok()) {
+    return fail(s);
+  }
+  fs::rename(tmp, final_dir, ec);
+  if (ec) return fail(absl::InternalError(absl::StrCat("cannot publish ", final_dir.string(), ": ", ec.message())));
+  result.dir = final_dir.string();
+  if (gate.promote) {
+    absl::Status s = PromoteChampion(root, a.version, card["gate"], result.previous_champion);
+    if (!s.ok()) return s;
+  }
+  return result;
+}
+
+}  // namespace pcs
