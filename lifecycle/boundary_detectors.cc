@@ -37,6 +37,11 @@ std::optional<Window> FitWindow(const SeriesView& v, int first, int last) {
     return std::nullopt;
   w.atr = v.Atr(x1);
   if (!(w.atr > 0)) return std::nullopt;
+  // The swing into the formation is the prior trend, not part of it: the
+  // first swing of the window may be at most this much larger than the next.
+  const double leg1 = std::abs(pv[first + 1].price - pv[first].price);
+  const double leg2 = std::abs(pv[first + 2].price - pv[first + 1].price);
+  if (leg1 > o.boundary_max_first_swing * leg2) return std::nullopt;
   std::vector<double> hx, hy, lx, ly;
   for (int k = first; k <= last; ++k) {
     (pv[k].is_high ? hx : lx).push_back(pv[k].index);

@@ -54,6 +54,7 @@ struct DetectorOptions {
   double boundary_min_height_atr = 3.0;  // start width, in ATR
   double triangle_max_end_width = 0.7;   // end width / start width
   int boundary_min_pivots_two_sided = 5;  // rectangle, symmetrical triangle
+  double boundary_max_first_swing = 1.5;  // first swing / second swing
   int boundary_min_bars = 15;
   int boundary_max_bars = 150;
 
