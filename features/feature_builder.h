@@ -43,7 +43,8 @@ struct FeatureSchema {
 //
 // Example:
 //   FeatureBuilder builder;
-//   absl::StatusOr<std::vector<float>> row = builder.Build(pattern, bars, &dia);
+//   absl::StatusOr<std::vector<float>> row =
+//       builder.Build(pattern, bars, &dia);
 //   // row->size() == FeatureBuilder::Schema().names.size()
 class FeatureBuilder {
  public:

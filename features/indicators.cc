@@ -26,8 +26,11 @@ std::vector<double> WilderMean(const std::vector<double>& raw, int first,
   for (int i = first; i < first + period; ++i) sum += raw[i];
   double avg = sum / period;
   out[first + period - 1] = avg;
+  // (avg * (period - 1) + x) / period, written with multiplications: a
+  // division in this loop-carried chain dominated the whole feature build.
+  const double decay = (period - 1.0) / period, weight = 1.0 / period;
   for (int i = first + period; i < n; ++i) {
-    avg = (avg * (period - 1) + raw[i]) / period;
+    avg = avg * decay + raw[i] * weight;
     out[i] = avg;
   }
   return out;
@@ -133,6 +136,7 @@ AdxPoint AdxLast(absl::Span<const Bar> bars, int period) {
   const int n = Size(bars);
   if (period < 1 || n < period + 1) return out;
   const std::vector<double> tr = TrueRangeSeries(bars);
+  const double inv_period = 1.0 / period;
   double s_tr = 0, s_plus = 0, s_minus = 0;
   double adx = 0;
   int dx_count = 0;
@@ -147,9 +151,9 @@ AdxPoint AdxLast(absl::Span<const Bar> bars, int period) {
       s_minus += minus_dm;
       if (i < period) continue;
     } else {
-      s_tr += tr[i] - s_tr / period;
-      s_plus += plus_dm - s_plus / period;
-      s_minus += minus_dm - s_minus / period;
+      s_tr += tr[i] - s_tr * inv_period;
+      s_plus += plus_dm - s_plus * inv_period;
+      s_minus += minus_dm - s_minus * inv_period;
     }
     // A stretch without any range (flat, untraded days) has DI 0 and DX 0
     // so it does not poison the smoothed ADX; the reported DI are NaN then.
@@ -163,7 +167,7 @@ AdxPoint AdxLast(absl::Span<const Bar> bars, int period) {
     if (dx_count <= period) {
       adx += dx / period;  // mean of the first `period` DX values
     } else {
-      adx = (adx * (period - 1) + dx) / period;
+      adx += (dx - adx) * inv_period;
     }
   }
   if (dx_count >= period) out.adx = adx;
@@ -179,6 +183,27 @@ BollingerPoint BollingerAt(absl::Span<const double> closes, int end,
   const double band = 2.0 * k * sd;
   if (mid != 0) out.width = band / mid;
   if (band > 0) out.percent_b = (closes[end] - (mid - k * sd)) / band;
+  return out;
+}
+
+std::vector<double> BollingerWidthSeries(absl::Span<const double> closes,
+                                         int period, double k) {
+  const int n = Size(closes);
+  std::vector<double> out(n, kNaN);
+  if (period < 1) return out;
+  double sum = 0, sum_sq = 0;
+  for (int i = 0; i < n; ++i) {
+    sum += closes[i];
+    sum_sq += closes[i] * closes[i];
+    if (i >= period) {
+      sum -= closes[i - period];
+      sum_sq -= closes[i - period] * closes[i - period];
+    }
+    if (i < period - 1) continue;
+    const double mean = sum / period;
+    const double var = std::max(0.0, sum_sq / period - mean * mean);
+    if (mean != 0) out[i] = 2.0 * k * std::sqrt(var) / mean;
+  }
   return out;
 }
 

@@ -38,7 +38,8 @@ std::vector<double> EmaSeries(absl::Span<const double> values, int period);
 // then avg = (avg * (period - 1) + x) / period. Value at index >= period.
 // Flat prices (avg gain = avg loss = 0) give 50 (neutral), only gains give
 // 100, only losses give 0.
-std::vector<double> WilderRsiSeries(absl::Span<const double> closes, int period);
+std::vector<double> WilderRsiSeries(absl::Span<const double> closes,
+                                    int period);
 
 // True range: max(high, prev close) - min(low, prev close); bar 0 uses
 // high - low.
@@ -78,6 +79,11 @@ struct BollingerPoint {
 // Bollinger bands (SMA `period`, k population standard deviations) at `end`.
 BollingerPoint BollingerAt(absl::Span<const double> closes, int end,
                            int period = 20, double k = 2.0);
+
+// Bollinger width (2 k sd / mean) for every index >= period - 1 (NaN before
+// and where the mean is 0), in O(n) with rolling sums.
+std::vector<double> BollingerWidthSeries(absl::Span<const double> closes,
+                                         int period = 20, double k = 2.0);
 
 // Annualised (sqrt 252) standard deviation of daily log returns over the last
 // `period` returns ending at `end` (needs period + 1 closes; NaN if any close

@@ -158,7 +158,8 @@ void AddPatternLevels(const FeatureContext& ctx, FeatureRow row) {
   }
   const int start = IndexAtOrBefore(ctx.history, p.formation_start);
   if (start >= 0) {
-    row[kPatFormationMoveAtr] = ctx.dir * (c - ctx.history[start].close) / ctx.atr;
+    row[kPatFormationMoveAtr] =
+        ctx.dir * (c - ctx.history[start].close) / ctx.atr;
   }
 }
 

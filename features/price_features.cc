@@ -45,7 +45,7 @@ void AddRangeFeatures(const FeatureContext& ctx, FeatureRow row) {
   }
   if (hi > lo) {
     row[kCtxRange250Pos] =
-        ctx.dir > 0 ? (ctx.close - lo) / (hi - lo) : (hi - ctx.close) / (hi - lo);
+        (ctx.dir > 0 ? ctx.close - lo : hi - ctx.close) / (hi - lo);
   }
   row[kCtxDrawdown250] = SafeDiv(ctx.close, hi) - 1;
   row[kCtxRally250] = SafeDiv(ctx.close, lo) - 1;
@@ -97,21 +97,21 @@ void AddVolatilityFeatures(const FeatureContext& ctx, FeatureRow row) {
   row[kVolAtr5To50] = SafeDiv(atr5[ctx.last], atr50[ctx.last]);
   row[kVolBbWidth] = BollingerAt(ctx.closes, ctx.last).width;
   constexpr int kPctileSpan = 250, kMinWidths = 120;
-  std::vector<double> widths;
-  widths.reserve(kPctileSpan);
-  for (int end = std::max(0, ctx.last - kPctileSpan + 1); end <= ctx.last; ++end) {
-    const double w = BollingerAt(ctx.closes, end).width;
-    if (!std::isnan(w)) widths.push_back(w);
-  }
-  if (static_cast<int>(widths.size()) >= kMinWidths) {
-    row[kVolBbWidthPctile] = PercentileRank(widths, row[kVolBbWidth]);
+  const std::vector<double> widths = BollingerWidthSeries(ctx.closes);
+  const absl::Span<const double> recent = absl::MakeConstSpan(widths).last(
+      std::min<size_t>(widths.size(), kPctileSpan));
+  const int valid = static_cast<int>(std::count_if(
+      recent.begin(), recent.end(), [](double w) { return !std::isnan(w); }));
+  if (valid >= kMinWidths) {
+    row[kVolBbWidthPctile] = PercentileRank(recent, recent.back());
   }
   if (ctx.last >= 60) {
     int gaps = 0;
     double max_move = 0;
     for (int i = ctx.last - 59; i <= ctx.last; ++i) {
       const Bar& prev = ctx.window[i - 1];
-      if (ctx.window[i].open > prev.high || ctx.window[i].open < prev.low) ++gaps;
+      const double open = ctx.window[i].open;
+      if (open > prev.high || open < prev.low) ++gaps;
       max_move = std::max(max_move, std::fabs(ctx.closes[i] - prev.close));
     }
     row[kVolGapCount60] = gaps;
@@ -123,7 +123,8 @@ void AddVolumeFeatures(const FeatureContext& ctx, FeatureRow row) {
   const absl::Span<const Bar> w = ctx.window;
   const int t = ctx.last;
   if (t >= 20) {
-    row[kVolumeBreakoutRatio] = SafeDiv(w[t].volume, MeanVolume(w, t - 20, t - 1));
+    row[kVolumeBreakoutRatio] =
+        SafeDiv(w[t].volume, MeanVolume(w, t - 20, t - 1));
   }
   row[kVolumeTrend5To50] =
       SafeDiv(MeanVolume(w, t - 4, t), MeanVolume(w, t - 49, t));
@@ -131,8 +132,9 @@ void AddVolumeFeatures(const FeatureContext& ctx, FeatureRow row) {
   const int e = IndexAtOrBefore(ctx.history, ctx.pattern->formation_end);
   if (s >= 20 && e >= s) {
     const int before = std::min(std::max(20, e - s), s);
-    row[kVolumeFormationVsBefore] = SafeDiv(MeanVolume(ctx.history, s, e),
-                                            MeanVolume(ctx.history, s - before, s - 1));
+    row[kVolumeFormationVsBefore] =
+        SafeDiv(MeanVolume(ctx.history, s, e),
+                MeanVolume(ctx.history, s - before, s - 1));
   }
   if (t >= 19) {
     const std::vector<double> obv = ObvSeries(w.last(20));
@@ -150,7 +152,9 @@ void AddVolumeFeatures(const FeatureContext& ctx, FeatureRow row) {
       if (w[i].close > w[i - 1].close) up += w[i].volume;
       if (w[i].close < w[i - 1].close) down += w[i].volume;
     }
-    if (up > 0 && down > 0) row[kVolumeUpDownLog20] = ctx.dir * std::log(up / down);
+    if (up > 0 && down > 0) {
+      row[kVolumeUpDownLog20] = ctx.dir * std::log(up / down);
+    }
   }
 }
 

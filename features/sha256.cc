@@ -43,8 +43,10 @@ void Sha256::Compress(const uint8_t* block) {
            (uint32_t{block[4 * t + 2]} << 8) | uint32_t{block[4 * t + 3]};
   }
   for (int t = 16; t < 64; ++t) {
-    const uint32_t s0 = Rotr(w[t - 15], 7) ^ Rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
-    const uint32_t s1 = Rotr(w[t - 2], 17) ^ Rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
+    const uint32_t s0 =
+        Rotr(w[t - 15], 7) ^ Rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
+    const uint32_t s1 =
+        Rotr(w[t - 2], 17) ^ Rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
     w[t] = w[t - 16] + s0 + w[t - 7] + s1;
   }
   uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
@@ -121,17 +123,21 @@ std::string Sha256Hex(absl::string_view data) {
 absl::StatusOr<std::string> Sha256HexOfFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(absl::StrCat("cannot open '", path, "' for hashing"));
+    return absl::NotFoundError(
+        absl::StrCat("cannot open '", path, "' for hashing"));
   }
   Sha256 hasher;
   std::vector<char> chunk(1 << 16);
   while (in) {
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     const std::streamsize got = in.gcount();
-    if (got > 0) hasher.Update(absl::string_view(chunk.data(), static_cast<size_t>(got)));
+    if (got > 0) {
+      hasher.Update(absl::string_view(chunk.data(), static_cast<size_t>(got)));
+    }
   }
   if (in.bad()) {
-    return absl::InternalError(absl::StrCat("read error while hashing '", path, "'"));
+    return absl::InternalError(
+        absl::StrCat("read error while hashing '", path, "'"));
   }
   return hasher.FinishHex();
 }

@@ -157,6 +157,16 @@ TEST(IndicatorsTest, BollingerByHand) {
   EXPECT_DOUBLE_EQ(flat.width, 0.0);
 }
 
+TEST(IndicatorsTest, BollingerWidthSeriesMatchesDirectComputation) {
+  const std::vector<double> closes = {1, 2, 3, 4, 5, 4, 6, 8, 7, 7};
+  const std::vector<double> widths = BollingerWidthSeries(closes, 5, 2);
+  EXPECT_TRUE(std::isnan(widths[3]));
+  EXPECT_NEAR(widths[4], 1.885618, 1e-6);  // as in BollingerByHand
+  for (int end = 4; end < 10; ++end) {
+    EXPECT_NEAR(widths[end], BollingerAt(closes, end, 5, 2).width, 1e-9) << end;
+  }
+}
+
 TEST(IndicatorsTest, RealizedVolByHand) {
   // log returns ln(1.1) = 0.0953102, ln(0.9) = -0.1053605; mean -0.0050252;
   // population variance 0.0100672; sqrt(0.0100672 * 252) = 1.592775.
