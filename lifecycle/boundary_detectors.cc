@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "lifecycle/detector_internal.h"
@@ -109,15 +110,12 @@ void EmitIfBroken(const SeriesView& v, const Window& w,
     const double apex = x0 + w.start_width / (w.lower.slope - w.upper.slope);
     limit = std::min(limit, static_cast<int>(std::ceil(apex)) - 1);
   }
-  double last_low = 0;
-  for (int k = w.last; k >= w.first; --k) {
-    if (!pv[k].is_high) {
-      last_low = pv[k].price;
-      break;
-    }
-  }
-  double lowest_since = last_low;
-  for (int i = lastp.index + 1; i < lastp.confirmed && i < v.size(); ++i)
+  // Stop: the lowest low since the window's last touch of the upper line
+  // (the most recent swing low), updated up to the breakout bar.
+  int last_high = w.last;
+  while (!pv[last_high].is_high) --last_high;
+  double lowest_since = std::numeric_limits<double>::infinity();
+  for (int i = pv[last_high].index + 1; i < lastp.confirmed && i < v.size(); ++i)
     lowest_since = std::min(lowest_since, v.bar(i).low);
   for (int t = lastp.confirmed; t <= limit; ++t) {
     const Bar& b = v.bar(t);
@@ -142,8 +140,7 @@ void EmitIfBroken(const SeriesView& v, const Window& w,
     c.height = w.start_width;
     c.level = w.upper.At(t);
     c.target = c.level + w.start_width;
-    // Below the most recent swing low (or any lower low since the last pivot).
-    c.stop = std::min(last_low, lowest_since);
+    c.stop = lowest_since;
     c.symmetry = Clamp01(1 - w.max_residual / o.boundary_max_residual_atr);
     if (w.shape == Shape::kRectangle) {
       c.specific_name = "flatness";

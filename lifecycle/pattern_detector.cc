@@ -32,6 +32,10 @@ using rules::Candidate;
 using rules::Clamp01;
 using rules::SeriesView;
 
+// Typical daily close-to-close standard deviation as a multiple of ATR(14)
+// (median ratio on the 2000-2012 shared data); used by "target_reach".
+constexpr double kVolPerAtr = 0.65;
+
 bool UsableBar(const Bar& b) {
   for (double x : {b.open, b.high, b.low, b.close}) {
     if (!std::isfinite(x) || x <= 0) return false;
@@ -80,17 +84,29 @@ std::vector<std::pair<std::string, double>> Criteria(const SeriesView& v,
     // continue it.
     trend = Clamp01((v.bar(c.start).close - v.bar(from).close) / atr / 5.0);
   }
-  const double size = Clamp01((c.height / atr_end - 2.0) / 6.0);
+  // Moderate formations score best: at least 3 ATR tall to matter, beyond
+  // 6 ATR the measured move is rarely reached within the horizon.
+  const double height_atr = c.height / atr_end;
+  const double size = height_atr < 3 ? Clamp01(height_atr - 2)
+                                     : Clamp01(1 - (height_atr - 6) / 9);
   const double strength = Clamp01(c.view_sign * (cb.close - c.level) / atr_t);
-  const double risk = std::abs(cb.close - c.stop);
-  const double rr = risk > 0 ? std::abs(c.target - cb.close) / risk : 0;
+  const double to_target = std::abs(c.target - cb.close);
+  const double to_stop = std::abs(cb.close - c.stop);
+  // Driftless random walk with daily sd kVolPerAtr * ATR: probability of
+  // touching the target within the horizon (reflection principle), and of
+  // touching the target before the stop (gambler's ruin).
+  const double reach = std::erfc(
+      to_target / atr_t /
+      (kVolPerAtr * std::sqrt(2.0 * std::max(1, o.reach_horizon_bars))));
+  const double odds = to_stop / (to_stop + to_target);
   return {{"symmetry", Clamp01(c.symmetry)},
           {"breakout_volume", volume},
           {"prior_trend", trend},
           {"size_atr", size},
           {"duration", DurationOf(c)},
           {"breakout_strength", strength},
-          {"reward_risk", Clamp01(rr / 3.0)},
+          {"target_reach", Clamp01(reach)},
+          {"barrier_odds", Clamp01(odds)},
           {c.specific_name, Clamp01(c.specific)}};
 }
 

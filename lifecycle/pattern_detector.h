@@ -24,6 +24,7 @@ struct DetectorOptions {
   double pivot_atr_multiple = 2.0;
   int volume_average_bars = 20;   // breakout volume vs this trailing mean
   int prior_trend_bars = 40;      // lookback for the prior-trend criterion
+  int reach_horizon_bars = 40;    // horizon of the "target_reach" criterion
 
   // --- breakout (all types except flags) ---
   // The breakout close must come within this many bars after the last pivot.
