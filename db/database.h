@@ -1,0 +1,68 @@
+#ifndef PCS_DB_DATABASE_H_
+#define PCS_DB_DATABASE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "db/embedded_postgres.h"
+#include "pqxx/pqxx"
+
+namespace pcs {
+
+struct DatabaseOptions {
+  // libpq conninfo ("host=... dbname=...") or URL ("postgresql://...").
+  // Empty: $PCS_DATABASE_URL when set and non-empty, otherwise an embedded
+  // cluster is started (see EmbeddedPostgres).
+  std::string url;
+  // Only for the embedded cluster: folder that keeps its data between runs
+  // (e.g. ".pcs/pg"). Empty: $PCS_EMBEDDED_ROOT when set, otherwise a temp
+  // folder deleted when the Database is destroyed.
+  std::string embedded_root;
+};
+
+// Where the pipeline's data lives: an external PostgreSQL server or an
+// embedded one owned by this object (stopped in the destructor).
+// Open() checks that the server answers, so a wrong URL fails here with one
+// clear line rather than deep inside a command.
+//
+// Threading: immutable after Open(); Connect() may be called from any thread
+// (each call returns a new connection owned by the caller).
+//
+// Example:
+//   auto db = Database::Open({});
+//   if (!db.ok()) return db.status();
+//   auto conn = (*db)->Connect();
+class Database {
+ public:
+  static absl::StatusOr<std::unique_ptr<Database>> Open(DatabaseOptions options);
+
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // libpq conninfo to pass to pqxx::connection.
+  const std::string& conninfo() const { return conninfo_; }
+  // True when the server is the embedded cluster started by Open().
+  bool embedded() const { return embedded_ != nullptr; }
+  // conninfo with any password masked, for logs.
+  std::string Describe() const;
+
+  // A new connection (errors returned, not thrown).
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect() const;
+
+ private:
+  Database() = default;
+
+  std::string conninfo_;
+  std::unique_ptr<EmbeddedPostgres> embedded_;
+};
+
+// `conninfo` (key=value form or postgresql:// URL) pointing at database
+// `dbname` instead, everything else kept.
+std::string ConnInfoWithDatabase(const std::string& conninfo,
+                                 const std::string& dbname);
+
+}  // namespace pcs
+
+#endif  // PCS_DB_DATABASE_H_

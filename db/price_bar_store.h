@@ -1,0 +1,32 @@
+#ifndef PCS_DB_PRICE_BAR_STORE_H_
+#define PCS_DB_PRICE_BAR_STORE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lifecycle/bar.h"
+#include "pqxx/pqxx"
+
+namespace pcs {
+
+// Read access to the `price_bars` table (written by ingest/ingester.h).
+// Each function runs its own short read-only transaction on `conn`; the
+// caller owns the connection and must not have a transaction open on it.
+// Not thread-safe per connection (libpqxx connections are not).
+
+// Bars of `symbol` with from <= day <= to (either bound optional), in
+// increasing day order. NotFound when the table has no bar of the symbol at
+// all; an empty series when it has bars but none in the range.
+absl::StatusOr<BarSeries> LoadBarSeries(pqxx::connection& conn,
+                                        const std::string& symbol,
+                                        std::optional<Day> from = {},
+                                        std::optional<Day> to = {});
+
+// Every symbol with at least one bar, sorted.
+absl::StatusOr<std::vector<std::string>> ListSymbols(pqxx::connection& conn);
+
+}  // namespace pcs
+
+#endif  // PCS_DB_PRICE_BAR_STORE_H_
