@@ -71,7 +71,8 @@ void AddRuleFeatures(const FeatureContext& ctx, FeatureRow row) {
       {kRuleSizeAtr, "size_atr"},
       {kRuleDuration, "duration"},
       {kRuleBreakoutStrength, "breakout_strength"},
-      {kRuleRewardRisk, "reward_risk"},
+      {kRuleTargetReach, "target_reach"},
+      {kRuleBarrierOdds, "barrier_odds"},
   };
   // Criteria that only one family of pattern types carries
   // (lifecycle/rule_confidence.h).
@@ -151,8 +152,10 @@ absl::StatusOr<std::vector<float>> FeatureBuilder::Build(
   AddRuleFeatures(ctx, row);
   std::vector<float> out(kNumFeatures);
   for (int i = 0; i < kNumFeatures; ++i) {
-    // Infinite or out-of-float-range values (degenerate data) count as missing.
-    const float v = static_cast<float>(row[i]);
+    // Infinite or out-of-float-range values (degenerate data) count as
+    // missing; "+ 0.0" turns the -0 of dir * 0 into 0 so equal rows are
+    // bit-identical.
+    const float v = static_cast<float>(row[i] + 0.0);
     out[i] = std::isfinite(v) ? v : std::numeric_limits<float>::quiet_NaN();
   }
   return out;

@@ -241,8 +241,13 @@
   X(kRuleBreakoutStrength, "rule_breakout_strength", "rule",                   \
     "rule criterion \"breakout_strength\" (0..1)",                            \
     "the pattern lacks the criterion")                                         \
-  X(kRuleRewardRisk, "rule_reward_risk", "rule",                               \
-    "rule criterion \"reward_risk\" (0..1)",                                   \
+  X(kRuleTargetReach, "rule_target_reach", "rule",                             \
+    "rule criterion \"target_reach\" (0..1): random-walk chance of "           \
+    "reaching the target within the horizon",                                  \
+    "the pattern lacks the criterion")                                         \
+  X(kRuleBarrierOdds, "rule_barrier_odds", "rule",                             \
+    "rule criterion \"barrier_odds\" (0..1): random-walk chance of "           \
+    "the target before the stop",                                              \
     "the pattern lacks the criterion")                                         \
   X(kRuleValleyDepth, "rule_valley_depth", "rule",                             \
     "rule criterion \"valley_depth\" (0..1), type-specific",                   \

@@ -96,14 +96,14 @@ std::vector<float> BuildOk(const Pattern& p, const BarSeries& bars,
 TEST(FeatureSchemaTest, PinnedCountUniqueNamesAndHash) {
   const FeatureSchema& schema = FeatureBuilder::Schema();
   EXPECT_EQ(schema.version, "features-v1");
-  EXPECT_EQ(schema.names.size(), 98u);  // changing this needs a version bump
+  EXPECT_EQ(schema.names.size(), 99u);  // changing this needs a version bump
   EXPECT_GE(schema.names.size(), 50u);
   const std::set<std::string> unique(schema.names.begin(), schema.names.end());
   EXPECT_EQ(unique.size(), schema.names.size());
   EXPECT_EQ(schema.hash, Sha256Hex(schema.version + "\n" +
                                    absl::StrJoin(schema.names, "\n")));
   EXPECT_EQ(schema.hash, 
-            "4a178a961efa7136eba8cee9205e861aa352514833689fc3ba5db55c64b8eac5");
+            "f8ea4b1e9c735338d4faf1835d4b147cf15dd0a9ba2ffdeb0928c3d647be1413");
   EXPECT_EQ(&schema, &FeatureBuilder::Schema());  // one process-wide instance
 }
 
@@ -124,7 +124,8 @@ TEST(FeatureBuilderTest, RowHasSchemaLengthAndNoInfinities) {
                 "pat_boundary_slope_atr", "pat_boundary_spread_atr",
                 "rule_breakout_strength", "rule_convergence", "rule_duration",
                 "rule_flatness", "rule_neckline_flatness", "rule_pole_strength",
-                "rule_prior_trend", "rule_reward_risk", "rule_size_atr",
+                "rule_prior_trend", "rule_size_atr", "rule_target_reach",
+                "rule_barrier_odds",
                 "rule_type_specific", "rule_valley_depth"}));
   EXPECT_FLOAT_EQ(row[Col("rule_symmetry")], 0.8f);
   EXPECT_TRUE(std::isnan(row[Col("rule_duration")]));
@@ -299,11 +300,11 @@ TEST(FeatureBuilderTest, LevelsAndGeometryByHandForBothDirections) {
   top.breakout_level = c + 1;
   top.target = c - 6;
   top.stop = c + 3;
-  top.rule_criteria = {{"neckline_flatness", 0.6}, {"reward_risk", 0.9}};
+  top.rule_criteria = {{"neckline_flatness", 0.6}, {"barrier_odds", 0.9}};
   const std::vector<float> row = BuildOk(top, bars, nullptr);
   EXPECT_FLOAT_EQ(row[Col("rule_neckline_flatness")], 0.6f);
   EXPECT_FLOAT_EQ(row[Col("rule_type_specific")], 0.6f);
-  EXPECT_FLOAT_EQ(row[Col("rule_reward_risk")], 0.9f);
+  EXPECT_FLOAT_EQ(row[Col("rule_barrier_odds")], 0.9f);
   EXPECT_TRUE(std::isnan(row[Col("rule_convergence")]));
   EXPECT_NEAR(row[Col("vol_atr_pct")], 2 / c, 1e-6);
   EXPECT_NEAR(row[Col("pat_target_dist_atr")], 3.0, 1e-5);    // 6 / 2
