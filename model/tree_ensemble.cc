@@ -149,6 +149,7 @@ absl::StatusOr<TreeEnsemble> TreeEnsemble::FromXGBoostJson(absl::string_view tex
   if (model.num_features_ <= 0) return absl::InvalidArgumentError("model has no features");
   model.expected_margin_ = model.base_margin_;
   for (int32_t root : model.roots_) model.expected_margin_ += model.NodeMean(root);
+  model.BuildShapTables();
   return model;
 }
 
@@ -266,7 +267,7 @@ void TreeEnsemble::TreeShap(int node, PathElement* parent_path, int parent_len,
            phi);
 }
 
-double TreeEnsemble::Contributions(const float* x, double* out) const {
+double TreeEnsemble::ContributionsRecursive(const float* x, double* out) const {
   std::fill(out, out + num_features_ + 1, 0.0);
   // Level d uses at most d + 1 path elements; levels are laid out back to back.
   const size_t needed = static_cast<size_t>(max_depth_ + 2) * (max_depth_ + 3) / 2;
@@ -277,6 +278,122 @@ double TreeEnsemble::Contributions(const float* x, double* out) const {
   }
   out[num_features_] = expected_margin_;
   return PredictMargin(x);
+}
+
+void TreeEnsemble::BuildShapTables() {
+  for (size_t t = 0; t < roots_.size(); ++t) {
+    const int32_t end =
+        t + 1 < roots_.size() ? roots_[t + 1] : static_cast<int32_t>(nodes_.size());
+    max_tree_nodes_ = std::max(max_tree_nodes_, end - roots_[t]);
+  }
+  std::vector<std::pair<int, bool>> steps;  // (node, path goes left) from the root
+  bool overflow = max_depth_ > 24;
+  for (int32_t root : roots_) {
+    if (overflow) break;
+    tree_leaves_.push_back(static_cast<int32_t>(leaf_paths_.size()));
+    // Depth-first walk; `visit` appends the leaves of `node`'s subtree.
+    auto visit = [&](auto& self, int node) -> void {
+      if (nodes_[node].left < 0) {
+        // steps.size() bounds the leaf's distinct features d: 2^d * d entries.
+        overflow |= shap_table_.size() + (size_t{1} << steps.size()) * steps.size() >
+                    kMaxShapTableEntries;
+        if (!overflow) AddLeafPath(root, node, steps);
+        return;
+      }
+      steps.push_back({node, true});
+      self(self, nodes_[node].left);
+      steps.back().second = false;
+      self(self, nodes_[node].right);
+      steps.pop_back();
+    };
+    visit(visit, root);
+  }
+  if (overflow) {
+    // Too large: drop the tables and use recursive TreeSHAP only.
+    tree_leaves_.clear();
+    leaf_paths_.clear();
+    path_steps_.clear();
+    path_features_.clear();
+    shap_table_.clear();
+    shap_table_.shrink_to_fit();
+    return;
+  }
+  tree_leaves_.push_back(static_cast<int32_t>(leaf_paths_.size()));
+}
+
+void TreeEnsemble::AddLeafPath(int tree_root, int leaf,
+                               const std::vector<std::pair<int, bool>>& steps) {
+  LeafPath path{leaf, static_cast<int32_t>(path_steps_.size()),
+                static_cast<int32_t>(path_features_.size()),
+                static_cast<int32_t>(shap_table_.size()), static_cast<int32_t>(steps.size()), 0};
+  // Distinct features in order of first use, each with its zero fraction
+  // (product of cover ratios of the path's steps on that feature).
+  std::vector<double> zero;
+  for (const auto& [node, left] : steps) {
+    const Node& n = nodes_[node];
+    const int feature = static_cast<int>(n.feature & ~kDefaultLeft);
+    const int child = left ? n.left : n.right;
+    int unique = 0;
+    while (unique < path.num_unique && path_features_[path.features + unique] != feature) ++unique;
+    if (unique == path.num_unique) {
+      path_features_.push_back(feature);
+      zero.push_back(1.0);
+      ++path.num_unique;
+    }
+    zero[unique] *= cover_[child] / cover_[node];
+    path_steps_.push_back({node - tree_root, unique, left});
+  }
+  // For each pattern of satisfied conditions (bit j: x follows the path on
+  // distinct feature j), the leaf's Shapley values from the unique path.
+  const int d = path.num_unique;
+  const double value = nodes_[leaf].value;
+  std::vector<PathElement> unique_path(static_cast<size_t>(d) + 1);
+  for (uint32_t mask = 0; mask < (1u << d); ++mask) {
+    ExtendPath(unique_path.data(), 0, 1, 1, -1);
+    for (int j = 0; j < d; ++j) {
+      ExtendPath(unique_path.data(), j + 1, zero[j], (mask >> j) & 1u, j);
+    }
+    for (int j = 0; j < d; ++j) {
+      const PathElement& e = unique_path[j + 1];
+      shap_table_.push_back(UnwoundSum(unique_path.data(), d + 1, j + 1) *
+                            (e.one_fraction - e.zero_fraction) * value);
+    }
+  }
+  leaf_paths_.push_back(path);
+}
+
+double TreeEnsemble::Contributions(const float* x, double* out) const {
+  if (shap_table_.empty() && !roots_.empty()) return ContributionsRecursive(x, out);
+  std::fill(out, out + num_features_ + 1, 0.0);
+  thread_local std::vector<uint8_t> goes_left;
+  if (goes_left.size() < static_cast<size_t>(max_tree_nodes_)) goes_left.resize(max_tree_nodes_);
+  double margin = base_margin_;
+  for (size_t t = 0; t < roots_.size(); ++t) {
+    const int32_t root = roots_[t];
+    const int32_t end =
+        t + 1 < roots_.size() ? roots_[t + 1] : static_cast<int32_t>(nodes_.size());
+    for (int32_t i = root; i < end; ++i) {
+      if (nodes_[i].left >= 0) goes_left[i - root] = NextNode(nodes_[i], x) == nodes_[i].left;
+    }
+    for (int32_t l = tree_leaves_[t]; l < tree_leaves_[t + 1]; ++l) {
+      const LeafPath& leaf = leaf_paths_[l];
+      uint32_t mask = (1u << leaf.num_unique) - 1;
+      bool reached = true;
+      for (int32_t s = 0; s < leaf.num_steps; ++s) {
+        const PathStep& step = path_steps_[leaf.first_step + s];
+        if (goes_left[step.node] != step.left) {
+          mask &= ~(1u << step.unique);
+          reached = false;
+        }
+      }
+      if (reached) margin += nodes_[leaf.node].value;  // the leaf x lands in
+      const double* row = &shap_table_[leaf.table + static_cast<size_t>(mask) * leaf.num_unique];
+      const int32_t* features = &path_features_[leaf.features];
+      for (int32_t j = 0; j < leaf.num_unique; ++j) out[features[j]] += row[j];
+    }
+  }
+  out[num_features_] = expected_margin_;
+  return margin;
 }
 
 }  // namespace pcs

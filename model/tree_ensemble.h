@@ -34,7 +34,9 @@
 //   double margin = model->Contributions(features.data(), contrib.data());
 
 #include <cstdint>
+#include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -63,7 +65,22 @@ class TreeEnsemble {
 
   // TreeSHAP: writes num_features() + 1 values to `out` (last = bias,
   // expected_margin()); they sum to the returned margin (up to rounding).
+  // Uses the precomputed per-leaf tables when the model has them (see
+  // has_shap_tables()), else ContributionsRecursive.
   double Contributions(const float* x, double* out) const;
+
+  // The textbook recursive TreeSHAP (Algorithm 2), O(trees * leaves *
+  // depth^2) per row. Same result as Contributions; kept as the reference
+  // and as the fallback for models too deep for tables.
+  double ContributionsRecursive(const float* x, double* out) const;
+
+  // True when per-leaf SHAP tables were built at load time. For a leaf whose
+  // path holds d distinct features, the contributions depend only on which
+  // of those d path conditions x satisfies, so all 2^d cases are computed at
+  // load (d values each) and a row costs one table lookup per leaf. Built
+  // when the tables fit in kMaxShapTableEntries doubles.
+  bool has_shap_tables() const { return !shap_table_.empty() || roots_.empty(); }
+  static constexpr size_t kMaxShapTableEntries = size_t{4} << 20;  // 32 MiB
 
   // Implementation detail of Contributions (TreeSHAP path element).
   struct PathElement;
@@ -76,6 +93,20 @@ class TreeEnsemble {
     uint32_t feature;   // split feature; bit 31 set: missing goes left
   };
   static constexpr uint32_t kDefaultLeft = 1u << 31;
+  // A root-to-leaf path for the table-driven TreeSHAP.
+  struct LeafPath {
+    int32_t node;         // the leaf (absolute node index)
+    int32_t first_step;   // into path_steps_
+    int32_t features;     // into path_features_ (num_unique entries)
+    int32_t table;        // into shap_table_ ((1 << num_unique) * num_unique entries)
+    int32_t num_steps;
+    int32_t num_unique;
+  };
+  struct PathStep {
+    int32_t node;         // node index local to its tree
+    int32_t unique;       // index of the step's feature among the leaf's distinct features
+    bool left;            // the path goes to the left child here
+  };
 
   TreeEnsemble() = default;
   absl::Status AddTree(const void* tree_json);  // nlohmann::json*, kept out of the header
@@ -83,10 +114,19 @@ class TreeEnsemble {
   void TreeShap(int node, PathElement* parent_path, int parent_len, double zero_fraction,
                 double one_fraction, int feature, const float* x, double* phi) const;
   double NodeMean(int node) const;
+  void BuildShapTables();
+  void AddLeafPath(int tree_root, int leaf, const std::vector<std::pair<int, bool>>& steps);
 
   std::vector<Node> nodes_;      // all trees, flat
   std::vector<double> cover_;    // per node: sum of hessians (TreeSHAP weights)
   std::vector<int32_t> roots_;   // root node index of each tree
+  // Table-driven TreeSHAP (empty when the model is too large for tables).
+  std::vector<int32_t> tree_leaves_;  // per tree + sentinel: range in leaf_paths_
+  std::vector<LeafPath> leaf_paths_;
+  std::vector<PathStep> path_steps_;
+  std::vector<int32_t> path_features_;
+  std::vector<double> shap_table_;
+  int max_tree_nodes_ = 0;
   int num_features_ = 0;
   int max_depth_ = 0;
   double base_margin_ = 0;

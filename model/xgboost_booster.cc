@@ -312,9 +312,7 @@ absl::StatusOr<std::vector<float>> XGBoostBooster::PredictMarginInplace(const fl
                                                    cols, ", model expects ", num_features_));
   }
   if (nthread != nthread_) {
-    PCS_XGB_CALL(XGBoosterSetParam(handle_, "nthread", absl::StrCat(nthread).c_str()),
-                 "XGBoosterSetParam(nthread)");
-    nthread_ = nthread;
+    if (auto s = SetNumThreads(nthread); !s.ok()) return s;
   }
   const std::string array = absl::StrCat(
       R"({"data": [)", reinterpret_cast<uintptr_t>(values), R"(, true], "shape": [)", rows, ", ",
@@ -357,6 +355,13 @@ absl::StatusOr<std::vector<double>> XGBoostBooster::TotalGainImportance() const 
     gain[static_cast<size_t>(index)] = scores[i];
   }
   return gain;
+}
+
+absl::Status XGBoostBooster::SetNumThreads(int nthread) {
+  PCS_XGB_CALL(XGBoosterSetParam(handle_, "nthread", absl::StrCat(nthread).c_str()),
+               "XGBoosterSetParam(nthread)");
+  nthread_ = nthread;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int> XGBoostBooster::NumRounds() const {

@@ -111,6 +111,10 @@ class XGBoostBooster {
   // feature 0..num_features()-1; features never used in a split get 0.
   absl::StatusOr<std::vector<double>> TotalGainImportance() const;
 
+  // Sets the booster's prediction threads (XGBoost "nthread"); use 1 for
+  // single-row work.
+  absl::Status SetNumThreads(int nthread);
+
   int num_features() const { return num_features_; }
   // Boosting rounds (= trees for binary:logistic) in the model.
   absl::StatusOr<int> NumRounds() const;

@@ -38,6 +38,7 @@ class TreeEnsembleTest : public ::testing::Test {
     params.eta = 0.1;
     params.num_boost_round = 150;
     params.early_stopping_rounds = 20;
+    params.nthread = 1;
     TrainLog log;
     auto valid = MakeSyntheticDataset(1000, kFeatures, 13);
     auto booster = XGBoostBooster::Train(train_->x, train_->y, &valid.x, &valid.y, params, &log);
@@ -113,8 +114,21 @@ TEST_F(TreeEnsembleTest, ContributionsMatchXGBoostTreeShap) {
   }
   std::printf("max |contribution - xgboost|: %.3g; max |sum - margin|: %.3g\n", max_diff,
               max_sum_diff);
+  EXPECT_TRUE(model->has_shap_tables());
   EXPECT_LT(max_diff, 1e-4);
   EXPECT_LT(max_sum_diff, 1e-9);
+  // The recursive reference algorithm agrees with XGBoost (and the tables).
+  double recursive_diff = 0;
+  for (int r = 0; r < x.rows; r += 7) {
+    const double margin = model->ContributionsRecursive(x.Row(r), got.data());
+    EXPECT_NEAR(margin, (*margins)[r], 1e-4);
+    for (int c = 0; c <= kFeatures; ++c) {
+      recursive_diff =
+          std::max(recursive_diff, std::fabs(got[c] - (*want)[r * (kFeatures + 1) + c]));
+    }
+  }
+  std::printf("max |recursive contribution - xgboost|: %.3g\n", recursive_diff);
+  EXPECT_LT(recursive_diff, 1e-4);
   // Missing-value-heavy rows (all NaN, half NaN) take the default directions.
   DenseMatrix nan_rows{2, kFeatures, std::vector<float>(2 * kFeatures, std::nanf(""))};
   for (int c = 0; c < kFeatures; c += 2) nan_rows.values[kFeatures + c] = 0.25f;
@@ -200,6 +214,7 @@ TEST(TreeEnsembleErrorsTest, RejectsBadModels) {
   auto data = MakeSyntheticDataset(300, 4, 21);
   TrainParams params;
   params.num_boost_round = 3;
+  params.nthread = 1;
   auto booster = XGBoostBooster::Train(data.x, data.y, nullptr, nullptr, params, nullptr);
   ASSERT_TRUE(booster.ok());
   auto doc = nlohmann::json::parse(*(*booster)->SaveModelToJson());
