@@ -115,13 +115,15 @@ void EmitIfBroken(const SeriesView& v, const Window& w,
   int last_high = w.last;
   while (!pv[last_high].is_high) --last_high;
   double lowest_since = std::numeric_limits<double>::infinity();
-  for (int i = pv[last_high].index + 1; i < lastp.confirmed && i < v.size(); ++i)
+  for (int i = pv[last_high].index + 1; i <= lastp.index; ++i)
     lowest_since = std::min(lowest_since, v.bar(i).low);
-  for (int t = lastp.confirmed; t <= limit; ++t) {
+  for (int t = lastp.index + 1; t <= limit; ++t) {
     const Bar& b = v.bar(t);
     lowest_since = std::min(lowest_since, b.low);
     if (b.close < w.lower.At(t)) return;  // broke the wrong way: failed
     if (b.close <= w.upper.At(t)) continue;
+    // The first close through came before the formation was known.
+    if (t < lastp.confirmed) return;
     Candidate c;
     c.type = TypeOf(w.shape, v.mirrored);
     c.view_sign = +1;

@@ -61,10 +61,11 @@ void DetectFlags(const SeriesView& v, std::vector<Candidate>& out) {
       const int flag_bars = t - top - 1;
       const double pole = v.bar(top).high - base.price;
       const double atr = v.Atr(top);
-      if (t >= base.confirmed && top > base.index && flag_bars >= o.flag_min_bars &&
-          atr > 0 && pole >= o.pole_min_atr * atr) {
+      if (top > base.index && flag_bars >= o.flag_min_bars && atr > 0 &&
+          pole >= o.pole_min_atr * atr) {
         const Line upper = UpperBoundary(v, top, t - 1);
         if (b.close > upper.At(t)) {
+          if (t < base.confirmed) break;  // base not known yet at the breakout
           const double drift = CloseSlope(v, top + 1, t - 1) / atr;
           if (drift > o.flag_max_drift_atr) break;  // rising: not a flag
           const double retrace = (v.bar(top).high - flag_low) / pole;

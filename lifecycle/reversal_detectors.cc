@@ -10,17 +10,19 @@
 namespace pcs::rules {
 namespace {
 
-// First bar in [from, last] whose close is below `neck(t)`; -1 when the wait
-// ends or a high reaches `stop` first (the stop was touched before the
-// breakout: the formation failed).
+// The breakout bar: the first bar after the last pivot (`pivot`) whose close
+// is below `neck(t)`, if it comes within the wait and no earlier than the
+// bar confirming the pivot (`confirmed`; before it the formation is not
+// known yet, so an earlier close through means no pattern). -1 when the wait
+// ends, or when a high exceeds `stop` first (the formation failed).
 template <typename NeckFn>
-int FindBreakdown(const SeriesView& v, int from, int last, double stop,
-                  NeckFn neck) {
+int FindBreakdown(const SeriesView& v, const Pivot& pivot, int last,
+                  double stop, NeckFn neck) {
   last = std::min(last, v.size() - 1);
-  for (int t = from; t <= last; ++t) {
+  for (int t = pivot.index + 1; t <= last; ++t) {
     const Bar& b = v.bar(t);
-    if (b.high >= stop) return -1;
-    if (b.close < neck(t)) return t;
+    if (b.high > stop) return -1;
+    if (b.close < neck(t)) return t >= pivot.confirmed ? t : -1;
   }
   return -1;
 }
@@ -47,8 +49,8 @@ void DetectTwinTops(const SeriesView& v, std::vector<Candidate>& out) {
     if (depth < o.twin_min_depth_atr * atr) continue;
     if (!(before.price < trough.price)) continue;  // must rise into the top
     const double neck = trough.price;
-    const int t = FindBreakdown(v, p2.confirmed, p2.index + o.max_breakout_wait_bars,
-                                top, [&](int) { return neck; });
+    const int t = FindBreakdown(v, p2, p2.index + o.max_breakout_wait_bars, top,
+                                [&](int) { return neck; });
     if (t < 0) continue;
     Candidate c;
     c.type = v.mirrored ? PatternType::kDoubleBottom : PatternType::kDoubleTop;
@@ -106,7 +108,7 @@ void DetectHeadAndShoulders(const SeriesView& v, std::vector<Candidate>& out) {
     const double tilt = std::abs(t2.price - t1.price) / height;
     if (tilt > o.hs_max_neckline_tilt) continue;
     if (!(before.price < std::min(t1.price, t2.price))) continue;
-    const int t = FindBreakdown(v, rs.confirmed, rs.index + o.max_breakout_wait_bars,
+    const int t = FindBreakdown(v, rs, rs.index + o.max_breakout_wait_bars,
                                 rs.price, neck);
     if (t < 0) continue;
     Candidate c;
