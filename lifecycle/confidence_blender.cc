@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 
 namespace pcs {
 namespace {
@@ -12,6 +17,22 @@ double Clamp01(double x) {
 }
 
 }  // namespace
+
+bool ParseFeatureFlag(absl::string_view value) {
+  const absl::string_view v = absl::StripAsciiWhitespace(value);
+  for (absl::string_view yes : {"1", "true", "on", "yes"}) {
+    if (absl::EqualsIgnoreCase(v, yes)) return true;
+  }
+  return false;
+}
+
+BlendOptions BlendOptionsFromEnvironment(double ml_weight) {
+  BlendOptions options;
+  const char* flag = std::getenv(kPhase5ConfidenceFlag);
+  options.enabled = flag != nullptr && ParseFeatureFlag(flag);
+  options.ml_weight = ml_weight;
+  return options;
+}
 
 BlendResult BlendConfidence(double rule_confidence,
                             std::optional<double> ml_confidence,

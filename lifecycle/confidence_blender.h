@@ -24,6 +24,17 @@ struct BlendResult {
   std::string fallback_reason; // "" when ML was used
 };
 
+// Name of the environment variable / feature flag that turns the ML blend on.
+inline constexpr char kPhase5ConfidenceFlag[] = "ENABLE_PHASE5_CONFIDENCE";
+
+// True for "1", "true", "on", "yes" (any case, surrounding spaces ignored);
+// false for anything else, including empty.
+bool ParseFeatureFlag(absl::string_view value);
+
+// BlendOptions with `enabled` from $ENABLE_PHASE5_CONFIDENCE (unset => off)
+// and the given weight (e.g. the champion model card's serving.blend_weight).
+BlendOptions BlendOptionsFromEnvironment(double ml_weight = 0.5);
+
 // Blends `rule_confidence` with `ml_confidence`. Falls back to the rule value
 // (weight 0) with reason:
 //   "flag_off"            options.enabled is false;

@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include <optional>
 #include <string>
 
@@ -154,6 +155,27 @@ TEST(PatternLifecycleManagerTest, StateSequenceOfLabeledPattern) {
       m.EvaluateWithRules(MakePattern(0.2), std::nullopt, {}));
   ASSERT_EQ(rejected.size(), 2u);
   EXPECT_EQ(rejected[1].to, S::kRejected);
+}
+
+}  // namespace
+}  // namespace pcs
+
+namespace pcs {
+namespace {
+
+TEST(ConfidenceBlenderTest, FeatureFlagFromEnvironment) {
+  EXPECT_TRUE(ParseFeatureFlag("1"));
+  EXPECT_TRUE(ParseFeatureFlag(" TRUE "));
+  EXPECT_TRUE(ParseFeatureFlag("on"));
+  EXPECT_FALSE(ParseFeatureFlag(""));
+  EXPECT_FALSE(ParseFeatureFlag("0"));
+  EXPECT_FALSE(ParseFeatureFlag("enabled?"));
+  ASSERT_EQ(setenv(kPhase5ConfidenceFlag, "true", 1), 0);
+  BlendOptions on = BlendOptionsFromEnvironment(0.3);
+  EXPECT_TRUE(on.enabled);
+  EXPECT_DOUBLE_EQ(on.ml_weight, 0.3);
+  ASSERT_EQ(unsetenv(kPhase5ConfidenceFlag), 0);
+  EXPECT_FALSE(BlendOptionsFromEnvironment().enabled);
 }
 
 }  // namespace
