@@ -40,7 +40,8 @@ absl::Span<const Bar> MarketView(const BarSeries* market, Day day) {
   const absl::Span<const Bar> all(market->bars);
   const int m = features_internal::IndexAtOrBefore(all, day);
   if (m < 0 || day - all[m].day > kMaxMarketStalenessDays) return {};
-  return all.first(static_cast<size_t>(m) + 1);
+  return all.first(static_cast<size_t>(m) + 1)
+      .last(std::min<size_t>(m + 1, FeatureBuilder::kHistoryBars));
 }
 
 }  // namespace
@@ -124,9 +125,11 @@ absl::StatusOr<std::vector<float>> FeatureBuilder::Build(
   }
   FeatureContext ctx;
   ctx.pattern = &pattern;
-  // The causal cut: nothing below can reach a bar after t.
-  ctx.history =
-      absl::Span<const Bar>(bars.bars).first(static_cast<size_t>(t) + 1);
+  // The causal cut: nothing below can reach a bar after t (nor more than
+  // kHistoryBars back, so serving with that much history matches training).
+  ctx.history = absl::Span<const Bar>(bars.bars)
+                    .first(static_cast<size_t>(t) + 1)
+                    .last(std::min<size_t>(t + 1, kHistoryBars));
   ctx.window = ctx.history.last(
       std::min<size_t>(ctx.history.size(), kIndicatorWindow));
   ctx.last = static_cast<int>(ctx.window.size()) - 1;

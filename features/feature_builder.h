@@ -30,10 +30,14 @@ struct FeatureSchema {
 //
 // Causality: Build locates the confirmation bar and reads only bars with
 // day <= pattern.confirmation_day (from both series), so adding, removing or
-// changing later bars never changes the result. Indicators are computed on
-// the last 300 bars ending at the confirmation bar (Wilder/EMA recursions are
-// seeded at that window's start), so the result does not depend on how much
-// older history the caller happened to load, as long as it has >= 300 bars.
+// changing later bars never changes the result.
+//
+// Bounded history: Build reads at most the last kHistoryBars bars of each
+// series ending at the confirmation day (indicators use the last 300 of them,
+// with Wilder/EMA recursions seeded at that window's start). A caller that
+// passes at least kHistoryBars bars ending at the confirmation day therefore
+// gets exactly the row training computed from the full series; with fewer,
+// the long-lookback features become NaN.
 //
 // Missing values are NaN (too little history, undefined ratios, no market
 // series), never zero. Cost: O(300 + formation length) per call, no
@@ -48,6 +52,10 @@ struct FeatureSchema {
 //   // row->size() == FeatureBuilder::Schema().names.size()
 class FeatureBuilder {
  public:
+  // Bars (per series) Build may read, ending at the confirmation bar. Serving
+  // should load at least this many bars up to the confirmation day.
+  static constexpr int kHistoryBars = 500;
+
   // Process-wide immutable schema (built once, thread-safe).
   static const FeatureSchema& Schema();
 

@@ -18,7 +18,9 @@ inline constexpr int kIndicatorWindow = 300;
 
 struct FeatureContext {
   const Pattern* pattern = nullptr;
-  // Bars [0, t] of the symbol: nothing after the confirmation bar exists here.
+  // The symbol's bars up to and including t (at most
+  // FeatureBuilder::kHistoryBars): nothing after the confirmation bar exists
+  // here.
   absl::Span<const Bar> history;
   // The last <= kIndicatorWindow bars of `history`; window.back() is bar t.
   absl::Span<const Bar> window;
@@ -28,7 +30,8 @@ struct FeatureContext {
   double dir = 1;              // +1 bullish, -1 bearish
   double close = 0;            // close of bar t
   double atr = 0;              // ATR(14) at t (NaN if undefined or 0)
-  // The market (DIA) bars with day <= t, empty when absent or stale.
+  // The market (DIA) bars with day <= t (at most kHistoryBars), empty when
+  // absent or stale.
   absl::Span<const Bar> market;
 };
 

@@ -10,7 +10,9 @@
 //
 // Notation: t = confirmation bar, c = its close, dir = +1 bullish / -1
 // bearish, ATR = Wilder ATR(14) at t, "window" = the last 300 bars ending at t
-// (indicators are computed on the window only). "Signed by dir" means the
+// (indicators are computed on the window only), "readable history" = the
+// last FeatureBuilder::kHistoryBars (500) bars ending at t (nothing older is
+// ever read). "Signed by dir" means the
 // value is multiplied by dir, so positive always means "in the trade's
 // favour" and bullish and bearish patterns share one scale.
 // Common NaN causes not repeated per row: ATR NaN or 0 (fewer than 14 bars or
@@ -48,9 +50,10 @@
     "(max - min key point price) / c", "no key points")                       \
   X(kPatWidthBars, "pat_width_bars", "geometry",                               \
     "bars from formation_start to formation_end",                             \
-    "formation_start before the first bar")                                   \
+    "formation_start not in the readable history")                             \
   X(kPatBreakoutDelayBars, "pat_breakout_delay_bars", "geometry",              \
-    "bars from formation_end to t", "formation_end before the first bar")     \
+    "bars from formation_end to t",                                            \
+    "formation_end not in the readable history")                               \
   X(kPatSubwidthMaxFrac, "pat_subwidth_max_frac", "geometry",                  \
     "largest bar gap between consecutive key points / width",                 \
     "fewer than 2 key points or width 0")                                     \
@@ -98,7 +101,7 @@
     "dir * (open(t) - close(t-1)) / ATR", "t is the first bar")               \
   X(kPatFormationMoveAtr, "pat_formation_move_atr", "geometry",                \
     "dir * (c - close at formation_start) / ATR",                             \
-    "formation_start before the first bar")                                   \
+    "formation_start not in the readable history")                             \
   X(kCtxRet5, "ctx_ret_5", "trend", "dir * (c / close(t-5) - 1)",             \
     "fewer than 6 bars")                                                      \
   X(kCtxRet20, "ctx_ret_20", "trend", "dir * (c / close(t-20) - 1)",          \
@@ -112,7 +115,7 @@
   X(kCtxPriorTrend20, "ctx_prior_trend_20", "trend",                           \
     "dir * return over the 20 bars ending at formation_start (negative = "    \
     "the move a reversal pattern reverses)",                                  \
-    "fewer than 20 bars before formation_start")                              \
+    "fewer than 20 readable bars before formation_start")                     \
   X(kCtxDistSma20Atr, "ctx_dist_sma20_atr", "trend",                           \
     "dir * (c - SMA20) / ATR", "fewer than 20 bars")                          \
   X(kCtxDistSma50Atr, "ctx_dist_sma50_atr", "trend",                           \
@@ -169,7 +172,7 @@
   X(kVolumeFormationVsBefore, "volu_formation_vs_before", "volume",            \
     "mean volume from formation_start to formation_end / mean volume of the " \
     "max(20, width) bars before formation_start",                             \
-    "fewer than 20 bars before formation_start or a mean is 0")               \
+    "fewer than 20 readable bars before formation_start or a mean is 0")      \
   X(kVolumeObvSlope20, "volu_obv_slope_20", "volume",                          \
     "dir * least-squares slope of OBV over 20 bars / mean volume of those "   \
     "bars", "fewer than 20 bars or zero mean volume")                         \

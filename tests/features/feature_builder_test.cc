@@ -162,13 +162,18 @@ TEST(FeatureBuilderTest, CausalLaterBarsRemovedOrGarbageChangeNothing) {
   ExpectSameRow(full, BuildOk(p, bad_bars, &bad_dia));
 }
 
-TEST(FeatureBuilderTest, IndependentOfOlderHistoryBeyondTheWindow) {
-  const BarSeries bars = RandomWalk("AAA", 600, 5);
-  const BarSeries dia = RandomWalk("DIA", 600, 6, 100);
-  const Pattern p = DoubleBottomAt(bars, 500);
+// Serving loads only FeatureBuilder::kHistoryBars bars; the row must equal
+// the one computed from the full series.
+TEST(FeatureBuilderTest, IndependentOfHistoryBeyondKHistoryBars) {
+  const BarSeries bars = RandomWalk("AAA", 1300, 5);
+  const BarSeries dia = RandomWalk("DIA", 1300, 6, 100);
+  const int t = 1100;
+  const Pattern p = DoubleBottomAt(bars, t);
+  const int drop = t + 1 - FeatureBuilder::kHistoryBars;
   BarSeries shorter = bars, shorter_dia = dia;
-  shorter.bars.erase(shorter.bars.begin(), shorter.bars.begin() + 100);
-  shorter_dia.bars.erase(shorter_dia.bars.begin(), shorter_dia.bars.begin() + 100);
+  shorter.bars.erase(shorter.bars.begin(), shorter.bars.begin() + drop);
+  shorter_dia.bars.erase(shorter_dia.bars.begin(),
+                         shorter_dia.bars.begin() + drop);
   ExpectSameRow(BuildOk(p, bars, &dia), BuildOk(p, shorter, &shorter_dia));
 }
 

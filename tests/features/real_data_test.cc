@@ -75,10 +75,16 @@ TEST(FeatureRealDataTest, DetectedAaplPatternsGetCausalFiniteRows) {
     ASSERT_EQ(row->size(), width);
     for (float v : *row) ASSERT_FALSE(std::isinf(v)) << p.Id();
     if (k % 5 != 0) continue;  // the causal check on every 5th pattern
+    // What serving does: only kHistoryBars bars up to the confirmation day.
     const int t = aapl.IndexOf(p.confirmation_day);
-    const BarSeries cut = aapl.Truncated(t + 1);
-    const BarSeries cut_dia =
-        dia.Truncated(dia.IndexAtOrBefore(p.confirmation_day) + 1);
+    const int m = dia.IndexAtOrBefore(p.confirmation_day);
+    BarSeries cut = aapl.Truncated(t + 1);
+    BarSeries cut_dia = dia.Truncated(m + 1);
+    const int keep = FeatureBuilder::kHistoryBars;
+    if (t + 1 > keep) cut.bars.erase(cut.bars.begin(), cut.bars.end() - keep);
+    if (m + 1 > keep) {
+      cut_dia.bars.erase(cut_dia.bars.begin(), cut_dia.bars.end() - keep);
+    }
     absl::StatusOr<std::vector<float>> causal = builder.Build(p, cut, &cut_dia);
     ASSERT_TRUE(causal.ok()) << causal.status();
     EXPECT_TRUE(SameRow(*row, *causal)) << "pattern " << p.Id() << " on "
