@@ -1,0 +1,90 @@
+#ifndef PCS_SERVER_CONNECTION_POOL_H_
+#define PCS_SERVER_CONNECTION_POOL_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "pqxx/pqxx"
+
+namespace pcs {
+
+struct ConnectionPoolOptions {
+  std::string conninfo = {};  // libpq conninfo or URL
+  // Connections; size it to the gRPC worker threads that use it.
+  int size = 4;
+  // Run on every new connection (e.g. conn.prepare(...)); may throw pqxx
+  // exceptions, which are caught and turn the connect into an error.
+  std::function<void(pqxx::connection&)> on_connect = {};
+};
+
+// A fixed-size pool of libpq connections, opened lazily and re-opened after
+// they break. Acquire() hands out one connection exclusively (libpqxx
+// connections are single-threaded) and waits, at most until the deadline,
+// for one to be free.
+//
+// Threading: all methods thread-safe. Ownership: the pool owns the
+// connections; a Lease must be destroyed before the pool.
+//
+// Example:
+//   auto pool = ConnectionPool::Create({.conninfo = url, .size = 4});
+//   auto lease = (*pool)->Acquire(absl::Now() + absl::Seconds(1));
+//   if (!lease.ok()) return lease.status();
+//   pqxx::work tx(lease->conn());
+class ConnectionPool {
+ public:
+  class Lease {
+   public:
+    Lease(Lease&& other) noexcept
+        : pool_(other.pool_), slot_(other.slot_), broken_(other.broken_) {
+      other.pool_ = nullptr;
+    }
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    pqxx::connection& conn() const { return *pool_->slots_[slot_].conn; }
+    // Call after a broken-connection error: the connection is re-opened on
+    // its next use.
+    void MarkBroken() { broken_ = true; }
+
+   private:
+    friend class ConnectionPool;
+    Lease(ConnectionPool* pool, int slot) : pool_(pool), slot_(slot) {}
+    ConnectionPool* pool_;
+    int slot_;
+    bool broken_ = false;
+  };
+
+  static absl::StatusOr<std::unique_ptr<ConnectionPool>> Create(
+      ConnectionPoolOptions options);
+
+  // A free connection, opened if needed. DeadlineExceeded when none is free
+  // in time; Unavailable when the database cannot be reached.
+  absl::StatusOr<Lease> Acquire(absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
+
+  int size() const { return static_cast<int>(slots_.size()); }
+  int in_use() const ABSL_LOCKS_EXCLUDED(mu_);
+  int idle() const ABSL_LOCKS_EXCLUDED(mu_);  // open and free
+
+ private:
+  struct Slot {
+    std::unique_ptr<pqxx::connection> conn;
+    bool busy = false;
+  };
+  explicit ConnectionPool(ConnectionPoolOptions options)
+      : options_(std::move(options)), slots_(options_.size) {}
+  void Release(int slot, bool broken) ABSL_LOCKS_EXCLUDED(mu_);
+
+  const ConnectionPoolOptions options_;
+  mutable absl::Mutex mu_;
+  // Slot objects are fixed; `conn` of a busy slot belongs to its Lease.
+  std::vector<Slot> slots_;
+};
+
+}  // namespace pcs
+
+#endif  // PCS_SERVER_CONNECTION_POOL_H_

@@ -1,0 +1,423 @@
+#include "server/scoring_engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+#include "db/pattern_event_store.h"
+#include "lifecycle/pattern_lifecycle_manager.h"
+
+namespace pcs {
+
+struct ScoringEngine::CachedScore {
+  Pattern pattern;
+  LifecycleState state = LifecycleState::kConfirmed;
+  std::vector<float> features;
+  double margin = 0;
+  double probability = 0;
+  std::vector<double> contributions;  // num_features + 1 (last = bias)
+};
+
+namespace {
+
+constexpr char kBarsStatement[] = "pcs_server_bars";
+constexpr char kPingStatement[] = "pcs_server_ping";
+
+int64_t MicrosSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+absl::Status CheckDeadline(absl::Time deadline, const char* stage) {
+  if (absl::Now() > deadline) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("deadline passed before ", stage));
+  }
+  return absl::OkStatus();
+}
+
+void PrepareStatements(pqxx::connection& conn) {
+  conn.prepare(kBarsStatement,
+               "SELECT day - DATE '1970-01-01', open, high, low, close, "
+               "adj_close, volume FROM price_bars WHERE symbol = $1 "
+               "ORDER BY day");
+  conn.prepare(kPingStatement, "SELECT 1");
+}
+
+absl::StatusOr<BarSeries> QueryBars(pqxx::connection& conn,
+                                    const std::string& symbol) {
+  try {
+    pqxx::read_transaction tx(conn);
+    pqxx::result rows = tx.exec_prepared(kBarsStatement, symbol);
+    BarSeries series;
+    series.symbol = symbol;
+    series.bars.reserve(rows.size());
+    for (const auto& row : rows) {
+      Bar bar;
+      bar.day = row[0].as<int>();
+      bar.open = row[1].as<double>();
+      bar.high = row[2].as<double>();
+      bar.low = row[3].as<double>();
+      bar.close = row[4].as<double>();
+      bar.adj_close = row[5].as<double>();
+      bar.volume = row[6].as<double>();
+      series.bars.push_back(bar);
+    }
+    return series;
+  } catch (const pqxx::broken_connection& e) {
+    return absl::UnavailableError(
+        absl::StrCat("database connection lost loading bars of ", symbol,
+                     ": ", e.what()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat("loading bars of ", symbol, ": ", e.what()));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ScoringEngine>> ScoringEngine::Create(
+    ScoringEngineOptions options, const ModelManager* models) {
+  if (models == nullptr) {
+    return absl::InvalidArgumentError("ScoringEngine needs a ModelManager");
+  }
+  auto pool = ConnectionPool::Create(
+      {.conninfo = options.conninfo,
+       .size = options.pool_size,
+       .on_connect = PrepareStatements});
+  if (!pool.ok()) return pool.status();
+  return std::unique_ptr<ScoringEngine>(
+      new ScoringEngine(std::move(options), models, std::move(*pool)));
+}
+
+ScoringEngine::ScoringEngine(ScoringEngineOptions options,
+                             const ModelManager* models,
+                             std::unique_ptr<ConnectionPool> pool)
+    : options_(std::move(options)),
+      models_(models),
+      pool_(std::move(pool)),
+      score_cache_(options_.score_cache_entries),
+      bar_cache_(options_.bar_cache_symbols, options_.bar_cache_ttl) {}
+
+absl::Status ScoringEngine::Ping(absl::Time deadline) {
+  auto lease = pool_->Acquire(deadline);
+  if (!lease.ok()) return lease.status();
+  try {
+    pqxx::read_transaction tx(lease->conn());
+    tx.exec_prepared(kPingStatement);
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    lease->MarkBroken();
+    return absl::UnavailableError(absl::StrCat("database ping: ", e.what()));
+  }
+}
+
+absl::StatusOr<ScoringEngine::LoadedPattern> ScoringEngine::LoadPattern(
+    const std::string& id, absl::Time deadline, StageTimings* timing) {
+  auto start = std::chrono::steady_clock::now();
+  auto lease = pool_->Acquire(deadline);
+  if (!lease.ok()) return lease.status();
+  PatternEventStore store(lease->conn());
+  absl::StatusOr<StoredPattern> stored = store.Load(id);
+  timing->database_us += MicrosSince(start);
+  if (!stored.ok()) {
+    if (absl::IsNotFound(stored.status())) return stored.status();
+    if (!lease->conn().is_open()) {
+      lease->MarkBroken();
+      return absl::UnavailableError(absl::StrCat(
+          "database unavailable loading pattern ", id, ": ",
+          stored.status().message()));
+    }
+    return stored.status();
+  }
+  return LoadedPattern{std::move(stored->pattern), stored->lifecycle_state};
+}
+
+absl::StatusOr<std::shared_ptr<const BarSeries>> ScoringEngine::LoadBars(
+    const std::string& symbol, Day needed_day, absl::Time deadline) {
+  bool loaded = false;
+  return bar_cache_.Get(
+      symbol, needed_day,
+      [&](const std::string& s) -> absl::StatusOr<BarSeries> {
+        auto lease = pool_->Acquire(deadline);
+        if (!lease.ok()) return lease.status();
+        auto series = QueryBars(lease->conn(), s);
+        if (absl::IsUnavailable(series.status())) lease->MarkBroken();
+        return series;
+      },
+      &loaded);
+}
+
+absl::StatusOr<ScoreResult> ScoringEngine::ScoreStored(
+    const std::string& pattern_id, int top_k, absl::Time deadline) {
+  auto start = std::chrono::steady_clock::now();
+  ScoreResult result;
+  result.pattern_id = pattern_id;
+  std::shared_ptr<const ServableModel> model = models_->Current();
+  const bool use_ml = options_.phase5_enabled && model != nullptr;
+  if (use_ml) {
+    if (auto hit = score_cache_.Get(absl::StrCat(pattern_id, "|",
+                                                 model->version))) {
+      result.cache_hit = true;
+      LoadedPattern loaded{hit->pattern, hit->state};
+      FillTopK(*hit, *model, top_k, &result);
+      result = Finish(loaded, hit->probability, "", model->decision_threshold,
+                      model.get(), std::move(result));
+      result.timing.total_us = MicrosSince(start);
+      return result;
+    }
+  }
+  auto loaded = LoadPattern(pattern_id, deadline, &result.timing);
+  if (!loaded.ok()) return loaded.status();
+  if (absl::Status s = CheckDeadline(deadline, "loading bars"); !s.ok()) {
+    return s;
+  }
+  if (!use_ml) {
+    result = Finish(*loaded, std::nullopt,
+                    options_.phase5_enabled ? "no_model" : "flag_off",
+                    kDefaultRuleDecisionThreshold, nullptr, std::move(result));
+    result.timing.total_us = MicrosSince(start);
+    return result;
+  }
+  auto db_start = std::chrono::steady_clock::now();
+  auto bars = LoadBars(loaded->pattern.symbol, loaded->pattern.confirmation_day,
+                       deadline);
+  if (!bars.ok()) return bars.status();
+  auto market = LoadBars(options_.market_symbol,
+                         loaded->pattern.confirmation_day, deadline);
+  result.timing.database_us += MicrosSince(db_start);
+  // A missing market series only makes market features NaN.
+  const BarSeries* market_ptr = market.ok() ? market->get() : nullptr;
+  if (!market.ok() && !absl::IsNotFound(market.status())) {
+    return market.status();
+  }
+  auto scored = ScoreWithBars(*loaded, pattern_id, **bars, market_ptr, top_k,
+                              deadline, std::move(result));
+  if (scored.ok()) scored->timing.total_us = MicrosSince(start);
+  return scored;
+}
+
+absl::StatusOr<ScoreResult> ScoringEngine::ScoreInline(
+    const Pattern& pattern, const BarSeries& bars, const BarSeries* market,
+    int top_k, absl::Time deadline) {
+  auto start = std::chrono::steady_clock::now();
+  ScoreResult result;
+  result.pattern_id = pattern.Id();
+  LoadedPattern loaded{pattern, LifecycleState::kDetected};
+  std::shared_ptr<const ServableModel> model = models_->Current();
+  if (!options_.phase5_enabled || model == nullptr) {
+    result = Finish(loaded, std::nullopt,
+                    options_.phase5_enabled ? "no_model" : "flag_off",
+                    kDefaultRuleDecisionThreshold, nullptr, std::move(result));
+  } else {
+    auto scored = ScoreWithBars(loaded, "", bars, market, top_k, deadline,
+                                std::move(result));
+    if (!scored.ok()) return scored.status();
+    result = std::move(*scored);
+  }
+  result.timing.total_us = MicrosSince(start);
+  return result;
+}
+
+// Features -> margin -> calibrated probability -> contributions; caches the
+// outcome under (id, version) when `cache_id` is non-empty.
+absl::StatusOr<ScoreResult> ScoringEngine::ScoreWithBars(
+    const LoadedPattern& loaded, const std::string& cache_id,
+    const BarSeries& bars, const BarSeries* market, int top_k,
+    absl::Time deadline, ScoreResult result) {
+  std::shared_ptr<const ServableModel> model = models_->Current();
+  if (model == nullptr) {
+    return Finish(loaded, std::nullopt, "no_model",
+                  kDefaultRuleDecisionThreshold, nullptr, std::move(result));
+  }
+  if (absl::Status s = CheckDeadline(deadline, "building features"); !s.ok()) {
+    return s;
+  }
+  auto stage = std::chrono::steady_clock::now();
+  absl::StatusOr<std::vector<float>> features =
+      builder_.Build(loaded.pattern, bars, market);
+  result.timing.features_us = MicrosSince(stage);
+  if (!features.ok() ||
+      static_cast<int>(features->size()) != model->ensemble.num_features()) {
+    return Finish(loaded, std::nullopt, "features_unavailable",
+                  kDefaultRuleDecisionThreshold, nullptr, std::move(result));
+  }
+  auto cached = std::make_shared<CachedScore>();
+  cached->pattern = loaded.pattern;
+  cached->state = loaded.state;
+  cached->features = std::move(*features);
+  stage = std::chrono::steady_clock::now();
+  cached->margin = model->ensemble.PredictMargin(cached->features.data());
+  cached->probability = model->Probability(cached->margin);
+  result.timing.predict_us = MicrosSince(stage);
+  if (!std::isfinite(cached->probability) || cached->probability < 0 ||
+      cached->probability > 1) {
+    return Finish(loaded, std::nullopt, "model_error",
+                  kDefaultRuleDecisionThreshold, nullptr, std::move(result));
+  }
+  stage = std::chrono::steady_clock::now();
+  cached->contributions.resize(model->ensemble.num_features() + 1);
+  model->ensemble.Contributions(cached->features.data(),
+                                cached->contributions.data());
+  result.timing.contributions_us = MicrosSince(stage);
+  if (!cache_id.empty()) {
+    score_cache_.Put(absl::StrCat(cache_id, "|", model->version), cached);
+  }
+  FillTopK(*cached, *model, top_k, &result);
+  return Finish(loaded, cached->probability, "", model->decision_threshold,
+                model.get(), std::move(result));
+}
+
+void ScoringEngine::FillTopK(const CachedScore& cached,
+                             const ServableModel& model, int top_k,
+                             ScoreResult* result) const {
+  const int n = model.ensemble.num_features();
+  if (top_k <= 0) top_k = options_.default_top_k;
+  top_k = std::min(top_k, n);
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::partial_sort(order.begin(), order.begin() + top_k, order.end(),
+                    [&](int a, int b) {
+                      return std::abs(cached.contributions[a]) >
+                             std::abs(cached.contributions[b]);
+                    });
+  result->top_contributions.clear();
+  for (int i = 0; i < top_k; ++i) {
+    int f = order[i];
+    result->top_contributions.push_back(
+        {model.feature_names[f], cached.features[f], cached.contributions[f]});
+  }
+  result->margin = cached.margin;
+  result->bias = cached.contributions[n];
+}
+
+ScoreResult ScoringEngine::Finish(const LoadedPattern& loaded,
+                                  std::optional<double> ml,
+                                  const std::string& reason, double threshold,
+                                  const ServableModel* model,
+                                  ScoreResult result) const {
+  PatternLifecycleManager manager({.decision_threshold = threshold});
+  BlendOptions blend{
+      .enabled = options_.phase5_enabled,
+      .ml_weight = options_.blend_weight.value_or(
+          model != nullptr ? model->blend_weight : 0.5)};
+  LifecycleDecision d =
+      manager.EvaluateWithRules(loaded.pattern, ml, blend, reason);
+  result.pattern = loaded.pattern;
+  result.state = loaded.state;
+  result.rule_confidence = d.rule_confidence;
+  result.ml_confidence = ml;
+  result.blended_confidence = d.blended_confidence;
+  result.ml_weight_used = d.ml_weight;
+  result.decision = std::string(LifecycleDecisionName(d.decision));
+  result.decision_threshold = threshold;
+  result.fallback_reason = d.fallback_reason;
+  result.model_version =
+      d.fallback_reason.empty() && model != nullptr ? model->version : "";
+  return result;
+}
+
+}  // namespace pcs
+
+namespace pcs {
+namespace {
+
+std::string OptionalNumber(std::optional<double> v) {
+  return v.has_value() ? absl::StrCat(*v) : "";
+}
+
+// Applies the decision inside one transaction; returns whether a history row
+// was written. `from` receives the state read under FOR UPDATE.
+absl::StatusOr<bool> PersistDecision(pqxx::connection& conn,
+                                     const ScoreResult& score, Day event_day,
+                                     LifecycleState to, LifecycleState* from) {
+  try {
+    pqxx::work tx(conn);
+    pqxx::result row = tx.exec_params(
+        "SELECT lifecycle_state FROM pattern_events WHERE id = $1 FOR UPDATE",
+        score.pattern_id);
+    if (row.empty()) {
+      return absl::NotFoundError("no pattern with id " + score.pattern_id);
+    }
+    auto parsed = ParseLifecycleState(row[0][0].c_str());
+    if (!parsed.ok()) return parsed.status();
+    *from = *parsed;
+    if (*from != to) {
+      if (absl::Status s = CheckTransition(*from, to); !s.ok()) return s;
+    }
+    tx.exec_params(
+        "UPDATE pattern_events SET lifecycle_state = $2, "
+        "ml_confidence = NULLIF($3, '')::float8, blended_confidence = $4, "
+        "model_version = NULLIF($5, ''), predicted_at = now(), "
+        "updated_at = now() WHERE id = $1",
+        score.pattern_id, std::string(LifecycleStateName(to)),
+        OptionalNumber(score.ml_confidence), score.blended_confidence,
+        score.model_version);
+    bool recorded = *from != to;
+    if (recorded) {
+      tx.exec_params(
+          "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
+          "to_state, event_date, source, rule_confidence, ml_confidence, "
+          "blended_confidence, blend_weight, model_version, fallback_reason, "
+          "latency_ms, reason) VALUES ($1, $2, $3, $4::date, 'evaluate', $5, "
+          "NULLIF($6, '')::float8, $7, $8, NULLIF($9, ''), NULLIF($10, ''), "
+          "$11, $12)",
+          score.pattern_id, std::string(LifecycleStateName(*from)),
+          std::string(LifecycleStateName(to)), FormatDay(event_day),
+          score.rule_confidence, OptionalNumber(score.ml_confidence),
+          score.blended_confidence, score.ml_weight_used, score.model_version,
+          score.fallback_reason, score.timing.total_us / 1000.0,
+          absl::StrCat("EvaluatePattern: ", score.decision));
+    }
+    tx.commit();
+    return recorded;
+  } catch (const pqxx::broken_connection& e) {
+    return absl::UnavailableError(
+        absl::StrCat("database connection lost evaluating ", score.pattern_id,
+                     ": ", e.what()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat(
+        "persisting the decision of ", score.pattern_id, ": ", e.what()));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<EvaluateResult> ScoringEngine::Evaluate(
+    const std::string& pattern_id, int top_k, std::optional<Day> event_day,
+    absl::Time deadline) {
+  auto score = ScoreStored(pattern_id, top_k, deadline);
+  if (!score.ok()) return score.status();
+  if (absl::Status s = CheckDeadline(deadline, "persisting the decision");
+      !s.ok()) {
+    return s;
+  }
+  EvaluateResult result;
+  result.to = score->decision == "confirm" ? LifecycleState::kConfirmed
+                                           : LifecycleState::kRejected;
+  auto lease = pool_->Acquire(deadline);
+  if (!lease.ok()) return lease.status();
+  auto recorded = PersistDecision(
+      lease->conn(), *score, event_day.value_or(score->pattern.confirmation_day),
+      result.to, &result.from);
+  if (!recorded.ok()) {
+    if (absl::IsUnavailable(recorded.status())) lease->MarkBroken();
+    return recorded.status();
+  }
+  // The stored state changed: drop the cached copy so traces see the new one.
+  if (*recorded) {
+    if (auto model = models_->Current()) {
+      score_cache_.Erase(absl::StrCat(pattern_id, "|", model->version));
+    }
+  }
+  result.transition_recorded = *recorded;
+  result.score = std::move(*score);
+  result.score.state = result.to;
+  return result;
+}
+
+}  // namespace pcs

@@ -1,0 +1,46 @@
+#ifndef PCS_SERVER_SERVABLE_MODEL_H_
+#define PCS_SERVER_SERVABLE_MODEL_H_
+
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "server/card_calibration.h"
+#include "model/tree_ensemble.h"
+#include "nlohmann/json.hpp"
+
+namespace pcs {
+
+// One loaded, validated and warmed-up model version: everything a request
+// needs to turn a feature row into a calibrated probability and its
+// explanation. Built by ModelLoader::Load(), published by ModelManager as a
+// std::shared_ptr<const ServableModel>; immutable afterwards, so any number of
+// request threads may use one concurrently (TreeEnsemble and Calibrator are
+// const-thread-safe).
+struct ServableModel {
+  ServableModel(TreeEnsemble e, CardCalibration c)
+      : ensemble(std::move(e)), calibrator(std::move(c)) {}
+
+  std::string version;           // folder name, "YYYYMMDDTHHMMSSZ"
+  std::string dir;               // absolute or as configured
+  nlohmann::json card;           // model_card.json as loaded
+  std::string card_status;       // "champion" | "rejected_challenger" | ...
+  std::string model_sha256;
+  std::string feature_schema_hash;
+  std::vector<std::string> feature_names;
+  double decision_threshold = 0.5;  // card serving.decision_threshold
+  double blend_weight = 0.5;        // card serving.blend_weight
+  TreeEnsemble ensemble;
+  CardCalibration calibrator;
+
+  // Calibrated probability for a raw margin: isotonic map applied to the
+  // logistic of the margin (the card's calibration was fit on that scale).
+  double Probability(double margin) const {
+    return calibrator.Apply(1.0 / (1.0 + std::exp(-margin)));
+  }
+};
+
+}  // namespace pcs
+
+#endif  // PCS_SERVER_SERVABLE_MODEL_H_

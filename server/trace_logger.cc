@@ -1,0 +1,163 @@
+#include "server/trace_logger.h"
+
+#include <exception>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "pqxx/pqxx"
+#include "server/metrics_registry.h"
+#include "spdlog/spdlog.h"
+
+namespace pcs {
+namespace {
+
+// A SQL string literal ('...' with esc()); pqxx's quote() trips GCC 12's
+// -Wrestrict false positive when inlined here.
+std::string Quote(pqxx::work& tx, const std::string& text) {
+  return absl::StrCat("'", tx.esc(text), "'");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TraceLogger>> TraceLogger::Create(
+    TraceLoggerOptions options) {
+  if (options.max_queue == 0 || options.batch_size == 0) {
+    return absl::InvalidArgumentError(
+        "trace logger max_queue and batch_size must be > 0");
+  }
+  std::unique_ptr<TraceLogger> logger(new TraceLogger(std::move(options)));
+  logger->thread_ = std::thread([l = logger.get()] { l->Run(); });
+  return logger;
+}
+
+TraceLogger::TraceLogger(TraceLoggerOptions options)
+    : options_(std::move(options)) {
+  if (options_.metrics != nullptr) {
+    written_counter_ =
+        options_.metrics
+            ->AddCounter("pcs_trace_written_total",
+                         "Trace rows written to pattern_lifecycle_history")
+            ->WithLabels({});
+    dropped_counter_ =
+        options_.metrics
+            ->AddCounter("pcs_trace_dropped_total",
+                         "Trace rows dropped (queue full or write failed)")
+            ->WithLabels({});
+    depth_gauge_ = options_.metrics
+                       ->AddGauge("pcs_trace_queue_depth",
+                                  "Trace rows waiting to be written")
+                       ->WithLabels({});
+  }
+}
+
+TraceLogger::~TraceLogger() { Shutdown(); }
+
+void TraceLogger::CountDropped(int64_t n) {
+  dropped_.fetch_add(n);
+  if (dropped_counter_ != nullptr) dropped_counter_->Increment(n);
+}
+
+bool TraceLogger::Log(TraceRecord record) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_ && queue_.size() < options_.max_queue) {
+      queue_.push_back(std::move(record));
+      ++enqueued_;
+      if (depth_gauge_ != nullptr) depth_gauge_->Set(queue_.size());
+      return true;
+    }
+  }
+  CountDropped(1);
+  return false;
+}
+
+int64_t TraceLogger::depth() const {
+  absl::MutexLock lock(&mu_);
+  return queue_.size();
+}
+
+void TraceLogger::Flush() {
+  absl::MutexLock lock(&mu_);
+  const uint64_t target = enqueued_;
+  auto done = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return completed_ >= target;
+  };
+  mu_.Await(absl::Condition(&done));
+}
+
+void TraceLogger::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void TraceLogger::Run() {
+  for (;;) {
+    std::deque<TraceRecord> batch;
+    bool stop = false;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || queue_.size() >= options_.batch_size;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&ready), options_.flush_interval);
+      size_t n = std::min(queue_.size(), options_.batch_size);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      stop = stopping_ && queue_.empty();
+      if (depth_gauge_ != nullptr) depth_gauge_->Set(queue_.size());
+    }
+    if (!batch.empty()) WriteBatch(&batch);
+    if (stop) return;
+  }
+}
+
+void TraceLogger::WriteBatch(std::deque<TraceRecord>* batch) {
+  const int64_t n = batch->size();
+  try {
+    // The writer's own connection, re-opened after it breaks.
+    if (!conn_ || !conn_->is_open()) {
+      conn_ = std::make_unique<pqxx::connection>(options_.conninfo);
+    }
+    pqxx::work tx(*conn_);
+    std::string sql =
+        "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
+        "to_state, event_date, source, rule_confidence, ml_confidence, "
+        "blended_confidence, blend_weight, model_version, fallback_reason, "
+        "latency_ms, reason) VALUES ";
+    bool first = true;
+    for (const TraceRecord& r : *batch) {
+      std::string date_sql = "NULL";
+      if (!r.event_date.empty()) {
+        date_sql = absl::StrCat(Quote(tx, r.event_date), "::date");
+      }
+      absl::StrAppend(
+          &sql, first ? "" : ",", "(", Quote(tx, r.pattern_id), ",",
+          Quote(tx, r.state), ",", Quote(tx, r.state), ",",
+          date_sql,
+          ",'server',", r.rule_confidence, ",",
+          r.ml_confidence ? absl::StrCat(*r.ml_confidence) : "NULL", ",",
+          r.blended_confidence, ",", r.blend_weight, ",",
+          r.model_version.empty() ? "NULL" : Quote(tx, r.model_version), ",",
+          r.fallback_reason.empty() ? "NULL" : Quote(tx, r.fallback_reason),
+          ",", r.latency_ms, ",", Quote(tx, r.reason), ")");
+      first = false;
+    }
+    tx.exec0(sql);
+    tx.commit();
+    written_.fetch_add(n);
+    if (written_counter_ != nullptr) written_counter_->Increment(n);
+  } catch (const std::exception& e) {
+    CountDropped(n);
+    spdlog::warn("event=trace_write_failed rows={} error=\"{}\"", n, e.what());
+  }
+  absl::MutexLock lock(&mu_);
+  completed_ += n;
+}
+
+}  // namespace pcs

@@ -1,0 +1,103 @@
+#ifndef PCS_SERVER_TRACE_LOGGER_H_
+#define PCS_SERVER_TRACE_LOGGER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "pqxx/pqxx"
+
+namespace pcs {
+
+class Counter;
+class Gauge;
+class MetricsRegistry;
+
+// One scored request, as written to pattern_lifecycle_history
+// (source 'server', from_state = to_state = the stored state, reason
+// "score <method>").
+struct TraceRecord {
+  std::string pattern_id;
+  std::string state;       // lifecycle state at scoring time
+  std::string event_date;  // "YYYY-MM-DD" (the confirmation date)
+  double rule_confidence = 0;
+  std::optional<double> ml_confidence;
+  double blended_confidence = 0;
+  double blend_weight = 0;
+  std::string model_version;
+  std::string fallback_reason;
+  double latency_ms = 0;
+  std::string reason;
+};
+
+struct TraceLoggerOptions {
+  std::string conninfo = {};
+  // Queue bound; Log() drops (and counts) records beyond it.
+  size_t max_queue = 10000;
+  // Rows per INSERT statement.
+  size_t batch_size = 256;
+  // Longest a record waits before its batch is flushed.
+  absl::Duration flush_interval = absl::Milliseconds(200);
+  MetricsRegistry* metrics = nullptr;  // optional
+};
+
+// Writes request traces to PostgreSQL off the request path: Log() appends to
+// a bounded in-memory queue and returns at once (never blocks on the
+// database, drops and counts when the queue is full); a background thread
+// writes batches with one multi-row INSERT each. Shutdown() (also the
+// destructor) stops accepting, flushes what is queued, and joins.
+//
+// Metrics: pcs_trace_queue_depth, pcs_trace_written_total,
+// pcs_trace_dropped_total (records lost to a full queue or a failed write).
+//
+// Threading: Log() is thread-safe and wait-free apart from a short mutex.
+class TraceLogger {
+ public:
+  static absl::StatusOr<std::unique_ptr<TraceLogger>> Create(
+      TraceLoggerOptions options);
+  ~TraceLogger();
+
+  // Queues one record; false when it was dropped.
+  bool Log(TraceRecord record) ABSL_LOCKS_EXCLUDED(mu_);
+  // Blocks until everything queued before the call is written (or failed).
+  void Flush() ABSL_LOCKS_EXCLUDED(mu_);
+  // Flushes and stops the writer thread; later Log() calls drop.
+  void Shutdown() ABSL_LOCKS_EXCLUDED(mu_);
+
+  int64_t written() const { return written_.load(); }
+  int64_t dropped() const { return dropped_.load(); }
+  int64_t depth() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  explicit TraceLogger(TraceLoggerOptions options);
+  void Run();
+  void WriteBatch(std::deque<TraceRecord>* batch);
+  void CountDropped(int64_t n);
+
+  const TraceLoggerOptions options_;
+  mutable absl::Mutex mu_;
+  std::deque<TraceRecord> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t enqueued_ ABSL_GUARDED_BY(mu_) = 0;   // ever accepted
+  uint64_t completed_ ABSL_GUARDED_BY(mu_) = 0;  // written or failed
+  std::atomic<int64_t> written_{0};
+  std::atomic<int64_t> dropped_{0};
+  std::thread thread_;
+  // Used by the writer thread only.
+  std::unique_ptr<pqxx::connection> conn_;
+  Counter* written_counter_ = nullptr;
+  Counter* dropped_counter_ = nullptr;
+  Gauge* depth_gauge_ = nullptr;
+};
+
+}  // namespace pcs
+
+#endif  // PCS_SERVER_TRACE_LOGGER_H_
