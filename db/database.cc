@@ -55,7 +55,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Connect() const {
       message.pop_back();
     }
     for (char& c : message) {
-      if (c == '\n') c = ' ';
+      if (c == '\n' || c == '\t') c = ' ';
     }
     return absl::UnavailableError(absl::StrCat(
         "cannot connect to PostgreSQL (", Describe(), "): ", message));

@@ -17,7 +17,8 @@ struct CsvReject {
   int line = 0;         // 1-based line number in the file (header is line 1)
   std::string raw;      // the raw text of the line
   std::string reason;   // a short machine-friendly class, e.g. "empty_row",
-                        // "non_numeric", "non_positive_price", "high_lt_low",
+                        // "missing_field" (some fields empty), "non_numeric",
+                        // "non_positive_price", "high_lt_low",
                         // "open_close_outside_range", "negative_volume",
                         // "duplicate_date", "date_out_of_order", "bad_date",
                         // "wrong_field_count"
@@ -30,11 +31,21 @@ struct CsvReadResult {
   std::vector<CsvReject> rejects;
   int rows_read = 0;            // data rows (excluding the header)
   std::string format;           // "yahoo" (has Adj Close) or "stooq"
+  int zero_volume_rows = 0;     // accepted bars with volume 0 (valid, but
+                                // worth a warning in summaries)
 };
+
+// Relative tolerance of the Open/Close-within-[Low, High] check. The sources
+// round every price to 6 significant digits independently, which can move
+// Open or Close up to 5e-6 (relative) past High or Low; 1e-5 covers that.
+// High < Low is checked without tolerance.
+inline constexpr double kOhlcRangeTolerance = 1e-5;
 
 // Reads a Yahoo-style (Date,Open,High,Low,Close,Adj Close,Volume) or
 // Stooq-style (Date,Open,High,Low,Close,Volume; no Adj Close) CSV; the format
-// is detected from the header. The symbol is `symbol` when given, otherwise
+// is detected from the header (names case-insensitive, any column order; "Adj
+// Close" may also be spelled adj_close/adjclose). "null" counts as empty.
+// The symbol is `symbol` when given, otherwise
 // the file name without extension. Returns an error (naming the file) for
 // fatal problems: unreadable file, not a CSV, missing/unknown columns.
 // Thread-safe (no shared state).
