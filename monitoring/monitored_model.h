@@ -1,0 +1,80 @@
+#ifndef PCS_MONITORING_MONITORED_MODEL_H_
+#define PCS_MONITORING_MONITORED_MODEL_H_
+
+// The model version a monitoring run checks: its card, its scorer
+// (TreeEnsemble + calibrator, exactly as the server scores: calibrated
+// logistic of the margin) and its drift reference.
+//
+// Loading checks that the card's feature_schema.hash equals the running
+// FeatureBuilder::Schema().hash (features computed here must mean what the
+// model was trained on). The drift reference comes from the card's
+// "feature_reference" when present and valid, otherwise from
+// reference_rows.json (see monitoring/feature_reference.h); reference_note
+// says which and why.
+//
+// Threading: immutable after loading; Probability() is thread-safe.
+//
+// Example:
+//   auto dir = ResolveModelDir({.models_dir = "models/phase5"});
+//   auto model = MonitoredModel::Load(*dir);
+//   double p = (*model)->Probability(row.data());
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/calibrator.h"
+#include "model/tree_ensemble.h"
+#include "monitoring/feature_reference.h"
+#include "monitoring/rolling_accuracy.h"
+#include "nlohmann/json.hpp"
+
+namespace pcs {
+
+struct ModelLocation {
+  std::string model_dir;   // a version folder; wins when set
+  std::string models_dir;  // registry root: its CHAMPION file names the version
+};
+
+// The version folder to monitor. Errors: neither given, no/empty CHAMPION,
+// folder missing.
+absl::StatusOr<std::string> ResolveModelDir(const ModelLocation& location);
+
+class MonitoredModel {
+ public:
+  static absl::StatusOr<std::unique_ptr<MonitoredModel>> Load(const std::string& version_dir);
+
+  const std::string& version() const { return version_; }
+  const std::string& dir() const { return dir_; }
+  const nlohmann::json& card() const { return card_; }
+  const std::vector<std::string>& feature_names() const { return feature_names_; }
+  double decision_threshold() const { return decision_threshold_; }
+  const CardMetrics& card_metrics() const { return card_metrics_; }
+  // Empty when neither the card nor reference_rows.json gave one.
+  const std::optional<FeatureReference>& reference() const { return reference_; }
+  const std::string& reference_note() const { return reference_note_; }
+
+  // Calibrated probability of one feature row (feature_names().size() values).
+  double Probability(const float* row) const;
+
+ private:
+  MonitoredModel(TreeEnsemble ensemble, Calibrator calibrator)
+      : ensemble_(std::move(ensemble)), calibrator_(std::move(calibrator)) {}
+
+  std::string version_;
+  std::string dir_;
+  nlohmann::json card_;
+  std::vector<std::string> feature_names_;
+  double decision_threshold_ = 0.5;
+  CardMetrics card_metrics_;
+  std::optional<FeatureReference> reference_;
+  std::string reference_note_;
+  TreeEnsemble ensemble_;
+  Calibrator calibrator_;
+};
+
+}  // namespace pcs
+
+#endif  // PCS_MONITORING_MONITORED_MODEL_H_
