@@ -88,7 +88,8 @@ void ExpectSameRow(const std::vector<float>& a, const std::vector<float>& b) {
 
 std::vector<float> BuildOk(const Pattern& p, const BarSeries& bars,
                            const BarSeries* market) {
-  absl::StatusOr<std::vector<float>> row = FeatureBuilder().Build(p, bars, market);
+  absl::StatusOr<std::vector<float>> row =
+      FeatureBuilder().Build(p, bars, market);
   EXPECT_TRUE(row.ok()) << row.status();
   return row.ok() ? *row : std::vector<float>();
 }
@@ -183,14 +184,16 @@ TEST(FeatureBuilderTest, InvariantToPriceAndVolumeScale) {
   const Pattern p = DoubleBottomAt(bars, 450);
   BarSeries scaled = bars;
   for (Bar& b : scaled.bars) {
-    for (double* v : {&b.open, &b.high, &b.low, &b.close, &b.adj_close}) *v *= 37.5;
+    for (double* v : {&b.open, &b.high, &b.low, &b.close, &b.adj_close}) {
+      *v *= 37.5;
+    }
     b.volume *= 13;
   }
   Pattern scaled_p = p;
   for (KeyPoint& kp : scaled_p.key_points) kp.price *= 37.5;
-  for (double* v : {&scaled_p.breakout_level, &scaled_p.target, &scaled_p.stop}) {
-    *v *= 37.5;
-  }
+  scaled_p.breakout_level *= 37.5;
+  scaled_p.target *= 37.5;
+  scaled_p.stop *= 37.5;
   const std::vector<float> a = BuildOk(p, bars, &dia);
   const std::vector<float> b = BuildOk(scaled_p, scaled, &dia);
   ASSERT_EQ(a.size(), b.size());
@@ -208,7 +211,8 @@ TEST(FeatureBuilderTest, ErrorsNameThePattern) {
   const BarSeries bars = RandomWalk("AAA", 100, 9);
   Pattern p = DoubleBottomAt(bars, 80);
   p.confirmation_day = bars.bars.back().day + 3;  // no such bar
-  absl::StatusOr<std::vector<float>> row = FeatureBuilder().Build(p, bars, nullptr);
+  absl::StatusOr<std::vector<float>> row =
+      FeatureBuilder().Build(p, bars, nullptr);
   EXPECT_EQ(row.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(row.status().message().find(p.Id()), absl::string_view::npos);
 
@@ -240,7 +244,8 @@ TEST(FeatureBuilderTest, MissingOrStaleMarketGivesNaNMarketFeaturesOnly) {
 
 TEST(FeatureBuilderTest, ShortHistoryGivesNaNNotCrash) {
   const BarSeries bars = RandomWalk("AAA", 60, 12);
-  const std::vector<float> row = BuildOk(DoubleBottomAt(bars, 55), bars, nullptr);
+  const std::vector<float> row =
+      BuildOk(DoubleBottomAt(bars, 55), bars, nullptr);
   EXPECT_TRUE(std::isnan(row[Col("ctx_ret_60")]));
   EXPECT_TRUE(std::isnan(row[Col("ctx_dist_sma200_atr")]));
   EXPECT_TRUE(std::isnan(row[Col("ctx_range_250_pos")]));
@@ -260,7 +265,8 @@ TEST(FeatureBuilderTest, ShortHistoryGivesNaNNotCrash) {
 TEST(FeatureBuilderTest, ZeroVolumeMakesRatiosNaNNotZero) {
   BarSeries bars = RandomWalk("AAA", 400, 13);
   for (Bar& b : bars.bars) b.volume = 0;
-  const std::vector<float> row = BuildOk(DoubleBottomAt(bars, 350), bars, nullptr);
+  const std::vector<float> row =
+      BuildOk(DoubleBottomAt(bars, 350), bars, nullptr);
   for (const char* name : {"volu_breakout_ratio", "volu_trend_5_50",
                            "volu_formation_vs_before", "volu_obv_slope_20",
                            "volu_updown_log_20"}) {
@@ -327,6 +333,17 @@ TEST(FeatureBuilderTest, LevelsAndGeometryByHandForBothDirections) {
   EXPECT_TRUE(std::isnan(row[Col("pat_boundary_slope_atr")]));  // one trough
   EXPECT_NEAR(row[Col("pat_extreme_position")], 0.0, 1e-6);  // peak1 highest
   EXPECT_FLOAT_EQ(row[Col("pat_key_point_count")], 3);
+  // Constant volume, opens inside the previous range, closes within 100 +- 0.5.
+  EXPECT_FLOAT_EQ(row[Col("volu_breakout_ratio")], 1);
+  EXPECT_FLOAT_EQ(row[Col("volu_trend_5_50")], 1);
+  EXPECT_FLOAT_EQ(row[Col("volu_zero_share_60")], 0);
+  EXPECT_FLOAT_EQ(row[Col("vol_gap_count_60")], 0);
+  EXPECT_NEAR(row[Col("ctx_ret_20")], -(c / bars.bars[t - 20].close - 1), 1e-6);
+  double high_250 = 0;
+  for (int i = t - 249; i <= t; ++i) {
+    high_250 = std::max(high_250, bars.bars[i].high);
+  }
+  EXPECT_NEAR(row[Col("ctx_drawdown_250")], c / high_250 - 1, 1e-6);
 
   // The bullish mirror (targets above, stop below) shares the same values.
   Pattern bottom = top;

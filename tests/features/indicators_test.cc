@@ -23,6 +23,8 @@ Bar MakeBar(double open, double high, double low, double close,
   return b;
 }
 
+using Values = std::vector<double>;
+
 TEST(IndicatorsTest, SmaAndStdev) {
   const std::vector<double> v = {1, 2, 3, 4, 5};
   EXPECT_DOUBLE_EQ(SmaAt(v, 3, 4), 4.0);  // (3 + 4 + 5) / 3
@@ -37,7 +39,7 @@ TEST(IndicatorsTest, SmaAndStdev) {
 TEST(IndicatorsTest, EmaSeededWithSma) {
   // period 3 => alpha 0.5; seed at index 2 = mean(1, 2, 3) = 2;
   // then 2 + 0.5 (4 - 2) = 3, 3 + 0.5 (5 - 3) = 4, 4 + 0.5 (6 - 4) = 5.
-  const std::vector<double> ema = EmaSeries(std::vector<double>{1, 2, 3, 4, 5, 6}, 3);
+  const std::vector<double> ema = EmaSeries(Values{1, 2, 3, 4, 5, 6}, 3);
   ASSERT_EQ(ema.size(), 6u);
   EXPECT_TRUE(std::isnan(ema[0]));
   EXPECT_TRUE(std::isnan(ema[1]));
@@ -46,7 +48,7 @@ TEST(IndicatorsTest, EmaSeededWithSma) {
   EXPECT_DOUBLE_EQ(ema[4], 4.0);
   EXPECT_DOUBLE_EQ(ema[5], 5.0);
   // Leading NaNs shift the seed.
-  const std::vector<double> shifted = EmaSeries(std::vector<double>{kNaN, 1, 2, 3}, 3);
+  const std::vector<double> shifted = EmaSeries(Values{kNaN, 1, 2, 3}, 3);
   EXPECT_DOUBLE_EQ(shifted[3], 2.0);
 }
 
@@ -59,7 +61,7 @@ TEST(IndicatorsTest, WilderRsiByHand) {
   // Index 5: gain (4/9 * 2 + 1) / 3 = 17/27, loss (5/18 * 2) / 3 = 5/27,
   //          RS 3.4 => 100 - 100 / 4.4 = 77.272727...
   const std::vector<double> rsi =
-      WilderRsiSeries(std::vector<double>{10, 11, 10.5, 11.5, 11, 12}, 3);
+      WilderRsiSeries(Values{10, 11, 10.5, 11.5, 11, 12}, 3);
   EXPECT_TRUE(std::isnan(rsi[2]));
   EXPECT_NEAR(rsi[3], 80.0, 1e-9);
   EXPECT_NEAR(rsi[4], 61.538461538, 1e-6);
@@ -78,7 +80,7 @@ TEST(IndicatorsTest, RsiEdgeCases) {
   EXPECT_DOUBLE_EQ(WilderRsiSeries(up, 14)[19], 100.0);
   EXPECT_DOUBLE_EQ(WilderRsiSeries(down, 14)[19], 0.0);
   // Too short: all NaN, no crash.
-  for (double v : WilderRsiSeries(std::vector<double>{1, 2, 3}, 14)) {
+  for (double v : WilderRsiSeries(Values{1, 2, 3}, 14)) {
     EXPECT_TRUE(std::isnan(v));
   }
 }
@@ -110,7 +112,7 @@ TEST(IndicatorsTest, MacdByHand) {
   // EMA3 (alpha 1/2): idx2 11, idx3 12, idx4 12.
   // MACD: idx2 0, idx3 1/3, idx4 1/9. Signal EMA2 of MACD: idx3 mean(0, 1/3)
   // = 1/6, idx4 1/6 + 2/3 (1/9 - 1/6) = 7/54. Histogram 1/9 - 7/54 = -1/54.
-  const MacdPoint m = MacdLast(std::vector<double>{10, 12, 11, 13, 12}, 2, 3, 2);
+  const MacdPoint m = MacdLast(Values{10, 12, 11, 13, 12}, 2, 3, 2);
   EXPECT_NEAR(m.macd, 1.0 / 9, 1e-12);
   EXPECT_NEAR(m.signal, 7.0 / 54, 1e-12);
   EXPECT_NEAR(m.histogram, -1.0 / 54, 1e-12);
@@ -148,7 +150,7 @@ TEST(IndicatorsTest, AdxByHand) {
 TEST(IndicatorsTest, BollingerByHand) {
   // 1..5, period 5, k 2: mid 3, sd sqrt(2); upper 3 + 2.828427, lower
   // 3 - 2.828427; %B = (5 - 0.171573) / 5.656854 = 0.853553; width 5.656854/3.
-  const BollingerPoint b = BollingerAt(std::vector<double>{1, 2, 3, 4, 5}, 4, 5, 2);
+  const BollingerPoint b = BollingerAt(Values{1, 2, 3, 4, 5}, 4, 5, 2);
   EXPECT_NEAR(b.percent_b, 0.853553, 1e-6);
   EXPECT_NEAR(b.width, 1.885618, 1e-6);
   // Flat: bands collapse => %B NaN, width 0.
@@ -170,26 +172,28 @@ TEST(IndicatorsTest, BollingerWidthSeriesMatchesDirectComputation) {
 TEST(IndicatorsTest, RealizedVolByHand) {
   // log returns ln(1.1) = 0.0953102, ln(0.9) = -0.1053605; mean -0.0050252;
   // population variance 0.0100672; sqrt(0.0100672 * 252) = 1.592775.
-  EXPECT_NEAR(RealizedVolAt(std::vector<double>{100, 110, 99}, 2, 2), 1.592775, 1e-5);
-  EXPECT_TRUE(std::isnan(RealizedVolAt(std::vector<double>{100, 110}, 2, 1)));
-  EXPECT_TRUE(std::isnan(RealizedVolAt(std::vector<double>{100, 0, 99}, 2, 2)));
+  EXPECT_NEAR(RealizedVolAt(Values{100, 110, 99}, 2, 2), 1.592775, 1e-5);
+  EXPECT_TRUE(std::isnan(RealizedVolAt(Values{100, 110}, 2, 1)));
+  EXPECT_TRUE(std::isnan(RealizedVolAt(Values{100, 0, 99}, 2, 2)));
 }
 
 TEST(IndicatorsTest, ObvSlopeStochasticPercentileCorrelation) {
-  const std::vector<Bar> bars = {MakeBar(10, 10, 8, 10, 500), MakeBar(11, 12, 9, 11, 100),
-                                 MakeBar(11, 11, 9.5, 11, 50), MakeBar(10, 11, 9.5, 10, 30)};
+  const std::vector<Bar> bars = {
+      MakeBar(10, 10, 8, 10, 500), MakeBar(11, 12, 9, 11, 100),
+      MakeBar(11, 11, 9.5, 11, 50), MakeBar(10, 11, 9.5, 10, 30)};
   const std::vector<double> obv = ObvSeries(bars);
-  EXPECT_EQ(obv, (std::vector<double>{0, 100, 100, 70}));
-  EXPECT_DOUBLE_EQ(SlopeAt(std::vector<double>{1, 3, 5, 7}, 4, 3), 2.0);
-  EXPECT_TRUE(std::isnan(SlopeAt(std::vector<double>{1}, 1, 0)));
+  EXPECT_EQ(obv, (Values{0, 100, 100, 70}));
+  EXPECT_DOUBLE_EQ(SlopeAt(Values{1, 3, 5, 7}, 4, 3), 2.0);
+  EXPECT_TRUE(std::isnan(SlopeAt(Values{1}, 1, 0)));
   // %K(3) of bars 1..3: highest 12, lowest 9 => 100 (10 - 9) / 3 = 33.33.
   EXPECT_NEAR(StochasticKLast(bars, 3), 100.0 / 3, 1e-12);
-  EXPECT_TRUE(std::isnan(StochasticKLast(std::vector<Bar>(5, MakeBar(1, 1, 1, 1)), 3)));
-  EXPECT_DOUBLE_EQ(PercentileRank(std::vector<double>{1, 2, kNaN, 3, 4}, 2.5), 0.5);
-  EXPECT_TRUE(std::isnan(PercentileRank(std::vector<double>{kNaN}, 1)));
-  EXPECT_NEAR(Correlation(std::vector<double>{1, 2, 3}, std::vector<double>{2, 4, 6}), 1, 1e-12);
-  EXPECT_NEAR(Correlation(std::vector<double>{1, 2, 3}, std::vector<double>{3, 2, 1}), -1, 1e-12);
-  EXPECT_TRUE(std::isnan(Correlation(std::vector<double>{1, 2, 3}, std::vector<double>{5, 5, 5})));
+  const std::vector<Bar> flat(5, MakeBar(1, 1, 1, 1));
+  EXPECT_TRUE(std::isnan(StochasticKLast(flat, 3)));
+  EXPECT_DOUBLE_EQ(PercentileRank(Values{1, 2, kNaN, 3, 4}, 2.5), 0.5);
+  EXPECT_TRUE(std::isnan(PercentileRank(Values{kNaN}, 1)));
+  EXPECT_NEAR(Correlation(Values{1, 2, 3}, Values{2, 4, 6}), 1, 1e-12);
+  EXPECT_NEAR(Correlation(Values{1, 2, 3}, Values{3, 2, 1}), -1, 1e-12);
+  EXPECT_TRUE(std::isnan(Correlation(Values{1, 2, 3}, Values{5, 5, 5})));
 }
 
 }  // namespace
