@@ -14,9 +14,7 @@
 namespace pcs {
 namespace {
 
-using features_internal::FeatureContext;
 using features_internal::kFeatureInfo;
-using features_internal::kIndicatorWindow;
 using features_internal::kNumFeatures;
 
 // Bump on any change to feature_list.h or to a feature's computation.
@@ -99,6 +97,35 @@ void AddRuleFeatures(const FeatureContext& ctx, FeatureRow row) {
   }
 }
 
+void FillRow(const Pattern& pattern, absl::Span<const Bar> history,
+             absl::Span<const Bar> market, FeatureRow row) {
+  FeatureContext ctx;
+  ctx.pattern = &pattern;
+  ctx.history = history;
+  ctx.window =
+      history.last(std::min<size_t>(history.size(), kIndicatorWindow));
+  ctx.last = static_cast<int>(ctx.window.size()) - 1;
+  ctx.closes.reserve(ctx.window.size());
+  for (const Bar& b : ctx.window) ctx.closes.push_back(b.close);
+  ctx.atr14 = WilderAtrSeries(ctx.window, 14);
+  ctx.dir = Sign(pattern.direction);
+  ctx.close = ctx.window.back().close;
+  ctx.atr = ctx.atr14[ctx.last] > 0 ? ctx.atr14[ctx.last]
+                                    : std::numeric_limits<double>::quiet_NaN();
+  ctx.market = market;
+
+  std::fill(row, row + kNumFeatures, std::numeric_limits<double>::quiet_NaN());
+  AddPatternIdentity(ctx, row);
+  AddPatternGeometry(ctx, row);
+  AddPatternLevels(ctx, row);
+  AddTrendFeatures(ctx, row);
+  AddVolatilityFeatures(ctx, row);
+  AddVolumeFeatures(ctx, row);
+  AddMomentumFeatures(ctx, row);
+  AddMarketFeatures(ctx, row);  // after AddTrendFeatures (uses ctx_ret_60)
+  AddRuleFeatures(ctx, row);
+}
+
 }  // namespace features_internal
 
 const FeatureSchema& FeatureBuilder::Schema() {
@@ -109,7 +136,6 @@ const FeatureSchema& FeatureBuilder::Schema() {
 absl::StatusOr<std::vector<float>> FeatureBuilder::Build(
     const Pattern& pattern, const BarSeries& bars,
     const BarSeries* market) const {
-  using namespace features_internal;  // NOLINT: the per-category writers
   if (!bars.symbol.empty() && !pattern.symbol.empty() &&
       bars.symbol != pattern.symbol) {
     return absl::InvalidArgumentError(
@@ -123,36 +149,15 @@ absl::StatusOr<std::vector<float>> FeatureBuilder::Build(
         "no bar of '", bars.symbol, "' on the confirmation day ",
         FormatDay(pattern.confirmation_day), " of pattern ", pattern.Id()));
   }
-  FeatureContext ctx;
-  ctx.pattern = &pattern;
   // The causal cut: nothing below can reach a bar after t (nor more than
   // kHistoryBars back, so serving with that much history matches training).
-  ctx.history = absl::Span<const Bar>(bars.bars)
-                    .first(static_cast<size_t>(t) + 1)
-                    .last(std::min<size_t>(t + 1, kHistoryBars));
-  ctx.window = ctx.history.last(
-      std::min<size_t>(ctx.history.size(), kIndicatorWindow));
-  ctx.last = static_cast<int>(ctx.window.size()) - 1;
-  ctx.closes.reserve(ctx.window.size());
-  for (const Bar& b : ctx.window) ctx.closes.push_back(b.close);
-  ctx.atr14 = WilderAtrSeries(ctx.window, 14);
-  ctx.dir = Sign(pattern.direction);
-  ctx.close = ctx.window.back().close;
-  ctx.atr = ctx.atr14[ctx.last] > 0 ? ctx.atr14[ctx.last]
-                                    : std::numeric_limits<double>::quiet_NaN();
-  ctx.market = MarketView(market, pattern.confirmation_day);
-
+  const absl::Span<const Bar> history =
+      absl::Span<const Bar>(bars.bars)
+          .first(static_cast<size_t>(t) + 1)
+          .last(std::min<size_t>(t + 1, kHistoryBars));
   double row[kNumFeatures];
-  std::fill(row, row + kNumFeatures, std::numeric_limits<double>::quiet_NaN());
-  AddPatternIdentity(ctx, row);
-  AddPatternGeometry(ctx, row);
-  AddPatternLevels(ctx, row);
-  AddTrendFeatures(ctx, row);
-  AddVolatilityFeatures(ctx, row);
-  AddVolumeFeatures(ctx, row);
-  AddMomentumFeatures(ctx, row);
-  AddMarketFeatures(ctx, row);
-  AddRuleFeatures(ctx, row);
+  features_internal::FillRow(pattern, history,
+                             MarketView(market, pattern.confirmation_day), row);
   std::vector<float> out(kNumFeatures);
   for (int i = 0; i < kNumFeatures; ++i) {
     // Infinite or out-of-float-range values (degenerate data) count as

@@ -43,6 +43,12 @@ int IndexAtOrBefore(absl::Span<const Bar> bars, Day day);
 // x / y, NaN when y is 0 or either is NaN.
 double SafeDiv(double x, double y);
 
+// Computes every feature of `pattern` into `row` (kNumFeatures entries) from
+// `history` (the symbol's readable bars, ending at the confirmation bar) and
+// `market` (DIA bars up to the confirmation day; empty when absent).
+void FillRow(const Pattern& pattern, absl::Span<const Bar> history,
+             absl::Span<const Bar> market, FeatureRow row);
+
 void AddPatternIdentity(const FeatureContext& ctx, FeatureRow row);
 void AddPatternGeometry(const FeatureContext& ctx, FeatureRow row);
 void AddPatternLevels(const FeatureContext& ctx, FeatureRow row);
