@@ -320,8 +320,9 @@ TEST(PatternDetectorBadInputTest, ZeroVolumeAndDateGapsAreHandled) {
   }
   const std::vector<Pattern> all = DetectPatterns(s);
   for (const Pattern& p : all) ExpectWellFormed(s, p);
-  ASSERT_FALSE(OfType(all, PatternType::kDoubleTop).empty());
-  const Pattern& p = OfType(all, PatternType::kDoubleTop).front();
+  const std::vector<Pattern> tops = OfType(all, PatternType::kDoubleTop);
+  ASSERT_FALSE(tops.empty());
+  const Pattern& p = tops.front();
   EXPECT_EQ(p.confirmation_day, kDay0 + 92 * 3);
   EXPECT_DOUBLE_EQ(*p.Criterion("breakout_volume"), 0.5);  // neutral
 }
