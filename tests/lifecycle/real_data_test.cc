@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -127,7 +128,9 @@ TEST(RealDataTest, AllSharedFilesCountsAndInvariants) {
     ASSERT_TRUE(read.ok()) << read.status();
     const BarSeries& s = read->series;
     DetectionStats stats;
+    std::set<std::string> ids;  // pattern_events primary key
     for (const Pattern& p : DetectPatterns(s, {}, &stats)) {
+      ASSERT_TRUE(ids.insert(p.Id()).second) << "duplicate id " << p.Id();
       const double close = s.bars[s.IndexOf(p.confirmation_day)].close;
       const int sign = Sign(p.direction);
       ASSERT_TRUE(std::isfinite(p.target) && std::isfinite(p.stop) &&
