@@ -281,23 +281,32 @@ double TreeEnsemble::ContributionsRecursive(const float* x, double* out) const {
 }
 
 void TreeEnsemble::BuildShapTables() {
-  for (size_t t = 0; t < roots_.size(); ++t) {
-    const int32_t end =
-        t + 1 < roots_.size() ? roots_[t + 1] : static_cast<int32_t>(nodes_.size());
-    max_tree_nodes_ = std::max(max_tree_nodes_, end - roots_[t]);
-  }
   std::vector<std::pair<int, bool>> steps;  // (node, path goes left) from the root
+  std::vector<int> node_bit(nodes_.size(), -1);
   bool overflow = max_depth_ > 24;
-  for (int32_t root : roots_) {
-    if (overflow) break;
+  shap_stride_ = max_depth_;
+  for (size_t t = 0; t < roots_.size() && !overflow; ++t) {
+    const int32_t root = roots_[t];
+    const int32_t end = t + 1 < roots_.size() ? roots_[t + 1] : static_cast<int32_t>(nodes_.size());
+    int bits = 0;
+    tree_splits_.push_back(static_cast<int32_t>(splits_.size()));
+    for (int32_t i = root; i < end; ++i) {
+      if (nodes_[i].left < 0) continue;
+      node_bit[i] = bits++;
+      splits_.push_back(nodes_[i]);
+    }
+    if (bits > 64) {
+      overflow = true;
+      break;
+    }
     tree_leaves_.push_back(static_cast<int32_t>(leaf_paths_.size()));
     // Depth-first walk; `visit` appends the leaves of `node`'s subtree.
     auto visit = [&](auto& self, int node) -> void {
       if (nodes_[node].left < 0) {
         // steps.size() bounds the leaf's distinct features d: 2^d * d entries.
-        overflow |= shap_table_.size() + (size_t{1} << steps.size()) * steps.size() >
+        overflow |= shap_table_.size() + (size_t{1} << steps.size()) * shap_stride_ >
                     kMaxShapTableEntries;
-        if (!overflow) AddLeafPath(root, node, steps);
+        if (!overflow) AddLeafPath(node, steps, node_bit);
         return;
       }
       steps.push_back({node, true});
@@ -312,20 +321,22 @@ void TreeEnsemble::BuildShapTables() {
     // Too large: drop the tables and use recursive TreeSHAP only.
     tree_leaves_.clear();
     leaf_paths_.clear();
-    path_steps_.clear();
     path_features_.clear();
+    path_feature_bits_.clear();
+    tree_splits_.clear();
+    splits_.clear();
     shap_table_.clear();
     shap_table_.shrink_to_fit();
     return;
   }
   tree_leaves_.push_back(static_cast<int32_t>(leaf_paths_.size()));
+  tree_splits_.push_back(static_cast<int32_t>(splits_.size()));
 }
 
-void TreeEnsemble::AddLeafPath(int tree_root, int leaf,
-                               const std::vector<std::pair<int, bool>>& steps) {
-  LeafPath path{leaf, static_cast<int32_t>(path_steps_.size()),
-                static_cast<int32_t>(path_features_.size()),
-                static_cast<int32_t>(shap_table_.size()), static_cast<int32_t>(steps.size()), 0};
+void TreeEnsemble::AddLeafPath(int leaf, const std::vector<std::pair<int, bool>>& steps,
+                               const std::vector<int>& node_bit) {
+  LeafPath path{leaf, static_cast<int32_t>(path_features_.size()),
+                static_cast<int32_t>(shap_table_.size()), 0, 0, 0};
   // Distinct features in order of first use, each with its zero fraction
   // (product of cover ratios of the path's steps on that feature).
   std::vector<double> zero;
@@ -337,11 +348,15 @@ void TreeEnsemble::AddLeafPath(int tree_root, int leaf,
     while (unique < path.num_unique && path_features_[path.features + unique] != feature) ++unique;
     if (unique == path.num_unique) {
       path_features_.push_back(feature);
+      path_feature_bits_.push_back(0);
       zero.push_back(1.0);
       ++path.num_unique;
     }
     zero[unique] *= cover_[child] / cover_[node];
-    path_steps_.push_back({node - tree_root, unique, left});
+    const uint64_t bit = uint64_t{1} << node_bit[node];
+    path_feature_bits_[path.features + unique] |= bit;
+    path.path_bits |= bit;
+    if (left) path.left_bits |= bit;
   }
   // For each pattern of satisfied conditions (bit j: x follows the path on
   // distinct feature j), the leaf's Shapley values from the unique path.
@@ -358,38 +373,79 @@ void TreeEnsemble::AddLeafPath(int tree_root, int leaf,
       shap_table_.push_back(UnwoundSum(unique_path.data(), d + 1, j + 1) *
                             (e.one_fraction - e.zero_fraction) * value);
     }
+    shap_table_.resize(shap_table_.size() + (shap_stride_ - d), 0.0);
   }
+  path_features_.resize(path.features + shap_stride_, num_features_);
+  path_feature_bits_.resize(path.features + shap_stride_, 0);
   leaf_paths_.push_back(path);
 }
+
+namespace {
+
+// Flat views of the SHAP tables for AccumulateLeaves.
+template <typename NodeT>
+struct ShapTablesT {
+  const uint64_t* feature_bits;
+  const int32_t* features;
+  const double* table;
+  const NodeT* nodes;
+  int32_t stride;
+};
+
+// Adds the table rows of leaves [first, last) of one tree to `out` given the
+// row's directions `goes_left`; returns the value of the leaf the row reaches.
+// kStride > 0 fixes the per-leaf entry count at compile time (0: runtime).
+template <int kStride, typename Leaf, typename Tables>
+double AccumulateLeaves(const Leaf* first, const Leaf* last, uint64_t goes_left,
+                        const Tables& tables, double* out) {
+  const int32_t stride = kStride > 0 ? kStride : tables.stride;
+  double reached = 0;
+  for (const Leaf* leaf = first; leaf != last; ++leaf) {
+    const uint64_t off_path = (goes_left ^ leaf->left_bits) & leaf->path_bits;
+    const uint64_t* feature_bits = tables.feature_bits + leaf->features;
+    uint32_t mask = (1u << leaf->num_unique) - 1;
+    for (int32_t j = 0; j < stride; ++j) {
+      mask &= ~(static_cast<uint32_t>((off_path & feature_bits[j]) != 0) << j);
+    }
+    reached += off_path == 0 ? tables.nodes[leaf->node].value : 0.0f;
+    const double* row = tables.table + leaf->table + static_cast<size_t>(mask) * stride;
+    const int32_t* features = tables.features + leaf->features;
+    for (int32_t j = 0; j < stride; ++j) out[features[j]] += row[j];  // padding: bias slot
+  }
+  return reached;
+}
+
+}  // namespace
 
 double TreeEnsemble::Contributions(const float* x, double* out) const {
   if (shap_table_.empty() && !roots_.empty()) return ContributionsRecursive(x, out);
   std::fill(out, out + num_features_ + 1, 0.0);
-  thread_local std::vector<uint8_t> goes_left;
-  if (goes_left.size() < static_cast<size_t>(max_tree_nodes_)) goes_left.resize(max_tree_nodes_);
   double margin = base_margin_;
+  const int32_t stride = shap_stride_;
+  const ShapTablesT<Node> tables{path_feature_bits_.data(), path_features_.data(), shap_table_.data(),
+                          nodes_.data(), stride};
+  // Branch-free inner loops: the directions are data-dependent and would
+  // mispredict about half of the time.
   for (size_t t = 0; t < roots_.size(); ++t) {
-    const int32_t root = roots_[t];
-    const int32_t end =
-        t + 1 < roots_.size() ? roots_[t + 1] : static_cast<int32_t>(nodes_.size());
-    for (int32_t i = root; i < end; ++i) {
-      if (nodes_[i].left >= 0) goes_left[i - root] = NextNode(nodes_[i], x) == nodes_[i].left;
+    // The row's direction at every internal node, one bit each.
+    uint64_t goes_left = 0;
+    for (int32_t i = tree_splits_[t], bit = 0; i < tree_splits_[t + 1]; ++i, ++bit) {
+      const Node& n = splits_[i];
+      const float v = x[n.feature & ~kDefaultLeft];
+      const bool missing = std::isnan(v);
+      const bool left = (missing & ((n.feature & kDefaultLeft) != 0)) | (!missing & (v < n.value));
+      goes_left |= static_cast<uint64_t>(left) << bit;
     }
-    for (int32_t l = tree_leaves_[t]; l < tree_leaves_[t + 1]; ++l) {
-      const LeafPath& leaf = leaf_paths_[l];
-      uint32_t mask = (1u << leaf.num_unique) - 1;
-      bool reached = true;
-      for (int32_t s = 0; s < leaf.num_steps; ++s) {
-        const PathStep& step = path_steps_[leaf.first_step + s];
-        if (goes_left[step.node] != step.left) {
-          mask &= ~(1u << step.unique);
-          reached = false;
-        }
-      }
-      if (reached) margin += nodes_[leaf.node].value;  // the leaf x lands in
-      const double* row = &shap_table_[leaf.table + static_cast<size_t>(mask) * leaf.num_unique];
-      const int32_t* features = &path_features_[leaf.features];
-      for (int32_t j = 0; j < leaf.num_unique; ++j) out[features[j]] += row[j];
+    const LeafPath* first = leaf_paths_.data() + tree_leaves_[t];
+    const LeafPath* last = leaf_paths_.data() + tree_leaves_[t + 1];
+    switch (stride) {  // fixed trip counts let the compiler unroll the inner loops
+      case 1: margin += AccumulateLeaves<1>(first, last, goes_left, tables, out); break;
+      case 2: margin += AccumulateLeaves<2>(first, last, goes_left, tables, out); break;
+      case 3: margin += AccumulateLeaves<3>(first, last, goes_left, tables, out); break;
+      case 4: margin += AccumulateLeaves<4>(first, last, goes_left, tables, out); break;
+      case 5: margin += AccumulateLeaves<5>(first, last, goes_left, tables, out); break;
+      case 6: margin += AccumulateLeaves<6>(first, last, goes_left, tables, out); break;
+      default: margin += AccumulateLeaves<0>(first, last, goes_left, tables, out); break;
     }
   }
   out[num_features_] = expected_margin_;

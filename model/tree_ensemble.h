@@ -78,7 +78,8 @@ class TreeEnsemble {
   // path holds d distinct features, the contributions depend only on which
   // of those d path conditions x satisfies, so all 2^d cases are computed at
   // load (d values each) and a row costs one table lookup per leaf. Built
-  // when the tables fit in kMaxShapTableEntries doubles.
+  // when the tables fit in kMaxShapTableEntries doubles and no tree has more
+  // than 64 internal nodes (depth <= 6 always qualifies).
   bool has_shap_tables() const { return !shap_table_.empty() || roots_.empty(); }
   static constexpr size_t kMaxShapTableEntries = size_t{4} << 20;  // 32 MiB
 
@@ -93,19 +94,16 @@ class TreeEnsemble {
     uint32_t feature;   // split feature; bit 31 set: missing goes left
   };
   static constexpr uint32_t kDefaultLeft = 1u << 31;
-  // A root-to-leaf path for the table-driven TreeSHAP.
+  // A root-to-leaf path for the table-driven TreeSHAP. Internal nodes of a
+  // tree are numbered 0..63 in array order ("bits"); a row's decisions in a
+  // tree form one 64-bit word compared against the path's.
   struct LeafPath {
     int32_t node;         // the leaf (absolute node index)
-    int32_t first_step;   // into path_steps_
-    int32_t features;     // into path_features_ (num_unique entries)
-    int32_t table;        // into shap_table_ ((1 << num_unique) * num_unique entries)
-    int32_t num_steps;
-    int32_t num_unique;
-  };
-  struct PathStep {
-    int32_t node;         // node index local to its tree
-    int32_t unique;       // index of the step's feature among the leaf's distinct features
-    bool left;            // the path goes to the left child here
+    int32_t features;     // into path_features_/path_feature_bits_ (num_unique entries)
+    int32_t table;        // into shap_table_ ((1 << num_unique) * shap_stride_ entries)
+    int32_t num_unique;   // distinct features on the path
+    uint64_t path_bits;   // internal nodes on the path
+    uint64_t left_bits;   // of those, where the path goes left
   };
 
   TreeEnsemble() = default;
@@ -115,18 +113,25 @@ class TreeEnsemble {
                 double one_fraction, int feature, const float* x, double* phi) const;
   double NodeMean(int node) const;
   void BuildShapTables();
-  void AddLeafPath(int tree_root, int leaf, const std::vector<std::pair<int, bool>>& steps);
+  void AddLeafPath(int leaf, const std::vector<std::pair<int, bool>>& steps,
+                   const std::vector<int>& node_bit);
 
   std::vector<Node> nodes_;      // all trees, flat
   std::vector<double> cover_;    // per node: sum of hessians (TreeSHAP weights)
   std::vector<int32_t> roots_;   // root node index of each tree
   // Table-driven TreeSHAP (empty when the model is too large for tables).
   std::vector<int32_t> tree_leaves_;  // per tree + sentinel: range in leaf_paths_
+  std::vector<int32_t> tree_splits_;  // per tree + sentinel: range in splits_
+  std::vector<Node> splits_;          // internal nodes of each tree in bit order
   std::vector<LeafPath> leaf_paths_;
-  std::vector<PathStep> path_steps_;
   std::vector<int32_t> path_features_;
+  std::vector<uint64_t> path_feature_bits_;  // internal nodes splitting on that feature
   std::vector<double> shap_table_;
-  int max_tree_nodes_ = 0;
+  // Entries per leaf in path_features_/path_feature_bits_ and per table row:
+  // max_depth_, leaves with fewer distinct features are padded (feature =
+  // num_features_, the bias slot; bits 0; value 0) so inner loops have a
+  // fixed trip count.
+  int shap_stride_ = 0;
   int num_features_ = 0;
   int max_depth_ = 0;
   double base_margin_ = 0;

@@ -203,6 +203,38 @@ TEST_F(TreeEnsembleTest, FileLoadingAndConcurrentReadsAgree) {
   EXPECT_EQ(serial, parallel);
 }
 
+// Deep trees: depth 7 with few splits still gets tables (generic stride);
+// depth 14 has more than 64 splits per tree and falls back to recursive
+// TreeSHAP. Both match XGBoost.
+TEST(TreeEnsembleDeepTest, DeepTreesUseGenericTablesOrRecursiveFallback) {
+  auto data = MakeSyntheticDataset(4000, 20, 31);
+  for (int depth : {7, 14}) {
+    TrainParams params;
+    params.max_depth = depth;
+    params.min_child_weight = depth == 7 ? 30 : 0.5;
+    params.num_boost_round = 3;
+    params.nthread = 1;
+    auto booster = XGBoostBooster::Train(data.x, data.y, nullptr, nullptr, params, nullptr);
+    ASSERT_TRUE(booster.ok()) << booster.status();
+    auto model = TreeEnsemble::FromXGBoostJson(*(*booster)->SaveModelToJson());
+    ASSERT_TRUE(model.ok()) << model.status();
+    EXPECT_GT(model->max_depth(), 6);
+    EXPECT_EQ(model->has_shap_tables(), depth == 7) << "depth " << depth;
+    DenseMatrix x{300, 20, {data.x.values.begin(), data.x.values.begin() + 300 * 20}};
+    auto want = (*booster)->PredictContributions(x);
+    ASSERT_TRUE(want.ok());
+    std::vector<double> got(21);
+    double max_diff = 0;
+    for (int r = 0; r < x.rows; ++r) {
+      model->Contributions(x.Row(r), got.data());
+      for (int c = 0; c <= 20; ++c) {
+        max_diff = std::max(max_diff, std::fabs(got[c] - (*want)[r * 21 + c]));
+      }
+    }
+    EXPECT_LT(max_diff, 1e-4) << "depth " << depth;
+  }
+}
+
 TEST(TreeEnsembleErrorsTest, RejectsBadModels) {
   EXPECT_EQ(TreeEnsemble::FromXGBoostJsonFile("/nonexistent/model.json").status().code(),
             absl::StatusCode::kNotFound);
