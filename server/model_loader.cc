@@ -163,7 +163,7 @@ absl::StatusOr<std::shared_ptr<const ServableModel>> ModelLoader::Load()
         absl::InvalidArgumentError("model_card.json has no calibration"),
         version_);
   }
-  auto calibrator = CardCalibration::FromJson(*calibration);
+  auto calibrator = Calibrator::FromJson(*calibration);
   if (!calibrator.ok()) return WithContext(calibrator.status(), version_);
 
   auto model = std::make_shared<ServableModel>(std::move(*ensemble),

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "server/card_calibration.h"
+#include "model/calibrator.h"
 #include "model/tree_ensemble.h"
 #include "nlohmann/json.hpp"
 
@@ -19,7 +19,7 @@ namespace pcs {
 // request threads may use one concurrently (TreeEnsemble and Calibrator are
 // const-thread-safe).
 struct ServableModel {
-  ServableModel(TreeEnsemble e, CardCalibration c)
+  ServableModel(TreeEnsemble e, Calibrator c)
       : ensemble(std::move(e)), calibrator(std::move(c)) {}
 
   std::string version;           // folder name, "YYYYMMDDTHHMMSSZ"
@@ -32,7 +32,7 @@ struct ServableModel {
   double decision_threshold = 0.5;  // card serving.decision_threshold
   double blend_weight = 0.5;        // card serving.blend_weight
   TreeEnsemble ensemble;
-  CardCalibration calibrator;
+  Calibrator calibrator;  // model/calibrator.h, the same code training uses
 
   // Calibrated probability for a raw margin: isotonic map applied to the
   // logistic of the margin (the card's calibration was fit on that scale).

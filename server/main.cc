@@ -1,0 +1,94 @@
+// pcs-server: the Pattern Confidence gRPC service. See docs/SERVER.md.
+//
+// Every flag can also come from the environment (names below) or from an
+// INI/TOML config file (--config), command line first, then env, then file.
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/synchronization/notification.h"
+#include "server/pcs_server.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+// Blocks SIGTERM/SIGINT in every thread and waits for one on a dedicated
+// thread, so the shutdown runs in normal (not signal-handler) context.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sigset_t stop_signals = BlockStopSignals();  // before any thread starts
+  CLI::App app{"pcs-server: Pattern Confidence gRPC service"};
+  app.set_config("--config", "", "INI/TOML config file with the flags below");
+  pcs::PcsServerOptions options;
+  double blend_weight = -1;
+  double poll_seconds = 10;
+  std::string log_level = "info";
+  app.add_option("--listen", options.listen, "gRPC host:port")
+      ->envname("PCS_LISTEN")->capture_default_str();
+  app.add_option("--metrics-listen", options.metrics_listen,
+                 "Prometheus /metrics host:port ('' disables)")
+      ->envname("PCS_METRICS_LISTEN")->capture_default_str();
+  app.add_option("--database-url", options.database_url,
+                 "PostgreSQL conninfo or URL")
+      ->envname("PCS_DATABASE_URL");
+  app.add_option("--models-dir", options.models_dir, "Model registry folder")
+      ->envname("PCS_MODELS_DIR")->capture_default_str();
+  app.add_option("--pin-version", options.pin_version,
+                 "Serve this version instead of CHAMPION (roll back / pin)")
+      ->envname("PCS_PIN_VERSION");
+  app.add_flag("--enable-phase5-confidence", options.enable_phase5,
+               "Blend the ML confidence in (else rules only)")
+      ->envname("ENABLE_PHASE5_CONFIDENCE");
+  app.add_option("--blend-weight", blend_weight,
+                 "ML weight in [0,1]; default: the model card's")
+      ->envname("PCS_BLEND_WEIGHT");
+  app.add_option("--poll-seconds", poll_seconds,
+                 "Model registry poll period (0 = only at start)")
+      ->envname("PCS_POLL_SECONDS")->capture_default_str();
+  app.add_option("--threads", options.threads,
+                 "gRPC worker threads = DB pool size")
+      ->envname("PCS_THREADS")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
+      ->envname("PCS_LOG_LEVEL")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ level=%l %v", spdlog::pattern_time_type::utc);
+  if (blend_weight >= 0) {
+    if (blend_weight > 1) {
+      std::cerr << "--blend-weight must be in [0, 1]\n";
+      return 2;
+    }
+    options.blend_weight = blend_weight;
+  }
+  options.poll_period = absl::Seconds(poll_seconds);
+
+  auto server = pcs::PcsServer::Create(options);
+  if (!server.ok()) {
+    spdlog::critical("event=start_failed error=\"{}\"",
+                     server.status().ToString());
+    return 1;
+  }
+  // The port line is for scripts (tests, bench) that start on port 0.
+  std::cout << "listening grpc_port=" << (*server)->grpc_port()
+            << " metrics_port=" << (*server)->metrics_port() << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  spdlog::info("event=signal signal={}", signal_number);
+  (*server)->Shutdown(absl::Seconds(10));
+  server->reset();
+  return 0;
+}

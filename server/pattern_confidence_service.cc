@@ -1,0 +1,290 @@
+#include "server/pattern_confidence_service.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/proto_conversions.h"
+
+namespace pcs {
+namespace {
+
+constexpr int kMaxBatch = 1000;
+
+std::vector<std::string> MethodNames() {
+  return {"ScorePattern",    "ScoreInline",       "ScoreBatch",
+          "ScoreStream",     "EvaluatePattern",   "DescribeModel",
+          "ListModelVersions", "GetServingStatus"};
+}
+
+}  // namespace
+
+absl::Time DeadlineOf(const grpc::ServerContext& context) {
+  auto deadline = context.deadline();
+  auto now = std::chrono::system_clock::now();
+  // Far-future (no deadline) would overflow the conversion.
+  if (deadline - now > std::chrono::hours(24 * 365)) {
+    return absl::InfiniteFuture();
+  }
+  return absl::FromChrono(deadline);
+}
+
+PatternConfidenceService::PatternConfidenceService(Deps deps)
+    : deps_(deps),
+      metrics_(deps.metrics, MethodNames()),
+      started_(absl::Now()) {}
+
+grpc::Status PatternConfidenceService::Finish(const char* method,
+                                              absl::Time start,
+                                              const absl::Status& status) {
+  grpc::Status out = ToGrpcStatus(status);
+  metrics_.RecordRequest(method, out.error_code(), absl::Now() - start);
+  return out;
+}
+
+void PatternConfidenceService::Trace(const ScoreResult& r,
+                                     const char* method) {
+  if (deps_.traces == nullptr) return;
+  TraceRecord record;
+  record.pattern_id = r.pattern_id;
+  record.state = std::string(LifecycleStateName(r.state));
+  record.event_date = FormatDay(r.pattern.confirmation_day);
+  record.rule_confidence = r.rule_confidence;
+  record.ml_confidence = r.ml_confidence;
+  record.blended_confidence = r.blended_confidence;
+  record.blend_weight = r.ml_weight_used;
+  record.model_version = r.model_version;
+  record.fallback_reason = r.fallback_reason;
+  record.latency_ms = r.timing.total_us / 1000.0;
+  record.reason = absl::StrCat("score ", method);
+  deps_.traces->Log(std::move(record));
+}
+
+absl::Status PatternConfidenceService::ScoreOne(
+    const std::string& id, int top_k, bool skip_trace,
+    const std::string& field, absl::Time deadline,
+    v1::ScoreResponse* response) {
+  if (absl::Status s = ValidatePatternId(id, field); !s.ok()) return s;
+  auto result = deps_.engine->ScoreStored(id, top_k, deadline);
+  if (!result.ok()) return result.status();
+  if (absl::Now() > deadline) {
+    return absl::DeadlineExceededError("deadline passed while scoring " + id);
+  }
+  metrics_.RecordScore(*result);
+  if (!skip_trace) Trace(*result, "ScorePattern");
+  ScoreResultToProto(*result, response);
+  return absl::OkStatus();
+}
+
+grpc::Status PatternConfidenceService::ScorePattern(
+    grpc::ServerContext* context, const v1::ScorePatternRequest* request,
+    v1::ScoreResponse* response) {
+  const absl::Time start = absl::Now();
+  absl::Status status = ValidateTopK(request->top_k(), "top_k");
+  if (status.ok()) {
+    status = ScoreOne(request->pattern_id(), request->top_k(),
+                      request->skip_trace(), "pattern_id", DeadlineOf(*context),
+                      response);
+  }
+  return Finish("ScorePattern", start, status);
+}
+
+grpc::Status PatternConfidenceService::ScoreInline(
+    grpc::ServerContext* context, const v1::ScoreInlineRequest* request,
+    v1::ScoreResponse* response) {
+  const absl::Time start = absl::Now();
+  auto run = [&]() -> absl::Status {
+    if (!request->has_pattern()) {
+      return absl::InvalidArgumentError("pattern: is required");
+    }
+    if (absl::Status s = ValidateTopK(request->top_k(), "top_k"); !s.ok()) {
+      return s;
+    }
+    auto pattern = PatternFromProto(request->pattern());
+    if (!pattern.ok()) return pattern.status();
+    if (request->bars().empty()) {
+      return absl::InvalidArgumentError("bars: at least one bar is required");
+    }
+    auto bars = BarsFromProto(request->bars(), pattern->symbol, "bars");
+    if (!bars.ok()) return bars.status();
+    auto market =
+        BarsFromProto(request->market_bars(), "DIA", "market_bars");
+    if (!market.ok()) return market.status();
+    if (bars->IndexOf(pattern->confirmation_day) < 0) {
+      return absl::InvalidArgumentError(
+          "bars: no bar on pattern.confirmation_date " +
+          request->pattern().confirmation_date());
+    }
+    auto result = deps_.engine->ScoreInline(
+        *pattern, *bars, market->bars.empty() ? nullptr : &*market,
+        request->top_k(), DeadlineOf(*context));
+    if (!result.ok()) return result.status();
+    metrics_.RecordScore(*result);
+    ScoreResultToProto(*result, response);
+    return absl::OkStatus();
+  };
+  return Finish("ScoreInline", start, run());
+}
+
+grpc::Status PatternConfidenceService::ScoreBatch(
+    grpc::ServerContext* context, const v1::ScoreBatchRequest* request,
+    v1::ScoreBatchResponse* response) {
+  const absl::Time start = absl::Now();
+  auto run = [&]() -> absl::Status {
+    if (request->pattern_ids().empty() ||
+        request->pattern_ids_size() > kMaxBatch) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "pattern_ids: needs 1 to ", kMaxBatch, " ids, got ",
+          request->pattern_ids_size()));
+    }
+    if (absl::Status s = ValidateTopK(request->top_k(), "top_k"); !s.ok()) {
+      return s;
+    }
+    const absl::Time deadline = DeadlineOf(*context);
+    for (int i = 0; i < request->pattern_ids_size(); ++i) {
+      const std::string& id = request->pattern_ids(i);
+      v1::ScoreBatchItem* item = response->add_items();
+      item->set_pattern_id(id);
+      absl::Status s =
+          ScoreOne(id, request->top_k(), request->skip_trace(),
+                   absl::StrCat("pattern_ids[", i, "]"), deadline,
+                   item->mutable_response());
+      if (absl::IsDeadlineExceeded(s)) return s;  // the whole call is late
+      item->set_code(static_cast<int>(s.code()));
+      item->set_error(std::string(s.message()));
+      if (!s.ok()) item->clear_response();
+    }
+    response->set_total_us(absl::ToInt64Microseconds(absl::Now() - start));
+    return absl::OkStatus();
+  };
+  return Finish("ScoreBatch", start, run());
+}
+
+grpc::Status PatternConfidenceService::ScoreStream(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::ScoreBatchItem, v1::ScorePatternRequest>*
+        stream) {
+  const absl::Time start = absl::Now();
+  v1::ScorePatternRequest request;
+  absl::Status status;
+  while (status.ok() && stream->Read(&request)) {
+    v1::ScoreBatchItem item;
+    item.set_pattern_id(request.pattern_id());
+    absl::Status s = ValidateTopK(request.top_k(), "top_k");
+    if (s.ok()) {
+      s = ScoreOne(request.pattern_id(), request.top_k(), request.skip_trace(),
+                   "pattern_id", DeadlineOf(*context), item.mutable_response());
+    }
+    if (absl::IsDeadlineExceeded(s)) {
+      status = s;
+      break;
+    }
+    item.set_code(static_cast<int>(s.code()));
+    item.set_error(std::string(s.message()));
+    if (!s.ok()) item.clear_response();
+    if (!stream->Write(item)) {
+      status = absl::CancelledError("client went away");
+    }
+  }
+  return Finish("ScoreStream", start, status);
+}
+
+grpc::Status PatternConfidenceService::EvaluatePattern(
+    grpc::ServerContext* context, const v1::EvaluatePatternRequest* request,
+    v1::EvaluatePatternResponse* response) {
+  const absl::Time start = absl::Now();
+  auto run = [&]() -> absl::Status {
+    if (absl::Status s = ValidatePatternId(request->pattern_id(), "pattern_id");
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = ValidateTopK(request->top_k(), "top_k"); !s.ok()) {
+      return s;
+    }
+    std::optional<Day> event_day;
+    if (!request->event_date().empty()) {
+      auto day = ParseDay(request->event_date());
+      if (!day.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "event_date: '", request->event_date(), "' is not YYYY-MM-DD"));
+      }
+      event_day = *day;
+    }
+    auto result = deps_.engine->Evaluate(request->pattern_id(),
+                                         request->top_k(), event_day,
+                                         DeadlineOf(*context));
+    if (!result.ok()) return result.status();
+    metrics_.RecordScore(result->score);
+    ScoreResultToProto(result->score, response->mutable_score());
+    response->set_from_state(std::string(LifecycleStateName(result->from)));
+    response->set_to_state(std::string(LifecycleStateName(result->to)));
+    response->set_transition_recorded(result->transition_recorded);
+    return absl::OkStatus();
+  };
+  return Finish("EvaluatePattern", start, run());
+}
+
+grpc::Status PatternConfidenceService::DescribeModel(
+    grpc::ServerContext*, const v1::DescribeModelRequest* request,
+    v1::DescribeModelResponse* response) {
+  const absl::Time start = absl::Now();
+  auto run = [&]() -> absl::Status {
+    std::shared_ptr<const ServableModel> model = deps_.models->Current();
+    const ScoringEngineOptions& options = deps_.engine->options();
+    if (!request->version().empty() &&
+        (model == nullptr || model->version != request->version())) {
+      return absl::NotFoundError(absl::StrCat(
+          "version: model version ", request->version(),
+          " is not serving (see ListModelVersions)"));
+    }
+    response->set_phase5_enabled(options.phase5_enabled);
+    if (model != nullptr) {
+      ModelToProto(*model, options.phase5_enabled, options.blend_weight,
+                   response);
+    }
+    return absl::OkStatus();
+  };
+  return Finish("DescribeModel", start, run());
+}
+
+grpc::Status PatternConfidenceService::ListModelVersions(
+    grpc::ServerContext*, const v1::ListModelVersionsRequest*,
+    v1::ListModelVersionsResponse* response) {
+  const absl::Time start = absl::Now();
+  for (const ModelVersionInfo& info : deps_.models->Versions()) {
+    v1::ModelVersionStatus* v = response->add_versions();
+    v->set_version(info.version);
+    v->set_state(ModelVersionStateName(info.state));
+    v->set_reason(info.reason);
+    v->set_serving(info.serving);
+    v->set_updated_unix(absl::ToUnixSeconds(info.updated));
+  }
+  response->set_aspired_version(deps_.models->aspired_version());
+  response->set_pinned(deps_.models->pinned());
+  return Finish("ListModelVersions", start, absl::OkStatus());
+}
+
+grpc::Status PatternConfidenceService::GetServingStatus(
+    grpc::ServerContext* context, const v1::GetServingStatusRequest*,
+    v1::GetServingStatusResponse* response) {
+  const absl::Time start = absl::Now();
+  absl::Time deadline =
+      std::min(DeadlineOf(*context), absl::Now() + absl::Seconds(2));
+  response->set_database_reachable(deps_.engine->Ping(deadline).ok());
+  if (auto model = deps_.models->Current()) {
+    response->set_serving_version(model->version);
+  }
+  response->set_phase5_enabled(deps_.engine->options().phase5_enabled);
+  response->set_reloads_succeeded(deps_.models->reloads_succeeded());
+  response->set_reloads_failed(deps_.models->reloads_failed());
+  response->set_last_reload_error(deps_.models->last_error());
+  if (deps_.traces != nullptr) {
+    response->set_trace_queue_depth(deps_.traces->depth());
+    response->set_trace_written(deps_.traces->written());
+    response->set_trace_dropped(deps_.traces->dropped());
+  }
+  response->set_uptime_seconds(absl::ToInt64Seconds(absl::Now() - started_));
+  return Finish("GetServingStatus", start, absl::OkStatus());
+}
+
+}  // namespace pcs

@@ -1,0 +1,152 @@
+#include "server/pcs_server.h"
+
+#include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "spdlog/spdlog.h"
+
+namespace pcs {
+namespace {
+
+constexpr char kServiceName[] = "pcs.v1.PatternConfidence";
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PcsServer>> PcsServer::Create(
+    PcsServerOptions options) {
+  if (options.database_url.empty()) {
+    return absl::InvalidArgumentError(
+        "database_url is required (--database-url or PCS_DATABASE_URL)");
+  }
+  if (options.threads <= 0) {
+    return absl::InvalidArgumentError("threads must be > 0");
+  }
+  std::unique_ptr<PcsServer> server(new PcsServer(std::move(options)));
+  if (absl::Status s = server->Start(); !s.ok()) return s;
+  return server;
+}
+
+absl::Status PcsServer::Start() {
+  models_ = std::make_unique<ModelManager>(ModelManagerOptions{
+      .models_dir = options_.models_dir, .metrics = &metrics_});
+  auto source = ModelRegistrySource::Create(
+      {.models_dir = options_.models_dir,
+       .pin_version = options_.pin_version,
+       .poll_period = options_.poll_period},
+      [m = models_.get()](const RegistrySnapshot& s) { m->OnSnapshot(s); });
+  if (!source.ok()) return source.status();
+  source_ = std::move(*source);
+
+  ScoringEngineOptions engine_options;
+  engine_options.conninfo = options_.database_url;
+  engine_options.pool_size = options_.threads;
+  engine_options.phase5_enabled = options_.enable_phase5;
+  engine_options.blend_weight = options_.blend_weight;
+  auto engine = ScoringEngine::Create(engine_options, models_.get());
+  if (!engine.ok()) return engine.status();
+  engine_ = std::move(*engine);
+
+  if (options_.trace) {
+    auto traces = TraceLogger::Create({.conninfo = options_.database_url,
+                                       .max_queue = options_.trace_queue,
+                                       .metrics = &metrics_});
+    if (!traces.ok()) return traces.status();
+    traces_ = std::move(*traces);
+  }
+  service_ = std::make_unique<PatternConfidenceService>(
+      PatternConfidenceService::Deps{.engine = engine_.get(),
+                                     .models = models_.get(),
+                                     .traces = traces_.get(),
+                                     .metrics = &metrics_});
+
+  // Reflection needs the health descriptors linked in (TOOLCHAIN.md).
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(),
+                           &grpc_port_);
+  builder.RegisterService(service_.get());
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options_.threads);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || grpc_port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on '", options_.listen, "'"));
+  }
+
+  GaugeFamily* pool = metrics_.AddGauge(
+      "pcs_db_pool_connections",
+      "Database pool connections by state (in_use|idle)", {"state"});
+  pool_in_use_ = pool->WithLabels({"in_use"});
+  pool_idle_ = pool->WithLabels({"idle"});
+  db_up_ = metrics_.AddGauge("pcs_database_up",
+                             "1 when PostgreSQL answered the last ping")
+               ->WithLabels({});
+  if (!options_.metrics_listen.empty()) {
+    auto http = MetricsHttpServer::Create(options_.metrics_listen, &metrics_,
+                                          [this] { RefreshGauges(); });
+    if (!http.ok()) return http.status();
+    metrics_http_ = std::move(*http);
+  }
+  CheckHealth();
+  health_thread_ = std::thread([this] { HealthLoop(); });
+  spdlog::info(
+      "event=server_started grpc_port={} metrics_port={} models_dir={} "
+      "phase5={} serving_version={}",
+      grpc_port_, metrics_port(), options_.models_dir, options_.enable_phase5,
+      models_->Current() ? models_->Current()->version : "none");
+  return absl::OkStatus();
+}
+
+void PcsServer::RefreshGauges() {
+  pool_in_use_->Set(engine_->pool().in_use());
+  pool_idle_->Set(engine_->pool().idle());
+}
+
+void PcsServer::CheckHealth() {
+  bool up = engine_->Ping(absl::Now() + absl::Seconds(2)).ok();
+  db_up_->Set(up ? 1 : 0);
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  if (health != nullptr) {
+    health->SetServingStatus("", up);
+    health->SetServingStatus(kServiceName, up);
+  }
+}
+
+void PcsServer::HealthLoop() {
+  while (!stop_health_.WaitForNotificationWithTimeout(options_.health_period)) {
+    CheckHealth();
+  }
+}
+
+void PcsServer::Shutdown(absl::Duration grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  spdlog::info("event=server_stopping grace_ms={}",
+               absl::ToInt64Milliseconds(grace));
+  stop_health_.Notify();
+  if (health_thread_.joinable()) health_thread_.join();
+  if (server_ != nullptr) {
+    if (auto* health = server_->GetHealthCheckService()) {
+      health->Shutdown();
+    }
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    server_->Wait();
+  }
+  source_.reset();  // stop polling before the manager goes
+  if (traces_ != nullptr) {
+    traces_->Shutdown();  // flushes what the last requests queued
+    spdlog::info("event=trace_flushed written={} dropped={}",
+                 traces_->written(), traces_->dropped());
+  }
+  if (metrics_http_ != nullptr) metrics_http_->Stop();
+  if (models_ != nullptr) models_->UnloadAll();
+  spdlog::info("event=server_stopped");
+}
+
+PcsServer::~PcsServer() { Shutdown(absl::ZeroDuration()); }
+
+}  // namespace pcs

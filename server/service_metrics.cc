@@ -1,0 +1,102 @@
+#include "server/service_metrics.h"
+
+namespace pcs {
+namespace {
+
+std::vector<double> LatencyBuckets() {
+  return ExponentialBuckets(25e-6, 2, 17);  // 25 us .. ~1.6 s
+}
+
+}  // namespace
+
+const char* ServiceMetrics::CodeName(grpc::StatusCode code) {
+  static const char* kNames[kNumCodes] = {
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+      "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  int i = static_cast<int>(code);
+  return i >= 0 && i < kNumCodes ? kNames[i] : "UNKNOWN";
+}
+
+ServiceMetrics::ServiceMetrics(MetricsRegistry* registry,
+                               const std::vector<std::string>& methods)
+    {
+  requests_ = registry->AddCounter(
+      "pcs_requests_total", "gRPC requests by method and status code",
+      {"method", "code"});
+  durations_ = registry->AddHistogram(
+      "pcs_request_duration_seconds",
+      "Server-side gRPC request latency in seconds", {"method"},
+      LatencyBuckets());
+  for (const std::string& m : methods) Method(m);
+  HistogramFamily* stages = registry->AddHistogram(
+      "pcs_stage_duration_seconds",
+      "Latency of one scoring stage in seconds "
+      "(database|features|predict|contributions)",
+      {"stage"}, LatencyBuckets());
+  stage_database_ = stages->WithLabels({"database"});
+  stage_features_ = stages->WithLabels({"features"});
+  stage_predict_ = stages->WithLabels({"predict"});
+  stage_contributions_ = stages->WithLabels({"contributions"});
+  fallbacks_ = registry->AddCounter(
+      "pcs_fallbacks_total",
+      "Scores answered from the rule confidence alone, by reason", {"reason"});
+  for (const char* reason :
+       {"flag_off", "no_model", "model_error", "features_unavailable"}) {
+    fallback_by_reason_[reason] = fallbacks_->WithLabels({reason});
+  }
+  HistogramFamily* confidence = registry->AddHistogram(
+      "pcs_confidence", "Confidences returned, by kind (rule|ml|blended)",
+      {"kind"}, LinearBuckets(0.1, 0.1, 9));
+  confidence_rule_ = confidence->WithLabels({"rule"});
+  confidence_ml_ = confidence->WithLabels({"ml"});
+  confidence_blended_ = confidence->WithLabels({"blended"});
+}
+
+ServiceMetrics::MethodSeries* ServiceMetrics::Method(
+    const std::string& method) {
+  auto it = methods_.find(method);
+  if (it != methods_.end()) return &it->second;
+  MethodSeries& series = methods_[method];
+  for (int c = 0; c < kNumCodes; ++c) {
+    series.by_code[c] = requests_->WithLabels(
+        {method, CodeName(static_cast<grpc::StatusCode>(c))});
+  }
+  series.duration = durations_->WithLabels({method});
+  return &series;
+}
+
+void ServiceMetrics::RecordRequest(const std::string& method,
+                                   grpc::StatusCode code,
+                                   absl::Duration elapsed) {
+  auto it = methods_.find(method);
+  if (it == methods_.end()) return;  // only pre-registered methods
+  int c = static_cast<int>(code);
+  if (c < 0 || c >= kNumCodes) c = static_cast<int>(grpc::StatusCode::UNKNOWN);
+  it->second.by_code[c]->Increment();
+  it->second.duration->Observe(absl::ToDoubleSeconds(elapsed));
+}
+
+void ServiceMetrics::RecordScore(const ScoreResult& r) {
+  const StageTimings& t = r.timing;
+  if (t.database_us > 0) stage_database_->Observe(t.database_us * 1e-6);
+  if (t.features_us > 0) stage_features_->Observe(t.features_us * 1e-6);
+  if (t.predict_us > 0) stage_predict_->Observe(t.predict_us * 1e-6);
+  if (t.contributions_us > 0) {
+    stage_contributions_->Observe(t.contributions_us * 1e-6);
+  }
+  if (!r.fallback_reason.empty()) {
+    auto it = fallback_by_reason_.find(r.fallback_reason);
+    if (it != fallback_by_reason_.end()) {
+      it->second->Increment();
+    } else {
+      fallbacks_->WithLabels({r.fallback_reason})->Increment();
+    }
+  }
+  confidence_rule_->Observe(r.rule_confidence);
+  if (r.ml_confidence) confidence_ml_->Observe(*r.ml_confidence);
+  confidence_blended_->Observe(r.blended_confidence);
+}
+
+}  // namespace pcs
