@@ -1,0 +1,59 @@
+// `pcs outcomes`: resolve pattern outcomes on newly ingested bars (the
+// backfill's incremental path) and join the server's predictions to them
+// (monitoring/outcome_job.h). Run nightly before `pcs drift`.
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "cli/command_context.h"
+#include "cli/command_registry.h"
+#include "monitoring/outcome_job.h"
+
+namespace pcs::cli {
+namespace {
+
+class OutcomesCommand : public Command {
+ public:
+  void Configure(CLI::App& app) override {
+    app.add_option("--symbols", options_.symbols, "Only these symbols (default: all)")
+        ->delimiter(',');
+    app.add_option("--from", from_,
+                   "Also re-scan patterns confirmed on or after this date (YYYY-MM-DD)");
+    app.add_option("--workers", options_.workers, "Backfill worker threads")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_flag("--json", json_, "Print the report as JSON");
+  }
+
+  absl::Status Run(const GlobalFlags& flags) override {
+    if (!from_.empty()) {
+      auto day = ParseDay(from_);
+      if (!day.ok()) return UsageError(absl::StrCat("--from: ", day.status().message()));
+      options_.from = *day;
+    }
+    auto db = OpenMigratedDatabase(flags);
+    if (!db.ok()) return db.status();
+    options_.conninfo = (*db)->conninfo();
+    auto report = RunOutcomeJob(options_);
+    if (!report.ok()) return report.status();
+    std::cout << (json_ ? report->ToJson().dump(2) + "\n" : report->ToText());
+    if (!report->failures.empty()) {
+      return absl::DataLossError(absl::StrCat(report->failures.size(),
+                                              " symbol(s) failed (listed above)"));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  OutcomeJobOptions options_;
+  std::string from_;
+  bool json_ = false;
+};
+
+PCS_REGISTER_COMMAND(OutcomesCommand, "outcomes",
+                     "Resolve outcomes on new bars and join server predictions to them");
+
+}  // namespace
+}  // namespace pcs::cli

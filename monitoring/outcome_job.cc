@@ -1,0 +1,122 @@
+#include "monitoring/outcome_job.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "monitoring/monitoring_run_store.h"
+#include "monitoring/prediction_outcome_store.h"
+#include "pipeline/backfill_job.h"
+#include "pqxx/pqxx"
+
+namespace pcs {
+namespace {
+
+struct PatternState {
+  int64_t unresolved = 0;
+  std::optional<Day> earliest_unresolved;
+  std::optional<Day> latest_confirmation;
+};
+
+absl::StatusOr<PatternState> ReadState(pqxx::connection& conn) {
+  try {
+    pqxx::read_transaction tx(conn);
+    const pqxx::row r = tx.exec1(
+        "SELECT count(*) FILTER (WHERE outcome_label IS NULL AND exit_reason IS NULL), "
+        "  (min(confirmation_date) FILTER (WHERE outcome_label IS NULL "
+        "                                    AND exit_reason IS NULL))::text, "
+        "  max(confirmation_date)::text "
+        "FROM pattern_events");
+    PatternState s;
+    s.unresolved = r[0].as<int64_t>();
+    for (int i : {1, 2}) {
+      if (r[i].is_null()) continue;
+      auto day = ParseDay(r[i].as<std::string>());
+      if (!day.ok()) return day.status();
+      (i == 1 ? s.earliest_unresolved : s.latest_confirmation) = *day;
+    }
+    return s;
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("reading unresolved patterns: ", e.what()));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<OutcomeJobReport> RunOutcomeJob(const OutcomeJobOptions& o) {
+  OutcomeJobReport report;
+  try {
+    pqxx::connection conn(o.conninfo);
+    auto before = ReadState(conn);
+    if (!before.ok()) return before.status();
+    report.unresolved_before = before->unresolved;
+    // Unresolved patterns need re-labelling; anything confirmed after the
+    // latest stored pattern is new. Start at the earlier of the two.
+    std::optional<Day> from = before->earliest_unresolved;
+    if (before->latest_confirmation) {
+      from = from ? std::min(*from, *before->latest_confirmation) : before->latest_confirmation;
+    }
+    if (o.from) from = from ? std::min(*from, *o.from) : o.from;
+    report.scan_from = from;
+
+    BackfillOptions bo;
+    bo.conninfo = o.conninfo;
+    bo.symbols = o.symbols;
+    bo.from = from;
+    bo.workers = o.workers;
+    auto summary = RunBackfill(bo);
+    if (!summary.ok()) return summary.status();
+    report.patterns_inserted = summary->upserts.inserted;
+    report.patterns_updated = summary->upserts.updated;
+    report.history_rows = summary->upserts.history_rows;
+    report.failures = summary->failures;
+
+    auto joined = RecordActualOutcomes(conn);
+    if (!joined.ok()) return joined.status();
+    report.predictions_joined = *joined;
+    auto after = ReadState(conn);
+    if (!after.ok()) return after.status();
+    report.unresolved_after = after->unresolved;
+
+    if (o.write_to_db) {
+      MonitoringRunRecord run;
+      run.kind = "outcomes";
+      run.since = from;
+      run.details = report.ToJson();
+      auto id = InsertMonitoringRun(conn, run);
+      if (!id.ok()) return id.status();
+      report.run_id = *id;
+    }
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("outcomes job database: ", e.what()));
+  }
+  return report;
+}
+
+nlohmann::json OutcomeJobReport::ToJson() const {
+  return {{"unresolved_before", unresolved_before},
+          {"unresolved_after", unresolved_after},
+          {"scan_from", scan_from ? nlohmann::json(FormatDay(*scan_from)) : nlohmann::json()},
+          {"patterns_inserted", patterns_inserted},
+          {"patterns_updated", patterns_updated},
+          {"history_rows", history_rows},
+          {"predictions_joined", predictions_joined},
+          {"failures", failures},
+          {"run_id", run_id}};
+}
+
+std::string OutcomeJobReport::ToText() const {
+  std::string out = absl::StrFormat(
+      "scanned from %s\nunresolved patterns: %d before, %d after (net %d fewer)\n"
+      "patterns inserted %d, updated %d, history rows %d\n"
+      "server predictions joined to outcomes: %d\n",
+      scan_from ? FormatDay(*scan_from) : std::string("the beginning (nothing stored)"),
+      unresolved_before, unresolved_after,
+      std::max<int64_t>(0, unresolved_before - unresolved_after), patterns_inserted,
+      patterns_updated, history_rows, predictions_joined);
+  for (const std::string& f : failures) absl::StrAppend(&out, "FAILED ", f, "\n");
+  if (run_id > 0) absl::StrAppend(&out, "recorded as monitoring_runs.id ", run_id, "\n");
+  return out;
+}
+
+}  // namespace pcs

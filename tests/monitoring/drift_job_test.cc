@@ -1,0 +1,262 @@
+// End-to-end drift check on real bars: the shared OHLCV files are ingested
+// into a real PostgreSQL, patterns are detected and labelled by the backfill
+// job, a small XGBoost model is trained on 2003-2006 patterns of symbol group
+// A and published with a card whose feature_reference holds the decile bins
+// of those patterns (what training writes). Then `RunDriftJob` checks
+//   drifted: group B, 2008-2009 (the financial crisis)  -> must alert
+//   control: group B, 2003-2006 (the reference period)  -> must not alert
+// against a real HTTP receiver on 127.0.0.1. The PSI figures are printed.
+#include "monitoring/drift_job.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "db/pattern_event_store.h"
+#include "features/feature_builder.h"
+#include "gtest/gtest.h"
+#include "ingest/ingester.h"
+#include "model/calibrator.h"
+#include "model/tree_ensemble.h"
+#include "model/xgboost_booster.h"
+#include "monitoring/feature_reference.h"
+#include "monitoring/pattern_feature_loader.h"
+#include "pipeline/backfill_job.h"
+#include "pqxx/pqxx"
+#include "tests/monitoring/webhook_receiver.h"
+#include "tests/test_util/shared_data.h"
+#include "tests/test_util/test_database.h"
+
+namespace pcs {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kSymbols = 60;  // first 60 stock files by name; A = even, B = odd
+
+struct Scenario {
+  std::string conninfo;
+  std::string model_dir;
+  std::vector<std::string> group_a, group_b;
+  int reference_patterns = 0;
+};
+
+Scenario* scenario = nullptr;
+
+Day D(const char* text) { return *ParseDay(text); }
+
+void PickSymbols(Scenario& s, std::vector<std::string>& files) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(testing::SharedOhlcvDir())) {
+    const std::string stem = entry.path().stem().string();
+    if (entry.path().extension() == ".csv" && stem != "DIA") names.push_back(stem);
+  }
+  std::sort(names.begin(), names.end());
+  names.resize(std::min<size_t>(names.size(), kSymbols));
+  for (size_t i = 0; i < names.size(); ++i) {
+    (i % 2 == 0 ? s.group_a : s.group_b).push_back(names[i]);
+    files.push_back(testing::SharedOhlcvFile(names[i]));
+  }
+  files.push_back(testing::SharedOhlcvFile("DIA"));
+}
+
+// Labels of `ids` from pattern_events.
+std::vector<float> Labels(pqxx::connection& conn, const std::vector<std::string>& ids) {
+  std::map<std::string, int> by_id;
+  pqxx::read_transaction tx(conn);
+  for (const pqxx::row& r :
+       tx.exec("SELECT id, outcome_label FROM pattern_events WHERE outcome_label IS NOT NULL")) {
+    by_id[r[0].as<std::string>()] = r[1].as<int>();
+  }
+  std::vector<float> y;
+  for (const std::string& id : ids) y.push_back(static_cast<float>(by_id.count(id) ? by_id[id] : 0));
+  return y;
+}
+
+void WriteText(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+// Trains on the reference set and publishes model.json + model_card.json.
+void PublishModel(const PatternFeatureSet& ref, const std::vector<float>& labels,
+                  const std::string& dir) {
+  const FeatureSchema& schema = FeatureBuilder::Schema();
+  DenseMatrix x;
+  x.rows = static_cast<int>(ref.rows.size());
+  x.cols = static_cast<int>(schema.names.size());
+  for (const auto& row : ref.rows) x.values.insert(x.values.end(), row.begin(), row.end());
+  TrainParams params;
+  params.num_boost_round = 60;
+  params.max_depth = 3;
+  auto booster = XGBoostBooster::Train(x, labels, nullptr, nullptr, params, nullptr);
+  ASSERT_TRUE(booster.ok()) << booster.status();
+  fs::create_directories(dir);
+  ASSERT_TRUE((*booster)->SaveModel(dir + "/model.json").ok());
+  booster->reset();  // free the booster before exit (XGBoost trap)
+
+  auto ensemble = TreeEnsemble::FromXGBoostJsonFile(dir + "/model.json");
+  ASSERT_TRUE(ensemble.ok()) << ensemble.status();
+  std::vector<double> raw;
+  std::vector<int> y;
+  for (int r = 0; r < x.rows; ++r) {
+    raw.push_back(1.0 / (1.0 + std::exp(-ensemble->PredictMargin(x.Row(r)))));
+    y.push_back(static_cast<int>(labels[r]));
+  }
+  auto calibrator = Calibrator::FitIsotonic(raw, y);
+  ASSERT_TRUE(calibrator.ok()) << calibrator.status();
+  std::vector<double> probabilities;
+  for (double p : raw) probabilities.push_back(calibrator->Apply(p));
+  auto reference = BuildFeatureReference(schema.names, ref.rows, probabilities);
+  ASSERT_TRUE(reference.ok()) << reference.status();
+
+  nlohmann::json card = {
+      {"version", "20260101T000000Z"},
+      {"status", "champion"},
+      {"model_file", "model.json"},
+      {"feature_schema", {{"version", schema.version}, {"hash", schema.hash},
+                          {"names", schema.names}}},
+      {"calibration", calibrator->ToJson()},
+      {"serving", {{"decision_threshold", 0.5}, {"blend_weight", 0.5}}},
+      {"reference_rows_file", "reference_rows.json"},
+      {"metrics", nlohmann::json::object()},
+      {"feature_reference", FeatureReferenceToJson(*reference)}};
+  WriteText(dir + "/model_card.json", card.dump(1));
+  WriteText(dir + "/reference_rows.json", R"({"rows": []})");
+}
+
+class DriftJobTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    scenario = new Scenario();
+    Scenario& s = *scenario;
+    s.conninfo = testing::TestDatabase::FreshDatabase();
+    std::vector<std::string> files;
+    PickSymbols(s, files);
+    pqxx::connection conn(s.conninfo);
+    auto ingested = Ingester(conn, IngestOptions{}).Run(files);
+    ASSERT_TRUE(ingested.ok()) << ingested.status();
+    BackfillOptions bo;
+    bo.conninfo = s.conninfo;
+    bo.from = D("2003-01-01");
+    bo.to = D("2009-12-31");
+    auto backfill = RunBackfill(bo);
+    ASSERT_TRUE(backfill.ok()) << backfill.status();
+    ASSERT_TRUE(backfill->failures.empty()) << backfill->failures[0];
+
+    PatternFilter ref_filter;
+    ref_filter.from = D("2003-01-01");
+    ref_filter.to = D("2006-12-31");
+    ref_filter.symbols = s.group_a;
+    ref_filter.resolved_only = true;
+    auto ref = LoadPatternFeatures(conn, ref_filter);
+    ASSERT_TRUE(ref.ok()) << ref.status();
+    s.reference_patterns = static_cast<int>(ref->rows.size());
+    s.model_dir = ::testing::TempDir() + "/pcs_drift_models/20260101T000000Z";
+    fs::remove_all(s.model_dir);
+    PublishModel(*ref, Labels(conn, ref->ids), s.model_dir);
+    std::printf("[scenario] %d patterns stored 2003-2009 on %d symbols; reference = %d "
+                "patterns of group A 2003-2006\n",
+                static_cast<int>(backfill->patterns), kSymbols, s.reference_patterns);
+  }
+  static void TearDownTestSuite() {
+    delete scenario;
+    scenario = nullptr;
+  }
+
+  DriftJobOptions Options(const char* since, const char* until, const std::string& url) {
+    DriftJobOptions o;
+    o.conninfo = scenario->conninfo;
+    o.model.model_dir = scenario->model_dir;
+    o.since = D(since);
+    o.until = D(until);
+    o.as_of = D(until);
+    o.symbols = scenario->group_b;
+    o.webhook_url = url;
+    o.webhook_attempts = 3;
+    o.webhook_base_delay = absl::Milliseconds(1);
+    return o;
+  }
+
+  static void Print(const char* label, const DriftJobReport& r) {
+    const DriftAnalysis& d = *r.drift;
+    int significant = 0, moderate = 0;
+    for (const PsiResult& p : d.features) {
+      significant += p.level == DriftLevel::kSignificant;
+      moderate += p.level == DriftLevel::kModerate;
+    }
+    std::printf("[%s] %d patterns; max feature PSI %.4f (%s); score PSI %.4f; features "
+                "significant %d, moderate %d of %d; alert %s (%s)\n",
+                label, d.rows, d.max_feature_psi, d.max_feature.c_str(),
+                d.score ? d.score->psi : -1.0, significant, moderate,
+                static_cast<int>(d.features.size()), r.alert ? "yes" : "no",
+                r.alert_outcome.c_str());
+  }
+};
+
+TEST_F(DriftJobTest, CrisisPeriodAlertsThroughTheWebhook) {
+  ASSERT_NE(scenario, nullptr);
+  ASSERT_GE(scenario->reference_patterns, 200);
+  testing::WebhookReceiver receiver;
+  auto report = RunDriftJob(Options("2008-01-01", "2009-12-31", receiver.url()));
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_TRUE(report->drift.has_value()) << report->drift_skipped;
+  Print("drifted 2008-2009", *report);
+  std::printf("%s", report->ToText().c_str());
+  EXPECT_GE(report->patterns, 50);
+  EXPECT_EQ(report->feature_failures, 0);
+  EXPECT_TRUE(report->drift->alert);
+  EXPECT_TRUE(report->alert);
+  EXPECT_EQ(report->alert_outcome, "sent");
+  EXPECT_GT(report->drift->max_feature_psi, 0.25);
+  ASSERT_EQ(receiver.bodies().size(), 1u);
+  const auto body = nlohmann::json::parse(receiver.bodies()[0]);
+  EXPECT_EQ(body["model_version"], "20260101T000000Z");
+  EXPECT_EQ(body["drift"]["max_feature"], report->drift->max_feature);
+  EXPECT_FALSE(body["reasons"].empty());
+  // Recorded in the database with its PSI rows.
+  EXPECT_GT(report->run_id, 0);
+  EXPECT_EQ(report->alert_totals.sent, 1);
+  pqxx::connection conn(scenario->conninfo);
+  pqxx::read_transaction tx(conn);
+  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM monitoring_feature_psi WHERE run_id = $1",
+                            report->run_id)[0]
+                .as<int>(),
+            static_cast<int>(report->drift->features.size()) + 1);
+}
+
+TEST_F(DriftJobTest, SamePeriodControlDoesNotAlert) {
+  ASSERT_NE(scenario, nullptr);
+  testing::WebhookReceiver receiver;
+  auto report = RunDriftJob(Options("2003-01-01", "2006-12-31", receiver.url()));
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_TRUE(report->drift.has_value()) << report->drift_skipped;
+  Print("control 2003-2006", *report);
+  std::printf("%s", report->ToText().c_str());
+  EXPECT_GE(report->patterns, 50);
+  EXPECT_FALSE(report->drift->insufficient_rows);
+  EXPECT_FALSE(report->alert);
+  EXPECT_LE(report->drift->max_feature_psi, 0.25);
+  EXPECT_TRUE(receiver.bodies().empty());
+}
+
+TEST_F(DriftJobTest, UndeliverableAlertIsReportedAndCounted) {
+  ASSERT_NE(scenario, nullptr);
+  testing::WebhookReceiver receiver(/*fail_first=*/0, /*always_fail=*/true);
+  auto report = RunDriftJob(Options("2008-01-01", "2009-12-31", receiver.url()));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->alert);
+  EXPECT_EQ(report->alert_outcome, "failed");
+  EXPECT_NE(report->alert_error.find("after 3 attempts"), std::string::npos);
+  EXPECT_EQ(receiver.bodies().size(), 3u);
+  EXPECT_GE(report->alert_totals.failed, 1);
+  const std::string prom = report->ToPrometheusText();
+  EXPECT_NE(prom.find("pcs_drift_alerts_total{outcome=\"failed\"} "), std::string::npos);
+  EXPECT_NE(prom.find("pcs_drift_psi{feature=\"__score__\"}"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pcs
