@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "db/pattern_event_store.h"
 #include "lifecycle/pattern_lifecycle_manager.h"
 
@@ -155,6 +156,9 @@ absl::StatusOr<std::shared_ptr<const BarSeries>> ScoringEngine::LoadBars(
 absl::StatusOr<ScoreResult> ScoringEngine::ScoreStored(
     const std::string& pattern_id, int top_k, absl::Time deadline) {
   auto start = std::chrono::steady_clock::now();
+  if (absl::Status s = CheckDeadline(deadline, "scoring started"); !s.ok()) {
+    return s;
+  }
   ScoreResult result;
   result.pattern_id = pattern_id;
   std::shared_ptr<const ServableModel> model = models_->Current();
@@ -326,8 +330,9 @@ ScoreResult ScoringEngine::Finish(const LoadedPattern& loaded,
 namespace pcs {
 namespace {
 
+// Full precision (absl::StrCat keeps only 6 significant digits).
 std::string OptionalNumber(std::optional<double> v) {
-  return v.has_value() ? absl::StrCat(*v) : "";
+  return v.has_value() ? absl::StrFormat("%.17g", *v) : "";
 }
 
 // Applies the decision inside one transaction; returns whether a history row

@@ -1,9 +1,11 @@
 #include "server/trace_logger.h"
 
+#include <cmath>
 #include <exception>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "pqxx/pqxx"
 #include "server/metrics_registry.h"
 #include "spdlog/spdlog.h"
@@ -15,6 +17,12 @@ namespace {
 // -Wrestrict false positive when inlined here.
 std::string Quote(pqxx::work& tx, const std::string& text) {
   return absl::StrCat("'", tx.esc(text), "'");
+}
+
+// Full precision (absl::StrCat keeps only 6 significant digits).
+std::string Num(double v) {
+  if (!std::isfinite(v)) return "NULL";
+  return absl::StrFormat("%.17g", v);
 }
 
 }  // namespace
@@ -140,12 +148,12 @@ void TraceLogger::WriteBatch(std::deque<TraceRecord>* batch) {
           &sql, first ? "" : ",", "(", Quote(tx, r.pattern_id), ",",
           Quote(tx, r.state), ",", Quote(tx, r.state), ",",
           date_sql,
-          ",'server',", r.rule_confidence, ",",
-          r.ml_confidence ? absl::StrCat(*r.ml_confidence) : "NULL", ",",
-          r.blended_confidence, ",", r.blend_weight, ",",
+          ",'server',", Num(r.rule_confidence), ",",
+          r.ml_confidence ? Num(*r.ml_confidence) : "NULL", ",",
+          Num(r.blended_confidence), ",", Num(r.blend_weight), ",",
           r.model_version.empty() ? "NULL" : Quote(tx, r.model_version), ",",
           r.fallback_reason.empty() ? "NULL" : Quote(tx, r.fallback_reason),
-          ",", r.latency_ms, ",", Quote(tx, r.reason), ")");
+          ",", Num(r.latency_ms), ",", Quote(tx, r.reason), ")");
       first = false;
     }
     tx.exec0(sql);

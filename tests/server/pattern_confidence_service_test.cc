@@ -1,0 +1,553 @@
+// End-to-end tests of the gRPC service: a real grpc::Server in-process on
+// 127.0.0.1:0, real PostgreSQL seeded with real bars and backfilled
+// patterns, real (tiny) XGBoost model artifacts.
+#include "server/pattern_confidence_service.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "tests/server/server_test_env.h"
+#include "tests/test_util/fake_model_artifact.h"
+
+namespace pcs {
+namespace {
+
+using ::pcs::testing::FakeModelOptions;
+using ::pcs::testing::Seeded;
+using ::pcs::testing::StubFor;
+using ::pcs::testing::TestServerOptions;
+using ::pcs::testing::WriteChampion;
+using ::pcs::testing::WriteFakeModelArtifact;
+using ::testing::HasSubstr;
+
+constexpr char kV1[] = "20260101T000000Z";
+constexpr char kV2[] = "20260102T000000Z";
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    models_dir_ = pcs::testing::NewModelsDir("svc");
+  }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(models_dir_);
+  }
+
+  void Publish(FakeModelOptions options, bool champion = true) {
+    auto path = WriteFakeModelArtifact(models_dir_.string(), options);
+    ASSERT_TRUE(path.ok()) << path.status();
+    if (champion) {
+      ASSERT_TRUE(WriteChampion(models_dir_.string(), options.version).ok());
+    }
+  }
+
+  void StartServer(bool enable_phase5,
+                   std::function<void(PcsServerOptions&)> tweak = nullptr) {
+    PcsServerOptions options =
+        TestServerOptions(models_dir_.string(), enable_phase5);
+    if (tweak) tweak(options);
+    auto server = PcsServer::Create(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    stub_ = StubFor(*server_);
+  }
+
+  grpc::Status Score(const std::string& id, v1::ScoreResponse* response,
+                     int top_k = 0) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    v1::ScorePatternRequest request;
+    request.set_pattern_id(id);
+    request.set_top_k(top_k);
+    return stub_->ScorePattern(&context, request, response);
+  }
+
+  const std::string& AnyId() const { return Seeded().pattern_ids.front(); }
+
+  std::filesystem::path models_dir_;
+  std::unique_ptr<PcsServer> server_;
+  std::unique_ptr<v1::PatternConfidence::Stub> stub_;
+};
+
+TEST_F(ServiceTest, ScorePatternBlendsMlAndExplains) {
+  Publish({.version = kV1, .blend_weight = 0.4});
+  StartServer(true);
+  v1::ScoreResponse r;
+  grpc::Status status = Score(AnyId(), &r, 7);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(r.pattern_id(), AnyId());
+  EXPECT_TRUE(r.has_ml_confidence());
+  EXPECT_EQ(r.fallback_reason(), "");
+  EXPECT_EQ(r.model_version(), kV1);
+  EXPECT_DOUBLE_EQ(r.ml_weight_used(), 0.4);
+  EXPECT_NEAR(r.blended_confidence(),
+              0.4 * r.ml_confidence() + 0.6 * r.rule_confidence(), 1e-12);
+  EXPECT_GT(r.ml_confidence(), 0);
+  EXPECT_LT(r.ml_confidence(), 1);
+  ASSERT_EQ(r.top_contributions_size(), 7);
+  for (int i = 1; i < 7; ++i) {
+    EXPECT_GE(std::abs(r.top_contributions(i - 1).contribution()),
+              std::abs(r.top_contributions(i).contribution()));
+  }
+  EXPECT_FALSE(r.top_contributions(0).feature().empty());
+  EXPECT_TRUE(r.decision() == "confirm" || r.decision() == "reject");
+  EXPECT_EQ(r.decision() == "confirm",
+            r.blended_confidence() >= r.decision_threshold());
+  EXPECT_GT(r.timing().database_us(), 0);
+  EXPECT_GT(r.timing().total_us(), 0);
+  EXPECT_FALSE(r.cache_hit());
+  EXPECT_FALSE(r.symbol().empty());
+
+  // Second call: served from the (pattern id, model version) cache.
+  v1::ScoreResponse again;
+  ASSERT_TRUE(Score(AnyId(), &again, 7).ok());
+  EXPECT_TRUE(again.cache_hit());
+  EXPECT_EQ(again.ml_confidence(), r.ml_confidence());
+  EXPECT_EQ(again.margin(), r.margin());
+  EXPECT_EQ(again.timing().database_us(), 0);
+}
+
+TEST_F(ServiceTest, InlineScoreEqualsStoredScore) {
+  Publish({.version = kV1});
+  StartServer(true);
+  v1::ScoreResponse stored;
+  ASSERT_TRUE(Score(AnyId(), &stored, 3).ok());
+  ASSERT_TRUE(stored.has_ml_confidence());
+
+  // Rebuild the same pattern and its bars from the database.
+  pqxx::connection conn(Seeded().conninfo);
+  pqxx::read_transaction tx(conn);
+  auto p = tx.exec_params1(
+      "SELECT symbol, pattern_type, direction, formation_start::text, "
+      "formation_end::text, confirmation_date::text, breakout_level, "
+      "target_price, stop_price, rule_confidence, rule_criteria::text, "
+      "key_points::text FROM pattern_events WHERE id = $1", AnyId());
+  v1::ScoreInlineRequest request;
+  v1::PatternSpec* spec = request.mutable_pattern();
+  spec->set_symbol(p[0].c_str());
+  spec->set_pattern_type(p[1].c_str());
+  spec->set_direction(p[2].c_str());
+  spec->set_formation_start(p[3].c_str());
+  spec->set_formation_end(p[4].c_str());
+  spec->set_confirmation_date(p[5].c_str());
+  spec->set_breakout_level(p[6].as<double>());
+  spec->set_target_price(p[7].as<double>());
+  spec->set_stop_price(p[8].as<double>());
+  spec->set_rule_confidence(p[9].as<double>());
+  const nlohmann::json criteria = nlohmann::json::parse(p[10].c_str());
+  for (const auto& [k, v] : criteria.items()) {
+    (*spec->mutable_rule_criteria())[k] = v.get<double>();
+  }
+  const nlohmann::json key_points = nlohmann::json::parse(p[11].c_str());
+  for (const auto& kp : key_points) {
+    v1::KeyPoint* k = spec->add_key_points();
+    k->set_role(kp["role"].get<std::string>());
+    k->set_day(kp["day"].get<std::string>());
+    k->set_price(kp["price"].get<double>());
+  }
+  auto add_bars = [&](const std::string& symbol, auto* bars) {
+    for (const auto& row : tx.exec_params(
+             "SELECT day::text, open, high, low, close, adj_close, volume "
+             "FROM price_bars WHERE symbol = $1 AND day <= $2::date ORDER BY day",
+             symbol, spec->confirmation_date())) {
+      v1::Bar* b = bars->Add();
+      b->set_day(row[0].c_str());
+      b->set_open(row[1].as<double>());
+      b->set_high(row[2].as<double>());
+      b->set_low(row[3].as<double>());
+      b->set_close(row[4].as<double>());
+      b->set_adj_close(row[5].as<double>());
+      b->set_volume(row[6].as<double>());
+    }
+  };
+  add_bars(spec->symbol(), request.mutable_bars());
+  add_bars("DIA", request.mutable_market_bars());
+  request.set_top_k(3);
+  grpc::ClientContext context;
+  v1::ScoreResponse inline_r;
+  grpc::Status status = stub_->ScoreInline(&context, request, &inline_r);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(inline_r.pattern_id(), AnyId());
+  EXPECT_DOUBLE_EQ(inline_r.ml_confidence(), stored.ml_confidence());
+  EXPECT_DOUBLE_EQ(inline_r.margin(), stored.margin());
+  EXPECT_EQ(inline_r.timing().database_us(), 0);
+}
+
+TEST_F(ServiceTest, InvalidRequestsNameTheField) {
+  StartServer(false);
+  struct Case {
+    std::string id;
+    int top_k;
+    const char* field;
+  };
+  for (const Case& c : std::vector<Case>{{"", 0, "pattern_id"},
+                                          {"XYZ", 0, "pattern_id"},
+                                          {"0123456789ABCDEF", 0, "pattern_id"},
+                                          {AnyId(), 65, "top_k"}}) {
+    v1::ScoreResponse r;
+    grpc::Status s = Score(c.id, &r, c.top_k);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.id;
+    EXPECT_THAT(s.error_message(), HasSubstr(c.field));
+  }
+  v1::ScoreInlineRequest inline_request;
+  inline_request.mutable_pattern()->set_symbol("AAPL");
+  inline_request.mutable_pattern()->set_pattern_type("zigzag");
+  grpc::ClientContext context;
+  v1::ScoreResponse r;
+  grpc::Status s = stub_->ScoreInline(&context, inline_request, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("pattern.pattern_type"));
+  grpc::ClientContext batch_context;
+  v1::ScoreBatchResponse batch;
+  s = stub_->ScoreBatch(&batch_context, v1::ScoreBatchRequest(), &batch);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("pattern_ids"));
+}
+
+TEST_F(ServiceTest, UnknownIdIsNotFoundAndLateCallIsDeadlineExceeded) {
+  StartServer(false);
+  v1::ScoreResponse r;
+  grpc::Status s = Score("00000000deadbeef", &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("00000000deadbeef"));
+
+  // A call whose deadline has passed is answered DEADLINE_EXCEEDED.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() -
+                       std::chrono::milliseconds(1));
+  v1::ScorePatternRequest request;
+  request.set_pattern_id(AnyId());
+  s = stub_->ScorePattern(&context, request, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // Server side: the engine refuses work once the deadline has passed
+  // (checked at the start and between stages).
+  auto late = server_->engine().ScoreStored(AnyId(), 0,
+                                            absl::Now() - absl::Seconds(1));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(late.status())) << late.status();
+}
+
+TEST_F(ServiceTest, FlagOffFallsBackToRules) {
+  Publish({.version = kV1});
+  StartServer(false);
+  v1::ScoreResponse r;
+  ASSERT_TRUE(Score(AnyId(), &r).ok());
+  EXPECT_EQ(r.fallback_reason(), "flag_off");
+  EXPECT_FALSE(r.has_ml_confidence());
+  EXPECT_EQ(r.ml_weight_used(), 0);
+  EXPECT_EQ(r.blended_confidence(), r.rule_confidence());
+  EXPECT_EQ(r.model_version(), "");
+  EXPECT_EQ(r.top_contributions_size(), 0);
+}
+
+TEST_F(ServiceTest, NoModelFallsBackAndHealthStaysServing) {
+  StartServer(true);
+  v1::ScoreResponse r;
+  ASSERT_TRUE(Score(AnyId(), &r).ok());
+  EXPECT_EQ(r.fallback_reason(), "no_model");
+  EXPECT_EQ(r.blended_confidence(), r.rule_confidence());
+
+  auto channel = grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_->grpc_port()),
+      grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  for (const char* service : {"", "pcs.v1.PatternConfidence"}) {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    ASSERT_TRUE(health->Check(&context, request, &response).ok());
+    EXPECT_EQ(response.status(),
+              grpc::health::v1::HealthCheckResponse::SERVING);
+  }
+}
+
+TEST_F(ServiceTest, FailingModelNeverServesAndIsReported) {
+  Publish({.version = kV1, .corrupt_sha = true});
+  StartServer(true);
+  v1::ScoreResponse r;
+  ASSERT_TRUE(Score(AnyId(), &r).ok());
+  EXPECT_EQ(r.fallback_reason(), "no_model");
+
+  grpc::ClientContext context;
+  v1::ListModelVersionsResponse versions;
+  ASSERT_TRUE(stub_->ListModelVersions(&context, {}, &versions).ok());
+  ASSERT_EQ(versions.versions_size(), 1);
+  EXPECT_EQ(versions.versions(0).state(), "failed");
+  EXPECT_THAT(versions.versions(0).reason(), HasSubstr("sha256"));
+  EXPECT_EQ(versions.aspired_version(), kV1);
+
+  grpc::ClientContext status_context;
+  v1::GetServingStatusResponse status;
+  ASSERT_TRUE(stub_->GetServingStatus(&status_context, {}, &status).ok());
+  EXPECT_TRUE(status.database_reachable());
+  EXPECT_EQ(status.serving_version(), "");
+  EXPECT_EQ(status.reloads_failed(), 1);
+  EXPECT_THAT(status.last_reload_error(), HasSubstr("sha256"));
+}
+
+TEST_F(ServiceTest, ReloadsGoodVersionsAndRefusesBadOnes) {
+  Publish({.version = kV1});
+  StartServer(true);
+  auto describe = [&]() {
+    grpc::ClientContext context;
+    v1::DescribeModelResponse d;
+    EXPECT_TRUE(stub_->DescribeModel(&context, {}, &d).ok());
+    return d;
+  };
+  v1::DescribeModelResponse d = describe();
+  EXPECT_EQ(d.version(), kV1);
+  EXPECT_EQ(d.num_trees(), 20);
+  EXPECT_EQ(d.feature_schema().hash(), FeatureBuilder::Schema().hash);
+  EXPECT_EQ(d.feature_schema().names_size(),
+            static_cast<int>(FeatureBuilder::Schema().names.size()));
+  EXPECT_DOUBLE_EQ(d.metrics().at("test_auc"), 0.61);
+  EXPECT_TRUE(d.phase5_enabled());
+
+  for (FakeModelOptions bad :
+       {FakeModelOptions{.version = "20260103T000000Z", .corrupt_sha = true},
+        FakeModelOptions{.version = "20260104T000000Z", .wrong_schema = true},
+        FakeModelOptions{.version = "20260105T000000Z", .omit_card = true}}) {
+    Publish(bad);
+    server_->model_source().PollNow();
+    EXPECT_EQ(describe().version(), kV1) << bad.version;
+    v1::ScoreResponse r;
+    ASSERT_TRUE(Score(AnyId(), &r).ok());
+    EXPECT_EQ(r.model_version(), kV1);
+  }
+  Publish({.version = kV2, .seed = 7});
+  server_->model_source().PollNow();
+  EXPECT_EQ(describe().version(), kV2);
+
+  grpc::ClientContext context;
+  v1::DescribeModelRequest old_request;
+  old_request.set_version(kV1);
+  v1::DescribeModelResponse old;
+  EXPECT_EQ(stub_->DescribeModel(&context, old_request, &old).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  grpc::ClientContext list_context;
+  v1::ListModelVersionsResponse versions;
+  ASSERT_TRUE(stub_->ListModelVersions(&list_context, {}, &versions).ok());
+  std::map<std::string, std::string> states;
+  for (const auto& v : versions.versions()) states[v.version()] = v.state();
+  EXPECT_EQ(states[kV1], "unloaded");
+  EXPECT_EQ(states[kV2], "available");
+  EXPECT_EQ(states["20260103T000000Z"], "failed");
+  EXPECT_EQ(states["20260104T000000Z"], "failed");
+  EXPECT_EQ(states["20260105T000000Z"], "failed");
+}
+
+TEST_F(ServiceTest, NoFailedRequestsWhileVersionsSwapUnderLoad) {
+  Publish({.version = kV1});
+  Publish({.version = kV2, .seed = 9}, /*champion=*/false);
+  StartServer(true);
+  const auto& ids = Seeded().pattern_ids;
+  std::atomic<int> failures{0};
+  std::atomic<int> ok{0};
+  std::atomic<bool> bad_version{false};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 3; ++t) {
+    clients.emplace_back([&, t] {
+      auto stub = StubFor(*server_);
+      for (int i = 0; i < 150; ++i) {
+        grpc::ClientContext context;
+        v1::ScorePatternRequest request;
+        request.set_pattern_id(ids[(t * 150 + i) % ids.size()]);
+        request.set_skip_trace(true);
+        v1::ScoreResponse r;
+        if (stub->ScorePattern(&context, request, &r).ok()) {
+          ++ok;
+          if (r.model_version() != kV1 && r.model_version() != kV2) {
+            bad_version = true;
+          }
+        } else {
+          ++failures;
+        }
+      }
+    });
+  }
+  int swaps = 0;
+  while (ok + failures < 450 && swaps < 200) {
+    ASSERT_TRUE(
+        WriteChampion(models_dir_.string(), swaps % 2 == 0 ? kV2 : kV1).ok());
+    server_->model_source().PollNow();
+    ++swaps;
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(ok, 450);
+  EXPECT_FALSE(bad_version);
+  EXPECT_GE(swaps, 2);
+  EXPECT_GE(server_->models().reloads_succeeded(), 3);
+}
+
+TEST_F(ServiceTest, BatchAndStreamScoreEachItem) {
+  StartServer(false);
+  const auto& ids = Seeded().pattern_ids;
+  ASSERT_GE(ids.size(), 3u);
+  grpc::ClientContext context;
+  v1::ScoreBatchRequest request;
+  request.add_pattern_ids(ids[0]);
+  request.add_pattern_ids("00000000deadbeef");
+  request.add_pattern_ids("bad");
+  request.add_pattern_ids(ids[2]);
+  v1::ScoreBatchResponse response;
+  ASSERT_TRUE(stub_->ScoreBatch(&context, request, &response).ok());
+  ASSERT_EQ(response.items_size(), 4);
+  EXPECT_EQ(response.items(0).code(), 0);
+  EXPECT_EQ(response.items(0).response().pattern_id(), ids[0]);
+  EXPECT_EQ(response.items(1).code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(response.items(2).code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(response.items(2).error(), HasSubstr("pattern_ids[2]"));
+  EXPECT_EQ(response.items(3).code(), 0);
+
+  grpc::ClientContext stream_context;
+  auto stream = stub_->ScoreStream(&stream_context);
+  for (int i = 0; i < 3; ++i) {
+    v1::ScorePatternRequest r;
+    r.set_pattern_id(ids[i]);
+    ASSERT_TRUE(stream->Write(r));
+  }
+  stream->WritesDone();
+  v1::ScoreBatchItem item;
+  int n = 0;
+  while (stream->Read(&item)) {
+    EXPECT_EQ(item.pattern_id(), ids[n]);
+    EXPECT_EQ(item.code(), 0);
+    EXPECT_EQ(item.response().fallback_reason(), "flag_off");
+    ++n;
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(n, 3);
+}
+
+TEST_F(ServiceTest, EvaluatePersistsTheTransitionOnce) {
+  Publish({.version = kV1});
+  StartServer(true);
+  const std::string id = Seeded().pattern_ids[1];
+  {
+    pqxx::connection conn(Seeded().conninfo);
+    pqxx::work tx(conn);
+    tx.exec_params("UPDATE pattern_events SET lifecycle_state = 'detected' "
+                   "WHERE id = $1", id);
+    tx.commit();
+  }
+  auto evaluate = [&](v1::EvaluatePatternResponse* response) {
+    grpc::ClientContext context;
+    v1::EvaluatePatternRequest request;
+    request.set_pattern_id(id);
+    return stub_->EvaluatePattern(&context, request, response);
+  };
+  v1::EvaluatePatternResponse first;
+  grpc::Status s = evaluate(&first);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(first.from_state(), "detected");
+  EXPECT_TRUE(first.to_state() == "confirmed" || first.to_state() == "rejected");
+  EXPECT_EQ(first.to_state() == "confirmed",
+            first.score().decision() == "confirm");
+  EXPECT_TRUE(first.transition_recorded());
+
+  pqxx::connection conn(Seeded().conninfo);
+  {
+    pqxx::read_transaction tx(conn);
+    auto row = tx.exec_params1(
+        "SELECT lifecycle_state, model_version, ml_confidence FROM "
+        "pattern_events WHERE id = $1", id);
+    EXPECT_EQ(std::string(row[0].c_str()), first.to_state());
+    EXPECT_EQ(std::string(row[1].c_str()), kV1);
+    EXPECT_DOUBLE_EQ(row[2].as<double>(), first.score().ml_confidence());
+    auto history = tx.exec_params(
+        "SELECT from_state, to_state, model_version FROM "
+        "pattern_lifecycle_history WHERE pattern_id = $1 AND source = "
+        "'evaluate'", id);
+    ASSERT_EQ(history.size(), 1u);
+    EXPECT_EQ(std::string(history[0][0].c_str()), "detected");
+  }
+  v1::EvaluatePatternResponse second;
+  ASSERT_TRUE(evaluate(&second).ok());
+  EXPECT_FALSE(second.transition_recorded());
+  EXPECT_EQ(second.from_state(), first.to_state());
+}
+
+TEST_F(ServiceTest, ShutdownFlushesTraceQueue) {
+  StartServer(false, [](PcsServerOptions& o) { o.trace = true; });
+  const int64_t before = pcs::testing::HistoryRows(Seeded().conninfo, "server");
+  const auto& ids = Seeded().pattern_ids;
+  const int n = std::min<int>(25, ids.size());
+  for (int i = 0; i < n; ++i) {
+    v1::ScoreResponse r;
+    ASSERT_TRUE(Score(ids[i], &r).ok());
+  }
+  server_->Shutdown();
+  EXPECT_EQ(server_->traces()->written(), n);
+  EXPECT_EQ(server_->traces()->dropped(), 0);
+  EXPECT_EQ(pcs::testing::HistoryRows(Seeded().conninfo, "server"),
+            before + n);
+}
+
+TEST_F(ServiceTest, DatabaseDownIsUnavailableAndNotServing) {
+  StartServer(true, [](PcsServerOptions& o) {
+    o.database_url = "host=/nonexistent/socket dbname=nothing connect_timeout=2";
+    o.trace = false;
+  });
+  v1::ScoreResponse r;
+  grpc::Status s = Score(AnyId(), &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_->grpc_port()),
+      grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(health->Check(&context, {}, &response).ok());
+  EXPECT_EQ(response.status(),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  grpc::ClientContext status_context;
+  v1::GetServingStatusResponse status;
+  ASSERT_TRUE(stub_->GetServingStatus(&status_context, {}, &status).ok());
+  EXPECT_FALSE(status.database_reachable());
+}
+
+TEST_F(ServiceTest, MetricsPageCountsRequestsAndPassesPromtool) {
+  Publish({.version = kV1});
+  StartServer(true);
+  v1::ScoreResponse r;
+  ASSERT_TRUE(Score(AnyId(), &r).ok());
+  ASSERT_EQ(Score("00000000deadbeef", &r).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  httplib::Client client("127.0.0.1", server_->metrics_port());
+  auto res = client.Get("/metrics");
+  ASSERT_TRUE(res);
+  const std::string& page = res->body;
+  EXPECT_THAT(page, HasSubstr(
+      "pcs_requests_total{method=\"ScorePattern\",code=\"OK\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr(
+      "pcs_requests_total{method=\"ScorePattern\",code=\"NOT_FOUND\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_request_duration_seconds_count{method="
+                              "\"ScorePattern\"} 2\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_stage_duration_seconds_count{stage="
+                              "\"predict\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_model_info{version=\"20260101T000000Z\""));
+  EXPECT_THAT(page, HasSubstr("pcs_confidence_count{kind=\"ml\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_db_pool_connections{state=\"idle\"}"));
+  EXPECT_THAT(page, HasSubstr("pcs_trace_queue_depth"));
+  auto path = models_dir_ / "metrics.txt";
+  std::ofstream(path) << page;
+  std::string cmd = "promtool check metrics < " + path.string() + " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  std::string output;
+  char buf[512];
+  while (pipe && std::fgets(buf, sizeof(buf), pipe)) output += buf;
+  EXPECT_EQ(pipe ? ::pclose(pipe) : -1, 0) << output;
+}
+
+}  // namespace
+}  // namespace pcs

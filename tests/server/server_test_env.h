@@ -1,0 +1,51 @@
+#ifndef PCS_TESTS_SERVER_SERVER_TEST_ENV_H_
+#define PCS_TESTS_SERVER_SERVER_TEST_ENV_H_
+
+// Shared set-up for the end-to-end server tests: one seeded PostgreSQL
+// database per test binary (real bars of a few symbols ingested from the
+// shared data, patterns stored by the real backfill job) and a model
+// registry folder with real tiny XGBoost artifacts.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "pcs/v1/pattern_confidence.grpc.pb.h"
+#include "server/pcs_server.h"
+
+namespace pcs::testing {
+
+// Symbols ingested (DIA is the market proxy).
+inline const std::vector<std::string>& SeedSymbols() {
+  static const auto* kSymbols =
+      new std::vector<std::string>{"AAPL", "AA", "DIA"};
+  return *kSymbols;
+}
+
+// The seeded database (created on first call; thread-safe).
+struct SeededDatabase {
+  std::string conninfo;
+  std::vector<std::string> pattern_ids;  // every stored id, sorted
+};
+const SeededDatabase& Seeded();
+
+// A fresh model registry folder under the temp dir (removed by the caller).
+std::filesystem::path NewModelsDir(const std::string& tag);
+
+// Options for an in-process server on loopback, ports picked by the kernel,
+// polling off (tests call model_source().PollNow()).
+PcsServerOptions TestServerOptions(const std::string& models_dir,
+                                   bool enable_phase5);
+
+// A stub over a real channel to `server`.
+std::unique_ptr<v1::PatternConfidence::Stub> StubFor(const PcsServer& server);
+
+// Number of pattern_lifecycle_history rows with `source`.
+int64_t HistoryRows(const std::string& conninfo, const std::string& source);
+
+}  // namespace pcs::testing
+
+#endif  // PCS_TESTS_SERVER_SERVER_TEST_ENV_H_
