@@ -23,6 +23,9 @@ namespace fs = std::filesystem;
 // arbitrarily long).
 constexpr size_t kMaxRawChars = 500;
 
+// Advisory lock serialising ingest batches across processes ("pcsingst").
+constexpr long long kIngestLockKey = 0x706373696e677374;
+
 // `text` made safe for ingest_rejects: at most `max_chars` bytes, and
 // non-printable / non-ASCII bytes replaced by '?', so a garbage line cannot
 // break the UTF-8 encoding of the COPY stream.
@@ -105,42 +108,85 @@ void StageFiles(pqxx::work& tx, const std::vector<ParsedFile>& batch) {
   tx.exec0(
       "CREATE TEMP TABLE pcs_stage_files (file_index integer PRIMARY KEY, "
       "symbol text NOT NULL, path text NOT NULL) ON COMMIT DROP");
+  CopyWriter<3> files(tx, "pcs_stage_files", {"file_index", "symbol", "path"});
+  auto& row = files.row();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    row[0] = std::to_string(i);
+    row[1] = Printable(batch[i].summary.symbol, 1000);
+    row[2] = Printable(batch[i].summary.path, 4000);
+    files.WriteRow();
+  }
+  files.Complete();
+}
+
+// Marks the files whose symbol has no bar in price_bars yet ("fresh").
+std::vector<bool> FreshFiles(pqxx::work& tx, size_t batch_size) {
+  std::vector<bool> fresh(batch_size, false);
+  const pqxx::result rows = tx.exec(
+      "SELECT f.file_index FROM pcs_stage_files f WHERE NOT EXISTS "
+      "(SELECT 1 FROM price_bars p WHERE p.symbol = f.symbol)");
+  for (const auto& r : rows) fresh[r[0].as<size_t>()] = true;
+  return fresh;
+}
+
+void SetBarNumbers(const Bar& b, std::string* out) {
+  SetNumber(out[0], b.open);
+  SetNumber(out[1], b.high);
+  SetNumber(out[2], b.low);
+  SetNumber(out[3], b.close);
+  SetNumber(out[4], b.adj_close);
+  SetNumber(out[5], b.volume);
+}
+
+// Bars of fresh symbols cannot conflict: COPY them straight into price_bars
+// (the batch holds the ingest lock, so no other ingester adds the symbol).
+void CopyFreshBars(pqxx::work& tx, std::vector<ParsedFile>& batch,
+                   const std::vector<bool>& fresh) {
+  CopyWriter<9> bars(tx, "price_bars",
+                     {"symbol", "day", "open", "high", "low", "close",
+                      "adj_close", "volume", "source_file"});
+  auto& row = bars.row();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!fresh[i]) continue;
+    row[0] = Printable(batch[i].summary.symbol, 1000);
+    row[8] = Printable(batch[i].summary.path, 4000);
+    for (const Bar& b : batch[i].result.series.bars) {
+      row[1] = FormatDay(b.day);
+      SetBarNumbers(b, &row[2]);
+      bars.WriteRow();
+    }
+    batch[i].summary.inserted =
+        static_cast<int64_t>(batch[i].result.series.bars.size());
+  }
+  bars.Complete();
+}
+
+// Bars of symbols already in price_bars go to a staging table for the upsert.
+void StageExistingBars(pqxx::work& tx, const std::vector<ParsedFile>& batch,
+                       const std::vector<bool>& fresh) {
   tx.exec0(
       "CREATE TEMP TABLE pcs_stage_bars (file_index integer, day integer, "
       "open float8, high float8, low float8, close float8, adj_close float8, "
       "volume float8) ON COMMIT DROP");
-  {
-    CopyWriter<3> files(tx, "pcs_stage_files", {"file_index", "symbol", "path"});
-    auto& row = files.row();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      row[0] = std::to_string(i);
-      row[1] = Printable(batch[i].summary.symbol, 1000);
-      row[2] = Printable(batch[i].summary.path, 4000);
-      files.WriteRow();
-    }
-    files.Complete();
-  }
   CopyWriter<8> bars(tx, "pcs_stage_bars",
-                  {"file_index", "day", "open", "high", "low", "close",
-                   "adj_close", "volume"});
+                     {"file_index", "day", "open", "high", "low", "close",
+                      "adj_close", "volume"});
   auto& row = bars.row();
   for (size_t i = 0; i < batch.size(); ++i) {
+    if (fresh[i]) continue;
     row[0] = std::to_string(i);
     for (const Bar& b : batch[i].result.series.bars) {
       row[1] = std::to_string(b.day);
-      SetNumber(row[2], b.open);
-      SetNumber(row[3], b.high);
-      SetNumber(row[4], b.low);
-      SetNumber(row[5], b.close);
-      SetNumber(row[6], b.adj_close);
-      SetNumber(row[7], b.volume);
+      SetBarNumbers(b, &row[2]);
       bars.WriteRow();
     }
   }
   bars.Complete();
 }
 
-// Upserts the staged bars; fills inserted/updated/unchanged per file.
+// Upserts the staged bars (symbols that already have bars); fills inserted
+// and updated of those files. The WHERE keeps identical rows untouched, so a
+// re-ingest writes nothing.
 void UpsertBars(pqxx::work& tx, std::vector<ParsedFile>& batch) {
   const pqxx::result counts = tx.exec(
       "WITH up AS ("
@@ -166,10 +212,6 @@ void UpsertBars(pqxx::work& tx, std::vector<ParsedFile>& batch) {
       f.summary.inserted = row[1].as<int64_t>();
       f.summary.updated = row[2].as<int64_t>();
     }
-  }
-  for (auto& f : batch) {
-    f.summary.unchanged = static_cast<int64_t>(f.result.series.bars.size()) -
-                          f.summary.inserted - f.summary.updated;
   }
 }
 
@@ -211,8 +253,21 @@ absl::Status LoadBatch(pqxx::connection& conn, int64_t run_id,
                        std::vector<ParsedFile>& batch) {
   try {
     pqxx::work tx(conn);
+    // Ingesters take turns per batch (see CopyFreshBars).
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kIngestLockKey);
     StageFiles(tx, batch);
-    UpsertBars(tx, batch);
+    const std::vector<bool> fresh = FreshFiles(tx, batch.size());
+    if (std::count(fresh.begin(), fresh.end(), true) > 0) {
+      CopyFreshBars(tx, batch, fresh);
+    }
+    if (std::count(fresh.begin(), fresh.end(), false) > 0) {
+      StageExistingBars(tx, batch, fresh);
+      UpsertBars(tx, batch);
+    }
+    for (auto& f : batch) {
+      f.summary.unchanged = static_cast<int64_t>(f.result.series.bars.size()) -
+                            f.summary.inserted - f.summary.updated;
+    }
     StoreRejects(tx, run_id, batch);
     tx.commit();
   } catch (const std::exception& e) {

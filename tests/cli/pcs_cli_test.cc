@@ -1,0 +1,130 @@
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "tests/test_util/shared_data.h"
+#include "tests/test_util/test_database.h"
+
+namespace pcs {
+namespace {
+
+using ::pcs::testing::SharedOhlcvFile;
+using ::pcs::testing::TestDatabase;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs `pcs <args>` through the shell (args must be shell-safe).
+RunResult RunPcs(const std::string& args) {
+  RunResult result;
+  const std::string command =
+      std::string("PCS_DATABASE_URL= ") + PCS_BINARY + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
+    result.output.append(buffer, n);
+  }
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string Quoted(const std::string& s) { return "'" + s + "'"; }
+
+TEST(PcsCliTest, NoSubcommandIsUsageError) {
+  const RunResult r = RunPcs("");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("subcommand"));
+}
+
+TEST(PcsCliTest, UnknownFlagIsUsageError) {
+  EXPECT_EQ(RunPcs("ingest --no-such-flag x").exit_code, 2);
+}
+
+TEST(PcsCliTest, HelpListsCommands) {
+  const RunResult r = RunPcs("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("migrate"));
+  EXPECT_THAT(r.output, HasSubstr("ingest"));
+  EXPECT_THAT(r.output, HasSubstr("--database-url"));
+}
+
+TEST(PcsCliTest, MissingFileIsOneErrorLine) {
+  const RunResult r = RunPcs("ingest /nonexistent/pcs/x.csv");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.output,
+            "pcs ingest: error: /nonexistent/pcs/x.csv: no such file or "
+            "folder\n");
+}
+
+TEST(PcsCliTest, UnreachableDatabaseIsOneErrorLine) {
+  const RunResult r = RunPcs("ingest --database-url " +
+                             Quoted("host=/nonexistent-pcs port=1") + " " +
+                             SharedOhlcvFile("AAPL"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("cannot connect to PostgreSQL"));
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1);
+}
+
+TEST(PcsCliTest, SymbolWithManyFilesIsUsageError) {
+  const RunResult r =
+      RunPcs("ingest --symbol X " + SharedOhlcvFile("AAPL") + " " +
+             SharedOhlcvFile("DIA"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--symbol needs exactly one file"));
+}
+
+TEST(PcsCliTest, MigrateThenIngestTwice) {
+  const std::string url = Quoted(TestDatabase::EmptyDatabase());
+  RunResult r = RunPcs("migrate --database-url " + url);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("applied"));
+  r = RunPcs("migrate --database-url " + url);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("schema up to date"));
+
+  // Global flag after the subcommand name works too.
+  r = RunPcs("ingest " + SharedOhlcvFile("CLWT") + " --database-url " + url);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("CLWT.csv"));
+  EXPECT_THAT(r.output, HasSubstr("empty_row"));
+  EXPECT_THAT(r.output, HasSubstr("4779"));
+  // Not a terminal: no progress lines.
+  EXPECT_THAT(r.output, Not(HasSubstr("[1/1]")));
+
+  r = RunPcs("ingest --totals-only --database-url " + url + " " +
+             SharedOhlcvFile("CLWT"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, Not(HasSubstr("CLWT.csv")));
+}
+
+TEST(PcsCliTest, RefusedFileGivesExitOneAfterLoadingTheRest) {
+  const std::string url = Quoted(TestDatabase::FreshDatabase());
+  const RunResult r =
+      RunPcs("ingest --database-url " + url + " " + SharedOhlcvFile("AAPL") +
+             " " + PCS_SOURCE_DIR "/migrations/0001_price_bars_and_ingest.sql");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("REFUSED"));
+  EXPECT_THAT(r.output, HasSubstr("1 file(s) refused"));
+  EXPECT_THAT(r.output, HasSubstr("AAPL.csv"));
+}
+
+TEST(PcsCliTest, EmbeddedDatabaseWhenNoUrl) {
+  const RunResult r = RunPcs("migrate");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("(embedded)"));
+}
+
+}  // namespace
+}  // namespace pcs
