@@ -149,16 +149,17 @@ absl::StatusOr<std::unique_ptr<XGBoostBooster>> XGBoostBooster::Adopt(void* hand
       new XGBoostBooster(owned.release(), static_cast<int>(num_features)));
 }
 
-absl::StatusOr<std::unique_ptr<XGBoostBooster>> XGBoostBooster::Train(
-    const DenseMatrix& x, const std::vector<float>& y, const DenseMatrix* valid_x,
-    const std::vector<float>* valid_y, const TrainParams& params, TrainLog* log) {
+namespace {
+
+absl::Status ValidateTrainingInput(const DenseMatrix& x, const std::vector<float>& y,
+                                   const DenseMatrix* valid_x, const std::vector<float>* valid_y,
+                                   const TrainParams& params) {
   if (auto s = ValidateMatrix(x, "training matrix"); !s.ok()) return s;
   if (auto s = ValidateLabels(x, y, "training matrix"); !s.ok()) return s;
   if ((valid_x == nullptr) != (valid_y == nullptr)) {
     return absl::InvalidArgumentError("valid_x and valid_y must be given together");
   }
-  const bool has_valid = valid_x != nullptr;
-  if (has_valid) {
+  if (valid_x != nullptr) {
     if (auto s = ValidateMatrix(*valid_x, "validation matrix"); !s.ok()) return s;
     if (auto s = ValidateLabels(*valid_x, *valid_y, "validation matrix"); !s.ok()) return s;
     if (valid_x->cols != x.cols) {
@@ -169,15 +170,60 @@ absl::StatusOr<std::unique_ptr<XGBoostBooster>> XGBoostBooster::Train(
   if (params.num_boost_round <= 0 || params.early_stopping_rounds <= 0) {
     return absl::InvalidArgumentError("num_boost_round and early_stopping_rounds must be > 0");
   }
+  return absl::OkStatus();
+}
 
+// Boosts one round at a time; with a validation set (mats[1]) keeps the round
+// with the lowest validation logloss and stops after early_stopping_rounds
+// rounds without a strict improvement.
+absl::Status BoostRounds(BoosterHandle booster, DMatrixHandle mats[2], bst_ulong num_mats,
+                         const TrainParams& params, TrainLog& out) {
+  const char* names[2] = {"train", "valid"};
+  const bool has_valid = num_mats == 2;
+  out = TrainLog{};
+  int iter = 0;
+  for (; iter < params.num_boost_round; ++iter) {
+    PCS_XGB_CALL(XGBoosterUpdateOneIter(booster, iter, mats[0]),
+                 absl::StrCat("XGBoosterUpdateOneIter(round ", iter, ")"));
+    const char* eval = nullptr;
+    PCS_XGB_CALL(XGBoosterEvalOneIter(booster, iter, mats, names, num_mats, &eval),
+                 absl::StrCat("XGBoosterEvalOneIter(round ", iter, ")"));
+    auto train_loss = ParseLogloss(eval, "train");
+    if (!train_loss.ok()) return train_loss.status();
+    out.train_logloss.push_back(*train_loss);
+    if (!has_valid) {
+      out.best_iteration = iter;
+      continue;
+    }
+    auto valid_loss = ParseLogloss(eval, "valid");
+    if (!valid_loss.ok()) return valid_loss.status();
+    out.valid_logloss.push_back(*valid_loss);
+    if (out.best_iteration < 0 || *valid_loss < out.best_valid_logloss) {
+      out.best_valid_logloss = *valid_loss;
+      out.best_iteration = iter;
+    } else if (iter - out.best_iteration >= params.early_stopping_rounds) {
+      out.stopped_early = true;
+      ++iter;
+      break;
+    }
+  }
+  out.rounds_run = iter;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<XGBoostBooster>> XGBoostBooster::Train(
+    const DenseMatrix& x, const std::vector<float>& y, const DenseMatrix* valid_x,
+    const std::vector<float>* valid_y, const TrainParams& params, TrainLog* log) {
+  if (auto s = ValidateTrainingInput(x, y, valid_x, valid_y, params); !s.ok()) return s;
   DMatrix dtrain, dvalid;
   if (auto s = dtrain.Init(x, &y, params.nthread); !s.ok()) return s;
-  if (has_valid) {
+  if (valid_x != nullptr) {
     if (auto s = dvalid.Init(*valid_x, valid_y, params.nthread); !s.ok()) return s;
   }
   DMatrixHandle mats[2] = {dtrain.get(), dvalid.get()};
-  const char* names[2] = {"train", "valid"};
-  const bst_ulong num_mats = has_valid ? 2 : 1;
+  const bst_ulong num_mats = valid_x != nullptr ? 2 : 1;
 
   BoosterHandle raw = nullptr;
   PCS_XGB_CALL(XGBoosterCreate(mats, num_mats, &raw), "XGBoosterCreate");
@@ -186,43 +232,13 @@ absl::StatusOr<std::unique_ptr<XGBoostBooster>> XGBoostBooster::Train(
 
   TrainLog local_log;
   TrainLog& out = log != nullptr ? *log : local_log;
-  out = TrainLog{};
-  double best = 0;
-  int best_iter = -1;
-  int iter = 0;
-  for (; iter < params.num_boost_round; ++iter) {
-    PCS_XGB_CALL(XGBoosterUpdateOneIter(booster.get(), iter, dtrain.get()),
-                 absl::StrCat("XGBoosterUpdateOneIter(round ", iter, ")"));
-    const char* eval = nullptr;
-    PCS_XGB_CALL(XGBoosterEvalOneIter(booster.get(), iter, mats, names, num_mats, &eval),
-                 absl::StrCat("XGBoosterEvalOneIter(round ", iter, ")"));
-    auto train_loss = ParseLogloss(eval, "train");
-    if (!train_loss.ok()) return train_loss.status();
-    out.train_logloss.push_back(*train_loss);
-    if (!has_valid) {
-      best_iter = iter;
-      continue;
-    }
-    auto valid_loss = ParseLogloss(eval, "valid");
-    if (!valid_loss.ok()) return valid_loss.status();
-    out.valid_logloss.push_back(*valid_loss);
-    if (best_iter < 0 || *valid_loss < best) {
-      best = *valid_loss;
-      best_iter = iter;
-    } else if (iter - best_iter >= params.early_stopping_rounds) {
-      out.stopped_early = true;
-      ++iter;
-      break;
-    }
-  }
-  out.rounds_run = iter;
-  out.best_iteration = best_iter;
-  out.best_valid_logloss = has_valid ? best : 0;
+  if (auto s = BoostRounds(booster.get(), mats, num_mats, params, out); !s.ok()) return s;
 
-  if (best_iter + 1 < iter) {
+  // Keep only the trees up to the best iteration (in memory and when saved).
+  if (out.best_iteration + 1 < out.rounds_run) {
     BoosterHandle sliced = nullptr;
-    PCS_XGB_CALL(XGBoosterSlice(booster.get(), 0, best_iter + 1, 1, &sliced),
-                 absl::StrCat("XGBoosterSlice(0, ", best_iter + 1, ")"));
+    PCS_XGB_CALL(XGBoosterSlice(booster.get(), 0, out.best_iteration + 1, 1, &sliced),
+                 absl::StrCat("XGBoosterSlice(0, ", out.best_iteration + 1, ")"));
     booster.reset(sliced);
   }
   return Adopt(booster.release());
