@@ -227,6 +227,19 @@ absl::Status CheckUniqueIds(const std::vector<PatternRecord>& records,
   return absl::OkStatus();
 }
 
+// Serialises concurrent upserts of the same symbol (two backfills at once):
+// without it both could pass the history NOT EXISTS check and write the
+// same transition twice. Locks are taken in sorted order (no deadlock) and
+// released at commit.
+void LockSymbols(pqxx::work& tx, const std::vector<PatternRecord>& records) {
+  std::set<std::string> symbols;
+  for (const PatternRecord& r : records) symbols.insert(r.pattern.symbol);
+  for (const std::string& s : symbols) {
+    tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))",
+                   "pcs_pattern_events:" + s);
+  }
+}
+
 void StageRows(pqxx::work& tx, const std::vector<PatternRecord>& records,
                const std::vector<std::string>& ids) {
   tx.exec(
@@ -379,6 +392,7 @@ absl::StatusOr<UpsertCounts> PatternEventStore::Upsert(
   if (records.empty()) return counts;
   try {
     pqxx::work tx(conn_, "pattern_event_upsert");
+    LockSymbols(tx, records);
     StageRows(tx, records, ids);
     const pqxx::result changed = tx.exec(UpsertSql());
     for (const pqxx::row& row : changed) {

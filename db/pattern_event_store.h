@@ -90,7 +90,9 @@ struct PatternFilter {
 //
 // Threading: an instance uses the connection it was given (not owned, must
 // outlive the store) and, like pqxx::connection, must be used by one thread at
-// a time. Use one store + connection per worker thread.
+// a time. Use one store + connection per worker thread. Concurrent Upserts
+// from several processes are safe: each transaction takes a per-symbol
+// advisory lock before it writes.
 // Errors: every libpqxx exception is caught here and returned as a Status
 // naming the operation; nothing throws.
 //
