@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "monitoring/monitoring_run_store.h"
 #include "monitoring/prediction_outcome_store.h"
 #include "pipeline/backfill_job.h"
@@ -14,6 +15,7 @@ namespace {
 
 struct PatternState {
   int64_t unresolved = 0;
+  std::string unresolved_ids;  // PostgreSQL text[] literal, ids are hex
   std::optional<Day> earliest_unresolved;
   std::optional<Day> latest_confirmation;
 };
@@ -29,6 +31,12 @@ absl::StatusOr<PatternState> ReadState(pqxx::connection& conn) {
         "FROM pattern_events");
     PatternState s;
     s.unresolved = r[0].as<int64_t>();
+    std::vector<std::string> ids;
+    for (const pqxx::row& id : tx.exec("SELECT id FROM pattern_events "
+                                       "WHERE outcome_label IS NULL AND exit_reason IS NULL")) {
+      ids.push_back(id[0].as<std::string>());
+    }
+    s.unresolved_ids = absl::StrCat("{", absl::StrJoin(ids, ","), "}");
     for (int i : {1, 2}) {
       if (r[i].is_null()) continue;
       auto day = ParseDay(r[i].as<std::string>());
@@ -77,6 +85,13 @@ absl::StatusOr<OutcomeJobReport> RunOutcomeJob(const OutcomeJobOptions& o) {
     auto after = ReadState(conn);
     if (!after.ok()) return after.status();
     report.unresolved_after = after->unresolved;
+    {
+      pqxx::read_transaction tx(conn);
+      report.resolved = tx.exec_params1(
+          "SELECT count(*) FROM pattern_events WHERE id = ANY($1::text[]) "
+          "AND (outcome_label IS NOT NULL OR exit_reason IS NOT NULL)",
+          before->unresolved_ids)[0].as<int64_t>();
+    }
 
     if (o.write_to_db) {
       MonitoringRunRecord run;
@@ -96,6 +111,7 @@ absl::StatusOr<OutcomeJobReport> RunOutcomeJob(const OutcomeJobOptions& o) {
 nlohmann::json OutcomeJobReport::ToJson() const {
   return {{"unresolved_before", unresolved_before},
           {"unresolved_after", unresolved_after},
+          {"resolved", resolved},
           {"scan_from", scan_from ? nlohmann::json(FormatDay(*scan_from)) : nlohmann::json()},
           {"patterns_inserted", patterns_inserted},
           {"patterns_updated", patterns_updated},
@@ -107,12 +123,11 @@ nlohmann::json OutcomeJobReport::ToJson() const {
 
 std::string OutcomeJobReport::ToText() const {
   std::string out = absl::StrFormat(
-      "scanned from %s\nunresolved patterns: %d before, %d after (net %d fewer)\n"
+      "scanned from %s\nunresolved patterns: %d before, %d resolved now, %d unresolved after\n"
       "patterns inserted %d, updated %d, history rows %d\n"
       "server predictions joined to outcomes: %d\n",
       scan_from ? FormatDay(*scan_from) : std::string("the beginning (nothing stored)"),
-      unresolved_before, unresolved_after,
-      std::max<int64_t>(0, unresolved_before - unresolved_after), patterns_inserted,
+      unresolved_before, resolved, unresolved_after, patterns_inserted,
       patterns_updated, history_rows, predictions_joined);
   for (const std::string& f : failures) absl::StrAppend(&out, "FAILED ", f, "\n");
   if (run_id > 0) absl::StrAppend(&out, "recorded as monitoring_runs.id ", run_id, "\n");

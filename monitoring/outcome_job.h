@@ -41,7 +41,8 @@ struct OutcomeJobOptions {
 
 struct OutcomeJobReport {
   int64_t unresolved_before = 0;
-  int64_t unresolved_after = 0;
+  int64_t unresolved_after = 0;     // includes newly added unresolved patterns
+  int64_t resolved = 0;             // unresolved before, resolved by this run
   std::optional<Day> scan_from;      // nullopt: nothing stored yet, full backfill
   int64_t patterns_inserted = 0;
   int64_t patterns_updated = 0;      // mostly newly resolved

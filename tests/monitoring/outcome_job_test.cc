@@ -100,6 +100,7 @@ TEST(OutcomeJobTest, ResolvesOnNewBarsAndJoinsPredictions) {
   ASSERT_TRUE(second->scan_from.has_value());
   EXPECT_LE(*second->scan_from, *ParseDay("2005-06-30"));
   EXPECT_EQ(second->unresolved_before, predictions);
+  EXPECT_EQ(second->resolved, predictions);  // all of them had their horizon by 2018
   EXPECT_GT(second->patterns_inserted, 0);  // patterns confirmed after mid-2005
   EXPECT_GE(second->patterns_updated, predictions);  // all of them got a label
   EXPECT_EQ(second->predictions_joined, predictions);
