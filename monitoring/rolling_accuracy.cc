@@ -201,7 +201,8 @@ RollingAccuracyReport ComputeRollingAccuracy(std::vector<ScoredOutcome> rows,
   std::vector<ScoredOutcome> last_n;
   for (const ScoredOutcome& r : rows) {
     if (static_cast<int>(last_n.size()) >= options.last_n) break;
-    if (r.ml_confidence) last_n.push_back(r);  // N *scored* patterns
+    // N *scored* patterns resolved by as_of.
+    if (r.ml_confidence && r.resolved_day <= options.as_of) last_n.push_back(r);
   }
   std::vector<ScoredOutcome> recent;
   for (const ScoredOutcome& r : rows) {

@@ -8,7 +8,8 @@
 // pattern_lifecycle_history (source 'server') joined with the resolved
 // outcome_label of pattern_events (see monitoring/prediction_outcome_store.h).
 // Two windows are computed, both on the resolution date:
-//   "last_<N>"  the N most recently resolved scored patterns
+//   "last_<N>"  the N most recently resolved scored patterns (resolved on
+//               or before as_of)
 //   "<D>d"      patterns resolved in the D days up to and including as_of
 //
 // Per window:

@@ -258,5 +258,79 @@ TEST_F(DriftJobTest, UndeliverableAlertIsReportedAndCounted) {
   EXPECT_NE(prom.find("pcs_drift_psi{feature=\"__score__\"}"), std::string::npos);
 }
 
+// Accuracy through the job: a second version of the same model whose logged
+// predictions are inverted (ML says 0.3 for every winner, 0.7 for every
+// loser) on group B's 2003-2006 patterns. No drift (same period as the
+// reference), but ML precision (0) is below the rule baseline and the AUC
+// (0) far below the card's 0.70: the job must alert for accuracy alone.
+TEST_F(DriftJobTest, AccuracyBelowRuleBaselineAlerts) {
+  ASSERT_NE(scenario, nullptr);
+  const std::string dir = ::testing::TempDir() + "/pcs_drift_models/20260102T000000Z";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* f : {"model.json", "reference_rows.json"}) {
+    fs::copy_file(scenario->model_dir + "/" + f, dir + "/" + f);
+  }
+  std::ifstream in(scenario->model_dir + "/model_card.json");
+  nlohmann::json card = nlohmann::json::parse(in);
+  card["version"] = "20260102T000000Z";
+  card["metrics"] = {{"holdout", {{"roc_auc", 0.70}, {"brier", 0.20}, {"ece", 0.03}}}};
+  WriteText(dir + "/model_card.json", card.dump());
+
+  pqxx::connection conn(scenario->conninfo);
+  int64_t inserted = 0;
+  {
+    pqxx::work tx(conn);
+    std::string symbols = "{";
+    for (size_t i = 0; i < scenario->group_b.size(); ++i) {
+      symbols += (i ? "," : "") + scenario->group_b[i];
+    }
+    symbols += "}";
+    inserted = tx.exec_params(
+                     "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, to_state, "
+                     "  source, rule_confidence, ml_confidence, blended_confidence, model_version) "
+                     "SELECT id, 'detected', 'confirmed', 'server', rule_confidence, "
+                     "  CASE WHEN outcome_label = 1 THEN 0.3 ELSE 0.7 END, rule_confidence, "
+                     "  '20260102T000000Z' FROM pattern_events "
+                     "WHERE symbol = ANY($1::text[]) AND outcome_label IS NOT NULL "
+                     "  AND confirmation_date BETWEEN '2003-01-01' AND '2006-12-31'",
+                     symbols)
+                   .affected_rows();
+    tx.commit();
+  }
+  ASSERT_GE(inserted, 100);
+
+  DriftJobOptions o = Options("2003-01-01", "2006-12-31", "");
+  o.model.model_dir = dir;
+  o.as_of = D("2007-06-30");
+  o.window_days = 1000;
+  auto report = RunDriftJob(o);
+  ASSERT_TRUE(report.ok()) << report.status();
+  std::printf("%s", report->ToText().c_str());
+  ASSERT_TRUE(report->drift.has_value());
+  EXPECT_FALSE(report->drift->alert);
+  ASSERT_EQ(report->accuracy.windows.size(), 2u);
+  const WindowAccuracy& w = report->accuracy.windows[1];  // "1000d"
+  EXPECT_EQ(w.window, "1000d");
+  EXPECT_GE(w.scored_rows, 100);
+  EXPECT_EQ(*w.ml.precision, 0.0);
+  EXPECT_GT(*w.rule.precision, 0.0);
+  EXPECT_DOUBLE_EQ(*w.roc_auc, 0.0);
+  bool precision = false, auc = false;
+  for (const AccuracyFinding& f : report->accuracy.degraded) {
+    precision |= f.metric == "precision_vs_rule";
+    auc |= f.metric == "roc_auc";
+  }
+  EXPECT_TRUE(precision);
+  EXPECT_TRUE(auc);
+  EXPECT_TRUE(report->alert);
+  EXPECT_EQ(report->alert_outcome, "not_configured");
+  const std::string prom = report->ToPrometheusText();
+  EXPECT_NE(prom.find("pcs_rolling_precision{window=\"1000d\",scorer=\"ml\"} 0\n"),
+            std::string::npos)
+      << prom;
+  EXPECT_NE(prom.find("pcs_rolling_auc{window=\"1000d\"} 0\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pcs
