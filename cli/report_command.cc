@@ -25,10 +25,14 @@ class ReportCommand : public Command {
         ->capture_default_str();
     app.add_option("--from", from_, "First confirmation date (YYYY-MM-DD)");
     app.add_option("--to", to_, "Last confirmation date (YYYY-MM-DD)");
+    app.add_flag("--bulkowski-ignore-stop", ignore_stop_,
+                 "Bulkowski columns: end the trend only on a 20% reversal, "
+                 "not on a close through the pattern's stop");
   }
 
   absl::Status Run(const GlobalFlags& flags) override {
     BaselineOptions options;
+    options.bulkowski.reverse_on_stop_close = !ignore_stop_;
     for (auto [flag, text, day] : {std::tuple{"--from", &from_, &options.from},
                                    std::tuple{"--to", &to_, &options.to}}) {
       if (text->empty()) continue;
@@ -55,6 +59,7 @@ class ReportCommand : public Command {
   std::string out_dir_ = ".pcs/reports";
   std::string from_;
   std::string to_;
+  bool ignore_stop_ = false;
 };
 
 PCS_REGISTER_COMMAND(ReportCommand, "report",

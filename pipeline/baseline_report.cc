@@ -169,7 +169,8 @@ std::string BaselineReport::ToJson() const {
   nlohmann::json j;
   j["citation"] = kBulkowskiCitation;
   j["bulkowski_options"] = {{"failure_move", bulkowski.failure_move},
-                            {"reversal", bulkowski.reversal}};
+                            {"reversal", bulkowski.reversal},
+                            {"reverse_on_stop_close", bulkowski.reverse_on_stop_close}};
   j["symbols"] = symbols;
   j["groups"] = nlohmann::json::array();
   for (const BaselineGroup& g : groups) j["groups"].push_back(GroupJson(g));
@@ -186,9 +187,11 @@ std::string BaselineReport::ToText() const {
   std::string out = absl::StrFormat(
       "Baseline outcomes of stored patterns (%d symbols)\n"
       "Triple barrier = our labels (resolved patterns only). Bulkowski = his "
-      "definitions\ncomputed on our bars (no horizon, reversal %.0f%%, "
+      "definitions\ncomputed on our bars (no horizon, reversal %.0f%%%s, "
       "failure < %.0f%% beyond breakout).\n\n",
-      symbols, 100 * bulkowski.reversal, 100 * bulkowski.failure_move);
+      symbols, 100 * bulkowski.reversal,
+      bulkowski.reverse_on_stop_close ? " or close through stop" : "",
+      100 * bulkowski.failure_move);
   absl::StrAppend(
       &out,
       "                                      |------------ triple barrier --------"

@@ -55,7 +55,7 @@ BulkowskiOutcome MeasureBulkowski(const BarSeries& bars, const Pattern& p,
     const bool reversed =
         sign > 0 ? real_adverse <= real_best * (1 - options.reversal)
                  : real_adverse >= real_best * (1 + options.reversal);
-    if (reversed || sign * b.close < stop) {
+    if (reversed || (options.reverse_on_stop_close && sign * b.close < stop)) {
       out.trend_open = false;
       continue;
     }

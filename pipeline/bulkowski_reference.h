@@ -39,7 +39,8 @@ inline constexpr char kBulkowskiCitation[] =
 //  * The trend runs from bar c+1 and ends at the first bar i that reverses
 //    it: low[i] <= best * (1 - reversal) (a 20% decline from the best high
 //    so far, Bulkowski's trend-change rule), or close[i] < stop (the close
-//    back through the pattern's invalidation level). The best price starts
+//    back through the pattern's invalidation level; unless
+//    reverse_on_stop_close is false). The best price starts
 //    at close[c]; the reversing bar's own high is not counted (the bar's
 //    order of high and low is unknown, so we assume the worse).
 //  * ultimate = best high before the reversal (or before the data end, then
@@ -62,6 +63,10 @@ struct BulkowskiOutcome {
 struct BulkowskiOptions {
   double failure_move = 0.05;  // "less than 5% beyond the breakout level"
   double reversal = 0.20;      // trend change: 20% off the best price
+  // Also end the trend at the first close back through the pattern's stop.
+  // false = the 20% rule alone (closer to the book for patterns whose stop
+  // sits near the breakout, e.g. flags).
+  bool reverse_on_stop_close = true;
 };
 
 // Pure; thread-safe.

@@ -69,6 +69,14 @@ TEST(BulkowskiTest, FailureWhenCloseBackThroughStopBeforeFivePercent) {
   EXPECT_NEAR(r.ultimate_move, 0.04, 1e-12);
   EXPECT_FALSE(r.target_before_reversal);
   EXPECT_TRUE(r.target_any_time);
+  // With the 20% rule alone the dip to 94 (-9.6% from 104) is no reversal.
+  BulkowskiOptions no_stop;
+  no_stop.reverse_on_stop_close = false;
+  const BulkowskiOutcome n = MeasureBulkowski(s, Bullish(10000, 100, 120, 95), no_stop);
+  EXPECT_TRUE(n.trend_open);
+  EXPECT_TRUE(n.target_before_reversal);
+  EXPECT_NEAR(n.ultimate_move, 0.5, 1e-12);
+  EXPECT_FALSE(n.failure);
 }
 
 TEST(BulkowskiTest, BearishIsMirrored) {
