@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages pcs needs to build, test and run (see
+# /work/shared/TOOLCHAIN.md). Idempotent: does nothing (not even
+# `apt-get update`) when everything is already installed.
+set -euo pipefail
+
+PACKAGES=(
+  cmake g++ make pkg-config git
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
+  libxgboost-dev xgboost libpqxx-dev libspdlog-dev libabsl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev postgresql
+  libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
+  prometheus nghttp2-client
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install_deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install_deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
