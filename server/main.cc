@@ -10,6 +10,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/notification.h"
 #include "server/pcs_server.h"
+#include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -64,6 +65,8 @@ int main(int argc, char** argv) {
       ->envname("PCS_LOG_LEVEL")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
+  // Logs go to stderr; stdout carries only the "listening ..." line.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("pcs-server"));
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ level=%l %v", spdlog::pattern_time_type::utc);
   if (blend_weight >= 0) {

@@ -1,0 +1,179 @@
+// pcs-client: command-line client of the pcs.v1.PatternConfidence service.
+//
+//   pcs-client [--server host:port] [--json] [--timeout-ms N] <command>
+//     score ID [ID...] [--top-k K]  score stored patterns
+//     batch FILE [--top-k K]        ids one per line ('#' comments), one call
+//     describe [--version V]        the serving model
+//     versions                      every model version with state + reason
+//     status                        serving status (DB, reloads, traces)
+//     health                        grpc.health.v1 check (exit 0 = SERVING)
+// Exit codes: 0 ok, 1 RPC error (code and message on stderr), 2 usage or
+// input error, 3 health not SERVING.
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/strip.h"
+#include "client/pcs_client_output.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "pcs/v1/pattern_confidence.grpc.pb.h"
+
+namespace {
+
+struct Flags {
+  std::string server = "127.0.0.1:50051";
+  bool json = false;
+  int timeout_ms = 5000;
+  int top_k = 0;
+};
+
+void SetDeadline(grpc::ClientContext* context, const Flags& flags) {
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::milliseconds(flags.timeout_ms));
+}
+
+int Fail(const grpc::Status& status) {
+  std::cerr << "error: " << status.error_code() << " "
+            << status.error_message() << "\n";
+  return 1;
+}
+
+template <typename Message>
+void Print(const Flags& flags, const Message& message,
+           std::string (*human)(const Message&)) {
+  std::cout << (flags.json ? pcs::client::ToJson(message) + "\n"
+                           : human(message));
+}
+
+int Score(pcs::v1::PatternConfidence::Stub& stub, const Flags& flags,
+          const std::vector<std::string>& ids) {
+  int rc = 0;
+  for (const std::string& id : ids) {
+    grpc::ClientContext context;
+    SetDeadline(&context, flags);
+    pcs::v1::ScorePatternRequest request;
+    request.set_pattern_id(id);
+    request.set_top_k(flags.top_k);
+    pcs::v1::ScoreResponse response;
+    grpc::Status status = stub.ScorePattern(&context, request, &response);
+    if (!status.ok()) {
+      rc = Fail(status);
+      continue;
+    }
+    Print(flags, response, &pcs::client::FormatScore);
+  }
+  return rc;
+}
+
+int Batch(pcs::v1::PatternConfidence::Stub& stub, const Flags& flags,
+          const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "error: cannot read " << path << "\n";
+    return 2;
+  }
+  pcs::v1::ScoreBatchRequest request;
+  request.set_top_k(flags.top_k);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string id(absl::StripAsciiWhitespace(line));
+    if (!id.empty() && id[0] != '#') request.add_pattern_ids(id);
+  }
+  grpc::ClientContext context;
+  SetDeadline(&context, flags);
+  pcs::v1::ScoreBatchResponse response;
+  grpc::Status status = stub.ScoreBatch(&context, request, &response);
+  if (!status.ok()) return Fail(status);
+  int failed = 0;
+  for (const auto& item : response.items()) {
+    if (flags.json) {
+      std::cout << pcs::client::ToJson(item) << "\n";
+    } else if (item.code() == 0) {
+      std::cout << pcs::client::FormatScore(item.response());
+    } else {
+      std::cout << "pattern " << item.pattern_id() << "  error "
+                << item.code() << ": " << item.error() << "\n";
+    }
+    failed += item.code() != 0;
+  }
+  if (!flags.json) {
+    std::cout << response.items_size() << " scored, " << failed
+              << " failed, " << response.total_us() << " us\n";
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+int Health(const std::shared_ptr<grpc::Channel>& channel, const Flags& flags) {
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(&context, flags);
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) return Fail(status);
+  std::cout << (flags.json ? pcs::client::ToJson(response)
+                           : grpc::health::v1::HealthCheckResponse::
+                                 ServingStatus_Name(response.status()))
+            << "\n";
+  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING
+             ? 0
+             : 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pcs-client: query the Pattern Confidence service"};
+  Flags flags;
+  app.add_option("--server", flags.server, "host:port")
+      ->envname("PCS_SERVER")->capture_default_str();
+  app.add_flag("--json", flags.json, "JSON output (proto field names)");
+  app.add_option("--timeout-ms", flags.timeout_ms, "Per-call deadline")
+      ->capture_default_str();
+  app.require_subcommand(1);
+  std::vector<std::string> ids;
+  auto* score = app.add_subcommand("score", "Score stored patterns by id");
+  score->add_option("ids", ids, "Pattern ids")->required();
+  score->add_option("--top-k", flags.top_k, "Contributions to show");
+  std::string batch_file;
+  auto* batch = app.add_subcommand("batch", "Score ids listed in a file");
+  batch->add_option("file", batch_file, "One id per line")->required();
+  batch->add_option("--top-k", flags.top_k, "Contributions to show");
+  std::string version;
+  auto* describe = app.add_subcommand("describe", "Describe the model");
+  describe->add_option("--version", version, "Version (default: serving)");
+  auto* versions = app.add_subcommand("versions", "List model versions");
+  auto* status_cmd = app.add_subcommand("status", "Serving status");
+  auto* health = app.add_subcommand("health", "grpc.health.v1 check");
+  CLI11_PARSE(app, argc, argv);
+
+  auto channel =
+      grpc::CreateChannel(flags.server, grpc::InsecureChannelCredentials());
+  auto stub = pcs::v1::PatternConfidence::NewStub(channel);
+  if (score->parsed()) return Score(*stub, flags, ids);
+  if (batch->parsed()) return Batch(*stub, flags, batch_file);
+  if (health->parsed()) return Health(channel, flags);
+  grpc::ClientContext context;
+  SetDeadline(&context, flags);
+  if (describe->parsed()) {
+    pcs::v1::DescribeModelRequest request;
+    request.set_version(version);
+    pcs::v1::DescribeModelResponse response;
+    grpc::Status s = stub->DescribeModel(&context, request, &response);
+    if (!s.ok()) return Fail(s);
+    Print(flags, response, &pcs::client::FormatDescribe);
+  } else if (versions->parsed()) {
+    pcs::v1::ListModelVersionsResponse response;
+    grpc::Status s = stub->ListModelVersions(&context, {}, &response);
+    if (!s.ok()) return Fail(s);
+    Print(flags, response, &pcs::client::FormatVersions);
+  } else if (status_cmd->parsed()) {
+    pcs::v1::GetServingStatusResponse response;
+    grpc::Status s = stub->GetServingStatus(&context, {}, &response);
+    if (!s.ok()) return Fail(s);
+    Print(flags, response, &pcs::client::FormatServingStatus);
+  }
+  return 0;
+}
