@@ -154,6 +154,7 @@ absl::StatusOr<EvaluationReport> Evaluate(const EvaluationInput& in) {
   for (int l : in.labels) r.positives += l;
   r.symbols = static_cast<int>(std::set<std::string>(in.symbols.begin(), in.symbols.end()).size());
   r.blend_weight = in.blend_weight;
+  r.resamples = in.resamples;
   r.coverage = *std::move(coverage);
   for (const ScorerColumn& c : columns) {
     ScorerSummary s;
@@ -180,6 +181,7 @@ nlohmann::json ToJson(const EvaluationReport& r) {
   j["base_rate"] = r.rows ? static_cast<double>(r.positives) / r.rows : 0.0;
   j["symbols"] = r.symbols;
   j["blend_weight"] = r.blend_weight;
+  j["bootstrap_resamples"] = r.resamples;
   nlohmann::json cov = nlohmann::json::array();
   for (const CoverageRow& row : r.coverage) {
     nlohmann::json jr = {{"name", row.name}, {"coverage", row.coverage}, {"count", row.count}};

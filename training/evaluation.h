@@ -69,6 +69,7 @@ struct EvaluationReport {
   int positives = 0;
   int symbols = 0;
   double blend_weight = 0.5;
+  int resamples = 0;  // bootstrap resamples behind the intervals
   std::vector<CoverageRow> coverage;
   std::vector<ScorerSummary> scorers;      // model, rule, blend, type_base_rate, analytic
   std::vector<ReliabilityBin> model_reliability;

@@ -98,9 +98,11 @@ SvgSeries ReliabilitySeries(const std::string& name, const std::vector<Reliabili
 
 void AppendHeadline(const EvaluationReport& r, std::string& md) {
   md += "## Headline: true-positive confirmations at matched coverage (holdout)\n\n";
-  md += "Every scorer confirms the same number of holdout patterns (its highest-scored "
-        "ones). Precision = true positives / confirmed. 95% intervals: bootstrap "
-        "resampling whole symbols (1000 resamples, fixed seed).\n\n";
+  absl::StrAppend(&md,
+                  "Every scorer confirms the same number of holdout patterns (its "
+                  "highest-scored ones). Precision = true positives / confirmed. 95% "
+                  "intervals: bootstrap resampling whole symbols (",
+                  r.resamples, " resamples, fixed seed).\n\n");
   md += "| coverage | n | model | rule | blend | type base rate | analytic |\n";
   md += "|---|---|---|---|---|---|---|\n";
   for (const CoverageRow& row : r.coverage) {

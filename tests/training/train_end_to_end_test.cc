@@ -1,0 +1,191 @@
+// End to end on a real (embedded) PostgreSQL: ingest 5 real symbols + DIA,
+// backfill, build features, train twice with few rounds, and check the
+// published artifacts, the card, checksums, determinism and that
+// `pcs evaluate`'s scoring path reproduces the trainer's holdout numbers.
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "features/feature_builder.h"
+#include "features/sha256.h"
+#include "gtest/gtest.h"
+#include "model/tree_ensemble.h"
+#include "nlohmann/json.hpp"
+#include "tests/test_util/shared_data.h"
+#include "tests/test_util/test_database.h"
+#include "training/data_preparation.h"
+#include "training/labeled_dataset.h"
+#include "training/model_scoring.h"
+#include "training/trainer.h"
+
+namespace pcs {
+namespace {
+
+namespace fs = std::filesystem;
+
+nlohmann::json ReadJson(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return nlohmann::json::parse(ss.str());
+}
+
+class TrainEndToEndTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new fs::path(fs::path(::testing::TempDir()) / "train_e2e");
+    fs::remove_all(*root_);
+    fs::create_directories(*root_ / "data");
+    for (const char* s : {"A", "AA", "AAPL", "ABC", "ABT", "DIA"}) {
+      fs::copy_file(pcs::testing::SharedOhlcvFile(s), *root_ / "data" / (std::string(s) + ".csv"));
+    }
+    conninfo_ = new std::string(pcs::testing::TestDatabase::FreshDatabase());
+    PreparationOptions p;
+    p.conninfo = *conninfo_;
+    p.folder = (*root_ / "data").string();
+    absl::StatusOr<PreparationSummary> prep = PrepareDatabase(p);
+    ASSERT_TRUE(prep.ok()) << prep.status();
+    ASSERT_GT(prep->resolved, 100);
+    DatasetLoadOptions load;
+    load.conninfo = *conninfo_;
+    absl::StatusOr<LabeledDataset> ds = LoadLabeledDataset(load);
+    ASSERT_TRUE(ds.ok()) << ds.status();
+    dataset_ = new LabeledDataset(*std::move(ds));
+  }
+  static void TearDownTestSuite() {
+    delete dataset_;
+    delete conninfo_;
+    delete root_;
+  }
+
+  static TrainerConfig SmallConfig() {
+    TrainerConfig c = DefaultTrainerConfig();
+    c.base.num_boost_round = 30;
+    c.base.early_stopping_rounds = 10;
+    c.base.nthread = 1;
+    c.grid.max_depth = {3};
+    c.grid.min_child_weight = {5};
+    c.bootstrap_resamples = 50;
+    return c;
+  }
+
+  static TrainRunResult Train(const std::string& name, const std::string& version) {
+    TrainRunOptions o;
+    o.models_dir = (*root_ / name / "models").string();
+    o.reports_dir = (*root_ / name / "reports").string();
+    o.version = version;
+    absl::StatusOr<TrainRunResult> r = TrainModel(*dataset_, SmallConfig(), o);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *std::move(r) : TrainRunResult{};
+  }
+
+  static fs::path* root_;
+  static std::string* conninfo_;
+  static LabeledDataset* dataset_;
+};
+
+fs::path* TrainEndToEndTest::root_ = nullptr;
+std::string* TrainEndToEndTest::conninfo_ = nullptr;
+LabeledDataset* TrainEndToEndTest::dataset_ = nullptr;
+
+TEST_F(TrainEndToEndTest, DatasetHasFeaturesForEveryResolvedPattern) {
+  ASSERT_NE(dataset_, nullptr);
+  EXPECT_EQ(dataset_->symbols.size(), 5u);  // DIA is market context, not a pattern source
+  EXPECT_TRUE(dataset_->market_available);
+  EXPECT_EQ(static_cast<int>(dataset_->examples.size() + dataset_->feature_failures.size()),
+            dataset_->patterns_loaded);
+  for (const LabeledExample& e : dataset_->examples) {
+    ASSERT_EQ(e.features.size(), FeatureBuilder::Schema().names.size());
+  }
+}
+
+TEST_F(TrainEndToEndTest, PublishesCompleteDeterministicArtifacts) {
+  ASSERT_NE(dataset_, nullptr);
+  const TrainRunResult a = Train("run_a", "20000101T000000Z");
+  const TrainRunResult b = Train("run_b", "20000101T000000Z");
+  ASSERT_FALSE(a.model_dir.empty());
+  // Determinism: same data and config -> same model bytes and metrics.
+  EXPECT_EQ(a.model_sha256, b.model_sha256);
+  EXPECT_EQ(a.card["metrics"]["holdout"].dump(), b.card["metrics"]["holdout"].dump());
+  EXPECT_EQ(a.card["data_vintage"]["training_rows_sha256"],
+            b.card["data_vintage"]["training_rows_sha256"]);
+
+  const fs::path dir = a.model_dir;
+  for (const char* f : {"model.json", "model_card.json", "reference_rows.json"}) {
+    EXPECT_TRUE(fs::exists(dir / f)) << f;
+  }
+  const nlohmann::json card = ReadJson(dir / "model_card.json");
+  for (const char* key : {"version", "status", "gate", "model_file", "model_sha256",
+                          "feature_schema", "calibration", "serving", "reference_rows_file",
+                          "reference_rows_sha256", "data_vintage", "hyperparameters", "metrics",
+                          "feature_reference", "code_version", "trained_at"}) {
+    EXPECT_TRUE(card.contains(key)) << key;
+  }
+  EXPECT_EQ(card["model_sha256"], *Sha256HexOfFile((dir / "model.json").string()));
+  EXPECT_EQ(card["reference_rows_sha256"], *Sha256HexOfFile((dir / "reference_rows.json").string()));
+  EXPECT_EQ(card["feature_schema"]["hash"], FeatureBuilder::Schema().hash);
+  EXPECT_EQ(card["calibration"]["method"], "isotonic");
+  EXPECT_TRUE(card["status"] == "champion" || card["status"] == "rejected_challenger");
+  EXPECT_EQ(card["data_vintage"]["symbols"].size(), 5u);
+  EXPECT_GT(card["data_vintage"]["counts"]["train"].get<int>(), 0);
+  EXPECT_EQ(card["feature_reference"]["features"].size(), FeatureBuilder::Schema().names.size());
+  EXPECT_TRUE(card["metrics"].contains("shuffle_check"));
+
+  // Reference rows reproduce through TreeEnsemble + the card's calibration.
+  absl::StatusOr<LoadedModel> model = LoadModelDir(dir.string());
+  ASSERT_TRUE(model.ok()) << model.status();
+  const nlohmann::json rows = ReadJson(dir / "reference_rows.json")["rows"];
+  ASSERT_GE(rows.size(), 16u);
+  for (const nlohmann::json& row : rows) {
+    std::vector<float> x;
+    for (const nlohmann::json& v : row["features"]) {
+      x.push_back(v.is_null() ? std::numeric_limits<float>::quiet_NaN() : v.get<float>());
+    }
+    const double m = model->ensemble->PredictMargin(x.data());
+    EXPECT_NEAR(m, row["margin"].get<double>(), 1e-9);
+    EXPECT_NEAR(model->calibrator->Apply(Logistic(m)), row["probability"].get<double>(), 1e-9);
+  }
+
+  // Report bundle.
+  for (const char* f : {"evaluation.json", "report.md", "reliability.svg", "roc.svg",
+                        "precision_recall.svg", "precision_coverage.svg"}) {
+    EXPECT_TRUE(fs::exists(fs::path(a.report_dir) / f)) << f;
+  }
+}
+
+TEST_F(TrainEndToEndTest, EvaluatePathReproducesHoldoutNumbers) {
+  ASSERT_NE(dataset_, nullptr);
+  const TrainRunResult a = Train("run_c", "20000102T000000Z");
+  absl::StatusOr<LoadedModel> model = LoadModelDir(a.model_dir);
+  ASSERT_TRUE(model.ok()) << model.status();
+  LabeledDataset holdout_only;
+  const SplitOptions split = DefaultSplitOptions();
+  for (const LabeledExample& e : dataset_->examples) {
+    if (e.confirmation_day > split.valid_end && e.confirmation_day <= split.holdout_end) {
+      holdout_only.examples.push_back(e);
+    }
+  }
+  absl::StatusOr<EvaluationReport> r = EvaluateLoadedModel(*model, holdout_only, 50);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->rows, a.holdout.rows);
+  EXPECT_DOUBLE_EQ(r->Scorer("model")->roc_auc, a.holdout.Scorer("model")->roc_auc);
+  EXPECT_DOUBLE_EQ(FindScorer(*r->Row("30%"), "model")->precision,
+                   FindScorer(*a.holdout.Row("30%"), "model")->precision);
+}
+
+TEST_F(TrainEndToEndTest, RejectsAnImpossibleSplit) {
+  ASSERT_NE(dataset_, nullptr);
+  TrainerConfig c = SmallConfig();
+  c.split.train_end = *ParseDay("1999-12-31");  // nothing to train on
+  TrainRunOptions o;
+  o.models_dir = (*root_ / "bad" / "models").string();
+  o.reports_dir = (*root_ / "bad" / "reports").string();
+  absl::StatusOr<TrainRunResult> r = TrainModel(*dataset_, c, o);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(fs::exists(*root_ / "bad" / "models"));
+}
+
+}  // namespace
+}  // namespace pcs

@@ -1,0 +1,44 @@
+#include "training/data_preparation.h"
+
+#include <chrono>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "ingest/ingester.h"
+#include "pipeline/backfill_job.h"
+
+namespace pcs {
+
+absl::StatusOr<PreparationSummary> PrepareDatabase(const PreparationOptions& o) {
+  PreparationSummary out;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    pqxx::connection conn(o.conninfo);
+    Ingester ingester(conn, IngestOptions{});
+    absl::StatusOr<IngestSummary> ingest = ingester.Run({o.folder});
+    if (!ingest.ok()) return ingest.status();
+    out.ingest_text = FormatIngestSummary(*ingest, /*per_file=*/false);
+    out.bars_loaded = ingest->total.loaded();
+    out.failed_files = ingest->failed_files;
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("ingesting ", o.folder, ": ", e.what()));
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  BackfillOptions b;
+  b.conninfo = o.conninfo;
+  b.symbols = o.symbols;
+  b.workers = o.workers;
+  b.horizon_bars = o.horizon_bars;
+  absl::StatusOr<BackfillSummary> backfill = RunBackfill(b);
+  if (!backfill.ok()) return backfill.status();
+  const auto t2 = std::chrono::steady_clock::now();
+  out.backfill_text = backfill->ToText();
+  out.patterns = backfill->patterns;
+  out.resolved = backfill->resolved;
+  out.backfill_failures = backfill->failures;
+  out.ingest_seconds = std::chrono::duration<double>(t1 - t0).count();
+  out.backfill_seconds = std::chrono::duration<double>(t2 - t1).count();
+  return out;
+}
+
+}  // namespace pcs

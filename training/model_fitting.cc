@@ -1,0 +1,129 @@
+#include "training/model_fitting.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "features/sha256.h"
+#include "training/model_scoring.h"
+
+namespace pcs {
+
+SplitData MakeSplitData(std::vector<const LabeledExample*> rows, int cols) {
+  SplitData d;
+  d.rows = std::move(rows);
+  d.x.rows = static_cast<int>(d.rows.size());
+  d.x.cols = cols;
+  d.x.values.reserve(d.rows.size() * cols);
+  for (const LabeledExample* r : d.rows) {
+    d.x.values.insert(d.x.values.end(), r->features.begin(), r->features.end());
+    d.y.push_back(static_cast<float>(r->label));
+  }
+  return d;
+}
+
+absl::StatusOr<FittedModel> FitOne(const SplitData& train, const std::vector<float>& y_train,
+                                   const SplitData& valid, const TrainParams& params) {
+  FittedModel f;
+  f.params = params;
+  absl::StatusOr<std::unique_ptr<XGBoostBooster>> b =
+      XGBoostBooster::Train(train.x, y_train, &valid.x, &valid.y, params, &f.log);
+  if (!b.ok()) return b.status();
+  f.booster = *std::move(b);
+  absl::StatusOr<std::string> json = f.booster->SaveModelToJson();
+  if (!json.ok()) return json.status();
+  f.model_json = *std::move(json);
+  absl::StatusOr<TreeEnsemble> e = TreeEnsemble::FromXGBoostJson(f.model_json);
+  if (!e.ok()) return e.status();
+  f.ensemble.emplace(*std::move(e));
+  std::vector<int> labels;
+  for (const LabeledExample* r : valid.rows) {
+    f.valid_raw.push_back(Logistic(f.ensemble->PredictMargin(r->features.data())));
+    labels.push_back(r->label);
+  }
+  absl::StatusOr<Calibrator> c = Calibrator::FitIsotonic(f.valid_raw, labels);
+  if (!c.ok()) return c.status();
+  f.calibrator.emplace(*std::move(c));
+  return f;
+}
+
+absl::StatusOr<FittedModel> SelectOnGrid(const SplitData& train,
+                                         const std::vector<float>& y_train,
+                                         const SplitData& valid, const TrainerConfig& config,
+                                         nlohmann::json* grid_log) {
+  std::optional<FittedModel> best;
+  for (const TrainParams& p : ExpandGrid(config)) {
+    absl::StatusOr<FittedModel> f = FitOne(train, y_train, valid, p);
+    if (!f.ok()) return f.status();
+    if (grid_log != nullptr) {
+      grid_log->push_back({{"max_depth", p.max_depth}, {"eta", p.eta},
+                           {"min_child_weight", p.min_child_weight},
+                           {"best_iteration", f->log.best_iteration},
+                           {"rounds_run", f->log.rounds_run},
+                           {"best_valid_logloss", f->log.best_valid_logloss}});
+    }
+    if (!best.has_value() || f->log.best_valid_logloss < best->log.best_valid_logloss) {
+      best = *std::move(f);
+    }
+  }
+  if (!best.has_value()) return absl::InvalidArgumentError("empty hyperparameter grid");
+  return *std::move(best);
+}
+
+absl::StatusOr<std::vector<FeatureImportance>> TopFeatures(
+    XGBoostBooster& booster, const SplitData& train, const std::vector<std::string>& names,
+    int k, int max_rows) {
+  absl::StatusOr<std::vector<double>> gain = booster.TotalGainImportance();
+  if (!gain.ok()) return gain.status();
+  const int cols = train.x.cols;
+  const int n = std::min(train.x.rows, max_rows);
+  DenseMatrix sample;
+  sample.rows = n;
+  sample.cols = cols;
+  for (int i = 0; i < n; ++i) {
+    const int src = static_cast<int>(static_cast<int64_t>(i) * train.x.rows / n);
+    sample.values.insert(sample.values.end(), train.x.Row(src), train.x.Row(src) + cols);
+  }
+  std::vector<double> mean_abs(cols, 0.0);
+  if (n > 0) {
+    absl::StatusOr<std::vector<float>> contrib = booster.PredictContributions(sample);
+    if (!contrib.ok()) return contrib.status();
+    for (int i = 0; i < n; ++i) {
+      for (int c = 0; c < cols; ++c) {
+        mean_abs[c] += std::fabs((*contrib)[static_cast<size_t>(i) * (cols + 1) + c]) / n;
+      }
+    }
+  }
+  std::vector<int> order(cols);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return (*gain)[a] > (*gain)[b]; });
+  std::vector<FeatureImportance> out;
+  for (int i = 0; i < std::min(k, cols); ++i) {
+    const int c = order[i];
+    out.push_back({c < static_cast<int>(names.size()) ? names[c] : absl::StrCat("f", c),
+                   (*gain)[c], mean_abs[c]});
+  }
+  return out;
+}
+
+std::string RowsSha256(const std::vector<const LabeledExample*>& rows) {
+  Sha256 h;
+  for (const LabeledExample* r : rows) {
+    std::string line = absl::StrCat(r->id, "\t", r->label, "\t");
+    for (size_t i = 0; i < r->features.size(); ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, &r->features[i], sizeof(bits));
+      absl::StrAppend(&line, i ? "," : "", absl::StrFormat("%08x", bits));
+    }
+    line += "\n";
+    h.Update(line);
+  }
+  return h.FinishHex();
+}
+
+}  // namespace pcs

@@ -1,0 +1,62 @@
+#ifndef PCS_TRAINING_TRAINER_CONFIG_H_
+#define PCS_TRAINING_TRAINER_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/xgboost_booster.h"
+#include "nlohmann/json.hpp"
+#include "training/dataset_split.h"
+#include "training/model_registry.h"
+
+namespace pcs {
+
+// Everything `pcs train` can be told, with the defaults it uses; read from
+// config/train.json (LoadTrainerConfig) and then overridden by flags.
+//
+// Hyperparameters are chosen ONLY on the validation split: every point of
+// the grid max_depth x eta x min_child_weight is trained with early stopping
+// on validation logloss, and the point with the lowest best validation
+// logloss wins (ties: the earlier grid point). The holdout is touched once,
+// after the choice, for the report and the promotion gate.
+struct HyperparameterGrid {
+  std::vector<int> max_depth = {3, 4, 6};
+  std::vector<double> eta = {0.05};
+  std::vector<double> min_child_weight = {5, 20};
+};
+
+struct TrainerConfig {
+  SplitOptions split = DefaultSplitOptions();
+  TrainParams base;            // everything the grid does not vary
+  HyperparameterGrid grid;
+  double blend_weight = 0.5;   // blend = (1 - w) rule + w model
+  double rule_threshold = 0.5; // the rule's default decision threshold
+  GateOptions gate;
+  std::vector<double> coverages = {0.10, 0.20, 0.30, 0.50};
+  int bootstrap_resamples = 1000;
+  uint64_t bootstrap_seed = 20240605;
+  int reference_rows = 32;     // holdout rows copied into reference_rows.json
+  int top_features = 15;
+  bool shuffle_labels = false; // train on permuted training labels
+  bool shuffle_check = true;   // also run the shuffled control and report it
+  uint64_t shuffle_seed = 7;
+};
+
+// Defaults with rule_threshold = lifecycle's kDefaultRuleDecisionThreshold.
+TrainerConfig DefaultTrainerConfig();
+
+// Reads a JSON config; keys it does not know are an error (naming the key),
+// missing keys keep their defaults. Dates are "YYYY-MM-DD".
+absl::StatusOr<TrainerConfig> LoadTrainerConfig(const std::string& path);
+absl::StatusOr<TrainerConfig> TrainerConfigFromJson(const nlohmann::json& json);
+nlohmann::json TrainerConfigToJson(const TrainerConfig& config);
+nlohmann::json TrainParamsToJson(const TrainParams& params);
+
+// The grid's parameter sets, in selection order.
+std::vector<TrainParams> ExpandGrid(const TrainerConfig& config);
+
+}  // namespace pcs
+
+#endif  // PCS_TRAINING_TRAINER_CONFIG_H_
