@@ -59,7 +59,11 @@ struct BackfillSummary {
   int64_t unresolved = 0;
   int64_t label_positive = 0;  // resolved with label 1
   UpsertCounts upserts;
-  double seconds = 0;
+  double seconds = 0;  // wall time of the run
+  // Wall time spent in each step, summed over the workers.
+  double load_seconds = 0;    // LoadBarSeries
+  double detect_seconds = 0;  // BuildPatternRecords (detect + label)
+  double upsert_seconds = 0;  // PatternEventStore::Upsert
 
   // Share of label 1 among resolved patterns (0 when none resolved).
   double BaseRate() const;
