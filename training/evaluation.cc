@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "training/metrics.h"
 
 namespace pcs {
 namespace {
@@ -36,20 +37,15 @@ nlohmann::json BinsJson(const std::vector<ReliabilityBin>& bins) {
   return a;
 }
 
+// Scalar metrics come from training/metrics.h (shared with monitoring);
+// training/curves.h only draws the plots.
 double RocAuc(const std::vector<double>& s, const std::vector<int>& y) {
-  int pos = 0;
-  for (int l : y) pos += l;
-  if (pos == 0 || pos == static_cast<int>(y.size())) return kNaN;
-  return AreaUnder(RocCurve(s, y));
+  return metrics::RocAuc(s, y);
 }
 
 double PrecisionAt(const std::vector<double>& s, const std::vector<int>& y,
                    double coverage) {
-  const size_t n = std::max<size_t>(1, static_cast<size_t>(std::lround(coverage * y.size())));
-  const std::vector<int> order = RankDescending(s);
-  double tp = 0;
-  for (size_t k = 0; k < n && k < order.size(); ++k) tp += y[order[k]];
-  return tp / n;
+  return metrics::PrecisionAtCoverage(s, y, coverage);
 }
 
 std::vector<PatternTypeSummary> PerType(const EvaluationInput& in) {
@@ -162,9 +158,9 @@ absl::StatusOr<EvaluationReport> Evaluate(const EvaluationInput& in) {
     s.roc = RocCurve(c.scores, in.labels);
     s.roc_auc = RocAuc(c.scores, in.labels);
     s.pr = PrecisionRecallCurve(c.scores, in.labels);
-    s.pr_auc = AveragePrecision(c.scores, in.labels);
-    s.brier = BrierScore(c.scores, in.labels);
-    s.ece = ExpectedCalibrationError(c.scores, in.labels);
+    s.pr_auc = metrics::AveragePrecision(c.scores, in.labels);
+    s.brier = metrics::BrierScore(c.scores, in.labels);
+    s.ece = metrics::ExpectedCalibrationError(c.scores, in.labels);
     s.precision_coverage = PrecisionCoverageCurve(c.scores, in.labels);
     r.scorers.push_back(std::move(s));
   }

@@ -63,7 +63,9 @@ struct RowSpec {
 double CountFor(const RowSpec& spec, const std::vector<double>& weight,
                 const std::vector<double>& threshold_scores, double threshold) {
   const double total = std::accumulate(weight.begin(), weight.end(), 0.0);
-  if (spec.coverage >= 0) return std::round(spec.coverage * total);
+  // Same rule as metrics::CoverageCount: ceil(k N), at least 1 (the 1e-9
+  // keeps 0.3 * 10 at 3 rather than 4).
+  if (spec.coverage >= 0) return std::max(1.0, std::ceil(spec.coverage * total - 1e-9));
   double n = 0;
   for (size_t i = 0; i < weight.size(); ++i) {
     if (threshold_scores[i] >= threshold) n += weight[i];

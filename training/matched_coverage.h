@@ -12,7 +12,7 @@ namespace pcs {
 
 // The headline evaluation: true-positive confirmations at matched coverage.
 //
-// For a coverage k, every scorer confirms the same number n = round(k * N) of
+// For a coverage k, every scorer confirms the same number n = ceil(k * N) of
 // the N evaluated patterns - its n highest-scored ones - and we compare the
 // precision (true positives / n). Because all scorers confirm the same number
 // of patterns, a scorer cannot look better by simply confirming fewer.
