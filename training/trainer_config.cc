@@ -42,9 +42,16 @@ absl::Status ReadParams(const nlohmann::json& j, TrainParams& p) {
   if (absl::Status s = Unknown("xgboost.", j, {"max_depth", "eta", "num_boost_round",
                                                "early_stopping_rounds", "subsample",
                                                "colsample_bytree", "min_child_weight",
-                                               "lambda", "gamma", "seed", "nthread"});
+                                               "lambda", "gamma", "seed", "nthread",
+                                               "objective", "tree_method"});
       !s.ok()) {
     return s;
+  }
+  // Recorded in cards for readers; the trainer supports only these two.
+  if (j.value("objective", "binary:logistic") != "binary:logistic" ||
+      j.value("tree_method", "hist") != "hist") {
+    return absl::InvalidArgumentError(
+        "train config: only objective binary:logistic with tree_method hist is supported");
   }
   Read(j, "max_depth", p.max_depth);
   Read(j, "eta", p.eta);
@@ -116,7 +123,7 @@ absl::StatusOr<TrainerConfig> TrainerConfigFromJson(const nlohmann::json& j) {
                                          "blend_weight", "rule_threshold", "coverages",
                                          "bootstrap_resamples", "bootstrap_seed",
                                          "reference_rows", "top_features", "shuffle_check",
-                                         "shuffle_seed"});
+                                         "shuffle_seed", "shuffle_labels"});
         !s.ok()) {
       return s;
     }
@@ -130,6 +137,7 @@ absl::StatusOr<TrainerConfig> TrainerConfigFromJson(const nlohmann::json& j) {
     Read(j, "top_features", c.top_features);
     Read(j, "shuffle_check", c.shuffle_check);
     Read(j, "shuffle_seed", c.shuffle_seed);
+    Read(j, "shuffle_labels", c.shuffle_labels);
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("train config: ", e.what()));
   }

@@ -1,0 +1,72 @@
+#include "training/trainer_config.h"
+
+#include <fstream>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "lifecycle/pattern_lifecycle_manager.h"
+
+namespace pcs {
+namespace {
+
+TEST(TrainerConfigTest, DefaultsAndTheRepositoryConfigAgree) {
+  const TrainerConfig d = DefaultTrainerConfig();
+  EXPECT_EQ(d.rule_threshold, kDefaultRuleDecisionThreshold);
+  EXPECT_EQ(ExpandGrid(d).size(), 6u);
+  absl::StatusOr<TrainerConfig> repo = LoadTrainerConfig(PCS_SOURCE_DIR "/config/train.json");
+  ASSERT_TRUE(repo.ok()) << repo.status();
+  EXPECT_EQ(FormatDay(repo->split.train_end), "2012-12-31");
+  EXPECT_EQ(repo->gate.min_relative_lift, 0.10);
+  EXPECT_EQ(repo->gate.max_ece, 0.05);
+  EXPECT_EQ(repo->bootstrap_resamples, 1000);
+  EXPECT_EQ(repo->rule_threshold, kDefaultRuleDecisionThreshold);
+}
+
+TEST(TrainerConfigTest, ParsesOverridesAndExpandsTheGridInOrder) {
+  const nlohmann::json j = {
+      {"split", {{"train_end", "2005-12-31"}, {"valid_end", "2007-12-31"},
+                 {"holdout_end", "2009-12-31"}, {"embargo_calendar_days", 7}}},
+      {"xgboost", {{"num_boost_round", 50}, {"seed", 9}}},
+      {"grid", {{"max_depth", {2, 5}}, {"eta", {0.1}}, {"min_child_weight", {1, 3}}}},
+      {"blend_weight", 0.25}};
+  absl::StatusOr<TrainerConfig> c = TrainerConfigFromJson(j);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->split.embargo_calendar_days, 7);
+  EXPECT_EQ(c->blend_weight, 0.25);
+  const std::vector<TrainParams> grid = ExpandGrid(*c);
+  ASSERT_EQ(grid.size(), 4u);
+  EXPECT_EQ(grid[0].max_depth, 2);
+  EXPECT_EQ(grid[0].min_child_weight, 1);
+  EXPECT_EQ(grid[1].min_child_weight, 3);
+  EXPECT_EQ(grid[3].max_depth, 5);
+  EXPECT_EQ(grid[3].num_boost_round, 50);
+  EXPECT_EQ(grid[3].seed, 9);
+  EXPECT_EQ(grid[3].eta, 0.1);
+  // Round trip through JSON.
+  absl::StatusOr<TrainerConfig> again = TrainerConfigFromJson(TrainerConfigToJson(*c));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(TrainerConfigToJson(*again).dump(), TrainerConfigToJson(*c).dump());
+}
+
+TEST(TrainerConfigTest, RejectsUnknownKeysBadDatesAndBadValues) {
+  auto err = [](const nlohmann::json& j) {
+    absl::StatusOr<TrainerConfig> c = TrainerConfigFromJson(j);
+    return c.ok() ? std::string("ok") : std::string(c.status().message());
+  };
+  EXPECT_NE(err({{"learning_rate", 0.1}}).find("unknown key 'learning_rate'"), std::string::npos);
+  EXPECT_NE(err({{"xgboost", {{"depth", 3}}}}).find("xgboost.depth"), std::string::npos);
+  EXPECT_NE(err({{"split", {{"train_end", "2012-13-01"}}}}).find("split.train_end"),
+            std::string::npos);
+  EXPECT_NE(err({{"split", {{"valid_end", "2010-01-01"}}}}).find("train_end < valid_end"),
+            std::string::npos);
+  EXPECT_NE(err({{"grid", {{"max_depth", nlohmann::json::array()}}}}).find("grid"),
+            std::string::npos);
+  EXPECT_NE(err({{"xgboost", {{"objective", "reg:squarederror"}}}}).find("binary:logistic"),
+            std::string::npos);
+  EXPECT_NE(err({{"blend_weight", 2}}).find("blend_weight"), std::string::npos);
+  EXPECT_NE(err({{"blend_weight", "half"}}).find("train config"), std::string::npos);
+  EXPECT_FALSE(LoadTrainerConfig("/nonexistent/train.json").ok());
+}
+
+}  // namespace
+}  // namespace pcs
