@@ -304,7 +304,12 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
   ctx.data_description = absl::StrCat(
       "holdout = patterns confirmed ", card["data_vintage"]["holdout"]["first_confirmation"].get<std::string>(),
       "..", card["data_vintage"]["holdout"]["last_confirmation"].get<std::string>(),
-      "; trained on ", s.train.rows.size(), " rows, validated on ", s.valid.rows.size());
+      "; trained on ", s.train.rows.size(), " rows (confirmed <= ",
+      FormatDay(c.split.train_end), "), validated on ", s.valid.rows.size(), " (<= ",
+      FormatDay(c.split.valid_end), "); purged ", s.counts.purged_train, " train + ",
+      s.counts.purged_validation, " validation rows whose label window + ",
+      c.split.embargo_calendar_days, "-day embargo crossed into the next period; ",
+      ds.symbols.size(), " symbols, ", ds.feature_failures.size(), " feature failures");
   ctx.top_features = *top;
   ctx.shuffle = result.shuffle;
   ctx.reproduce_command = o.reproduce_command;
