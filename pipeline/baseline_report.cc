@@ -1,6 +1,8 @@
 #include "pipeline/baseline_report.h"
 
+#include <cmath>
 #include <exception>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -24,9 +26,16 @@ struct Accumulator {
   double pnl = 0, drawdown = 0;
   int64_t bk_measured = 0, bk_open = 0, bk_target = 0, bk_any = 0, bk_fail = 0;
   double bk_move = 0;
+  int64_t rw_n = 0;
+  double rw_odds = 0;
 
-  void Add(const StoredPattern& s, const BulkowskiOutcome& bk) {
+  void Add(const StoredPattern& s, const BulkowskiOutcome& bk,
+           std::optional<double> random_walk_odds) {
     ++count;
+    if (random_walk_odds) {
+      ++rw_n;
+      rw_odds += *random_walk_odds;
+    }
     if (s.outcome.label) {
       ++resolved;
       if (*s.outcome.label == 1) ++target;
@@ -65,9 +74,23 @@ struct Accumulator {
     g.bk_target_any_rate = ratio(bk_any, bk_measured);
     g.bk_failure_rate = ratio(bk_fail, bk_measured);
     g.bk_avg_ultimate_move = ratio(bk_move, bk_measured);
+    g.random_walk_target_odds = ratio(rw_odds, rw_n);
     return g;
   }
 };
+
+// Gambler's-ruin chance that a driftless random walk from the entry (the
+// confirmation close) touches the target before the stop:
+// |entry - stop| / (|entry - stop| + |target - entry|). No horizon.
+std::optional<double> RandomWalkOdds(const BarSeries& bars, const Pattern& p) {
+  const int c = bars.IndexOf(p.confirmation_day);
+  if (c < 0) return std::nullopt;
+  const double entry = bars.bars[c].close;
+  const double to_stop = std::abs(entry - p.stop);
+  const double to_target = std::abs(p.target - entry);
+  if (!(to_stop + to_target > 0)) return std::nullopt;
+  return to_stop / (to_stop + to_target);
+}
 
 nlohmann::json GroupJson(const BaselineGroup& g) {
   nlohmann::json ref = {{"label", g.reference.label}};
@@ -86,6 +109,7 @@ nlohmann::json GroupJson(const BaselineGroup& g) {
             {"stop_exits", g.stop_exits},
             {"horizon_exits", g.horizon_exits},
             {"target_rate", g.target_rate},
+            {"random_walk_target_odds", g.random_walk_target_odds},
             {"failure_rate", g.failure_rate},
             {"avg_realized_pnl", g.avg_realized_pnl},
             {"avg_max_drawdown", g.avg_max_drawdown}}},
@@ -103,8 +127,9 @@ std::string Pct(double v) { return absl::StrFormat("%5.1f%%", 100 * v); }
 
 std::string GroupLine(const BaselineGroup& g) {
   return absl::StrFormat(
-      "%-27s %-7s %7d %7d  %s %s %s %s %s   %s %s %s %s   %-7s\n",
+      "%-27s %-7s %7d %7d  %s %s %s %s %s %s   %s %s %s %s   %-7s\n",
       g.pattern_type, g.direction, g.count, g.resolved, Pct(g.target_rate),
+      Pct(g.random_walk_target_odds),
       Pct(g.failure_rate),
       Pct(g.resolved ? static_cast<double>(g.horizon_exits) / g.resolved : 0),
       Pct(g.avg_realized_pnl), Pct(g.avg_max_drawdown), Pct(g.bk_target_rate),
@@ -148,8 +173,9 @@ absl::StatusOr<BaselineReport> ComputeBaselineReport(
     for (const StoredPattern* s : patterns) {
       const Pattern& p = s->pattern;
       const BulkowskiOutcome bk = MeasureBulkowski(*bars, p, options.bulkowski);
-      groups[{p.type, p.direction}].Add(*s, bk);
-      total.Add(*s, bk);
+      const std::optional<double> odds = RandomWalkOdds(*bars, p);
+      groups[{p.type, p.direction}].Add(*s, bk, odds);
+      total.Add(*s, bk, odds);
       ++report.counts_by_type_year[{std::string(PatternTypeName(p.type)),
                                     YearOf(p.confirmation_day)}];
     }
@@ -194,11 +220,11 @@ std::string BaselineReport::ToText() const {
       100 * bulkowski.failure_move);
   absl::StrAppend(
       &out,
-      "                                      |------------ triple barrier --------"
-      "-----| |----- Bulkowski defs -----|  published\n",
-      absl::StrFormat("%-27s %-7s %7s %7s  %6s %6s %6s %6s %6s   %6s %6s %6s "
-                      "%6s   %s\n",
-                      "pattern", "dir", "n", "resolv", "target", "stop",
+      "                                      |---------------- triple barrier -----"
+      "-------------| |----- Bulkowski defs -----|  published\n",
+      absl::StrFormat("%-27s %-7s %7s %7s  %6s %6s %6s %6s %6s %6s   %6s %6s "
+                      "%6s %6s   %s\n",
+                      "pattern", "dir", "n", "resolv", "target", "rw", "stop",
                       "expire", "pnl", "mdd", "target", "anytim", "fail",
                       "move", "target"));
   for (const BaselineGroup& g : groups) absl::StrAppend(&out, GroupLine(g));

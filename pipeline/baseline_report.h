@@ -35,6 +35,11 @@ struct BaselineGroup {
   int64_t stop_exits = 0;    // exit "stop"
   int64_t horizon_exits = 0; // exit "horizon"
   double target_rate = 0;    // target_hits / resolved
+  // Mean over patterns of the chance that a driftless random walk from the
+  // entry touches the target before the stop (no horizon):
+  // |entry - stop| / (|entry - stop| + |target - entry|). What the
+  // target/stop geometry alone predicts, for comparison with target_rate.
+  double random_walk_target_odds = 0;
   double failure_rate = 0;   // stop_exits / resolved
   double avg_realized_pnl = 0;    // mean over resolved
   double avg_max_drawdown = 0;    // mean over resolved

@@ -117,8 +117,11 @@ TEST(BaselineReportTest, MatchesSqlAggregates) {
       "SELECT pattern_type, direction, count(*), count(outcome_label), "
       "coalesce(sum(outcome_label), 0), count(*) FILTER (WHERE exit_reason = 'stop'), "
       "coalesce(avg(realized_pnl) FILTER (WHERE outcome_label IS NOT NULL), 0), "
-      "coalesce(avg(max_drawdown) FILTER (WHERE outcome_label IS NOT NULL), 0) "
-      "FROM pattern_events GROUP BY 1, 2");
+      "coalesce(avg(max_drawdown) FILTER (WHERE outcome_label IS NOT NULL), 0), "
+      "avg(abs(b.close - e.stop_price) / (abs(b.close - e.stop_price) + "
+      "abs(e.target_price - b.close))) "
+      "FROM pattern_events e JOIN price_bars b ON b.symbol = e.symbol AND "
+      "b.day = e.confirmation_date GROUP BY 1, 2");
   for (const pqxx::row& r : rows) {
     sql.emplace(std::make_pair(r[0].as<std::string>(), r[1].as<std::string>()), r);
   }
@@ -133,6 +136,7 @@ TEST(BaselineReportTest, MatchesSqlAggregates) {
     EXPECT_EQ(g.stop_exits, r[5].as<int64_t>());
     EXPECT_NEAR(g.avg_realized_pnl, r[6].as<double>(), 1e-9);
     EXPECT_NEAR(g.avg_max_drawdown, r[7].as<double>(), 1e-9);
+    EXPECT_NEAR(g.random_walk_target_odds, r[8].as<double>(), 1e-9);
     if (g.resolved > 0) {
       EXPECT_NEAR(g.target_rate, r[4].as<double>() / r[3].as<double>(), 1e-12);
     }
