@@ -85,6 +85,9 @@ struct PatternFilter {
 //   id = Pattern::Id(); key_points = jsonb [{"role","day":"YYYY-MM-DD","price"}];
 //   rule_criteria = jsonb object {name: score}; outcome_label NULL and
 //   exit_reason NULL while unresolved; outcome_resolved_at = Outcome::resolved_day.
+//   realized_pnl, max_drawdown and bars_to_outcome are stored only once the
+//   outcome is resolved (the labeler's mark-to-market values of an open
+//   pattern are not persisted; they load back as 0).
 // PostgreSQL stores jsonb object keys in its own order, so loaded
 // rule_criteria come back sorted by name (Criterion() lookups are unaffected).
 //

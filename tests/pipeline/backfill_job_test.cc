@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "db/pattern_event_store.h"
@@ -69,6 +70,23 @@ TEST(BackfillJobTest, SecondRunChangesNothing) {
                           "FROM pattern_lifecycle_history GROUP BY 1, 2 "
                           "HAVING count(*) > 1) d"),
             0);
+}
+
+TEST(BackfillJobTest, ConcurrentRunsWriteHistoryOnce) {
+  const std::string db = testing::TestDatabase::FreshDatabase();
+  ASSERT_NO_FATAL_FAILURE(testing::IngestShared(db, kSymbols));
+  absl::StatusOr<BackfillSummary> a, b;
+  std::thread other([&] { b = RunBackfill(Options(db)); });
+  a = RunBackfill(Options(db));
+  other.join();
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_TRUE(a->failures.empty() && b->failures.empty());
+  EXPECT_EQ(a->upserts.inserted + b->upserts.inserted, a->patterns);
+  const int64_t patterns = CountRows(db, "SELECT count(*) FROM pattern_events");
+  EXPECT_EQ(patterns, a->patterns);
+  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pattern_lifecycle_history"),
+            2 * patterns + a->resolved);
 }
 
 // Writes the header and the rows dated <= `last_day` of `symbol`'s shared

@@ -151,6 +151,7 @@ TEST_F(PatternEventStoreTest, UpsertIsIdempotentAndResolvesOnce) {
   ASSERT_EQ(unresolved->size(), 1u);
   EXPECT_EQ((*unresolved)[0].lifecycle_state, LifecycleState::kConfirmed);
   EXPECT_FALSE((*unresolved)[0].outcome.label.has_value());
+  EXPECT_EQ((*unresolved)[0].outcome.realized_pnl, 0);  // not persisted while open
 
   const Outcome done = Resolved(D("2010-04-01"));
   absl::StatusOr<UpsertCounts> resolve = store_.Upsert({MakeRecord(p, done)});
