@@ -61,7 +61,7 @@ void PatternConfidenceService::Trace(const ScoreResult& r,
 }
 
 absl::Status PatternConfidenceService::ScoreOne(
-    const std::string& id, int top_k, bool skip_trace,
+    const char* method, const std::string& id, int top_k, bool skip_trace,
     const std::string& field, absl::Time deadline,
     v1::ScoreResponse* response) {
   if (absl::Status s = ValidatePatternId(id, field); !s.ok()) return s;
@@ -71,7 +71,7 @@ absl::Status PatternConfidenceService::ScoreOne(
     return absl::DeadlineExceededError("deadline passed while scoring " + id);
   }
   metrics_.RecordScore(*result);
-  if (!skip_trace) Trace(*result, "ScorePattern");
+  if (!skip_trace) Trace(*result, method);
   ScoreResultToProto(*result, response);
   return absl::OkStatus();
 }
@@ -82,7 +82,7 @@ grpc::Status PatternConfidenceService::ScorePattern(
   const absl::Time start = absl::Now();
   absl::Status status = ValidateTopK(request->top_k(), "top_k");
   if (status.ok()) {
-    status = ScoreOne(request->pattern_id(), request->top_k(),
+    status = ScoreOne("ScorePattern", request->pattern_id(), request->top_k(),
                       request->skip_trace(), "pattern_id", DeadlineOf(*context),
                       response);
   }
@@ -146,7 +146,7 @@ grpc::Status PatternConfidenceService::ScoreBatch(
       v1::ScoreBatchItem* item = response->add_items();
       item->set_pattern_id(id);
       absl::Status s =
-          ScoreOne(id, request->top_k(), request->skip_trace(),
+          ScoreOne("ScoreBatch", id, request->top_k(), request->skip_trace(),
                    absl::StrCat("pattern_ids[", i, "]"), deadline,
                    item->mutable_response());
       if (absl::IsDeadlineExceeded(s)) return s;  // the whole call is late
@@ -172,8 +172,9 @@ grpc::Status PatternConfidenceService::ScoreStream(
     item.set_pattern_id(request.pattern_id());
     absl::Status s = ValidateTopK(request.top_k(), "top_k");
     if (s.ok()) {
-      s = ScoreOne(request.pattern_id(), request.top_k(), request.skip_trace(),
-                   "pattern_id", DeadlineOf(*context), item.mutable_response());
+      s = ScoreOne("ScoreStream", request.pattern_id(), request.top_k(),
+                   request.skip_trace(), "pattern_id", DeadlineOf(*context),
+                   item.mutable_response());
     }
     if (absl::IsDeadlineExceeded(s)) {
       status = s;

@@ -65,9 +65,9 @@ class PatternConfidenceService final : public v1::PatternConfidence::Service {
 
  private:
   // Scores one stored id (validation included) and queues its trace.
-  absl::Status ScoreOne(const std::string& id, int top_k, bool skip_trace,
-                        const std::string& field, absl::Time deadline,
-                        v1::ScoreResponse* response);
+  absl::Status ScoreOne(const char* method, const std::string& id, int top_k,
+                        bool skip_trace, const std::string& field,
+                        absl::Time deadline, v1::ScoreResponse* response);
   void Trace(const ScoreResult& result, const char* method);
   grpc::Status Finish(const char* method, absl::Time start,
                       const absl::Status& status);
