@@ -48,6 +48,17 @@ int main(int argc, char** argv) {
     entries.push_back(std::move(entry));
   }
 
+  // CLI11 reports an unknown first word as "a subcommand is required";
+  // name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const auto& entry : entries) known = known || entry.name == argv[1];
+    if (!known) {
+      std::cerr << "pcs: unknown command '" << argv[1]
+                << "' (run pcs --help for the list)\n";
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

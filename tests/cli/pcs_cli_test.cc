@@ -48,6 +48,12 @@ TEST(PcsCliTest, NoSubcommandIsUsageError) {
   EXPECT_THAT(r.output, HasSubstr("subcommand"));
 }
 
+TEST(PcsCliTest, UnknownCommandIsUsageError) {
+  const RunResult r = RunPcs("bogus");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("unknown command 'bogus'"));
+}
+
 TEST(PcsCliTest, UnknownFlagIsUsageError) {
   EXPECT_EQ(RunPcs("ingest --no-such-flag x").exit_code, 2);
 }
