@@ -131,6 +131,11 @@ std::string FormatMetricValue(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   char buf[64];
+  // Integral values (counts) as plain integers: "50", not "5e+01".
+  if (std::abs(value) < 1e15 && value == std::floor(value)) {
+    std::snprintf(buf, sizeof(buf), "%.0f", value);
+    return buf;
+  }
   std::snprintf(buf, sizeof(buf), "%.17g", value);
   // Prefer the shortest representation that round-trips.
   for (int precision = 1; precision < 17; ++precision) {

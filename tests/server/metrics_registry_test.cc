@@ -85,6 +85,15 @@ TEST(MetricsRegistryTest, HistogramIsCumulativeWithInfBucket) {
       "pcs_request_duration_seconds_sum{method=\"ScorePattern\"} 3.0515\n"));
 }
 
+TEST(MetricsRegistryTest, ValuesUseShortRoundTripForms) {
+  EXPECT_EQ(FormatMetricValue(50), "50");
+  EXPECT_EQ(FormatMetricValue(1234567), "1234567");
+  EXPECT_EQ(FormatMetricValue(0.5), "0.5");
+  EXPECT_EQ(FormatMetricValue(25e-6), "2.5e-05");
+  EXPECT_EQ(FormatMetricValue(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(FormatMetricValue(-3), "-3");
+}
+
 TEST(MetricsRegistryTest, KindConflictAndBadNamesAreRefused) {
   MetricsRegistry registry;
   ASSERT_NE(registry.AddCounter("pcs_x_total", "x"), nullptr);

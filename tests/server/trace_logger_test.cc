@@ -1,0 +1,117 @@
+// TraceLogger (bounded queue, batched INSERTs, drops counted) and the small
+// caches of the scoring path, on a real PostgreSQL.
+#include "server/trace_logger.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/lru_cache.h"
+#include "server/metrics_registry.h"
+#include "server/price_history_cache.h"
+#include "tests/server/server_test_env.h"
+
+namespace pcs {
+namespace {
+
+using ::pcs::testing::HistoryRows;
+using ::pcs::testing::Seeded;
+using ::testing::HasSubstr;
+
+TraceRecord Record(const std::string& id) {
+  TraceRecord r;
+  r.pattern_id = id;
+  r.state = "confirmed";
+  r.event_date = "2010-01-04";
+  r.rule_confidence = 0.123456789012345;
+  r.blended_confidence = 0.5;
+  r.reason = "test";
+  return r;
+}
+
+TEST(TraceLoggerTest, WritesEverythingQueuedBeforeShutdown) {
+  const std::string& conninfo = Seeded().conninfo;
+  MetricsRegistry metrics;
+  const int64_t before = HistoryRows(conninfo, "server");
+  auto logger = TraceLogger::Create(
+      {.conninfo = conninfo, .batch_size = 7, .metrics = &metrics});
+  ASSERT_TRUE(logger.ok());
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_TRUE((*logger)->Log(Record(Seeded().pattern_ids[i % 5])));
+  }
+  (*logger)->Shutdown();
+  EXPECT_EQ((*logger)->written(), 50);
+  EXPECT_EQ((*logger)->dropped(), 0);
+  EXPECT_EQ(HistoryRows(conninfo, "server"), before + 50);
+  EXPECT_FALSE((*logger)->Log(Record(Seeded().pattern_ids[0])));  // stopped
+  EXPECT_EQ((*logger)->dropped(), 1);
+  EXPECT_THAT(metrics.Render(), HasSubstr("pcs_trace_written_total 50\n"));
+  EXPECT_THAT(metrics.Render(), HasSubstr("pcs_trace_dropped_total 1\n"));
+}
+
+TEST(TraceLoggerTest, FullQueueDropsInsteadOfBlocking) {
+  const std::string& conninfo = Seeded().conninfo;
+  auto logger = TraceLogger::Create({.conninfo = conninfo,
+                                     .max_queue = 3,
+                                     .batch_size = 1000,
+                                     .flush_interval = absl::Seconds(30)});
+  ASSERT_TRUE(logger.ok());
+  int accepted = 0;
+  for (int i = 0; i < 10; ++i) {
+    accepted += (*logger)->Log(Record(Seeded().pattern_ids[0])) ? 1 : 0;
+  }
+  EXPECT_EQ(accepted, 3);
+  EXPECT_EQ((*logger)->dropped(), 7);
+  (*logger)->Shutdown();
+  EXPECT_EQ((*logger)->written(), 3);
+}
+
+TEST(TraceLoggerTest, FailedBatchIsCountedAsDropped) {
+  // An unknown pattern id violates the foreign key: the batch fails whole.
+  auto logger = TraceLogger::Create({.conninfo = Seeded().conninfo});
+  ASSERT_TRUE(logger.ok());
+  (*logger)->Log(Record("00000000deadbeef"));
+  (*logger)->Flush();
+  EXPECT_EQ((*logger)->dropped(), 1);
+  EXPECT_EQ((*logger)->written(), 0);
+}
+
+TEST(LruCacheTest, EvictsLeastRecentlyUsed) {
+  LruCache<int, int> cache(2);
+  cache.Put(1, std::make_shared<int>(10));
+  cache.Put(2, std::make_shared<int>(20));
+  ASSERT_NE(cache.Get(1), nullptr);  // 1 is now the most recent
+  cache.Put(3, std::make_shared<int>(30));
+  EXPECT_EQ(cache.Get(2), nullptr);
+  EXPECT_EQ(*cache.Get(1), 10);
+  EXPECT_EQ(*cache.Get(3), 30);
+  EXPECT_EQ(cache.size(), 2u);
+  LruCache<int, int> off(0);
+  off.Put(1, std::make_shared<int>(1));
+  EXPECT_EQ(off.Get(1), nullptr);
+}
+
+TEST(PriceHistoryCacheTest, ReloadsWhenANewerDayIsNeededOrTtlPasses) {
+  int loads = 0;
+  auto loader = [&](const std::string& s) -> absl::StatusOr<BarSeries> {
+    ++loads;
+    BarSeries series;
+    series.symbol = s;
+    series.bars.push_back({100 + loads, 1, 1, 1, 1, 1, 1});
+    return series;
+  };
+  PriceHistoryCache cache(4, absl::Hours(1));
+  bool loaded = false;
+  ASSERT_TRUE(cache.Get("X", 101, loader, &loaded).ok());
+  EXPECT_TRUE(loaded);
+  ASSERT_TRUE(cache.Get("X", 101, loader, &loaded).ok());
+  EXPECT_FALSE(loaded);  // covered, fresh
+  auto newer = cache.Get("X", 102, loader, &loaded);
+  EXPECT_TRUE(loaded);  // needs a later day than cached
+  EXPECT_EQ((*newer)->bars.back().day, 102);
+  PriceHistoryCache expired(4, absl::ZeroDuration());
+  ASSERT_TRUE(expired.Get("Y", 0, loader, &loaded).ok());
+  ASSERT_TRUE(expired.Get("Y", 0, loader, &loaded).ok());
+  EXPECT_TRUE(loaded);  // ttl 0: always reloaded
+}
+
+}  // namespace
+}  // namespace pcs
