@@ -12,6 +12,8 @@
 
 #include "db/pattern_event_store.h"
 #include "gtest/gtest.h"
+#include "ingest/ohlcv_csv_reader.h"
+#include "lifecycle/pattern_detector.h"
 #include "pqxx/pqxx"
 #include "tests/pipeline/pipeline_test_util.h"
 #include "tests/test_util/shared_data.h"
@@ -106,15 +108,25 @@ std::string TruncatedCopy(const std::string& symbol, const std::string& last_day
   return path;
 }
 
+// The confirmation day of the AAPL pattern in the middle of its list: cut
+// there, that pattern is unresolved whatever the detector's thresholds.
+std::string CutDay() {
+  absl::StatusOr<CsvReadResult> csv = ReadOhlcvCsv(testing::SharedOhlcvFile("AAPL"));
+  if (!csv.ok()) return "2010-06-30";
+  const std::vector<Pattern> patterns = DetectPatterns(csv->series);
+  if (patterns.empty()) return "2010-06-30";
+  return FormatDay(patterns[patterns.size() / 2].confirmation_day);
+}
+
 TEST(BackfillJobTest, NewBarsAddPatternsAndResolveOpenOnes) {
   const std::string db = testing::TestDatabase::FreshDatabase();
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() /
       ("pcs_backfill_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
+  const std::string cut = CutDay();
   ASSERT_NO_FATAL_FAILURE(testing::IngestFiles(
-      db, {TruncatedCopy("AAPL", "2010-06-30", dir),
-           TruncatedCopy("AA", "2010-06-30", dir)}));
+      db, {TruncatedCopy("AAPL", cut, dir), TruncatedCopy("AA", cut, dir)}));
   std::filesystem::remove_all(dir);
 
   ASSERT_TRUE(RunBackfill(Options(db)).ok());
@@ -128,7 +140,7 @@ TEST(BackfillJobTest, NewBarsAddPatternsAndResolveOpenOnes) {
     if (!s.outcome.label) open_ids.push_back(s.pattern.Id());
   }
   ASSERT_FALSE(before.empty());
-  ASSERT_FALSE(open_ids.empty()) << "no pattern near the cut: pick another date";
+  ASSERT_FALSE(open_ids.empty()) << "no open pattern at the cut " << cut;
 
   ASSERT_NO_FATAL_FAILURE(testing::IngestShared(db, {"AAPL", "AA"}));
   absl::StatusOr<BackfillSummary> run = RunBackfill(Options(db));
