@@ -194,13 +194,12 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreStored(
   auto market = LoadBars(options_.market_symbol,
                          loaded->pattern.confirmation_day, deadline);
   result.timing.database_us += MicrosSince(db_start);
-  // A missing market series only makes market features NaN.
-  const BarSeries* market_ptr = market.ok() ? market->get() : nullptr;
-  if (!market.ok() && !absl::IsNotFound(market.status())) {
-    return market.status();
-  }
-  auto scored = ScoreWithBars(*loaded, pattern_id, **bars, market_ptr, top_k,
-                              deadline, std::move(result));
+  if (!market.ok()) return market.status();
+  // No market bars (DIA not ingested) only makes market features NaN.
+  const BarSeries* market_ptr =
+      (*market)->bars.empty() ? nullptr : market->get();
+  auto scored = ScoreWithBars(*model, *loaded, pattern_id, **bars, market_ptr,
+                              top_k, deadline, std::move(result));
   if (scored.ok()) scored->timing.total_us = MicrosSince(start);
   return scored;
 }
@@ -218,7 +217,8 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreInline(
                     options_.phase5_enabled ? "no_model" : "flag_off",
                     kDefaultRuleDecisionThreshold, nullptr, std::move(result));
   } else {
-    auto scored = ScoreWithBars(loaded, "", bars, market, top_k, deadline,
+    auto scored = ScoreWithBars(*model, loaded, "", bars, market, top_k,
+                                deadline,
                                 std::move(result));
     if (!scored.ok()) return scored.status();
     result = std::move(*scored);
@@ -230,14 +230,11 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreInline(
 // Features -> margin -> calibrated probability -> contributions; caches the
 // outcome under (id, version) when `cache_id` is non-empty.
 absl::StatusOr<ScoreResult> ScoringEngine::ScoreWithBars(
-    const LoadedPattern& loaded, const std::string& cache_id,
-    const BarSeries& bars, const BarSeries* market, int top_k,
-    absl::Time deadline, ScoreResult result) {
-  std::shared_ptr<const ServableModel> model = models_->Current();
-  if (model == nullptr) {
-    return Finish(loaded, std::nullopt, "no_model",
-                  kDefaultRuleDecisionThreshold, nullptr, std::move(result));
-  }
+    const ServableModel& serving, const LoadedPattern& loaded,
+    const std::string& cache_id, const BarSeries& bars,
+    const BarSeries* market, int top_k, absl::Time deadline,
+    ScoreResult result) {
+  const ServableModel* model = &serving;
   if (absl::Status s = CheckDeadline(deadline, "building features"); !s.ok()) {
     return s;
   }
@@ -273,7 +270,7 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreWithBars(
   }
   FillTopK(*cached, *model, top_k, &result);
   return Finish(loaded, cached->probability, "", model->decision_threshold,
-                model.get(), std::move(result));
+                model, std::move(result));
 }
 
 void ScoringEngine::FillTopK(const CachedScore& cached,

@@ -151,8 +151,10 @@ class ScoringEngine {
                                             StageTimings* timing);
   absl::StatusOr<std::shared_ptr<const BarSeries>> LoadBars(
       const std::string& symbol, Day needed_day, absl::Time deadline);
+  // `model` is the request's one snapshot (never re-read mid-request).
   absl::StatusOr<ScoreResult> ScoreWithBars(
-      const LoadedPattern& loaded, const std::string& id,
+      const ServableModel& model, const LoadedPattern& loaded,
+      const std::string& id,
       const BarSeries& bars, const BarSeries* market, int top_k,
       absl::Time deadline, ScoreResult result);
   ScoreResult Finish(const LoadedPattern& loaded, std::optional<double> ml,
