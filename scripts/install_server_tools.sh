@@ -17,6 +17,9 @@ TOOLS="$(cd "$BUILD_DIR/tools" && pwd)"
 GRPCURL_VERSION=v1.9.1
 GHZ_VERSION=v0.120.0
 
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  export PATH="$PATH:/usr/local/go/bin"
+fi
 if command -v go >/dev/null 2>&1; then
   if [ ! -x "$TOOLS/grpcurl" ]; then
     echo "install_server_tools: go install grpcurl@$GRPCURL_VERSION"
