@@ -228,7 +228,8 @@ std::vector<DocClaim> MetricClaims(const std::string& file, const std::string& t
 std::vector<DocClaim> RpcClaims(const std::string& file, const std::string& markdown,
                                 const std::set<std::string>& services) {
   std::vector<DocClaim> out;
-  static const std::regex kQualified("([A-Za-z][A-Za-z0-9]*)[/.]([A-Z][A-Za-z0-9]*)");
+  // Lookahead: "v1.PatternConfidence/ScorePattern" must yield both pairs.
+  static const std::regex kQualified("([A-Za-z][A-Za-z0-9]*)(?=[/.]([A-Z][A-Za-z0-9]*))");
   static const std::regex kPascal("^[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*$");
   static const std::regex kVerb("^(Score|Evaluate|Describe|List|Get|Watch)[A-Z][A-Za-z0-9]*$");
   static const std::regex kRpcWord("\\b(RPC|RPCs|rpc|rpcs)\\b");
