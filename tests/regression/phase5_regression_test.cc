@@ -9,7 +9,8 @@
 //   4  score the recent patterns by id over gRPC: ML confidence present,
 //      TreeSHAP contributions + bias sum to the margin, blend formula holds
 //   5  EvaluatePattern: lifecycle transition persisted (source 'evaluate')
-//   6  new bars arrive: `pcs ingest` of the full files
+//   6  rolling accuracy before the new bars (`pcs drift --no-record`), then
+//      new bars arrive: `pcs ingest` of the full files
 //   7  `pcs outcomes`: the patterns unresolved at the cutoff are resolved and
 //      the server's logged predictions get their actual outcome
 //   8  `pcs drift`: rolling accuracy of the served predictions (numbers
@@ -111,6 +112,7 @@ struct Scenario {
   std::unique_ptr<v1::PatternConfidence::Stub> stub;
   std::vector<std::string> scored_ids;  // ML-scored over gRPC (traced)
   std::string evaluated_id;
+  int accuracy_rows_before = -1;  // rolling accuracy rows before the new bars
   bool new_bars = false;
   bool outcomes = false;
 };
@@ -420,9 +422,31 @@ TEST_F(Phase5RegressionTest, Step5_EvaluatePersistsLifecycleTransition) {
   s->evaluated_id = id;
 }
 
+// Rolling accuracy rows of a `pcs drift` run (JSON written to `json_out`).
+int AccuracyRows(const nlohmann::json& report) {
+  const nlohmann::json& windows = report["accuracy"]["windows"];
+  return windows.is_array() && !windows.empty() ? windows[0].value("rows", -1) : -1;
+}
+
 // 6. New bars arrive: the full files (through 2018) go in with `pcs ingest`.
+// Before that, the rolling accuracy covers only the scored patterns that
+// were already resolved at the cutoff.
 TEST_F(Phase5RegressionTest, Step6_NewBarsArrive) {
   ASSERT_FALSE(s->unresolved_at_cutoff.empty()) << "step 1 failed";
+  ASSERT_FALSE(s->scored_ids.empty()) << "step 4 failed";
+  const fs::path before_json = s->root / "drift_before.json";
+  const testing::CommandResult before = RunProgram(PcsArgs(
+      {"drift", "--models-dir", s->models_dir, "--as-of", "2016-12-30", "--window-days", "1000",
+       "--no-record", "--json-out", before_json.string()}));
+  ASSERT_EQ(before.exit_code, 0) << before.output;
+  std::ifstream before_in(before_json);
+  s->accuracy_rows_before = AccuracyRows(nlohmann::json::parse(before_in, nullptr, false));
+  EXPECT_EQ(s->accuracy_rows_before,
+            Count("SELECT count(DISTINCT h.pattern_id) FROM pattern_lifecycle_history h JOIN "
+                  "pattern_events e ON e.id = h.pattern_id WHERE h.source = 'server' AND "
+                  "e.outcome_label IS NOT NULL"));
+  EXPECT_GT(s->accuracy_rows_before, 0);
+
   std::vector<std::string> args = {"ingest", "--totals-only"};
   for (const std::string& symbol : Symbols()) args.push_back(testing::SharedOhlcvFile(symbol));
   args.push_back(testing::SharedOhlcvFile("DIA"));
@@ -548,6 +572,14 @@ TEST_F(Phase5RegressionTest, Step8_RollingAccuracyAndDriftAlert) {
     saw_time_window |= w.value("window", "") == "1000d";
   }
   EXPECT_TRUE(saw_time_window);
+  // The accuracy grew by exactly the scored patterns that resolved with a
+  // label on the new bars.
+  const std::string open_ids =
+      absl::StrCat("('", absl::StrJoin(s->unresolved_at_cutoff, "','"), "')");
+  EXPECT_EQ(AccuracyRows(report),
+            s->accuracy_rows_before +
+                Count(absl::StrCat("SELECT count(*) FROM pattern_events WHERE id IN ", open_ids,
+                                   " AND outcome_label IS NOT NULL")));
   std::printf("[step8] rolling accuracy: %zu resolved scored patterns, %d positive, ML "
               "confirmed %d (%d true)\n",
               rows.size(), positives, confirmed, true_positives);
