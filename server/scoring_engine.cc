@@ -340,7 +340,9 @@ absl::StatusOr<bool> PersistDecision(pqxx::connection& conn,
   try {
     pqxx::work tx(conn);
     pqxx::result row = tx.exec_params(
-        "SELECT lifecycle_state FROM pattern_events WHERE id = $1 FOR UPDATE",
+        "SELECT lifecycle_state, EXISTS (SELECT 1 FROM "
+        "pattern_lifecycle_history WHERE pattern_id = $1 AND source = "
+        "'evaluate') FROM pattern_events WHERE id = $1 FOR UPDATE",
         score.pattern_id);
     if (row.empty()) {
       return absl::NotFoundError("no pattern with id " + score.pattern_id);
@@ -348,7 +350,13 @@ absl::StatusOr<bool> PersistDecision(pqxx::connection& conn,
     auto parsed = ParseLifecycleState(row[0][0].c_str());
     if (!parsed.ok()) return parsed.status();
     *from = *parsed;
-    if (*from != to) {
+    const bool evaluated_before = row[0][1].as<bool>();
+    // The backfill stores an open pattern as 'confirmed' by the rules alone.
+    // The first ML decision on it re-decides that provisional state (and is
+    // recorded even when it agrees); afterwards the lifecycle table rules.
+    const bool first_decision_on_rule_confirmed =
+        *from == LifecycleState::kConfirmed && !evaluated_before;
+    if (*from != to && !first_decision_on_rule_confirmed) {
       if (absl::Status s = CheckTransition(*from, to); !s.ok()) return s;
     }
     tx.exec_params(
@@ -359,7 +367,7 @@ absl::StatusOr<bool> PersistDecision(pqxx::connection& conn,
         score.pattern_id, std::string(LifecycleStateName(to)),
         OptionalNumber(score.ml_confidence), score.blended_confidence,
         score.model_version);
-    bool recorded = *from != to;
+    bool recorded = *from != to || first_decision_on_rule_confirmed;
     if (recorded) {
       tx.exec_params(
           "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "

@@ -122,8 +122,15 @@ class ScoringEngine {
   // Scores and applies the lifecycle decision: pattern_events is updated
   // (lifecycle_state, ml/blended confidence, model_version, predicted_at)
   // and one pattern_lifecycle_history row (source 'evaluate') is written in
-  // the same transaction, unless the pattern already is in the decided
-  // state. FailedPrecondition when the stored state cannot move there.
+  // the same transaction. Which moves are recorded:
+  //   detected -> confirmed | rejected          (the lifecycle table);
+  //   confirmed -> confirmed | rejected         only as the FIRST ML decision
+  //     on a pattern the backfill stored as 'confirmed' by the rules alone
+  //     (an open pattern; no earlier 'evaluate' row): the blended decision
+  //     replaces the provisional rule decision, recorded even if it agrees;
+  //   already in the decided state               nothing recorded;
+  //   anything else (terminal states, a second decision that differs)
+  //     FailedPrecondition naming both states.
   absl::StatusOr<EvaluateResult> Evaluate(const std::string& pattern_id,
                                           int top_k,
                                           std::optional<Day> event_day,

@@ -478,6 +478,62 @@ TEST_F(ServiceTest, EvaluatePersistsTheTransitionOnce) {
   EXPECT_EQ(second.from_state(), first.to_state());
 }
 
+TEST_F(ServiceTest, EvaluateRedecidesARuleConfirmedOpenPatternOnce) {
+  Publish({.version = kV1});
+  StartServer(true);
+  // Patterns as the backfill stores them: an open one ('confirmed' by the
+  // rules, outcome unknown; the seed data has none left open, so one is
+  // reset to that shape) and a resolved, terminal one.
+  pqxx::connection conn(Seeded().conninfo);
+  std::string open_id;
+  std::string terminal_id;
+  {
+    pqxx::work tx(conn);
+    auto terminal = tx.exec(
+        "SELECT id FROM pattern_events WHERE lifecycle_state IN "
+        "('target_hit', 'stopped_out', 'expired') ORDER BY id DESC LIMIT 2");
+    ASSERT_EQ(terminal.size(), 2u);
+    open_id = terminal[0][0].c_str();
+    terminal_id = terminal[1][0].c_str();
+    tx.exec_params(
+        "UPDATE pattern_events SET lifecycle_state = 'confirmed', "
+        "outcome_label = NULL, exit_reason = NULL WHERE id = $1", open_id);
+    tx.commit();
+  }
+  auto evaluate = [&](const std::string& id,
+                      v1::EvaluatePatternResponse* response) {
+    grpc::ClientContext context;
+    v1::EvaluatePatternRequest request;
+    request.set_pattern_id(id);
+    return stub_->EvaluatePattern(&context, request, response);
+  };
+  v1::EvaluatePatternResponse first;
+  grpc::Status s = evaluate(open_id, &first);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(first.from_state(), "confirmed");
+  EXPECT_EQ(first.to_state(), first.score().decision() == "confirm"
+                                  ? "confirmed"
+                                  : "rejected");
+  EXPECT_TRUE(first.transition_recorded());
+  {
+    pqxx::read_transaction tx(conn);
+    auto rows = tx.exec_params(
+        "SELECT from_state, to_state FROM pattern_lifecycle_history WHERE "
+        "pattern_id = $1 AND source = 'evaluate'", open_id);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(std::string(rows[0][0].c_str()), "confirmed");
+    EXPECT_EQ(std::string(rows[0][1].c_str()), first.to_state());
+  }
+  v1::EvaluatePatternResponse again;
+  ASSERT_TRUE(evaluate(open_id, &again).ok());
+  EXPECT_FALSE(again.transition_recorded());
+
+  v1::EvaluatePatternResponse terminal;
+  s = evaluate(terminal_id, &terminal);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("illegal lifecycle transition"));
+}
+
 TEST_F(ServiceTest, ShutdownFlushesTraceQueue) {
   StartServer(false, [](PcsServerOptions& o) { o.trace = true; });
   const int64_t before = pcs::testing::HistoryRows(Seeded().conninfo, "server");
