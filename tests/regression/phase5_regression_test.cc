@@ -64,6 +64,7 @@ namespace pcs {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::LastJsonObject;
 using testing::QueryScalar;
 using testing::RunProgram;
 
@@ -74,27 +75,9 @@ constexpr int kMaxRounds = 20;
 
 constexpr int kSymbols = 60;
 
-// The first kSymbols stock files by name with (almost) every trading day of
-// 2000-2018 (4780 lines when complete); DIA, the market proxy, is added
-// separately.
 const std::vector<std::string>& Symbols() {
-  static const std::vector<std::string>* symbols = [] {
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(testing::SharedOhlcvDir())) {
-      if (entry.path().extension() == ".csv" && entry.path().stem() != "DIA") {
-        files.push_back(entry.path());
-      }
-    }
-    std::sort(files.begin(), files.end());
-    auto* out = new std::vector<std::string>();
-    for (const fs::path& file : files) {
-      if (static_cast<int>(out->size()) == kSymbols) break;
-      std::ifstream in(file);
-      const auto lines = std::count(std::istreambuf_iterator<char>(in), {}, '\n');
-      if (lines > 4700) out->push_back(file.stem().string());
-    }
-    return out;
-  }();
+  static const auto* symbols =
+      new std::vector<std::string>(testing::FullHistorySymbols(testing::SharedOhlcvDir(), kSymbols));
   return *symbols;
 }
 
@@ -122,15 +105,6 @@ Scenario* s = nullptr;
 std::vector<std::string> PcsArgs(std::vector<std::string> args) {
   args.insert(args.begin(), {PCS_BINARY, "--database-url", s->conninfo});
   return args;
-}
-
-// The JSON object printed last on stdout (commands may log lines before).
-nlohmann::json LastJsonObject(const std::string& output) {
-  const size_t begin = output.find("\n{") == std::string::npos ? output.find('{')
-                                                                : output.find("\n{") + 1;
-  const size_t end = output.rfind('}');
-  if (begin == std::string::npos || end == std::string::npos || end < begin) return nullptr;
-  return nlohmann::json::parse(output.substr(begin, end - begin + 1), nullptr, false);
 }
 
 int64_t Count(const std::string& sql) { return std::stoll(QueryScalar(s->conninfo, sql)); }
@@ -502,6 +476,23 @@ TEST_F(Phase5RegressionTest, Step7_OutcomesResolveAndJoinPredictions) {
                                  "'backfill') AND recorded_at > (SELECT recorded_at ", of,
                                  " AND source = 'evaluate')")),
               1);
+    // Its history is one chain: each row starts where the previous ended,
+    // and pattern_events holds the last state.
+    pqxx::connection conn(s->conninfo);
+    pqxx::read_transaction tx(conn);
+    std::string chain, last;
+    for (const auto& row : tx.exec_params("SELECT coalesce(from_state, ''), to_state, source FROM "
+                                          "pattern_lifecycle_history WHERE pattern_id = $1 AND "
+                                          "source <> 'server' ORDER BY recorded_at, id",
+                                          s->evaluated_id)) {
+      absl::StrAppend(&chain, row[0].c_str(), "->", row[1].c_str(), " (", row[2].c_str(), ") ");
+      EXPECT_EQ(row[0].as<std::string>(), last) << chain;
+      last = row[1].as<std::string>();
+    }
+    std::printf("[step7] history of %s: %s\n", s->evaluated_id.c_str(), chain.c_str());
+    EXPECT_EQ(tx.exec_params1("SELECT lifecycle_state FROM pattern_events WHERE id = $1",
+                              s->evaluated_id)[0].as<std::string>(),
+              last);
   }
   // Idempotent: a second run resolves and joins nothing new.
   const testing::CommandResult again = RunProgram(PcsArgs({"outcomes", "--json"}));

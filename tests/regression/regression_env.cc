@@ -4,8 +4,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "pqxx/pqxx"
@@ -67,6 +69,34 @@ CommandResult RunProgram(const std::vector<std::string>& argv) {
   result.output.assign(std::istreambuf_iterator<char>(in), {});
   ::unlink(path_template);
   return result;
+}
+
+std::vector<std::string> FullHistorySymbols(const std::string& dir, int count,
+                                            const std::string& market) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".csv" && entry.path().stem() != market) {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> out;
+  for (const fs::path& file : files) {
+    if (static_cast<int>(out.size()) == count) break;
+    std::ifstream in(file);
+    if (std::count(std::istreambuf_iterator<char>(in), {}, '\n') > 4700) {
+      out.push_back(file.stem().string());
+    }
+  }
+  return out;
+}
+
+nlohmann::json LastJsonObject(const std::string& output) {
+  const size_t line_start = output.find("\n{");
+  const size_t begin = line_start == std::string::npos ? output.find('{') : line_start + 1;
+  const size_t end = output.rfind('}');
+  if (begin == std::string::npos || end == std::string::npos || end < begin) return nullptr;
+  return nlohmann::json::parse(output.substr(begin, end - begin + 1), nullptr, false);
 }
 
 std::string QueryScalar(const std::string& conninfo, const std::string& sql) {

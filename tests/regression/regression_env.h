@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 
 namespace pcs::testing {
 
@@ -31,6 +32,16 @@ struct CommandResult {
 
 // Runs `argv[0]` with `argv` (no shell), capturing stdout+stderr.
 CommandResult RunProgram(const std::vector<std::string>& argv);
+
+// The first `count` stock files (by name; `market` excluded) in `dir` that
+// hold (almost) every trading day of 2000-2018: more than 4700 lines (4780
+// when complete).
+std::vector<std::string> FullHistorySymbols(const std::string& dir, int count,
+                                            const std::string& market = "DIA");
+
+// The JSON object printed last on a command's stdout (commands may log lines
+// before it); null when there is none.
+nlohmann::json LastJsonObject(const std::string& output);
 
 // One scalar of a SQL query (first row, first column) as text; "" for NULL.
 std::string QueryScalar(const std::string& conninfo, const std::string& sql);
