@@ -173,19 +173,33 @@ std::string ColumnList(const char* const* begin, const char* const* end,
   return absl::StrJoin(cols, ", ");
 }
 
+// The value an upsert writes into column `col`. A lifecycle decision that
+// rejected a pattern (EvaluatePattern) is terminal: the rule-only state the
+// backfill derives must not overwrite it, while the outcome columns still
+// update (the label of a rejected pattern is what monitoring compares with).
+std::string UpsertValue(absl::string_view col) {
+  if (col == "lifecycle_state") {
+    return "CASE WHEN t.lifecycle_state = 'rejected' THEN t.lifecycle_state "
+           "ELSE EXCLUDED.lifecycle_state END";
+  }
+  return absl::StrCat("EXCLUDED.", col);
+}
+
 std::string UpsertSql() {
   const auto* b = std::begin(kEventColumns);
   const auto* e = std::end(kEventColumns);
   std::vector<std::string> sets;
+  std::vector<std::string> new_values;
   for (auto it = b + 1; it != e; ++it) {
-    sets.push_back(absl::StrCat(*it, " = EXCLUDED.", *it));
+    sets.push_back(absl::StrCat(*it, " = ", UpsertValue(*it)));
+    new_values.push_back(UpsertValue(*it));
   }
   return absl::StrCat(
       "INSERT INTO pattern_events AS t (", ColumnList(b, e), ") SELECT ",
       ColumnList(b, e), " FROM pcs_staging_events ",
       "ON CONFLICT (id) DO UPDATE SET ", absl::StrJoin(sets, ", "),
       ", updated_at = now() WHERE (", ColumnList(b + 1, e, "t."),
-      ") IS DISTINCT FROM (", ColumnList(b + 1, e, "EXCLUDED."), ") ",
+      ") IS DISTINCT FROM (", absl::StrJoin(new_values, ", "), ") ",
       "RETURNING (xmax = 0) AS inserted");
 }
 
@@ -210,6 +224,10 @@ std::string HistorySql() {
       "LEFT JOIN LATERAL (SELECT 1 AS found FROM pattern_lifecycle_history h "
       "WHERE h.pattern_id = s.pattern_id AND h.to_state = s.to_state AND "
       "h.source = ", src, " LIMIT 1) e ON true WHERE e.found IS NULL "
+      // No rule-only transition after a decision rejected the pattern: its
+      // history ends at 'rejected' (see UpsertValue).
+      "AND NOT EXISTS (SELECT 1 FROM pattern_events pe WHERE pe.id = "
+      "s.pattern_id AND pe.lifecycle_state = 'rejected') "
       "ORDER BY s.pattern_id, s.to_state, s.seq) x ORDER BY x.seq");
 }
 

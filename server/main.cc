@@ -69,9 +69,9 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_logger_mt("pcs-server"));
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ level=%l %v", spdlog::pattern_time_type::utc);
-  if (blend_weight >= 0) {
-    if (blend_weight > 1) {
-      std::cerr << "--blend-weight must be in [0, 1]\n";
+  if (app.count("--blend-weight") > 0 || std::getenv("PCS_BLEND_WEIGHT")) {
+    if (!(blend_weight >= 0 && blend_weight <= 1)) {
+      std::cerr << "--blend-weight must be in [0, 1], got " << blend_weight << "\n";
       return 2;
     }
     options.blend_weight = blend_weight;

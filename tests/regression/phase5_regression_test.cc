@@ -472,10 +472,18 @@ TEST_F(Phase5RegressionTest, Step7_OutcomesResolveAndJoinPredictions) {
   if (!s->evaluated_id.empty()) {
     const std::string of = absl::StrCat("FROM pattern_lifecycle_history WHERE pattern_id = '",
                                         s->evaluated_id, "'");
-    EXPECT_GE(Count(absl::StrCat("SELECT count(*) ", of, " AND source IN ('outcomes', "
-                                 "'backfill') AND recorded_at > (SELECT recorded_at ", of,
-                                 " AND source = 'evaluate')")),
-              1);
+    // A 'rejected' decision is terminal: nothing may follow it. A confirm
+    // decision goes on to the outcome state once the outcome resolves.
+    const int64_t after_evaluate = Count(absl::StrCat(
+        "SELECT count(*) ", of, " AND source IN ('outcomes', 'backfill') AND recorded_at > "
+        "(SELECT recorded_at ", of, " AND source = 'evaluate')"));
+    const int64_t rejected = Count(absl::StrCat("SELECT count(*) ", of,
+                                                " AND source = 'evaluate' AND to_state = 'rejected'"));
+    if (rejected > 0) {
+      EXPECT_EQ(after_evaluate, 0) << "a transition was written after a terminal rejection";
+    } else {
+      EXPECT_GE(after_evaluate, 1);
+    }
     // Its history is one chain: each row starts where the previous ended,
     // and pattern_events holds the last state.
     pqxx::connection conn(s->conninfo);
