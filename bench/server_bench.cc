@@ -19,6 +19,10 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <thread>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -27,6 +31,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/ascii.h"
 #include "benchmark/benchmark.h"
 #include "db/database.h"
 #include "db/migrator.h"
@@ -254,6 +259,48 @@ void RunLoad(const std::string& ghz, const std::string& label,
       ServerQuantile(before, after, 0.99) * 1e3);
 }
 
+// The same 1,000 req/s load while a second version is published and the
+// CHAMPION pointer flips between the two every 250 ms, each flip followed by
+// a registry poll (load + checks + atomic swap on this thread, as the poll
+// thread would). Compare its p99 with the plain 1,000 req/s run.
+void RunLoadDuringSwaps(const std::string& ghz, int load_seconds) {
+  const std::string a = "20260101T000000Z";
+  const std::string b = "20260102T000000Z";
+  auto model = pcs::testing::WriteFakeModelArtifact(
+      g_world->models_dir.string(),
+      {.version = b, .rounds = 300, .seed = 2, .rows = 2000});
+  if (!model.ok()) Die(model.status().ToString());
+  std::atomic<bool> stop{false};
+  int swaps = 0;
+  std::thread swapper([&] {
+    while (!stop.load()) {
+      const std::string next = swaps % 2 == 0 ? b : a;
+      if (!pcs::testing::WriteChampion(g_world->models_dir.string(), next).ok()) break;
+      g_world->server->model_source().PollNow();
+      ++swaps;
+      for (int i = 0; i < 25 && !stop.load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+  });
+  RunLoad(ghz, "1000 req/s + swaps", "--rps 1000 -c 8", 1000 * load_seconds);
+  stop = true;
+  swapper.join();
+  std::cout << absl::StrFormat("%-18s %d CHAMPION swaps during the run\n", "", swaps);
+}
+
+std::string ResidentMemory() {
+  std::ifstream status("/proc/self/status");
+  std::string out;
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM", 0) == 0 || line.rfind("VmRSS", 0) == 0) {
+      absl::StrAppend(&out, out.empty() ? "" : ", ", line.substr(0, line.find(':')), " ",
+                      absl::StripAsciiWhitespace(line.substr(line.find(':') + 1)));
+    }
+  }
+  return out.empty() ? "unknown" : out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -281,6 +328,8 @@ int main(int argc, char** argv) {
               << " s at 1000 req/s, then flat out with 8 workers):\n";
     RunLoad(ghz, "1000 req/s", "--rps 1000 -c 8", 1000 * load_seconds);
     RunLoad(ghz, "flat out", "-c 8", 20000);
+    RunLoadDuringSwaps(ghz, load_seconds);
+    std::cout << "bench process (server in-process) " << ResidentMemory() << "\n";
   } else if (load_seconds > 0) {
     std::cout << "ghz not found at " << ghz << " (install: GOBIN=<build>/tools "
               << "go install github.com/bojand/ghz/cmd/ghz@v0.120.0)\n";
