@@ -51,7 +51,7 @@ struct ModelRegistrySourceOptions {
 // Polls the model registry folder (models/phase5/) and reports what it finds
 // to a callback (the ModelManager). It never loads models itself.
 //
-// Registry layout (docs/SERVER.md, contracts.md "Model artifact"):
+// Registry layout (docs/SERVER.md and docs/MODEL_CARD.md):
 //   <models_dir>/<version>/model_card.json, model.json, reference_rows.json
 //   <models_dir>/.tmp-<version>/   ignored (publish in progress)
 //   <models_dir>/CHAMPION          one line: the version to serve

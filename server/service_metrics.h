@@ -17,7 +17,7 @@ namespace pcs {
 //   pcs_requests_total{method,code}, pcs_request_duration_seconds{method},
 //   pcs_stage_duration_seconds{stage}, pcs_fallbacks_total{reason},
 //   pcs_confidence{kind}.
-// Names and labels are those of contracts.md. Thread-safe.
+// Names and labels are those listed in docs/SERVER.md. Thread-safe.
 class ServiceMetrics {
  public:
   // Methods whose series are pre-created (others are created on first use).

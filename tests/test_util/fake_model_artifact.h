@@ -25,7 +25,7 @@ struct FakeModelOptions {
 
 // Trains a tiny real XGBoost model (binary:logistic) on synthetic rows with
 // FeatureBuilder::Schema()'s feature count, and publishes a complete model
-// artifact as the training pipeline does (contracts.md "Model artifact"):
+// artifact as the training pipeline does (training/model_registry.h, docs/MODEL_CARD.md):
 // written into <models_dir>/.tmp-<version>/ and renamed to
 // <models_dir>/<version>/. The card has an isotonic calibration with a few
 // knots; reference_rows.json holds 20 rows with XGBoost's margins and the
