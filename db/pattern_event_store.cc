@@ -463,12 +463,21 @@ absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::Query(
   return out;
 }
 
+// Load by id is the server's per-request query, so it is a prepared
+// statement, registered once per connection (libpqxx accepts re-registering
+// the same definition and prepares it on first use).
 absl::StatusOr<StoredPattern> PatternEventStore::Load(const std::string& id) {
-  absl::StatusOr<std::vector<StoredPattern>> rows =
-      Query("WHERE id = $1", {id}, "pattern " + id);
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) return absl::NotFoundError("no pattern with id " + id);
-  return std::move(rows->front());
+  static const std::string kLoadByIdSql =
+      absl::StrCat("SELECT ", kSelectColumns, " FROM pattern_events WHERE id = $1");
+  try {
+    conn_.prepare("pcs_load_pattern_by_id", kLoadByIdSql);
+    pqxx::read_transaction tx(conn_);
+    const pqxx::result rows = tx.exec_prepared("pcs_load_pattern_by_id", id);
+    if (rows.empty()) return absl::NotFoundError("no pattern with id " + id);
+    return ParseRow(rows[0]);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("loading pattern ", id, ": ", e.what()));
+  }
 }
 
 absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::LoadPatterns(
