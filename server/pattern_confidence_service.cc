@@ -14,7 +14,7 @@ constexpr int kMaxBatch = 1000;
 std::vector<std::string> MethodNames() {
   return {"ScorePattern",    "ScoreInline",       "ScoreBatch",
           "ScoreStream",     "EvaluatePattern",   "DescribeModel",
-          "ListModelVersions", "GetServingStatus"};
+          "ListModelVersions", "GetServingStatus", "GetMonitoringReport"};
 }
 
 }  // namespace
@@ -263,6 +263,15 @@ grpc::Status PatternConfidenceService::ListModelVersions(
   response->set_aspired_version(deps_.models->aspired_version());
   response->set_pinned(deps_.models->pinned());
   return Finish("ListModelVersions", start, absl::OkStatus());
+}
+
+grpc::Status PatternConfidenceService::GetMonitoringReport(
+    grpc::ServerContext* context, const v1::GetMonitoringReportRequest*,
+    v1::GetMonitoringReportResponse* response) {
+  const absl::Time start = absl::Now();
+  return Finish("GetMonitoringReport", start,
+                deps_.engine->LatestMonitoringReport(DeadlineOf(*context),
+                                                     response));
 }
 
 grpc::Status PatternConfidenceService::GetServingStatus(

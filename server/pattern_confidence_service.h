@@ -62,6 +62,9 @@ class PatternConfidenceService final : public v1::PatternConfidence::Service {
   grpc::Status GetServingStatus(grpc::ServerContext* context,
                                 const v1::GetServingStatusRequest* request,
                                 v1::GetServingStatusResponse* response) override;
+  grpc::Status GetMonitoringReport(
+      grpc::ServerContext* context, const v1::GetMonitoringReportRequest* request,
+      v1::GetMonitoringReportResponse* response) override;
 
  private:
   // Scores one stored id (validation included) and queues its trace.

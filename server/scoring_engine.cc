@@ -117,6 +117,44 @@ absl::Status ScoringEngine::Ping(absl::Time deadline) {
   }
 }
 
+absl::Status ScoringEngine::LatestMonitoringReport(
+    absl::Time deadline, v1::GetMonitoringReportResponse* out) {
+  auto lease = pool_->Acquire(deadline);
+  if (!lease.ok()) return lease.status();
+  try {
+    pqxx::read_transaction tx(lease->conn());
+    const pqxx::result rows = tx.exec(
+        "SELECT id, to_char(finished_at AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(model_version, ''), "
+        "coalesce(since::text, ''), coalesce(as_of::text, ''), "
+        "coalesce(recent_rows, 0), coalesce(max_feature, ''), "
+        "coalesce(max_psi, 0), coalesce(score_psi, 0), alert, "
+        "coalesce(alert_outcome, ''), coalesce(alert_error, ''), details::text "
+        "FROM monitoring_runs WHERE kind = 'drift' ORDER BY id DESC LIMIT 1");
+    if (rows.empty()) {
+      return absl::NotFoundError("no drift run recorded yet (run `pcs drift`)");
+    }
+    const pqxx::row r = rows[0];
+    out->set_run_id(r[0].as<int64_t>());
+    out->set_finished_at(r[1].as<std::string>());
+    out->set_model_version(r[2].as<std::string>());
+    out->set_since(r[3].as<std::string>());
+    out->set_as_of(r[4].as<std::string>());
+    out->set_recent_rows(r[5].as<int64_t>());
+    out->set_max_feature(r[6].as<std::string>());
+    out->set_max_psi(r[7].as<double>());
+    out->set_score_psi(r[8].as<double>());
+    out->set_alert(r[9].as<bool>());
+    out->set_alert_outcome(r[10].as<std::string>());
+    out->set_alert_error(r[11].as<std::string>());
+    out->set_details_json(r[12].as<std::string>());
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    lease->MarkBroken();
+    return absl::UnavailableError(absl::StrCat("monitoring report: ", e.what()));
+  }
+}
+
 absl::StatusOr<ScoringEngine::LoadedPattern> ScoringEngine::LoadPattern(
     const std::string& id, absl::Time deadline, StageTimings* timing) {
   auto start = std::chrono::steady_clock::now();

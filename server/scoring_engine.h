@@ -13,6 +13,7 @@
 #include "lifecycle/bar.h"
 #include "lifecycle/lifecycle_state.h"
 #include "lifecycle/pattern.h"
+#include "pcs/v1/pattern_confidence.pb.h"
 #include "server/connection_pool.h"
 #include "server/lru_cache.h"
 #include "server/model_manager.h"
@@ -138,6 +139,12 @@ class ScoringEngine {
 
   // OkStatus when PostgreSQL answers `SELECT 1` in time.
   absl::Status Ping(absl::Time deadline);
+
+  // The latest drift run in monitoring_runs (written by `pcs drift`), filled
+  // into `out`. NotFound when there is none; Unavailable when the database
+  // cannot answer.
+  absl::Status LatestMonitoringReport(absl::Time deadline,
+                                      v1::GetMonitoringReportResponse* out);
 
   const ScoringEngineOptions& options() const { return options_; }
   const ConnectionPool& pool() const { return *pool_; }

@@ -534,6 +534,50 @@ TEST_F(ServiceTest, EvaluateRedecidesARuleConfirmedOpenPatternOnce) {
   EXPECT_THAT(s.error_message(), HasSubstr("illegal lifecycle transition"));
 }
 
+// GetMonitoringReport serves the latest drift run `pcs drift` recorded:
+// NOT_FOUND before any, then that row's findings, the newest of several.
+TEST_F(ServiceTest, MonitoringReportServesTheLatestDriftRun) {
+  StartServer(true);
+  {
+    pqxx::connection conn(Seeded().conninfo);
+    pqxx::work tx(conn);
+    tx.exec0("DELETE FROM monitoring_runs");
+    tx.commit();
+  }
+  v1::GetMonitoringReportResponse report;
+  grpc::ClientContext none_context;
+  EXPECT_EQ(stub_->GetMonitoringReport(&none_context, {}, &report).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  {
+    pqxx::connection conn(Seeded().conninfo);
+    pqxx::work tx(conn);
+    tx.exec0("INSERT INTO monitoring_runs (kind, model_version, max_psi) "
+             "VALUES ('drift', 'older', 0.01)");
+    tx.exec0("INSERT INTO monitoring_runs (kind, max_psi) VALUES ('outcomes', 9)");
+    tx.exec0("INSERT INTO monitoring_runs (kind, model_version, since, as_of, "
+             "recent_rows, max_feature, max_psi, score_psi, alert, alert_outcome, "
+             "details) VALUES ('drift', '20260101T000000Z', '2017-01-01', "
+             "'2018-12-31', 495, 'mkt_realized_vol_20', 1.1415, 0.0486, true, "
+             "'sent', '{\"accuracy\": [{\"window\": \"last_500\", "
+             "\"precision_ml\": 0.7692}]}')");
+    tx.commit();
+  }
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub_->GetMonitoringReport(&context, {}, &report).ok());
+  EXPECT_EQ(report.model_version(), "20260101T000000Z");
+  EXPECT_EQ(report.since(), "2017-01-01");
+  EXPECT_EQ(report.as_of(), "2018-12-31");
+  EXPECT_EQ(report.recent_rows(), 495);
+  EXPECT_EQ(report.max_feature(), "mkt_realized_vol_20");
+  EXPECT_DOUBLE_EQ(report.max_psi(), 1.1415);
+  EXPECT_DOUBLE_EQ(report.score_psi(), 0.0486);
+  EXPECT_TRUE(report.alert());
+  EXPECT_EQ(report.alert_outcome(), "sent");
+  EXPECT_NE(report.details_json().find("\"precision_ml\": 0.7692"), std::string::npos)
+      << report.details_json();
+  EXPECT_EQ(report.finished_at().size(), 20u) << report.finished_at();  // ...T..Z
+}
+
 TEST_F(ServiceTest, ShutdownFlushesTraceQueue) {
   StartServer(false, [](PcsServerOptions& o) { o.trace = true; });
   const int64_t before = pcs::testing::HistoryRows(Seeded().conninfo, "server");
