@@ -10,6 +10,18 @@ namespace {
 constexpr Day kDayBound = 1000000;
 }  // namespace
 
+Bar BarFromRow(const pqxx::row& row) {
+  Bar bar;
+  bar.day = row[0].as<Day>();
+  bar.open = row[1].as<double>();
+  bar.high = row[2].as<double>();
+  bar.low = row[3].as<double>();
+  bar.close = row[4].as<double>();
+  bar.adj_close = row[5].as<double>();
+  bar.volume = row[6].as<double>();
+  return bar;
+}
+
 absl::StatusOr<BarSeries> LoadBarSeries(pqxx::connection& conn,
                                         const std::string& symbol,
                                         std::optional<Day> from,
@@ -20,23 +32,12 @@ absl::StatusOr<BarSeries> LoadBarSeries(pqxx::connection& conn,
     pqxx::read_transaction tx(conn);
     // Day numbers come straight from the date arithmetic (days since epoch).
     const pqxx::result rows = tx.exec_params(
-        "SELECT day - DATE '1970-01-01', open, high, low, close, adj_close, "
-        "volume FROM price_bars WHERE symbol = $1 "
+        absl::StrCat("SELECT ", kBarSelectList, " FROM price_bars WHERE symbol = $1 "
         "AND day >= DATE '1970-01-01' + $2::integer "
-        "AND day <= DATE '1970-01-01' + $3::integer ORDER BY day",
+                     "AND day <= DATE '1970-01-01' + $3::integer ORDER BY day"),
         symbol, from.value_or(-kDayBound), to.value_or(kDayBound));
     series.bars.reserve(rows.size());
-    for (const auto& row : rows) {
-      Bar bar;
-      bar.day = row[0].as<Day>();
-      bar.open = row[1].as<double>();
-      bar.high = row[2].as<double>();
-      bar.low = row[3].as<double>();
-      bar.close = row[4].as<double>();
-      bar.adj_close = row[5].as<double>();
-      bar.volume = row[6].as<double>();
-      series.bars.push_back(bar);
-    }
+    for (const auto& row : rows) series.bars.push_back(BarFromRow(row));
     if (series.bars.empty()) {
       const pqxx::result any = tx.exec_params(
           "SELECT 1 FROM price_bars WHERE symbol = $1 LIMIT 1", symbol);

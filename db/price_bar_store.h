@@ -16,6 +16,15 @@ namespace pcs {
 // caller owns the connection and must not have a transaction open on it.
 // Not thread-safe per connection (libpqxx connections are not).
 
+// The select list of every price_bars query that builds Bars, in the order
+// BarFromRow reads it (day as days since 1970-01-01).
+inline constexpr char kBarSelectList[] =
+    "day - DATE '1970-01-01', open, high, low, close, adj_close, volume";
+
+// One row selected with kBarSelectList. Throws what pqxx throws on a bad
+// value, so call it inside the caller's try block.
+Bar BarFromRow(const pqxx::row& row);
+
 // Bars of `symbol` with from <= day <= to (either bound optional), in
 // increasing day order. NotFound when the table has no bar of the symbol at
 // all; an empty series when it has bars but none in the range.

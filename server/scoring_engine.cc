@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "db/pattern_event_store.h"
+#include "db/price_bar_store.h"
 #include "lifecycle/pattern_lifecycle_manager.h"
 
 namespace pcs {
@@ -43,9 +44,8 @@ absl::Status CheckDeadline(absl::Time deadline, const char* stage) {
 
 void PrepareStatements(pqxx::connection& conn) {
   conn.prepare(kBarsStatement,
-               "SELECT day - DATE '1970-01-01', open, high, low, close, "
-               "adj_close, volume FROM price_bars WHERE symbol = $1 "
-               "ORDER BY day");
+               absl::StrCat("SELECT ", kBarSelectList,
+                            " FROM price_bars WHERE symbol = $1 ORDER BY day"));
   conn.prepare(kPingStatement, "SELECT 1");
 }
 
@@ -57,17 +57,7 @@ absl::StatusOr<BarSeries> QueryBars(pqxx::connection& conn,
     BarSeries series;
     series.symbol = symbol;
     series.bars.reserve(rows.size());
-    for (const auto& row : rows) {
-      Bar bar;
-      bar.day = row[0].as<int>();
-      bar.open = row[1].as<double>();
-      bar.high = row[2].as<double>();
-      bar.low = row[3].as<double>();
-      bar.close = row[4].as<double>();
-      bar.adj_close = row[5].as<double>();
-      bar.volume = row[6].as<double>();
-      series.bars.push_back(bar);
-    }
+    for (const auto& row : rows) series.bars.push_back(BarFromRow(row));
     return series;
   } catch (const pqxx::broken_connection& e) {
     return absl::UnavailableError(
