@@ -62,7 +62,7 @@ class EvaluateCommand : public Command {
                                  ds->examples.size(), ds->feature_failures.size());
     absl::StatusOr<EvaluationReport> report = EvaluateLoadedModel(*model, *ds, resamples_);
     if (!report.ok()) return report.status();
-    const std::string version = model->card.value("version", std::string("unknown"));
+    const std::string version = model->card.version.empty() ? "unknown" : model->card.version;
     if (report_dir_.empty()) {
       report_dir_ = absl::StrCat("reports/phase5/evaluations/", version, "-", UtcVersionNow());
     }

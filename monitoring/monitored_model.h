@@ -5,9 +5,11 @@
 // (TreeEnsemble + calibrator, exactly as the server scores: calibrated
 // logistic of the margin) and its drift reference.
 //
-// Loading checks that the card's feature_schema.hash equals the running
-// FeatureBuilder::Schema().hash (features computed here must mean what the
-// model was trained on). The drift reference comes from the card's
+// Loading reads the folder with the one model-folder reader,
+// ReadModelFolder (model/model_card.h), with every check the server makes
+// (typed card, sha256s, schema hash == the running FeatureBuilder::Schema(),
+// warm-up on reference_rows.json), so monitoring checks exactly a model the
+// server would serve. The drift reference comes from the card's
 // "feature_reference" when present and valid, otherwise from
 // reference_rows.json (see monitoring/feature_reference.h); reference_note
 // says which and why.
@@ -26,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "model/calibrator.h"
+#include "model/model_card.h"
 #include "model/tree_ensemble.h"
 #include "monitoring/feature_reference.h"
 #include "monitoring/rolling_accuracy.h"
@@ -38,8 +41,8 @@ struct ModelLocation {
   std::string models_dir;  // registry root: its CHAMPION file names the version
 };
 
-// The version folder to monitor. Errors: neither given, no/empty CHAMPION,
-// folder missing.
+// The version folder to monitor. Errors: neither given, no CHAMPION (or one
+// ReadChampion refuses), folder missing.
 absl::StatusOr<std::string> ResolveModelDir(const ModelLocation& location);
 
 class MonitoredModel {
@@ -48,7 +51,7 @@ class MonitoredModel {
 
   const std::string& version() const { return version_; }
   const std::string& dir() const { return dir_; }
-  const nlohmann::json& card() const { return card_; }
+  const ModelCard& card() const { return card_; }
   const std::vector<std::string>& feature_names() const { return feature_names_; }
   double decision_threshold() const { return decision_threshold_; }
   const CardMetrics& card_metrics() const { return card_metrics_; }
@@ -65,7 +68,7 @@ class MonitoredModel {
 
   std::string version_;
   std::string dir_;
-  nlohmann::json card_;
+  ModelCard card_;
   std::vector<std::string> feature_names_;
   double decision_threshold_ = 0.5;
   CardMetrics card_metrics_;

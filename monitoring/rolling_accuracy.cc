@@ -92,7 +92,9 @@ const nlohmann::json* FindScorer(const nlohmann::json& metrics, const std::strin
   auto it = metrics.find("scorers");
   if (it == metrics.end() || !it->is_array()) return nullptr;
   for (const nlohmann::json& s : *it) {
-    if (s.is_object() && s.value("name", "") == name) return &s;
+    if (!s.is_object()) continue;
+    auto n = s.find("name");  // value("name", "") would throw on a non-string
+    if (n != s.end() && n->is_string() && n->get<std::string>() == name) return &s;
   }
   return nullptr;
 }

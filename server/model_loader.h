@@ -13,18 +13,13 @@ namespace pcs {
 // the constructor only records where to look; Load() does the expensive,
 // fallible work and is never run on a request thread.
 //
-// Load() refuses the version (returns an error naming the file and check)
-// unless every check passes:
-//   1. model_card.json parses and names model_file and reference_rows_file,
-//      and both files exist (a half-copied folder fails here);
-//   2. sha256(model_file) == card.model_sha256 (and the reference rows file
-//      matches card.reference_rows_sha256 when the card has it);
-//   3. card.feature_schema.hash == FeatureBuilder::Schema().hash, and the
-//      model's feature count equals the schema's;
-//   4. the XGBoost JSON parses into a TreeEnsemble;
-//   5. the calibrator parses from card.calibration;
-//   6. warm-up: every row of reference_rows.json (at least one) reproduces
-//      its recorded margin and calibrated probability within 1e-5.
+// Load() reads the folder through the one model-folder reader,
+// ReadModelFolder (model/model_card.h), against this build's feature schema
+// (FeatureBuilder::Schema()), and refuses the version (an error naming the
+// file, field and check) unless every check there passes: a typed card,
+// files present (a half-copied folder fails), sha256s, schema hash and
+// feature count, the XGBoost JSON and the calibration parse, and the warm-up
+// on reference_rows.json. No card content makes it throw or abort.
 //
 // Threading: Load() is const and may run concurrently for different folders.
 //
@@ -34,7 +29,7 @@ namespace pcs {
 class ModelLoader {
  public:
   // Tolerance of the warm-up comparison (absolute).
-  static constexpr double kWarmupTolerance = 1e-5;
+  static constexpr double kWarmupTolerance = ModelFolder::kWarmupTolerance;
 
   // `dir` is the version folder; the version is its last path component.
   explicit ModelLoader(std::string dir);

@@ -1,5 +1,6 @@
 #include "server/model_manager.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -70,25 +71,20 @@ void ModelManager::ExportServingInfo(const ServableModel* old_model,
   }
 }
 
-void ModelManager::LoadAndPublish(const std::string& version,
-                                  const std::string& signature) {
-  SetState(version, ModelVersionState::kLoading, "loading");
-  ModelLoader loader(
-      (std::filesystem::path(options_.models_dir) / version).string());
-  auto loaded = loader.Load();
-  if (!loaded.ok()) {
-    std::string reason = std::string(loaded.status().message());
-    SetState(version, ModelVersionState::kFailed, reason);
-    failed_signatures_[version] = signature;
-    last_error_ = reason;
-    reloads_failed_.fetch_add(1);
-    if (reload_failure_ != nullptr) reload_failure_->Increment();
-    auto serving = Current();
-    spdlog::error("event=model_load_failed version={} keeps_serving={} error=\"{}\"",
-                  version, serving ? serving->version : "none", reason);
-    return;
-  }
-  std::shared_ptr<const ServableModel> old = current_.exchange(*loaded);
+void ModelManager::CountFailure(const std::string& version,
+                                const std::string& reason) {
+  last_error_ = reason;
+  reloads_failed_.fetch_add(1);
+  if (reload_failure_ != nullptr) reload_failure_->Increment();
+  auto serving = Current();
+  spdlog::error(
+      "event=model_load_failed version={} keeps_serving={} error=\"{}\"",
+      version, serving ? serving->version : "none", reason);
+}
+
+void ModelManager::Publish(const std::string& version,
+                           std::shared_ptr<const ServableModel> loaded) {
+  std::shared_ptr<const ServableModel> old = current_.exchange(loaded);
   failed_signatures_.erase(version);
   SetState(version, ModelVersionState::kAvailable, "serving");
   versions_[version].serving = true;
@@ -97,16 +93,53 @@ void ModelManager::LoadAndPublish(const std::string& version,
              absl::StrCat("replaced by ", version));
     versions_[old->version].serving = false;
   }
-  ExportServingInfo(old.get(), loaded->get());
+  ExportServingInfo(old.get(), loaded.get());
   reloads_succeeded_.fetch_add(1);
   if (reload_success_ != nullptr) reload_success_->Increment();
   spdlog::info("event=model_published version={} previous={} trees={}",
                version, old ? old->version : "none",
-               (*loaded)->ensemble.num_trees());
+               loaded->ensemble.num_trees());
+}
+
+absl::StatusOr<std::shared_ptr<const ServableModel>> ModelManager::LoadVersion(
+    const std::string& version) const {
+  const std::string dir =
+      (std::filesystem::path(options_.models_dir) / version).string();
+  if (options_.load_hook) return options_.load_hook(dir);
+  return ModelLoader(dir).Load();
 }
 
 void ModelManager::OnSnapshot(const RegistrySnapshot& snapshot) {
+  std::string aspired;
+  std::string signature;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!PrepareLoad(snapshot, &signature)) return;
+    aspired = snapshot.aspired_version;
+    SetState(aspired, ModelVersionState::kLoading, "loading");
+  }
+  // The load (file reads, parse, checks, warm-up) runs without mu_, so status
+  // RPCs (Versions(), DescribeModel) answer while it runs. OnSnapshot calls
+  // are serialised by the source, so two loads never overlap.
+  absl::StatusOr<std::shared_ptr<const ServableModel>> loaded =
+      LoadVersion(aspired);
   absl::MutexLock lock(&mu_);
+  if (shut_down_) {
+    SetState(aspired, ModelVersionState::kUnloaded, "shutdown");
+    return;
+  }
+  if (!loaded.ok()) {
+    const std::string reason(loaded.status().message());
+    SetState(aspired, ModelVersionState::kFailed, reason);
+    failed_signatures_[aspired] = signature;
+    CountFailure(aspired, reason);
+    return;
+  }
+  Publish(aspired, *std::move(loaded));
+}
+
+bool ModelManager::PrepareLoad(const RegistrySnapshot& snapshot,
+                               std::string* signature) {
   aspired_ = snapshot.aspired_version;
   pinned_ = snapshot.pinned;
   for (const auto& [version, reason] : snapshot.ignored) {
@@ -124,9 +157,9 @@ void ModelManager::OnSnapshot(const RegistrySnapshot& snapshot) {
     spdlog::warn("event=model_registry_problem error=\"{}\"", snapshot.error);
   }
   const std::string& aspired = snapshot.aspired_version;
-  if (aspired.empty()) return;  // nothing asked for: keep what serves
+  if (aspired.empty() || shut_down_) return false;  // keep what serves
   auto serving = Current();
-  if (serving != nullptr && serving->version == aspired) return;
+  if (serving != nullptr && serving->version == aspired) return false;
   auto ignored = snapshot.ignored.find(aspired);
   if (ignored != snapshot.ignored.end() ||
       std::find(snapshot.versions.begin(), snapshot.versions.end(), aspired) ==
@@ -136,24 +169,21 @@ void ModelManager::OnSnapshot(const RegistrySnapshot& snapshot) {
             ? ignored->second
             : absl::StrCat("aspired version ", aspired,
                            " is not in the registry");
-    if (last_error_ != reason) {
-      last_error_ = reason;
-      spdlog::error("event=model_aspired_unservable version={} error=\"{}\"",
-                    aspired, reason);
-    }
+    // Counted once per distinct reason, not on every poll.
+    if (last_error_ != reason) CountFailure(aspired, reason);
     if (ignored == snapshot.ignored.end()) {
       SetState(aspired, ModelVersionState::kFailed, reason);
     }
-    return;
+    return false;
   }
-  std::string signature = snapshot.signatures.count(aspired)
-                              ? snapshot.signatures.at(aspired)
-                              : "";
+  *signature = snapshot.signatures.count(aspired)
+                   ? snapshot.signatures.at(aspired)
+                   : "";
   auto failed = failed_signatures_.find(aspired);
-  if (failed != failed_signatures_.end() && failed->second == signature) {
-    return;  // same bytes failed before; wait for a re-publish
+  if (failed != failed_signatures_.end() && failed->second == *signature) {
+    return false;  // same bytes failed before; wait for a re-publish
   }
-  LoadAndPublish(aspired, signature);
+  return true;
 }
 
 std::vector<ModelVersionInfo> ModelManager::Versions() const {
@@ -182,6 +212,7 @@ std::string ModelManager::last_error() const {
 
 void ModelManager::UnloadAll() {
   absl::MutexLock lock(&mu_);
+  shut_down_ = true;
   std::shared_ptr<const ServableModel> old = current_.exchange(nullptr);
   if (old != nullptr) {
     SetState(old->version, ModelVersionState::kUnloaded, "shutdown");

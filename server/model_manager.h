@@ -3,12 +3,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/metrics_registry.h"
@@ -34,19 +36,27 @@ struct ModelManagerOptions {
   std::string models_dir = {};
   // Optional; when set, reload outcomes and version states are exported.
   MetricsRegistry* metrics = nullptr;
+  // Optional; replaces ModelLoader(dir).Load() (tests: a loader that blocks
+  // or fails on demand).
+  std::function<absl::StatusOr<std::shared_ptr<const ServableModel>>(
+      const std::string& dir)>
+      load_hook = nullptr;
 };
 
 // Publishes the serving model version (TF Serving AspiredVersionsManager with
 // an availability-preserving policy, reduced to "one serving version").
 //
 // OnSnapshot() receives what the registry source found; when the aspired
-// version differs from the serving one it loads it (ModelLoader: checks +
-// warm-up) on the caller's (the poller's) thread, and only when that load
-// succeeds swaps the published pointer. A failing version never serves; the
-// previous one keeps serving; the failure is logged, counted
-// (pcs_model_reloads_total{outcome="failure"}) and kept as the version's
-// state and reason. A failed version is retried only when its folder is
-// re-published (its model_card.json signature changes).
+// version differs from the serving one it loads it (ModelLoader: typed card,
+// checks + warm-up) on the caller's (the poller's) thread, without holding
+// the manager's mutex (Versions() and DescribeModel answer during a load),
+// and only when that load succeeds swaps the published pointer. A failing
+// version never serves; the previous one keeps serving; the failure is
+// logged, counted (pcs_model_reloads_total{outcome="failure"}) and kept as
+// the version's state and reason. An aspired version that cannot even be
+// tried (no card file, not in the registry) is counted once per distinct
+// reason. A failed version is retried only when its folder is re-published
+// (its model_card.json signature changes).
 //
 // Threading: Current() is lock-free for readers apart from the atomic
 // shared_ptr's internal spin (a request takes one snapshot and keeps it for
@@ -80,7 +90,16 @@ class ModelManager {
  private:
   void SetState(const std::string& version, ModelVersionState state,
                 const std::string& reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void LoadAndPublish(const std::string& version, const std::string& signature)
+  // Records the snapshot; true when `snapshot.aspired_version` should be
+  // loaded now (then *signature is its folder signature).
+  bool PrepareLoad(const RegistrySnapshot& snapshot, std::string* signature)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::shared_ptr<const ServableModel>> LoadVersion(
+      const std::string& version) const ABSL_LOCKS_EXCLUDED(mu_);
+  void Publish(const std::string& version,
+               std::shared_ptr<const ServableModel> loaded)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CountFailure(const std::string& version, const std::string& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ExportServingInfo(const ServableModel* old_model,
                          const ServableModel* new_model);
@@ -96,6 +115,7 @@ class ModelManager {
   std::map<std::string, std::string> failed_signatures_ ABSL_GUARDED_BY(mu_);
   std::string aspired_ ABSL_GUARDED_BY(mu_);
   bool pinned_ ABSL_GUARDED_BY(mu_) = false;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   std::string last_error_ ABSL_GUARDED_BY(mu_);
 
   Counter* reload_success_ = nullptr;

@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "nlohmann/json.hpp"
+#include "model/model_card.h"
 
 namespace pcs {
 namespace fs = std::filesystem;
@@ -16,21 +16,14 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr char kCardFile[] = "model_card.json";
-constexpr char kChampionFile[] = "CHAMPION";
 
-// "" when the card is a parseable JSON object, else the reason.
+// "" when the folder has a card file, else the reason. The card's content is
+// checked by the loader (ReadModelFolder), so that every defect of a card
+// fails one load and is counted there.
 std::string CheckCard(const fs::path& card_path) {
   std::error_code ec;
   if (!fs::is_regular_file(card_path, ec)) {
     return "model_card.json is missing (incomplete copy?)";
-  }
-  std::ifstream in(card_path);
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json card = nlohmann::json::parse(text.str(), nullptr,
-                                              /*allow_exceptions=*/false);
-  if (card.is_discarded() || !card.is_object()) {
-    return "model_card.json is not a valid JSON object";
   }
   return "";
 }
@@ -73,15 +66,11 @@ RegistrySnapshot ModelRegistrySource::Scan(const std::string& models_dir,
     snapshot.pinned = true;
     return snapshot;
   }
-  fs::path champion = fs::path(models_dir) / kChampionFile;
-  if (fs::exists(champion, ec)) {
-    std::ifstream in(champion);
-    std::string line;
-    std::getline(in, line);
-    snapshot.aspired_version = std::string(absl::StripAsciiWhitespace(line));
-    if (snapshot.aspired_version.empty() && snapshot.error.empty()) {
-      snapshot.error = "CHAMPION file is empty";
-    }
+  absl::StatusOr<std::optional<std::string>> champion = ReadChampion(models_dir);
+  if (!champion.ok()) {
+    if (snapshot.error.empty()) snapshot.error = std::string(champion.status().message());
+  } else if (champion->has_value()) {
+    snapshot.aspired_version = **champion;
   }
   return snapshot;
 }

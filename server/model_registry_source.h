@@ -18,15 +18,17 @@ namespace pcs {
 
 // What the model registry folder holds at one poll.
 struct RegistrySnapshot {
-  // Version folders with a parseable model_card.json, sorted ascending
+  // Version folders with a model_card.json file, sorted ascending
   // (versions are UTC timestamps, so this is oldest first).
   std::vector<std::string> versions;
-  // Folders that are not servable, with the reason ("model_card.json is
-  // missing", "model_card.json is not valid JSON: ..."). .tmp-* folders
+  // Folders without a model_card.json, with the reason ("model_card.json is
+  // missing (incomplete copy?)"). The card's content is checked when the
+  // version is loaded (ModelLoader), not here. .tmp-* folders
   // (unfinished publishes) are skipped silently and never appear here.
   std::map<std::string, std::string> ignored;
-  // The version to serve: the pin when set, else the CHAMPION file's line;
-  // "" when neither exists.
+  // The version to serve: the pin when set, else the CHAMPION file's line
+  // (read by ReadChampion, model/model_card.h); "" when neither exists or
+  // CHAMPION is unusable (then `error` says why).
   std::string aspired_version;
   bool pinned = false;
   // Signature per version (card size + mtime) so a consumer can tell that a

@@ -155,31 +155,28 @@ void ScoreResultToProto(const ScoreResult& r, v1::ScoreResponse* out) {
 void ModelToProto(const ServableModel& model, bool phase5_enabled,
                   std::optional<double> blend_weight_override,
                   v1::DescribeModelResponse* out) {
-  const nlohmann::json& card = model.card;
+  const ModelCard& card = model.card;
   out->set_version(model.version);
   out->set_status(model.card_status);
-  out->set_trained_at(card.value("trained_at", ""));
-  out->set_code_version(card.value("code_version", ""));
+  out->set_trained_at(card.trained_at);
+  out->set_code_version(card.code_version);
   out->set_model_sha256(model.model_sha256);
   v1::FeatureSchemaInfo* schema = out->mutable_feature_schema();
   schema->set_version(FeatureBuilder::Schema().version);
   schema->set_hash(model.feature_schema_hash);
   for (const std::string& name : model.feature_names) schema->add_names(name);
-  auto metrics = card.find("metrics");
-  if (metrics != card.end() && metrics->is_object()) {
-    for (const auto& [name, value] : metrics->items()) {
-      if (value.is_number()) (*out->mutable_metrics())[name] = value.get<double>();
-    }
+  for (const auto& [name, value] : card.top_level_metrics) {
+    (*out->mutable_metrics())[name] = value;
   }
   out->set_decision_threshold(model.decision_threshold);
   out->set_blend_weight(blend_weight_override.value_or(model.blend_weight));
   out->set_num_trees(model.ensemble.num_trees());
   out->set_phase5_enabled(phase5_enabled);
-  auto gate = card.find("gate");
-  if (gate != card.end() && gate->is_object()) {
-    out->set_gate_reason(gate->value("reason", ""));
-  }
-  out->set_model_card_json(card.dump());
+  out->set_gate_reason(card.gate_reason);
+  // dump() replaces invalid UTF-8 instead of throwing (protobuf strings
+  // must be UTF-8 too).
+  out->set_model_card_json(
+      card.raw.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "model/calibrator.h"
+#include "model/model_card.h"
 #include "model/tree_ensemble.h"
-#include "nlohmann/json.hpp"
 
 namespace pcs {
 
@@ -24,7 +24,7 @@ struct ServableModel {
 
   std::string version;           // folder name, "YYYYMMDDTHHMMSSZ"
   std::string dir;               // absolute or as configured
-  nlohmann::json card;           // model_card.json as loaded
+  ModelCard card;               // model_card.json, typed (model/model_card.h)
   std::string card_status;       // "champion" | "rejected_challenger" | ...
   std::string model_sha256;
   std::string feature_schema_hash;
@@ -37,7 +37,7 @@ struct ServableModel {
   // Calibrated probability for a raw margin: isotonic map applied to the
   // logistic of the margin (the card's calibration was fit on that scale).
   double Probability(double margin) const {
-    return calibrator.Apply(1.0 / (1.0 + std::exp(-margin)));
+    return CalibratedProbability(calibrator, margin);
   }
 };
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "features/sha256.h"
+#include "model/model_card.h"
 
 namespace pcs {
 namespace {
@@ -98,13 +99,6 @@ nlohmann::json GateJson(const GateDecision& d, const GateOptions& o) {
           {"ece", num(d.ece)}};
 }
 
-std::optional<std::string> ReadChampion(const std::string& models_dir) {
-  std::ifstream in(fs::path(models_dir) / "CHAMPION");
-  std::string line;
-  if (!in || !std::getline(in, line) || line.empty()) return std::nullopt;
-  return line;
-}
-
 std::string UtcVersionNow() { return Utc("%Y%m%dT%H%M%SZ"); }
 std::string UtcIsoNow() { return Utc("%Y-%m-%dT%H:%M:%SZ"); }
 
@@ -130,7 +124,10 @@ absl::StatusOr<PublishResult> PublishModel(const std::string& models_dir,
     return s;
   };
   PublishResult result;
-  result.previous_champion = ReadChampion(models_dir);
+  // An unusable CHAMPION (empty, not a folder name) counts as none: this
+  // publish replaces it.
+  absl::StatusOr<std::optional<std::string>> champion = ReadChampion(models_dir);
+  result.previous_champion = champion.ok() ? *champion : std::nullopt;
   result.status = gate.promote ? "champion" : "rejected_challenger";
   result.model_sha256 = Sha256Hex(a.model_json);
   const std::string rows_text = a.reference_rows.dump(1) + "\n";

@@ -71,8 +71,7 @@ absl::StatusOr<PublishResult> PublishModel(const std::string& models_dir,
                                            const GateDecision& gate,
                                            const GateOptions& gate_options);
 
-// The version named in models_dir/CHAMPION, or nullopt when there is none.
-std::optional<std::string> ReadChampion(const std::string& models_dir);
+// CHAMPION is read by ReadChampion (model/model_card.h), the one reader.
 
 // Current UTC time as "YYYYMMDDTHHMMSSZ" / ISO-8601 "YYYY-MM-DDTHH:MM:SSZ".
 std::string UtcVersionNow();

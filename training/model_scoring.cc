@@ -1,51 +1,25 @@
 #include "training/model_scoring.h"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "features/feature_builder.h"
-#include "features/sha256.h"
 
 namespace pcs {
 
 double Logistic(double margin) { return 1.0 / (1.0 + std::exp(-margin)); }
 
 absl::StatusOr<LoadedModel> LoadModelDir(const std::string& dir) {
+  const FeatureSchema& schema = FeatureBuilder::Schema();
+  absl::StatusOr<ModelFolder> folder =
+      ReadModelFolder(dir, schema.hash, static_cast<int>(schema.names.size()));
+  if (!folder.ok()) return folder.status();
   LoadedModel m;
   m.dir = dir;
-  std::ifstream in(dir + "/model_card.json");
-  if (!in) return absl::NotFoundError(absl::StrCat("no model_card.json in ", dir));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  m.card = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (m.card.is_discarded() || !m.card.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(dir, "/model_card.json: not a JSON object"));
-  }
-  try {
-    const std::string model_path = dir + "/" + m.card.at("model_file").get<std::string>();
-    absl::StatusOr<std::string> sha = Sha256HexOfFile(model_path);
-    if (!sha.ok()) return sha.status();
-    if (*sha != m.card.at("model_sha256").get<std::string>()) {
-      return absl::DataLossError(absl::StrCat(model_path, ": sha256 ", *sha,
-                                              " differs from the card's model_sha256"));
-    }
-    const std::string hash = m.card.at("feature_schema").at("hash").get<std::string>();
-    if (hash != FeatureBuilder::Schema().hash) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "model feature schema hash ", hash, " != this build's ", FeatureBuilder::Schema().hash));
-    }
-    absl::StatusOr<TreeEnsemble> e = TreeEnsemble::FromXGBoostJsonFile(model_path);
-    if (!e.ok()) return e.status();
-    absl::StatusOr<Calibrator> c = Calibrator::FromJson(m.card.at("calibration"));
-    if (!c.ok()) return c.status();
-    m.ensemble.emplace(*std::move(e));
-    m.calibrator.emplace(*std::move(c));
-  } catch (const nlohmann::json::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(dir, "/model_card.json: ", e.what()));
-  }
+  m.card = std::move(folder->card);
+  m.ensemble.emplace(std::move(folder->ensemble));
+  m.calibrator.emplace(std::move(folder->calibrator));
   return m;
 }
 
@@ -57,7 +31,7 @@ ScoredRows ScoreRows(const TreeEnsemble& ensemble, const Calibrator& calibrator,
   for (const LabeledExample* r : rows) {
     const double m = ensemble.PredictMargin(r->features.data());
     out.margins.push_back(m);
-    out.probabilities.push_back(calibrator.Apply(Logistic(m)));
+    out.probabilities.push_back(CalibratedProbability(calibrator, m));
   }
   return out;
 }
@@ -109,15 +83,14 @@ absl::StatusOr<EvaluationReport> EvaluateLoadedModel(const LoadedModel& model,
   std::vector<const LabeledExample*> rows;
   for (const LabeledExample& e : dataset.examples) rows.push_back(&e);
   if (rows.empty()) return absl::FailedPreconditionError("no resolved patterns to evaluate");
-  EvaluationSettings s;
-  std::map<std::string, double> rates;
-  try {
-    s.blend_weight = model.card.at("serving").at("blend_weight").get<double>();
-    s.rule_threshold = model.card.at("serving").at("decision_threshold").get<double>();
-    rates = model.card.at("type_base_rates").get<std::map<std::string, double>>();
-  } catch (const nlohmann::json::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(model.dir, "/model_card.json: ", e.what()));
+  if (model.card.type_base_rates.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        model.dir, "/model_card.json: type_base_rates is missing (pcs evaluate needs it)"));
   }
+  EvaluationSettings s;
+  s.blend_weight = model.card.blend_weight;
+  s.rule_threshold = model.card.decision_threshold;
+  const std::map<std::string, double>& rates = model.card.type_base_rates;
   s.resamples = resamples;
   const ScoredRows scored = ScoreRows(*model.ensemble, *model.calibrator, rows);
   return Evaluate(BuildEvaluationInput(rows, scored.probabilities, rates, s));

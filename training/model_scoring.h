@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "model/calibrator.h"
+#include "model/model_card.h"
 #include "model/tree_ensemble.h"
 #include "nlohmann/json.hpp"
 #include "training/evaluation.h"
@@ -25,13 +26,14 @@ namespace pcs {
 // thread-safe.
 struct LoadedModel {
   std::string dir;
-  nlohmann::json card;
+  ModelCard card;
   std::optional<TreeEnsemble> ensemble;
   std::optional<Calibrator> calibrator;
 };
 
-// Reads <dir>/model_card.json and model.json; verifies model_sha256 and that
-// the card's feature schema hash equals FeatureBuilder::Schema().hash.
+// Reads the version folder with the one model-folder reader, ReadModelFolder
+// (model/model_card.h): typed card, sha256s, feature schema hash ==
+// FeatureBuilder::Schema().hash, warm-up on reference_rows.json.
 absl::StatusOr<LoadedModel> LoadModelDir(const std::string& dir);
 
 double Logistic(double margin);

@@ -128,7 +128,7 @@ nlohmann::json ReferenceRows(const FittedModel& f, const SplitData& holdout, int
     nlohmann::json feats = nlohmann::json::array();
     for (float v : r->features) feats.push_back(std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v));
     rows.push_back({{"id", r->id}, {"features", feats}, {"margin", m},
-                    {"probability", f.calibrator->Apply(Logistic(m))}});
+                    {"probability", CalibratedProbability(*f.calibrator, m)}});
   }
   return {{"rows", rows}};
 }

@@ -20,6 +20,7 @@
 
 #include "db/pattern_event_store.h"
 #include "features/feature_builder.h"
+#include "features/sha256.h"
 #include "gtest/gtest.h"
 #include "ingest/ingester.h"
 #include "model/calibrator.h"
@@ -113,10 +114,26 @@ void PublishModel(const PatternFeatureSet& ref, const std::vector<float>& labels
   auto reference = BuildFeatureReference(schema.names, ref.rows, probabilities);
   ASSERT_TRUE(reference.ok()) << reference.status();
 
+  // reference_rows.json: the first rows, with the margins and calibrated
+  // probabilities the loader's warm-up must reproduce.
+  nlohmann::json rows = nlohmann::json::array();
+  for (int r = 0; r < std::min(x.rows, 20); ++r) {
+    nlohmann::json features = nlohmann::json::array();
+    for (float v : ref.rows[r]) {
+      features.push_back(std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v));
+    }
+    rows.push_back({{"features", features},
+                    {"margin", ensemble->PredictMargin(x.Row(r))},
+                    {"probability", probabilities[r]}});
+  }
+  WriteText(dir + "/reference_rows.json", nlohmann::json({{"rows", rows}}).dump());
+  auto model_sha = Sha256HexOfFile(dir + "/model.json");
+  ASSERT_TRUE(model_sha.ok()) << model_sha.status();
   nlohmann::json card = {
       {"version", "20260101T000000Z"},
       {"status", "champion"},
       {"model_file", "model.json"},
+      {"model_sha256", *model_sha},
       {"feature_schema", {{"version", schema.version}, {"hash", schema.hash},
                           {"names", schema.names}}},
       {"calibration", calibrator->ToJson()},
@@ -125,7 +142,6 @@ void PublishModel(const PatternFeatureSet& ref, const std::vector<float>& labels
       {"metrics", nlohmann::json::object()},
       {"feature_reference", FeatureReferenceToJson(*reference)}};
   WriteText(dir + "/model_card.json", card.dump(1));
-  WriteText(dir + "/reference_rows.json", R"({"rows": []})");
 }
 
 class DriftJobTest : public ::testing::Test {

@@ -1,5 +1,7 @@
 #include "training/model_registry.h"
 
+#include "model/model_card.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -102,14 +104,14 @@ TEST_F(RegistryTest, PublishesAtomicallyAndPromotesChampion) {
             *Sha256HexOfFile((dir / "reference_rows.json").string()));
   EXPECT_TRUE(card["gate"]["passed"]);
   EXPECT_EQ(card["feature_schema"]["hash"], "h");
-  EXPECT_EQ(ReadChampion(root_.string()), "20990101T000000Z");
+  EXPECT_EQ(ReadChampion(root_.string()).value_or(std::nullopt), "20990101T000000Z");
   EXPECT_EQ(Slurp(root_ / "CHAMPION"), "20990101T000000Z\n");
 
   // A second champion replaces the pointer and appends history.
   auto r2 = PublishModel(root_.string(), Artifact("20990102T000000Z"), pass, GateOptions{});
   ASSERT_TRUE(r2.ok());
   EXPECT_EQ(r2->previous_champion, "20990101T000000Z");
-  EXPECT_EQ(ReadChampion(root_.string()), "20990102T000000Z");
+  EXPECT_EQ(ReadChampion(root_.string()).value_or(std::nullopt), "20990102T000000Z");
   std::ifstream hist(root_ / "champion_history.jsonl");
   std::string line;
   std::vector<nlohmann::json> lines;
@@ -131,7 +133,7 @@ TEST_F(RegistryTest, RejectedChallengerDoesNotMoveThePointer) {
   auto r = PublishModel(root_.string(), Artifact("20990103T000000Z"), fail, GateOptions{});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, "rejected_challenger");
-  EXPECT_EQ(ReadChampion(root_.string()), "20990101T000000Z");
+  EXPECT_EQ(ReadChampion(root_.string()).value_or(std::nullopt), "20990101T000000Z");
   const nlohmann::json card =
       nlohmann::json::parse(Slurp(root_ / "20990103T000000Z" / "model_card.json"));
   EXPECT_EQ(card["status"], "rejected_challenger");
@@ -151,7 +153,7 @@ TEST_F(RegistryTest, RefusesToOverwriteAnExistingVersionAndCleansStaleTmp) {
   EXPECT_FALSE(fs::exists(root_ / "20990101T000000Z" / "junk"));
   auto again = PublishModel(root_.string(), Artifact("20990101T000000Z"), fail, GateOptions{});
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_FALSE(ReadChampion(root_.string()).has_value());
+  EXPECT_FALSE(ReadChampion(root_.string()).value_or("x").has_value());
 }
 
 }  // namespace
