@@ -61,6 +61,13 @@ int main(int argc, char** argv) {
   app.add_option("--threads", options.threads,
                  "gRPC worker threads = DB pool size")
       ->envname("PCS_THREADS")->capture_default_str();
+  app.add_option("--allow-list", options.allow_list_file,
+                 "Allow-list file of write/read identities (tokens, client "
+                 "certificate subjects); without it every write is refused")
+      ->envname("PCS_ALLOW_LIST");
+  app.add_flag("--reads-require-identity", options.reads_require_identity,
+               "Reads also need an identity on the allow-list")
+      ->envname("PCS_READS_REQUIRE_IDENTITY");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->envname("PCS_LOG_LEVEL")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

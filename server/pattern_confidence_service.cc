@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/proto_conversions.h"
+#include "server/request_identity.h"
+#include "spdlog/spdlog.h"
 
 namespace pcs {
 namespace {
@@ -40,6 +42,24 @@ grpc::Status PatternConfidenceService::Finish(const char* method,
   grpc::Status out = ToGrpcStatus(status);
   metrics_.RecordRequest(method, out.error_code(), absl::Now() - start);
   return out;
+}
+
+absl::Status PatternConfidenceService::Authorize(
+    const grpc::ServerContext& context, const char* method, Access access) {
+  absl::StatusOr<std::string> who =
+      deps_.authorizer->Authorize(IdentityFromGrpc(context), access);
+  if (!who.ok()) {
+    spdlog::warn("event=auth_refused method={} access={} code={} peer={}",
+                 method, AccessName(access),
+                 absl::StatusCodeToString(who.status().code()),
+                 context.peer());
+    return who.status();
+  }
+  if (access == Access::kWrite) {
+    spdlog::info("event=write_authorized method={} principal=\"{}\"", method,
+                 *who);
+  }
+  return absl::OkStatus();
 }
 
 void PatternConfidenceService::Trace(const ScoreResult& r,
@@ -80,7 +100,8 @@ grpc::Status PatternConfidenceService::ScorePattern(
     grpc::ServerContext* context, const v1::ScorePatternRequest* request,
     v1::ScoreResponse* response) {
   const absl::Time start = absl::Now();
-  absl::Status status = ValidateTopK(request->top_k(), "top_k");
+  absl::Status status = Authorize(*context, "ScorePattern", Access::kRead);
+  if (status.ok()) status = ValidateTopK(request->top_k(), "top_k");
   if (status.ok()) {
     status = ScoreOne("ScorePattern", request->pattern_id(), request->top_k(),
                       request->skip_trace(), "pattern_id", DeadlineOf(*context),
@@ -94,6 +115,10 @@ grpc::Status PatternConfidenceService::ScoreInline(
     v1::ScoreResponse* response) {
   const absl::Time start = absl::Now();
   auto run = [&]() -> absl::Status {
+    if (absl::Status s = Authorize(*context, "ScoreInline", Access::kRead);
+        !s.ok()) {
+      return s;
+    }
     if (!request->has_pattern()) {
       return absl::InvalidArgumentError("pattern: is required");
     }
@@ -131,6 +156,10 @@ grpc::Status PatternConfidenceService::ScoreBatch(
     v1::ScoreBatchResponse* response) {
   const absl::Time start = absl::Now();
   auto run = [&]() -> absl::Status {
+    if (absl::Status s = Authorize(*context, "ScoreBatch", Access::kRead);
+        !s.ok()) {
+      return s;
+    }
     if (request->pattern_ids().empty() ||
         request->pattern_ids_size() > kMaxBatch) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -166,7 +195,7 @@ grpc::Status PatternConfidenceService::ScoreStream(
         stream) {
   const absl::Time start = absl::Now();
   v1::ScorePatternRequest request;
-  absl::Status status;
+  absl::Status status = Authorize(*context, "ScoreStream", Access::kRead);
   while (status.ok() && stream->Read(&request)) {
     v1::ScoreBatchItem item;
     item.set_pattern_id(request.pattern_id());
@@ -195,6 +224,10 @@ grpc::Status PatternConfidenceService::EvaluatePattern(
     v1::EvaluatePatternResponse* response) {
   const absl::Time start = absl::Now();
   auto run = [&]() -> absl::Status {
+    if (absl::Status s = Authorize(*context, "EvaluatePattern", Access::kWrite);
+        !s.ok()) {
+      return s;
+    }
     if (absl::Status s = ValidatePatternId(request->pattern_id(), "pattern_id");
         !s.ok()) {
       return s;
@@ -226,10 +259,14 @@ grpc::Status PatternConfidenceService::EvaluatePattern(
 }
 
 grpc::Status PatternConfidenceService::DescribeModel(
-    grpc::ServerContext*, const v1::DescribeModelRequest* request,
+    grpc::ServerContext* context, const v1::DescribeModelRequest* request,
     v1::DescribeModelResponse* response) {
   const absl::Time start = absl::Now();
   auto run = [&]() -> absl::Status {
+    if (absl::Status s = Authorize(*context, "DescribeModel", Access::kRead);
+        !s.ok()) {
+      return s;
+    }
     std::shared_ptr<const ServableModel> model = deps_.models->Current();
     const ScoringEngineOptions& options = deps_.engine->options();
     if (!request->version().empty() &&
@@ -249,9 +286,13 @@ grpc::Status PatternConfidenceService::DescribeModel(
 }
 
 grpc::Status PatternConfidenceService::ListModelVersions(
-    grpc::ServerContext*, const v1::ListModelVersionsRequest*,
+    grpc::ServerContext* context, const v1::ListModelVersionsRequest*,
     v1::ListModelVersionsResponse* response) {
   const absl::Time start = absl::Now();
+  if (absl::Status s = Authorize(*context, "ListModelVersions", Access::kRead);
+      !s.ok()) {
+    return Finish("ListModelVersions", start, s);
+  }
   for (const ModelVersionInfo& info : deps_.models->Versions()) {
     v1::ModelVersionStatus* v = response->add_versions();
     v->set_version(info.version);
@@ -269,6 +310,11 @@ grpc::Status PatternConfidenceService::GetMonitoringReport(
     grpc::ServerContext* context, const v1::GetMonitoringReportRequest*,
     v1::GetMonitoringReportResponse* response) {
   const absl::Time start = absl::Now();
+  if (absl::Status s =
+          Authorize(*context, "GetMonitoringReport", Access::kRead);
+      !s.ok()) {
+    return Finish("GetMonitoringReport", start, s);
+  }
   return Finish("GetMonitoringReport", start,
                 deps_.engine->LatestMonitoringReport(DeadlineOf(*context),
                                                      response));
@@ -278,6 +324,10 @@ grpc::Status PatternConfidenceService::GetServingStatus(
     grpc::ServerContext* context, const v1::GetServingStatusRequest*,
     v1::GetServingStatusResponse* response) {
   const absl::Time start = absl::Now();
+  if (absl::Status s = Authorize(*context, "GetServingStatus", Access::kRead);
+      !s.ok()) {
+    return Finish("GetServingStatus", start, s);
+  }
   absl::Time deadline =
       std::min(DeadlineOf(*context), absl::Now() + absl::Seconds(2));
   response->set_database_reachable(deps_.engine->Ping(deadline).ok());

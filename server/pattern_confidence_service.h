@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "pcs/v1/pattern_confidence.grpc.pb.h"
+#include "server/authorizer.h"
 #include "server/model_manager.h"
 #include "server/scoring_engine.h"
 #include "server/service_metrics.h"
@@ -25,6 +26,11 @@ namespace pcs {
 // the engine checks between stages (and while waiting for a pooled
 // connection); a passed deadline answers DEADLINE_EXCEEDED.
 //
+// Authorization: every method first asks deps.authorizer (Access::kWrite for
+// EvaluatePattern, kRead for the rest) with the call's Identity
+// (server/request_identity.h); a refusal answers UNAUTHENTICATED or
+// PERMISSION_DENIED before any work and is counted like any other code.
+//
 // Ownership: borrows everything; all must outlive the gRPC server.
 // Threading: sync gRPC service; methods run concurrently on gRPC's threads.
 class PatternConfidenceService final : public v1::PatternConfidence::Service {
@@ -34,6 +40,7 @@ class PatternConfidenceService final : public v1::PatternConfidence::Service {
     ModelManager* models = nullptr;
     TraceLogger* traces = nullptr;  // optional
     MetricsRegistry* metrics = nullptr;
+    const Authorizer* authorizer = nullptr;  // required
   };
   explicit PatternConfidenceService(Deps deps);
 
@@ -72,6 +79,9 @@ class PatternConfidenceService final : public v1::PatternConfidence::Service {
                         bool skip_trace, const std::string& field,
                         absl::Time deadline, v1::ScoreResponse* response);
   void Trace(const ScoreResult& result, const char* method);
+  // Asks the authorizer; logs refusals and granted writes (principal only).
+  absl::Status Authorize(const grpc::ServerContext& context,
+                         const char* method, Access access);
   grpc::Status Finish(const char* method, absl::Time start,
                       const absl::Status& status);
 

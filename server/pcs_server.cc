@@ -54,11 +54,22 @@ absl::Status PcsServer::Start() {
     if (!traces.ok()) return traces.status();
     traces_ = std::move(*traces);
   }
+  auto authorizer = AllowListAuthorizer::Create(
+      {.path = options_.allow_list_file,
+       .reads_require_identity = options_.reads_require_identity});
+  if (!authorizer.ok()) return authorizer.status();
+  authorizer_ = std::move(*authorizer);
+  spdlog::info(
+      "event=authorization allow_list=\"{}\" token_entries={} "
+      "subject_entries={} reads_require_identity={}",
+      options_.allow_list_file, authorizer_->token_entries(),
+      authorizer_->subject_entries(), options_.reads_require_identity);
   service_ = std::make_unique<PatternConfidenceService>(
       PatternConfidenceService::Deps{.engine = engine_.get(),
                                      .models = models_.get(),
                                      .traces = traces_.get(),
-                                     .metrics = &metrics_});
+                                     .metrics = &metrics_,
+                                     .authorizer = authorizer_.get()});
 
   // Reflection needs the health descriptors linked in (TOOLCHAIN.md).
   (void)grpc::health::v1::HealthCheckRequest::descriptor();

@@ -10,6 +10,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "server/allow_list_authorizer.h"
 #include "server/metrics_http_server.h"
 #include "server/metrics_registry.h"
 #include "server/model_manager.h"
@@ -46,6 +47,11 @@ struct PcsServerOptions {
   // Trace logging of scores into pattern_lifecycle_history.
   bool trace = true;
   size_t trace_queue = 10000;
+  // Authorization (server/allow_list_authorizer.h for the file format).
+  // "" = empty list: every write is refused (UNAUTHENTICATED or
+  // PERMISSION_DENIED); reads stay open unless reads_require_identity.
+  std::string allow_list_file = {};
+  bool reads_require_identity = false;
 };
 
 // The assembled server: metrics registry, model manager fed by the registry
@@ -77,6 +83,8 @@ class PcsServer {
   ScoringEngine& engine() { return *engine_; }
   TraceLogger* traces() { return traces_.get(); }
   MetricsRegistry& metrics() { return metrics_; }
+  // The authorizer the gRPC methods use; HTTP routes that write use it too.
+  const Authorizer& authorizer() const { return *authorizer_; }
   // Runs one health check now (tests).
   void CheckHealth();
 
@@ -92,6 +100,7 @@ class PcsServer {
   std::unique_ptr<ModelRegistrySource> source_;
   std::unique_ptr<ScoringEngine> engine_;
   std::unique_ptr<TraceLogger> traces_;
+  std::unique_ptr<AllowListAuthorizer> authorizer_;
   std::unique_ptr<PatternConfidenceService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsHttpServer> metrics_http_;

@@ -74,6 +74,7 @@ constexpr char kVersion[] = "20170102T000000Z";
 constexpr int kMaxRounds = 20;
 
 constexpr int kSymbols = 60;
+constexpr char kWriteToken[] = "regression-write-token-0123";
 
 const std::vector<std::string>& Symbols() {
   static const auto* symbols =
@@ -234,6 +235,12 @@ TEST_F(Phase5RegressionTest, Step3_ServeTheChampion) {
   options.enable_phase5 = true;
   options.poll_period = absl::ZeroDuration();
   options.threads = 2;
+  // EvaluatePattern (step 5) is a write: it needs a token on the allow-list.
+  options.allow_list_file = (s->root / "allow-list").string();
+  {
+    std::ofstream allow(options.allow_list_file);
+    allow << "write token regression " << kWriteToken << "\n";
+  }
   auto server = PcsServer::Create(options);
   ASSERT_TRUE(server.ok()) << server.status();
   s->server = std::move(*server);
@@ -359,6 +366,7 @@ TEST_F(Phase5RegressionTest, Step5_EvaluatePersistsLifecycleTransition) {
   const std::string before = QueryScalar(
       s->conninfo, absl::StrCat("SELECT lifecycle_state FROM pattern_events WHERE id = '", id, "'"));
   grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kWriteToken));
   v1::EvaluatePatternRequest request;
   request.set_pattern_id(id);
   v1::EvaluatePatternResponse r;

@@ -443,6 +443,7 @@ TEST_F(ServiceTest, EvaluatePersistsTheTransitionOnce) {
   }
   auto evaluate = [&](v1::EvaluatePatternResponse* response) {
     grpc::ClientContext context;
+    pcs::testing::AddWriteToken(&context);
     v1::EvaluatePatternRequest request;
     request.set_pattern_id(id);
     return stub_->EvaluatePattern(&context, request, response);
@@ -503,6 +504,7 @@ TEST_F(ServiceTest, EvaluateRedecidesARuleConfirmedOpenPatternOnce) {
   auto evaluate = [&](const std::string& id,
                       v1::EvaluatePatternResponse* response) {
     grpc::ClientContext context;
+    pcs::testing::AddWriteToken(&context);
     v1::EvaluatePatternRequest request;
     request.set_pattern_id(id);
     return stub_->EvaluatePattern(&context, request, response);

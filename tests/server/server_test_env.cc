@@ -1,5 +1,7 @@
 #include "tests/server/server_test_env.h"
 
+#include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
 
@@ -65,7 +67,30 @@ PcsServerOptions TestServerOptions(const std::string& models_dir,
   options.poll_period = absl::ZeroDuration();
   options.threads = 4;
   options.health_period = absl::Milliseconds(200);
+  options.allow_list_file = TestAllowListFile();
   return options;
+}
+
+const std::string& TestAllowListFile() {
+  static const std::string* path = [] {
+    auto* p = new std::string(
+        (std::filesystem::temp_directory_path() /
+         absl::StrCat("pcs_test_allow_list_", ::getpid()))
+            .string());
+    std::ofstream out(*p);
+    out << "# written by tests/server/server_test_env.cc\n"
+        << "write token test-writer " << kTestWriteToken << "\n"
+        << "read token test-reader " << kTestReadToken << "\n";
+    out.close();
+    std::atexit([] { std::filesystem::remove(TestAllowListFile()); });
+    return p;
+  }();
+  return *path;
+}
+
+void AddWriteToken(grpc::ClientContext* context) {
+  context->AddMetadata("authorization",
+                       absl::StrCat("Bearer ", kTestWriteToken));
 }
 
 std::unique_ptr<v1::PatternConfidence::Stub> StubFor(const PcsServer& server) {

@@ -35,8 +35,21 @@ const SeededDatabase& Seeded();
 // A fresh model registry folder under the temp dir (removed by the caller).
 std::filesystem::path NewModelsDir(const std::string& tag);
 
+// Bearer tokens on the test allow-list (TestAllowListFile): one with write
+// access ("test-writer"), one with read access only ("test-reader").
+inline constexpr char kTestWriteToken[] = "test-write-token-0123456789";
+inline constexpr char kTestReadToken[] = "test-read-token-0123456789";
+
+// An allow-list file holding the two tokens above (created once per test
+// binary, removed at exit).
+const std::string& TestAllowListFile();
+
+// Adds "authorization: Bearer <kTestWriteToken>" to `context` (for writes).
+void AddWriteToken(grpc::ClientContext* context);
+
 // Options for an in-process server on loopback, ports picked by the kernel,
-// polling off (tests call model_source().PollNow()).
+// polling off (tests call model_source().PollNow()), TestAllowListFile() as
+// the allow-list (reads open).
 PcsServerOptions TestServerOptions(const std::string& models_dir,
                                    bool enable_phase5);
 
