@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
                  "Model registry poll period (0 = only at start)")
       ->envname("PCS_POLL_SECONDS")->capture_default_str();
   app.add_option("--threads", options.threads,
-                 "gRPC worker threads = DB pool size")
+                 "gRPC worker threads = DB pool size (docs/SERVER.md)")
       ->envname("PCS_THREADS")->capture_default_str();
   app.add_option("--allow-list", options.allow_list_file,
                  "Allow-list file of write/read identities (tokens, client "
@@ -68,6 +68,16 @@ int main(int argc, char** argv) {
   app.add_flag("--reads-require-identity", options.reads_require_identity,
                "Reads also need an identity on the allow-list")
       ->envname("PCS_READS_REQUIRE_IDENTITY");
+  double grace_seconds = 10;
+  app.add_option("--shutdown-grace-seconds", grace_seconds,
+                 "On SIGTERM/SIGINT: in-flight calls get this long, then are "
+                 "cancelled; the process exits soon after")
+      ->envname("PCS_SHUTDOWN_GRACE_SECONDS")->capture_default_str();
+  double warmup_seconds = 20;
+  app.add_option("--warmup-seconds", warmup_seconds,
+                 "Start-up price-history warm-up budget; readiness waits at "
+                 "most this long (0 = off)")
+      ->envname("PCS_WARMUP_SECONDS")->capture_default_str();
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->envname("PCS_LOG_LEVEL")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -84,6 +94,7 @@ int main(int argc, char** argv) {
     options.blend_weight = blend_weight;
   }
   options.poll_period = absl::Seconds(poll_seconds);
+  options.warmup = absl::Seconds(warmup_seconds);
 
   auto server = pcs::PcsServer::Create(options);
   if (!server.ok()) {
@@ -98,7 +109,7 @@ int main(int argc, char** argv) {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   spdlog::info("event=signal signal={}", signal_number);
-  (*server)->Shutdown(absl::Seconds(10));
+  (*server)->Shutdown(absl::Seconds(grace_seconds));
   server->reset();
   return 0;
 }

@@ -10,6 +10,7 @@ namespace pcs {
 namespace {
 
 constexpr char kServiceName[] = "pcs.v1.PatternConfidence";
+constexpr char kLivenessService[] = "liveness";
 
 }  // namespace
 
@@ -78,6 +79,9 @@ absl::Status PcsServer::Start() {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(),
                            &grpc_port_);
+  // gRPC sets SO_REUSEPORT by default, so a second server on a taken port
+  // would bind too and silently split the traffic: refuse instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(service_.get());
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
   builder.SetSyncServerOption(
@@ -85,7 +89,8 @@ absl::Status PcsServer::Start() {
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || grpc_port_ == 0) {
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on '", options_.listen, "'"));
+        absl::StrCat("cannot listen on '", options_.listen,
+                     "' (port in use by another process, or a bad address)"));
   }
 
   GaugeFamily* pool = metrics_.AddGauge(
@@ -102,6 +107,7 @@ absl::Status PcsServer::Start() {
     if (!http.ok()) return http.status();
     metrics_http_ = std::move(*http);
   }
+  WarmUp();
   CheckHealth();
   health_thread_ = std::thread([this] { HealthLoop(); });
   spdlog::info(
@@ -112,6 +118,27 @@ absl::Status PcsServer::Start() {
   return absl::OkStatus();
 }
 
+// Runs before readiness is first reported: the port is already bound and
+// answers (cold) requests meanwhile, health says NOT_SERVING until it ends.
+void PcsServer::WarmUp() {
+  if (auto* health = server_->GetHealthCheckService()) {
+    health->SetServingStatus(kLivenessService, true);
+    health->SetServingStatus("", false);
+    health->SetServingStatus(kServiceName, false);
+  }
+  if (options_.warmup > absl::ZeroDuration()) {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<int> loaded =
+        engine_->WarmUp(start + options_.warmup, nullptr);
+    spdlog::info(
+        "event=warmup_done symbols={} cached_bytes={} ms={} error=\"{}\"",
+        loaded.ok() ? *loaded : 0, engine_->bar_cache().bytes(),
+        absl::ToInt64Milliseconds(absl::Now() - start),
+        loaded.ok() ? "" : loaded.status().ToString());
+  }
+  warm_done_ = true;
+}
+
 void PcsServer::RefreshGauges() {
   pool_in_use_->Set(engine_->pool().in_use());
   pool_idle_->Set(engine_->pool().idle());
@@ -120,10 +147,14 @@ void PcsServer::RefreshGauges() {
 void PcsServer::CheckHealth() {
   bool up = engine_->Ping(absl::Now() + absl::Seconds(2)).ok();
   db_up_->Set(up ? 1 : 0);
+  // Readiness does not follow the database: during an outage cached scores
+  // still flow and the rest fail fast with UNAVAILABLE; pcs_database_up is
+  // the outage's own signal (dashboard, PcsDatabaseDown alert).
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   if (health != nullptr) {
-    health->SetServingStatus("", up);
-    health->SetServingStatus(kServiceName, up);
+    health->SetServingStatus(kLivenessService, true);
+    health->SetServingStatus("", warm_done_);
+    health->SetServingStatus(kServiceName, warm_done_);
   }
 }
 

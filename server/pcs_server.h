@@ -1,6 +1,7 @@
 #ifndef PCS_SERVER_PCS_SERVER_H_
 #define PCS_SERVER_PCS_SERVER_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,8 +41,20 @@ struct PcsServerOptions {
   // Registry poll period; 0 = never poll after start (tests step by hand
   // through model_source()).
   absl::Duration poll_period = absl::Seconds(10);
-  // gRPC worker threads (max pollers) and DB connection pool size.
+  // The one concurrency setting: gRPC sync-server worker threads (max
+  // pollers) AND database pool connections. A request holds one connection
+  // at a time on its worker thread, so equal sizes mean a worker never waits
+  // for a connection and no connection idles for want of a worker. Default 4
+  // = 2 per core on the 2-core target: a miss waits on PostgreSQL (which
+  // runs on the same cores) about as long as it computes, so two requests
+  // per core keep the cores busy; more threads only queue on the same CPUs.
   int threads = 4;
+  // Start-up warm-up of the price-history cache (the window of every symbol
+  // with an open pattern). Runs inside Create() after the port is bound
+  // (requests are answered meanwhile, from the database); grpc.health.v1
+  // stays NOT_SERVING until it ends, which is at most this long, then the
+  // rest load on first use. Zero = no warm-up.
+  absl::Duration warmup = absl::Seconds(20);
   // How often the health checker pings PostgreSQL.
   absl::Duration health_period = absl::Seconds(2);
   // Trace logging of scores into pattern_lifecycle_history.
@@ -58,10 +71,19 @@ struct PcsServerOptions {
 // source, scoring engine, trace logger, the pcs.v1 service, the standard
 // grpc.health.v1 service, server reflection and the /metrics listener.
 //
-// Health: grpc.health.v1 reports SERVING (for "" and
-// "pcs.v1.PatternConfidence") while PostgreSQL answers a ping, NOT_SERVING
-// otherwise. A missing model does NOT make it NOT_SERVING: the service still
-// answers with the rule confidence (fallback_reason "no_model").
+// Health (grpc.health.v1), checked every health_period:
+//   "liveness"                       SERVING while the process runs (the
+//                                    liveness probe; a database outage never
+//                                    fails it);
+//   "" and "pcs.v1.PatternConfidence" readiness: SERVING once the start-up
+//                                    warm-up has ended, NOT_SERVING from the
+//                                    start of Shutdown(). A database outage
+//                                    does not make it NOT_SERVING (cached
+//                                    scores still flow, the rest fail fast
+//                                    with UNAVAILABLE): the outage is its own
+//                                    signal, the gauge pcs_database_up. A
+//                                    missing model does not either (rule
+//                                    fallback, fallback_reason "no_model").
 //
 // Lifecycle: Create() starts everything and returns once the port is bound
 // and the first registry poll has run; Shutdown() stops accepting, lets
@@ -92,6 +114,7 @@ class PcsServer {
   explicit PcsServer(PcsServerOptions options) : options_(std::move(options)) {}
   absl::Status Start();
   void HealthLoop();
+  void WarmUp();
   void RefreshGauges();
 
   const PcsServerOptions options_;
@@ -107,6 +130,7 @@ class PcsServer {
   int grpc_port_ = 0;
   absl::Notification stop_health_;
   std::thread health_thread_;
+  std::atomic<bool> warm_done_{false};
   bool shut_down_ = false;
   Gauge* pool_in_use_ = nullptr;
   Gauge* pool_idle_ = nullptr;

@@ -43,22 +43,28 @@ absl::Status CheckDeadline(absl::Time deadline, const char* stage) {
 }
 
 void PrepareStatements(pqxx::connection& conn) {
+  // The last $3 bars up to day $2 (newest first; QueryBars reverses them).
   conn.prepare(kBarsStatement,
                absl::StrCat("SELECT ", kBarSelectList,
-                            " FROM price_bars WHERE symbol = $1 ORDER BY day"));
+                            " FROM price_bars WHERE symbol = $1 AND day <= "
+                            "DATE '1970-01-01' + $2::int ORDER BY day DESC "
+                            "LIMIT $3"));
   conn.prepare(kPingStatement, "SELECT 1");
 }
 
-absl::StatusOr<BarSeries> QueryBars(pqxx::connection& conn,
-                                    const std::string& symbol) {
+// The last `limit` bars of `symbol` with day <= up_to, oldest first.
+absl::StatusOr<std::vector<Bar>> QueryBars(pqxx::connection& conn,
+                                           const std::string& symbol,
+                                           Day up_to, int limit) {
   try {
     pqxx::read_transaction tx(conn);
-    pqxx::result rows = tx.exec_prepared(kBarsStatement, symbol);
-    BarSeries series;
-    series.symbol = symbol;
-    series.bars.reserve(rows.size());
-    for (const auto& row : rows) series.bars.push_back(BarFromRow(row));
-    return series;
+    pqxx::result rows =
+        tx.exec_prepared(kBarsStatement, symbol, static_cast<int>(up_to), limit);
+    std::vector<Bar> bars;
+    bars.reserve(rows.size());
+    for (const auto& row : rows) bars.push_back(BarFromRow(row));
+    std::reverse(bars.begin(), bars.end());
+    return bars;
   } catch (const pqxx::broken_connection& e) {
     return absl::UnavailableError(
         absl::StrCat("database connection lost loading bars of ", symbol,
@@ -92,7 +98,17 @@ ScoringEngine::ScoringEngine(ScoringEngineOptions options,
       models_(models),
       pool_(std::move(pool)),
       score_cache_(options_.score_cache_entries),
-      bar_cache_(options_.bar_cache_symbols, options_.bar_cache_ttl) {}
+      bar_cache_({.max_bytes = options_.bar_cache_bytes,
+                  .ttl = options_.bar_cache_ttl},
+                 [this](const std::string& symbol, Day up_to, int limit,
+                        absl::Time deadline)
+                     -> absl::StatusOr<std::vector<Bar>> {
+                   auto lease = pool_->Acquire(deadline);
+                   if (!lease.ok()) return lease.status();
+                   auto bars = QueryBars(lease->conn(), symbol, up_to, limit);
+                   if (absl::IsUnavailable(bars.status())) lease->MarkBroken();
+                   return bars;
+                 }) {}
 
 absl::Status ScoringEngine::Ping(absl::Time deadline) {
   auto lease = pool_->Acquire(deadline);
@@ -105,6 +121,38 @@ absl::Status ScoringEngine::Ping(absl::Time deadline) {
     lease->MarkBroken();
     return absl::UnavailableError(absl::StrCat("database ping: ", e.what()));
   }
+}
+
+absl::StatusOr<int> ScoringEngine::WarmUp(absl::Time deadline,
+                                          const std::atomic<bool>* cancel) {
+  std::vector<std::pair<std::string, Day>> symbols;
+  {
+    auto lease = pool_->Acquire(deadline);
+    if (!lease.ok()) return lease.status();
+    try {
+      pqxx::read_transaction tx(lease->conn());
+      for (const auto& row : tx.exec_params(
+               "SELECT symbol, max(confirmation_date) - DATE '1970-01-01' "
+               "FROM pattern_events WHERE lifecycle_state IN ('detected', "
+               "'confirmed') AND confirmation_date IS NOT NULL "
+               "GROUP BY symbol ORDER BY symbol")) {
+        symbols.emplace_back(row[0].as<std::string>(), row[1].as<Day>());
+      }
+    } catch (const std::exception& e) {
+      lease->MarkBroken();
+      return absl::UnavailableError(
+          absl::StrCat("warm-up: listing symbols with open patterns: ", e.what()));
+    }
+  }
+  Day newest = 0;
+  for (const auto& [symbol, day] : symbols) newest = std::max(newest, day);
+  if (!symbols.empty()) symbols.emplace_back(options_.market_symbol, newest);
+  int loaded = 0;
+  for (const auto& [symbol, day] : symbols) {
+    if (absl::Now() >= deadline || (cancel != nullptr && cancel->load())) break;
+    if (bar_cache_.Get(symbol, day, deadline).ok()) ++loaded;
+  }
+  return loaded;
 }
 
 absl::Status ScoringEngine::LatestMonitoringReport(
@@ -168,17 +216,7 @@ absl::StatusOr<ScoringEngine::LoadedPattern> ScoringEngine::LoadPattern(
 
 absl::StatusOr<std::shared_ptr<const BarSeries>> ScoringEngine::LoadBars(
     const std::string& symbol, Day needed_day, absl::Time deadline) {
-  bool loaded = false;
-  return bar_cache_.Get(
-      symbol, needed_day,
-      [&](const std::string& s) -> absl::StatusOr<BarSeries> {
-        auto lease = pool_->Acquire(deadline);
-        if (!lease.ok()) return lease.status();
-        auto series = QueryBars(lease->conn(), s);
-        if (absl::IsUnavailable(series.status())) lease->MarkBroken();
-        return series;
-      },
-      &loaded);
+  return bar_cache_.Get(symbol, needed_day, deadline);
 }
 
 absl::StatusOr<ScoreResult> ScoringEngine::ScoreStored(

@@ -1,6 +1,7 @@
 #ifndef PCS_SERVER_SCORING_ENGINE_H_
 #define PCS_SERVER_SCORING_ENGINE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -38,8 +39,10 @@ struct ScoringEngineOptions {
   // Scored-pattern cache entries ((pattern id, model version) -> pattern,
   // features, margin, contributions). 0 disables it.
   size_t score_cache_entries = 20000;
-  // Symbols whose bars are cached, and how long an entry is trusted.
-  size_t bar_cache_symbols = 64;
+  // Memory budget of the price-history cache (server/price_history_cache.h;
+  // default: the recent window of a 10,000-symbol universe), and how long an
+  // entry is trusted.
+  size_t bar_cache_bytes = PriceHistoryCacheOptions::DefaultMaxBytes(10000);
   absl::Duration bar_cache_ttl = absl::Minutes(5);
 };
 
@@ -87,7 +90,8 @@ struct EvaluateResult {
 };
 
 // The scoring path below the gRPC service: load the pattern and its bars
-// (pooled connections, a prepared bar query, a bounded per-symbol bar cache),
+// (pooled connections, a prepared query reading only the window the features
+// need, a memory-sized price-history cache with single-flight loads),
 // build features with the one FeatureBuilder (the training library), predict
 // with the serving TreeEnsemble snapshot, calibrate, explain with TreeSHAP
 // top-k, blend with BlendConfidence, decide with PatternLifecycleManager.
@@ -137,6 +141,14 @@ class ScoringEngine {
                                           std::optional<Day> event_day,
                                           absl::Time deadline);
 
+  // Loads into the price-history cache the window of every symbol with an
+  // open pattern (lifecycle_state detected or confirmed), up to its newest
+  // confirmation day, plus the market symbol; stops at `deadline` or when
+  // `*cancel` turns true (the rest load on first use). Returns the number of
+  // symbols loaded; Unavailable when the symbol list cannot be read.
+  absl::StatusOr<int> WarmUp(absl::Time deadline,
+                             const std::atomic<bool>* cancel);
+
   // OkStatus when PostgreSQL answers `SELECT 1` in time.
   absl::Status Ping(absl::Time deadline);
 
@@ -148,6 +160,7 @@ class ScoringEngine {
 
   const ScoringEngineOptions& options() const { return options_; }
   const ConnectionPool& pool() const { return *pool_; }
+  const PriceHistoryCache& bar_cache() const { return bar_cache_; }
   uint64_t cache_hits() const { return score_cache_.hits(); }
   uint64_t cache_misses() const { return score_cache_.misses(); }
 

@@ -2,7 +2,11 @@
 // detectors: every detected pattern gets a full row without infinities, and
 // causality holds on real data, not only on synthetic walks.
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -92,6 +96,74 @@ TEST(FeatureRealDataTest, DetectedAaplPatternsGetCausalFiniteRows) {
     ++checked_causal;
   }
   EXPECT_GE(checked_causal, 2);
+}
+
+
+// What serving loads: the last FeatureBuilder::kHistoryBars bars up to the
+// decision (confirmation) day, of the symbol and of the market proxy.
+BarSeries Window(const BarSeries& full, Day day) {
+  const int end = full.IndexAtOrBefore(day) + 1;
+  BarSeries cut = full.Truncated(end);
+  const int keep = FeatureBuilder::kHistoryBars;
+  if (end > keep) cut.bars.erase(cut.bars.begin(), cut.bars.end() - keep);
+  return cut;
+}
+
+// The declared lookback is enough: on real patterns of EVERY type, the row
+// from the window equals the row from the full series. Symbols are taken in
+// a fixed order until each of the ten types has at least kPerType patterns
+// checked (every detected pattern of a visited symbol is checked).
+TEST(FeatureRealDataTest, WindowOfDeclaredLookbackGivesTheFullSeriesRow) {
+  constexpr int kPerType = 5;
+  BarSeries dia;
+  int skipped = 0;
+  if (!LoadCsv("DIA", &dia, &skipped)) {
+    GTEST_SKIP() << "shared data not found under " << testing::SharedOhlcvDir();
+  }
+  const FeatureBuilder builder;
+  std::array<int, kNumPatternTypes> checked{};
+  auto done = [&] {
+    for (int c : checked) {
+      if (c < kPerType) return false;
+    }
+    return true;
+  };
+  std::vector<std::string> names;
+  for (const auto& f :
+       std::filesystem::directory_iterator(testing::SharedOhlcvDir())) {
+    if (f.path().extension() == ".csv") names.push_back(f.path().stem());
+  }
+  std::sort(names.begin(), names.end());
+  int symbols = 0;
+  for (const std::string& symbol : names) {
+    if (done()) break;
+    BarSeries bars;
+    if (!LoadCsv(symbol, &bars, &skipped)) continue;
+    ++symbols;
+    for (const Pattern& p : DetectPatterns(bars)) {
+      absl::StatusOr<std::vector<float>> full = builder.Build(p, bars, &dia);
+      ASSERT_TRUE(full.ok()) << full.status();
+      const BarSeries cut = Window(bars, p.confirmation_day);
+      const BarSeries cut_dia = Window(dia, p.confirmation_day);
+      ASSERT_LE(cut.bars.size(), size_t{FeatureBuilder::kHistoryBars});
+      absl::StatusOr<std::vector<float>> windowed =
+          builder.Build(p, cut, &cut_dia);
+      ASSERT_TRUE(windowed.ok()) << windowed.status();
+      EXPECT_TRUE(SameRow(*full, *windowed))
+          << symbol << " " << PatternTypeName(p.type) << " on "
+          << FormatDay(p.confirmation_day);
+      ++checked[static_cast<int>(p.type)];
+    }
+  }
+  std::printf("window vs full series: %d symbols visited, patterns per type:",
+              symbols);
+  for (int c : checked) std::printf(" %d", c);
+  std::printf("\n");
+  for (int t = 0; t < kNumPatternTypes; ++t) {
+    EXPECT_GE(checked[t], kPerType)
+        << PatternTypeName(static_cast<PatternType>(t)) << " after " << symbols
+        << " symbols";
+  }
 }
 
 }  // namespace

@@ -1,12 +1,11 @@
-// TraceLogger (bounded queue, batched INSERTs, drops counted) and the small
-// caches of the scoring path, on a real PostgreSQL.
+// TraceLogger (bounded queue, batched INSERTs, drops counted) and the score
+// cache of the scoring path, on a real PostgreSQL.
 #include "server/trace_logger.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/lru_cache.h"
 #include "server/metrics_registry.h"
-#include "server/price_history_cache.h"
 #include "tests/server/server_test_env.h"
 
 namespace pcs {
@@ -87,30 +86,6 @@ TEST(LruCacheTest, EvictsLeastRecentlyUsed) {
   LruCache<int, int> off(0);
   off.Put(1, std::make_shared<int>(1));
   EXPECT_EQ(off.Get(1), nullptr);
-}
-
-TEST(PriceHistoryCacheTest, ReloadsWhenANewerDayIsNeededOrTtlPasses) {
-  int loads = 0;
-  auto loader = [&](const std::string& s) -> absl::StatusOr<BarSeries> {
-    ++loads;
-    BarSeries series;
-    series.symbol = s;
-    series.bars.push_back({100 + loads, 1, 1, 1, 1, 1, 1});
-    return series;
-  };
-  PriceHistoryCache cache(4, absl::Hours(1));
-  bool loaded = false;
-  ASSERT_TRUE(cache.Get("X", 101, loader, &loaded).ok());
-  EXPECT_TRUE(loaded);
-  ASSERT_TRUE(cache.Get("X", 101, loader, &loaded).ok());
-  EXPECT_FALSE(loaded);  // covered, fresh
-  auto newer = cache.Get("X", 102, loader, &loaded);
-  EXPECT_TRUE(loaded);  // needs a later day than cached
-  EXPECT_EQ((*newer)->bars.back().day, 102);
-  PriceHistoryCache expired(4, absl::ZeroDuration());
-  ASSERT_TRUE(expired.Get("Y", 0, loader, &loaded).ok());
-  ASSERT_TRUE(expired.Get("Y", 0, loader, &loaded).ok());
-  EXPECT_TRUE(loaded);  // ttl 0: always reloaded
 }
 
 }  // namespace

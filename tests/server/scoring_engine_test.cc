@@ -1,0 +1,109 @@
+// ScoringEngine's bar path on a real PostgreSQL: the windowed bar query
+// (only FeatureBuilder::kHistoryBars bars up to the decision day) gives every
+// stored pattern the margin its full series gives, and the start-up warm-up
+// caches the symbols with open patterns.
+#include "server/scoring_engine.h"
+
+#include <map>
+
+#include "db/pattern_event_store.h"
+#include "db/price_bar_store.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "tests/server/server_test_env.h"
+#include "tests/test_util/fake_model_artifact.h"
+
+namespace pcs {
+namespace {
+
+using ::pcs::testing::Seeded;
+using ::pcs::testing::TestServerOptions;
+
+class ScoringEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    models_dir_ = pcs::testing::NewModelsDir("engine");
+    ASSERT_TRUE(pcs::testing::WriteFakeModelArtifact(models_dir_.string(), {})
+                    .ok());
+    ASSERT_TRUE(
+        pcs::testing::WriteChampion(models_dir_.string(), "20260101T000000Z")
+            .ok());
+  }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(models_dir_);
+  }
+  void Start(absl::Duration warmup) {
+    PcsServerOptions options = TestServerOptions(models_dir_.string(), true);
+    options.warmup = warmup;
+    options.trace = false;
+    auto server = PcsServer::Create(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+  }
+  std::filesystem::path models_dir_;
+  std::unique_ptr<PcsServer> server_;
+};
+
+TEST_F(ScoringEngineTest, WindowedBarsGiveTheFullSeriesMarginOnEveryPattern) {
+  Start(absl::ZeroDuration());
+  auto model = server_->models().Current();
+  ASSERT_NE(model, nullptr);
+  pqxx::connection conn(Seeded().conninfo);
+  std::map<std::string, BarSeries> full;
+  for (const std::string& s : pcs::testing::SeedSymbols()) {
+    auto series = LoadBarSeries(conn, s);
+    ASSERT_TRUE(series.ok()) << series.status();
+    full[s] = std::move(*series);
+  }
+  PatternEventStore store(conn);
+  const FeatureBuilder builder;
+  int compared = 0;
+  for (const std::string& id : Seeded().pattern_ids) {
+    auto stored = store.Load(id);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    auto expected_row = builder.Build(
+        stored->pattern, full.at(stored->pattern.symbol), &full.at("DIA"));
+    ASSERT_TRUE(expected_row.ok()) << id << ": " << expected_row.status();
+    const double expected = model->ensemble.PredictMargin(expected_row->data());
+    auto got = server_->engine().ScoreStored(id, 1,
+                                             absl::Now() + absl::Seconds(30));
+    ASSERT_TRUE(got.ok()) << id << ": " << got.status();
+    ASSERT_EQ(got->fallback_reason, "") << id;
+    EXPECT_EQ(got->margin, expected) << id;
+    ++compared;
+  }
+  EXPECT_GE(compared, 50);
+  // Only windows were loaded: no cached symbol holds its whole series unless
+  // requests all over its history merged windows into one run.
+  EXPECT_GT(server_->engine().bar_cache().loads(), 0u);
+}
+
+TEST_F(ScoringEngineTest, WarmUpCachesSymbolsWithOpenPatterns) {
+  pqxx::connection conn(Seeded().conninfo);
+  {
+    // The backfill resolves every seeded pattern; reopen one of AA's (this
+    // binary's own database).
+    pqxx::work tx(conn);
+    tx.exec("UPDATE pattern_events SET lifecycle_state = 'confirmed' WHERE "
+            "id = (SELECT min(id) FROM pattern_events WHERE symbol = 'AA')");
+    tx.commit();
+  }
+  pqxx::read_transaction tx(conn);
+  const int open_symbols =
+      tx.exec1("SELECT count(DISTINCT symbol) FROM pattern_events WHERE "
+               "lifecycle_state IN ('detected', 'confirmed')")[0]
+          .as<int>();
+  tx.commit();
+  ASSERT_GT(open_symbols, 0) << "the seeded data has no open pattern";
+  Start(absl::Seconds(30));
+  // + the market proxy (DIA), unless DIA itself has an open pattern.
+  EXPECT_GE(server_->engine().bar_cache().size(), size_t(open_symbols));
+  EXPECT_LE(server_->engine().bar_cache().size(), size_t(open_symbols) + 1);
+  server_.reset();
+  Start(absl::ZeroDuration());
+  EXPECT_EQ(server_->engine().bar_cache().size(), 0u);
+}
+
+}  // namespace
+}  // namespace pcs
