@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -21,10 +22,23 @@ struct ConnectionPoolOptions {
   // Run on every new connection (e.g. conn.prepare(...)); may throw pqxx
   // exceptions, which are caught and turn the connect into an error.
   std::function<void(pqxx::connection&)> on_connect = {};
+  // Opening a connection gives up after this long (libpq connect_timeout,
+  // added to the conninfo unless it names one; libpq's minimum is 2 s).
+  int connect_timeout_seconds = 2;
+  // Longest a lease may keep its connection busy (the queries of one
+  // request together). Sent to PostgreSQL as statement_timeout, and enforced
+  // on the client side too: past it the pool's watchdog (polling every
+  // 50 ms) shuts the connection's socket down,
+  // so a call blocked on a hung server (e.g. a SIGSTOPped postgres, which
+  // cannot enforce its own statement_timeout) fails at once as a broken
+  // connection, and the connection is re-opened on its next use.
+  absl::Duration statement_timeout = absl::Seconds(2);
 };
 
 // A fixed-size pool of libpq connections, opened lazily and re-opened after
-// they break. Acquire() hands out one connection exclusively (libpqxx
+// they break. Every connect and every lease is bounded in time (see
+// connect_timeout_seconds and statement_timeout): a hung database never
+// wedges the pool. Acquire() hands out one connection exclusively (libpqxx
 // connections are single-threaded) and waits, at most until the deadline,
 // for one to be free.
 //
@@ -66,23 +80,32 @@ class ConnectionPool {
   // in time; Unavailable when the database cannot be reached.
   absl::StatusOr<Lease> Acquire(absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
 
+  ~ConnectionPool();
+
   int size() const { return static_cast<int>(slots_.size()); }
   int in_use() const ABSL_LOCKS_EXCLUDED(mu_);
   int idle() const ABSL_LOCKS_EXCLUDED(mu_);  // open and free
+  // Leases whose connection the watchdog cut (a hung database), so far.
+  uint64_t timeouts() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Slot {
     std::unique_ptr<pqxx::connection> conn;
     bool busy = false;
+    absl::Time expires = absl::InfiniteFuture();  // of the current lease
+    bool cut = false;  // the watchdog shut its socket down
   };
-  explicit ConnectionPool(ConnectionPoolOptions options)
-      : options_(std::move(options)), slots_(options_.size) {}
+  explicit ConnectionPool(ConnectionPoolOptions options);
   void Release(int slot, bool broken) ABSL_LOCKS_EXCLUDED(mu_);
+  void Watchdog() ABSL_LOCKS_EXCLUDED(mu_);
 
   const ConnectionPoolOptions options_;
   mutable absl::Mutex mu_;
   // Slot objects are fixed; `conn` of a busy slot belongs to its Lease.
   std::vector<Slot> slots_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t timeouts_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread watchdog_;
 };
 
 }  // namespace pcs

@@ -35,6 +35,13 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Create(
   if (!host_port.ok()) return host_port.status();
   std::unique_ptr<MetricsHttpServer> server(new MetricsHttpServer());
   server->http_ = std::make_unique<httplib::Server>();
+  // cpp-httplib's default also sets SO_REUSEPORT, which lets a second server
+  // bind a taken port and split the scrapes: SO_REUSEADDR only, so a taken
+  // port is an error at start.
+  server->http_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server->http_->Get(
       "/metrics", [registry, collector](const httplib::Request&,
                                         httplib::Response& res) {

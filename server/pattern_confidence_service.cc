@@ -81,9 +81,9 @@ void PatternConfidenceService::Trace(const ScoreResult& r,
 }
 
 absl::Status PatternConfidenceService::ScoreOne(
-    const char* method, const std::string& id, int top_k, bool skip_trace,
+    const std::string& id, int top_k, bool skip_trace,
     const std::string& field, absl::Time deadline,
-    v1::ScoreResponse* response) {
+    v1::ScoreResponse* response, std::vector<ScoreResult>* to_trace) {
   if (absl::Status s = ValidatePatternId(id, field); !s.ok()) return s;
   auto result = deps_.engine->ScoreStored(id, top_k, deadline);
   if (!result.ok()) return result.status();
@@ -91,22 +91,31 @@ absl::Status PatternConfidenceService::ScoreOne(
     return absl::DeadlineExceededError("deadline passed while scoring " + id);
   }
   metrics_.RecordScore(*result);
-  if (!skip_trace) Trace(*result, method);
   ScoreResultToProto(*result, response);
+  if (!skip_trace) to_trace->push_back(std::move(*result));
   return absl::OkStatus();
+}
+
+void PatternConfidenceService::TraceUnlessCancelled(
+    const grpc::ServerContext& context, const std::vector<ScoreResult>& results,
+    const char* method) {
+  if (context.IsCancelled()) return;
+  for (const ScoreResult& r : results) Trace(r, method);
 }
 
 grpc::Status PatternConfidenceService::ScorePattern(
     grpc::ServerContext* context, const v1::ScorePatternRequest* request,
     v1::ScoreResponse* response) {
   const absl::Time start = absl::Now();
+  std::vector<ScoreResult> to_trace;
   absl::Status status = Authorize(*context, "ScorePattern", Access::kRead);
   if (status.ok()) status = ValidateTopK(request->top_k(), "top_k");
   if (status.ok()) {
-    status = ScoreOne("ScorePattern", request->pattern_id(), request->top_k(),
+    status = ScoreOne(request->pattern_id(), request->top_k(),
                       request->skip_trace(), "pattern_id", DeadlineOf(*context),
-                      response);
+                      response, &to_trace);
   }
+  TraceUnlessCancelled(*context, to_trace, "ScorePattern");
   return Finish("ScorePattern", start, status);
 }
 
@@ -155,6 +164,7 @@ grpc::Status PatternConfidenceService::ScoreBatch(
     grpc::ServerContext* context, const v1::ScoreBatchRequest* request,
     v1::ScoreBatchResponse* response) {
   const absl::Time start = absl::Now();
+  std::vector<ScoreResult> to_trace;
   auto run = [&]() -> absl::Status {
     if (absl::Status s = Authorize(*context, "ScoreBatch", Access::kRead);
         !s.ok()) {
@@ -171,13 +181,20 @@ grpc::Status PatternConfidenceService::ScoreBatch(
     }
     const absl::Time deadline = DeadlineOf(*context);
     for (int i = 0; i < request->pattern_ids_size(); ++i) {
+      // Cancelled (client gone, or the shutdown grace period over): stop
+      // here; nothing of this batch is traced.
+      if (context->IsCancelled()) {
+        return absl::CancelledError(
+            absl::StrCat("ScoreBatch cancelled after ", i, " of ",
+                         request->pattern_ids_size(), " ids"));
+      }
       const std::string& id = request->pattern_ids(i);
       v1::ScoreBatchItem* item = response->add_items();
       item->set_pattern_id(id);
       absl::Status s =
-          ScoreOne("ScoreBatch", id, request->top_k(), request->skip_trace(),
+          ScoreOne(id, request->top_k(), request->skip_trace(),
                    absl::StrCat("pattern_ids[", i, "]"), deadline,
-                   item->mutable_response());
+                   item->mutable_response(), &to_trace);
       if (absl::IsDeadlineExceeded(s)) return s;  // the whole call is late
       item->set_code(static_cast<int>(s.code()));
       item->set_error(std::string(s.message()));
@@ -186,7 +203,9 @@ grpc::Status PatternConfidenceService::ScoreBatch(
     response->set_total_us(absl::ToInt64Microseconds(absl::Now() - start));
     return absl::OkStatus();
   };
-  return Finish("ScoreBatch", start, run());
+  absl::Status status = run();
+  if (status.ok()) TraceUnlessCancelled(*context, to_trace, "ScoreBatch");
+  return Finish("ScoreBatch", start, status);
 }
 
 grpc::Status PatternConfidenceService::ScoreStream(
@@ -196,14 +215,15 @@ grpc::Status PatternConfidenceService::ScoreStream(
   const absl::Time start = absl::Now();
   v1::ScorePatternRequest request;
   absl::Status status = Authorize(*context, "ScoreStream", Access::kRead);
-  while (status.ok() && stream->Read(&request)) {
+  while (status.ok() && !context->IsCancelled() && stream->Read(&request)) {
+    std::vector<ScoreResult> to_trace;
     v1::ScoreBatchItem item;
     item.set_pattern_id(request.pattern_id());
     absl::Status s = ValidateTopK(request.top_k(), "top_k");
     if (s.ok()) {
-      s = ScoreOne("ScoreStream", request.pattern_id(), request.top_k(),
+      s = ScoreOne(request.pattern_id(), request.top_k(),
                    request.skip_trace(), "pattern_id", DeadlineOf(*context),
-                   item.mutable_response());
+                   item.mutable_response(), &to_trace);
     }
     if (absl::IsDeadlineExceeded(s)) {
       status = s;
@@ -214,6 +234,8 @@ grpc::Status PatternConfidenceService::ScoreStream(
     if (!s.ok()) item.clear_response();
     if (!stream->Write(item)) {
       status = absl::CancelledError("client went away");
+    } else {
+      TraceUnlessCancelled(*context, to_trace, "ScoreStream");
     }
   }
   return Finish("ScoreStream", start, status);

@@ -75,13 +75,22 @@ class PatternConfidenceService final : public v1::PatternConfidence::Service {
 
  private:
   // Scores one stored id (validation included) and queues its trace.
-  absl::Status ScoreOne(const char* method, const std::string& id, int top_k,
+  // Scores one id into `response`; unless skip_trace, appends the result to
+  // `to_trace`, which the caller traces only once the answer is on its way
+  // (never for a call that was cancelled).
+  absl::Status ScoreOne(const std::string& id, int top_k,
                         bool skip_trace, const std::string& field,
-                        absl::Time deadline, v1::ScoreResponse* response);
+                        absl::Time deadline, v1::ScoreResponse* response,
+                        std::vector<ScoreResult>* to_trace);
   void Trace(const ScoreResult& result, const char* method);
   // Asks the authorizer; logs refusals and granted writes (principal only).
   absl::Status Authorize(const grpc::ServerContext& context,
                          const char* method, Access access);
+  // Traces `results` unless the call was cancelled (deadline, client gone,
+  // or the server's shutdown grace period over).
+  void TraceUnlessCancelled(const grpc::ServerContext& context,
+                            const std::vector<ScoreResult>& results,
+                            const char* method);
   grpc::Status Finish(const char* method, absl::Time start,
                       const absl::Status& status);
 

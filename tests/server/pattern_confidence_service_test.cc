@@ -596,7 +596,9 @@ TEST_F(ServiceTest, ShutdownFlushesTraceQueue) {
             before + n);
 }
 
-TEST_F(ServiceTest, DatabaseDownIsUnavailableAndNotServing) {
+// A database outage fails uncached requests fast, but neither liveness nor
+// readiness: pcs_database_up / database_reachable carry it.
+TEST_F(ServiceTest, DatabaseDownIsUnavailableButLiveAndReady) {
   StartServer(true, [](PcsServerOptions& o) {
     o.database_url = "host=/nonexistent/socket dbname=nothing connect_timeout=2";
     o.trace = false;
@@ -607,15 +609,24 @@ TEST_F(ServiceTest, DatabaseDownIsUnavailableAndNotServing) {
   auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(server_->grpc_port()),
       grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  grpc::health::v1::HealthCheckResponse response;
-  ASSERT_TRUE(health->Check(&context, {}, &response).ok());
-  EXPECT_EQ(response.status(),
-            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  for (const char* service : {"", "pcs.v1.PatternConfidence", "liveness"}) {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    ASSERT_TRUE(health->Check(&context, request, &response).ok()) << service;
+    EXPECT_EQ(response.status(),
+              grpc::health::v1::HealthCheckResponse::SERVING)
+        << "'" << service << "'";
+  }
   grpc::ClientContext status_context;
   v1::GetServingStatusResponse status;
   ASSERT_TRUE(stub_->GetServingStatus(&status_context, {}, &status).ok());
   EXPECT_FALSE(status.database_reachable());
+  httplib::Client metrics("127.0.0.1", server_->metrics_port());
+  auto page = metrics.Get("/metrics");
+  ASSERT_TRUE(page);
+  EXPECT_THAT(page->body, HasSubstr("pcs_database_up 0"));
 }
 
 TEST_F(ServiceTest, MetricsPageCountsRequestsAndPassesPromtool) {
