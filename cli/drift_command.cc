@@ -47,7 +47,12 @@ class DriftCommand : public Command {
   void Configure(CLI::App& app) override {
     app.add_option("--model", o_.model.model_dir, "Model version folder to check");
     app.add_option("--models-dir", o_.model.models_dir,
-                   "Model registry root; its CHAMPION is checked");
+                   "Model registry root: its CHAMPION is checked, or the pinned "
+                   "version; with neither, the rule confidence alone");
+    app.add_option("--pin-version", o_.pin_version,
+                   "With --models-dir: the version the server pins (as its --pin-version); "
+                   "ignored with --model")
+        ->envname("PCS_PIN_VERSION");
     app.add_option("--since", since_, "First confirmation date of recent patterns");
     app.add_option("--until", until_, "Last confirmation date (default: --as-of)");
     app.add_option("--as-of", as_of_, "End of the accuracy window (default: latest bar)");

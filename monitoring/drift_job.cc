@@ -1,6 +1,7 @@
 #include "monitoring/drift_job.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -29,7 +30,7 @@ absl::StatusOr<Day> LatestBarDay(pqxx::connection& conn) {
 
 // Steps 2-3: recent features, scores and PSI.
 absl::Status ComputeDrift(pqxx::connection& conn, const DriftJobOptions& o,
-                          const MonitoredModel& model, DriftJobReport& report) {
+                          const MonitoredModel* serving, DriftJobReport& report) {
   PatternFilter filter;
   filter.from = report.since;
   filter.to = report.until;
@@ -39,6 +40,12 @@ absl::Status ComputeDrift(pqxx::connection& conn, const DriftJobOptions& o,
   report.patterns = static_cast<int>(set->rows.size());
   report.feature_failures = set->failures;
   report.failure_samples = set->failure_samples;
+  if (serving == nullptr) {
+    report.drift_skipped =
+        "no model serving (rule confidence alone): no model reference to compare with";
+    return absl::OkStatus();
+  }
+  const MonitoredModel& model = *serving;
   if (!model.reference()) {
     report.drift_skipped = absl::StrCat("no drift reference: ", model.reference_note());
     return absl::OkStatus();
@@ -57,18 +64,20 @@ absl::Status ComputeDrift(pqxx::connection& conn, const DriftJobOptions& o,
 }
 
 absl::Status ComputeAccuracy(pqxx::connection& conn, const DriftJobOptions& o,
-                             const MonitoredModel& model, DriftJobReport& report) {
+                             const MonitoredModel* model, DriftJobReport& report) {
   ScoredOutcomeFilter filter;
-  filter.model_version = model.version();
+  // Rule confidence alone: every traced prediction (they carry no version).
+  if (model != nullptr) filter.model_version = model->version();
   auto rows = LoadScoredOutcomes(conn, filter);
   if (!rows.ok()) return rows.status();
   RollingAccuracyOptions ro;
   ro.last_n = o.last_n;
   ro.window_days = o.window_days;
   ro.as_of = report.as_of;
-  ro.decision_threshold = model.decision_threshold();
+  ro.decision_threshold = model != nullptr ? model->decision_threshold() : o.rule_threshold;
   ro.rule_threshold = o.rule_threshold;
-  report.accuracy = ComputeRollingAccuracy(std::move(*rows), ro, model.card_metrics(), o.tolerances);
+  report.accuracy = ComputeRollingAccuracy(
+      std::move(*rows), ro, model != nullptr ? model->card_metrics() : CardMetrics{}, o.tolerances);
   return absl::OkStatus();
 }
 
@@ -121,14 +130,28 @@ MonitoringRunRecord RunRecord(const DriftJobOptions& o, const DriftJobReport& r)
 }  // namespace
 
 absl::StatusOr<DriftJobReport> RunDriftJob(const DriftJobOptions& o) {
-  auto dir = ResolveModelDir(o.model);
-  if (!dir.ok()) return dir.status();
-  auto model = MonitoredModel::Load(*dir);
-  if (!model.ok()) return model.status();
   DriftJobReport report;
-  report.model_version = (*model)->version();
-  report.model_dir = *dir;
-  report.reference_note = (*model)->reference_note();
+  std::unique_ptr<MonitoredModel> model;  // null: the rule confidence alone
+  ModelLocation location = o.model;
+  if (location.model_dir.empty() && !o.pin_version.empty()) {
+    location.model_dir = (std::filesystem::path(location.models_dir) / o.pin_version).string();
+  }
+  if (location.model_dir.empty() && !location.models_dir.empty() &&
+      !std::filesystem::exists(std::filesystem::path(location.models_dir) / "CHAMPION")) {
+    report.model_dir = location.models_dir;
+    report.reference_note = absl::StrCat(
+        "no CHAMPION in ", location.models_dir,
+        " and no --pin-version: the server answers with the rule confidence alone");
+  } else {
+    auto dir = ResolveModelDir(location);
+    if (!dir.ok()) return dir.status();
+    auto loaded = MonitoredModel::Load(*dir);
+    if (!loaded.ok()) return loaded.status();
+    model = std::move(*loaded);
+    report.model_version = model->version();
+    report.model_dir = *dir;
+    report.reference_note = model->reference_note();
+  }
   try {
     pqxx::connection conn(o.conninfo);
     if (o.as_of) {
@@ -144,8 +167,8 @@ absl::StatusOr<DriftJobReport> RunDriftJob(const DriftJobOptions& o) {
       return absl::InvalidArgumentError(absl::StrCat("--since ", FormatDay(report.since),
                                                      " is after ", FormatDay(report.until)));
     }
-    if (absl::Status s = ComputeDrift(conn, o, **model, report); !s.ok()) return s;
-    if (absl::Status s = ComputeAccuracy(conn, o, **model, report); !s.ok()) return s;
+    if (absl::Status s = ComputeDrift(conn, o, model.get(), report); !s.ok()) return s;
+    if (absl::Status s = ComputeAccuracy(conn, o, model.get(), report); !s.ok()) return s;
     DecideAndAlert(o, report);
     report.finished_unix_seconds = absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
     if (o.write_to_db) {

@@ -3,8 +3,13 @@
 
 // The nightly drift + rolling-accuracy check behind `pcs drift`.
 //
-//  1. Load the monitored model (--model DIR, or the CHAMPION of --models-dir)
+//  1. Load the monitored model -- what the server serves: --model DIR, else
+//     the pinned version (pin_version) of --models-dir, else its CHAMPION --
 //     and its drift reference (card feature_reference, else reference_rows).
+//     With --models-dir, no pin and no CHAMPION file the server answers with
+//     the rule confidence alone, and so is monitored: no PSI (no model
+//     reference; drift_skipped says so), rolling accuracy of the traced
+//     predictions at the rule threshold, model_version "".
 //  2. Features of the patterns confirmed in [since, until] (optionally only
 //     some symbols) from price_bars with the shared FeatureBuilder, and their
 //     calibrated model scores.
@@ -39,6 +44,8 @@ namespace pcs {
 struct DriftJobOptions {
   std::string conninfo;        // required
   ModelLocation model;         // required (model_dir or models_dir)
+  std::string pin_version;     // with models_dir: monitor this version (the
+                               // server's --pin-version) instead of CHAMPION
   // Recent period. Defaults: until = as_of, since = as_of - window_days + 1.
   std::optional<Day> since;
   std::optional<Day> until;

@@ -213,6 +213,30 @@ class DriftJobTest : public ::testing::Test {
   }
 };
 
+// `pcs drift --models-dir` monitors what the server serves: with no CHAMPION
+// and no pin, the rule confidence alone (no PSI, no error); with a pin, the
+// pinned version.
+TEST_F(DriftJobTest, NoChampionMonitorsThePinnedVersionOrTheRulesAlone) {
+  DriftJobOptions o = Options("2008-01-01", "2009-12-31", "");
+  o.write_to_db = false;
+  o.model.model_dir.clear();
+  o.model.models_dir = fs::path(scenario->model_dir).parent_path().string();
+  ASSERT_FALSE(fs::exists(fs::path(o.model.models_dir) / "CHAMPION"));
+  auto rules = RunDriftJob(o);
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  EXPECT_EQ(rules->model_version, "");
+  EXPECT_FALSE(rules->drift.has_value());
+  EXPECT_NE(rules->drift_skipped.find("rule confidence alone"), std::string::npos)
+      << rules->drift_skipped;
+  EXPECT_NE(rules->reference_note.find("no CHAMPION"), std::string::npos);
+  EXPECT_GT(rules->patterns, 0);
+  o.pin_version = fs::path(scenario->model_dir).filename().string();
+  auto pinned = RunDriftJob(o);
+  ASSERT_TRUE(pinned.ok()) << pinned.status();
+  EXPECT_EQ(pinned->model_version, o.pin_version);
+  EXPECT_TRUE(pinned->drift.has_value());
+}
+
 TEST_F(DriftJobTest, CrisisPeriodAlertsThroughTheWebhook) {
   ASSERT_NE(scenario, nullptr);
   ASSERT_GE(scenario->reference_patterns, 200);
