@@ -144,13 +144,15 @@ TEST(DocsHonestyTest, SubcommandsAndFlagsExist) {
   for (const char* binary : {"pcs", "pcs-client", "pcs-server"}) {
     any.insert(flags[binary].begin(), flags[binary].end());
   }
-  // Flags the repository's scripts parse (scripts/*.sh): a doc may mention
-  // them without the script's name next to them.
-  for (const auto& entry : fs::directory_iterator(kRoot / "scripts")) {
-    if (entry.path().extension() != ".sh") continue;
-    const std::set<std::string> f = testing::FlagsInHelp(ReadFile(entry.path()));
-    flags["script:scripts/" + entry.path().filename().string()] = f;
-    any.insert(f.begin(), f.end());
+  // Flags the repository's scripts parse (scripts/*.sh, bench/*.sh): a doc
+  // may mention them without the script's name next to them.
+  for (const char* folder : {"scripts", "bench"}) {
+    for (const auto& entry : fs::directory_iterator(kRoot / folder)) {
+      if (entry.path().extension() != ".sh") continue;
+      const std::set<std::string> f = testing::FlagsInHelp(ReadFile(entry.path()));
+      flags[absl::StrCat("script:", folder, "/", entry.path().filename().string())] = f;
+      any.insert(f.begin(), f.end());
+    }
   }
   flags[""] = any;
 
