@@ -143,7 +143,11 @@ EOF
 N=$(wc -l < "$WORK/ids.txt")
 echo "== ${LABEL:-user path} on $(basename "$DATA") ($N patterns), model $MODEL pinned; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 WARM_FLAGS=()
-"$SERVER" --help 2>/dev/null | grep -q -- --warmup-seconds && WARM_FLAGS=(--warmup-seconds 30)
+COLD_FLAGS=()
+if "$SERVER" --help 2>/dev/null | grep -q -- --warmup-seconds; then
+  WARM_FLAGS=(--warmup-seconds 30)
+  COLD_FLAGS=(--warmup-seconds 0)
+fi
 t=$(date +%s.%N)
 start_server "${WARM_FLAGS[@]}"
 echo "server ready in $(since $t) s (${WARM_FLAGS[*]:-no warm-up}); RSS: $(rss)"
@@ -154,7 +158,7 @@ ids_json $((2 * per)) 500;      run "one at a time" -c 1 --rps 50 -n 500
 echo "RSS after the runs: $(rss)"
 stop_server
 
-start_server
+start_server "${COLD_FLAGS[@]}"
 ncold=$(wc -l < "$WORK/cold_ids.txt")
 ids_json 0 "$ncold" "$WORK/cold_ids.txt"
 run "cold symbol (1st req)" -c 1 --rps 50 -n "$ncold"
