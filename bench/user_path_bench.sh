@@ -140,6 +140,31 @@ print("%-24s n %6d  rps %7.0f  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  max %
 EOF
 }
 
+# stages FILE: scrape the server's stage histograms into FILE; with a second
+# FILE, print the mean per stage between the two scrapes ("why" of a run).
+stages() {
+  $PY - "$METRICS_PORT" "$@" <<'EOF'
+import re, sys, urllib.request
+port, files = sys.argv[1], sys.argv[2:]
+text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port).read().decode()
+vals = {}
+for m in re.finditer(r'^pcs_stage_duration_seconds_(sum|count)\{[^}]*stage="([a-z_]+)"[^}]*\} (\S+)', text, re.M):
+    key = (m.group(2), m.group(1))
+    vals[key] = vals.get(key, 0) + float(m.group(3))
+if len(files) == 1:
+    open(files[0], "w").write(repr(vals))
+else:
+    before = eval(open(files[0]).read())
+    out = []
+    for stage in sorted({k[0] for k in vals}):
+        n = vals.get((stage, "count"), 0) - before.get((stage, "count"), 0)
+        t = vals.get((stage, "sum"), 0) - before.get((stage, "sum"), 0)
+        if n > 0:
+            out.append("%s %.3f ms (n %d)" % (stage, 1e3 * t / n, n))
+    print("%-24s server stage means: %s" % ("", ", ".join(out)))
+EOF
+}
+
 N=$(wc -l < "$WORK/ids.txt")
 echo "== ${LABEL:-user path} on $(basename "$DATA") ($N patterns), model $MODEL pinned; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 WARM_FLAGS=()
@@ -153,8 +178,10 @@ start_server "${WARM_FLAGS[@]}"
 echo "server ready in $(since $t) s (${WARM_FLAGS[*]:-no warm-up}); RSS: $(rss)"
 per=$(( N >= 21000 ? 10000 : (N - 500) / 2 ))
 ids_json 0 "$per";              run "1000 req/s distinct" --rps 1000 -c 16 -n "$per"
-ids_json "$per" "$per";         run "flat out distinct" -c 16 -n "$per"
-ids_json $((2 * per)) 500;      run "one at a time" -c 1 --rps 50 -n 500
+ids_json "$per" "$per";         stages "$WORK/s0"
+run "flat out distinct" -c 16 -n "$per"; stages "$WORK/s0" "$WORK/s1"
+ids_json $((2 * per)) 500;      stages "$WORK/s0"
+run "one at a time" -c 1 --rps 50 -n 500; stages "$WORK/s0" "$WORK/s1"
 echo "RSS after the runs: $(rss)"
 stop_server
 

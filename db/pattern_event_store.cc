@@ -471,7 +471,8 @@ absl::StatusOr<StoredPattern> PatternEventStore::Load(const std::string& id) {
       absl::StrCat("SELECT ", kSelectColumns, " FROM pattern_events WHERE id = $1");
   try {
     conn_.prepare("pcs_load_pattern_by_id", kLoadByIdSql);
-    pqxx::read_transaction tx(conn_);
+    // One statement on the server's request path: no BEGIN/COMMIT round trips.
+    pqxx::nontransaction tx(conn_);
     const pqxx::result rows = tx.exec_prepared("pcs_load_pattern_by_id", id);
     if (rows.empty()) return absl::NotFoundError("no pattern with id " + id);
     return ParseRow(rows[0]);

@@ -111,31 +111,40 @@ absl::StatusOr<std::shared_ptr<const BarSeries>> PriceHistoryCache::Load(
     entry.starts_at_first = static_cast<int>(series->bars.size()) -
                                 static_cast<int>(have.series->bars.size()) <
                             missing;
+  } else if (have_run && day > have.series->bars.back().day) {
+    // Past the run's end: load from the run's last bar up to `day`. There is
+    // at most one bar per calendar day, so `day - back + 1` bars reach back
+    // into the run and the union stays one contiguous run (plus what the run
+    // lacks of `want`).
+    const std::vector<Bar>& old = have.series->bars;
+    const int limit = static_cast<int>(day - old.back().day) + 1 +
+                      std::max(0, want - static_cast<int>(old.size()));
+    auto newer = loader_(symbol, day, limit, deadline);
+    if (!newer.ok()) return newer.status();
+    const bool newer_at_first = static_cast<int>(newer->size()) < limit;
+    const Day from = newer->empty() ? day + 1 : newer->front().day;
+    for (const Bar& b : old) {
+      if (b.day < from) series->bars.push_back(b);
+    }
+    series->bars.insert(series->bars.end(), newer->begin(), newer->end());
+    entry.starts_at_first = old.front().day < from
+                                ? have.starts_at_first
+                                : newer_at_first || have.starts_at_first;
+  } else if (have_run && at < 0) {
+    // Before the run's start: load the bars up to it, `want` of them before
+    // `day` (at most `front - day` bars lie in between).
+    const std::vector<Bar>& old = have.series->bars;
+    const int limit = want + static_cast<int>(old.front().day - day);
+    auto older = loader_(symbol, old.front().day - 1, limit, deadline);
+    if (!older.ok()) return older.status();
+    entry.starts_at_first = static_cast<int>(older->size()) < limit;
+    series->bars = std::move(*older);
+    series->bars.insert(series->bars.end(), old.begin(), old.end());
   } else {
     auto window = loader_(symbol, day, want, deadline);
     if (!window.ok()) return window.status();
-    const bool window_at_first = static_cast<int>(window->size()) < want;
-    const bool overlaps = have_run && !window->empty() &&
-                          window->front().day <= have.series->bars.back().day &&
-                          window->back().day >= have.series->bars.front().day;
-    if (overlaps) {
-      // Both are contiguous runs of the symbol's bars: their union is too.
-      const std::vector<Bar>& old = have.series->bars;
-      for (const Bar& b : old) {
-        if (b.day < window->front().day) series->bars.push_back(b);
-      }
-      series->bars.insert(series->bars.end(), window->begin(), window->end());
-      for (const Bar& b : old) {
-        if (b.day > window->back().day) series->bars.push_back(b);
-      }
-      entry.starts_at_first =
-          old.front().day <= window->front().day
-              ? have.starts_at_first || window_at_first
-              : window_at_first;
-    } else {
-      series->bars = std::move(*window);
-      entry.starts_at_first = window_at_first;
-    }
+    entry.starts_at_first = static_cast<int>(window->size()) < want;
+    series->bars = std::move(*window);
   }
   entry.series = std::move(series);
   entry.loaded_at = absl::Now();

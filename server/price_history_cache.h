@@ -39,14 +39,15 @@ struct PriceHistoryCacheOptions {
 // Cache of the bars each symbol's requests need, sized by memory.
 //
 // A request for (symbol, day d) needs the last `history_bars` bars with
-// day <= d (all of them when the symbol has fewer). Only that window is
-// loaded, never the whole series. An entry holds one contiguous run of the
-// symbol's bars; windows that overlap the cached run are merged into it, and
-// a request whose d lies inside the run but needs older bars loads only the
-// missing older bars. So a symbol asked about on recent days holds about one
-// window, and one asked about all over its history grows towards its full
-// series (bounded by the byte budget, least recently used entries evicted
-// first).
+// day <= d (all of them when the symbol has fewer). An entry holds one
+// contiguous run of the symbol's bars, and a miss loads only what the run
+// lacks: the window up to d for a new symbol; the older bars d needs when d
+// lies inside the run; the bars from the run's end up to d when d lies after
+// it; the bars from d's window up to the run's start when d lies before it.
+// So a symbol asked about on recent days holds about one window (and a new
+// day's request loads the few new bars), and one asked about all over its
+// history grows towards its full series, never loaded twice (bounded by the
+// byte budget, least recently used entries evicted first).
 //
 // Invalidation: a request whose d lies after the cached run's last bar loads
 // the window up to d (newly ingested bars are seen at once); entries older

@@ -57,7 +57,8 @@ absl::StatusOr<std::vector<Bar>> QueryBars(pqxx::connection& conn,
                                            const std::string& symbol,
                                            Day up_to, int limit) {
   try {
-    pqxx::read_transaction tx(conn);
+    // One statement: no BEGIN/COMMIT round trips.
+    pqxx::nontransaction tx(conn);
     pqxx::result rows =
         tx.exec_prepared(kBarsStatement, symbol, static_cast<int>(up_to), limit);
     std::vector<Bar> bars;

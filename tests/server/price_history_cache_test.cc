@@ -93,21 +93,39 @@ TEST(PriceHistoryCacheTest, OlderDayInsideTheRunLoadsOnlyTheMissingBars) {
   EXPECT_EQ((*bars)->bars.size(), 800u);
 }
 
-TEST(PriceHistoryCacheTest, NewerOverlappingWindowIsMergedDisjointReplaces) {
+void ExpectContiguous(const BarSeries& s, Day front, Day back) {
+  ASSERT_FALSE(s.bars.empty());
+  EXPECT_EQ(s.bars.front().day, front);
+  EXPECT_EQ(s.bars.back().day, back);
+  for (size_t i = 1; i < s.bars.size(); ++i) {
+    ASSERT_EQ(s.bars[i].day, s.bars[i - 1].day + 1) << i;
+  }
+}
+
+TEST(PriceHistoryCacheTest, DaysAfterOrBeforeTheRunExtendItContiguously) {
   FakeStore store(3000);
   PriceHistoryCache cache(Options(), store.Loader());
-  ASSERT_TRUE(cache.Get("X", 1500, Later()).ok());
-  auto merged = cache.Get("X", 1700, Later());  // window 1201..1700
-  ASSERT_TRUE(merged.ok());
-  EXPECT_EQ((*merged)->bars.front().day, 1001);
-  EXPECT_EQ((*merged)->bars.back().day, 1700);
-  for (size_t i = 1; i < (*merged)->bars.size(); ++i) {
-    ASSERT_EQ((*merged)->bars[i].day, (*merged)->bars[i - 1].day + 1);
+  ASSERT_TRUE(cache.Get("X", 1500, Later()).ok());  // 1001..1500
+  auto newer = cache.Get("X", 1700, Later());
+  ASSERT_TRUE(newer.ok());
+  EXPECT_EQ(store.calls.back().up_to, 1700);
+  EXPECT_EQ(store.calls.back().limit, 201);  // 1500..1700: only the new bars
+  ExpectContiguous(**newer, 1001, 1700);
+  auto far = cache.Get("X", 2900, Later());  // 1,200 days past the run
+  ASSERT_TRUE(far.ok());
+  EXPECT_EQ(store.calls.back().limit, 1201);
+  ExpectContiguous(**far, 1001, 2900);
+  auto before = cache.Get("X", 600, Later());  // needs 101..600
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(store.calls.back().up_to, 1000);
+  EXPECT_EQ(store.calls.back().limit, 500 + 401);
+  ExpectContiguous(**before, 100, 2900);
+  // Everything in between is now a hit.
+  const size_t calls = store.calls.size();
+  for (Day d : {700, 1200, 2000, 2899}) {
+    ASSERT_TRUE(cache.Get("X", d, Later()).ok());
   }
-  auto replaced = cache.Get("X", 2900, Later());  // window 2401..2900
-  ASSERT_TRUE(replaced.ok());
-  EXPECT_EQ((*replaced)->bars.front().day, 2401);
-  EXPECT_EQ((*replaced)->bars.size(), 500u);
+  EXPECT_EQ(store.calls.size(), calls);
 }
 
 TEST(PriceHistoryCacheTest, ShortSeriesIsCoveredFromItsFirstBar) {
