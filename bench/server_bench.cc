@@ -140,7 +140,7 @@ void BM_EngineScoreUncached(benchmark::State& state) {
   for (auto _ : state) {
     auto r = (*engine)->ScoreStored(g_world->ids[i++ % g_world->ids.size()],
                                     5, absl::InfiniteFuture());
-    if (!r.ok() || r->fallback_reason != "") state.SkipWithError("no ML");
+    if (!r.ok() || r->fallback_reason != pcs::FallbackReason::kNone) state.SkipWithError("no ML");
     benchmark::DoNotOptimize(r);
   }
 }

@@ -13,7 +13,7 @@
 #include "cli/command_registry.h"
 #include "db/embedded_postgres.h"
 #include "db/migrator.h"
-#include "training/data_preparation.h"
+#include "pipeline/data_preparation.h"
 #include "training/labeled_dataset.h"
 #include "training/model_registry.h"
 #include "training/model_scoring.h"

@@ -14,7 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/command_context.h"
 #include "cli/command_registry.h"
-#include "training/data_preparation.h"
+#include "pipeline/data_preparation.h"
 #include "training/labeled_dataset.h"
 #include "training/trainer.h"
 #include "training/trainer_config.h"

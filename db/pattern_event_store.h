@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "lifecycle/lifecycle_state.h"
 #include "lifecycle/pattern_lifecycle_manager.h"
 #include "lifecycle/pattern.h"

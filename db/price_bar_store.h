@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "pqxx/pqxx"
 
 namespace pcs {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "lifecycle/pattern.h"
 
 namespace pcs {

@@ -8,7 +8,7 @@
 
 #include "absl/types/span.h"
 #include "features/feature_list.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "lifecycle/pattern.h"
 
 namespace pcs::features_internal {

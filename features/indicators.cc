@@ -16,26 +16,6 @@ bool RangeOk(int size, int period, int end) {
   return period >= 1 && end >= period - 1 && end < size;
 }
 
-// Wilder smoothing seeded with the mean of raw[first .. first+period-1].
-std::vector<double> WilderMean(const std::vector<double>& raw, int first,
-                               int period) {
-  std::vector<double> out(raw.size(), kNaN);
-  const int n = static_cast<int>(raw.size());
-  if (period < 1 || first + period > n) return out;
-  double sum = 0;
-  for (int i = first; i < first + period; ++i) sum += raw[i];
-  double avg = sum / period;
-  out[first + period - 1] = avg;
-  // (avg * (period - 1) + x) / period, written with multiplications: a
-  // division in this loop-carried chain dominated the whole feature build.
-  const double decay = (period - 1.0) / period, weight = 1.0 / period;
-  for (int i = first + period; i < n; ++i) {
-    avg = avg * decay + raw[i] * weight;
-    out[i] = avg;
-  }
-  return out;
-}
-
 }  // namespace
 
 double SmaAt(absl::Span<const double> values, int period, int end) {
@@ -84,8 +64,8 @@ std::vector<double> WilderRsiSeries(absl::Span<const double> closes,
     gains[i] = change > 0 ? change : 0;
     losses[i] = change < 0 ? -change : 0;
   }
-  const std::vector<double> avg_gain = WilderMean(gains, 1, period);
-  const std::vector<double> avg_loss = WilderMean(losses, 1, period);
+  const std::vector<double> avg_gain = WilderSmoothing(gains, 1, period);
+  const std::vector<double> avg_loss = WilderSmoothing(losses, 1, period);
   for (int i = period; i < n; ++i) {
     const double g = avg_gain[i], l = avg_loss[i];
     if (l == 0) {
@@ -95,24 +75,6 @@ std::vector<double> WilderRsiSeries(absl::Span<const double> closes,
     }
   }
   return out;
-}
-
-std::vector<double> TrueRangeSeries(absl::Span<const Bar> bars) {
-  const int n = Size(bars);
-  std::vector<double> tr(n);
-  for (int i = 0; i < n; ++i) {
-    if (i == 0) {
-      tr[i] = bars[i].high - bars[i].low;
-    } else {
-      const double pc = bars[i - 1].close;
-      tr[i] = std::max(bars[i].high, pc) - std::min(bars[i].low, pc);
-    }
-  }
-  return tr;
-}
-
-std::vector<double> WilderAtrSeries(absl::Span<const Bar> bars, int period) {
-  return WilderMean(TrueRangeSeries(bars), 0, period);
 }
 
 MacdPoint MacdLast(absl::Span<const double> closes, int fast, int slow,
@@ -235,17 +197,9 @@ std::vector<double> ObvSeries(absl::Span<const Bar> bars) {
 
 double SlopeAt(absl::Span<const double> values, int period, int end) {
   if (period < 2 || !RangeOk(Size(values), period, end)) return kNaN;
-  const double x_mean = (period - 1) / 2.0;
-  double y_mean = 0;
-  for (int i = 0; i < period; ++i) y_mean += values[end - period + 1 + i];
-  y_mean /= period;
-  double sxy = 0, sxx = 0;
-  for (int i = 0; i < period; ++i) {
-    const double dx = i - x_mean;
-    sxy += dx * (values[end - period + 1 + i] - y_mean);
-    sxx += dx * dx;
-  }
-  return sxy / sxx;
+  std::vector<double> x(period);
+  for (int i = 0; i < period; ++i) x[i] = i;
+  return FitLine(x, values.subspan(end - period + 1, period)).slope;
 }
 
 double StochasticKLast(absl::Span<const Bar> bars, int period) {

@@ -4,11 +4,14 @@
 #include <vector>
 
 #include "absl/types/span.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
+#include "core/indicators.h"
 
 namespace pcs {
 
-// Technical indicators used by the feature builder, written for one window of
+// Technical indicators used by the feature builder (true range, Wilder ATR
+// and the least-squares line are in core/indicators.h, shared with the rule
+// detectors), written for one window of
 // bars (the feature builder passes at most ~300 bars ending at the
 // confirmation bar, so every call is O(window)).
 //
@@ -40,14 +43,6 @@ std::vector<double> EmaSeries(absl::Span<const double> values, int period);
 // 100, only losses give 0.
 std::vector<double> WilderRsiSeries(absl::Span<const double> closes,
                                     int period);
-
-// True range: max(high, prev close) - min(low, prev close); bar 0 uses
-// high - low.
-std::vector<double> TrueRangeSeries(absl::Span<const Bar> bars);
-
-// Wilder ATR: mean of the first `period` true ranges at index period-1, then
-// atr = (atr * (period - 1) + tr) / period.
-std::vector<double> WilderAtrSeries(absl::Span<const Bar> bars, int period);
 
 struct MacdPoint {
   double macd;       // EMA(fast) - EMA(slow)
@@ -93,8 +88,9 @@ double RealizedVolAt(absl::Span<const double> closes, int period, int end);
 // On-balance volume, starting at 0 on bar 0.
 std::vector<double> ObvSeries(absl::Span<const Bar> bars);
 
-// Least-squares slope of values[end - period + 1 .. end] against 0..period-1
-// (units of value per bar); NaN if too short or period < 2.
+// Least-squares slope (core FitLine) of values[end - period + 1 .. end]
+// against 0..period-1 (units of value per bar); NaN if too short or
+// period < 2.
 double SlopeAt(absl::Span<const double> values, int period, int end);
 
 // Stochastic %K (0..100) over `period` bars ending at the last bar; NaN if the

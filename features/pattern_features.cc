@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/indicators.h"
 #include "features/feature_context.h"
 
 namespace pcs::features_internal {
@@ -18,22 +19,20 @@ struct Point {
   double y;  // price
 };
 
-// Least-squares slope of y on x; NaN with fewer than 2 distinct x.
+// Least-squares slope of y on x (core FitLine); NaN with fewer than 2
+// distinct x.
 double LineSlope(const std::vector<Point>& pts) {
   if (pts.size() < 2) return kNaN;
-  double mx = 0, my = 0;
+  std::vector<double> x, y;
+  x.reserve(pts.size());
+  y.reserve(pts.size());
+  bool distinct = false;
   for (const Point& p : pts) {
-    mx += p.x;
-    my += p.y;
+    distinct = distinct || p.x != pts[0].x;
+    x.push_back(p.x);
+    y.push_back(p.y);
   }
-  mx /= static_cast<double>(pts.size());
-  my /= static_cast<double>(pts.size());
-  double sxy = 0, sxx = 0;
-  for (const Point& p : pts) {
-    sxy += (p.x - mx) * (p.y - my);
-    sxx += (p.x - mx) * (p.x - mx);
-  }
-  return sxx > 0 ? sxy / sxx : kNaN;
+  return distinct ? FitLine(x, y).slope : kNaN;
 }
 
 double Spread(const std::vector<Point>& pts) {

@@ -18,6 +18,24 @@ double Clamp01(double x) {
 
 }  // namespace
 
+absl::string_view FallbackReasonName(FallbackReason reason) {
+  switch (reason) {
+    case FallbackReason::kNone:
+      return "";
+    case FallbackReason::kFlagOff:
+      return "flag_off";
+    case FallbackReason::kNoModel:
+      return "no_model";
+    case FallbackReason::kModelError:
+      return "model_error";
+    case FallbackReason::kFeaturesUnavailable:
+      return "features_unavailable";
+    case FallbackReason::kInvalidMlValue:
+      return "invalid_ml_value";
+  }
+  return "";
+}
+
 bool ParseFeatureFlag(absl::string_view value) {
   const absl::string_view v = absl::StripAsciiWhitespace(value);
   for (absl::string_view yes : {"1", "true", "on", "yes"}) {
@@ -37,23 +55,24 @@ BlendOptions BlendOptionsFromEnvironment(double ml_weight) {
 BlendResult BlendConfidence(double rule_confidence,
                             std::optional<double> ml_confidence,
                             const BlendOptions& options,
-                            absl::string_view unavailable_reason) {
+                            FallbackReason unavailable_reason) {
   BlendResult out;
   const double rule = Clamp01(rule_confidence);
   out.blended = rule;
   out.ml_weight_used = 0;
   if (!options.enabled) {
-    out.fallback_reason = "flag_off";
+    out.fallback_reason = FallbackReason::kFlagOff;
     return out;
   }
   if (!ml_confidence.has_value()) {
-    out.fallback_reason =
-        unavailable_reason.empty() ? "no_model" : std::string(unavailable_reason);
+    out.fallback_reason = unavailable_reason == FallbackReason::kNone
+                              ? FallbackReason::kNoModel
+                              : unavailable_reason;
     return out;
   }
   const double ml = *ml_confidence;
   if (!std::isfinite(ml) || ml < 0 || ml > 1) {
-    out.fallback_reason = "invalid_ml_value";
+    out.fallback_reason = FallbackReason::kInvalidMlValue;
     return out;
   }
   const double w =

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "lifecycle/pattern.h"
 #include "lifecycle/pattern_detector.h"
 #include "lifecycle/swing_pivots.h"

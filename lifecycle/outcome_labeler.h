@@ -1,7 +1,7 @@
 #ifndef PCS_LIFECYCLE_OUTCOME_LABELER_H_
 #define PCS_LIFECYCLE_OUTCOME_LABELER_H_
 
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "lifecycle/pattern.h"
 
 namespace pcs {

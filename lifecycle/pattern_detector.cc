@@ -207,7 +207,7 @@ std::vector<Pattern> DetectPatterns(const BarSeries& bars,
   }
   if (static_cast<int>(clean.size()) < 2 * std::max(1, options.atr_period))
     return {};
-  const std::vector<double> atr = rules::WilderAtr(clean, options.atr_period);
+  const std::vector<double> atr = WilderAtrSeries(clean, options.atr_period);
   const std::vector<double> volume =
       rules::TrailingMeanVolume(clean, options.volume_average_bars);
   const std::vector<rules::Pivot> pivots =

@@ -25,7 +25,7 @@ PatternLifecycleManager::PatternLifecycleManager(
 
 LifecycleDecision PatternLifecycleManager::EvaluateWithRules(
     const Pattern& pattern, std::optional<double> ml_confidence,
-    const BlendOptions& blend, absl::string_view unavailable_reason) const {
+    const BlendOptions& blend, FallbackReason unavailable_reason) const {
   LifecycleDecision d;
   const double rule = std::isfinite(pattern.rule_confidence)
                           ? std::clamp(pattern.rule_confidence, 0.0, 1.0)
@@ -65,7 +65,7 @@ LifecycleTransition PatternLifecycleManager::DecisionTransition(
   t.ml_confidence = decision.ml_confidence;
   t.blended_confidence = decision.blended_confidence;
   t.blend_weight = decision.ml_weight;
-  t.fallback_reason = decision.fallback_reason;
+  t.fallback_reason = std::string(FallbackReasonName(decision.fallback_reason));
   t.reason = absl::StrCat(LifecycleDecisionName(decision.decision),
                           ": confidence ", decision.blended_confidence,
                           decision.decision == LifecycleDecisionKind::kConfirm

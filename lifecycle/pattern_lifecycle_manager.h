@@ -7,7 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "lifecycle/confidence_blender.h"
 #include "lifecycle/lifecycle_state.h"
 #include "lifecycle/pattern.h"
@@ -32,7 +32,7 @@ struct LifecycleDecision {
   LifecycleDecisionKind decision = LifecycleDecisionKind::kReject;
   // Decision made from the rule confidence alone (for comparisons).
   LifecycleDecisionKind rule_decision = LifecycleDecisionKind::kReject;
-  std::string fallback_reason;          // "" when ML was used
+  FallbackReason fallback_reason = FallbackReason::kNone;  // kNone: ML used
 };
 
 // One state change, ready to be persisted into pattern_lifecycle_history by
@@ -46,7 +46,7 @@ struct LifecycleTransition {
   std::optional<double> ml_confidence;
   std::optional<double> blended_confidence;
   std::optional<double> blend_weight;
-  std::string fallback_reason;
+  std::string fallback_reason;         // FallbackReasonName ("" = ML used)
   std::optional<int> actual_outcome;   // label, on outcome transitions
   std::string reason;                  // short human text
 };
@@ -69,13 +69,13 @@ class PatternLifecycleManager {
 
   // Rule decision plus the blended confidence (BlendConfidence). When ML is
   // unavailable (`ml_confidence` empty) the fallback reason is
-  // `unavailable_reason` if given, else "no_model"; flag off => "flag_off".
+  // `unavailable_reason` (default kNoModel); flag off => kFlagOff.
   // The decision uses the blended confidence (== rule confidence on
   // fallback) against options.decision_threshold.
   LifecycleDecision EvaluateWithRules(
       const Pattern& pattern, std::optional<double> ml_confidence,
       const BlendOptions& blend,
-      absl::string_view unavailable_reason = "") const;
+      FallbackReason unavailable_reason = FallbackReason::kNoModel) const;
 
   // OkStatus if legal, FailedPrecondition naming both states otherwise.
   absl::Status Transition(LifecycleState from, LifecycleState to) const;

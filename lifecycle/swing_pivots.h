@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 
 namespace pcs::rules {
 

@@ -61,9 +61,9 @@ double Logit(double p, double eps) {
   return std::log(q / (1.0 - q));
 }
 
-double Sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
-
 }  // namespace
+
+double Logistic(double margin) { return 1.0 / (1.0 + std::exp(-margin)); }
 
 absl::StatusOr<Calibrator> Calibrator::FitIsotonic(const std::vector<double>& scores,
                                                    const std::vector<int>& labels,
@@ -160,7 +160,7 @@ absl::StatusOr<Calibrator> Calibrator::FitPlatt(const std::vector<double>& score
   for (int iter = 0; iter < 100; ++iter) {
     double ga = 0, gb = 0, haa = 1e-12, hab = 0, hbb = 1e-12;
     for (size_t i = 0; i < f.size(); ++i) {
-      const double q = Sigmoid(a * f[i] + b);
+      const double q = Logistic(a * f[i] + b);
       const double r = w[i] * (q - t[i]), h = w[i] * q * (1 - q);
       ga += r * f[i];
       gb += r;
@@ -194,7 +194,7 @@ absl::StatusOr<Calibrator> Calibrator::FitPlatt(const std::vector<double>& score
 
 double Calibrator::Apply(double p) const {
   if (std::isnan(p)) return p;
-  if (method_ == Method::kPlatt) return Clamp(Sigmoid(a_ * Logit(p, eps_) + b_), eps_);
+  if (method_ == Method::kPlatt) return Clamp(Logistic(a_ * Logit(p, eps_) + b_), eps_);
   if (p <= x_.front()) return Clamp(y_.front(), eps_);
   if (p >= x_.back()) return Clamp(y_.back(), eps_);
   const size_t hi = static_cast<size_t>(std::upper_bound(x_.begin(), x_.end(), p) - x_.begin());

@@ -43,6 +43,11 @@
 
 namespace pcs {
 
+// The one probability formula: the logistic 1 / (1 + exp(-margin)) of a raw
+// XGBoost margin (binary:logistic). Training, serving and monitoring all
+// call this (through CalibratedProbability, model/model_card.h).
+double Logistic(double margin);
+
 class Calibrator {
  public:
   enum class Method { kIsotonic, kPlatt };

@@ -370,7 +370,7 @@ absl::StatusOr<std::vector<ReferenceRow>> ParseReferenceRows(const Json& json,
 }
 
 double CalibratedProbability(const Calibrator& calibrator, double margin) {
-  return calibrator.Apply(1.0 / (1.0 + std::exp(-margin)));
+  return calibrator.Apply(Logistic(margin));
 }
 
 absl::StatusOr<ModelFolder> ReadModelFolder(const std::string& dir,

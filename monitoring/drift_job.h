@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "monitoring/drift_analyzer.h"
 #include "monitoring/monitored_model.h"
 #include "monitoring/monitoring_run_store.h"

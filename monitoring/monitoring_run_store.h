@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "monitoring/psi.h"
 #include "nlohmann/json.hpp"
 #include "pqxx/pqxx"

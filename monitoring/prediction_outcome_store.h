@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "monitoring/rolling_accuracy.h"
 #include "pqxx/pqxx"
 

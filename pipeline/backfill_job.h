@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "db/pattern_event_store.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "lifecycle/pattern_detector.h"
 
 namespace pcs {

@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "pipeline/bulkowski_reference.h"
 
 namespace pcs {

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "lifecycle/pattern.h"
 
 namespace pcs {

@@ -74,7 +74,7 @@ void PatternConfidenceService::Trace(const ScoreResult& r,
   record.blended_confidence = r.blended_confidence;
   record.blend_weight = r.ml_weight_used;
   record.model_version = r.model_version;
-  record.fallback_reason = r.fallback_reason;
+  record.fallback_reason = std::string(FallbackReasonName(r.fallback_reason));
   record.latency_ms = r.timing.total_us / 1000.0;
   record.reason = absl::StrCat("score ", method);
   deps_.traces->Log(std::move(record));

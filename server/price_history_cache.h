@@ -14,7 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "features/feature_builder.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 
 namespace pcs {
 

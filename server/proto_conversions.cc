@@ -129,10 +129,10 @@ void ScoreResultToProto(const ScoreResult& r, v1::ScoreResponse* out) {
   out->set_ml_confidence(r.ml_confidence.value_or(0));
   out->set_blended_confidence(r.blended_confidence);
   out->set_ml_weight_used(r.ml_weight_used);
-  out->set_decision(r.decision);
+  out->set_decision(std::string(LifecycleDecisionName(r.decision)));
   out->set_decision_threshold(r.decision_threshold);
   out->set_model_version(r.model_version);
-  out->set_fallback_reason(r.fallback_reason);
+  out->set_fallback_reason(std::string(FallbackReasonName(r.fallback_reason)));
   out->set_margin(r.margin);
   out->set_bias(r.bias);
   for (const Contribution& c : r.top_contributions) {

@@ -6,7 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "lifecycle/pattern.h"
 #include "pcs/v1/pattern_confidence.pb.h"
 #include "server/model_manager.h"

@@ -236,7 +236,7 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreStored(
       result.cache_hit = true;
       LoadedPattern loaded{hit->pattern, hit->state};
       FillTopK(*hit, *model, top_k, &result);
-      result = Finish(loaded, hit->probability, "", model->decision_threshold,
+      result = Finish(loaded, hit->probability, FallbackReason::kNone, model->decision_threshold,
                       model.get(), std::move(result));
       result.timing.total_us = MicrosSince(start);
       return result;
@@ -249,7 +249,8 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreStored(
   }
   if (!use_ml) {
     result = Finish(*loaded, std::nullopt,
-                    options_.phase5_enabled ? "no_model" : "flag_off",
+                    options_.phase5_enabled ? FallbackReason::kNoModel
+                                            : FallbackReason::kFlagOff,
                     kDefaultRuleDecisionThreshold, nullptr, std::move(result));
     result.timing.total_us = MicrosSince(start);
     return result;
@@ -281,7 +282,8 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreInline(
   std::shared_ptr<const ServableModel> model = models_->Current();
   if (!options_.phase5_enabled || model == nullptr) {
     result = Finish(loaded, std::nullopt,
-                    options_.phase5_enabled ? "no_model" : "flag_off",
+                    options_.phase5_enabled ? FallbackReason::kNoModel
+                                            : FallbackReason::kFlagOff,
                     kDefaultRuleDecisionThreshold, nullptr, std::move(result));
   } else {
     auto scored = ScoreWithBars(*model, loaded, "", bars, market, top_k,
@@ -311,7 +313,7 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreWithBars(
   result.timing.features_us = MicrosSince(stage);
   if (!features.ok() ||
       static_cast<int>(features->size()) != model->ensemble.num_features()) {
-    return Finish(loaded, std::nullopt, "features_unavailable",
+    return Finish(loaded, std::nullopt, FallbackReason::kFeaturesUnavailable,
                   kDefaultRuleDecisionThreshold, nullptr, std::move(result));
   }
   auto cached = std::make_shared<CachedScore>();
@@ -324,7 +326,7 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreWithBars(
   result.timing.predict_us = MicrosSince(stage);
   if (!std::isfinite(cached->probability) || cached->probability < 0 ||
       cached->probability > 1) {
-    return Finish(loaded, std::nullopt, "model_error",
+    return Finish(loaded, std::nullopt, FallbackReason::kModelError,
                   kDefaultRuleDecisionThreshold, nullptr, std::move(result));
   }
   stage = std::chrono::steady_clock::now();
@@ -336,7 +338,7 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreWithBars(
     score_cache_.Put(absl::StrCat(cache_id, "|", model->version), cached);
   }
   FillTopK(*cached, *model, top_k, &result);
-  return Finish(loaded, cached->probability, "", model->decision_threshold,
+  return Finish(loaded, cached->probability, FallbackReason::kNone, model->decision_threshold,
                 model, std::move(result));
 }
 
@@ -365,7 +367,7 @@ void ScoringEngine::FillTopK(const CachedScore& cached,
 
 ScoreResult ScoringEngine::Finish(const LoadedPattern& loaded,
                                   std::optional<double> ml,
-                                  const std::string& reason, double threshold,
+                                  FallbackReason reason, double threshold,
                                   const ServableModel* model,
                                   ScoreResult result) const {
   PatternLifecycleManager manager({.decision_threshold = threshold});
@@ -381,11 +383,13 @@ ScoreResult ScoringEngine::Finish(const LoadedPattern& loaded,
   result.ml_confidence = ml;
   result.blended_confidence = d.blended_confidence;
   result.ml_weight_used = d.ml_weight;
-  result.decision = std::string(LifecycleDecisionName(d.decision));
+  result.decision = d.decision;
   result.decision_threshold = threshold;
   result.fallback_reason = d.fallback_reason;
   result.model_version =
-      d.fallback_reason.empty() && model != nullptr ? model->version : "";
+      d.fallback_reason == FallbackReason::kNone && model != nullptr
+          ? model->version
+          : "";
   return result;
 }
 
@@ -447,8 +451,9 @@ absl::StatusOr<bool> PersistDecision(pqxx::connection& conn,
           std::string(LifecycleStateName(to)), FormatDay(event_day),
           score.rule_confidence, OptionalNumber(score.ml_confidence),
           score.blended_confidence, score.ml_weight_used, score.model_version,
-          score.fallback_reason, score.timing.total_us / 1000.0,
-          absl::StrCat("EvaluatePattern: ", score.decision));
+          std::string(FallbackReasonName(score.fallback_reason)),
+          score.timing.total_us / 1000.0,
+          absl::StrCat("EvaluatePattern: ", LifecycleDecisionName(score.decision)));
     }
     tx.commit();
     return recorded;
@@ -474,7 +479,8 @@ absl::StatusOr<EvaluateResult> ScoringEngine::Evaluate(
     return s;
   }
   EvaluateResult result;
-  result.to = score->decision == "confirm" ? LifecycleState::kConfirmed
+  result.to = score->decision == LifecycleDecisionKind::kConfirm
+                  ? LifecycleState::kConfirmed
                                            : LifecycleState::kRejected;
   auto lease = pool_->Acquire(deadline);
   if (!lease.ok()) return lease.status();

@@ -11,9 +11,11 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "features/feature_builder.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
+#include "lifecycle/confidence_blender.h"
 #include "lifecycle/lifecycle_state.h"
 #include "lifecycle/pattern.h"
+#include "lifecycle/pattern_lifecycle_manager.h"
 #include "pcs/v1/pattern_confidence.pb.h"
 #include "server/connection_pool.h"
 #include "server/lru_cache.h"
@@ -70,10 +72,10 @@ struct ScoreResult {
   std::optional<double> ml_confidence;
   double blended_confidence = 0;
   double ml_weight_used = 0;
-  std::string decision;  // "confirm" | "reject"
+  LifecycleDecisionKind decision = LifecycleDecisionKind::kReject;
   double decision_threshold = 0.5;
   std::string model_version;    // "" when no model was used
-  std::string fallback_reason;  // "" when ML was used
+  FallbackReason fallback_reason = FallbackReason::kNone;  // kNone: ML used
   double margin = 0;
   double bias = 0;
   std::vector<Contribution> top_contributions;
@@ -185,7 +187,7 @@ class ScoringEngine {
       const BarSeries& bars, const BarSeries* market, int top_k,
       absl::Time deadline, ScoreResult result);
   ScoreResult Finish(const LoadedPattern& loaded, std::optional<double> ml,
-                     const std::string& reason, double threshold,
+                     FallbackReason reason, double threshold,
                      const ServableModel* model, ScoreResult result) const;
   void FillTopK(const CachedScore& cached, const ServableModel& model,
                 int top_k, ScoreResult* result) const;

@@ -42,9 +42,11 @@ ServiceMetrics::ServiceMetrics(MetricsRegistry* registry,
   fallbacks_ = registry->AddCounter(
       "pcs_fallbacks_total",
       "Scores answered from the rule confidence alone, by reason", {"reason"});
-  for (const char* reason :
-       {"flag_off", "no_model", "model_error", "features_unavailable"}) {
-    fallback_by_reason_[reason] = fallbacks_->WithLabels({reason});
+  for (FallbackReason reason :
+       {FallbackReason::kFlagOff, FallbackReason::kNoModel,
+        FallbackReason::kModelError, FallbackReason::kFeaturesUnavailable}) {
+    fallback_by_reason_[reason] =
+        fallbacks_->WithLabels({std::string(FallbackReasonName(reason))});
   }
   HistogramFamily* confidence = registry->AddHistogram(
       "pcs_confidence", "Confidences returned, by kind (rule|ml|blended)",
@@ -86,12 +88,14 @@ void ServiceMetrics::RecordScore(const ScoreResult& r) {
   if (t.contributions_us > 0) {
     stage_contributions_->Observe(t.contributions_us * 1e-6);
   }
-  if (!r.fallback_reason.empty()) {
+  if (r.fallback_reason != FallbackReason::kNone) {
     auto it = fallback_by_reason_.find(r.fallback_reason);
     if (it != fallback_by_reason_.end()) {
       it->second->Increment();
     } else {
-      fallbacks_->WithLabels({r.fallback_reason})->Increment();
+      fallbacks_
+          ->WithLabels({std::string(FallbackReasonName(r.fallback_reason))})
+          ->Increment();
     }
   }
   confidence_rule_->Observe(r.rule_confidence);

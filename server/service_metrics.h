@@ -48,7 +48,7 @@ class ServiceMetrics {
   Histogram* stage_features_;
   Histogram* stage_predict_;
   Histogram* stage_contributions_;
-  std::map<std::string, Counter*> fallback_by_reason_;  // fixed
+  std::map<FallbackReason, Counter*> fallback_by_reason_;  // fixed
   Histogram* confidence_rule_;
   Histogram* confidence_ml_;
   Histogram* confidence_blended_;

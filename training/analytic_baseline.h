@@ -1,7 +1,7 @@
 #ifndef PCS_TRAINING_ANALYTIC_BASELINE_H_
 #define PCS_TRAINING_ANALYTIC_BASELINE_H_
 
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "lifecycle/pattern.h"
 
 namespace pcs {

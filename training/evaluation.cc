@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "lifecycle/confidence_blender.h"
 #include "training/metrics.h"
 
 namespace pcs {
@@ -126,7 +127,8 @@ absl::StatusOr<EvaluationReport> Evaluate(const EvaluationInput& in) {
   }
   std::vector<double> blend(n);
   for (size_t i = 0; i < n; ++i) {
-    blend[i] = (1 - in.blend_weight) * in.rule[i] + in.blend_weight * in.model[i];
+    // The serving blend, clamping included (lifecycle/confidence_blender.h).
+    blend[i] = BlendConfidence(in.rule[i], in.model[i], {true, in.blend_weight}).blended;
   }
   const std::vector<const std::vector<double>*> cols = {
       &in.model, &in.rule, &blend, &in.type_base_rate, &in.analytic};

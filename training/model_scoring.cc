@@ -8,8 +8,6 @@
 
 namespace pcs {
 
-double Logistic(double margin) { return 1.0 / (1.0 + std::exp(-margin)); }
-
 absl::StatusOr<LoadedModel> LoadModelDir(const std::string& dir) {
   const FeatureSchema& schema = FeatureBuilder::Schema();
   absl::StatusOr<ModelFolder> folder =

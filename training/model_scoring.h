@@ -36,8 +36,6 @@ struct LoadedModel {
 // FeatureBuilder::Schema().hash, warm-up on reference_rows.json.
 absl::StatusOr<LoadedModel> LoadModelDir(const std::string& dir);
 
-double Logistic(double margin);
-
 struct ScoredRows {
   std::vector<double> margins;
   std::vector<double> probabilities;  // calibrated

@@ -85,27 +85,6 @@ TEST(IndicatorsTest, RsiEdgeCases) {
   }
 }
 
-TEST(IndicatorsTest, WilderAtrByHand) {
-  // True ranges: bar0 H-L = 2; bar1 max(11, 9) - min(9, 9) = 2;
-  // bar2 max(10.8, 10.5) - min(9.5, 10.5) = 1.3; bar3 (gap up) 13 - 10 = 3;
-  // bar4 12.6 - 11.6 = 1.0.
-  // ATR(3): idx2 (2 + 2 + 1.3) / 3 = 1.766667; idx3 (1.766667 * 2 + 3) / 3 =
-  // 2.177778; idx4 (2.177778 * 2 + 1) / 3 = 1.785185.
-  const std::vector<Bar> bars = {
-      MakeBar(9, 10, 8, 9),        MakeBar(10, 11, 9, 10.5),
-      MakeBar(10, 10.8, 9.5, 10),  MakeBar(12, 13, 11, 12.5),
-      MakeBar(12, 12.6, 11.6, 12)};
-  const std::vector<double> tr = TrueRangeSeries(bars);
-  EXPECT_NEAR(tr[2], 1.3, 1e-12);
-  EXPECT_NEAR(tr[3], 3.0, 1e-12);
-  const std::vector<double> atr = WilderAtrSeries(bars, 3);
-  EXPECT_TRUE(std::isnan(atr[1]));
-  EXPECT_NEAR(atr[2], 1.766667, 1e-6);
-  EXPECT_NEAR(atr[3], 2.177778, 1e-6);
-  EXPECT_NEAR(atr[4], 1.785185, 1e-6);
-  EXPECT_TRUE(std::isnan(WilderAtrSeries(bars, 14)[4]));  // too short
-}
-
 TEST(IndicatorsTest, MacdByHand) {
   // closes 10, 12, 11, 13, 12 with fast 2, slow 3, signal 2.
   // EMA2 (alpha 2/3): idx1 11, idx2 11, idx3 37/3, idx4 37/3 - 2/9 = 109/9.

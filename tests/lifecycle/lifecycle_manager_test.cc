@@ -56,17 +56,31 @@ TEST(ConfidenceBlenderTest, FlagOffIsRuleOnly) {
   const BlendResult r = BlendConfidence(0.7, 0.2, {.enabled = false});
   EXPECT_DOUBLE_EQ(r.blended, 0.7);
   EXPECT_DOUBLE_EQ(r.ml_weight_used, 0);
-  EXPECT_EQ(r.fallback_reason, "flag_off");
+  EXPECT_EQ(r.fallback_reason, FallbackReason::kFlagOff);
 }
 
 TEST(ConfidenceBlenderTest, NoModelAndGivenReason) {
   const BlendResult a = BlendConfidence(0.7, std::nullopt, {.enabled = true});
   EXPECT_DOUBLE_EQ(a.blended, 0.7);
-  EXPECT_EQ(a.fallback_reason, "no_model");
+  EXPECT_EQ(a.fallback_reason, FallbackReason::kNoModel);
   const BlendResult b =
-      BlendConfidence(0.7, std::nullopt, {.enabled = true}, "model_error");
-  EXPECT_EQ(b.fallback_reason, "model_error");
+      BlendConfidence(0.7, std::nullopt, {.enabled = true}, FallbackReason::kModelError);
+  EXPECT_EQ(b.fallback_reason, FallbackReason::kModelError);
   EXPECT_DOUBLE_EQ(b.ml_weight_used, 0);
+}
+
+TEST(ConfidenceBlenderTest, FallbackReasonWireStrings) {
+  // The strings clients, metrics and the database see must not change.
+  EXPECT_EQ(FallbackReasonName(FallbackReason::kNone), "");
+  EXPECT_EQ(FallbackReasonName(FallbackReason::kFlagOff), "flag_off");
+  EXPECT_EQ(FallbackReasonName(FallbackReason::kNoModel), "no_model");
+  EXPECT_EQ(FallbackReasonName(FallbackReason::kModelError), "model_error");
+  EXPECT_EQ(FallbackReasonName(FallbackReason::kFeaturesUnavailable),
+            "features_unavailable");
+  EXPECT_EQ(FallbackReasonName(FallbackReason::kInvalidMlValue),
+            "invalid_ml_value");
+  EXPECT_EQ(LifecycleDecisionName(LifecycleDecisionKind::kConfirm), "confirm");
+  EXPECT_EQ(LifecycleDecisionName(LifecycleDecisionKind::kReject), "reject");
 }
 
 TEST(ConfidenceBlenderTest, Weights) {
@@ -75,10 +89,10 @@ TEST(ConfidenceBlenderTest, Weights) {
   const BlendResult half = BlendConfidence(0.8, 0.2, {true, 0.5});
   EXPECT_DOUBLE_EQ(half.blended, 0.5);
   EXPECT_DOUBLE_EQ(half.ml_weight_used, 0.5);
-  EXPECT_EQ(half.fallback_reason, "");
+  EXPECT_EQ(half.fallback_reason, FallbackReason::kNone);
   EXPECT_DOUBLE_EQ(BlendConfidence(0.8, 0.2, {true, 7.0}).ml_weight_used, 1.0);
   EXPECT_EQ(BlendConfidence(0.8, 1.5, {true, 0.5}).fallback_reason,
-            "invalid_ml_value");
+            FallbackReason::kInvalidMlValue);
 }
 
 Pattern MakePattern(double rule) {
@@ -99,7 +113,7 @@ TEST(PatternLifecycleManagerTest, EvaluateWithRules) {
       m.EvaluateWithRules(MakePattern(0.6), 0.1, {.enabled = false});
   EXPECT_EQ(rule_only.decision, LifecycleDecisionKind::kConfirm);
   EXPECT_EQ(rule_only.state, S::kConfirmed);
-  EXPECT_EQ(rule_only.fallback_reason, "flag_off");
+  EXPECT_EQ(rule_only.fallback_reason, FallbackReason::kFlagOff);
   EXPECT_DOUBLE_EQ(rule_only.blended_confidence, 0.6);
 
   const LifecycleDecision blended =
@@ -111,8 +125,8 @@ TEST(PatternLifecycleManagerTest, EvaluateWithRules) {
   EXPECT_DOUBLE_EQ(blended.ml_weight, 0.5);
 
   const LifecycleDecision no_model = m.EvaluateWithRules(
-      MakePattern(0.4), std::nullopt, {true, 0.5}, "features_unavailable");
-  EXPECT_EQ(no_model.fallback_reason, "features_unavailable");
+      MakePattern(0.4), std::nullopt, {true, 0.5}, FallbackReason::kFeaturesUnavailable);
+  EXPECT_EQ(no_model.fallback_reason, FallbackReason::kFeaturesUnavailable);
   EXPECT_EQ(no_model.decision, LifecycleDecisionKind::kReject);
 
   const LifecycleTransition t = m.DecisionTransition(MakePattern(0.6), blended);

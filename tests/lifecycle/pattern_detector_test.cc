@@ -354,7 +354,7 @@ TEST(PatternDetectorBadInputTest, HugeTargetBelowZeroIsSkipped) {
 
 TEST(RuleIndicatorsTest, WilderAtrMatchesHandComputation) {
   BarSeries s = PathBars({{0, 100}, {20, 110}}, 0.25);  // +0.5 a bar
-  const std::vector<double> atr = rules::WilderAtr(s.bars, 14);
+  const std::vector<double> atr = WilderAtrSeries(s.bars, 14);
   EXPECT_TRUE(std::isnan(atr[12]));
   // TR[0] = 0.5 (no move on bar 0), later TR = 0.5 + 0.5 = 1.0.
   EXPECT_NEAR(atr[13], (0.5 + 13 * 1.0) / 14, 1e-12);
@@ -372,7 +372,7 @@ TEST(RuleIndicatorsTest, TrailingMeanVolumeExcludesCurrentBar) {
 
 TEST(SwingPivotsTest, ConfirmedOnlyAfterThresholdMove) {
   const BarSeries s = PathBars(kDoubleTop);
-  const std::vector<double> atr = rules::WilderAtr(s.bars, 14);
+  const std::vector<double> atr = WilderAtrSeries(s.bars, 14);
   const std::vector<rules::Pivot> pv = rules::ZigzagPivots(s.bars, atr, 2.0);
   ASSERT_EQ(pv.size(), 4u);
   EXPECT_TRUE(pv[1].is_high);
@@ -387,10 +387,10 @@ TEST(SwingPivotsTest, ConfirmedOnlyAfterThresholdMove) {
 
 TEST(SwingPivotsTest, TruncationNeverChangesConfirmedPivots) {
   const BarSeries s = PathBars(kHeadAndShoulders);
-  const auto full = rules::ZigzagPivots(s.bars, rules::WilderAtr(s.bars, 14), 2.0);
+  const auto full = rules::ZigzagPivots(s.bars, WilderAtrSeries(s.bars, 14), 2.0);
   for (int cut = 1; cut <= static_cast<int>(s.bars.size()); ++cut) {
     const BarSeries t = s.Truncated(cut);
-    const auto part = rules::ZigzagPivots(t.bars, rules::WilderAtr(t.bars, 14), 2.0);
+    const auto part = rules::ZigzagPivots(t.bars, WilderAtrSeries(t.bars, 14), 2.0);
     size_t expected = 0;
     for (const auto& p : full) expected += p.confirmed < cut;
     ASSERT_EQ(part.size(), expected) << "cut " << cut;

@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 
 namespace pcs::testing {
 

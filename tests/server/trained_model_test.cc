@@ -12,7 +12,7 @@
 #include "tests/server/server_test_env.h"
 #include "tests/test_util/shared_data.h"
 #include "tests/test_util/test_database.h"
-#include "training/data_preparation.h"
+#include "pipeline/data_preparation.h"
 #include "training/labeled_dataset.h"
 #include "training/trainer.h"
 
@@ -81,7 +81,7 @@ TEST(TrainedModelTest, ServerLoadsAndServesWhatTrainingPublishes) {
         (*server)->engine().ScoreStored(ex.id, 5, absl::InfiniteFuture());
     ASSERT_TRUE(score.ok()) << score.status();
     EXPECT_EQ(score->model_version, "20261126T000000Z");
-    EXPECT_EQ(score->fallback_reason, "") << ex.id;
+    EXPECT_EQ(score->fallback_reason, FallbackReason::kNone) << ex.id;
     ASSERT_TRUE(score->ml_confidence.has_value());
     double offline = (*model)->Probability(
         (*model)->ensemble.PredictMargin(ex.features.data()));

@@ -15,7 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/test_util/shared_data.h"
 #include "tests/test_util/test_database.h"
-#include "training/data_preparation.h"
+#include "pipeline/data_preparation.h"
 #include "training/labeled_dataset.h"
 #include "training/model_scoring.h"
 #include "training/trainer.h"

@@ -1,4 +1,4 @@
-#include "training/data_preparation.h"
+#include "pipeline/data_preparation.h"
 
 #include <chrono>
 

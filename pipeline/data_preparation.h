@@ -1,5 +1,5 @@
-#ifndef PCS_TRAINING_DATA_PREPARATION_H_
-#define PCS_TRAINING_DATA_PREPARATION_H_
+#ifndef PCS_PIPELINE_DATA_PREPARATION_H_
+#define PCS_PIPELINE_DATA_PREPARATION_H_
 
 #include <string>
 #include <vector>
@@ -38,4 +38,4 @@ absl::StatusOr<PreparationSummary> PrepareDatabase(const PreparationOptions& opt
 
 }  // namespace pcs
 
-#endif  // PCS_TRAINING_DATA_PREPARATION_H_
+#endif  // PCS_PIPELINE_DATA_PREPARATION_H_

@@ -1,4 +1,4 @@
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,5 +1,5 @@
-#ifndef PCS_LIFECYCLE_BAR_H_
-#define PCS_LIFECYCLE_BAR_H_
+#ifndef PCS_CORE_BAR_H_
+#define PCS_CORE_BAR_H_
 
 #include <cstdint>
 #include <string>
@@ -49,4 +49,4 @@ struct BarSeries {
 
 }  // namespace pcs
 
-#endif  // PCS_LIFECYCLE_BAR_H_
+#endif  // PCS_CORE_BAR_H_
