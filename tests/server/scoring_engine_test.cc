@@ -69,7 +69,7 @@ TEST_F(ScoringEngineTest, WindowedBarsGiveTheFullSeriesMarginOnEveryPattern) {
     auto got = server_->engine().ScoreStored(id, 1,
                                              absl::Now() + absl::Seconds(30));
     ASSERT_TRUE(got.ok()) << id << ": " << got.status();
-    ASSERT_EQ(got->fallback_reason, "") << id;
+    ASSERT_EQ(got->fallback_reason, FallbackReason::kNone) << id;
     EXPECT_EQ(got->margin, expected) << id;
     ++compared;
   }
