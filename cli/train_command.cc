@@ -1,7 +1,10 @@
-// `pcs train`: fit the pattern-confidence model on resolved pattern_events,
-// evaluate it on the holdout against the rule and two baselines, gate it and
-// publish models/phase5/<version>/ plus reports/phase5/<version>/
+// `pcs train`: walk-forward evaluation of the pattern-confidence model on
+// resolved pattern_events against the rule and the baselines, the gate on
+// the pooled out-of-sample figures, a refit on all rows, and publication of
+// models/phase5/<version>/ plus reports/phase5/<version>/
 // (training/trainer.h holds the logic).
+
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -34,11 +37,17 @@ absl::Status OverrideDay(const char* flag, const std::string& text, Day& out) {
   return absl::OkStatus();
 }
 
+// Progress on a terminal: one line rewritten in place on stderr.
+void TerminalProgress(const std::string& text) {
+  std::cerr << "\r\033[K" << text << std::flush;
+}
+
 std::string HeadlineTable(const TrainRunResult& r) {
-  std::string out = "holdout precision at matched coverage (95% CI, symbol bootstrap):\n";
+  std::string out = "walk-forward pooled out-of-sample precision at matched coverage (95% CI, "
+                    "symbol bootstrap):\n";
   out += absl::StrFormat("  %-15s %6s %8s %8s %8s %8s %8s  %s\n", "coverage", "n", "model",
                          "rule", "blend", "type", "analytic", "model lift vs rule");
-  for (const CoverageRow& row : r.holdout.coverage) {
+  for (const CoverageRow& row : r.pooled.coverage) {
     absl::StrAppend(&out, absl::StrFormat("  %-15s %6d", row.name, row.count));
     for (const std::string& s : EvaluationScorerNames()) {
       absl::StrAppend(&out, absl::StrFormat(" %7.1f%%", 100 * FindScorer(row, s)->precision));
@@ -61,9 +70,17 @@ class TrainCommand : public Command {
     app.add_option("--reports-dir", run_.reports_dir, "Reports folder")->capture_default_str();
     app.add_option("--ingest-from", ingest_from_,
                    "Before training: ingest this OHLCV folder and run the backfill");
-    app.add_option("--train-end", train_end_, "Last training confirmation date (YYYY-MM-DD)");
-    app.add_option("--valid-end", valid_end_, "Last validation confirmation date");
-    app.add_option("--holdout-end", holdout_end_, "Last holdout confirmation date");
+    app.add_option("--test-starts", test_starts_,
+                   "Walk-forward test period starts (YYYY-MM-DD, comma separated)")
+        ->delimiter(',');
+    app.add_option("--test-end", test_end_, "Last day of the last test period (YYYY-MM-DD)");
+    app.add_option("--validation-years", validation_years_,
+                   "Years of validation before each test period")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--export-folds", run_.export_dir,
+                   "Also write the walk-forward rows to DIR/folds.csv (research)");
+    app.add_option("--bagging-seeds", bagging_seeds_, "Seeds in the bagged ensemble (1: none)")
+        ->check(CLI::PositiveNumber);
     app.add_option("--symbols", symbols_, "Only these symbols (comma separated)")
         ->delimiter(',');
     app.add_option("--max-rounds", max_rounds_, "Upper bound on boosting rounds")
@@ -114,8 +131,10 @@ class TrainCommand : public Command {
     }
     run_.data_source = (*db)->Describe();
     run_.reproduce_command = ReproduceCommand();
+    if (isatty(STDERR_FILENO)) run_.progress = TerminalProgress;
     const auto t_train = std::chrono::steady_clock::now();
     absl::StatusOr<TrainRunResult> result = TrainModel(*ds, *config, run_);
+    if (run_.progress) std::cerr << "\r\033[K" << std::flush;
     if (!result.ok()) return result.status();
     PrintResult(*result, Since(t_train), Since(start));
     return absl::OkStatus();
@@ -123,12 +142,22 @@ class TrainCommand : public Command {
 
  private:
   absl::Status ApplyOverrides(TrainerConfig& c) {
-    if (absl::Status s = OverrideDay("--train-end", train_end_, c.split.train_end); !s.ok()) return s;
-    if (absl::Status s = OverrideDay("--valid-end", valid_end_, c.split.valid_end); !s.ok()) return s;
-    if (absl::Status s = OverrideDay("--holdout-end", holdout_end_, c.split.holdout_end); !s.ok()) {
+    if (!test_starts_.empty()) {
+      c.walk_forward.test_starts.clear();
+      for (const std::string& t : test_starts_) {
+        Day d = 0;
+        if (absl::Status s = OverrideDay("--test-starts", t, d); !s.ok()) return s;
+        c.walk_forward.test_starts.push_back(d);
+      }
+    }
+    if (absl::Status s = OverrideDay("--test-end", test_end_, c.walk_forward.test_end); !s.ok()) {
       return s;
     }
-    if (absl::Status s = ValidateSplitOptions(c.split); !s.ok()) return UsageError(std::string(s.message()));
+    if (validation_years_ > 0) c.walk_forward.validation_years = validation_years_;
+    if (bagging_seeds_ > 0) c.bagging_seeds = bagging_seeds_;
+    if (absl::Status s = ValidateWalkForwardOptions(c.walk_forward); !s.ok()) {
+      return UsageError(std::string(s.message()));
+    }
     if (max_rounds_ > 0) c.base.num_boost_round = max_rounds_;
     if (resamples_ >= 0) c.bootstrap_resamples = resamples_;
     c.shuffle_labels = shuffle_labels_;
@@ -141,11 +170,10 @@ class TrainCommand : public Command {
                                    run_.models_dir, " --reports-dir ", run_.reports_dir);
     if (!ingest_from_.empty()) absl::StrAppend(&cmd, " --ingest-from ", ingest_from_);
     if (!symbols_.empty()) absl::StrAppend(&cmd, " --symbols ", absl::StrJoin(symbols_, ","));
-    for (auto [flag, value] : {std::pair{" --train-end ", train_end_},
-                               std::pair{" --valid-end ", valid_end_},
-                               std::pair{" --holdout-end ", holdout_end_}}) {
-      if (!value.empty()) absl::StrAppend(&cmd, flag, value);
-    }
+    if (!test_starts_.empty()) absl::StrAppend(&cmd, " --test-starts ", absl::StrJoin(test_starts_, ","));
+    if (!test_end_.empty()) absl::StrAppend(&cmd, " --test-end ", test_end_);
+    if (validation_years_ > 0) absl::StrAppend(&cmd, " --validation-years ", validation_years_);
+    if (bagging_seeds_ > 0) absl::StrAppend(&cmd, " --bagging-seeds ", bagging_seeds_);
     if (max_rounds_ > 0) absl::StrAppend(&cmd, " --max-rounds ", max_rounds_);
     if (resamples_ >= 0) absl::StrAppend(&cmd, " --bootstrap-resamples ", resamples_);
     if (shuffle_labels_) cmd += " --shuffle-labels";
@@ -154,19 +182,43 @@ class TrainCommand : public Command {
   }
 
   void PrintResult(const TrainRunResult& r, double train_seconds, double total_seconds) const {
+    std::cout << absl::StrFormat("walk-forward: %d folds, %d pooled out-of-sample patterns\n",
+                                 r.folds.size(), r.pooled.rows);
+    for (const FoldSummary& f : r.folds) {
+      const CoverageRow* row = f.test.Row("30%");
+      std::cout << absl::StrFormat(
+          "  %s test %s..%s: train %d, validation %d, test %d (purged %d+%d); chose %s; "
+          "AUC %.3f (rule %.3f); lift vs rule at 30%% %+.1f%%\n",
+          f.name, f.test_first, f.test_last, f.counts.train, f.counts.validation,
+          f.counts.holdout, f.counts.purged_train, f.counts.purged_validation, f.chosen,
+          f.test.Scorer("model")->roc_auc, f.test.Scorer("rule")->roc_auc,
+          row ? 100 * LiftOf(*row, "model", "rule") : 0.0);
+    }
+    std::cout << "levers (pooled lift vs rule at 30%, 95% CI; chosen in N folds):\n";
+    for (const LeverSummary& l : r.levers) {
+      std::cout << absl::StrFormat("  %-18s %+.1f%% [%+.1f%%, %+.1f%%] AUC %.3f ECE %.4f (%d)\n",
+                                   l.name, 100 * l.lift_vs_rule_at_gate, 100 * l.lift_ci.low,
+                                   100 * l.lift_ci.high, l.roc_auc, l.ece, l.folds_chosen);
+    }
     std::cout << absl::StrFormat(
-        "split: train %d, validation %d, holdout %d (purged %d train + %d validation, "
-        "%d after the holdout)\n",
-        r.counts.train, r.counts.validation, r.counts.holdout, r.counts.purged_train,
-        r.counts.purged_validation, r.counts.out_of_range);
-    std::cout << absl::StrFormat("selected max_depth=%d eta=%g min_child_weight=%g, best "
-                                 "iteration %d\n",
+        "iso-precision at the rule threshold: rule %d patterns at %.1f%% (%d TP); model %d at "
+        "%.1f%% (%d TP): %+d TP (%+.1f%% [%+.1f%%, %+.1f%%])\n",
+        r.iso_precision.rule_count, 100 * r.iso_precision.rule_precision,
+        r.iso_precision.rule_true_positives, r.iso_precision.model_count,
+        100 * r.iso_precision.model_precision, r.iso_precision.model_true_positives,
+        r.iso_precision.extra_true_positives, 100 * r.iso_precision.extra_relative,
+        100 * r.iso_precision.extra_relative_ci.low, 100 * r.iso_precision.extra_relative_ci.high);
+    std::cout << absl::StrFormat("served model: %s (%s%s max_depth=%d eta=%g min_child_weight=%g, "
+                                 "trees per member %s), refit on %d rows\n",
+                                 r.chosen, r.selected.objective,
+                                 r.selected.monotone_constraints.empty() ? "" : " monotone",
                                  r.selected.max_depth, r.selected.eta,
-                                 r.selected.min_child_weight, r.best_iteration);
+                                 r.selected.min_child_weight, absl::StrJoin(r.member_rounds, "+"),
+                                 r.refit_rows);
     std::cout << HeadlineTable(r);
-    const ScorerSummary* m = r.holdout.Scorer("model");
-    const ScorerSummary* rule = r.holdout.Scorer("rule");
-    std::cout << absl::StrFormat("holdout ROC-AUC model %.3f rule %.3f; ECE model %.4f\n",
+    const ScorerSummary* m = r.pooled.Scorer("model");
+    const ScorerSummary* rule = r.pooled.Scorer("rule");
+    std::cout << absl::StrFormat("pooled ROC-AUC model %.3f rule %.3f; ECE model %.4f\n",
                                  m->roc_auc, rule->roc_auc, m->ece);
     if (r.shuffle) {
       std::cout << absl::StrFormat(
@@ -189,7 +241,10 @@ class TrainCommand : public Command {
   std::string config_path_ = PCS_SOURCE_DIR "/config/train.json";
   TrainRunOptions run_;
   std::string ingest_from_;
-  std::string train_end_, valid_end_, holdout_end_;
+  std::vector<std::string> test_starts_;
+  std::string test_end_;
+  int validation_years_ = 0;  // 0: from the config
+  int bagging_seeds_ = 0;     // 0: from the config
   std::vector<std::string> symbols_;
   int max_rounds_ = 0;   // 0: from the config
   int resamples_ = -1;   // -1: from the config

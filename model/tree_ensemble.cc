@@ -40,7 +40,10 @@ absl::StatusOr<double> BaseMargin(const std::string& objective, double base_scor
     }
     return std::log(base_score / (1.0 - base_score));
   }
-  if (objective == "binary:logitraw" || objective == "reg:squarederror") return base_score;
+  if (objective == "binary:logitraw" || objective == "reg:squarederror" ||
+      objective == "rank:pairwise") {
+    return base_score;
+  }
   return absl::UnimplementedError(absl::StrCat("unsupported objective '", objective, "'"));
 }
 

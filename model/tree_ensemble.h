@@ -11,7 +11,8 @@
 //  * the margin is base_margin() + the sum of leaf values, where
 //    base_margin() is the JSON "base_score" converted to the margin scale
 //    (logit for binary:logistic / reg:logistic, identity for
-//    binary:logitraw / reg:squarederror).
+//    binary:logitraw / reg:squarederror / rank:pairwise; a pairwise
+//    ranker's margin is a score, which pcs calibrates like a logit).
 // Contributions() is exact path-dependent TreeSHAP (Lundberg et al. 2018,
 // Algorithm 2) using each node's cover (JSON "sum_hessian"), i.e. the same
 // quantity as XGBoost's pred_contribs; the bias column is the expected

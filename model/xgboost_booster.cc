@@ -93,11 +93,22 @@ absl::Status ValidateLabels(const DenseMatrix& x, const std::vector<float>& y,
 
 std::string Num(double v) { return absl::StrFormat("%.17g", v); }
 
+std::string MonotoneText(const std::vector<int>& c) {
+  std::string out = "(";
+  for (size_t i = 0; i < c.size(); ++i) absl::StrAppend(&out, i ? "," : "", c[i]);
+  return out + ")";
+}
+
 absl::Status SetParams(BoosterHandle h, const TrainParams& p) {
+  if (!p.monotone_constraints.empty()) {
+    PCS_XGB_CALL(XGBoosterSetParam(h, "monotone_constraints",
+                                   MonotoneText(p.monotone_constraints).c_str()),
+                 "XGBoosterSetParam(monotone_constraints)");
+  }
   const std::pair<const char*, std::string> params[] = {
       {"booster", "gbtree"},
-      {"objective", "binary:logistic"},
-      {"eval_metric", "logloss"},
+      {"objective", p.objective},
+      {"eval_metric", EarlyStoppingMetric(p.objective)},
       {"tree_method", "hist"},
       {"base_score", "0.5"},
       {"max_depth", absl::StrCat(p.max_depth)},
@@ -118,10 +129,11 @@ absl::Status SetParams(BoosterHandle h, const TrainParams& p) {
   return absl::OkStatus();
 }
 
-// Extracts the value of "<name>-logloss:<v>" from an EvalOneIter string such as
-// "[3]\ttrain-logloss:0.61\tvalid-logloss:0.65".
-absl::StatusOr<double> ParseLogloss(absl::string_view eval, absl::string_view name) {
-  const std::string key = absl::StrCat(name, "-logloss:");
+// Extracts the value of "<name>-<metric>:<v>" from an EvalOneIter string such
+// as "[3]\ttrain-logloss:0.61\tvalid-logloss:0.65".
+absl::StatusOr<double> ParseMetric(absl::string_view eval, absl::string_view name,
+                                   absl::string_view metric) {
+  const std::string key = absl::StrCat(name, "-", metric, ":");
   size_t pos = eval.find(key);
   if (pos == absl::string_view::npos) {
     return absl::InternalError(absl::StrCat("no '", key, "' in XGBoost eval output '", eval, "'"));
@@ -130,12 +142,16 @@ absl::StatusOr<double> ParseLogloss(absl::string_view eval, absl::string_view na
   size_t end = rest.find_first_of("\t\n ");
   double value = 0;
   if (!absl::SimpleAtod(rest.substr(0, end), &value) || !std::isfinite(value)) {
-    return absl::InternalError(absl::StrCat("unparsable logloss in XGBoost eval output '", eval, "'"));
+    return absl::InternalError(absl::StrCat("unparsable ", metric, " in XGBoost eval output '", eval, "'"));
   }
   return value;
 }
 
 }  // namespace
+
+std::string EarlyStoppingMetric(const std::string& objective) {
+  return absl::StartsWith(objective, "rank:") ? "auc" : "logloss";
+}
 
 XGBoostBooster::~XGBoostBooster() {
   if (handle_ != nullptr) XGBoosterFree(handle_);
@@ -181,25 +197,35 @@ absl::Status BoostRounds(BoosterHandle booster, DMatrixHandle mats[2], bst_ulong
   const char* names[2] = {"train", "valid"};
   const bool has_valid = num_mats == 2;
   out = TrainLog{};
+  out.metric = EarlyStoppingMetric(params.objective);
+  const bool logloss = out.metric == "logloss";
   int iter = 0;
   for (; iter < params.num_boost_round; ++iter) {
     PCS_XGB_CALL(XGBoosterUpdateOneIter(booster, iter, mats[0]),
                  absl::StrCat("XGBoosterUpdateOneIter(round ", iter, ")"));
+    if (!has_valid && !logloss) {
+      out.best_iteration = iter;
+      continue;
+    }
     const char* eval = nullptr;
     PCS_XGB_CALL(XGBoosterEvalOneIter(booster, iter, mats, names, num_mats, &eval),
                  absl::StrCat("XGBoosterEvalOneIter(round ", iter, ")"));
-    auto train_loss = ParseLogloss(eval, "train");
-    if (!train_loss.ok()) return train_loss.status();
-    out.train_logloss.push_back(*train_loss);
+    if (logloss) {
+      auto train_loss = ParseMetric(eval, "train", out.metric);
+      if (!train_loss.ok()) return train_loss.status();
+      out.train_logloss.push_back(*train_loss);
+    }
     if (!has_valid) {
       out.best_iteration = iter;
       continue;
     }
-    auto valid_loss = ParseLogloss(eval, "valid");
-    if (!valid_loss.ok()) return valid_loss.status();
-    out.valid_logloss.push_back(*valid_loss);
-    if (out.best_iteration < 0 || *valid_loss < out.best_valid_logloss) {
-      out.best_valid_logloss = *valid_loss;
+    auto valid = ParseMetric(eval, "valid", out.metric);
+    if (!valid.ok()) return valid.status();
+    if (logloss) out.valid_logloss.push_back(*valid);
+    const bool better = logloss ? *valid < out.best_valid_metric : *valid > out.best_valid_metric;
+    if (out.best_iteration < 0 || better) {
+      out.best_valid_metric = *valid;
+      if (logloss) out.best_valid_logloss = *valid;
       out.best_iteration = iter;
     } else if (iter - out.best_iteration >= params.early_stopping_rounds) {
       out.stopped_early = true;

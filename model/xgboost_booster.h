@@ -3,8 +3,11 @@
 
 // XGBoostBooster: the one place that talks to the XGBoost 1.7 C API.
 //
-// It trains a binary:logistic gradient-boosted tree model (tree_method=hist)
-// with hand-written early stopping on a validation set, saves/loads the JSON
+// It trains a gradient-boosted tree model (tree_method=hist; objective
+// binary:logistic, or rank:pairwise as the ranking alternative) with
+// optional monotone constraints and hand-written early stopping on a
+// validation set (logloss; AUC for rank:pairwise, whose margins are not
+// probabilities), saves/loads the JSON
 // model, and predicts margins and TreeSHAP contributions. Every C API call is
 // checked; a failure becomes an absl::Status carrying XGBGetLastError().
 //
@@ -52,7 +55,15 @@ struct TrainParams {
   double gamma = 0;
   int seed = 42;
   int nthread = 2;
+  // "binary:logistic" or "rank:pairwise" (one group: all rows).
+  std::string objective = "binary:logistic";
+  // Per feature: +1 increasing, -1 decreasing, 0 free; empty = no constraint.
+  std::vector<int> monotone_constraints;
 };
+
+// The early-stopping metric of an objective: "logloss" (lower is better) for
+// binary:logistic, "auc" (higher is better) for rank:pairwise.
+std::string EarlyStoppingMetric(const std::string& objective);
 
 // Row-major dense float matrix; NaN marks a missing value.
 struct DenseMatrix {
@@ -68,10 +79,12 @@ struct TrainLog {
   int rounds_run = 0;        // boosting rounds actually trained
   int best_iteration = -1;   // 0-based round with the lowest validation logloss
                              // (last round when there is no validation set)
-  double best_valid_logloss = 0;
+  double best_valid_logloss = 0;     // logloss objectives only (else 0)
   bool stopped_early = false;
-  std::vector<double> train_logloss;  // one per round
+  std::vector<double> train_logloss;  // one per round (logloss objectives only)
   std::vector<double> valid_logloss;  // one per round (empty w/o validation set)
+  std::string metric = "logloss";     // EarlyStoppingMetric(objective)
+  double best_valid_metric = 0;       // best validation value of `metric`
 };
 
 class XGBoostBooster {

@@ -111,7 +111,7 @@ CardMetrics ParseCardMetrics(const nlohmann::json& card) {
   const nlohmann::json& metrics = card.at("metrics");
   if (!metrics.is_object()) return m;
   std::vector<const nlohmann::json*> places;
-  for (const char* key : {"holdout", "test"}) {
+  for (const char* key : {"walk_forward", "holdout", "test"}) {
     if (metrics.contains(key) && metrics.at(key).is_object()) places.push_back(&metrics.at(key));
   }
   places.push_back(&metrics);

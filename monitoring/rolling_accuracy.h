@@ -86,7 +86,8 @@ struct CardMetrics {
   std::optional<double> rule_precision;  // rule precision on the same holdout
 };
 
-// Reads card["metrics"] tolerantly: looks in metrics.holdout, metrics.test
+// Reads card["metrics"] tolerantly: looks in metrics.walk_forward (pooled
+// out-of-sample figures written by `pcs train`), metrics.holdout, metrics.test
 // and metrics itself, and in the "model" / "rule" scorer entries of
 // metrics.scorers (an array of {"name", "roc_auc", "brier", "ece"} objects),
 // for keys roc_auc|auc, brier, ece, precision|precision_at_threshold.

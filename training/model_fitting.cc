@@ -26,17 +26,15 @@ SplitData MakeSplitData(std::vector<const LabeledExample*> rows, int cols) {
   return d;
 }
 
-absl::StatusOr<FittedModel> FitOne(const SplitData& train, const std::vector<float>& y_train,
-                                   const SplitData& valid, const TrainParams& params) {
+absl::StatusOr<FittedModel> FinishModel(std::string model_json,
+                                        std::unique_ptr<XGBoostBooster> booster,
+                                        const SplitData& valid, const TrainParams& params,
+                                        const TrainLog& log) {
   FittedModel f;
   f.params = params;
-  absl::StatusOr<std::unique_ptr<XGBoostBooster>> b =
-      XGBoostBooster::Train(train.x, y_train, &valid.x, &valid.y, params, &f.log);
-  if (!b.ok()) return b.status();
-  f.booster = *std::move(b);
-  absl::StatusOr<std::string> json = f.booster->SaveModelToJson();
-  if (!json.ok()) return json.status();
-  f.model_json = *std::move(json);
+  f.log = log;
+  f.booster = std::move(booster);
+  f.model_json = std::move(model_json);
   absl::StatusOr<TreeEnsemble> e = TreeEnsemble::FromXGBoostJson(f.model_json);
   if (!e.ok()) return e.status();
   f.ensemble.emplace(*std::move(e));
@@ -49,6 +47,17 @@ absl::StatusOr<FittedModel> FitOne(const SplitData& train, const std::vector<flo
   if (!c.ok()) return c.status();
   f.calibrator.emplace(*std::move(c));
   return f;
+}
+
+absl::StatusOr<FittedModel> FitOne(const SplitData& train, const std::vector<float>& y_train,
+                                   const SplitData& valid, const TrainParams& params) {
+  TrainLog log;
+  absl::StatusOr<std::unique_ptr<XGBoostBooster>> b =
+      XGBoostBooster::Train(train.x, y_train, &valid.x, &valid.y, params, &log);
+  if (!b.ok()) return b.status();
+  absl::StatusOr<std::string> json = (*b)->SaveModelToJson();
+  if (!json.ok()) return json.status();
+  return FinishModel(*std::move(json), *std::move(b), valid, params, log);
 }
 
 absl::StatusOr<FittedModel> SelectOnGrid(const SplitData& train,

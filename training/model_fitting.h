@@ -39,6 +39,13 @@ struct FittedModel {
   std::vector<double> valid_raw;         // uncalibrated validation probabilities
 };
 
+// Parses `model_json` with TreeEnsemble, scores `valid` (logistic of the
+// margin) and fits the isotonic calibrator on it. `booster` may be null.
+absl::StatusOr<FittedModel> FinishModel(std::string model_json,
+                                        std::unique_ptr<XGBoostBooster> booster,
+                                        const SplitData& valid, const TrainParams& params,
+                                        const TrainLog& log);
+
 // Trains on (train.x, y_train) with early stopping on validation, saves the
 // JSON, parses it with TreeEnsemble and fits the calibrator on validation.
 absl::StatusOr<FittedModel> FitOne(const SplitData& train, const std::vector<float>& y_train,

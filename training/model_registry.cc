@@ -66,13 +66,15 @@ GateDecision EvaluateGate(const EvaluationReport& holdout, const GateOptions& o)
     if (l.reference == "rule") d.lift_ci = l.ci;
   }
   d.ece = model->ece;
-  const bool lift_ok = !std::isnan(d.lift_vs_rule) && d.lift_vs_rule >= o.min_relative_lift;
+  const bool lift_ok = !std::isnan(d.lift_vs_rule) && d.lift_vs_rule >= o.min_relative_lift &&
+                       d.lift_ci.low > o.min_lift_ci_low;
   const bool ece_ok = d.ece <= o.max_ece;
   const std::string facts = absl::StrFormat(
-      "holdout precision lift vs rule at %s coverage %+.1f%% (95%% CI %+.1f%%..%+.1f%%; "
-      "required >= %+.1f%%), ECE %.4f (required <= %.4f)",
+      "precision lift vs rule at %s coverage %+.1f%% (95%% CI %+.1f%%..%+.1f%%; "
+      "required >= %+.1f%% with the CI's lower bound above %+.1f%%), ECE %.4f "
+      "(required <= %.4f)",
       o.coverage_row, 100 * d.lift_vs_rule, 100 * d.lift_ci.low, 100 * d.lift_ci.high,
-      100 * o.min_relative_lift, d.ece, o.max_ece);
+      100 * o.min_relative_lift, 100 * o.min_lift_ci_low, d.ece, o.max_ece);
   d.promote = lift_ok && ece_ok;
   if (d.promote) {
     d.reason = absl::StrCat("promoted: ", facts);
@@ -93,6 +95,7 @@ nlohmann::json GateJson(const GateDecision& d, const GateOptions& o) {
           {"reason", d.reason},
           {"coverage", o.coverage_row},
           {"min_relative_lift_vs_rule", o.min_relative_lift},
+          {"lift_ci95_low_must_exceed", o.min_lift_ci_low},
           {"max_ece", o.max_ece},
           {"lift_vs_rule", num(d.lift_vs_rule)},
           {"lift_vs_rule_ci95", {num(d.lift_ci.low), num(d.lift_ci.high)}},

@@ -26,12 +26,16 @@ namespace pcs {
 // Threading: one publisher at a time per models_dir (not locked); readers may
 // run concurrently.
 
-// Promotion gate: champion only if, on the holdout, the model's precision at
+// Promotion gate: champion only if, on the evaluation it is given (the pooled
+// walk-forward out-of-sample predictions), the model's precision at
 // `coverage_row` beats the rule's by at least `min_relative_lift` (relative,
-// matched coverage) AND the calibrated model's ECE is at most `max_ece`.
+// matched coverage) with the lift's interval lower bound above
+// `min_lift_ci_low`, AND the calibrated model's ECE is at most `max_ece`.
 struct GateOptions {
   std::string coverage_row = "30%";
   double min_relative_lift = 0.10;
+  // The lower bound of the lift's 95% interval must be ABOVE this.
+  double min_lift_ci_low = 0.0;
   double max_ece = 0.05;
 };
 

@@ -96,10 +96,10 @@ SvgSeries ReliabilitySeries(const std::string& name, const std::vector<Reliabili
   return s;
 }
 
-void AppendHeadline(const EvaluationReport& r, std::string& md) {
-  md += "## Headline: true-positive confirmations at matched coverage (holdout)\n\n";
+void AppendHeadline(const EvaluationReport& r, const std::string& set, std::string& md) {
+  absl::StrAppend(&md, "## Headline: true-positive confirmations at matched coverage (", set, ")\n\n");
   absl::StrAppend(&md,
-                  "Every scorer confirms the same number of holdout patterns (its "
+                  "Every scorer confirms the same number of evaluated patterns (its "
                   "highest-scored ones). Precision = true positives / confirmed. 95% "
                   "intervals: bootstrap resampling whole symbols (",
                   r.resamples, " resamples, fixed seed).\n\n");
@@ -155,8 +155,8 @@ void AppendVerdicts(const EvaluationReport& r, std::string& md) {
   md += "\n";
 }
 
-void AppendScorerTable(const EvaluationReport& r, std::string& md) {
-  md += "## Ranking and calibration (holdout)\n\n";
+void AppendScorerTable(const EvaluationReport& r, const std::string& set, std::string& md) {
+  absl::StrAppend(&md, "## Ranking and calibration (", set, ")\n\n");
   md += "| scorer | ROC-AUC | PR-AUC | Brier | ECE (10 bins) |\n|---|---|---|---|---|\n";
   for (const ScorerSummary& s : r.scorers) {
     absl::StrAppend(&md, "| ", Label(s.name), " | ", Num3(s.roc_auc), " | ", Num3(s.pr_auc),
@@ -176,8 +176,9 @@ void AppendScorerTable(const EvaluationReport& r, std::string& md) {
   md += "\n";
 }
 
-void AppendPerType(const EvaluationReport& r, std::string& md) {
-  md += "## Per pattern type (holdout)\n\n| type | n | positives | model AUC | rule AUC | "
+void AppendPerType(const EvaluationReport& r, const std::string& set, std::string& md) {
+  absl::StrAppend(&md, "## Per pattern type (", set, ")\n\n");
+  md += "| type | n | positives | model AUC | rule AUC | "
         "model prec@30% | rule prec@30% | mean model p |\n|---|---|---|---|---|---|---|---|\n";
   for (const PatternTypeSummary& t : r.per_type) {
     absl::StrAppend(&md, "| ", t.pattern_type, " | ", t.count, " | ", t.positives, " | ",
@@ -204,8 +205,8 @@ void AppendContext(const ReportContext& c, std::string& md) {
           "training labels (same hyperparameters, same validation-based early stopping "
           "and calibration). If the features leaked the label, this model would still "
           "beat the rule.\n\n";
-    absl::StrAppend(&md, "- holdout ROC-AUC ", Num3(s.roc_auc), ", best iteration ",
-                    s.best_iteration, "\n- precision at 30% coverage: shuffled model ",
+    absl::StrAppend(&md, "- evaluated ROC-AUC ", Num3(s.roc_auc),
+                    "\n- precision at 30% coverage: shuffled model ",
                     Pct(s.model_precision_at_30), " vs rule ", Pct(s.rule_precision_at_30),
                     "; lift ", SignedPct(s.lift_vs_rule_at_30), " ", Ci(s.lift_ci, true),
                     "\n- verdict: ", s.lift_vanished ? "the lift vanished (as it must)"
@@ -245,10 +246,11 @@ std::string RenderMarkdown(const EvaluationReport& r, const ReportContext& c) {
     absl::StrAppend(&md, "- reproduce: `", c.reproduce_command, "`\n");
   }
   md += "\n";
-  AppendHeadline(r, md);
+  AppendHeadline(r, c.evaluated_set, md);
   AppendVerdicts(r, md);
-  AppendScorerTable(r, md);
-  AppendPerType(r, md);
+  for (const std::string& section : c.markdown_sections) md += section;
+  AppendScorerTable(r, c.evaluated_set, md);
+  AppendPerType(r, c.evaluated_set, md);
   AppendContext(c, md);
   md += "## Plots\n\n![reliability](reliability.svg)\n![roc](roc.svg)\n"
         "![precision-recall](precision_recall.svg)\n![precision vs coverage]"
@@ -276,7 +278,8 @@ absl::Status WriteReport(const std::string& dir, const EvaluationReport& r,
   if (absl::Status s = WriteFile(dir + "/report.md", RenderMarkdown(r, c)); !s.ok()) return s;
 
   std::string svg = RenderLinePlot(
-      Plot("Reliability (holdout)", "mean predicted probability", "observed positive rate",
+      Plot(absl::StrCat("Reliability (", c.evaluated_set, ")"), "mean predicted probability",
+           "observed positive rate",
            "bottom_right"),
       {Line("perfect calibration", {{0, 0}, {1, 1}}, "#aaaaaa"),
        ReliabilitySeries("model", r.model_reliability),
@@ -286,12 +289,15 @@ absl::Status WriteReport(const std::string& dir, const EvaluationReport& r,
   std::vector<SvgSeries> roc = AllScorers(r, &ScorerSummary::roc);
   roc.push_back(Line("chance", {{0, 0}, {1, 1}}, "#cccccc"));
   svg = RenderLinePlot(
-      Plot("ROC (holdout)", "false positive rate", "true positive rate", "bottom_right"), roc);
+      Plot(absl::StrCat("ROC (", c.evaluated_set, ")"), "false positive rate",
+           "true positive rate", "bottom_right"),
+      roc);
   if (absl::Status s = WriteFile(dir + "/roc.svg", svg); !s.ok()) return s;
-  svg = RenderLinePlot(Plot("Precision-recall (holdout)", "recall", "precision", "bottom_left"),
+  svg = RenderLinePlot(Plot(absl::StrCat("Precision-recall (", c.evaluated_set, ")"), "recall",
+                            "precision", "bottom_left"),
                        AllScorers(r, &ScorerSummary::pr));
   if (absl::Status s = WriteFile(dir + "/precision_recall.svg", svg); !s.ok()) return s;
-  svg = RenderLinePlot(Plot("Precision of the top k% (holdout)",
+  svg = RenderLinePlot(Plot(absl::StrCat("Precision of the top k% (", c.evaluated_set, ")"),
                             "coverage k (fraction of patterns confirmed)", "precision",
                             "top_right"),
                        AllScorers(r, &ScorerSummary::precision_coverage));

@@ -44,10 +44,14 @@ struct ReportContext {
   std::string status;        // champion / rejected_challenger / "" (evaluate)
   std::string gate_reason;
   std::string data_description;  // e.g. "holdout 2016-01-01..2018-12-31"
+  std::string evaluated_set = "holdout";  // named in headings and plot titles
   std::vector<FeatureImportance> top_features;
   std::optional<ShuffleCheck> shuffle;
   nlohmann::json extra = nlohmann::json::object();  // merged into evaluation.json
   std::string reproduce_command;
+  // Extra markdown sections (each starting with "## "), placed after the
+  // headline tables (e.g. the walk-forward per-fold and lever tables).
+  std::vector<std::string> markdown_sections;
 };
 
 absl::Status WriteReport(const std::string& dir, const EvaluationReport& report,

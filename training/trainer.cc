@@ -1,17 +1,27 @@
 #include "training/trainer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <random>
+#include <thread>
+#include <unordered_map>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "features/feature_builder.h"
 #include "monitoring/feature_reference.h"
+#include "training/fold_export.h"
+#include "training/metrics.h"
 #include "training/model_fitting.h"
 #include "training/model_scoring.h"
+#include "training/model_selection.h"
+#include "training/walk_forward.h"
+#include "training/walk_forward_report.h"
 
 namespace pcs {
 namespace {
@@ -35,39 +45,119 @@ nlohmann::json Num(double v) {
   return v;
 }
 
-struct Splits {
-  SplitData train, valid, holdout;
+// One walk-forward window's rows.
+struct WindowData {
+  WalkForwardWindow window;
+  SplitData train, valid, test;
   SplitCounts counts;
+  std::map<std::string, double> rates;  // type base rates of `train`
 };
 
-absl::StatusOr<Splits> SplitDataset(const LabeledDataset& ds, const TrainerConfig& c) {
+absl::StatusOr<WindowData> MakeWindow(const LabeledDataset& ds, const WalkForwardWindow& w) {
   std::vector<SplitKey> keys;
   for (const LabeledExample& e : ds.examples) {
     keys.push_back({e.confirmation_day,
                     LabelEndDay(e.confirmation_day, e.resolved_day, e.horizon_bars)});
   }
-  Splits s;
-  const std::vector<SplitPart> parts = AssignSplit(keys, c.split, &s.counts);
+  WindowData d;
+  d.window = w;
+  const std::vector<SplitPart> parts = AssignSplit(keys, w.split, &d.counts);
   std::vector<const LabeledExample*> rows[3];
   for (size_t i = 0; i < parts.size(); ++i) {
     const int p = static_cast<int>(parts[i]);
     if (p < 3) rows[p].push_back(&ds.examples[i]);
   }
-  const char* names[3] = {"train", "validation", "holdout"};
-  for (int p = 0; p < 3; ++p) {
+  const char* names[3] = {"train", "validation", "test"};
+  for (int p = 0; p < (w.is_test_fold ? 3 : 2); ++p) {
     int pos = 0;
     for (const LabeledExample* r : rows[p]) pos += r->label;
     if (rows[p].empty() || pos == 0 || pos == static_cast<int>(rows[p].size())) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "the ", names[p], " split has ", rows[p].size(), " rows and ", pos,
-          " positives; it needs both classes (check the split dates and the data)"));
+          "walk-forward ", w.name, ": the ", names[p], " rows (", FormatDay(
+              p == 0 ? Day{0} : p == 1 ? w.validation_start : w.test_start),
+          "..", FormatDay(p == 0 ? w.split.train_end : p == 1 ? w.split.valid_end : w.test_end),
+          ") are ", rows[p].size(), " with ", pos,
+          " positives; both classes are needed (check walk_forward and the data)"));
     }
   }
   const int cols = static_cast<int>(FeatureBuilder::Schema().names.size());
-  s.train = MakeSplitData(rows[0], cols);
-  s.valid = MakeSplitData(rows[1], cols);
-  s.holdout = MakeSplitData(rows[2], cols);
-  return s;
+  d.train = MakeSplitData(rows[0], cols);
+  d.valid = MakeSplitData(rows[1], cols);
+  d.test = MakeSplitData(rows[2], cols);
+  d.rates = TypeBaseRates(d.train.rows);
+  return d;
+}
+
+std::vector<float> Shuffled(std::vector<float> y, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  // Fisher-Yates with our own index draws (std::shuffle's algorithm is
+  // implementation-defined; this keeps runs identical across toolchains).
+  for (size_t i = y.size(); i > 1; --i) std::swap(y[i - 1], y[rng() % i]);
+  return y;
+}
+
+// What one window produced.
+struct WindowOutcome {
+  SelectionResult selection;
+  std::vector<std::vector<double>> lever_test;  // calibrated test probabilities per lever
+  std::vector<double> shuffled_test;            // shuffle control (empty when off)
+};
+
+absl::StatusOr<WindowOutcome> RunWindow(const WindowData& d, const TrainerConfig& c,
+                                        const ProgressFn& progress) {
+  WindowOutcome out;
+  const std::vector<float> y_train =
+      c.shuffle_labels ? Shuffled(d.train.y, c.shuffle_seed) : d.train.y;
+  absl::StatusOr<SelectionResult> sel = SelectOnValidation(d.train, y_train, d.valid, c, progress);
+  if (!sel.ok()) return sel.status();
+  out.selection = *std::move(sel);
+  if (!d.window.is_test_fold) return out;
+  for (const LeverModel& l : out.selection.levers) {
+    out.lever_test.push_back(
+        ScoreRows(*l.model.ensemble, *l.model.calibrator, d.test.rows).probabilities);
+  }
+  if (c.shuffle_check && !c.shuffle_labels) {
+    if (progress) progress("shuffle check");
+    const LeverModel& chosen = out.selection.levers[out.selection.chosen];
+    absl::StatusOr<FittedModel> f =
+        FitOne(d.train, Shuffled(d.train.y, c.shuffle_seed), d.valid, chosen.model.params);
+    if (!f.ok()) return f.status();
+    out.shuffled_test = ScoreRows(*f->ensemble, *f->calibrator, d.test.rows).probabilities;
+  }
+  return out;
+}
+
+// Runs every window on `workers` threads; results in window order.
+absl::StatusOr<std::vector<WindowOutcome>> RunWindows(const std::vector<WindowData>& windows,
+                                                      const TrainerConfig& c,
+                                                      const TrainRunOptions& o) {
+  std::vector<absl::StatusOr<WindowOutcome>> results;
+  for (size_t i = 0; i < windows.size(); ++i) results.emplace_back(absl::UnknownError("not run"));
+  std::mutex print_mu;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < windows.size(); i = next++) {
+      ProgressFn progress;
+      if (o.progress) {
+        progress = [&, i](const std::string& step) {
+          std::lock_guard<std::mutex> lock(print_mu);
+          o.progress(absl::StrCat("walk-forward ", windows[i].window.name, ": ", step));
+        };
+      }
+      results[i] = RunWindow(windows[i], c, progress);
+    }
+  };
+  const int n = std::max(1, std::min<int>(o.workers, static_cast<int>(windows.size())));
+  std::vector<std::thread> threads;
+  for (int t = 1; t < n; ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  std::vector<WindowOutcome> out;
+  for (auto& r : results) {
+    if (!r.ok()) return r.status();
+    out.push_back(*std::move(r));
+  }
+  return out;
 }
 
 EvaluationSettings Settings(const TrainerConfig& c) {
@@ -80,93 +170,137 @@ EvaluationSettings Settings(const TrainerConfig& c) {
   return s;
 }
 
-absl::StatusOr<EvaluationReport> EvaluateOnHoldout(const FittedModel& f, const Splits& s,
-                                                   const std::map<std::string, double>& rates,
-                                                   const TrainerConfig& c) {
-  const ScoredRows scored = ScoreRows(*f.ensemble, *f.calibrator, s.holdout.rows);
-  return Evaluate(BuildEvaluationInput(s.holdout.rows, scored.probabilities, rates, Settings(c)));
-}
-
-std::vector<float> Shuffled(std::vector<float> y, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  // Fisher-Yates with our own index draws (std::shuffle's algorithm is
-  // implementation-defined; this keeps runs identical across toolchains).
-  for (size_t i = y.size(); i > 1; --i) std::swap(y[i - 1], y[rng() % i]);
-  return y;
-}
-
-absl::StatusOr<ShuffleCheck> RunShuffleCheck(const Splits& s, const FittedModel& chosen,
-                                             const std::map<std::string, double>& rates,
-                                             const TrainerConfig& c) {
-  absl::StatusOr<FittedModel> f =
-      FitOne(s.train, Shuffled(s.train.y, c.shuffle_seed), s.valid, chosen.params);
-  if (!f.ok()) return f.status();
-  absl::StatusOr<EvaluationReport> r = EvaluateOnHoldout(*f, s, rates, c);
-  if (!r.ok()) return r.status();
-  ShuffleCheck check;
-  check.roc_auc = r->Scorer("model")->roc_auc;
-  check.best_iteration = f->log.best_iteration;
-  if (const CoverageRow* row = r->Row("30%")) {
-    check.model_precision_at_30 = FindScorer(*row, "model")->precision;
-    check.rule_precision_at_30 = FindScorer(*row, "rule")->precision;
-    check.lift_vs_rule_at_30 = LiftOf(*row, "model", "rule");
-    for (const LiftVs& l : FindScorer(*row, "model")->lifts) {
-      if (l.reference == "rule") check.lift_ci = l.ci;
+// Pools per-fold test probabilities into one evaluation input, rows in
+// dataset (id) order; each row's type base rate is its own fold's.
+EvaluationInput PooledInput(const LabeledDataset& ds, const std::vector<WindowData>& folds,
+                            const std::vector<std::vector<double>>& fold_probs,
+                            const EvaluationSettings& s) {
+  std::unordered_map<const LabeledExample*, std::pair<int, int>> where;
+  for (size_t f = 0; f < fold_probs.size(); ++f) {
+    for (size_t i = 0; i < folds[f].test.rows.size(); ++i) {
+      where[folds[f].test.rows[i]] = {static_cast<int>(f), static_cast<int>(i)};
     }
   }
-  check.lift_vanished = check.lift_vs_rule_at_30 <= 0 || check.lift_ci.low <= 0;
-  return check;
-}
-
-nlohmann::json ReferenceRows(const FittedModel& f, const SplitData& holdout, int count) {
-  nlohmann::json rows = nlohmann::json::array();
-  const int n = static_cast<int>(holdout.rows.size());
-  const int k = std::min(count, n);
-  for (int i = 0; i < k; ++i) {
-    const LabeledExample* r = holdout.rows[static_cast<size_t>(static_cast<int64_t>(i) * n / k)];
-    const double m = f.ensemble->PredictMargin(r->features.data());
-    nlohmann::json feats = nlohmann::json::array();
-    for (float v : r->features) feats.push_back(std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v));
-    rows.push_back({{"id", r->id}, {"features", feats}, {"margin", m},
-                    {"probability", CalibratedProbability(*f.calibrator, m)}});
+  EvaluationInput in;
+  for (const LabeledExample& e : ds.examples) {
+    const auto it = where.find(&e);
+    if (it == where.end()) continue;
+    const auto [f, i] = it->second;
+    const EvaluationInput one =
+        BuildEvaluationInput({&e}, {fold_probs[f][i]}, folds[f].rates, s);
+    in.ids.push_back(one.ids[0]);
+    in.symbols.push_back(one.symbols[0]);
+    in.pattern_types.push_back(one.pattern_types[0]);
+    in.labels.push_back(one.labels[0]);
+    in.model.push_back(one.model[0]);
+    in.rule.push_back(one.rule[0]);
+    in.type_base_rate.push_back(one.type_base_rate[0]);
+    in.analytic.push_back(one.analytic[0]);
   }
-  return {{"rows", rows}};
+  in.blend_weight = s.blend_weight;
+  in.rule_threshold = s.rule_threshold;
+  in.coverages = s.coverages;
+  in.resamples = s.resamples;
+  in.seed = s.seed;
+  return in;
 }
 
-nlohmann::json DateRange(const SplitData& d) {
-  Day lo = d.rows.front()->confirmation_day, hi = lo;
-  int pos = 0;
-  for (const LabeledExample* r : d.rows) {
-    lo = std::min(lo, r->confirmation_day);
-    hi = std::max(hi, r->confirmation_day);
-    pos += r->label;
+// Iso-precision statistic on `rows` of `in` (with repetitions).
+IsoPrecision IsoPrecisionOf(const EvaluationInput& in, const std::vector<int>& rows,
+                            double threshold) {
+  IsoPrecision r;
+  std::vector<double> model;
+  std::vector<int> y;
+  for (int i : rows) {
+    model.push_back(in.model[i]);
+    y.push_back(in.labels[i]);
+    if (in.rule[i] >= threshold) {
+      ++r.rule_count;
+      r.rule_true_positives += in.labels[i];
+    }
   }
-  return {{"first_confirmation", FormatDay(lo)}, {"last_confirmation", FormatDay(hi)},
-          {"rows", d.rows.size()}, {"positives", pos},
-          {"rows_sha256", RowsSha256(d.rows)}};
+  r.rule_precision = r.rule_count ? static_cast<double>(r.rule_true_positives) / r.rule_count
+                                  : std::nan("");
+  const std::vector<int> order = RankDescending(model);
+  int tp = 0;
+  for (size_t n = 1; n <= order.size(); ++n) {
+    tp += y[order[n - 1]];
+    if (std::isnan(model[order[n - 1]])) break;
+    if (r.rule_count > 0 && tp >= r.rule_precision * static_cast<double>(n) - 1e-9) {
+      r.model_count = static_cast<int>(n);
+      r.model_true_positives = tp;
+    }
+  }
+  r.model_precision = r.model_count ? static_cast<double>(r.model_true_positives) / r.model_count
+                                    : std::nan("");
+  r.extra_true_positives = r.model_true_positives - r.rule_true_positives;
+  r.extra_relative = r.rule_true_positives
+                         ? static_cast<double>(r.model_true_positives) / r.rule_true_positives - 1
+                         : std::nan("");
+  return r;
 }
 
-nlohmann::json DataVintage(const LabeledDataset& ds, const Splits& s, const TrainRunOptions& o,
-                           const TrainerConfig& c) {
-  return {{"source", o.data_source},
-          {"symbols", ds.symbols},
-          {"market_symbol", o.market_symbol},
-          {"market_available", ds.market_available},
-          {"resolved_patterns_loaded", ds.patterns_loaded},
-          {"feature_failures", ds.feature_failures.size()},
-          {"rows_by_pattern_type", ds.rows_by_type},
-          {"split", TrainerConfigToJson(c)["split"]},
-          {"counts", {{"train", s.counts.train}, {"validation", s.counts.validation},
-                      {"holdout", s.counts.holdout}, {"purged_train", s.counts.purged_train},
-                      {"purged_validation", s.counts.purged_validation},
-                      {"out_of_range", s.counts.out_of_range}}},
-          {"train", DateRange(s.train)},
-          {"validation", DateRange(s.valid)},
-          {"holdout", DateRange(s.holdout)},
-          {"training_rows_sha256", RowsSha256(s.train.rows)},
-          {"training_rows_serialisation",
-           "rows sorted by id; per row: id TAB label TAB features as %08x of float32 bits, "
-           "comma separated, newline"}};
+absl::StatusOr<IsoPrecision> ComputeIsoPrecision(const EvaluationInput& in, double threshold,
+                                                 int resamples, uint64_t seed) {
+  std::vector<int> all(in.labels.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  IsoPrecision r = IsoPrecisionOf(in, all, threshold);
+  if (resamples > 0) {
+    metrics::BootstrapOptions b;
+    b.replicates = resamples;
+    b.seed = seed;
+    absl::StatusOr<metrics::BootstrapInterval> ci = metrics::GroupBootstrap(
+        in.symbols,
+        [&](const std::vector<int>& rows) {
+          return IsoPrecisionOf(in, rows, threshold).extra_relative;
+        },
+        b);
+    if (ci.ok()) r.extra_relative_ci = {ci->lower, ci->upper};
+  }
+  return r;
+}
+
+nlohmann::json IsoPrecisionJson(const IsoPrecision& r, double threshold) {
+  return {{"rule_threshold", threshold}, {"rule_count", r.rule_count},
+          {"rule_true_positives", r.rule_true_positives}, {"rule_precision", Num(r.rule_precision)},
+          {"model_count", r.model_count}, {"model_true_positives", r.model_true_positives},
+          {"model_precision", Num(r.model_precision)},
+          {"extra_true_positives", r.extra_true_positives},
+          {"extra_relative", Num(r.extra_relative)},
+          {"extra_relative_ci95", {Num(r.extra_relative_ci.low), Num(r.extra_relative_ci.high)}},
+          {"definition", "the model's largest top-n with precision >= the rule's precision at "
+                         "its own threshold; extra = model TP - rule TP"}};
+}
+
+
+LeverSummary SummarizeLever(const std::string& name, const EvaluationReport& pooled,
+                            const std::vector<EvaluationReport>& per_fold,
+                            const std::string& row_name) {
+  LeverSummary l;
+  l.name = name;
+  if (const CoverageRow* row = pooled.Row(row_name)) {
+    l.lift_vs_rule_at_gate = LiftOf(*row, "model", "rule");
+    l.precision_at_gate = FindScorer(*row, "model")->precision;
+    for (const LiftVs& v : FindScorer(*row, "model")->lifts) {
+      if (v.reference == "rule") l.lift_ci = v.ci;
+    }
+  }
+  l.roc_auc = pooled.Scorer("model")->roc_auc;
+  l.ece = pooled.Scorer("model")->ece;
+  for (const EvaluationReport& f : per_fold) {
+    const CoverageRow* row = f.Row(row_name);
+    l.fold_lifts.push_back(row ? LiftOf(*row, "model", "rule") : std::nan(""));
+  }
+  return l;
+}
+
+nlohmann::json LeverJson(const LeverSummary& l) {
+  nlohmann::json folds = nlohmann::json::array();
+  for (double v : l.fold_lifts) folds.push_back(Num(v));
+  return {{"name", l.name}, {"lift_vs_rule", Num(l.lift_vs_rule_at_gate)},
+          {"lift_vs_rule_ci95", {Num(l.lift_ci.low), Num(l.lift_ci.high)}},
+          {"precision", Num(l.precision_at_gate)}, {"roc_auc", Num(l.roc_auc)},
+          {"ece", Num(l.ece)}, {"fold_lifts_vs_rule", folds}, {"folds_chosen", l.folds_chosen}};
 }
 
 nlohmann::json ScorerMetrics(const EvaluationReport& r, const std::string& name) {
@@ -181,20 +315,66 @@ nlohmann::json ScorerMetrics(const EvaluationReport& r, const std::string& name)
   return j;
 }
 
-nlohmann::json ValidationMetrics(const FittedModel& f, const SplitData& valid) {
-  std::vector<int> y;
-  std::vector<double> cal;
-  for (size_t i = 0; i < valid.rows.size(); ++i) {
-    y.push_back(valid.rows[i]->label);
-    cal.push_back(f.calibrator->Apply(f.valid_raw[i]));
+nlohmann::json DateRange(const SplitData& d) {
+  if (d.rows.empty()) return {{"rows", 0}};
+  Day lo = d.rows.front()->confirmation_day, hi = lo;
+  int pos = 0;
+  for (const LabeledExample* r : d.rows) {
+    lo = std::min(lo, r->confirmation_day);
+    hi = std::max(hi, r->confirmation_day);
+    pos += r->label;
   }
-  return {{"rows", valid.rows.size()},
-          {"best_logloss", f.log.best_valid_logloss},
-          {"roc_auc", Num(AreaUnder(RocCurve(f.valid_raw, y)))},
-          {"ece_raw", ExpectedCalibrationError(f.valid_raw, y)},
-          {"ece_calibrated_in_sample", ExpectedCalibrationError(cal, y)},
-          {"note", "calibration is fitted on these rows, so calibrated validation "
-                   "metrics are in-sample; the holdout metrics are the honest ones"}};
+  return {{"first_confirmation", FormatDay(lo)}, {"last_confirmation", FormatDay(hi)},
+          {"rows", d.rows.size()}, {"positives", pos},
+          {"rows_sha256", RowsSha256(d.rows)}};
+}
+
+nlohmann::json CountsJson(const SplitCounts& c) {
+  return {{"train", c.train}, {"validation", c.validation}, {"test", c.holdout},
+          {"purged_train", c.purged_train}, {"purged_validation", c.purged_validation},
+          {"after_window", c.out_of_range}};
+}
+
+nlohmann::json WindowJson(const WindowData& d, const SelectionResult& sel) {
+  return {{"name", d.window.name},
+          {"train", DateRange(d.train)},
+          {"validation", DateRange(d.valid)},
+          {"test", DateRange(d.test)},
+          {"validation_start", FormatDay(d.window.validation_start)},
+          {"test_start", FormatDay(d.window.test_start)},
+          {"test_end", FormatDay(d.window.test_end)},
+          {"counts", CountsJson(d.counts)},
+          {"selection", sel.log}};
+}
+
+nlohmann::json ReferenceRows(const FittedModel& f, const SplitData& rows_from, int count) {
+  nlohmann::json rows = nlohmann::json::array();
+  const int n = static_cast<int>(rows_from.rows.size());
+  const int k = std::min(count, n);
+  for (int i = 0; i < k; ++i) {
+    const LabeledExample* r = rows_from.rows[static_cast<size_t>(static_cast<int64_t>(i) * n / k)];
+    const double m = f.ensemble->PredictMargin(r->features.data());
+    nlohmann::json feats = nlohmann::json::array();
+    for (float v : r->features) feats.push_back(std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v));
+    rows.push_back({{"id", r->id}, {"features", feats}, {"margin", m},
+                    {"probability", CalibratedProbability(*f.calibrator, m)}});
+  }
+  return {{"rows", rows}};
+}
+
+ShuffleCheck ShuffleFrom(const EvaluationReport& r) {
+  ShuffleCheck check;
+  check.roc_auc = r.Scorer("model")->roc_auc;
+  if (const CoverageRow* row = r.Row("30%")) {
+    check.model_precision_at_30 = FindScorer(*row, "model")->precision;
+    check.rule_precision_at_30 = FindScorer(*row, "rule")->precision;
+    check.lift_vs_rule_at_30 = LiftOf(*row, "model", "rule");
+    for (const LiftVs& l : FindScorer(*row, "model")->lifts) {
+      if (l.reference == "rule") check.lift_ci = l.ci;
+    }
+  }
+  check.lift_vanished = check.lift_vs_rule_at_30 <= 0 || check.lift_ci.low <= 0;
+  return check;
 }
 
 }  // namespace
@@ -211,85 +391,272 @@ std::string CodeVersion() {
   return out.size() == 40 ? out : "unknown";
 }
 
+namespace {
+
+std::string FoldsText(const TrainerConfig& c) {
+  std::string out;
+  for (const WalkForwardWindow& w : MakeWalkForwardWindows(c.walk_forward)) {
+    if (!w.is_test_fold) continue;
+    absl::StrAppend(&out, out.empty() ? "" : ", ", FormatDay(w.test_start), "..",
+                    FormatDay(w.test_end));
+  }
+  return out;
+}
+
+nlohmann::json CardDataVintage(const LabeledDataset& ds, const TrainRunOptions& o,
+                               const TrainerConfig& c, const SplitData& all,
+                               const std::vector<WindowData>& windows) {
+  int after = 0;
+  for (const LabeledExample& e : ds.examples) after += e.confirmation_day > c.walk_forward.test_end;
+  return {{"source", o.data_source},
+          {"symbols", ds.symbols},
+          {"market_symbol", o.market_symbol},
+          {"market_available", ds.market_available},
+          {"resolved_patterns_loaded", ds.patterns_loaded},
+          {"feature_failures", ds.feature_failures.size()},
+          {"rows_by_pattern_type", ds.rows_by_type},
+          {"walk_forward", TrainerConfigToJson(c)["walk_forward"]},
+          {"refit", DateRange(all)},
+          {"rows_after_test_end_not_used", after},
+          {"final_window", {{"train", DateRange(windows.back().train)},
+                            {"validation", DateRange(windows.back().valid)},
+                            {"counts", CountsJson(windows.back().counts)}}},
+          {"training_rows_sha256", RowsSha256(all.rows)},
+          {"training_rows_serialisation",
+           "rows sorted by id; per row: id TAB label TAB features as %08x of float32 bits, "
+           "comma separated, newline"}};
+}
+
+std::vector<LeverSummary> EvaluateLevers(const LabeledDataset& ds,
+                                         const std::vector<WindowData>& windows,
+                                         const std::vector<WindowOutcome>& outcomes,
+                                         const TrainerConfig& c,
+                                         absl::Status* status) {
+  std::vector<LeverSummary> out;
+  const size_t nf = windows.size() - 1;
+  const EvaluationSettings s = Settings(c);
+  EvaluationSettings point = s;
+  point.resamples = 0;
+  const size_t levers = outcomes[0].selection.levers.size();
+  for (size_t l = 0; l < levers; ++l) {
+    std::vector<std::vector<double>> probs(nf);
+    std::vector<EvaluationReport> per_fold;
+    int chosen = 0;
+    for (size_t f = 0; f < nf; ++f) {
+      probs[f] = outcomes[f].lever_test[l];
+      chosen += outcomes[f].selection.chosen == static_cast<int>(l);
+      absl::StatusOr<EvaluationReport> r =
+          Evaluate(BuildEvaluationInput(windows[f].test.rows, probs[f], windows[f].rates, point));
+      if (!r.ok()) {
+        *status = r.status();
+        return {};
+      }
+      per_fold.push_back(*std::move(r));
+    }
+    absl::StatusOr<EvaluationReport> pooled = Evaluate(PooledInput(ds, windows, probs, s));
+    if (!pooled.ok()) {
+      *status = pooled.status();
+      return {};
+    }
+    LeverSummary sum = SummarizeLever(outcomes[0].selection.levers[l].name, *pooled, per_fold,
+                                      c.gate.coverage_row);
+    sum.folds_chosen = chosen;
+    out.push_back(std::move(sum));
+  }
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const TrainerConfig& c,
                                           const TrainRunOptions& o) {
-  absl::StatusOr<Splits> splits = SplitDataset(ds, c);
-  if (!splits.ok()) return splits.status();
-  const Splits& s = *splits;
+  if (absl::Status st = ValidateWalkForwardOptions(c.walk_forward); !st.ok()) return st;
+  std::vector<WindowData> windows;
+  for (const WalkForwardWindow& w : MakeWalkForwardWindows(c.walk_forward)) {
+    absl::StatusOr<WindowData> d = MakeWindow(ds, w);
+    if (!d.ok()) return d.status();
+    windows.push_back(*std::move(d));
+  }
+  const size_t nf = windows.size() - 1;
+  auto say = [&](const std::string& text) {
+    if (o.progress) o.progress(text);
+  };
   TrainRunResult result;
   PhaseTimer timer(&result.seconds);
-  const std::vector<float> y_train =
-      c.shuffle_labels ? Shuffled(s.train.y, c.shuffle_seed) : s.train.y;
-  nlohmann::json grid_log = nlohmann::json::array();
-  absl::StatusOr<FittedModel> fitted = SelectOnGrid(s.train, y_train, s.valid, c, &grid_log);
-  if (!fitted.ok()) return fitted.status();
-  FittedModel& f = *fitted;
-  timer.Lap("grid");
-  const std::map<std::string, double> rates = TypeBaseRates(s.train.rows);
-  absl::StatusOr<EvaluationReport> holdout = EvaluateOnHoldout(f, s, rates, c);
-  if (!holdout.ok()) return holdout.status();
-  timer.Lap("holdout_evaluation");
-  result.version = o.version.empty() ? UtcVersionNow() : o.version;
-  result.holdout = *std::move(holdout);
-  result.counts = s.counts;
-  result.selected = f.params;
-  result.best_iteration = f.log.best_iteration;
-  if (c.shuffle_check && !c.shuffle_labels) {
-    absl::StatusOr<ShuffleCheck> check = RunShuffleCheck(s, f, rates, c);
-    if (!check.ok()) return check.status();
-    result.shuffle = *check;
+  absl::StatusOr<std::vector<WindowOutcome>> outcomes = RunWindows(windows, c, o);
+  if (!outcomes.ok()) return outcomes.status();
+  timer.Lap("walk_forward");
+
+  // Pooled out-of-sample evaluation of what the procedure chose in each fold.
+  say("evaluating the pooled out-of-sample predictions");
+  const EvaluationSettings settings = Settings(c);
+  std::vector<std::vector<double>> chosen_probs(nf);
+  for (size_t f = 0; f < nf; ++f) {
+    chosen_probs[f] = (*outcomes)[f].lever_test[(*outcomes)[f].selection.chosen];
   }
-  timer.Lap("shuffle_check");
-  const std::vector<std::string>& names = FeatureBuilder::Schema().names;
-  absl::StatusOr<std::vector<FeatureImportance>> top =
-      TopFeatures(*f.booster, s.train, names, c.top_features);
-  if (!top.ok()) return top.status();
-  timer.Lap("importance");
-  result.gate = EvaluateGate(result.holdout, c.gate);
+  const EvaluationInput pooled_in = PooledInput(ds, windows, chosen_probs, settings);
+  absl::StatusOr<EvaluationReport> pooled = Evaluate(pooled_in);
+  if (!pooled.ok()) return pooled.status();
+  result.pooled = *std::move(pooled);
+  std::vector<EvaluationReport> fold_reports;
+  for (size_t f = 0; f < nf; ++f) {
+    absl::StatusOr<EvaluationReport> r = Evaluate(
+        BuildEvaluationInput(windows[f].test.rows, chosen_probs[f], windows[f].rates, settings));
+    if (!r.ok()) return r.status();
+    const SelectionResult& sel = (*outcomes)[f].selection;
+    FoldSummary fs;
+    fs.name = windows[f].window.name;
+    fs.test_first = FormatDay(windows[f].window.test_start);
+    fs.test_last = FormatDay(windows[f].window.test_end);
+    fs.counts = windows[f].counts;
+    fs.chosen = sel.levers[sel.chosen].name;
+    fs.params = sel.levers[sel.chosen].model.params;
+    fs.member_rounds = sel.levers[sel.chosen].member_rounds;
+    fs.test = *r;
+    fold_reports.push_back(*std::move(r));
+    result.folds.push_back(std::move(fs));
+  }
+  absl::StatusOr<IsoPrecision> iso = ComputeIsoPrecision(
+      pooled_in, c.rule_threshold, c.bootstrap_resamples, c.bootstrap_seed);
+  if (!iso.ok()) return iso.status();
+  result.iso_precision = *iso;
+  say("evaluating every lever");
+  absl::Status lever_status;
+  result.levers = EvaluateLevers(ds, windows, *outcomes, c, &lever_status);
+  if (!lever_status.ok()) return lever_status;
+  {
+    LeverSummary chosen =
+        SummarizeLever("chosen", result.pooled, fold_reports, c.gate.coverage_row);
+    chosen.folds_chosen = static_cast<int>(nf);
+    result.levers.push_back(chosen);
+  }
+  if (c.shuffle_check && !c.shuffle_labels) {
+    std::vector<std::vector<double>> probs(nf);
+    for (size_t f = 0; f < nf; ++f) probs[f] = (*outcomes)[f].shuffled_test;
+    absl::StatusOr<EvaluationReport> r = Evaluate(PooledInput(ds, windows, probs, settings));
+    if (!r.ok()) return r.status();
+    result.shuffle = ShuffleFrom(*r);
+  }
+  if (!o.export_dir.empty()) {
+    std::vector<ExportedRow> rows;
+    for (size_t w = 0; w < windows.size(); ++w) {
+      const WindowData& d = windows[w];
+      const char* parts[3] = {"train", "validation", "test"};
+      const SplitData* data[3] = {&d.train, &d.valid, &d.test};
+      for (int p = 0; p < 3; ++p) {
+        for (size_t i = 0; i < data[p]->rows.size(); ++i) {
+          const LabeledExample* e = data[p]->rows[i];
+          const auto rate = d.rates.find(e->pattern_type);
+          rows.push_back({d.window.name, parts[p], e,
+                          rate == d.rates.end() ? d.rates.at("__all__") : rate->second,
+                          p == 2 && w < nf ? chosen_probs[w][i] : std::nan("")});
+        }
+      }
+    }
+    if (absl::Status st = ExportFolds(o.export_dir, FeatureBuilder::Schema().names, rows);
+        !st.ok()) {
+      return st;
+    }
+  }
+  timer.Lap("evaluation");
+  result.gate = EvaluateGate(result.pooled, c.gate);
   if (c.shuffle_labels) {
     result.gate.promote = false;
     result.gate.reason = "rejected: trained on shuffled labels (--shuffle-labels control run); " +
                          result.gate.reason;
   }
 
-  std::vector<std::vector<float>> train_rows;
-  for (const LabeledExample* r : s.train.rows) train_rows.push_back(r->features);
-  ScoredRows train_scores = ScoreRows(*f.ensemble, *f.calibrator, s.train.rows);
-  absl::StatusOr<FeatureReference> ref =
-      BuildFeatureReference(names, train_rows, train_scores.probabilities);
+  // The served model: the final window's choice, refit on every row <= test_end.
+  const int cols = static_cast<int>(FeatureBuilder::Schema().names.size());
+  std::vector<const LabeledExample*> all_rows;
+  for (const LabeledExample& e : ds.examples) {
+    if (e.confirmation_day <= c.walk_forward.test_end) all_rows.push_back(&e);
+  }
+  SplitData all = MakeSplitData(all_rows, cols);
+  if (c.shuffle_labels) all.y = Shuffled(all.y, c.shuffle_seed);
+  const SelectionResult& final_sel = outcomes->back().selection;
+  ProgressFn refit_progress;
+  if (o.progress) refit_progress = [&](const std::string& s) { o.progress("refit: " + s); };
+  absl::StatusOr<FittedModel> refit = RefitChosen(final_sel, all, refit_progress);
+  if (!refit.ok()) return refit.status();
+  FittedModel& f = *refit;
+  result.chosen = final_sel.levers[final_sel.chosen].name;
+  result.selected = f.params;
+  result.member_rounds = final_sel.levers[final_sel.chosen].member_rounds;
+  result.refit_rows = all.x.rows;
+  timer.Lap("refit");
+  say("feature importance");
+  const std::vector<std::string>& names = FeatureBuilder::Schema().names;
+  absl::StatusOr<std::vector<FeatureImportance>> top =
+      TopFeatures(*f.booster, all, names, c.top_features);
+  if (!top.ok()) return top.status();
+  timer.Lap("importance");
+
+  // Drift reference: features of the refit rows, score = pooled out-of-sample
+  // probabilities (what a model of this procedure outputs on unseen data).
+  std::vector<std::vector<float>> ref_rows;
+  for (const LabeledExample* r : all.rows) ref_rows.push_back(r->features);
+  absl::StatusOr<FeatureReference> ref = BuildFeatureReference(names, ref_rows, pooled_in.model);
   if (!ref.ok()) return ref.status();
 
+  result.version = o.version.empty() ? UtcVersionNow() : o.version;
+  nlohmann::json folds_json = nlohmann::json::array();
+  for (size_t w = 0; w < nf; ++w) {
+    nlohmann::json j = WindowJson(windows[w], (*outcomes)[w].selection);
+    j["test_metrics"] = ScorerMetrics(result.folds[w].test, "model");
+    j["test_rule_metrics"] = ScorerMetrics(result.folds[w].test, "rule");
+    folds_json.push_back(j);
+  }
+  nlohmann::json levers_json = nlohmann::json::array();
+  for (const LeverSummary& l : result.levers) levers_json.push_back(LeverJson(l));
   nlohmann::json card;
   card["feature_schema"] = {{"version", FeatureBuilder::Schema().version},
                             {"hash", FeatureBuilder::Schema().hash}, {"names", names}};
   card["calibration"] = f.calibrator->ToJson();
-  card["calibration"]["fitted_on"] = "validation split (also used for early stopping)";
+  card["calibration"]["fitted_on"] =
+      "validation rows of the final window (the selection model's predictions, before the "
+      "refit); the refit itself has no holdout, so its calibration is not separately verified";
   card["serving"] = {{"decision_threshold", c.rule_threshold}, {"blend_weight", c.blend_weight}};
-  card["data_vintage"] = DataVintage(ds, s, o, c);
-  card["hyperparameters"] = {{"selected", TrainParamsToJson(f.params)},
-                             {"best_iteration", f.log.best_iteration},
-                             {"trees_in_model", f.ensemble->num_trees()},
-                             {"selection", "lowest best validation logloss over the grid"},
-                             {"grid", grid_log}, {"shuffle_labels", c.shuffle_labels}};
+  card["data_vintage"] = CardDataVintage(ds, o, c, all, windows);
+  card["hyperparameters"] = {
+      {"selected", TrainParamsToJson(f.params)},
+      {"chosen", result.chosen},
+      {"member_rounds", result.member_rounds},
+      {"trees_in_model", f.ensemble->num_trees()},
+      {"selection", "the walk-forward procedure (grid by validation logloss, candidate by "
+                    "validation ROC-AUC, bagging if it raises validation ROC-AUC) run on the "
+                    "final window, then refit on all rows <= test_end with each member's "
+                    "best-iteration tree count"},
+      {"final_window", WindowJson(windows.back(), final_sel)},
+      {"shuffle_labels", c.shuffle_labels}};
   nlohmann::json baselines;
   for (const char* b : {"rule", "blend", "type_base_rate", "analytic"}) {
-    baselines[b] = ScorerMetrics(result.holdout, b);
+    baselines[b] = ScorerMetrics(result.pooled, b);
   }
-  card["metrics"] = {{"validation", ValidationMetrics(f, s.valid)},
-                     {"holdout", ScorerMetrics(result.holdout, "model")},
-                     {"baselines", baselines},
-                     {"holdout_rows", result.holdout.rows},
-                     {"holdout_positives", result.holdout.positives}};
+  card["metrics"] = {
+      {"evaluation", "walk-forward: pooled out-of-sample predictions of the folds " +
+                         FoldsText(c) + " (each fold's model chosen and fitted on earlier "
+                         "data only); the served model is a refit with no holdout of its own"},
+      {"walk_forward", ScorerMetrics(result.pooled, "model")},
+      {"baselines", baselines},
+      {"walk_forward_rows", result.pooled.rows},
+      {"walk_forward_positives", result.pooled.positives},
+      {"iso_precision", IsoPrecisionJson(result.iso_precision, c.rule_threshold)},
+      {"folds", folds_json},
+      {"levers", levers_json}};
   if (result.shuffle) card["metrics"]["shuffle_check"] = ShuffleCheckJson(*result.shuffle);
-  card["type_base_rates"] = rates;
+  card["type_base_rates"] = TypeBaseRates(all.rows);
   card["feature_reference"] = FeatureReferenceToJson(*ref);
+  card["feature_reference_note"] =
+      "features: the refit rows; __score__: the pooled walk-forward out-of-sample probabilities";
   card["code_version"] = CodeVersion();
   card["trained_at"] = UtcIsoNow();
   card["config"] = TrainerConfigToJson(c);
   card["reproduce"] = o.reproduce_command;
 
+  say("publishing");
   ModelArtifact artifact{result.version, f.model_json, card,
-                         ReferenceRows(f, s.holdout, c.reference_rows)};
+                         ReferenceRows(f, windows[nf - 1].test, c.reference_rows)};
   absl::StatusOr<PublishResult> pub = PublishModel(o.models_dir, artifact, result.gate, c.gate);
   if (!pub.ok()) return pub.status();
   result.status = pub->status;
@@ -298,28 +665,33 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
   result.card = card;
 
   ReportContext ctx;
+  ctx.title = "Pattern confidence model: walk-forward evaluation";
+  ctx.evaluated_set = "walk-forward out-of-sample";
   ctx.model_version = result.version;
   ctx.status = result.status;
   ctx.gate_reason = result.gate.reason;
   ctx.data_description = absl::StrCat(
-      "holdout = patterns confirmed ", card["data_vintage"]["holdout"]["first_confirmation"].get<std::string>(),
-      "..", card["data_vintage"]["holdout"]["last_confirmation"].get<std::string>(),
-      "; trained on ", s.train.rows.size(), " rows (confirmed <= ",
-      FormatDay(c.split.train_end), "), validated on ", s.valid.rows.size(), " (<= ",
-      FormatDay(c.split.valid_end), "); purged ", s.counts.purged_train, " train + ",
-      s.counts.purged_validation, " validation rows whose label window + ",
-      c.split.embargo_calendar_days, "-day embargo crossed into the next period; ",
-      ds.symbols.size(), " symbols, ", ds.feature_failures.size(), " feature failures");
+      "walk-forward, pooled out-of-sample predictions of ", nf, " test periods (", FoldsText(c),
+      "); each fold's model chosen on the ", c.walk_forward.validation_years,
+      " years before its test period and trained on everything earlier, purge + ",
+      c.walk_forward.embargo_calendar_days, "-day embargo at both boundaries; ",
+      ds.symbols.size(), " symbols, ", ds.feature_failures.size(),
+      " feature failures. The served model is refit on ", all.x.rows,
+      " rows (all confirmed <= ", FormatDay(c.walk_forward.test_end),
+      ") and has no holdout of its own.");
   ctx.top_features = *top;
   ctx.shuffle = result.shuffle;
   ctx.reproduce_command = o.reproduce_command;
   ctx.extra["model_sha256"] = result.model_sha256;
   ctx.extra["hyperparameters"] = card["hyperparameters"];
   ctx.extra["data_vintage"] = card["data_vintage"];
-  ctx.extra["validation"] = card["metrics"]["validation"];
+  ctx.extra["walk_forward_folds"] = folds_json;
+  ctx.extra["iso_precision"] = card["metrics"]["iso_precision"];
+  ctx.extra["levers"] = levers_json;
   ctx.extra["gate"] = GateJson(result.gate, c.gate);
+  ctx.markdown_sections.push_back(WalkForwardMarkdown(result, c));
   result.report_dir = o.reports_dir + "/" + result.version;
-  if (absl::Status st = WriteReport(result.report_dir, result.holdout, ctx); !st.ok()) return st;
+  if (absl::Status st = WriteReport(result.report_dir, result.pooled, ctx); !st.ok()) return st;
   timer.Lap("publish_and_report");
   return result;
 }

@@ -22,28 +22,78 @@ absl::Status Unknown(const std::string& where, const nlohmann::json& obj,
   return absl::OkStatus();
 }
 
-absl::Status ReadDay(const nlohmann::json& obj, const char* key, Day& out) {
-  if (!obj.contains(key)) return absl::OkStatus();
-  absl::StatusOr<Day> d = ParseDay(obj[key].get<std::string>());
-  if (!d.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("train config: split.", key, ": ", d.status().message()));
-  }
-  out = *d;
-  return absl::OkStatus();
-}
-
 template <typename T>
 void Read(const nlohmann::json& obj, const char* key, T& out) {
   if (obj.contains(key)) out = obj[key].get<T>();
 }
+
+absl::StatusOr<Day> ParseConfigDay(const std::string& where, const nlohmann::json& v) {
+  absl::StatusOr<Day> d = ParseDay(v.get<std::string>());
+  if (!d.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("train config: ", where, ": ", d.status().message()));
+  }
+  return *d;
+}
+
+absl::Status ReadWalkForward(const nlohmann::json& w, WalkForwardOptions& o) {
+  if (absl::Status st = Unknown("walk_forward.", w, {"test_starts", "test_end",
+                                                     "validation_years",
+                                                     "embargo_calendar_days"});
+      !st.ok()) {
+    return st;
+  }
+  if (w.contains("test_starts")) {
+    o.test_starts.clear();
+    for (const nlohmann::json& v : w["test_starts"]) {
+      absl::StatusOr<Day> d = ParseConfigDay("walk_forward.test_starts", v);
+      if (!d.ok()) return d.status();
+      o.test_starts.push_back(*d);
+    }
+  }
+  if (w.contains("test_end")) {
+    absl::StatusOr<Day> d = ParseConfigDay("walk_forward.test_end", w["test_end"]);
+    if (!d.ok()) return d.status();
+    o.test_end = *d;
+  }
+  Read(w, "validation_years", o.validation_years);
+  Read(w, "embargo_calendar_days", o.embargo_calendar_days);
+  return absl::OkStatus();
+}
+
+absl::Status ReadCandidates(const nlohmann::json& list, std::vector<ModelCandidate>& out) {
+  out.clear();
+  for (const nlohmann::json& c : list) {
+    if (absl::Status st = Unknown("candidates[].", c, {"name", "objective", "monotone"});
+        !st.ok()) {
+      return st;
+    }
+    ModelCandidate m;
+    Read(c, "name", m.name);
+    Read(c, "objective", m.objective);
+    Read(c, "monotone", m.monotone);
+    if (m.objective != "binary:logistic" && m.objective != "rank:pairwise") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "train config: candidate '", m.name, "': objective must be binary:logistic or "
+          "rank:pairwise, got '", m.objective, "'"));
+    }
+    out.push_back(m);
+  }
+  if (out.empty() || out[0].objective != "binary:logistic") {
+    return absl::InvalidArgumentError(
+        "train config: candidates[0] must exist and be binary:logistic (the grid runs on it)");
+  }
+  return absl::OkStatus();
+}
+
 
 absl::Status ReadParams(const nlohmann::json& j, TrainParams& p) {
   if (absl::Status s = Unknown("xgboost.", j, {"max_depth", "eta", "num_boost_round",
                                                "early_stopping_rounds", "subsample",
                                                "colsample_bytree", "min_child_weight",
                                                "lambda", "gamma", "seed", "nthread",
-                                               "objective", "tree_method"});
+                                               "objective", "tree_method",
+                                               "monotone_constraints"});
       !s.ok()) {
     return s;
   }
@@ -64,23 +114,20 @@ absl::Status ReadParams(const nlohmann::json& j, TrainParams& p) {
   Read(j, "gamma", p.gamma);
   Read(j, "seed", p.seed);
   Read(j, "nthread", p.nthread);
+  if (j.contains("monotone_constraints") && !j["monotone_constraints"].empty()) {
+    return absl::InvalidArgumentError(
+        "train config: xgboost.monotone_constraints must be empty (candidates[].monotone "
+        "sets them)");
+  }
   return absl::OkStatus();
 }
 
 absl::Status ReadSections(const nlohmann::json& j, TrainerConfig& c) {
-  if (j.contains("split")) {
-    const nlohmann::json& s = j["split"];
-    if (absl::Status st = Unknown("split.", s, {"train_end", "valid_end", "holdout_end",
-                                                "embargo_calendar_days"});
-        !st.ok()) {
-      return st;
-    }
-    for (auto [key, field] : {std::pair{"train_end", &c.split.train_end},
-                              std::pair{"valid_end", &c.split.valid_end},
-                              std::pair{"holdout_end", &c.split.holdout_end}}) {
-      if (absl::Status st = ReadDay(s, key, *field); !st.ok()) return st;
-    }
-    Read(s, "embargo_calendar_days", c.split.embargo_calendar_days);
+  if (j.contains("walk_forward")) {
+    if (absl::Status st = ReadWalkForward(j["walk_forward"], c.walk_forward); !st.ok()) return st;
+  }
+  if (j.contains("candidates")) {
+    if (absl::Status st = ReadCandidates(j["candidates"], c.candidates); !st.ok()) return st;
   }
   if (j.contains("xgboost")) {
     if (absl::Status st = ReadParams(j["xgboost"], c.base); !st.ok()) return st;
@@ -97,12 +144,14 @@ absl::Status ReadSections(const nlohmann::json& j, TrainerConfig& c) {
   }
   if (j.contains("gate")) {
     const nlohmann::json& g = j["gate"];
-    if (absl::Status st = Unknown("gate.", g, {"coverage_row", "min_relative_lift", "max_ece"});
+    if (absl::Status st = Unknown("gate.", g, {"coverage_row", "min_relative_lift",
+                                                "min_lift_ci_low", "max_ece"});
         !st.ok()) {
       return st;
     }
     Read(g, "coverage_row", c.gate.coverage_row);
     Read(g, "min_relative_lift", c.gate.min_relative_lift);
+    Read(g, "min_lift_ci_low", c.gate.min_lift_ci_low);
     Read(g, "max_ece", c.gate.max_ece);
   }
   return absl::OkStatus();
@@ -119,7 +168,8 @@ TrainerConfig DefaultTrainerConfig() {
 absl::StatusOr<TrainerConfig> TrainerConfigFromJson(const nlohmann::json& j) {
   TrainerConfig c = DefaultTrainerConfig();
   try {
-    if (absl::Status s = Unknown("", j, {"comment", "split", "xgboost", "grid", "gate",
+    if (absl::Status s = Unknown("", j, {"comment", "walk_forward", "candidates",
+                                         "bagging_seeds", "xgboost", "grid", "gate",
                                          "blend_weight", "rule_threshold", "coverages",
                                          "bootstrap_resamples", "bootstrap_seed",
                                          "reference_rows", "top_features", "shuffle_check",
@@ -128,6 +178,7 @@ absl::StatusOr<TrainerConfig> TrainerConfigFromJson(const nlohmann::json& j) {
       return s;
     }
     if (absl::Status s = ReadSections(j, c); !s.ok()) return s;
+    Read(j, "bagging_seeds", c.bagging_seeds);
     Read(j, "blend_weight", c.blend_weight);
     Read(j, "rule_threshold", c.rule_threshold);
     Read(j, "coverages", c.coverages);
@@ -141,7 +192,10 @@ absl::StatusOr<TrainerConfig> TrainerConfigFromJson(const nlohmann::json& j) {
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("train config: ", e.what()));
   }
-  if (absl::Status s = ValidateSplitOptions(c.split); !s.ok()) return s;
+  if (absl::Status s = ValidateWalkForwardOptions(c.walk_forward); !s.ok()) return s;
+  if (c.bagging_seeds < 1 || c.bagging_seeds > 32) {
+    return absl::InvalidArgumentError("train config: bagging_seeds must be in 1..32");
+  }
   if (c.grid.max_depth.empty() || c.grid.eta.empty() || c.grid.min_child_weight.empty()) {
     return absl::InvalidArgumentError("train config: every grid axis needs a value");
   }
@@ -164,7 +218,8 @@ absl::StatusOr<TrainerConfig> LoadTrainerConfig(const std::string& path) {
 }
 
 nlohmann::json TrainParamsToJson(const TrainParams& p) {
-  return {{"objective", "binary:logistic"}, {"tree_method", "hist"},
+  return {{"objective", p.objective}, {"tree_method", "hist"},
+          {"monotone_constraints", p.monotone_constraints},
           {"max_depth", p.max_depth}, {"eta", p.eta}, {"num_boost_round", p.num_boost_round},
           {"early_stopping_rounds", p.early_stopping_rounds}, {"subsample", p.subsample},
           {"colsample_bytree", p.colsample_bytree}, {"min_child_weight", p.min_child_weight},
@@ -172,15 +227,23 @@ nlohmann::json TrainParamsToJson(const TrainParams& p) {
 }
 
 nlohmann::json TrainerConfigToJson(const TrainerConfig& c) {
-  return {{"split", {{"train_end", FormatDay(c.split.train_end)},
-                     {"valid_end", FormatDay(c.split.valid_end)},
-                     {"holdout_end", FormatDay(c.split.holdout_end)},
-                     {"embargo_calendar_days", c.split.embargo_calendar_days}}},
+  std::vector<std::string> starts;
+  for (Day d : c.walk_forward.test_starts) starts.push_back(FormatDay(d));
+  nlohmann::json candidates = nlohmann::json::array();
+  for (const ModelCandidate& m : c.candidates) {
+    candidates.push_back({{"name", m.name}, {"objective", m.objective}, {"monotone", m.monotone}});
+  }
+  return {{"walk_forward", {{"test_starts", starts},
+                            {"test_end", FormatDay(c.walk_forward.test_end)},
+                            {"validation_years", c.walk_forward.validation_years},
+                            {"embargo_calendar_days", c.walk_forward.embargo_calendar_days}}},
+          {"candidates", candidates}, {"bagging_seeds", c.bagging_seeds},
           {"xgboost", TrainParamsToJson(c.base)},
           {"grid", {{"max_depth", c.grid.max_depth}, {"eta", c.grid.eta},
                     {"min_child_weight", c.grid.min_child_weight}}},
           {"gate", {{"coverage_row", c.gate.coverage_row},
                     {"min_relative_lift", c.gate.min_relative_lift},
+                    {"min_lift_ci_low", c.gate.min_lift_ci_low},
                     {"max_ece", c.gate.max_ece}}},
           {"blend_weight", c.blend_weight}, {"rule_threshold", c.rule_threshold},
           {"coverages", c.coverages}, {"bootstrap_resamples", c.bootstrap_resamples},

@@ -10,27 +10,38 @@
 #include "nlohmann/json.hpp"
 #include "training/dataset_split.h"
 #include "training/model_registry.h"
+#include "training/walk_forward.h"
 
 namespace pcs {
 
 // Everything `pcs train` can be told, with the defaults it uses; read from
 // config/train.json (LoadTrainerConfig) and then overridden by flags.
 //
-// Hyperparameters are chosen ONLY on the validation split: every point of
-// the grid max_depth x eta x min_child_weight is trained with early stopping
-// on validation logloss, and the point with the lowest best validation
-// logloss wins (ties: the earlier grid point). The holdout is touched once,
-// after the choice, for the report and the promotion gate.
+// Evaluation is walk-forward (training/walk_forward.h). In every window the
+// same procedure (training/model_selection.h) chooses, on that window's
+// validation rows only: the grid point (validation logloss), the candidate
+// (validation ROC-AUC) and whether to bag. Test periods are only scored.
 struct HyperparameterGrid {
   std::vector<int> max_depth = {3, 4, 6};
   std::vector<double> eta = {0.05};
   std::vector<double> min_child_weight = {5, 20};
 };
 
+// One model family tried in every window. The first candidate must be
+// binary:logistic (the grid runs on it); the others are fitted at its
+// winning grid point.
+struct ModelCandidate {
+  std::string name = "logistic";
+  std::string objective = "binary:logistic";  // or "rank:pairwise"
+  bool monotone = false;  // barrier-geometry monotone constraints
+};
+
 struct TrainerConfig {
-  SplitOptions split = DefaultSplitOptions();
+  WalkForwardOptions walk_forward = DefaultWalkForwardOptions();
   TrainParams base;            // everything the grid does not vary
   HyperparameterGrid grid;
+  std::vector<ModelCandidate> candidates = {ModelCandidate{}};
+  int bagging_seeds = 1;       // > 1: also try the winner averaged over seeds
   double blend_weight = 0.5;   // blend = (1 - w) rule + w model
   double rule_threshold = 0.5; // the rule's default decision threshold
   GateOptions gate;

@@ -177,16 +177,18 @@ TEST_F(Phase5RegressionTest, Step1_IngestTruncatedBarsAndBackfill) {
   EXPECT_GE(s->unresolved_at_cutoff.size(), 5u);
 }
 
-// 2. `pcs train`: features, XGBoost, calibration, holdout evaluation, the
-// promotion gate, atomic publish of models/phase5/<version>/ and a report.
+// 2. `pcs train`: features, XGBoost, calibration, walk-forward evaluation
+// (3 folds), the promotion gate, the refit, atomic publish of
+// models/phase5/<version>/ and a report.
 TEST_F(Phase5RegressionTest, Step2_TrainGateAndPublish) {
   ASSERT_FALSE(s->unresolved_at_cutoff.empty()) << "step 1 failed";
   const fs::path config = s->root / "train.json";
   std::ofstream(config) << nlohmann::json{
-      {"split", {{"train_end", "2010-12-31"}, {"valid_end", "2013-12-31"},
-                 {"holdout_end", "2016-12-31"}}},
+      {"walk_forward", {{"test_starts", {"2011-01-01", "2013-01-01", "2015-01-01"}},
+                        {"test_end", "2016-12-31"}, {"validation_years", 2}}},
       {"grid", {{"max_depth", {2}}, {"eta", {0.3}}, {"min_child_weight", {5}}}},
-      {"gate", {{"coverage_row", "30%"}, {"min_relative_lift", -1.0}, {"max_ece", 1.0}}},
+      {"gate", {{"coverage_row", "30%"}, {"min_relative_lift", -1.0},
+                {"min_lift_ci_low", -1.0}, {"max_ece", 1.0}}},
       {"bootstrap_resamples", 50},
       {"shuffle_check", false}}.dump(2);
   const testing::CommandResult train = RunProgram(PcsArgs(

@@ -60,6 +60,12 @@ TEST(PromotionGateTest, AcceptsOnlyEnoughLiftAndGoodCalibration) {
   lenient.min_relative_lift = 0.05;
   EXPECT_TRUE(EvaluateGate(ReportWith(0.54, 0.50, 0.02), lenient).promote);
   EXPECT_FALSE(EvaluateGate(EvaluationReport{}, o).promote);
+  // Enough lift but an interval reaching down to zero: not promoted.
+  EvaluationReport wide = ReportWith(0.60, 0.50, 0.02);
+  wide.coverage[0].scorers[0].lifts[0].ci = {0.0, 0.4};
+  const GateDecision noisy = EvaluateGate(wide, o);
+  EXPECT_FALSE(noisy.promote);
+  EXPECT_NE(noisy.reason.find("lower bound above"), std::string::npos) << noisy.reason;
 }
 
 GateDecision Decision(bool promote, const std::string& reason) {

@@ -1,7 +1,8 @@
 // End to end on a real (embedded) PostgreSQL: ingest 5 real symbols + DIA,
-// backfill, build features, train twice with few rounds, and check the
-// published artifacts, the card, checksums, determinism and that
-// `pcs evaluate`'s scoring path reproduces the trainer's holdout numbers.
+// backfill, build features, train twice with few rounds (walk-forward with
+// every lever: monotone, rank:pairwise, bagging), and check the published
+// artifacts, the card, checksums, determinism, that every fold used only
+// earlier data, and that `pcs evaluate`'s scoring path reads the refit.
 
 #include <filesystem>
 #include <fstream>
@@ -68,6 +69,10 @@ class TrainEndToEndTest : public ::testing::Test {
     c.grid.max_depth = {3};
     c.grid.min_child_weight = {5};
     c.bootstrap_resamples = 50;
+    c.candidates = {ModelCandidate{"logistic", "binary:logistic", false},
+                    ModelCandidate{"logistic_monotone", "binary:logistic", true},
+                    ModelCandidate{"pairwise", "rank:pairwise", false}};
+    c.bagging_seeds = 2;
     return c;
   }
 
@@ -108,7 +113,8 @@ TEST_F(TrainEndToEndTest, PublishesCompleteDeterministicArtifacts) {
   ASSERT_FALSE(a.model_dir.empty());
   // Determinism: same data and config -> same model bytes and metrics.
   EXPECT_EQ(a.model_sha256, b.model_sha256);
-  EXPECT_EQ(a.card["metrics"]["holdout"].dump(), b.card["metrics"]["holdout"].dump());
+  EXPECT_EQ(a.card["metrics"]["walk_forward"].dump(), b.card["metrics"]["walk_forward"].dump());
+  EXPECT_EQ(a.card["metrics"]["levers"].dump(), b.card["metrics"]["levers"].dump());
   EXPECT_EQ(a.card["data_vintage"]["training_rows_sha256"],
             b.card["data_vintage"]["training_rows_sha256"]);
 
@@ -129,7 +135,7 @@ TEST_F(TrainEndToEndTest, PublishesCompleteDeterministicArtifacts) {
   EXPECT_EQ(card["calibration"]["method"], "isotonic");
   EXPECT_TRUE(card["status"] == "champion" || card["status"] == "rejected_challenger");
   EXPECT_EQ(card["data_vintage"]["symbols"].size(), 5u);
-  EXPECT_GT(card["data_vintage"]["counts"]["train"].get<int>(), 0);
+  EXPECT_GT(card["data_vintage"]["refit"]["rows"].get<int>(), 0);
   EXPECT_EQ(card["feature_reference"]["features"].size(), FeatureBuilder::Schema().names.size());
   EXPECT_TRUE(card["metrics"].contains("shuffle_check"));
 
@@ -155,30 +161,52 @@ TEST_F(TrainEndToEndTest, PublishesCompleteDeterministicArtifacts) {
   }
 }
 
-TEST_F(TrainEndToEndTest, EvaluatePathReproducesHoldoutNumbers) {
+TEST_F(TrainEndToEndTest, EveryFoldIsChosenAndFittedOnEarlierDataOnly) {
   ASSERT_NE(dataset_, nullptr);
   const TrainRunResult a = Train("run_c", "20000102T000000Z");
+  ASSERT_FALSE(a.model_dir.empty());
+  const nlohmann::json& folds = a.card["metrics"]["folds"];
+  ASSERT_EQ(folds.size(), 3u);
+  int test_rows = 0;
+  std::string previous_test_last;
+  for (const nlohmann::json& f : folds) {
+    const std::string validation_start = f["validation_start"];
+    const std::string test_start = f["test_start"];
+    // Chronology: train < validation < test, and folds follow each other.
+    EXPECT_LT(f["train"]["last_confirmation"].get<std::string>(), validation_start) << f.dump();
+    EXPECT_GE(f["validation"]["first_confirmation"].get<std::string>(), validation_start);
+    EXPECT_LT(f["validation"]["last_confirmation"].get<std::string>(), test_start);
+    EXPECT_GE(f["test"]["first_confirmation"].get<std::string>(), test_start);
+    EXPECT_LE(f["test"]["last_confirmation"].get<std::string>(), f["test_end"].get<std::string>());
+    EXPECT_GT(f["test"]["first_confirmation"].get<std::string>(), previous_test_last);
+    previous_test_last = f["test"]["last_confirmation"];
+    test_rows += f["test"]["rows"].get<int>();
+    // Purge: at least the rows whose label window reaches the next period.
+    EXPECT_GT(f["counts"]["purged_validation"].get<int>(), 0) << f.dump();
+    // Every lever was fitted and the choice is one of them.
+    EXPECT_EQ(f["selection"]["candidates"].size(), 3u);
+    EXPECT_FALSE(f["selection"]["bagging"].is_null());
+  }
+  EXPECT_EQ(a.pooled.rows, test_rows);
+  EXPECT_EQ(a.card["metrics"]["walk_forward_rows"].get<int>(), test_rows);
+  EXPECT_EQ(a.levers.size(), 5u);  // 3 candidates, bagged, chosen
+  const nlohmann::json card = ReadJson(fs::path(a.model_dir) / "model_card.json");
+  EXPECT_TRUE(card["gate"].contains("lift_vs_rule_ci95")) << card["gate"].dump();
+  EXPECT_EQ(card["gate"]["lift_ci95_low_must_exceed"].get<double>(), 0.0);
+  // The served model is a refit on all rows <= test_end: it scores through
+  // the evaluate path (the server's TreeEnsemble + calibrator).
   absl::StatusOr<LoadedModel> model = LoadModelDir(a.model_dir);
   ASSERT_TRUE(model.ok()) << model.status();
-  LabeledDataset holdout_only;
-  const SplitOptions split = DefaultSplitOptions();
-  for (const LabeledExample& e : dataset_->examples) {
-    if (e.confirmation_day > split.valid_end && e.confirmation_day <= split.holdout_end) {
-      holdout_only.examples.push_back(e);
-    }
-  }
-  absl::StatusOr<EvaluationReport> r = EvaluateLoadedModel(*model, holdout_only, 50);
+  absl::StatusOr<EvaluationReport> r = EvaluateLoadedModel(*model, *dataset_, 20);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->rows, a.holdout.rows);
-  EXPECT_DOUBLE_EQ(r->Scorer("model")->roc_auc, a.holdout.Scorer("model")->roc_auc);
-  EXPECT_DOUBLE_EQ(FindScorer(*r->Row("30%"), "model")->precision,
-                   FindScorer(*a.holdout.Row("30%"), "model")->precision);
+  EXPECT_EQ(r->rows, static_cast<int>(dataset_->examples.size()));
+  EXPECT_EQ(a.refit_rows, a.card["data_vintage"]["refit"]["rows"].get<int>());
 }
 
 TEST_F(TrainEndToEndTest, RejectsAnImpossibleSplit) {
   ASSERT_NE(dataset_, nullptr);
   TrainerConfig c = SmallConfig();
-  c.split.train_end = *ParseDay("1999-12-31");  // nothing to train on
+  c.walk_forward.test_starts = {*ParseDay("2000-06-01")};  // nothing to train on
   TrainRunOptions o;
   o.models_dir = (*root_ / "bad" / "models").string();
   o.reports_dir = (*root_ / "bad" / "reports").string();

@@ -15,7 +15,10 @@ TEST(TrainerConfigTest, DefaultsAndTheRepositoryConfigAgree) {
   EXPECT_EQ(ExpandGrid(d).size(), 6u);
   absl::StatusOr<TrainerConfig> repo = LoadTrainerConfig(PCS_SOURCE_DIR "/config/train.json");
   ASSERT_TRUE(repo.ok()) << repo.status();
-  EXPECT_EQ(FormatDay(repo->split.train_end), "2012-12-31");
+  ASSERT_GE(repo->walk_forward.test_starts.size(), 3u);
+  EXPECT_LE(FormatDay(repo->walk_forward.test_starts.front()), "2010-01-01");
+  EXPECT_EQ(FormatDay(repo->walk_forward.test_end), "2018-12-31");
+  EXPECT_EQ(repo->gate.min_lift_ci_low, 0.0);
   EXPECT_EQ(repo->gate.min_relative_lift, 0.10);
   EXPECT_EQ(repo->gate.max_ece, 0.05);
   EXPECT_EQ(repo->bootstrap_resamples, 1000);
@@ -24,14 +27,24 @@ TEST(TrainerConfigTest, DefaultsAndTheRepositoryConfigAgree) {
 
 TEST(TrainerConfigTest, ParsesOverridesAndExpandsTheGridInOrder) {
   const nlohmann::json j = {
-      {"split", {{"train_end", "2005-12-31"}, {"valid_end", "2007-12-31"},
-                 {"holdout_end", "2009-12-31"}, {"embargo_calendar_days", 7}}},
+      {"walk_forward", {{"test_starts", {"2006-01-01", "2008-01-01"}},
+                        {"test_end", "2009-12-31"}, {"validation_years", 2},
+                        {"embargo_calendar_days", 7}}},
+      {"candidates", {{{"name", "plain"}},
+                      {{"name", "mono"}, {"monotone", true}},
+                      {{"name", "rank"}, {"objective", "rank:pairwise"}}}},
+      {"bagging_seeds", 3},
       {"xgboost", {{"num_boost_round", 50}, {"seed", 9}}},
       {"grid", {{"max_depth", {2, 5}}, {"eta", {0.1}}, {"min_child_weight", {1, 3}}}},
       {"blend_weight", 0.25}};
   absl::StatusOr<TrainerConfig> c = TrainerConfigFromJson(j);
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->split.embargo_calendar_days, 7);
+  EXPECT_EQ(c->walk_forward.embargo_calendar_days, 7);
+  EXPECT_EQ(c->walk_forward.validation_years, 2);
+  ASSERT_EQ(c->candidates.size(), 3u);
+  EXPECT_TRUE(c->candidates[1].monotone);
+  EXPECT_EQ(c->candidates[2].objective, "rank:pairwise");
+  EXPECT_EQ(c->bagging_seeds, 3);
   EXPECT_EQ(c->blend_weight, 0.25);
   const std::vector<TrainParams> grid = ExpandGrid(*c);
   ASSERT_EQ(grid.size(), 4u);
@@ -55,10 +68,19 @@ TEST(TrainerConfigTest, RejectsUnknownKeysBadDatesAndBadValues) {
   };
   EXPECT_NE(err({{"learning_rate", 0.1}}).find("unknown key 'learning_rate'"), std::string::npos);
   EXPECT_NE(err({{"xgboost", {{"depth", 3}}}}).find("xgboost.depth"), std::string::npos);
-  EXPECT_NE(err({{"split", {{"train_end", "2012-13-01"}}}}).find("split.train_end"),
+  EXPECT_NE(err({{"split", {{"train_end", "2012-12-31"}}}}).find("unknown key 'split'"),
             std::string::npos);
-  EXPECT_NE(err({{"split", {{"valid_end", "2010-01-01"}}}}).find("train_end < valid_end"),
+  EXPECT_NE(err({{"walk_forward", {{"test_end", "2012-13-01"}}}}).find("walk_forward.test_end"),
             std::string::npos);
+  EXPECT_NE(err({{"walk_forward", {{"test_starts", {"2013-01-01", "2010-01-01"}}}}})
+                .find("ascending"),
+            std::string::npos);
+  EXPECT_NE(err({{"candidates", {{{"objective", "rank:pairwise"}}}}}).find("candidates[0]"),
+            std::string::npos);
+  EXPECT_NE(err({{"candidates", {{{"name", "x"}}, {{"objective", "reg:tweedie"}}}}})
+                .find("rank:pairwise"),
+            std::string::npos);
+  EXPECT_NE(err({{"bagging_seeds", 0}}).find("bagging_seeds"), std::string::npos);
   EXPECT_NE(err({{"grid", {{"max_depth", nlohmann::json::array()}}}}).find("grid"),
             std::string::npos);
   EXPECT_NE(err({{"xgboost", {{"objective", "reg:squarederror"}}}}).find("binary:logistic"),
