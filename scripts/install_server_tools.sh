@@ -2,7 +2,8 @@
 # Installs the external tools the server tests and benchmarks drive:
 #   grpcurl  -> <build>/tools/grpcurl   (tests/server/server_tools_test)
 #   ghz      -> <build>/tools/ghz       (bench/server_bench; only with --ghz)
-#   Python client + grpcio + pytest     (tests/client/pcs_client_test)
+#   Python build, type-check and test tools for the Python client
+#   (tests/client/pcs_client_test builds client/python itself)
 # Go programs come from the Go module proxy (`go install`), Python packages
 # from PyPI. Idempotent. Never fails the caller: a tool that cannot be
 # installed makes its test skip with a message saying so.
@@ -35,14 +36,18 @@ else
   echo "install_server_tools: WARNING no go toolchain; grpcurl/ghz not installed"
 fi
 
-if python3 -c 'import grpc, grpc_tools, pytest' >/dev/null 2>&1; then
-  echo "install_server_tools: grpcio, grpcio-tools, pytest present"
+# The Python client (client/python) is built, type-checked and tested by
+# tests/client/pcs_client_test with the interpreter `python3` on PATH:
+# grpcio + grpcio-tools (stubs), hatchling + mypy-protobuf (its build backend
+# and .pyi generator), build (`python3 -m build`), mypy with the grpc and
+# protobuf type stubs, pytest. Versions pinned where a newer release could
+# change the result (mypy's checks, the generated stubs).
+PY_TOOLS=(grpcio grpcio-tools pytest "build==1.6.1" "hatchling==1.33.0"
+          "mypy-protobuf==5.1.0" "mypy==2.4.1" "types-grpcio==1.85.0.20261028"
+          "types-protobuf==7.35.1.20260906")
+if python3 -m pip install -q "${PY_TOOLS[@]}"; then
+  echo "install_server_tools: Python tools present ($(python3 --version))"
 else
-  python3 -m pip install -q grpcio grpcio-tools pytest \
-    || echo "install_server_tools: WARNING pip install grpcio grpcio-tools pytest failed"
+  echo "install_server_tools: WARNING pip install ${PY_TOOLS[*]} failed (the Python client tests will skip)"
 fi
-# Builds the stubs from proto/ into client/python/pcs_client/_generated and
-# installs the package (the test imports it from the source folder).
-python3 -m pip install -q ./client/python \
-  || echo "install_server_tools: WARNING the Python client did not install (its test will skip)"
 exit 0

@@ -1,13 +1,21 @@
-// The pcs-client binary against an in-process server, and the Python
-// client's pytest suite against the real pcs-server binary.
+// The pcs-client binary against an in-process server; the Python package
+// built, installed, type-checked and its pytest suite run against the real
+// pcs-server binary.
+#include <stdlib.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <tuple>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "pqxx/pqxx"
 #include "tests/client/subprocess.h"
 #include "tests/server/server_test_env.h"
 #include "tests/test_util/fake_model_artifact.h"
@@ -18,6 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::pcs::testing::RunCommand;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kVersion[] = "20260101T000000Z";
 
@@ -80,26 +89,174 @@ TEST_F(ClientTest, CppClientScoresDescribesAndChecksHealth) {
   EXPECT_THAT(status, HasSubstr("database reachable"));
 }
 
-// Starts the real pcs-server binary, runs pytest client/python/tests against
-// it, then stops the server with SIGTERM and checks it drained its traces.
-TEST_F(ClientTest, PythonClientPassesAgainstTheServerBinary) {
-  const std::string python_dir = std::string(PCS_SOURCE_DIR) + "/client/python";
-  auto [probe, probe_out] = RunCommand(
-      "cd /tmp && PYTHONPATH=" + python_dir +
-      " python3 -c 'import grpc, pytest, pcs_client._generated.pcs.v1'");
-  if (probe != 0) {
-    GTEST_SKIP() << "the Python client is not built: run `python3 -m pip "
-                    "install grpcio grpcio-tools pytest && python3 -m pip "
-                    "install ./client/python` (" << probe_out << ")";
+// The Python package (client/python), handled as a user would: built into a
+// wheel and an sdist with `python3 -m build` (the wheel is built from the
+// sdist, so the sdist must carry the proto), the wheel installed with pip into
+// a temporary folder, `mypy --strict` run over the installed package, its
+// tests and its benchmark, then pytest against the real pcs-server binary.
+// Nothing may appear or change under client/python meanwhile. The build runs
+// once for the suite, without build isolation (the build tools come from
+// scripts/install_server_tools.sh), so no network is needed here.
+class PythonClientTest : public ClientTest {
+ protected:
+  static void SetUpTestSuite() {
+    auto [probe, probe_out] = RunCommand(
+        "cd /tmp && python3 -c 'import grpc, grpc_tools, hatchling, "
+        "mypy_protobuf, build, mypy, pytest' && python3 -m pip show -q "
+        "types-grpcio types-protobuf");
+    if (probe != 0) {
+      skip_reason_ = "the Python build and test tools are missing: run "
+                     "scripts/install_server_tools.sh (" + probe_out + ")";
+      return;
+    }
+    char tmpl[] = "/tmp/pcs-pyclient-XXXXXX";
+    work_ = ::mkdtemp(tmpl);
+    tree_before_ = TreeListing(PythonDir());
+    std::tie(build_rc_, build_out_) = RunCommand(
+        "cd " + work_.string() + " && python3 -m build --no-isolation "
+        "--outdir dist " + PythonDir().string());
+    std::tie(install_rc_, install_out_) = RunCommand(
+        "cd " + work_.string() + " && python3 -m pip install -q --no-deps "
+        "--no-index --target site dist/*.whl");
   }
-  const std::string conninfo = pcs::testing::Seeded().conninfo;
-  const int64_t traces_before =
-      pcs::testing::HistoryRows(conninfo, "server");
+  static void TearDownTestSuite() {
+    if (!work_.empty()) fs::remove_all(work_);
+  }
+  void SetUp() override {
+    if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
+    ClientTest::SetUp();
+    ASSERT_EQ(build_rc_, 0) << build_out_;
+    ASSERT_EQ(install_rc_, 0) << install_out_;
+  }
+  static fs::path PythonDir() {
+    return fs::path(PCS_SOURCE_DIR) / "client" / "python";
+  }
+  // Every file under `dir` with its size and modification time.
+  static std::string TreeListing(const fs::path& dir) {
+    std::vector<std::string> lines;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+      std::string line = fs::relative(entry.path(), dir).string();
+      if (entry.is_regular_file()) {
+        absl::StrAppend(&line, " ", entry.file_size(), " ",
+                        entry.last_write_time().time_since_epoch().count());
+      }
+      lines.push_back(line);
+    }
+    std::sort(lines.begin(), lines.end());
+    return absl::StrJoin(lines, "\n");
+  }
+  // Runs `command` in the work folder with only the installed wheel
+  // importable (never the source folder) and no bytecode written.
+  static std::pair<int, std::string> RunInstalled(const std::string& command) {
+    return RunCommand("cd " + work_.string() + " && PYTHONPATH=" +
+                      (work_ / "site").string() +
+                      " PYTHONDONTWRITEBYTECODE=1 " + command);
+  }
+
+  static inline std::string skip_reason_;
+  static inline fs::path work_;
+  static inline std::string tree_before_;
+  static inline int build_rc_ = -1;
+  static inline int install_rc_ = -1;
+  static inline std::string build_out_;
+  static inline std::string install_out_;
+};
+
+TEST_F(PythonClientTest, BuildsWheelAndSdistWithoutWritingIntoTheCheckout) {
+  EXPECT_THAT(build_out_, HasSubstr("Successfully built pcs_client-"));
+  auto [rc, sdist] = RunCommand("tar tzf " + work_.string() + "/dist/*.tar.gz");
+  ASSERT_EQ(rc, 0) << sdist;
+  EXPECT_THAT(sdist, HasSubstr("/proto/pcs/v1/pattern_confidence.proto"));
+  EXPECT_THAT(sdist, HasSubstr("/pcs_client/py.typed"));
+  auto [rc2, wheel] = RunCommand("cd " + work_.string() +
+                                 "/site && find pcs_client -type f | sort");
+  ASSERT_EQ(rc2, 0) << wheel;
+  for (const char* file :
+       {"pcs_client/aio.py", "pcs_client/py.typed",
+        "pcs_client/_generated/pattern_confidence_pb2.py",
+        "pcs_client/_generated/pattern_confidence_pb2.pyi"}) {
+    EXPECT_THAT(wheel, HasSubstr(file));
+  }
+  auto [rc3, where] = RunInstalled(
+      "python3 -c 'import pcs_client.aio; print(pcs_client.__file__)'");
+  ASSERT_EQ(rc3, 0) << where;
+  EXPECT_THAT(where, HasSubstr((work_ / "site").string()));
+  EXPECT_EQ(TreeListing(PythonDir()), tree_before_)
+      << "building or installing wrote into " << PythonDir();
+}
+
+TEST_F(PythonClientTest, IsMypyStrictClean) {
+  const std::string src = PythonDir().string();
+  auto [rc, out] = RunInstalled(
+      "python3 -m mypy --strict --no-incremental --cache-dir=/dev/null "
+      "site/pcs_client " + src + "/tests " + src + "/bench");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_THAT(out, HasSubstr("Success: no issues found"));
+}
+
+// Starts the real pcs-server binary, runs the pytest suite (sync and asyncio
+// clients, every RPC) against it, then stops the server with SIGTERM and
+// checks it drained its traces.
+TEST_F(PythonClientTest, PytestPassesAgainstTheServerBinary) {
+  const auto& seeded = pcs::testing::Seeded();
+  const std::string conninfo = seeded.conninfo;
+  const std::string inline_json = (work_ / "inline.json").string();
+  std::vector<std::string> evaluate_ids;
+  {
+    pqxx::connection conn(conninfo);
+    pqxx::work tx(conn);
+    // A drift run for GetMonitoringReport to return.
+    tx.exec0(
+        "INSERT INTO monitoring_runs (kind, model_version, since, as_of, "
+        "recent_rows, max_feature, max_psi, score_psi, alert, alert_outcome, "
+        "details) VALUES ('drift', '" + std::string(kVersion) +
+        "', '2018-01-01', '2018-12-31', 42, 'atr_14', 0.31, 0.05, true, "
+        "'not_configured', '{\"source\": \"pcs_client_test\"}')");
+    // A stored pattern with its bars, for ScoreInline.
+    auto bars = [](const std::string& symbol) {
+      return "(SELECT coalesce(json_agg(json_build_object('day', "
+             "b.day::text, 'open', b.open, 'high', b.high, 'low', b.low, "
+             "'close', b.close, 'adj_close', b.adj_close, 'volume', "
+             "b.volume) ORDER BY b.day), '[]') FROM price_bars b WHERE "
+             "b.symbol = " + symbol + " AND b.day <= p.confirmation_date)";
+    };
+    const pqxx::row row = tx.exec_params1(
+        "SELECT json_build_object('pattern_id', p.id, 'pattern', "
+        "json_build_object('symbol', p.symbol, 'pattern_type', "
+        "p.pattern_type, 'direction', p.direction, 'formation_start', "
+        "p.formation_start::text, 'formation_end', p.formation_end::text, "
+        "'confirmation_date', p.confirmation_date::text, 'breakout_level', "
+        "p.breakout_level, 'target_price', p.target_price, 'stop_price', "
+        "p.stop_price, 'rule_confidence', p.rule_confidence, "
+        "'rule_criteria', p.rule_criteria, 'key_points', p.key_points), "
+        "'bars', " + bars("p.symbol") +
+        ", 'market_bars', " + bars("'DIA'") +
+        ")::text FROM pattern_events p WHERE p.id = $1",
+        seeded.pattern_ids.front());
+    std::ofstream(inline_json) << row[0].as<std::string>();
+    // Two patterns EvaluatePattern may decide: the seeded ones are all
+    // resolved already (terminal), so two are set back to 'detected'.
+    evaluate_ids = {seeded.pattern_ids.at(4), seeded.pattern_ids.at(5)};
+    for (const std::string& id : evaluate_ids) {
+      tx.exec_params0(
+          "UPDATE pattern_events SET lifecycle_state = 'detected' "
+          "WHERE id = $1", id);
+    }
+    tx.commit();
+  }
+  // Writes (EvaluatePattern) need a write token; reads stay open.
+  const std::string write_token = "pyclient-write-token-0123456789";
+  const std::string read_token = "pyclient-read-token-0123456789";
+  const std::string allow_list = (work_ / "allow-list").string();
+  std::ofstream(allow_list) << "write token pytest-writer " << write_token
+                            << "\nread token pytest-reader " << read_token
+                            << "\n";
+  const int64_t traces_before = pcs::testing::HistoryRows(conninfo, "server");
   pcs::testing::Subprocess server(
       {PCS_SERVER_BINARY, "--listen", "127.0.0.1:0", "--metrics-listen",
        "127.0.0.1:0", "--database-url", conninfo, "--models-dir",
        models_dir_.string(), "--enable-phase5-confidence", "--poll-seconds",
-       "0", "--threads", "2"});
+       "0", "--threads", "2", "--allow-list", allow_list});
   ASSERT_TRUE(server.started());
   std::string line;
   std::smatch m;
@@ -109,17 +266,23 @@ TEST_F(ClientTest, PythonClientPassesAgainstTheServerBinary) {
            !std::regex_search(line, m, std::regex("grpc_port=(\\d+)")));
   ASSERT_FALSE(line.empty()) << "pcs-server printed no listening line";
   const std::string target = "127.0.0.1:" + m[1].str();
-  auto [rc, out] = RunCommand(
-      "cd " + python_dir + " && PYTHONPATH=" + python_dir +
-      " PCS_SERVER=" + target + " PCS_PATTERN_ID=" +
-      pcs::testing::Seeded().pattern_ids.front() + " PCS_MODEL_VERSION=" +
-      kVersion + " python3 -m pytest -q -p no:cacheprovider tests");
+  const std::vector<std::string> ids(seeded.pattern_ids.begin(),
+                                     seeded.pattern_ids.begin() + 4);
+  auto [rc, out] = RunInstalled(
+      "PCS_SERVER=" + target + " PCS_PATTERN_IDS=" + absl::StrJoin(ids, ",") +
+      " PCS_EVALUATE_IDS=" + absl::StrJoin(evaluate_ids, ",") +
+      " PCS_TOKEN=" + write_token + " PCS_READ_TOKEN=" + read_token +
+      " PCS_MODEL_VERSION=" + kVersion + " PCS_INLINE_JSON=" + inline_json +
+      " python3 -m pytest -q -p no:cacheprovider " + PythonDir().string() +
+      "/tests");
   EXPECT_EQ(rc, 0) << out;
-  EXPECT_THAT(out, HasSubstr("6 passed"));
+  EXPECT_THAT(out, HasSubstr("23 passed"));
+  EXPECT_THAT(out, Not(HasSubstr("skipped")));
   EXPECT_EQ(server.Stop(SIGTERM), 0);  // graceful exit
-  // The scores pytest made were traced and flushed before exit (the batch
-  // call traces one row; score calls one each).
+  // The traced scores pytest made were written before exit.
   EXPECT_GT(pcs::testing::HistoryRows(conninfo, "server"), traces_before);
+  EXPECT_EQ(TreeListing(PythonDir()), tree_before_)
+      << "running the tests wrote into " << PythonDir();
 }
 
 }  // namespace

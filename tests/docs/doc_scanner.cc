@@ -23,7 +23,7 @@ bool IsExternalProgram(const std::string& base) {
       "pg_ctl", "initdb", "grep", "sed", "awk", "xargs", "sort", "head", "tail", "jq",
       "python3", "python", "apt-get", "bash", "sh", "time", "timeout", "runuser", "kill",
       "find", "ls", "cat", "cp", "mv", "rm", "mkdir", "ln", "nproc", "gdb", "valgrind", "perf",
-      "node_exporter", "xgboost"};
+      "node_exporter", "xgboost", "mypy", "protoc", "pip"};
   if (kExternal->count(base)) return true;
   // Test and benchmark binaries take GoogleTest / Google Benchmark flags.
   return absl::EndsWith(base, "_test") || absl::EndsWith(base, "_bench");

@@ -1,186 +1,173 @@
-"""PcsClient: a context-managed channel with deadlines and retries.
+"""PcsClient: the synchronous client of pcs.v1.PatternConfidence.
 
 Every call has a deadline (``timeout`` seconds, per call overridable). Calls
 that fail with UNAVAILABLE (server restarting, connection refused, database
 briefly down) are retried with exponential backoff up to ``retries`` times;
-every other status raises PcsError at once, carrying the gRPC code name and
-the server's message (which names the offending field for
-INVALID_ARGUMENT).
+every other status raises PcsError at once, carrying the gRPC code and the
+server's message. score_stream is not retried (its requests are consumed).
+pcs_client.aio.PcsClient has the same methods as coroutines, for asyncio.
 """
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, TypeVar
+from typing import Dict, Iterable, Iterator, Optional, Sequence, Tuple, TypeVar, Union
 
 import grpc
+import grpc.aio
 
-from pcs_client._generated.pcs.v1 import pattern_confidence_pb2 as pb
-from pcs_client._generated.pcs.v1 import pattern_confidence_pb2_grpc as pb_grpc
+from pcs_client import _convert
+from pcs_client._generated import pattern_confidence_pb2 as pb
+from pcs_client._options import Metadata, PemSource, Retry, Security, retryable
+from pcs_client._rpc import Stub
+from pcs_client.types import (Bar, Evaluation, ModelInfo, ModelVersions, MonitoringReport,
+                              PatternSpec, PcsError, Score, ScoreResult, ServingStatus)
 
-T = TypeVar("T")
-
-
-class PcsError(Exception):
-    """A failed RPC: ``code`` is the grpc.StatusCode, ``details`` the message."""
-
-    def __init__(self, code: grpc.StatusCode, details: str):
-        super().__init__(f"{code.name}: {details}")
-        self.code = code
-        self.details = details
+Req = TypeVar("Req")
+Resp = TypeVar("Resp")
 
 
-@dataclass(frozen=True)
-class Contribution:
-    feature: str
-    value: float
-    contribution: float
-
-
-@dataclass(frozen=True)
-class Score:
-    pattern_id: str
-    symbol: str
-    pattern_type: str
-    rule_confidence: float
-    ml_confidence: Optional[float]
-    blended_confidence: float
-    ml_weight_used: float
-    decision: str
-    decision_threshold: float
-    model_version: str
-    fallback_reason: str
-    margin: float
-    bias: float
-    top_contributions: List[Contribution]
-    timing_us: Dict[str, int]
-    cache_hit: bool
-
-    @staticmethod
-    def from_proto(r: "pb.ScoreResponse") -> "Score":
-        t = r.timing
-        return Score(
-            pattern_id=r.pattern_id, symbol=r.symbol, pattern_type=r.pattern_type,
-            rule_confidence=r.rule_confidence,
-            ml_confidence=r.ml_confidence if r.has_ml_confidence else None,
-            blended_confidence=r.blended_confidence, ml_weight_used=r.ml_weight_used,
-            decision=r.decision, decision_threshold=r.decision_threshold,
-            model_version=r.model_version, fallback_reason=r.fallback_reason,
-            margin=r.margin, bias=r.bias,
-            top_contributions=[Contribution(c.feature, c.value, c.contribution)
-                               for c in r.top_contributions],
-            timing_us={"database": t.database_us, "features": t.features_us,
-                       "predict": t.predict_us, "contributions": t.contributions_us,
-                       "total": t.total_us},
-            cache_hit=r.cache_hit)
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    version: str
-    status: str
-    num_trees: int
-    feature_names: List[str]
-    feature_schema_hash: str
-    decision_threshold: float
-    blend_weight: float
-    phase5_enabled: bool
-    metrics: Dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class VersionStatus:
-    version: str
-    state: str
-    reason: str
-    serving: bool
-
-
-@dataclass(frozen=True)
-class ServingStatus:
-    database_reachable: bool
-    serving_version: str
-    phase5_enabled: bool
-    reloads_succeeded: int
-    reloads_failed: int
-    last_reload_error: str
+def rpc_error(e: grpc.RpcError) -> PcsError:
+    """The PcsError of a failed call (grpc's errors carry code()/details())."""
+    try:
+        return PcsError(e.code(), e.details() or "")
+    except (AttributeError, TypeError):  # an RpcError without a status
+        return PcsError(grpc.StatusCode.UNKNOWN, str(e))
 
 
 class PcsClient:
-    """Client of pcs.v1.PatternConfidence. Use as a context manager (closes
-    the channel) or call close(). Thread-safe like the underlying channel."""
+    """Client of pcs.v1.PatternConfidence over a sync grpc.Channel.
+
+    Use as a context manager (closes the channel) or call close(). Thread-safe
+    like the underlying channel. Pass ``channel`` to use your own (then the
+    TLS options must be left unset; ``token``/``token_file`` still apply).
+    TLS options: see pcs_client._options.Security.
+    """
 
     def __init__(self, target: str = "127.0.0.1:50051", *, timeout: float = 5.0,
                  retries: int = 3, backoff: float = 0.1,
-                 channel: Optional[grpc.Channel] = None):
-        self._channel = channel or grpc.insecure_channel(target)
-        self._stub = pb_grpc.PatternConfidenceStub(self._channel)
+                 channel: Optional[grpc.Channel] = None, tls: bool = False,
+                 root_certificates: Optional[PemSource] = None,
+                 client_certificate: Optional[PemSource] = None,
+                 client_key: Optional[PemSource] = None, server_name: Optional[str] = None,
+                 token: Optional[str] = None,
+                 token_file: Optional[Union[str, "os.PathLike[str]"]] = None) -> None:
+        security = Security(tls=tls, root_certificates=root_certificates,
+                            client_certificate=client_certificate, client_key=client_key,
+                            server_name=server_name, token=token, token_file=token_file)
+        if channel is not None:
+            if isinstance(channel, grpc.aio.Channel):
+                raise TypeError("PcsClient takes a sync grpc.Channel; for a grpc.aio channel "
+                                "use pcs_client.aio.PcsClient")
+            if security.uses_tls or server_name:
+                raise ValueError("give TLS options or a channel, not both")
+            self._channel = channel
+        elif security.uses_tls:
+            self._channel = grpc.secure_channel(target, security.channel_credentials(),
+                                                options=security.channel_options())
+        else:
+            self._channel = grpc.insecure_channel(target)
+        self._metadata: Metadata = security.metadata()
+        self._stub = Stub(self._channel)
+        self._retry = Retry(retries, backoff)
         self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
+
+    @property
+    def retries(self) -> int:
+        return self._retry.retries
+
+    @property
+    def backoff(self) -> float:
+        return self._retry.backoff
 
     def __enter__(self) -> "PcsClient":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
         self._channel.close()
 
-    def _call(self, fn: Callable[..., T], request, timeout: Optional[float]) -> T:
-        delay = self.backoff
-        for attempt in range(self.retries + 1):
+    def _call(self, fn: "grpc.UnaryUnaryMultiCallable[Req, Resp]", request: Req,
+              timeout: Optional[float]) -> Resp:
+        delays = self._retry.delays()
+        while True:
             try:
-                return fn(request, timeout=timeout if timeout is not None else self.timeout)
-            except grpc.RpcError as e:  # grpc.Call carries code()/details()
-                code = e.code()
-                if code == grpc.StatusCode.UNAVAILABLE and attempt < self.retries:
-                    time.sleep(delay)
-                    delay *= 2
-                    continue
-                raise PcsError(code, e.details() or "") from None
-        raise AssertionError("unreachable")
+                return fn(request, timeout=self.timeout if timeout is None else timeout,
+                          metadata=self._metadata)
+            except grpc.RpcError as e:
+                error = rpc_error(e)
+            delay = next(delays, None) if retryable(error.code) else None
+            if delay is None:
+                raise error
+            time.sleep(delay)  # sync client: blocking is the contract here
 
     def score(self, pattern_id: str, *, top_k: int = 0, skip_trace: bool = False,
               timeout: Optional[float] = None) -> Score:
+        """ScorePattern: scores a stored pattern."""
         request = pb.ScorePatternRequest(pattern_id=pattern_id, top_k=top_k,
                                          skip_trace=skip_trace)
-        return Score.from_proto(self._call(self._stub.ScorePattern, request, timeout))
+        return _convert.score(self._call(self._stub.score_pattern, request, timeout))
+
+    def score_inline(self, pattern: PatternSpec, bars: Sequence[Bar], *,
+                     market_bars: Sequence[Bar] = (), top_k: int = 0,
+                     timeout: Optional[float] = None) -> Score:
+        """ScoreInline: scores a pattern sent with its bars (no database)."""
+        request = _convert.inline_request(pattern, bars, market_bars, top_k)
+        return _convert.score(self._call(self._stub.score_inline, request, timeout))
 
     def score_batch(self, pattern_ids: Sequence[str], *, top_k: int = 0,
-                    timeout: Optional[float] = None) -> Dict[str, "Score | PcsError"]:
-        """Per-id result: a Score, or a PcsError for that id alone."""
-        request = pb.ScoreBatchRequest(pattern_ids=list(pattern_ids), top_k=top_k)
-        response = self._call(self._stub.ScoreBatch, request, timeout)
-        out: Dict[str, "Score | PcsError"] = {}
-        for item in response.items:
-            if item.code == 0:
-                out[item.pattern_id] = Score.from_proto(item.response)
-            else:
-                out[item.pattern_id] = PcsError(grpc.StatusCode(_code(item.code)), item.error)
-        return out
+                    skip_trace: bool = False,
+                    timeout: Optional[float] = None) -> Dict[str, ScoreResult]:
+        """ScoreBatch: per-id result, a Score or a PcsError for that id alone."""
+        request = _convert.batch_request(pattern_ids, top_k, skip_trace)
+        return _convert.batch(self._call(self._stub.score_batch, request, timeout))
+
+    def score_stream(self, pattern_ids: Iterable[str], *, top_k: int = 0,
+                     skip_trace: bool = False,
+                     timeout: Optional[float] = None) -> Iterator[Tuple[str, ScoreResult]]:
+        """ScoreStream: yields (pattern_id, Score or PcsError) per id, in order.
+        ``timeout`` bounds the whole stream. A failure of the stream itself
+        raises PcsError while iterating; it is not retried."""
+        requests = (pb.ScorePatternRequest(pattern_id=i, top_k=top_k, skip_trace=skip_trace)
+                    for i in pattern_ids)
+        responses = self._stub.score_stream(
+            requests, timeout=self.timeout if timeout is None else timeout,
+            metadata=self._metadata)
+        try:
+            for item in responses:
+                yield item.pattern_id, _convert.batch_item(item)
+        except grpc.RpcError as e:
+            raise rpc_error(e) from None
+
+    def evaluate(self, pattern_id: str, *, top_k: int = 0, event_date: str = "",
+                 timeout: Optional[float] = None) -> Evaluation:
+        """EvaluatePattern: scores and applies the lifecycle decision (a write:
+        the server may require a token or a client certificate)."""
+        request = pb.EvaluatePatternRequest(pattern_id=pattern_id, top_k=top_k,
+                                            event_date=event_date)
+        return _convert.evaluation(self._call(self._stub.evaluate_pattern, request, timeout))
 
     def describe_model(self, version: str = "", *, timeout: Optional[float] = None) -> ModelInfo:
-        d = self._call(self._stub.DescribeModel, pb.DescribeModelRequest(version=version), timeout)
-        return ModelInfo(version=d.version, status=d.status, num_trees=d.num_trees,
-                         feature_names=list(d.feature_schema.names),
-                         feature_schema_hash=d.feature_schema.hash,
-                         decision_threshold=d.decision_threshold, blend_weight=d.blend_weight,
-                         phase5_enabled=d.phase5_enabled, metrics=dict(d.metrics))
+        """DescribeModel: the serving model, or the given version."""
+        request = pb.DescribeModelRequest(version=version)
+        return _convert.model_info(self._call(self._stub.describe_model, request, timeout))
 
-    def list_versions(self, *, timeout: Optional[float] = None) -> List[VersionStatus]:
-        r = self._call(self._stub.ListModelVersions, pb.ListModelVersionsRequest(), timeout)
-        return [VersionStatus(v.version, v.state, v.reason, v.serving) for v in r.versions]
+    def list_versions(self, *, timeout: Optional[float] = None) -> ModelVersions:
+        """ListModelVersions: every registry version with its state."""
+        request = pb.ListModelVersionsRequest()
+        return _convert.model_versions(
+            self._call(self._stub.list_model_versions, request, timeout))
 
     def serving_status(self, *, timeout: Optional[float] = None) -> ServingStatus:
-        s = self._call(self._stub.GetServingStatus, pb.GetServingStatusRequest(), timeout)
-        return ServingStatus(s.database_reachable, s.serving_version, s.phase5_enabled,
-                             s.reloads_succeeded, s.reloads_failed, s.last_reload_error)
+        """GetServingStatus: database reachability, serving version, reloads."""
+        request = pb.GetServingStatusRequest()
+        return _convert.serving_status(
+            self._call(self._stub.get_serving_status, request, timeout))
 
-
-def _code(number: int):
-    for code in grpc.StatusCode:
-        if code.value[0] == number:
-            return code.value
-    return grpc.StatusCode.UNKNOWN.value
+    def monitoring_report(self, *, timeout: Optional[float] = None) -> MonitoringReport:
+        """GetMonitoringReport: the latest drift run (NOT_FOUND before any)."""
+        request = pb.GetMonitoringReportRequest()
+        return _convert.monitoring_report(
+            self._call(self._stub.get_monitoring_report, request, timeout))
