@@ -25,13 +25,18 @@ class IngestCommand : public Command {
                    "Files per transaction (one COPY + one upsert each)")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    app.add_flag("--follow-symlinks", follow_symlinks_,
+                 "Read symbolic links in a folder that point outside it "
+                 "(default: refused and listed)");
     app.add_flag("--totals-only", totals_only_,
                  "Print only refused files and the totals, not every file");
   }
 
   absl::Status Run(const GlobalFlags& flags) override {
     // Check the paths before starting a database: a typo fails fast.
-    if (auto files = ExpandCsvPaths(paths_); !files.ok()) {
+    std::vector<std::string> refused;  // reported by the ingester below
+    if (auto files = ExpandCsvPaths(paths_, follow_symlinks_, &refused);
+        !files.ok()) {
       return files.status();
     } else if (!symbol_.empty() && files->size() != 1) {
       return UsageError(absl::StrCat("--symbol needs exactly one file, got ",
@@ -44,6 +49,7 @@ class IngestCommand : public Command {
     IngestOptions options;
     if (!symbol_.empty()) options.symbol = symbol_;
     options.files_per_batch = files_per_batch_;
+    options.follow_symlinks = follow_symlinks_;
     const bool tty = StderrIsTerminal();
     if (tty) {
       options.progress = [](int done, int total, const std::string& path) {
@@ -76,6 +82,7 @@ class IngestCommand : public Command {
   std::string symbol_;
   int files_per_batch_ = 64;
   bool totals_only_ = false;
+  bool follow_symlinks_ = false;
 };
 
 PCS_REGISTER_COMMAND(IngestCommand, "ingest",

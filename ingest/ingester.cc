@@ -83,11 +83,17 @@ std::string RefusalReason(const absl::Status& status) {
   }
 }
 
-ParsedFile ParseFile(const std::string& path, const std::string& symbol) {
+ParsedFile ParseFile(const std::string& path, const std::string& symbol,
+                     bool refused_link) {
   ParsedFile parsed;
   parsed.summary.path = path;
   parsed.summary.symbol = symbol;
-  auto result = ReadOhlcvCsv(path, symbol);
+  auto result =
+      refused_link
+          ? absl::StatusOr<CsvReadResult>(absl::InvalidArgumentError(absl::StrCat(
+                path, ": symbolic link to a file outside its folder; not "
+                      "followed (pcs ingest --follow-symlinks)")))
+          : ReadOhlcvCsv(path, symbol);
   if (!result.ok()) {
     parsed.summary.error = std::string(result.status().message());
     parsed.result.rejects.push_back(
@@ -284,7 +290,8 @@ absl::Status LoadBatch(pqxx::connection& conn, int64_t run_id,
 }  // namespace
 
 absl::StatusOr<std::vector<std::string>> ExpandCsvPaths(
-    const std::vector<std::string>& paths) {
+    const std::vector<std::string>& paths, bool follow_symlinks,
+    std::vector<std::string>* refused) {
   std::vector<std::string> files;
   for (const std::string& given : paths) {
     std::error_code ec;
@@ -297,17 +304,28 @@ absl::StatusOr<std::vector<std::string>> ExpandCsvPaths(
       continue;
     }
     std::vector<std::string> found;
+    const fs::path folder = fs::canonical(p, ec);
     for (const auto& entry : fs::directory_iterator(p, ec)) {
       if (!entry.is_regular_file(ec)) continue;
-      if (absl::AsciiStrToLower(entry.path().extension().string()) == ".csv") {
-        found.push_back(entry.path().string());
+      if (absl::AsciiStrToLower(entry.path().extension().string()) != ".csv") {
+        continue;
       }
+      if (!follow_symlinks && entry.is_symlink(ec)) {
+        std::error_code target_ec;
+        const fs::path target = fs::canonical(entry.path(), target_ec);
+        const fs::path relative = target.lexically_relative(folder);
+        if (target_ec || relative.empty() || *relative.begin() == "..") {
+          if (refused != nullptr) refused->push_back(entry.path().string());
+          continue;
+        }
+      }
+      found.push_back(entry.path().string());
     }
     if (ec) {
       return absl::PermissionDeniedError(
           absl::StrCat(given, ": cannot list folder: ", ec.message()));
     }
-    if (found.empty()) {
+    if (found.empty() && (refused == nullptr || refused->empty())) {
       return absl::InvalidArgumentError(
           absl::StrCat(given, ": folder has no .csv files"));
     }
@@ -322,7 +340,9 @@ Ingester::Ingester(pqxx::connection& conn, IngestOptions options)
 
 absl::StatusOr<IngestSummary> Ingester::Run(
     const std::vector<std::string>& paths) {
-  auto files = ExpandCsvPaths(paths);
+  std::vector<std::string> refused_links;
+  auto files =
+      ExpandCsvPaths(paths, options_.follow_symlinks, &refused_links);
   if (!files.ok()) return files.status();
   if (options_.symbol.has_value() && files->size() != 1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -354,6 +374,8 @@ absl::StatusOr<IngestSummary> Ingester::Run(
     batch_symbols.clear();
     return absl::OkStatus();
   };
+  const size_t num_readable = files->size();
+  files->insert(files->end(), refused_links.begin(), refused_links.end());
   for (size_t i = 0; i < files->size(); ++i) {
     const std::string& path = (*files)[i];
     const std::string symbol =
@@ -362,7 +384,7 @@ absl::StatusOr<IngestSummary> Ingester::Run(
         static_cast<int>(batch.size()) >= per_batch) {
       if (auto s = flush(); !s.ok()) return s;
     }
-    batch.push_back(ParseFile(path, symbol));
+    batch.push_back(ParseFile(path, symbol, /*refused_link=*/i >= num_readable));
     batch_symbols.insert(symbol);
     if (options_.progress) {
       options_.progress(static_cast<int>(i) + 1,

@@ -23,6 +23,9 @@ struct IngestOptions {
   // Called after each file is read (done = files read so far), e.g. for a
   // progress line. Optional; called on the calling thread.
   std::function<void(int done, int total, const std::string& path)> progress;
+  // Follow symbolic links in a folder that point outside it (default: such
+  // links are refused files, listed with their reason).
+  bool follow_symlinks = false;
 };
 
 // What happened to one file (or, for the totals, to all files).
@@ -88,9 +91,14 @@ class Ingester {
 
 // The CSV files named by `paths` (files as given, folders expanded), as
 // absolute normalised paths. NotFound naming the first path that does not
-// exist; InvalidArgument for a folder without CSV files.
+// exist; InvalidArgument for a folder without CSV files. In a folder, a
+// symbolic link whose target lies outside that folder is not followed unless
+// `follow_symlinks` (`pcs ingest --follow-symlinks`): it is left out and,
+// when `refused` is given, appended there. A file named explicitly is read
+// as given.
 absl::StatusOr<std::vector<std::string>> ExpandCsvPaths(
-    const std::vector<std::string>& paths);
+    const std::vector<std::string>& paths, bool follow_symlinks = false,
+    std::vector<std::string>* refused = nullptr);
 
 // Human-readable table: one line per file (when `per_file`), then the totals
 // and the reject counts by reason.

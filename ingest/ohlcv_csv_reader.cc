@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <unordered_map>
 
@@ -64,8 +65,7 @@ absl::StatusOr<Header> ParseHeader(const std::string& path,
                                    absl::string_view line) {
   if (line.find(',') == absl::string_view::npos) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, ": not a CSV file: line 1 has no commas: '",
-        line.substr(0, 80), "'"));
+        path, ": not a CSV file: line 1 has no commas"));
   }
   Header header;
   header.index.fill(-1);
@@ -184,65 +184,118 @@ std::string ParseRow(const Header& header, absl::string_view line, Bar& bar,
   return "";
 }
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+// Splits a stream into '\n'-terminated lines of at most kMaxCsvLineBytes
+// (a trailing '\r' is kept; the caller strips it). A longer line is
+// consumed in chunks and only its first kMaxCsvLineBytes are kept, so memory
+// stays bounded whatever the input.
+class LineReader {
+ public:
+  explicit LineReader(std::istream& in) : in_(in) {}
+
+  // False at the end of the input. `too_long` says the line was cut.
+  bool Next(std::string& line, bool& too_long) {
+    line.clear();
+    too_long = false;
+    bool any = false;
+    while (true) {
+      if (pos_ == len_) {
+        if (eof_) return any;
+        in_.read(buffer_, sizeof(buffer_));
+        len_ = static_cast<size_t>(in_.gcount());
+        pos_ = 0;
+        if (len_ == 0) {
+          eof_ = true;
+          return any;
+        }
+      }
+      any = true;
+      const char* start = buffer_ + pos_;
+      const size_t available = len_ - pos_;
+      const void* newline = std::memchr(start, '\n', available);
+      const size_t n = newline != nullptr
+                           ? static_cast<size_t>(static_cast<const char*>(newline) - start)
+                           : available;
+      if (std::memchr(start, '\0', n) != nullptr) has_nul_ = true;
+      const size_t room = kMaxCsvLineBytes - std::min(line.size(), kMaxCsvLineBytes);
+      if (n > room) too_long = true;
+      line.append(start, std::min(n, room));
+      pos_ += n;
+      if (newline != nullptr) {
+        ++pos_;
+        return true;
+      }
+    }
   }
-  if (fs::is_directory(path, ec)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory"));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return absl::DataLossError(absl::StrCat(path, ": read error"));
-  }
-  return text.str();
-}
+  bool has_nul() const { return has_nul_; }
+  bool bad() const { return in_.bad(); }
+
+ private:
+  std::istream& in_;
+  char buffer_[1 << 16];
+  size_t pos_ = 0;
+  size_t len_ = 0;
+  bool eof_ = false;
+  bool has_nul_ = false;
+};
 
 }  // namespace
 
-absl::StatusOr<CsvReadResult> ReadOhlcvCsv(const std::string& path,
-                                           std::optional<std::string> symbol) {
-  auto content = ReadWholeFile(path);
-  if (!content.ok()) return content.status();
-  const std::string& text = *content;
-  if (text.find('\0') != std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not a CSV file (binary content)"));
+absl::StatusOr<CsvReadResult> ReadOhlcvCsvStream(std::istream& in, const std::string& path,
+                                                 std::optional<std::string> symbol) {
+  auto reader = std::make_unique<LineReader>(in);
+  std::string header_line;
+  bool too_long = false;
+  int line_number = 1;
+  if (!reader->Next(header_line, too_long)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": empty file (no header line)"));
   }
-  absl::string_view rest(text);
-  if (absl::StartsWith(rest, "\xEF\xBB\xBF")) rest.remove_prefix(3);  // BOM
-  if (absl::StripAsciiWhitespace(rest).empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": empty file (no header line)"));
+  if (absl::StartsWith(header_line, "\xEF\xBB\xBF")) header_line.erase(0, 3);  // BOM
+  if (absl::StripAsciiWhitespace(header_line).empty()) {
+    // Blank first line: an empty file when every line is blank.
+    std::string line;
+    bool blank = true;
+    bool cut = false;
+    while (blank && reader->Next(line, cut)) blank = absl::StripAsciiWhitespace(line).empty();
+    if (blank && !reader->has_nul()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": empty file (no header line)"));
+    }
   }
-  std::vector<absl::string_view> lines = absl::StrSplit(rest, '\n');
-  if (!lines.empty() && lines.back().empty()) lines.pop_back();  // final \n
-  for (auto& line : lines) {
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (reader->has_nul()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a CSV file (binary content)"));
   }
-  auto header = ParseHeader(path, lines[0]);
+  if (too_long) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": not a CSV file: line 1 is longer than ", kMaxCsvLineBytes, " bytes"));
+  }
+  if (!header_line.empty() && header_line.back() == '\r') header_line.pop_back();
+  auto header = ParseHeader(path, header_line);
   if (!header.ok()) return header.status();
 
   CsvReadResult result;
   result.format = header->index[kAdjClose] >= 0 ? "yahoo" : "stooq";
   result.series.symbol =
       symbol.has_value() ? *symbol : fs::path(path).stem().string();
-  result.series.bars.reserve(lines.size());
   std::unordered_map<Day, int> line_of_day;  // accepted day -> line number
-  line_of_day.reserve(lines.size() * 2);
-  for (size_t i = 1; i < lines.size(); ++i) {
-    const int line_number = static_cast<int>(i) + 1;
+  std::string line;
+  while (reader->Next(line, too_long)) {
+    ++line_number;
     ++result.rows_read;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     Bar bar;
     std::string detail;
-    std::string reason = ParseRow(*header, lines[i], bar, detail);
+    std::string reason;
+    if (too_long) {
+      reason = "line_too_long";
+      detail = absl::StrCat("line is longer than ", kMaxCsvLineBytes, " bytes");
+      line.resize(std::min<size_t>(line.size(), 200));
+    } else {
+      reason = ParseRow(*header, line, bar, detail);
+    }
+    if (reason.empty() && (bar.day < kMinCsvDay || bar.day > kMaxCsvDay)) {
+      reason = "date_out_of_range";
+      detail = absl::StrCat("Date ", FormatDay(bar.day), " outside [", FormatDay(kMinCsvDay),
+                            ", ", FormatDay(kMaxCsvDay), "]");
+    }
     if (reason.empty()) {
       if (auto it = line_of_day.find(bar.day); it != line_of_day.end()) {
         reason = "duplicate_date";
@@ -256,15 +309,35 @@ absl::StatusOr<CsvReadResult> ReadOhlcvCsv(const std::string& path,
       }
     }
     if (!reason.empty()) {
-      result.rejects.push_back({path, line_number, std::string(lines[i]),
-                                std::move(reason), std::move(detail)});
+      result.rejects.push_back({path, line_number, line, std::move(reason), std::move(detail)});
       continue;
     }
     line_of_day.emplace(bar.day, line_number);
     if (bar.volume == 0) ++result.zero_volume_rows;
     result.series.bars.push_back(bar);
   }
+  if (reader->has_nul()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a CSV file (binary content)"));
+  }
+  if (reader->bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
   return result;
+}
+
+absl::StatusOr<CsvReadResult> ReadOhlcvCsv(const std::string& path,
+                                           std::optional<std::string> symbol) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+  }
+  if (fs::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
+  }
+  return ReadOhlcvCsvStream(in, path, std::move(symbol));
 }
 
 }  // namespace pcs

@@ -1,6 +1,8 @@
 #ifndef PCS_INGEST_OHLCV_CSV_READER_H_
 #define PCS_INGEST_OHLCV_CSV_READER_H_
 
+#include <cstddef>
+#include <istream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +23,7 @@ struct CsvReject {
                         // "non_positive_price", "high_lt_low",
                         // "open_close_outside_range", "negative_volume",
                         // "duplicate_date", "date_out_of_order", "bad_date",
+                        // "date_out_of_range", "line_too_long",
                         // "wrong_field_count"
   std::string detail;   // human text naming the field and value at fault
 };
@@ -41,6 +44,18 @@ struct CsvReadResult {
 // High < Low is checked without tolerance.
 inline constexpr double kOhlcRangeTolerance = 1e-5;
 
+// Longest CSV line read (bytes, without the newline). A longer data line is
+// rejected as "line_too_long" (only its first 200 bytes are kept for the
+// report), a longer header line refuses the file; the reader never holds
+// more than this of one line in memory, so a 1 GB line costs no 1 GB.
+inline constexpr size_t kMaxCsvLineBytes = 4096;
+
+// Dates accepted in a CSV row: 1900-01-01 .. 2100-12-31 (days since
+// 1970-01-01). A row outside is rejected as "date_out_of_range"; the rows
+// after it are unaffected.
+inline constexpr Day kMinCsvDay = -25567;  // 1900-01-01
+inline constexpr Day kMaxCsvDay = 47846;   // 2100-12-31
+
 // Reads a Yahoo-style (Date,Open,High,Low,Close,Adj Close,Volume) or
 // Stooq-style (Date,Open,High,Low,Close,Volume; no Adj Close) CSV; the format
 // is detected from the header (names case-insensitive, any column order; "Adj
@@ -51,6 +66,12 @@ inline constexpr double kOhlcRangeTolerance = 1e-5;
 // Thread-safe (no shared state).
 absl::StatusOr<CsvReadResult> ReadOhlcvCsv(
     const std::string& path, std::optional<std::string> symbol = std::nullopt);
+
+// The same on any stream (`path` only names it in messages and rejects);
+// used by ReadOhlcvCsv and the fuzz target.
+absl::StatusOr<CsvReadResult> ReadOhlcvCsvStream(
+    std::istream& in, const std::string& path,
+    std::optional<std::string> symbol = std::nullopt);
 
 }  // namespace pcs
 

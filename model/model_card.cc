@@ -1,5 +1,6 @@
 #include "model/model_card.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,36 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 const char* TypeName(const Json& j) { return j.type_name(); }
+
+// Deepest nesting of [ and { outside strings. nlohmann::json copies and
+// destroys values recursively, so a document nested thousands deep (a few
+// KB of "[[[[") could exhaust the stack; such text is refused unparsed.
+int NestingDepth(absl::string_view text) {
+  int depth = 0;
+  int max_depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
 
 absl::Status WrongType(absl::string_view field, absl::string_view want, const Json& got) {
   return absl::InvalidArgumentError(absl::StrCat("model_card.json: ", field, " must be ", want,
@@ -248,13 +279,10 @@ absl::StatusOr<ModelFolder> ReadFolder(const fs::path& dir, const std::string& v
   absl::StatusOr<std::string> rows_text = ReadSmallFile(dir / card->reference_rows_file,
                                                         card->reference_rows_file);
   if (!rows_text.ok()) return rows_text.status();
-  const Json rows_json = Json::parse(*rows_text, nullptr, /*allow_exceptions=*/false);
-  if (rows_json.is_discarded()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(card->reference_rows_file, " is not valid JSON"));
-  }
+  absl::StatusOr<Json> rows_json = ParseBoundedJson(*rows_text, card->reference_rows_file);
+  if (!rows_json.ok()) return rows_json.status();
   absl::StatusOr<std::vector<ReferenceRow>> rows =
-      ParseReferenceRows(rows_json, expected_num_features);
+      ParseReferenceRows(*rows_json, expected_num_features);
   if (!rows.ok()) return rows.status();
 
   ModelFolder m{.dir = dir.string(),
@@ -268,6 +296,18 @@ absl::StatusOr<ModelFolder> ReadFolder(const fs::path& dir, const std::string& v
 }
 
 }  // namespace
+
+absl::StatusOr<Json> ParseBoundedJson(absl::string_view text, absl::string_view what) {
+  if (NestingDepth(text) > kMaxJsonDepth) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " is nested deeper than ", kMaxJsonDepth, " levels"));
+  }
+  Json json = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " is not valid JSON"));
+  }
+  return json;
+}
 
 bool IsPlainFileName(absl::string_view name) {
   return !name.empty() && name.size() <= 255 && name != "." && name != ".." &&
@@ -313,11 +353,9 @@ absl::StatusOr<ModelCard> ParseModelCard(const Json& json) {
 }
 
 absl::StatusOr<ModelCard> ParseModelCardText(absl::string_view text) {
-  const Json json = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) {
-    return absl::InvalidArgumentError("model_card.json is not valid JSON");
-  }
-  return ParseModelCard(json);
+  absl::StatusOr<Json> json = ParseBoundedJson(text, "model_card.json");
+  if (!json.ok()) return json.status();
+  return ParseModelCard(*json);
 }
 
 absl::StatusOr<ModelCard> ReadModelCard(const std::string& path) {

@@ -21,6 +21,7 @@
 //   if (!m.ok()) return m.status();            // failed version, with a reason
 //   double p = m->Probability(m->ensemble.PredictMargin(row));
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -70,6 +71,14 @@ struct ModelCard {
 // Largest model_card.json / reference_rows.json read (a bigger file is
 // refused, not read into memory).
 inline constexpr uintmax_t kMaxCardBytes = uintmax_t{64} << 20;
+// Deepest JSON nesting accepted in those files (the real card needs 5).
+inline constexpr int kMaxJsonDepth = 64;
+
+// Parses JSON text of a version-folder file (`what` names it in errors):
+// INVALID_ARGUMENT when it is not JSON or nested deeper than kMaxJsonDepth
+// (checked before parsing: nlohmann::json copies and destroys recursively).
+absl::StatusOr<nlohmann::json> ParseBoundedJson(absl::string_view text,
+                                                absl::string_view what);
 
 // Checks and converts a parsed card. Errors are INVALID_ARGUMENT naming the
 // field.

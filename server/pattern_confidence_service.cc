@@ -11,8 +11,6 @@
 namespace pcs {
 namespace {
 
-constexpr int kMaxBatch = 1000;
-
 std::vector<std::string> MethodNames() {
   return {"ScorePattern",    "ScoreInline",       "ScoreBatch",
           "ScoreStream",     "EvaluatePattern",   "DescribeModel",
@@ -40,6 +38,12 @@ grpc::Status PatternConfidenceService::Finish(const char* method,
                                               absl::Time start,
                                               const absl::Status& status) {
   grpc::Status out = ToGrpcStatus(status);
+  if (out.error_message().size() != status.message().size()) {
+    // The client got a shortened message; the whole one goes to the log.
+    spdlog::warn("event=request_failed method={} code={} error=\"{}\"", method,
+                 absl::StatusCodeToString(status.code()),
+                 std::string(status.message()));
+  }
   metrics_.RecordRequest(method, out.error_code(), absl::Now() - start);
   return out;
 }
@@ -170,15 +174,7 @@ grpc::Status PatternConfidenceService::ScoreBatch(
         !s.ok()) {
       return s;
     }
-    if (request->pattern_ids().empty() ||
-        request->pattern_ids_size() > kMaxBatch) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "pattern_ids: needs 1 to ", kMaxBatch, " ids, got ",
-          request->pattern_ids_size()));
-    }
-    if (absl::Status s = ValidateTopK(request->top_k(), "top_k"); !s.ok()) {
-      return s;
-    }
+    if (absl::Status s = ValidateBatchIds(*request); !s.ok()) return s;
     const absl::Time deadline = DeadlineOf(*context);
     for (int i = 0; i < request->pattern_ids_size(); ++i) {
       // Cancelled (client gone, or the shutdown grace period over): stop
@@ -190,14 +186,14 @@ grpc::Status PatternConfidenceService::ScoreBatch(
       }
       const std::string& id = request->pattern_ids(i);
       v1::ScoreBatchItem* item = response->add_items();
-      item->set_pattern_id(id);
+      item->set_pattern_id(EchoedId(id));
       absl::Status s =
           ScoreOne(id, request->top_k(), request->skip_trace(),
                    absl::StrCat("pattern_ids[", i, "]"), deadline,
                    item->mutable_response(), &to_trace);
       if (absl::IsDeadlineExceeded(s)) return s;  // the whole call is late
       item->set_code(static_cast<int>(s.code()));
-      item->set_error(std::string(s.message()));
+      item->set_error(ClientMessage(s));
       if (!s.ok()) item->clear_response();
     }
     response->set_total_us(absl::ToInt64Microseconds(absl::Now() - start));
@@ -218,7 +214,7 @@ grpc::Status PatternConfidenceService::ScoreStream(
   while (status.ok() && !context->IsCancelled() && stream->Read(&request)) {
     std::vector<ScoreResult> to_trace;
     v1::ScoreBatchItem item;
-    item.set_pattern_id(request.pattern_id());
+    item.set_pattern_id(EchoedId(request.pattern_id()));
     absl::Status s = ValidateTopK(request.top_k(), "top_k");
     if (s.ok()) {
       s = ScoreOne(request.pattern_id(), request.top_k(),
@@ -230,7 +226,7 @@ grpc::Status PatternConfidenceService::ScoreStream(
       break;
     }
     item.set_code(static_cast<int>(s.code()));
-    item.set_error(std::string(s.message()));
+    item.set_error(ClientMessage(s));
     if (!s.ok()) item.clear_response();
     if (!stream->Write(item)) {
       status = absl::CancelledError("client went away");
@@ -262,7 +258,8 @@ grpc::Status PatternConfidenceService::EvaluatePattern(
       auto day = ParseDay(request->event_date());
       if (!day.ok()) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "event_date: '", request->event_date(), "' is not YYYY-MM-DD"));
+            "event_date: ", QuoteInput(request->event_date()),
+            " is not YYYY-MM-DD"));
       }
       event_day = *day;
     }
@@ -294,7 +291,7 @@ grpc::Status PatternConfidenceService::DescribeModel(
     if (!request->version().empty() &&
         (model == nullptr || model->version != request->version())) {
       return absl::NotFoundError(absl::StrCat(
-          "version: model version ", request->version(),
+          "version: model version ", QuoteInput(request->version()),
           " is not serving (see ListModelVersions)"));
     }
     response->set_phase5_enabled(options.phase5_enabled);

@@ -10,26 +10,13 @@
 #include "lifecycle/pattern.h"
 #include "pcs/v1/pattern_confidence.pb.h"
 #include "server/model_manager.h"
+#include "server/request_validation.h"
 #include "server/scoring_engine.h"
 
 namespace pcs {
 
-// Conversions between pcs.v1 messages and the internal types. Validation
-// errors are InvalidArgument naming the request field ("pattern.symbol",
-// "bars[3].day: ..."). Pure functions; thread-safe.
-
-// 16 lowercase hex characters (Pattern::Id()); `field` names it in errors.
-absl::Status ValidatePatternId(const std::string& id, const std::string& field);
-
-// top_k in [0, 64].
-absl::Status ValidateTopK(int top_k, const std::string& field);
-
-absl::StatusOr<Pattern> PatternFromProto(const v1::PatternSpec& spec);
-
-// Bars must be valid prices and strictly increasing by day.
-absl::StatusOr<BarSeries> BarsFromProto(
-    const google::protobuf::RepeatedPtrField<v1::Bar>& bars,
-    const std::string& symbol, const std::string& field);
+// Conversions between pcs.v1 messages and the internal types; request
+// validation lives in server/request_validation.h (included here).
 
 void ScoreResultToProto(const ScoreResult& result, v1::ScoreResponse* out);
 

@@ -174,6 +174,34 @@ TEST_F(IngesterTest, FolderWithBadFilesLoadsTheGoodOnes) {
   EXPECT_THAT(text, HasSubstr("high_lt_low"));
 }
 
+// A symlink in the folder pointing outside it is not followed by default
+// (a refused file whose target's content is never read or echoed); with
+// follow_symlinks it is read. A link to a file inside the folder is read.
+TEST_F(IngesterTest, SymlinksOutOfTheFolderAreNotFollowed) {
+  const std::string secret = Write("outside/secret.csv", "root:x:0:0:root:/root:/bin/bash\n");
+  Write("in/GOOD.csv",
+        "Date,Open,High,Low,Close,Adj Close,Volume\n"
+        "2001-01-02,10,11,9,10.5,10.4,100\n");
+  fs::create_symlink(secret, dir_ / "in" / "LEAK.csv");
+  fs::create_symlink(dir_ / "in" / "GOOD.csv", dir_ / "in" / "ALIAS.csv");
+  auto s = Ingest({(dir_ / "in").string()});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->failed_files, 1);
+  EXPECT_EQ(s->total.inserted, 2);  // GOOD and ALIAS
+  const std::string text = FormatIngestSummary(*s, true);
+  EXPECT_THAT(text, HasSubstr("--follow-symlinks"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("root:x")));
+  EXPECT_EQ(Count("SELECT count(*) FROM ingest_rejects WHERE detail LIKE '%root:x%'"), 0);
+
+  IngestOptions follow;
+  follow.follow_symlinks = true;
+  auto followed = Ingest({(dir_ / "in").string()}, follow);
+  ASSERT_TRUE(followed.ok()) << followed.status();
+  EXPECT_EQ(followed->files.size(), 3u);
+  EXPECT_EQ(followed->failed_files, 1);  // read, and refused as not a CSV
+  EXPECT_THAT(FormatIngestSummary(*followed, true), HasSubstr("no commas"));
+}
+
 TEST_F(IngesterTest, MissingPathIsFatalAndLoadsNothing) {
   auto s = Ingest({SharedOhlcvFile("AAPL"), (dir_ / "nope.csv").string()});
   ASSERT_FALSE(s.ok());

@@ -161,6 +161,38 @@ TEST_F(ReaderTest, BadDate) {
   ExpectSingleReject("01/03/2001,10,11,9,10,10,5", "bad_date", "01/03/2001");
 }
 
+// Dates outside 1900-01-01 .. 2100-12-31 reject that row only: the rows
+// after a year-9999 row still load (no "date_out_of_order" cascade).
+TEST_F(ReaderTest, DateOutOfRangeRejectsThatRowOnly) {
+  ExpectSingleReject("9999-01-03,10,11,9,10,10,5", "date_out_of_range", "9999-01-03");
+  ExpectSingleReject("0001-01-03,10,11,9,10,10,5", "date_out_of_range", "0001-01-03");
+  const CsvReadResult r = ReadRows(
+      "2001-01-02,10,11,9,10.5,10.4,100\n"
+      "9999-12-31,10,11,9,10.5,10.4,100\n"
+      "2001-01-03,10,11,9,10.5,10.4,100\n"
+      "2001-01-04,10,11,9,10.5,10.4,100\n");
+  ASSERT_EQ(r.rejects.size(), 1u);
+  EXPECT_EQ(r.rejects[0].line, 3);
+  EXPECT_EQ(r.series.bars.size(), 3u);
+}
+
+// A line over kMaxCsvLineBytes is rejected (first 200 bytes kept); the rows
+// around it load. The reader holds at most kMaxCsvLineBytes of a line.
+TEST_F(ReaderTest, OverlongLineIsRejectedAndBounded) {
+  const std::string huge = "2001-01-03," + std::string(10 * kMaxCsvLineBytes, '9');
+  const CsvReadResult r = ReadRows("2001-01-02,10,11,9,10.5,10.4,100\n" + huge +
+                                   "\n2001-01-04,10,11,9,10.5,10.4,100\n");
+  ASSERT_EQ(r.rejects.size(), 1u);
+  EXPECT_EQ(r.rejects[0].reason, "line_too_long");
+  EXPECT_EQ(r.rejects[0].line, 3);
+  EXPECT_EQ(r.rejects[0].raw.size(), 200u);
+  EXPECT_EQ(r.series.bars.size(), 2u);
+  // An overlong header refuses the file.
+  auto header = ReadOhlcvCsv(Write("h.csv", std::string(kMaxCsvLineBytes + 1, 'a') + "\n"));
+  ASSERT_FALSE(header.ok());
+  EXPECT_THAT(std::string(header.status().message()), HasSubstr("longer than"));
+}
+
 TEST_F(ReaderTest, WrongFieldCount) {
   ExpectSingleReject("2001-01-03,10,11,9,10,5", "wrong_field_count",
                      "expected 7 fields, found 6");

@@ -118,6 +118,14 @@ TEST(ModelCardTest, TextThatIsNotACardObject) {
   EXPECT_THAT(ParseModelCardText("\"x\"").status().message(),
               HasSubstr("must be a JSON object"));
   EXPECT_TRUE(ParseModelCardText(GoodCard().dump()).ok());
+  // Deep nesting is refused before parsing (copies of nlohmann::json recurse).
+  EXPECT_THAT(ParseModelCardText(std::string(100000, '[')).status().message(),
+              HasSubstr("nested deeper than 64"));
+  EXPECT_TRUE(ParseModelCardText("{\"a\": \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                                 "[[[[[[[[[[[[[[[[[[[[[[[[[\"}")
+                  .status()
+                  .message()
+                  .find("nested") == absl::string_view::npos);
 }
 
 TEST(ModelCardTest, ReferenceRowsAreTyped) {

@@ -7,10 +7,13 @@
 // answers OK (never UNKNOWN).
 #include <httplib.h>
 
+#include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "features/sha256.h"
@@ -207,6 +210,102 @@ TEST_F(ModelCardFaultsTest, EachBadCardFailsItsVersionAndNothingElse) {
               HasSubstr(absl::StrCat("pcs_model_reloads_total{outcome=\"failure\"} ",
                                      faults.size(), "\n")));
   EXPECT_THAT(MetricsPage(), HasSubstr("pcs_model_reloads_total{outcome=\"success\"} 1\n"));
+}
+
+// Registry faults under load: three client threads score stored patterns
+// while CHAMPION is pointed, one after another, at a truncated model, a
+// wrong sha256, a schema mismatch, a half-copied folder (card, no
+// model.json), a card that is not JSON and a card with a wrong JSON type.
+// Zero failed requests; every answer comes from the good version.
+TEST_F(ModelCardFaultsTest, RegistryFaultsUnderLoadFailNoRequest) {
+  const fs::path good = models_dir_ / kGood;
+  auto copy_good = [&](const std::string& version) {
+    const fs::path to = models_dir_ / ("." + version);
+    fs::create_directories(to);
+    for (const char* f : {"model.json", "model_card.json", "reference_rows.json"}) {
+      fs::copy_file(good / f, to / f);
+    }
+    return to;
+  };
+  auto card_of = [&](const fs::path& dir) { return Json::parse(Slurp(dir / "model_card.json")); };
+  struct Fault {
+    std::string version;
+    std::function<void(const fs::path&)> apply;
+  };
+  const std::vector<Fault> faults = {
+      {"20260301T000000Z",
+       [&](const fs::path& d) {  // truncated model.json, card sha matches the truncation
+         const std::string model = Slurp(d / "model.json");
+         WriteText(d / "model.json", model.substr(0, model.size() / 2));
+         Json card = card_of(d);
+         card["model_sha256"] = Sha256Hex(model.substr(0, model.size() / 2));
+         WriteText(d / "model_card.json", card.dump());
+       }},
+      {"20260302T000000Z",
+       [&](const fs::path& d) {
+         Json card = card_of(d);
+         card["model_sha256"] = Sha256Hex("something else");
+         WriteText(d / "model_card.json", card.dump());
+       }},
+      {"20260303T000000Z",
+       [&](const fs::path& d) {
+         Json card = card_of(d);
+         card["feature_schema"]["hash"] = Sha256Hex("another schema");
+         WriteText(d / "model_card.json", card.dump());
+       }},
+      {"20260304T000000Z", [&](const fs::path& d) { fs::remove(d / "model.json"); }},
+      {"20260305T000000Z",
+       [&](const fs::path& d) { WriteText(d / "model_card.json", "{\"model_file\": \"mo"); }},
+      {"20260306T000000Z",
+       [&](const fs::path& d) {
+         Json card = card_of(d);
+         card["serving"]["decision_threshold"] = "0.6";
+         WriteText(d / "model_card.json", card.dump());
+       }},
+  };
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::atomic<int> other_version{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 3; ++t) {
+    clients.emplace_back([&, t] {
+      auto stub = StubFor(*server_);
+      const auto& ids = Seeded().pattern_ids;
+      for (int i = 0; !stop.load() || i < 50; ++i) {
+        grpc::ClientContext context;
+        v1::ScorePatternRequest request;
+        request.set_pattern_id(ids[(t * 97 + i) % ids.size()]);
+        request.set_skip_trace(true);
+        v1::ScoreResponse r;
+        if (stub->ScorePattern(&context, request, &r).ok()) {
+          ++ok;
+          if (r.model_version() != kGood) ++other_version;
+        } else {
+          ++failed;
+        }
+      }
+    });
+  }
+  for (const Fault& f : faults) {
+    const fs::path staged = copy_good(f.version);
+    f.apply(staged);
+    fs::rename(staged, models_dir_ / f.version);
+    ASSERT_TRUE(WriteChampion(models_dir_.string(), f.version).ok());
+    server_->model_source().PollNow();
+  }
+  stop = true;
+  for (std::thread& c : clients) c.join();
+  std::printf("registry faults under load: %d requests ok, %d failed, %zu faults published\n",
+              ok.load(), failed.load(), faults.size());
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(other_version.load(), 0);
+  EXPECT_GE(ok.load(), 150);
+  grpc::ClientContext status_context;
+  v1::GetServingStatusResponse status;
+  ASSERT_TRUE(stub_->GetServingStatus(&status_context, {}, &status).ok());
+  EXPECT_EQ(status.serving_version(), kGood);
+  EXPECT_EQ(status.reloads_failed(), static_cast<int64_t>(faults.size()));
 }
 
 TEST_F(ModelCardFaultsTest, CardlessAndMissingChampionTargetsAreCountedOnce) {

@@ -1,0 +1,220 @@
+// Input bounds of the gRPC service against a real in-process server:
+// non-finite or absurd numbers in ScoreInline are INVALID_ARGUMENT naming
+// the field; echoed input is capped; errors never carry internals (the
+// database socket path, libpq text).
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "pqxx/pqxx"
+#include "server/proto_conversions.h"
+#include "tests/server/server_test_env.h"
+#include "tests/test_util/fake_model_artifact.h"
+
+namespace pcs {
+namespace {
+
+using ::pcs::testing::Seeded;
+using ::pcs::testing::StubFor;
+using ::pcs::testing::TestServerOptions;
+using ::pcs::testing::WriteChampion;
+using ::pcs::testing::WriteFakeModelArtifact;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The stored pattern `id` and its bars as a ScoreInline request.
+v1::ScoreInlineRequest InlineRequestFor(const std::string& id) {
+  pqxx::connection conn(Seeded().conninfo);
+  pqxx::read_transaction tx(conn);
+  auto p = tx.exec_params1(
+      "SELECT symbol, pattern_type, direction, formation_start::text, "
+      "formation_end::text, confirmation_date::text, breakout_level, "
+      "target_price, stop_price, rule_confidence, key_points::text "
+      "FROM pattern_events WHERE id = $1", id);
+  v1::ScoreInlineRequest request;
+  v1::PatternSpec* spec = request.mutable_pattern();
+  spec->set_symbol(p[0].c_str());
+  spec->set_pattern_type(p[1].c_str());
+  spec->set_direction(p[2].c_str());
+  spec->set_formation_start(p[3].c_str());
+  spec->set_formation_end(p[4].c_str());
+  spec->set_confirmation_date(p[5].c_str());
+  spec->set_breakout_level(p[6].as<double>());
+  spec->set_target_price(p[7].as<double>());
+  spec->set_stop_price(p[8].as<double>());
+  spec->set_rule_confidence(p[9].as<double>());
+  for (const auto& kp : nlohmann::json::parse(p[10].c_str())) {
+    v1::KeyPoint* k = spec->add_key_points();
+    k->set_role(kp["role"].get<std::string>());
+    k->set_day(kp["day"].get<std::string>());
+    k->set_price(kp["price"].get<double>());
+  }
+  for (const auto& row : tx.exec_params(
+           "SELECT day::text, open, high, low, close, adj_close, volume FROM price_bars "
+           "WHERE symbol = $1 AND day <= $2::date ORDER BY day",
+           spec->symbol(), spec->confirmation_date())) {
+    v1::Bar* b = request.add_bars();
+    b->set_day(row[0].c_str());
+    b->set_open(row[1].as<double>());
+    b->set_high(row[2].as<double>());
+    b->set_low(row[3].as<double>());
+    b->set_close(row[4].as<double>());
+    b->set_adj_close(row[5].as<double>());
+    b->set_volume(row[6].as<double>());
+  }
+  return request;
+}
+
+class InputBoundsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { models_dir_ = pcs::testing::NewModelsDir("bounds"); }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(models_dir_);
+  }
+  void Start(std::function<void(PcsServerOptions&)> tweak = nullptr) {
+    ASSERT_TRUE(WriteFakeModelArtifact(models_dir_.string(), {}).ok());
+    ASSERT_TRUE(WriteChampion(models_dir_.string(), "20260101T000000Z").ok());
+    PcsServerOptions options = TestServerOptions(models_dir_.string(), true);
+    if (tweak) tweak(options);
+    auto server = PcsServer::Create(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    stub_ = StubFor(*server_);
+  }
+  grpc::Status ScoreInline(const v1::ScoreInlineRequest& request) {
+    grpc::ClientContext context;
+    v1::ScoreResponse response;
+    return stub_->ScoreInline(&context, request, &response);
+  }
+
+  std::filesystem::path models_dir_;
+  std::unique_ptr<PcsServer> server_;
+  std::unique_ptr<v1::PatternConfidence::Stub> stub_;
+};
+
+TEST_F(InputBoundsTest, NonFiniteOrAbsurdInlineNumbersNameTheField) {
+  Start();
+  const v1::ScoreInlineRequest good = InlineRequestFor(Seeded().pattern_ids.front());
+  ASSERT_TRUE(ScoreInline(good).ok());
+  const int last = good.bars_size() - 1;
+  struct Case {
+    std::function<void(v1::ScoreInlineRequest&)> edit;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {[&](auto& r) { r.mutable_bars(last)->set_volume(kInf); },
+       absl::StrCat("bars[", last, "].volume")},
+      {[&](auto& r) { r.mutable_bars(last)->set_volume(kNaN); },
+       absl::StrCat("bars[", last, "].volume")},
+      {[&](auto& r) { r.mutable_bars(last)->set_volume(1e300); },
+       absl::StrCat("bars[", last, "].volume")},
+      {[&](auto& r) {
+         r.mutable_bars(last)->set_close(1e308);
+         r.mutable_bars(last)->set_high(1e308);
+       },
+       absl::StrCat("bars[", last, "].high")},
+      {[&](auto& r) { r.mutable_bars(0)->set_open(-kInf); }, "bars[0].open"},
+      {[&](auto& r) { r.mutable_bars(0)->set_adj_close(kNaN); }, "bars[0].adj_close"},
+      {[&](auto& r) { r.mutable_pattern()->set_target_price(kNaN); }, "pattern.target_price"},
+      {[&](auto& r) { r.mutable_pattern()->set_stop_price(kNaN); }, "pattern.stop_price"},
+      {[&](auto& r) { r.mutable_pattern()->set_stop_price(-1); }, "pattern.stop_price"},
+      {[&](auto& r) { r.mutable_pattern()->set_breakout_level(kInf); },
+       "pattern.breakout_level"},
+      {[&](auto& r) { r.mutable_pattern()->mutable_key_points(0)->set_price(1e200); },
+       "pattern.key_points[0].price"},
+      {[&](auto& r) { (*r.mutable_pattern()->mutable_rule_criteria())["x"] = kNaN; },
+       "pattern.rule_criteria[x]"},
+      {[&](auto& r) { r.mutable_pattern()->set_symbol(std::string(33, 'A')); },
+       "pattern.symbol"},
+      {[&](auto& r) { r.mutable_pattern()->set_confirmation_date("9999-12-31"); },
+       "pattern.confirmation_date"},
+      {[&](auto& r) { r.mutable_bars(0)->set_day("0001-01-01"); }, "bars[0].day"},
+  };
+  for (const Case& c : cases) {
+    v1::ScoreInlineRequest request = good;
+    c.edit(request);
+    grpc::Status s = ScoreInline(request);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
+    EXPECT_THAT(s.error_message(), HasSubstr(c.field + ":")) << s.error_message();
+  }
+}
+
+TEST_F(InputBoundsTest, EchoedInputIsCapped) {
+  Start();
+  const std::string huge(20 * 1024, 'z');
+  grpc::ClientContext context;
+  v1::ScorePatternRequest request;
+  request.set_pattern_id(huge);
+  v1::ScoreResponse response;
+  grpc::Status s = stub_->ScorePattern(&context, request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("pattern_id"));
+  EXPECT_THAT(s.error_message(), HasSubstr("(20480 bytes)"));
+  EXPECT_LT(s.error_message().size(), 200u);
+
+  v1::ScoreInlineRequest inline_request;
+  inline_request.mutable_pattern()->set_symbol("AAPL");
+  inline_request.mutable_pattern()->set_pattern_type(huge);
+  s = ScoreInline(inline_request);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("pattern.pattern_type"));
+  EXPECT_LT(s.error_message().size(), 200u);
+
+  grpc::ClientContext describe_context;
+  v1::DescribeModelRequest describe;
+  describe.set_version(huge);
+  v1::DescribeModelResponse d;
+  s = stub_->DescribeModel(&describe_context, describe, &d);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_LT(s.error_message().size(), 250u);
+
+  // Batch items too.
+  grpc::ClientContext batch_context;
+  v1::ScoreBatchRequest batch;
+  batch.add_pattern_ids(huge);
+  v1::ScoreBatchResponse items;
+  ASSERT_TRUE(stub_->ScoreBatch(&batch_context, batch, &items).ok());
+  ASSERT_EQ(items.items_size(), 1);
+  EXPECT_LT(items.items(0).error().size(), 200u);
+}
+
+TEST_F(InputBoundsTest, DatabaseErrorsDoNotLeakInternals) {
+  Start([](PcsServerOptions& o) {
+    o.database_url = "host=/nonexistent/pcs-socket dbname=nothing connect_timeout=2";
+    o.trace = false;
+  });
+  grpc::ClientContext context;
+  v1::ScorePatternRequest request;
+  request.set_pattern_id(Seeded().pattern_ids.front());
+  v1::ScoreResponse response;
+  grpc::Status s = stub_->ScorePattern(&context, request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(s.error_message(), Not(HasSubstr("/nonexistent/pcs-socket")));
+  EXPECT_THAT(s.error_message(), Not(HasSubstr("connection to server")));
+  EXPECT_FALSE(s.error_message().empty());
+}
+
+TEST(ClientMessageTest, KeepsOurContextAndCapsLength) {
+  EXPECT_EQ(ClientMessage(absl::UnavailableError(
+                "cannot connect to the database: connection to server on socket "
+                "\"/tmp/x/.s.PGSQL.5432\" failed")),
+            "cannot connect to the database");
+  EXPECT_EQ(ClientMessage(absl::InvalidArgumentError("top_k: 65 is outside [0, 64]")),
+            "top_k: 65 is outside [0, 64]");
+  EXPECT_LE(ClientMessage(absl::InvalidArgumentError(std::string(5000, 'x'))).size(),
+            kMaxClientMessageBytes + 20);
+  EXPECT_EQ(QuoteInput("ab\ncd"), "'ab?cd'");
+  EXPECT_EQ(QuoteInput(std::string(100, 'q')),
+            absl::StrCat("'", std::string(64, 'q'), "'... (100 bytes)"));
+}
+
+}  // namespace
+}  // namespace pcs
