@@ -11,6 +11,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev postgresql
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
   prometheus nghttp2-client
+  # the review console's browser test (tests/server/console_browser_test)
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -12,14 +12,15 @@ namespace pcs {
 
 struct SnapshotBackfillOptions {
   // PostgreSQL conninfo (pattern_events, price_bars, chart_snapshots).
-  std::string conninfo;
+  std::string conninfo = {};
   // Only these symbols (default: every symbol with a stored pattern).
-  std::vector<std::string> symbols;
+  std::vector<std::string> symbols = {};
   // Worker threads; each holds its own connection and takes whole symbols.
   int workers = 2;
   // Called after each symbol (from worker threads, serialised) with the
   // symbols done, the total and the running counts.
-  std::function<void(int done, int total, const SnapshotCounts&)> progress;
+  std::function<void(int done, int total, const SnapshotCounts&)> progress =
+      nullptr;
 };
 
 struct SnapshotBackfillReport {
