@@ -12,6 +12,8 @@ PACKAGES=(
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
   prometheus nghttp2-client
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer + ASan/UBSan runtimes
+  # the review console's browser test (tests/server/console_browser_test)
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -78,6 +78,10 @@ int main(int argc, char** argv) {
                  "Start-up price-history warm-up budget; readiness waits at "
                  "most this long (0 = off)")
       ->envname("PCS_WARMUP_SECONDS")->capture_default_str();
+  app.add_option("--snapshot-root", options.snapshot_root,
+                 "Chart snapshot folder served at /api/v1/snapshots "
+                 "('' = not served)")
+      ->envname("PCS_SNAPSHOT_ROOT");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->envname("PCS_LOG_LEVEL")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -30,7 +30,7 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
 
 absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Create(
     const std::string& listen, const MetricsRegistry* registry,
-    Collector collector) {
+    Collector collector, RouteInstaller routes) {
   auto host_port = SplitHostPort(listen);
   if (!host_port.ok()) return host_port.status();
   std::unique_ptr<MetricsHttpServer> server(new MetricsHttpServer());
@@ -53,6 +53,7 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Create(
                      [](const httplib::Request&, httplib::Response& res) {
                        res.set_content("ok\n", "text/plain");
                      });
+  if (routes) routes(*server->http_);
   server->host_ = host_port->first;
   int port = host_port->second;
   if (port == 0) {

@@ -31,11 +31,13 @@ class MetricsHttpServer {
  public:
   // Called before each render (e.g. to refresh gauges such as queue depth).
   using Collector = std::function<void()>;
+  // Adds further routes (the REST API, server/rest_api.h) before listening.
+  using RouteInstaller = std::function<void(httplib::Server&)>;
 
   // `listen` is "host:port"; port 0 picks a free port (see port()).
   static absl::StatusOr<std::unique_ptr<MetricsHttpServer>> Create(
       const std::string& listen, const MetricsRegistry* registry,
-      Collector collector = nullptr);
+      Collector collector = nullptr, RouteInstaller routes = nullptr);
   ~MetricsHttpServer();
 
   int port() const { return port_; }

@@ -4,6 +4,8 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/request_identity.h"
+#include "snapshots/local_snapshot_blob_store.h"
 #include "spdlog/spdlog.h"
 
 namespace pcs {
@@ -102,8 +104,10 @@ absl::Status PcsServer::Start() {
                              "1 when PostgreSQL answered the last ping")
                ->WithLabels({});
   if (!options_.metrics_listen.empty()) {
-    auto http = MetricsHttpServer::Create(options_.metrics_listen, &metrics_,
-                                          [this] { RefreshGauges(); });
+    if (absl::Status s = StartRestApi(); !s.ok()) return s;
+    auto http = MetricsHttpServer::Create(
+        options_.metrics_listen, &metrics_, [this] { RefreshGauges(); },
+        [this](httplib::Server& http) { rest_->Register(http); });
     if (!http.ok()) return http.status();
     metrics_http_ = std::move(*http);
   }
@@ -137,6 +141,26 @@ void PcsServer::WarmUp() {
         loaded.ok() ? "" : loaded.status().ToString());
   }
   warm_done_ = true;
+}
+
+absl::Status PcsServer::StartRestApi() {
+  if (!options_.snapshot_root.empty()) {
+    auto blobs = LocalSnapshotBlobStore::Create(options_.snapshot_root);
+    if (!blobs.ok()) return blobs.status();
+    snapshots_ = std::move(*blobs);
+  }
+  auto rest = RestApi::Create(
+      {.conninfo = options_.database_url},
+      {.engine = engine_.get(),
+       .models = models_.get(),
+       .snapshots = snapshots_.get(),
+       .authorize = [this](const httplib::Request& request, bool write) {
+         return authorizer_->Authorize(IdentityFromHttp(request),
+                                       write ? Access::kWrite : Access::kRead);
+       }});
+  if (!rest.ok()) return rest.status();
+  rest_ = std::move(*rest);
+  return absl::OkStatus();
 }
 
 void PcsServer::RefreshGauges() {

@@ -17,6 +17,7 @@
 #include "server/model_manager.h"
 #include "server/model_registry_source.h"
 #include "server/pattern_confidence_service.h"
+#include "server/rest_api.h"
 #include "server/scoring_engine.h"
 #include "server/trace_logger.h"
 
@@ -65,6 +66,9 @@ struct PcsServerOptions {
   // PERMISSION_DENIED); reads stay open unless reads_require_identity.
   std::string allow_list_file = {};
   bool reads_require_identity = false;
+  // Folder of the chart snapshots (`pcs snapshots --snapshot-root`) served
+  // at GET /api/v1/snapshots/{sha256}; "" = not served (404).
+  std::string snapshot_root = {};
 };
 
 // The assembled server: metrics registry, model manager fed by the registry
@@ -115,6 +119,8 @@ class PcsServer {
   absl::Status Start();
   void HealthLoop();
   void WarmUp();
+  // The REST API and snapshot store served on the metrics HTTP port.
+  absl::Status StartRestApi();
   void RefreshGauges();
 
   const PcsServerOptions options_;
@@ -126,6 +132,8 @@ class PcsServer {
   std::unique_ptr<AllowListAuthorizer> authorizer_;
   std::unique_ptr<PatternConfidenceService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<SnapshotBlobStore> snapshots_;
+  std::unique_ptr<RestApi> rest_;  // routes on the metrics HTTP port
   std::unique_ptr<MetricsHttpServer> metrics_http_;
   int grpc_port_ = 0;
   absl::Notification stop_health_;

@@ -413,10 +413,17 @@ absl::StatusOr<bool> PersistDecision(pqxx::connection& conn,
     pqxx::result row = tx.exec_params(
         "SELECT lifecycle_state, EXISTS (SELECT 1 FROM "
         "pattern_lifecycle_history WHERE pattern_id = $1 AND source = "
-        "'evaluate') FROM pattern_events WHERE id = $1 FOR UPDATE",
+        "'evaluate'), analyst_decision FROM pattern_events WHERE id = $1 "
+        "FOR UPDATE",
         score.pattern_id);
     if (row.empty()) {
       return absl::NotFoundError("no pattern with id " + score.pattern_id);
+    }
+    // An analyst's override is final for automation (migrations/0005).
+    if (!row[0][2].is_null()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "pattern ", score.pattern_id, " was decided by an analyst (",
+          row[0][2].c_str(), "); EvaluatePattern does not change it"));
     }
     auto parsed = ParseLifecycleState(row[0][0].c_str());
     if (!parsed.ok()) return parsed.status();

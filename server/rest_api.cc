@@ -1,0 +1,573 @@
+#include "server/rest_api.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "db/analyst_override_store.h"
+#include "db/chart_snapshot_catalog.h"
+#include "db/pattern_event_store.h"
+#include "db/price_bar_store.h"
+#include "db/pattern_review_store.h"
+#include "google/protobuf/util/json_util.h"
+#include "lifecycle/pattern_lifecycle_manager.h"
+#include "nlohmann/json.hpp"
+#include "server/console_assets.h"
+#include "server/proto_conversions.h"
+
+namespace pcs {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxPageSize = 200;
+
+const char* CodeName(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument: return "INVALID_ARGUMENT";
+    case absl::StatusCode::kUnauthenticated: return "UNAUTHENTICATED";
+    case absl::StatusCode::kPermissionDenied: return "PERMISSION_DENIED";
+    case absl::StatusCode::kNotFound: return "NOT_FOUND";
+    case absl::StatusCode::kFailedPrecondition: return "FAILED_PRECONDITION";
+    case absl::StatusCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
+    case absl::StatusCode::kUnavailable: return "UNAVAILABLE";
+    case absl::StatusCode::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
+    case absl::StatusCode::kUnimplemented: return "UNIMPLEMENTED";
+    default: return "INTERNAL";
+  }
+}
+
+void WriteJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void WriteError(httplib::Response& res, const absl::Status& status) {
+  const int http = HttpStatusOf(status.code());
+  WriteJson(res, http,
+            {{"error", {{"code", CodeName(status.code())},
+                        {"http_status", http},
+                        {"message", std::string(status.message())}}}});
+}
+
+json ProtoJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string text;
+  (void)google::protobuf::util::MessageToJsonString(message, &text, options);
+  return json::parse(text, nullptr, false);
+}
+
+template <typename T>
+json OrNull(const std::optional<T>& v) {
+  return v.has_value() ? json(*v) : json(nullptr);
+}
+
+json NumberOrNull(const std::optional<double>& v) {
+  return v.has_value() && std::isfinite(*v) ? json(*v) : json(nullptr);
+}
+
+json RowJson(const ReviewRow& r) {
+  return {{"id", r.id},
+          {"symbol", r.symbol},
+          {"pattern_type", r.pattern_type},
+          {"direction", r.direction},
+          {"confirmation_date", FormatDay(r.confirmation_day)},
+          {"lifecycle_state", r.lifecycle_state},
+          {"rule_confidence", r.rule_confidence},
+          {"ml_confidence", NumberOrNull(r.ml_confidence)},
+          {"blended_confidence", NumberOrNull(r.blended_confidence)},
+          {"model_version", OrNull(r.model_version)},
+          {"predicted_at", OrNull(r.predicted_at)},
+          {"outcome_label", OrNull(r.outcome_label)},
+          {"exit_reason", OrNull(r.exit_reason)},
+          {"realized_pnl", NumberOrNull(r.realized_pnl)},
+          {"outcome_resolved_at",
+           r.outcome_resolved_day ? json(FormatDay(*r.outcome_resolved_day))
+                                  : json(nullptr)},
+          {"snapshot_url", OrNull(r.snapshot_url)},
+          {"analyst_decision", OrNull(r.analyst_decision)},
+          {"analyst_reason", OrNull(r.analyst_reason)},
+          {"analyst_identity", OrNull(r.analyst_identity)},
+          {"analyst_at", OrNull(r.analyst_at)}};
+}
+
+absl::Status BadParam(const std::string& name, const std::string& why) {
+  return absl::InvalidArgumentError(absl::StrCat(name, ": ", why));
+}
+
+absl::StatusOr<bool> ParseBool(const std::string& name, const std::string& v) {
+  if (v == "true" || v == "1") return true;
+  if (v == "false" || v == "0") return false;
+  return BadParam(name, "must be true or false");
+}
+
+absl::StatusOr<int> ParseInt(const std::string& name, const std::string& v,
+                             int lo, int hi) {
+  int out = 0;
+  if (!absl::SimpleAtoi(v, &out) || out < lo || out > hi) {
+    return BadParam(name, absl::StrCat("must be an integer in [", lo, ", ", hi, "]"));
+  }
+  return out;
+}
+
+// Rejects query parameters the route does not know (a typo must not be
+// silently ignored) and repeated ones.
+absl::Status CheckParams(const httplib::Request& req,
+                         const std::set<std::string>& known) {
+  std::set<std::string> seen;
+  for (const auto& [name, value] : req.params) {
+    if (!known.count(name)) {
+      return BadParam(name.substr(0, 40), "unknown query parameter");
+    }
+    if (!seen.insert(name).second) return BadParam(name, "given twice");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ReviewFilter> ParseFilter(const httplib::Request& req) {
+  if (absl::Status s = CheckParams(req, {"symbol", "type", "decision",
+                                         "disagreement", "scored", "overridden",
+                                         "from", "to", "page_size",
+                                         "page_token"});
+      !s.ok()) {
+    return s;
+  }
+  ReviewFilter f;
+  auto get = [&](const char* name) -> std::optional<std::string> {
+    if (!req.has_param(name)) return std::nullopt;
+    return req.get_param_value(name);
+  };
+  if (auto v = get("symbol")) {
+    bool ok = !v->empty() && v->size() <= 16;
+    for (char c : *v) {
+      ok = ok && (absl::ascii_isupper(c) || absl::ascii_isdigit(c) ||
+                  c == '.' || c == '-' || c == '^');
+    }
+    if (!ok) return BadParam("symbol", "must be 1-16 of A-Z 0-9 . - ^");
+    f.symbol = *v;
+  }
+  if (auto v = get("type")) {
+    if (!ParsePatternType(*v).ok()) {
+      return BadParam("type", "is not a pattern type (e.g. double_top)");
+    }
+    f.pattern_type = *v;
+  }
+  if (auto v = get("decision")) {
+    if (*v != "confirm" && *v != "reject") {
+      return BadParam("decision", "must be confirm or reject");
+    }
+    f.decision = *v;
+  }
+  for (const char* name : {"disagreement", "scored", "overridden"}) {
+    if (auto v = get(name)) {
+      auto b = ParseBool(name, *v);
+      if (!b.ok()) return b.status();
+      (std::string(name) == "disagreement" ? f.disagreement
+       : std::string(name) == "scored"     ? f.scored
+                                           : f.overridden) = *b;
+    }
+  }
+  for (const char* name : {"from", "to"}) {
+    if (auto v = get(name)) {
+      auto day = ParseDay(*v);
+      if (!day.ok()) return BadParam(name, "must be YYYY-MM-DD");
+      (std::string(name) == "from" ? f.from : f.to) = *day;
+    }
+  }
+  if (auto v = get("page_size")) {
+    auto n = ParseInt("page_size", *v, 1, kMaxPageSize);
+    if (!n.ok()) return n.status();
+    f.limit = *n;
+  }
+  if (auto v = get("page_token")) {
+    auto n = ParseInt("page_token", *v, 0, 100000000);
+    if (!n.ok()) return n.status();
+    f.offset = *n;
+  }
+  return f;
+}
+
+}  // namespace
+
+int HttpStatusOf(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk: return 200;
+    case absl::StatusCode::kInvalidArgument: return 400;
+    case absl::StatusCode::kUnauthenticated: return 401;
+    case absl::StatusCode::kPermissionDenied: return 403;
+    case absl::StatusCode::kNotFound: return 404;
+    case absl::StatusCode::kFailedPrecondition: return 409;
+    case absl::StatusCode::kResourceExhausted: return 429;
+    case absl::StatusCode::kUnimplemented: return 501;
+    case absl::StatusCode::kUnavailable: return 503;
+    case absl::StatusCode::kDeadlineExceeded: return 504;
+    default: return 500;
+  }
+}
+
+absl::StatusOr<std::unique_ptr<RestApi>> RestApi::Create(RestApiOptions options,
+                                                         Deps deps) {
+  if (deps.engine == nullptr || deps.models == nullptr) {
+    return absl::InvalidArgumentError("RestApi needs the engine and models");
+  }
+  auto pool = ConnectionPool::Create(
+      {.conninfo = options.conninfo, .size = options.pool_size});
+  if (!pool.ok()) return pool.status();
+  return std::unique_ptr<RestApi>(
+      new RestApi(std::move(options), std::move(deps), std::move(*pool)));
+}
+
+const std::vector<RestRoute>& RestApi::Routes() {
+  static const auto* kRoutes = new std::vector<RestRoute>{
+      {"GET", "/api/v1/patterns"},
+      {"GET", "/api/v1/patterns/{id}"},
+      {"GET", "/api/v1/patterns/{id}/confidence"},
+      {"GET", "/api/v1/patterns/{id}/bars"},
+      {"POST", "/api/v1/patterns/{id}/override"},
+      {"GET", "/api/v1/model"},
+      {"GET", "/api/v1/monitoring"},
+      {"GET", "/api/v1/snapshots/{sha256}"},
+  };
+  return *kRoutes;
+}
+
+void RestApi::Register(httplib::Server& http) {
+  auto bind = [this](void (RestApi::*method)(const httplib::Request&,
+                                             httplib::Response&)) {
+    return [this, method](const httplib::Request& req, httplib::Response& res) {
+      (this->*method)(req, res);
+    };
+  };
+  http.Get(R"(/api/v1/patterns)", bind(&RestApi::ListPatterns));
+  http.Get(R"(/api/v1/patterns/([^/]+)/confidence)", bind(&RestApi::Confidence));
+  http.Get(R"(/api/v1/patterns/([^/]+)/bars)", bind(&RestApi::Bars));
+  http.Get(R"(/api/v1/patterns/([^/]+))", bind(&RestApi::GetPattern));
+  http.Post(R"(/api/v1/patterns/([^/]+)/override)", bind(&RestApi::Override));
+  http.Get(R"(/api/v1/model)", bind(&RestApi::Model));
+  http.Get(R"(/api/v1/monitoring)", bind(&RestApi::Monitoring));
+  http.Get(R"(/api/v1/snapshots/([^/]+))", bind(&RestApi::Snapshot));
+  http.Get(R"(/console/?)", [](const httplib::Request&, httplib::Response& res) {
+    const ConsoleAsset* page = FindConsoleAsset("index.html");
+    res.set_content(std::string(page->content), page->content_type);
+  });
+  http.Get(R"(/console/(.+))", [](const httplib::Request& req,
+                                  httplib::Response& res) {
+    const ConsoleAsset* asset = FindConsoleAsset(req.matches[1].str());
+    if (asset == nullptr) {
+      WriteError(res, absl::NotFoundError("no such console file"));
+      return;
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_content(std::string(asset->content), asset->content_type);
+  });
+}
+
+bool RestApi::Allowed(const httplib::Request& req, httplib::Response& res,
+                      bool write, std::string* principal) {
+  if (deps_.authorize == nullptr) {
+    if (!write) return true;
+    WriteError(res, absl::PermissionDeniedError(
+                        "write access: no authorizer is configured"));
+    return false;
+  }
+  absl::StatusOr<std::string> who = deps_.authorize(req, write);
+  if (!who.ok()) {
+    WriteError(res, who.status());
+    return false;
+  }
+  if (principal != nullptr) *principal = *who;
+  return true;
+}
+
+double RestApi::ModelThreshold() const {
+  auto model = deps_.models->Current();
+  return model != nullptr && deps_.engine->options().phase5_enabled
+             ? model->decision_threshold
+             : kDefaultRuleDecisionThreshold;
+}
+
+void RestApi::Confidence(const httplib::Request& req, httplib::Response& res) {
+  if (!Allowed(req, res, false)) return;
+  const std::string id = req.matches[1].str();
+  auto run = [&]() -> absl::Status {
+    if (absl::Status s = CheckParams(req, {"top_k"}); !s.ok()) return s;
+    int top_k = options_.default_top_k;
+    if (req.has_param("top_k")) {
+      auto n = ParseInt("top_k", req.get_param_value("top_k"), 0, 64);
+      if (!n.ok()) return n.status();
+      top_k = *n;
+    }
+    if (absl::Status s = ValidateTopK(top_k, "top_k"); !s.ok()) return s;
+    if (absl::Status s = ValidatePatternId(id, "id"); !s.ok()) return s;
+    auto result =
+        deps_.engine->ScoreStored(id, top_k, absl::Now() + options_.deadline);
+    if (!result.ok()) return result.status();
+    v1::ScoreResponse response;
+    ScoreResultToProto(*result, &response);
+    WriteJson(res, 200, ProtoJson(response));
+    return absl::OkStatus();
+  };
+  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
+}
+
+void RestApi::ListPatterns(const httplib::Request& req, httplib::Response& res) {
+  if (!Allowed(req, res, false)) return;
+  auto run = [&]() -> absl::Status {
+    auto filter = ParseFilter(req);
+    if (!filter.ok()) return filter.status();
+    filter->model_threshold = ModelThreshold();
+    filter->rule_threshold = kDefaultRuleDecisionThreshold;
+    auto lease = pool_->Acquire(absl::Now() + options_.deadline);
+    if (!lease.ok()) return lease.status();
+    auto page = PatternReviewStore(lease->conn()).List(*filter);
+    if (!page.ok()) {
+      if (absl::IsUnavailable(page.status())) lease->MarkBroken();
+      return page.status();
+    }
+    json items = json::array();
+    for (const ReviewRow& r : page->rows) items.push_back(RowJson(r));
+    const int next = filter->offset + static_cast<int>(page->rows.size());
+    WriteJson(res, 200,
+              {{"patterns", items},
+               {"total", page->total},
+               {"next_page_token",
+                next < page->total ? json(std::to_string(next)) : json("")},
+               {"model_threshold", filter->model_threshold},
+               {"rule_threshold", filter->rule_threshold}});
+    return absl::OkStatus();
+  };
+  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
+}
+
+void RestApi::GetPattern(const httplib::Request& req, httplib::Response& res) {
+  if (!Allowed(req, res, false)) return;
+  const std::string id = req.matches[1].str();
+  auto run = [&]() -> absl::Status {
+    if (absl::Status s = CheckParams(req, {}); !s.ok()) return s;
+    if (absl::Status s = ValidatePatternId(id, "id"); !s.ok()) return s;
+    auto lease = pool_->Acquire(absl::Now() + options_.deadline);
+    if (!lease.ok()) return lease.status();
+    PatternReviewStore store(lease->conn());
+    auto row = store.Get(id);
+    if (!row.ok()) return row.status();
+    auto history = store.History(id);
+    if (!history.ok()) return history.status();
+    auto snapshots = ChartSnapshotCatalog(lease->conn()).ForPattern(id);
+    if (!snapshots.ok()) return snapshots.status();
+    json h = json::array();
+    for (const ReviewHistoryRow& r : *history) {
+      h.push_back({{"id", r.id},
+                   {"from_state", OrNull(r.from_state)},
+                   {"to_state", r.to_state},
+                   {"event_date", OrNull(r.event_date)},
+                   {"recorded_at", r.recorded_at},
+                   {"source", r.source},
+                   {"rule_confidence", NumberOrNull(r.rule_confidence)},
+                   {"ml_confidence", NumberOrNull(r.ml_confidence)},
+                   {"blended_confidence", NumberOrNull(r.blended_confidence)},
+                   {"model_version", OrNull(r.model_version)},
+                   {"reason", OrNull(r.reason)}});
+    }
+    json s = json::array();
+    for (const ChartSnapshotEntry& e : *snapshots) {
+      s.push_back({{"kind", std::string(SnapshotKindName(e.kind))},
+                   {"sha256", e.sha256},
+                   {"url", "/api/v1/snapshots/" + e.sha256},
+                   {"size_bytes", e.size_bytes},
+                   {"first_bar", FormatDay(e.first_bar)},
+                   {"last_bar", FormatDay(e.last_bar)},
+                   {"bar_count", e.bar_count},
+                   {"renderer_version", e.renderer_version},
+                   {"created_at", e.created_at}});
+    }
+    WriteJson(res, 200, {{"pattern", RowJson(*row)}, {"history", h},
+                         {"snapshots", s}});
+    return absl::OkStatus();
+  };
+  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
+}
+
+void RestApi::Bars(const httplib::Request& req, httplib::Response& res) {
+  if (!Allowed(req, res, false)) return;
+  const std::string id = req.matches[1].str();
+  auto run = [&]() -> absl::Status {
+    if (absl::Status s = CheckParams(req, {}); !s.ok()) return s;
+    if (absl::Status s = ValidatePatternId(id, "id"); !s.ok()) return s;
+    auto lease = pool_->Acquire(absl::Now() + options_.deadline);
+    if (!lease.ok()) return lease.status();
+    auto stored = PatternEventStore(lease->conn()).Load(id);
+    if (!stored.ok()) return stored.status();
+    const Pattern& p = stored->pattern;
+    Day first = p.formation_start;
+    for (const KeyPoint& k : p.key_points) first = std::min(first, k.day);
+    // About 20 trading bars of context, as in the snapshot charts.
+    first -= 30;
+    const Day last = stored->outcome.resolved_day.value_or(p.confirmation_day);
+    auto bars = LoadBarSeries(lease->conn(), p.symbol, first, last);
+    if (!bars.ok()) return bars.status();
+    json out_bars = json::array();
+    for (const Bar& b : bars->bars) {
+      out_bars.push_back({{"day", FormatDay(b.day)}, {"open", b.open},
+                          {"high", b.high}, {"low", b.low},
+                          {"close", b.close}, {"volume", b.volume}});
+    }
+    json points = json::array();
+    for (const KeyPoint& k : p.key_points) {
+      points.push_back({{"role", k.role}, {"day", FormatDay(k.day)},
+                        {"price", k.price}});
+    }
+    WriteJson(res, 200,
+              {{"pattern_id", id}, {"symbol", p.symbol},
+               {"confirmation_date", FormatDay(p.confirmation_day)},
+               {"through", FormatDay(last)},
+               {"breakout_level", p.breakout_level},
+               {"target_price", p.target}, {"stop_price", p.stop},
+               {"key_points", points}, {"bars", out_bars}});
+    return absl::OkStatus();
+  };
+  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
+}
+
+void RestApi::Override(const httplib::Request& req, httplib::Response& res) {
+  std::string principal;
+  if (!Allowed(req, res, true, &principal)) return;
+  const std::string id = req.matches[1].str();
+  auto run = [&]() -> absl::Status {
+    if (absl::Status s = CheckParams(req, {}); !s.ok()) return s;
+    if (absl::Status s = ValidatePatternId(id, "id"); !s.ok()) return s;
+    const json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return absl::InvalidArgumentError("body: must be a JSON object");
+    }
+    for (const auto& [key, value] : body.items()) {
+      if (key != "decision" && key != "reason") {
+        return BadParam(key.substr(0, 40), "unknown field");
+      }
+      if (!value.is_string()) return BadParam(key, "must be a string");
+    }
+    auto decision = ParseAnalystDecision(body.value("decision", ""));
+    if (!decision.ok()) return decision.status();
+    AnalystOverride o{.pattern_id = id,
+                      .decision = *decision,
+                      .reason = body.value("reason", ""),
+                      .identity = principal};
+    auto lease = pool_->Acquire(absl::Now() + options_.deadline);
+    if (!lease.ok()) return lease.status();
+    auto applied = AnalystOverrideStore(lease->conn()).Apply(o);
+    if (!applied.ok()) {
+      if (absl::IsUnavailable(applied.status())) lease->MarkBroken();
+      return applied.status();
+    }
+    WriteJson(res, 200,
+              {{"pattern_id", id},
+               {"decision", std::string(AnalystDecisionName(o.decision))},
+               {"reason", o.reason},
+               {"analyst", principal},
+               {"from_state", std::string(LifecycleStateName(applied->from))},
+               {"to_state", std::string(LifecycleStateName(applied->to))},
+               {"history_id", applied->history_id},
+               {"recorded_at", applied->recorded_at}});
+    return absl::OkStatus();
+  };
+  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
+}
+
+void RestApi::Model(const httplib::Request& req, httplib::Response& res) {
+  if (!Allowed(req, res, false)) return;
+  if (absl::Status s = CheckParams(req, {}); !s.ok()) {
+    WriteError(res, s);
+    return;
+  }
+  v1::DescribeModelResponse response;
+  const ScoringEngineOptions& options = deps_.engine->options();
+  response.set_phase5_enabled(options.phase5_enabled);
+  if (auto model = deps_.models->Current()) {
+    ModelToProto(*model, options.phase5_enabled, options.blend_weight,
+                 &response);
+  }
+  json out = ProtoJson(response);
+  // The card is already JSON: nest it instead of a string inside JSON.
+  out["model_card"] = json::parse(response.model_card_json(), nullptr, false);
+  if (out["model_card"].is_discarded()) out["model_card"] = nullptr;
+  out.erase("model_card_json");
+  WriteJson(res, 200, out);
+}
+
+void RestApi::Monitoring(const httplib::Request& req, httplib::Response& res) {
+  if (!Allowed(req, res, false)) return;
+  auto run = [&]() -> absl::Status {
+    if (absl::Status s = CheckParams(req, {}); !s.ok()) return s;
+    const absl::Time deadline = absl::Now() + options_.deadline;
+    json out;
+    v1::GetMonitoringReportResponse drift;
+    absl::Status s = deps_.engine->LatestMonitoringReport(deadline, &drift);
+    if (s.ok()) {
+      out["drift"] = ProtoJson(drift);
+      out["drift"]["details"] = json::parse(drift.details_json(), nullptr, false);
+      if (out["drift"]["details"].is_discarded()) out["drift"]["details"] = nullptr;
+      out["drift"].erase("details_json");
+    } else if (absl::IsNotFound(s)) {
+      out["drift"] = nullptr;
+      out["drift_status"] = std::string(s.message());
+    } else {
+      return s;
+    }
+    auto lease = pool_->Acquire(deadline);
+    if (!lease.ok()) return lease.status();
+    auto agreement = AnalystOverrideStore(lease->conn())
+                         .Agreement(ModelThreshold(), kDefaultRuleDecisionThreshold);
+    if (!agreement.ok()) return agreement.status();
+    const AnalystAgreement& a = *agreement;
+    out["analyst_agreement"] = {
+        {"overrides", a.overrides},
+        {"confirmed", a.confirmed},
+        {"rejected", a.overrides - a.confirmed},
+        {"scored_by_model", a.with_model},
+        {"agree_with_model", a.agree_with_model},
+        {"agree_with_rule", a.agree_with_rule},
+        {"model_agreement_rate",
+         a.with_model > 0 ? json(static_cast<double>(a.agree_with_model) / a.with_model)
+                          : json(nullptr)},
+        {"rule_agreement_rate",
+         a.overrides > 0 ? json(static_cast<double>(a.agree_with_rule) / a.overrides)
+                         : json(nullptr)},
+        {"model_threshold", a.model_threshold},
+        {"rule_threshold", a.rule_threshold}};
+    WriteJson(res, 200, out);
+    return absl::OkStatus();
+  };
+  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
+}
+
+void RestApi::Snapshot(const httplib::Request& req, httplib::Response& res) {
+  if (!Allowed(req, res, false)) return;
+  const std::string hash = req.matches[1].str();
+  auto run = [&]() -> absl::Status {
+    if (absl::Status s = CheckParams(req, {}); !s.ok()) return s;
+    if (!IsSha256Hex(hash)) {
+      return BadParam("sha256", "must be 64 lowercase hex characters");
+    }
+    if (deps_.snapshots == nullptr) {
+      return absl::NotFoundError(
+          "no snapshot store configured (pcs-server --snapshot-root)");
+    }
+    auto bytes = deps_.snapshots->Get(hash);
+    if (!bytes.ok()) return bytes.status();
+    res.set_header("ETag", "\"" + hash + "\"");
+    res.set_header("Cache-Control", "public, max-age=31536000, immutable");
+    // Snapshots are server-rendered SVG (snapshots/chart_renderer.h).
+    res.set_content(std::move(*bytes), "image/svg+xml");
+    return absl::OkStatus();
+  };
+  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
+}
+
+}  // namespace pcs

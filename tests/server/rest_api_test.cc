@@ -1,0 +1,404 @@
+// The REST/JSON API next to gRPC, end to end: a real pcs-server in-process
+// (real PostgreSQL seeded with real bars and the real backfill, a real tiny
+// model), cpp-httplib clients on loopback. Also checks the OpenAPI document
+// against the live routes and that analyst overrides survive automation.
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "features/sha256.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "pipeline/backfill_job.h"
+#include "pqxx/pqxx"
+#include "server/rest_api.h"
+#include "snapshots/local_snapshot_blob_store.h"
+#include "snapshots/snapshot_backfill.h"
+#include "tests/server/server_test_env.h"
+#include "tests/test_util/fake_model_artifact.h"
+
+namespace pcs {
+namespace {
+
+using nlohmann::json;
+using ::pcs::testing::kTestReadToken;
+using ::pcs::testing::kTestWriteToken;
+using ::pcs::testing::Seeded;
+using ::testing::HasSubstr;
+
+constexpr char kVersion[] = "20260101T000000Z";
+
+class RestApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    models_dir_ = new std::filesystem::path(pcs::testing::NewModelsDir("rest"));
+    testing::FakeModelOptions model;
+    model.version = kVersion;
+    ASSERT_TRUE(testing::WriteFakeModelArtifact(models_dir_->string(), model).ok());
+    ASSERT_TRUE(testing::WriteChampion(models_dir_->string(), kVersion).ok());
+    snapshot_root_ = new std::filesystem::path(
+        std::filesystem::temp_directory_path() /
+        absl::StrCat("pcs_rest_snapshots_", ::getpid()));
+    auto blobs = LocalSnapshotBlobStore::Create(snapshot_root_->string());
+    ASSERT_TRUE(blobs.ok());
+    ChartSnapshotStore store(blobs->get());
+    auto report = RunSnapshotBackfill({.conninfo = Seeded().conninfo}, store);
+    ASSERT_TRUE(report.ok()) << report.status();
+    PcsServerOptions options =
+        testing::TestServerOptions(models_dir_->string(), true);
+    options.snapshot_root = snapshot_root_->string();
+    auto server = PcsServer::Create(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    std::filesystem::remove_all(*models_dir_);
+    std::filesystem::remove_all(*snapshot_root_);
+  }
+
+  httplib::Client Http() {
+    httplib::Client client("127.0.0.1", server_->metrics_port());
+    client.set_read_timeout(30, 0);
+    return client;
+  }
+
+  json Get(const std::string& path, int* status = nullptr) {
+    auto res = Http().Get(path.c_str());
+    EXPECT_TRUE(res) << path;
+    if (!res) return {};
+    if (status != nullptr) *status = res->status;
+    return json::parse(res->body, nullptr, false);
+  }
+
+  httplib::Result Override(const std::string& id, const json& body,
+                           const std::string& token) {
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    return Http().Post(("/api/v1/patterns/" + id + "/override").c_str(),
+                       headers, body.dump(), "application/json");
+  }
+
+  grpc::Status Evaluate(const std::string& id, v1::EvaluatePatternResponse* out) {
+    grpc::ClientContext context;
+    testing::AddWriteToken(&context);
+    v1::EvaluatePatternRequest request;
+    request.set_pattern_id(id);
+    return testing::StubFor(*server_)->EvaluatePattern(&context, request, out);
+  }
+
+  int64_t Count(const std::string& sql) {
+    pqxx::connection conn(Seeded().conninfo);
+    pqxx::read_transaction tx(conn);
+    return tx.exec1(sql)[0].as<int64_t>();
+  }
+
+  static PcsServer* server_;
+  static std::filesystem::path* models_dir_;
+  static std::filesystem::path* snapshot_root_;
+};
+PcsServer* RestApiTest::server_ = nullptr;
+std::filesystem::path* RestApiTest::models_dir_ = nullptr;
+std::filesystem::path* RestApiTest::snapshot_root_ = nullptr;
+
+TEST_F(RestApiTest, ConfidenceEqualsTheGrpcScore) {
+  const std::string id = Seeded().pattern_ids[5];
+  grpc::ClientContext context;
+  v1::ScorePatternRequest request;
+  request.set_pattern_id(id);
+  request.set_top_k(7);
+  v1::ScoreResponse grpc_response;
+  ASSERT_TRUE(testing::StubFor(*server_)
+                  ->ScorePattern(&context, request, &grpc_response)
+                  .ok());
+  int status = 0;
+  json rest = Get("/api/v1/patterns/" + id + "/confidence?top_k=7", &status);
+  ASSERT_EQ(status, 200) << rest.dump();
+  EXPECT_EQ(rest["pattern_id"], id);
+  EXPECT_EQ(rest["rule_confidence"].get<double>(), grpc_response.rule_confidence());
+  EXPECT_TRUE(rest["has_ml_confidence"].get<bool>());
+  EXPECT_EQ(rest["ml_confidence"].get<double>(), grpc_response.ml_confidence());
+  EXPECT_EQ(rest["blended_confidence"].get<double>(),
+            grpc_response.blended_confidence());
+  EXPECT_EQ(rest["model_version"], kVersion);
+  ASSERT_EQ(rest["top_contributions"].size(), 7u);
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(rest["top_contributions"][i]["feature"],
+              grpc_response.top_contributions(i).feature());
+    EXPECT_EQ(rest["top_contributions"][i]["contribution"].get<double>(),
+              grpc_response.top_contributions(i).contribution());
+  }
+}
+
+TEST_F(RestApiTest, ErrorsUseTheGrpcValidationMappedToHttp) {
+  int status = 0;
+  json bad = Get("/api/v1/patterns/NOT-AN-ID/confidence", &status);
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(bad["error"]["code"], "INVALID_ARGUMENT");
+  EXPECT_THAT(bad["error"]["message"].get<std::string>(),
+              HasSubstr("16 lowercase hex"));
+  json missing = Get("/api/v1/patterns/0123456789abcdef/confidence", &status);
+  EXPECT_EQ(status, 404);
+  EXPECT_EQ(missing["error"]["code"], "NOT_FOUND");
+  json top_k = Get("/api/v1/patterns/0123456789abcdef/confidence?top_k=65", &status);
+  EXPECT_EQ(status, 400);
+  json unknown = Get("/api/v1/patterns?symbl=AAPL", &status);
+  EXPECT_EQ(status, 400);
+  EXPECT_THAT(unknown["error"]["message"].get<std::string>(), HasSubstr("symbl"));
+  Get("/api/v1/patterns?type=cup_and_handle", &status);
+  EXPECT_EQ(status, 400);
+  Get("/api/v1/patterns?from=2020-13-01", &status);
+  EXPECT_EQ(status, 400);
+  Get(absl::StrCat("/api/v1/snapshots/", std::string(64, 'g')), &status);
+  EXPECT_EQ(status, 400);
+  Get(absl::StrCat("/api/v1/snapshots/", std::string(64, 'a')), &status);
+  EXPECT_EQ(status, 404);
+}
+
+TEST_F(RestApiTest, ListFiltersAndPages) {
+  int status = 0;
+  json aapl = Get("/api/v1/patterns?symbol=AAPL&page_size=200", &status);
+  ASSERT_EQ(status, 200) << aapl.dump();
+  EXPECT_EQ(aapl["total"].get<int64_t>(),
+            Count("SELECT count(*) FROM pattern_events WHERE symbol = 'AAPL'"));
+  for (const json& p : aapl["patterns"]) EXPECT_EQ(p["symbol"], "AAPL");
+
+  json typed = Get(
+      "/api/v1/patterns?type=double_top&from=2005-01-01&to=2010-12-31&page_size=200");
+  EXPECT_EQ(typed["total"].get<int64_t>(),
+            Count("SELECT count(*) FROM pattern_events WHERE pattern_type = "
+                  "'double_top' AND confirmation_date BETWEEN '2005-01-01' AND "
+                  "'2010-12-31'"));
+  for (const json& p : typed["patterns"]) {
+    EXPECT_EQ(p["pattern_type"], "double_top");
+    EXPECT_GE(p["confirmation_date"].get<std::string>(), "2005-01-01");
+    EXPECT_LE(p["confirmation_date"].get<std::string>(), "2010-12-31");
+  }
+
+  // Paging: every pattern exactly once.
+  std::set<std::string> seen;
+  std::string token = "0";
+  int pages = 0;
+  while (!token.empty()) {
+    json page = Get("/api/v1/patterns?page_size=50&page_token=" + token);
+    for (const json& p : page["patterns"]) {
+      EXPECT_TRUE(seen.insert(p["id"].get<std::string>()).second);
+    }
+    token = page["next_page_token"].get<std::string>();
+    ASSERT_LT(++pages, 1000);
+  }
+  EXPECT_EQ(seen.size(), Seeded().pattern_ids.size());
+}
+
+TEST_F(RestApiTest, DisagreementFilterAfterTheModelScored) {
+  // 40 patterns put back to 'detected' (newly found) and evaluated, so the
+  // model's confidence is stored.
+  {
+    pqxx::connection conn(Seeded().conninfo);
+    pqxx::work tx(conn);
+    for (int i = 0; i < 40; ++i) {
+      tx.exec_params("UPDATE pattern_events SET lifecycle_state = 'detected' "
+                     "WHERE id = $1", Seeded().pattern_ids[i]);
+    }
+    tx.commit();
+  }
+  for (int i = 0; i < 40; ++i) {
+    v1::EvaluatePatternResponse response;
+    grpc::Status s = Evaluate(Seeded().pattern_ids[i], &response);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  const int64_t scored =
+      Count("SELECT count(*) FROM pattern_events WHERE ml_confidence IS NOT NULL");
+  ASSERT_GT(scored, 0);
+  json all = Get("/api/v1/patterns?scored=true&page_size=200");
+  EXPECT_EQ(all["total"].get<int64_t>(), scored);
+  const double t = all["model_threshold"].get<double>();
+  json disagree = Get("/api/v1/patterns?disagreement=true&page_size=200");
+  json agree = Get("/api/v1/patterns?disagreement=false&page_size=200");
+  EXPECT_EQ(disagree["total"].get<int64_t>() + agree["total"].get<int64_t>(),
+            scored);
+  for (const json& p : disagree["patterns"]) {
+    EXPECT_NE(p["ml_confidence"].get<double>() >= t,
+              p["rule_confidence"].get<double>() >= 0.5);
+  }
+  for (const json& p : agree["patterns"]) {
+    EXPECT_EQ(p["ml_confidence"].get<double>() >= t,
+              p["rule_confidence"].get<double>() >= 0.5);
+  }
+  // Most recently scored first.
+  EXPECT_FALSE(all["patterns"][0]["predicted_at"].is_null());
+}
+
+TEST_F(RestApiTest, OverrideNeedsWriteAccessAndAutomationNeverOverwritesIt) {
+  // A pattern whose stored (rule-only) state is a resolved outcome, so any
+  // automated write would move it away from the analyst's 'confirmed'.
+  std::string id;
+  {
+    pqxx::connection conn(Seeded().conninfo);
+    pqxx::read_transaction tx(conn);
+    id = tx.exec1("SELECT id FROM pattern_events WHERE lifecycle_state IN "
+                  "('target_hit', 'stopped_out') AND ml_confidence IS NULL "
+                  "ORDER BY id LIMIT 1")[0].c_str();
+  }
+  const json body = {{"decision", "confirm"}, {"reason", "clean neckline, volume"}};
+  auto anonymous = Override(id, body, "");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401) << anonymous->body;
+  auto reader = Override(id, body, kTestReadToken);
+  EXPECT_EQ(reader->status, 403) << reader->body;
+  EXPECT_EQ(Count("SELECT count(*) FROM pattern_lifecycle_history WHERE "
+                  "source = 'analyst' AND pattern_id = '" + id + "'"), 0);
+  auto no_reason = Override(id, {{"decision", "confirm"}}, kTestWriteToken);
+  EXPECT_EQ(no_reason->status, 400) << no_reason->body;
+  auto extra = Override(id, {{"decision", "confirm"}, {"reason", "x"}, {"by", "me"}},
+                        kTestWriteToken);
+  EXPECT_EQ(extra->status, 400) << extra->body;
+  auto bad_decision = Override(id, {{"decision", "maybe"}, {"reason", "x"}},
+                               kTestWriteToken);
+  EXPECT_EQ(bad_decision->status, 400) << bad_decision->body;
+
+  auto ok = Override(id, body, kTestWriteToken);
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  const json r = json::parse(ok->body);
+  EXPECT_EQ(r["to_state"], "confirmed");
+  EXPECT_EQ(r["analyst"], "test-writer");
+  const int64_t analyst_row = r["history_id"].get<int64_t>();
+  const std::string where = "pattern_id = '" + id + "'";
+  EXPECT_EQ(Count("SELECT count(*) FROM pattern_lifecycle_history WHERE " + where +
+                  " AND source = 'analyst' AND to_state = 'confirmed' AND "
+                  "reason LIKE '%clean neckline, volume%'"), 1);
+  auto state = [&] {
+    pqxx::connection conn(Seeded().conninfo);
+    pqxx::read_transaction tx(conn);
+    return std::string(tx.exec1("SELECT lifecycle_state || '/' || "
+                                "analyst_decision FROM pattern_events WHERE id = '" +
+                                id + "'")[0].c_str());
+  };
+  EXPECT_EQ(state(), "confirmed/confirm");
+
+  // The backfill (the write `pcs outcomes` also runs) keeps it, even with
+  // its own history rows gone (so it tries to append them again).
+  {
+    pqxx::connection conn(Seeded().conninfo);
+    pqxx::work tx(conn);
+    tx.exec("DELETE FROM pattern_lifecycle_history WHERE " + where +
+            " AND source = 'backfill'");
+    tx.commit();
+  }
+  BackfillOptions backfill;
+  backfill.conninfo = Seeded().conninfo;
+  ASSERT_TRUE(RunBackfill(backfill).ok());
+  EXPECT_EQ(state(), "confirmed/confirm");
+  EXPECT_EQ(Count(absl::StrCat(
+                "SELECT count(*) FROM pattern_lifecycle_history WHERE ", where,
+                " AND id > ", analyst_row,
+                " AND source <> 'analyst' AND to_state <> 'confirmed'")),
+            0)
+      << "automation appended a transition after the analyst's decision";
+  // EvaluatePattern refuses it and changes nothing.
+  v1::EvaluatePatternResponse response;
+  grpc::Status evaluated = Evaluate(id, &response);
+  EXPECT_EQ(evaluated.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(evaluated.error_message(), HasSubstr("analyst"));
+  EXPECT_EQ(state(), "confirmed/confirm");
+
+  // A second override replaces the first; both stay in the history.
+  auto reject = Override(id, {{"decision", "reject"}, {"reason", "second look"}},
+                         kTestWriteToken);
+  ASSERT_EQ(reject->status, 200) << reject->body;
+  EXPECT_EQ(state(), "rejected/reject");
+  EXPECT_EQ(Count("SELECT count(*) FROM pattern_lifecycle_history WHERE " + where +
+                  " AND source = 'analyst'"), 2);
+  EXPECT_EQ(Override("0123456789abcdef", body, kTestWriteToken)->status, 404);
+
+  json detail = Get("/api/v1/patterns/" + id);
+  EXPECT_EQ(detail["pattern"]["analyst_decision"], "reject");
+  EXPECT_EQ(detail["history"].back()["source"], "analyst");
+  json monitoring = Get("/api/v1/monitoring");
+  EXPECT_TRUE(monitoring["drift"].is_null());
+  EXPECT_GE(monitoring["analyst_agreement"]["overrides"].get<int>(), 1);
+}
+
+TEST_F(RestApiTest, SnapshotsAndModel) {
+  const std::string id = Seeded().pattern_ids[3];
+  json detail = Get("/api/v1/patterns/" + id);
+  const std::string url = detail["pattern"]["snapshot_url"].get<std::string>();
+  ASSERT_EQ(url.rfind("/api/v1/snapshots/", 0), 0u) << url;
+  auto res = Http().Get(url.c_str());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "image/svg+xml");
+  EXPECT_EQ(Sha256Hex(res->body), url.substr(url.rfind('/') + 1));
+  EXPECT_THAT(res->body, HasSubstr("data-pattern-id=\"" + id + "\""));
+  json bars = Get("/api/v1/patterns/" + id + "/bars");
+  EXPECT_GT(bars["bars"].size(), 20u);
+
+  json model = Get("/api/v1/model");
+  EXPECT_EQ(model["version"], kVersion);
+  EXPECT_TRUE(model["phase5_enabled"].get<bool>());
+  EXPECT_TRUE(model["model_card"].is_object());
+}
+
+TEST_F(RestApiTest, ConsoleIsServed) {
+  auto page = Http().Get("/console");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_THAT(page->body, HasSubstr("pcs review console"));
+  for (const char* asset : {"/console/console.js", "/console/console.css",
+                            "/console/vendor/lightweight-charts.standalone.production.js"}) {
+    auto res = Http().Get(asset);
+    ASSERT_TRUE(res) << asset;
+    EXPECT_EQ(res->status, 200) << asset;
+    EXPECT_GT(res->body.size(), 500u) << asset;
+  }
+  EXPECT_EQ(Http().Get("/console/../../etc/passwd")->status, 404);
+}
+
+// The OpenAPI document names exactly the live routes, and every documented
+// operation answers on the live server with a status it documents.
+TEST_F(RestApiTest, OpenApiDocumentMatchesTheLiveRoutes) {
+  std::ifstream in(std::string(PCS_SOURCE_DIR) + "/proto/pcs/v1/openapi.json");
+  ASSERT_TRUE(in) << "proto/pcs/v1/openapi.json missing";
+  const json doc = json::parse(in, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded());
+  std::set<std::pair<std::string, std::string>> documented, live;
+  for (const RestRoute& r : RestApi::Routes()) live.insert({r.method, r.path});
+  const std::string id = Seeded().pattern_ids[7];
+  for (const auto& [path, operations] : doc["paths"].items()) {
+    for (const auto& [method, operation] : operations.items()) {
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(c));
+      documented.insert({upper, path});
+      std::set<int> statuses;
+      for (const auto& [code, unused] : operation["responses"].items()) {
+        statuses.insert(std::stoi(code));
+      }
+      json detail = Get("/api/v1/patterns/" + id);
+      std::string hash = detail["pattern"]["snapshot_url"].get<std::string>();
+      hash = hash.substr(hash.rfind('/') + 1);
+      const std::string url = absl::StrReplaceAll(
+          path, {{"{id}", id}, {"{sha256}", hash}});
+      httplib::Headers headers = {
+          {"Authorization", absl::StrCat("Bearer ", kTestWriteToken)}};
+      auto res = upper == "POST"
+                     ? Http().Post(url.c_str(), headers,
+                                   R"({"decision":"confirm","reason":"openapi check"})",
+                                   "application/json")
+                     : Http().Get(url.c_str(), headers);
+      ASSERT_TRUE(res) << url;
+      EXPECT_TRUE(statuses.count(res->status))
+          << upper << " " << url << " answered " << res->status
+          << " which the document does not list: " << res->body.substr(0, 200);
+      EXPECT_EQ(res->status, 200) << upper << " " << url << ": " << res->body.substr(0, 200);
+    }
+  }
+  EXPECT_EQ(documented, live);
+}
+
+}  // namespace
+}  // namespace pcs
