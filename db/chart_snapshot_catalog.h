@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "db/snapshot_kind.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 
 namespace pcs {
 

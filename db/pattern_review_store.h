@@ -9,7 +9,7 @@
 #include <pqxx/connection>
 
 #include "absl/status/statusor.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 
 namespace pcs {
 

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "db/chart_snapshot_catalog.h"
 #include "db/pattern_event_store.h"
-#include "lifecycle/bar.h"
+#include "core/bar.h"
 #include "snapshots/chart_renderer.h"
 #include "snapshots/snapshot_blob_store.h"
 
