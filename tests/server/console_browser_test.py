@@ -16,6 +16,7 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -47,7 +48,10 @@ def main():
         driver.save_screenshot(path)
         shots.append(path)
 
-    wait = WebDriverWait(driver, WAIT_SECONDS)
+    # The page re-renders tables while we poll them: a stale element just
+    # means "look again".
+    wait = WebDriverWait(driver, WAIT_SECONDS,
+                         ignored_exceptions=[StaleElementReferenceException])
     try:
         driver.get(args.url + "/console")
         wait.until(lambda d: "patterns match" in d.find_element(By.ID, "list-status").text)
@@ -60,12 +64,14 @@ def main():
         driver.find_element(By.ID, "apply").click()
         wait.until(lambda d: d.find_element(By.ID, "list-status").text != total_all
                    and "patterns match" in d.find_element(By.ID, "list-status").text)
-        rows = driver.find_elements(By.CSS_SELECTOR, "#patterns tbody tr")
-        if not rows:
+        marks = driver.execute_script(
+            "return [...document.querySelectorAll('#patterns tbody tr')]"
+            ".map((r) => r.classList.contains('disagree'));")
+        if not marks:
             raise SystemExit("the disagreement filter listed no pattern")
-        for row in rows:
-            if "disagree" not in row.get_attribute("class"):
-                raise SystemExit("a listed row is not marked as a disagreement")
+        if not all(marks):
+            raise SystemExit("a listed row is not marked as a disagreement")
+        rows = driver.find_elements(By.CSS_SELECTOR, "#patterns tbody tr")
         shot("02_filtered_disagreement.png")
 
         # Open the first pattern.
@@ -94,9 +100,9 @@ def main():
         if "recorded" not in status:
             shot("04_override_failed.png")
             raise SystemExit("override failed: " + status)
-        wait.until(lambda d: any(
-            r.get_attribute("data-source") == "analyst"
-            for r in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")))
+        wait.until(lambda d: d.execute_script(
+            "return [...document.querySelectorAll('#history tbody tr')]"
+            ".some((r) => r.dataset.source === 'analyst');"))
         driver.execute_script("document.getElementById('override').scrollIntoView();")
         shot("04_overridden.png")
         print(json.dumps({"pattern_id": pattern_id, "status": status,
