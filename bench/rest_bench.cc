@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
       absl::StrCat("127.0.0.1:", (*server)->grpc_port()), grpc::InsecureChannelCredentials()));
   httplib::Client http("127.0.0.1", (*server)->metrics_port());
   http.set_keep_alive(true);
+  http.set_tcp_nodelay(true);
   const std::string path = "/api/v1/patterns/" + id + "/confidence?top_k=10";
 
   auto grpc_once = [&] {

@@ -240,6 +240,9 @@ const std::vector<RestRoute>& RestApi::Routes() {
 }
 
 void RestApi::Register(httplib::Server& http) {
+  // Without TCP_NODELAY a keep-alive client waits for the delayed ACK of the
+  // response's first write: about 40 ms per request (measured by rest_bench).
+  http.set_tcp_nodelay(true);
   auto bind = [this](void (RestApi::*method)(const httplib::Request&,
                                              httplib::Response&)) {
     return [this, method](const httplib::Request& req, httplib::Response& res) {
