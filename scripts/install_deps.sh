@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev postgresql
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
   prometheus nghttp2-client
+  libssl-dev openssl
 )
 
 missing=()

@@ -11,6 +11,7 @@
 namespace httplib {
 class Server;
 }
+typedef struct ssl_ctx_st SSL_CTX;
 
 namespace pcs {
 
@@ -31,11 +32,15 @@ class MetricsHttpServer {
  public:
   // Called before each render (e.g. to refresh gauges such as queue depth).
   using Collector = std::function<void()>;
+  // Configures the OpenSSL context of an HTTPS listener (certificate, key,
+  // client CA); set = serve HTTPS (cpp-httplib SSLServer), null = HTTP.
+  // pcs-server passes ConfigureSslServerContext (server/tls_credentials.h).
+  using TlsSetup = std::function<absl::Status(SSL_CTX*)>;
 
   // `listen` is "host:port"; port 0 picks a free port (see port()).
   static absl::StatusOr<std::unique_ptr<MetricsHttpServer>> Create(
       const std::string& listen, const MetricsRegistry* registry,
-      Collector collector = nullptr);
+      Collector collector = nullptr, TlsSetup tls_setup = nullptr);
   ~MetricsHttpServer();
 
   int port() const { return port_; }

@@ -18,6 +18,7 @@
 #include "server/model_registry_source.h"
 #include "server/pattern_confidence_service.h"
 #include "server/scoring_engine.h"
+#include "server/tls_credentials.h"
 #include "server/trace_logger.h"
 
 namespace pcs {
@@ -65,6 +66,9 @@ struct PcsServerOptions {
   // PERMISSION_DENIED); reads stay open unless reads_require_identity.
   std::string allow_list_file = {};
   bool reads_require_identity = false;
+  // TLS / mTLS for both the gRPC and the HTTP listener; plaintext when
+  // tls.cert_file is empty.
+  TlsOptions tls = {};
 };
 
 // The assembled server: metrics registry, model manager fed by the registry
