@@ -1,7 +1,11 @@
 // pcs-client: command-line client of the pcs.v1.PatternConfidence service.
 //
-//   pcs-client [--server host:port] [--json] [--timeout-ms N] <command>
+//   pcs-client [--server host:port] [--json] [--timeout-ms N]
+//              [--tls-ca PEM [--tls-cert PEM --tls-key PEM]
+//               [--tls-server-name NAME]] [--token-file FILE] <command>
 //     score ID [ID...] [--top-k K]  score stored patterns
+//     evaluate ID [--event-date D]  score + decide + record (a write: needs
+//                                   an identity on the server's allow-list)
 //     batch FILE [--top-k K]        ids one per line ('#' comments), one call
 //     describe [--version V]        the serving model
 //     versions                      every model version with state + reason
@@ -12,6 +16,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/strip.h"
@@ -27,11 +32,62 @@ struct Flags {
   bool json = false;
   int timeout_ms = 5000;
   int top_k = 0;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_server_name;
+  std::string token_file;
+  std::string token;  // read from token_file; never printed
 };
 
+// Deadline and, with --token-file, "authorization: Bearer <token>".
 void SetDeadline(grpc::ClientContext* context, const Flags& flags) {
   context->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::milliseconds(flags.timeout_ms));
+  if (!flags.token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + flags.token);
+  }
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream text;
+  text << in.rdbuf();
+  *out = text.str();
+  return true;
+}
+
+// Plaintext, or TLS (server verified against --tls-ca; with --tls-cert and
+// --tls-key also a client certificate for mTLS). Empty on a file error.
+std::shared_ptr<grpc::Channel> MakeChannel(const Flags& flags) {
+  if (flags.tls_ca.empty()) {
+    if (!flags.tls_cert.empty() || !flags.tls_key.empty()) {
+      std::cerr << "error: --tls-cert/--tls-key need --tls-ca\n";
+      return nullptr;
+    }
+    return grpc::CreateChannel(flags.server,
+                               grpc::InsecureChannelCredentials());
+  }
+  if (flags.tls_cert.empty() != flags.tls_key.empty()) {
+    std::cerr << "error: --tls-cert and --tls-key go together\n";
+    return nullptr;
+  }
+  grpc::SslCredentialsOptions ssl;
+  for (auto [path, out] : {std::pair{&flags.tls_ca, &ssl.pem_root_certs},
+                           std::pair{&flags.tls_cert, &ssl.pem_cert_chain},
+                           std::pair{&flags.tls_key, &ssl.pem_private_key}}) {
+    if (!path->empty() && !ReadFile(*path, out)) {
+      std::cerr << "error: cannot read " << *path << "\n";
+      return nullptr;
+    }
+  }
+  grpc::ChannelArguments args;
+  if (!flags.tls_server_name.empty()) {
+    args.SetSslTargetNameOverride(flags.tls_server_name);
+  }
+  return grpc::CreateCustomChannel(flags.server, grpc::SslCredentials(ssl),
+                                   args);
 }
 
 int Fail(const grpc::Status& status) {
@@ -105,6 +161,29 @@ int Batch(pcs::v1::PatternConfidence::Stub& stub, const Flags& flags,
   return failed > 0 ? 1 : 0;
 }
 
+int Evaluate(pcs::v1::PatternConfidence::Stub& stub, const Flags& flags,
+             const std::string& id, const std::string& event_date) {
+  grpc::ClientContext context;
+  SetDeadline(&context, flags);
+  pcs::v1::EvaluatePatternRequest request;
+  request.set_pattern_id(id);
+  request.set_top_k(flags.top_k);
+  request.set_event_date(event_date);
+  pcs::v1::EvaluatePatternResponse response;
+  grpc::Status status = stub.EvaluatePattern(&context, request, &response);
+  if (!status.ok()) return Fail(status);
+  if (flags.json) {
+    std::cout << pcs::client::ToJson(response) << "\n";
+  } else {
+    std::cout << pcs::client::FormatScore(response.score()) << "state "
+              << response.from_state() << " -> " << response.to_state()
+              << (response.transition_recorded() ? " (recorded)"
+                                                 : " (nothing recorded)")
+              << "\n";
+  }
+  return 0;
+}
+
 int Health(const std::shared_ptr<grpc::Channel>& channel, const Flags& flags) {
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
@@ -132,11 +211,32 @@ int main(int argc, char** argv) {
   app.add_flag("--json", flags.json, "JSON output (proto field names)");
   app.add_option("--timeout-ms", flags.timeout_ms, "Per-call deadline")
       ->capture_default_str();
+  app.add_option("--tls-ca", flags.tls_ca,
+                 "PEM CA bundle: connect with TLS, verify the server")
+      ->envname("PCS_TLS_CA");
+  app.add_option("--tls-cert", flags.tls_cert,
+                 "PEM client certificate (mTLS; with --tls-key)")
+      ->envname("PCS_TLS_CERT");
+  app.add_option("--tls-key", flags.tls_key, "PEM client private key")
+      ->envname("PCS_TLS_KEY");
+  app.add_option("--tls-server-name", flags.tls_server_name,
+                 "Name to verify in the server certificate (default: host)");
+  app.add_option("--token-file", flags.token_file,
+                 "File holding a bearer token sent with every call")
+      ->envname("PCS_TOKEN_FILE");
   app.require_subcommand(1);
   std::vector<std::string> ids;
   auto* score = app.add_subcommand("score", "Score stored patterns by id");
   score->add_option("ids", ids, "Pattern ids")->required();
   score->add_option("--top-k", flags.top_k, "Contributions to show");
+  std::string event_id;
+  std::string event_date;
+  auto* evaluate = app.add_subcommand(
+      "evaluate", "Score, decide and record one stored pattern (a write)");
+  evaluate->add_option("id", event_id, "Pattern id")->required();
+  evaluate->add_option("--event-date", event_date,
+                       "Evaluation day YYYY-MM-DD (default: the server's)");
+  evaluate->add_option("--top-k", flags.top_k, "Contributions to show");
   std::string batch_file;
   auto* batch = app.add_subcommand("batch", "Score ids listed in a file");
   batch->add_option("file", batch_file, "One id per line")->required();
@@ -149,10 +249,18 @@ int main(int argc, char** argv) {
   auto* health = app.add_subcommand("health", "grpc.health.v1 check");
   CLI11_PARSE(app, argc, argv);
 
-  auto channel =
-      grpc::CreateChannel(flags.server, grpc::InsecureChannelCredentials());
+  if (!flags.token_file.empty()) {
+    if (!ReadFile(flags.token_file, &flags.token)) {
+      std::cerr << "error: cannot read " << flags.token_file << "\n";
+      return 2;
+    }
+    flags.token = std::string(absl::StripAsciiWhitespace(flags.token));
+  }
+  auto channel = MakeChannel(flags);
+  if (channel == nullptr) return 2;
   auto stub = pcs::v1::PatternConfidence::NewStub(channel);
   if (score->parsed()) return Score(*stub, flags, ids);
+  if (evaluate->parsed()) return Evaluate(*stub, flags, event_id, event_date);
   if (batch->parsed()) return Batch(*stub, flags, batch_file);
   if (health->parsed()) return Health(channel, flags);
   grpc::ClientContext context;

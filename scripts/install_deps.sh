@@ -14,6 +14,7 @@ PACKAGES=(
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer + ASan/UBSan runtimes
   # the review console's browser test (tests/server/console_browser_test)
   chromium chromium-driver python3-selenium
+  libssl-dev openssl
 )
 
 missing=()

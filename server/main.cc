@@ -82,6 +82,17 @@ int main(int argc, char** argv) {
                  "Chart snapshot folder served at /api/v1/snapshots "
                  "('' = not served)")
       ->envname("PCS_SNAPSHOT_ROOT");
+  app.add_option("--tls-cert", options.tls.cert_file,
+                 "PEM certificate chain: serve TLS on the gRPC and HTTP ports")
+      ->envname("PCS_TLS_CERT");
+  app.add_option("--tls-key", options.tls.key_file, "PEM private key")
+      ->envname("PCS_TLS_KEY");
+  app.add_option("--tls-client-ca", options.tls.client_ca_file,
+                 "PEM CA bundle: verify client certificates (mTLS)")
+      ->envname("PCS_TLS_CLIENT_CA");
+  app.add_flag("--tls-require-client-cert", options.tls.require_client_cert,
+               "With --tls-client-ca: refuse clients without a certificate")
+      ->envname("PCS_TLS_REQUIRE_CLIENT_CERT");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->envname("PCS_LOG_LEVEL")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -30,11 +30,22 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
 
 absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Create(
     const std::string& listen, const MetricsRegistry* registry,
-    Collector collector, RouteInstaller routes) {
+    Collector collector, RouteInstaller routes, TlsSetup tls_setup) {
   auto host_port = SplitHostPort(listen);
   if (!host_port.ok()) return host_port.status();
   std::unique_ptr<MetricsHttpServer> server(new MetricsHttpServer());
-  server->http_ = std::make_unique<httplib::Server>();
+  if (tls_setup) {
+    absl::Status tls_status;
+    auto https = std::make_unique<httplib::SSLServer>(
+        [&](SSL_CTX& ctx) { return (tls_status = tls_setup(&ctx)).ok(); });
+    if (!tls_status.ok()) return tls_status;
+    if (!https->is_valid()) {
+      return absl::InvalidArgumentError("tls: cannot set up the HTTPS listener");
+    }
+    server->http_ = std::move(https);
+  } else {
+    server->http_ = std::make_unique<httplib::Server>();
+  }
   // cpp-httplib's default also sets SO_REUSEPORT, which lets a second server
   // bind a taken port and split the scrapes: SO_REUSEADDR only, so a taken
   // port is an error at start.

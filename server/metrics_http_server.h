@@ -11,6 +11,7 @@
 namespace httplib {
 class Server;
 }
+typedef struct ssl_ctx_st SSL_CTX;
 
 namespace pcs {
 
@@ -33,11 +34,16 @@ class MetricsHttpServer {
   using Collector = std::function<void()>;
   // Adds further routes (the REST API, server/rest_api.h) before listening.
   using RouteInstaller = std::function<void(httplib::Server&)>;
+  // Configures the OpenSSL context of an HTTPS listener (certificate, key,
+  // client CA); set = serve HTTPS (cpp-httplib SSLServer), null = HTTP.
+  // pcs-server passes ConfigureSslServerContext (server/tls_credentials.h).
+  using TlsSetup = std::function<absl::Status(SSL_CTX*)>;
 
   // `listen` is "host:port"; port 0 picks a free port (see port()).
   static absl::StatusOr<std::unique_ptr<MetricsHttpServer>> Create(
       const std::string& listen, const MetricsRegistry* registry,
-      Collector collector = nullptr, RouteInstaller routes = nullptr);
+      Collector collector = nullptr, RouteInstaller routes = nullptr,
+      TlsSetup tls_setup = nullptr);
   ~MetricsHttpServer();
 
   int port() const { return port_; }

@@ -25,6 +25,7 @@ absl::StatusOr<std::unique_ptr<PcsServer>> PcsServer::Create(
   if (options.threads <= 0) {
     return absl::InvalidArgumentError("threads must be > 0");
   }
+  if (absl::Status s = ValidateTlsOptions(options.tls); !s.ok()) return s;
   std::unique_ptr<PcsServer> server(new PcsServer(std::move(options)));
   if (absl::Status s = server->Start(); !s.ok()) return s;
   return server;
@@ -79,8 +80,9 @@ absl::Status PcsServer::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(),
-                           &grpc_port_);
+  auto credentials = GrpcServerCredentials(options_.tls);
+  if (!credentials.ok()) return credentials.status();
+  builder.AddListeningPort(options_.listen, *credentials, &grpc_port_);
   // gRPC sets SO_REUSEPORT by default, so a second server on a taken port
   // would bind too and silently split the traffic: refuse instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -105,19 +107,39 @@ absl::Status PcsServer::Start() {
                ->WithLabels({});
   if (!options_.metrics_listen.empty()) {
     if (absl::Status s = StartRestApi(); !s.ok()) return s;
+    MetricsHttpServer::TlsSetup tls_setup = nullptr;
+    if (options_.tls.enabled()) {
+      tls_setup = [tls = options_.tls](SSL_CTX* ctx) {
+        return ConfigureSslServerContext(tls, ctx);
+      };
+    }
     auto http = MetricsHttpServer::Create(
         options_.metrics_listen, &metrics_, [this] { RefreshGauges(); },
-        [this](httplib::Server& http) { rest_->Register(http); });
+        [this](httplib::Server& http) { rest_->Register(http); },
+        std::move(tls_setup));
     if (!http.ok()) return http.status();
     metrics_http_ = std::move(*http);
+  }
+  if (!options_.tls.enabled()) {
+    for (const std::string& listen :
+         {options_.listen, options_.metrics_listen}) {
+      auto host = SplitHostPort(listen);
+      if (host.ok() && host->first != "127.0.0.1" && host->first != "::1" &&
+          host->first != "localhost") {
+        spdlog::warn("event=insecure_listen listen={} reason=\"plaintext on a "
+                     "non-loopback address; give --tls-cert and --tls-key\"",
+                     listen);
+      }
+    }
   }
   WarmUp();
   CheckHealth();
   health_thread_ = std::thread([this] { HealthLoop(); });
   spdlog::info(
       "event=server_started grpc_port={} metrics_port={} models_dir={} "
-      "phase5={} serving_version={}",
+      "phase5={} tls={} mtls={} serving_version={}",
       grpc_port_, metrics_port(), options_.models_dir, options_.enable_phase5,
+      options_.tls.enabled(), !options_.tls.client_ca_file.empty(),
       models_->Current() ? models_->Current()->version : "none");
   return absl::OkStatus();
 }

@@ -19,6 +19,7 @@
 #include "server/pattern_confidence_service.h"
 #include "server/rest_api.h"
 #include "server/scoring_engine.h"
+#include "server/tls_credentials.h"
 #include "server/trace_logger.h"
 
 namespace pcs {
@@ -69,6 +70,9 @@ struct PcsServerOptions {
   // Folder of the chart snapshots (`pcs snapshots --snapshot-root`) served
   // at GET /api/v1/snapshots/{sha256}; "" = not served (404).
   std::string snapshot_root = {};
+  // TLS / mTLS for both the gRPC and the HTTP listener; plaintext when
+  // tls.cert_file is empty.
+  TlsOptions tls = {};
 };
 
 // The assembled server: metrics registry, model manager fed by the registry

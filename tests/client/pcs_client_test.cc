@@ -19,6 +19,7 @@
 #include "tests/client/subprocess.h"
 #include "tests/server/server_test_env.h"
 #include "tests/test_util/fake_model_artifact.h"
+#include "tests/test_util/test_certificates.h"
 
 namespace pcs {
 namespace {
@@ -87,6 +88,78 @@ TEST_F(ClientTest, CppClientScoresDescribesAndChecksHealth) {
   auto [rc7, status] = RunCommand(client + " status");
   EXPECT_EQ(rc7, 0) << status;
   EXPECT_THAT(status, HasSubstr("database reachable"));
+}
+
+// pcs-client over TLS and mTLS: --tls-ca, --tls-cert/--tls-key,
+// --tls-server-name and --token-file against a TLS server with an
+// allow-list; `evaluate` is the write.
+TEST_F(ClientTest, CppClientSpeaksTlsAndSendsTokens) {
+  auto pki = pcs::testing::MakeTestPki("client");
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  PcsServerOptions options =
+      pcs::testing::TestServerOptions(models_dir_.string(), true);
+  options.allow_list_file = (pki->dir / "allow-list").string();
+  std::ofstream(options.allow_list_file)
+      << "write token ci " << pcs::testing::kTestWriteToken << "\n"
+      << "write subject " << pcs::testing::kClientSubject << "\n";
+  options.tls = {.cert_file = pki->server.cert,
+                 .key_file = pki->server.key,
+                 .client_ca_file = pki->ca};
+  auto server = PcsServer::Create(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string token_file = (pki->dir / "token").string();
+  std::ofstream(token_file) << pcs::testing::kTestWriteToken << "\n";
+  const std::string address =
+      absl::StrCat(" --server 127.0.0.1:", (*server)->grpc_port());
+  const std::string tls = absl::StrCat(
+      PCS_CLIENT_BINARY, address, " --tls-ca ", pki->ca,
+      " --tls-server-name localhost");
+  const std::string id = pcs::testing::Seeded().pattern_ids[4];
+  // Each permitted evaluate moves the pattern out of 'detected'; put it back.
+  auto detected = [&] {
+    pqxx::connection conn(pcs::testing::Seeded().conninfo);
+    pqxx::work tx(conn);
+    tx.exec_params("UPDATE pattern_events SET lifecycle_state = 'detected' "
+                   "WHERE id = $1", id);
+    tx.commit();
+  };
+  detected();
+
+  auto [rc, plain] = RunCommand(PCS_CLIENT_BINARY + address + " health");
+  EXPECT_EQ(rc, 1) << plain;  // plaintext against TLS
+  EXPECT_THAT(plain, HasSubstr("error: 14 "));
+
+  auto [rc1, health] = RunCommand(tls + " health");
+  EXPECT_EQ(rc1, 0) << health;
+
+  auto [rc2, anonymous] = RunCommand(tls + " evaluate " + id);
+  EXPECT_EQ(rc2, 1) << anonymous;
+  EXPECT_THAT(anonymous, HasSubstr("error: 16 "));  // UNAUTHENTICATED
+
+  auto [rc3, with_token] =
+      RunCommand(tls + " --token-file " + token_file + " evaluate " + id);
+  EXPECT_EQ(rc3, 0) << with_token;
+  EXPECT_THAT(with_token, HasSubstr("state "));
+  EXPECT_THAT(with_token, Not(HasSubstr(pcs::testing::kTestWriteToken)));
+
+  detected();
+  auto [rc4, with_cert] = RunCommand(
+      tls + " --tls-cert " + pki->client.cert + " --tls-key " +
+      pki->client.key + " --json evaluate " + id);
+  EXPECT_EQ(rc4, 0) << with_cert;
+  EXPECT_THAT(with_cert, HasSubstr("\"from_state\""));
+
+  auto [rc5, expired] = RunCommand(
+      tls + " --tls-cert " + pki->expired.cert + " --tls-key " +
+      pki->expired.key + " evaluate " + id);
+  EXPECT_EQ(rc5, 1) << expired;
+  EXPECT_THAT(expired, HasSubstr("error: 14 "));  // handshake refused
+
+  auto [rc6, usage] = RunCommand(tls + " --tls-cert " + pki->client.cert +
+                                 " health");
+  EXPECT_EQ(rc6, 2) << usage;
+  (*server)->Shutdown();
+  fs::remove_all(pki->dir);
 }
 
 // The Python package (client/python), handled as a user would: built into a
