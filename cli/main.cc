@@ -32,8 +32,9 @@ int main(int argc, char** argv) {
                  "runs (default: $PCS_EMBEDDED_ROOT, else a temp folder)")
       ->envname("PCS_EMBEDDED_ROOT");
   app.add_option("--migrations-dir", flags.migrations_dir,
-                 "Schema migrations folder")
-      ->capture_default_str();
+                 "Schema migrations folder (default: $PCS_MIGRATIONS_DIR, "
+                 "else the source tree's migrations/)")
+      ->envname("PCS_MIGRATIONS_DIR");
 
   struct Entry {
     std::string name;

@@ -24,10 +24,11 @@ struct RunResult {
 };
 
 // Runs `pcs <args>` through the shell (args must be shell-safe).
-RunResult RunPcs(const std::string& args) {
+// `env` is prepended as shell assignments (e.g. "PCS_MIGRATIONS_DIR=/x").
+RunResult RunPcs(const std::string& args, const std::string& env = "") {
   RunResult result;
-  const std::string command =
-      std::string("PCS_DATABASE_URL= ") + PCS_BINARY + " " + args + " 2>&1";
+  const std::string command = std::string("PCS_DATABASE_URL= ") + env + " " +
+                              PCS_BINARY + " " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
   char buffer[4096];
@@ -124,6 +125,21 @@ TEST(PcsCliTest, RefusedFileGivesExitOneAfterLoadingTheRest) {
   EXPECT_THAT(r.output, HasSubstr("REFUSED"));
   EXPECT_THAT(r.output, HasSubstr("1 file(s) refused"));
   EXPECT_THAT(r.output, HasSubstr("AAPL.csv"));
+}
+
+// The container image sets PCS_MIGRATIONS_DIR (deploy/Dockerfile): it must
+// win over the compiled-in source path, and --migrations-dir over it.
+TEST(PcsCliTest, MigrationsDirComesFromTheEnvironment) {
+  const std::string url = Quoted(TestDatabase::EmptyDatabase());
+  RunResult r = RunPcs("migrate --database-url " + url,
+                       "PCS_MIGRATIONS_DIR=/nonexistent/pcs-migrations");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("/nonexistent/pcs-migrations"));
+  r = RunPcs("migrate --database-url " + url + " --migrations-dir " +
+                 std::string(PCS_SOURCE_DIR) + "/migrations",
+             "PCS_MIGRATIONS_DIR=/nonexistent/pcs-migrations");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("applied"));
 }
 
 TEST(PcsCliTest, EmbeddedDatabaseWhenNoUrl) {
