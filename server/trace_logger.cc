@@ -127,12 +127,22 @@ void TraceLogger::Run() {
 
 void TraceLogger::WriteBatch(std::deque<TraceRecord>* batch) {
   const int64_t n = batch->size();
+  auto give_up = [&](const std::string& error) {
+    CountDropped(n);
+    spdlog::warn("event=trace_write_failed rows={} error=\"{}\"", n, error);
+    absl::MutexLock lock(&mu_);
+    completed_ += n;
+  };
+  if (!pool_) {
+    auto pool = ConnectionPool::Create({.conninfo = options_.conninfo, .size = 1});
+    if (!pool.ok()) return give_up(std::string(pool.status().message()));
+    pool_ = std::move(*pool);
+  }
+  // The writer's own connection, re-opened after it breaks.
+  auto lease = pool_->Acquire(absl::Now() + absl::Seconds(5));
+  if (!lease.ok()) return give_up(std::string(lease.status().message()));
   try {
-    // The writer's own connection, re-opened after it breaks.
-    if (!conn_ || !conn_->is_open()) {
-      conn_ = std::make_unique<pqxx::connection>(options_.conninfo);
-    }
-    pqxx::work tx(*conn_);
+    pqxx::work tx(lease->conn());
     std::string sql =
         "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
         "to_state, event_date, source, rule_confidence, ml_confidence, "
@@ -160,9 +170,11 @@ void TraceLogger::WriteBatch(std::deque<TraceRecord>* batch) {
     tx.commit();
     written_.fetch_add(n);
     if (written_counter_ != nullptr) written_counter_->Increment(n);
+  } catch (const pqxx::broken_connection& e) {
+    lease->MarkBroken();
+    return give_up(e.what());
   } catch (const std::exception& e) {
-    CountDropped(n);
-    spdlog::warn("event=trace_write_failed rows={} error=\"{}\"", n, e.what());
+    return give_up(e.what());
   }
   absl::MutexLock lock(&mu_);
   completed_ += n;

@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "pqxx/pqxx"
+#include "server/connection_pool.h"
 
 namespace pcs {
 
@@ -53,7 +54,8 @@ struct TraceLoggerOptions {
 // a bounded in-memory queue and returns at once (never blocks on the
 // database, drops and counts when the queue is full); a background thread
 // writes batches with one multi-row INSERT each. Shutdown() (also the
-// destructor) stops accepting, flushes what is queued, and joins.
+// destructor) stops accepting, flushes what is queued, and joins; with a hung
+// database each batch gives up after ConnectionPoolOptions' timeouts.
 //
 // Metrics: pcs_trace_queue_depth, pcs_trace_written_total,
 // pcs_trace_dropped_total (records lost to a full queue or a failed write).
@@ -91,8 +93,10 @@ class TraceLogger {
   std::atomic<int64_t> written_{0};
   std::atomic<int64_t> dropped_{0};
   std::thread thread_;
-  // Used by the writer thread only.
-  std::unique_ptr<pqxx::connection> conn_;
+  // Used by the writer thread only: one connection with the pool's connect
+  // timeout and lease watchdog, so a hung database fails a batch within
+  // seconds (counted as dropped) and never stalls Shutdown().
+  std::unique_ptr<ConnectionPool> pool_;
   Counter* written_counter_ = nullptr;
   Counter* dropped_counter_ = nullptr;
   Gauge* depth_gauge_ = nullptr;

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -22,6 +23,7 @@
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "server/trace_logger.h"
 #include "tests/server/server_test_env.h"
 #include "tests/test_util/fake_model_artifact.h"
 #include "tests/test_util/test_database.h"
@@ -235,6 +237,40 @@ TEST_F(PcsServerTest, PausedDatabaseFailsFastNeverWedgesAndRecovers) {
   EXPECT_TRUE(after.ok()) << after.error_message();
   std::printf("resumed database: first OK %.1f s after SIGCONT\n",
               absl::ToDoubleSeconds(absl::Now() - (until - absl::Seconds(30))));
+}
+
+// The trace writer's connection has the pool's timeouts too: with the
+// database paused, Shutdown() gives the queued batch up (counted as dropped)
+// and returns while postgres is still stopped, instead of waiting for it.
+TEST_F(PcsServerTest, TraceShutdownDoesNotWaitForAPausedDatabase) {
+  const pid_t postmaster = pcs::testing::TestDatabase::EmbeddedPostmasterPid();
+  if (postmaster == 0) GTEST_SKIP() << "external database: cannot pause it";
+  // A full batch (4) is written at once; a partial one waits for the
+  // (hour-long) flush interval or for Shutdown().
+  auto logger = TraceLogger::Create({.conninfo = Seeded().conninfo,
+                                     .batch_size = 4,
+                                     .flush_interval = absl::Hours(1)});
+  ASSERT_TRUE(logger.ok()) << logger.status();
+  TraceRecord record;
+  record.pattern_id = Seeded().pattern_ids[0];
+  record.state = "confirmed";
+  record.reason = "score test";
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE((*logger)->Log(record));
+  (*logger)->Flush();  // the writer's connection is open before the pause
+  ASSERT_EQ((*logger)->written(), 4);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*logger)->Log(record));
+
+  PausedDatabase paused(postmaster);
+  ASSERT_GE(paused.processes(), 2u);
+  auto done = std::async(std::launch::async, [&] { (*logger)->Shutdown(); });
+  // Bounded only so that a regression fails instead of hanging the suite.
+  const bool returned_while_paused =
+      done.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  paused.Resume();
+  done.wait();
+  EXPECT_TRUE(returned_while_paused);
+  EXPECT_EQ((*logger)->written(), 4);
+  EXPECT_EQ((*logger)->dropped(), 3);
 }
 
 TEST_F(PcsServerTest, ShutdownCancelsAnInFlightBatchWhichIsNotTraced) {
