@@ -42,10 +42,12 @@ BarSeries LoadCsv(const std::string& symbol) {
   while (std::getline(in, line)) {
     std::vector<absl::string_view> f = absl::StrSplit(line, ',');
     Bar b;
-    absl::StatusOr<Day> day = f.size() == 7 ? ParseDay(f[0]) : absl::StatusOr<Day>(-1);
+    absl::StatusOr<Day> day =
+        f.size() == 7 ? ParseDay(f[0]) : absl::StatusOr<Day>(-1);
     if (f.size() != 7 || !day.ok() || !absl::SimpleAtod(f[1], &b.open) ||
         !absl::SimpleAtod(f[2], &b.high) || !absl::SimpleAtod(f[3], &b.low) ||
-        !absl::SimpleAtod(f[4], &b.close) || !absl::SimpleAtod(f[5], &b.adj_close) ||
+        !absl::SimpleAtod(f[4], &b.close) ||
+        !absl::SimpleAtod(f[5], &b.adj_close) ||
         !absl::SimpleAtod(f[6], &b.volume) ||
         (!s.bars.empty() && *day <= s.bars.back().day)) {
       ++skipped;
@@ -72,7 +74,8 @@ std::vector<Pattern> MakePatterns(const BarSeries& s) {
     p.symbol = s.symbol;
     p.type = PatternType::kDoubleBottom;
     p.direction = Direction::kBullish;
-    p.key_points = {{"trough1", a.day, a.low}, {"peak", b.day, b.high},
+    p.key_points = {{"trough1", a.day, a.low},
+                    {"peak", b.day, b.high},
                     {"trough2", c.day, c.low}};
     p.formation_start = a.day;
     p.formation_end = c.day;
@@ -81,9 +84,9 @@ std::vector<Pattern> MakePatterns(const BarSeries& s) {
     p.target = 2 * b.high - std::min(a.low, c.low);
     p.stop = std::min(a.low, c.low);
     p.rule_confidence = 0.6;
-    p.rule_criteria = {{"symmetry", 0.7}, {"breakout_volume", 0.5},
+    p.rule_criteria = {{"symmetry", 0.7},    {"breakout_volume", 0.5},
                        {"prior_trend", 0.4}, {"size_atr", 0.8},
-                       {"duration", 0.6}, {"breakout_strength", 0.5},
+                       {"duration", 0.6},    {"breakout_strength", 0.5},
                        {"reward_risk", 0.7}, {"valley_depth", 0.5}};
     out.push_back(std::move(p));
   }
@@ -107,12 +110,14 @@ void BM_BuildWithMarket(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     auto row = builder.Build(f.patterns[i], f.bars, &f.dia);
-    if (!row.ok()) state.SkipWithError(std::string(row.status().message()).c_str());
+    if (!row.ok())
+      state.SkipWithError(std::string(row.status().message()).c_str());
     benchmark::DoNotOptimize(row);
     if (++i == f.patterns.size()) i = 0;
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["features"] = static_cast<double>(FeatureBuilder::Schema().names.size());
+  state.counters["features"] =
+      static_cast<double>(FeatureBuilder::Schema().names.size());
 }
 BENCHMARK(BM_BuildWithMarket);
 

@@ -81,14 +81,15 @@ void BM_IngestSharedFolderFresh(benchmark::State& state) {
     state.PauseTiming();
     pqxx::connection conn(FreshDatabase());
     state.ResumeTiming();
-    const IngestSummary s = IngestAll(conn, static_cast<int>(state.range(0)), state);
+    const IngestSummary s =
+        IngestAll(conn, static_cast<int>(state.range(0)), state);
     rows += s.total.rows_read;
     state.counters["files"] = static_cast<double>(s.files.size());
     state.counters["inserted"] = static_cast<double>(s.total.inserted);
     state.counters["rejected"] = static_cast<double>(s.total.rejected);
   }
-  state.counters["rows_per_s"] =
-      benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsRate);
+  state.counters["rows_per_s"] = benchmark::Counter(
+      static_cast<double>(rows), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_IngestSharedFolderFresh)
     ->Arg(64)
@@ -109,8 +110,8 @@ void BM_ReingestUnchanged(benchmark::State& state) {
     state.counters["unchanged"] = static_cast<double>(s.total.unchanged);
     state.counters["inserted"] = static_cast<double>(s.total.inserted);
   }
-  state.counters["rows_per_s"] =
-      benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsRate);
+  state.counters["rows_per_s"] = benchmark::Counter(
+      static_cast<double>(rows), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ReingestUnchanged)
     ->Iterations(1)

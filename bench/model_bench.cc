@@ -40,22 +40,27 @@ Fixture& GetFixture() {
   TrainParams params;
   params.max_depth = 4;
   params.num_boost_round = 140;
-  auto booster = XGBoostBooster::Train(train.x, train.y, nullptr, nullptr, params, nullptr);
+  auto booster = XGBoostBooster::Train(train.x, train.y, nullptr, nullptr,
+                                       params, nullptr);
   if (!booster.ok()) {
-    std::fprintf(stderr, "training failed: %s\n", booster.status().ToString().c_str());
+    std::fprintf(stderr, "training failed: %s\n",
+                 booster.status().ToString().c_str());
     std::exit(1);
   }
   fixture->booster = std::move(*booster);
-  auto ensemble = TreeEnsemble::FromXGBoostJson(*fixture->booster->SaveModelToJson());
+  auto ensemble =
+      TreeEnsemble::FromXGBoostJson(*fixture->booster->SaveModelToJson());
   if (!ensemble.ok()) {
-    std::fprintf(stderr, "TreeEnsemble failed: %s\n", ensemble.status().ToString().c_str());
+    std::fprintf(stderr, "TreeEnsemble failed: %s\n",
+                 ensemble.status().ToString().c_str());
     std::exit(1);
   }
   fixture->ensemble = std::make_unique<TreeEnsemble>(std::move(*ensemble));
   fixture->data = pcs::testing::MakeSyntheticDataset(kRows, kFeatures, 202);
   if (!fixture->booster->SetNumThreads(1).ok()) std::exit(1);
   std::fprintf(stderr, "model: %d trees, max depth %d, %d features\n",
-               fixture->ensemble->num_trees(), fixture->ensemble->max_depth(), kFeatures);
+               fixture->ensemble->num_trees(), fixture->ensemble->max_depth(),
+               kFeatures);
   return *fixture;
 }
 
@@ -70,7 +75,8 @@ void TimedLoop(benchmark::State& state, Call call) {
     call(row);
     const auto end = std::chrono::steady_clock::now();
     if (micros.size() < micros.capacity()) {
-      micros.push_back(std::chrono::duration<double, std::micro>(end - start).count());
+      micros.push_back(
+          std::chrono::duration<double, std::micro>(end - start).count());
     }
     row = row + 1 == kRows ? 0 : row + 1;
   }
@@ -83,7 +89,8 @@ void TimedLoop(benchmark::State& state, Call call) {
 void BM_XGBoostPredictFromDense(benchmark::State& state) {
   Fixture& f = GetFixture();
   TimedLoop(state, [&](int row) {
-    auto margin = f.booster->PredictMarginInplace(f.data.x.Row(row), 1, kFeatures, 1);
+    auto margin =
+        f.booster->PredictMarginInplace(f.data.x.Row(row), 1, kFeatures, 1);
     benchmark::DoNotOptimize(margin);
   });
 }
@@ -93,7 +100,8 @@ void BM_XGBoostContributionsOneRowDMatrix(benchmark::State& state) {
   Fixture& f = GetFixture();
   DenseMatrix one{1, kFeatures, std::vector<float>(kFeatures)};
   TimedLoop(state, [&](int row) {
-    std::copy(f.data.x.Row(row), f.data.x.Row(row) + kFeatures, one.values.begin());
+    std::copy(f.data.x.Row(row), f.data.x.Row(row) + kFeatures,
+              one.values.begin());
     auto contributions = f.booster->PredictContributions(one);
     benchmark::DoNotOptimize(contributions);
   });

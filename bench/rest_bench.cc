@@ -47,10 +47,13 @@ void Die(const std::string& what) {
 
 void Report(const char* kind, std::vector<double> us) {
   std::sort(us.begin(), us.end());
-  auto q = [&](double p) { return us[static_cast<size_t>(p * (us.size() - 1))]; };
+  auto q = [&](double p) {
+    return us[static_cast<size_t>(p * (us.size() - 1))];
+  };
   const double mean = std::accumulate(us.begin(), us.end(), 0.0) / us.size();
-  std::printf("%-5s n=%zu  p50 %7.1f us  p90 %7.1f us  p99 %7.1f us  mean %7.1f us\n",
-              kind, us.size(), q(0.5), q(0.9), q(0.99), mean);
+  std::printf(
+      "%-5s n=%zu  p50 %7.1f us  p90 %7.1f us  p99 %7.1f us  mean %7.1f us\n",
+      kind, us.size(), q(0.5), q(0.9), q(0.99), mean);
 }
 
 }  // namespace
@@ -60,12 +63,14 @@ int main(int argc, char** argv) {
   auto db = pcs::Database::Open({});
   if (!db.ok()) Die(db.status().ToString());
   const std::string conninfo = (*db)->conninfo();
-  if (auto s = pcs::Migrate(conninfo, pcs::kDefaultMigrationsDir); !s.ok()) Die(s.ToString());
+  if (auto s = pcs::Migrate(conninfo, pcs::kDefaultMigrationsDir); !s.ok())
+    Die(s.ToString());
   {
     pqxx::connection conn(conninfo);
     pcs::Ingester ingester(conn, {});
     std::vector<std::string> files;
-    for (const char* s : {"AAPL", "AA", "DIA"}) files.push_back(pcs::testing::SharedOhlcvFile(s));
+    for (const char* s : {"AAPL", "AA", "DIA"})
+      files.push_back(pcs::testing::SharedOhlcvFile(s));
     if (auto r = ingester.Run(files); !r.ok()) Die(r.status().ToString());
   }
   pcs::BackfillOptions backfill;
@@ -75,17 +80,22 @@ int main(int argc, char** argv) {
   {
     pqxx::connection conn(conninfo);
     pqxx::read_transaction tx(conn);
-    id = tx.exec1("SELECT id FROM pattern_events WHERE symbol = 'AAPL' "
-                  "ORDER BY confirmation_date DESC LIMIT 1")[0].c_str();
+    id = tx.exec1(
+               "SELECT id FROM pattern_events WHERE symbol = 'AAPL' "
+               "ORDER BY confirmation_date DESC LIMIT 1")[0]
+             .c_str();
   }
-  const fs::path models = fs::temp_directory_path() / absl::StrCat("pcs_rest_bench_", ::getpid());
+  const fs::path models =
+      fs::temp_directory_path() / absl::StrCat("pcs_rest_bench_", ::getpid());
   fs::create_directories(models);
   if (auto m = pcs::testing::WriteFakeModelArtifact(
-          models.string(), {.version = "20260101T000000Z", .rounds = 300, .rows = 2000});
+          models.string(),
+          {.version = "20260101T000000Z", .rounds = 300, .rows = 2000});
       !m.ok()) {
     Die(m.status().ToString());
   }
-  if (auto s = pcs::testing::WriteChampion(models.string(), "20260101T000000Z"); !s.ok()) {
+  if (auto s = pcs::testing::WriteChampion(models.string(), "20260101T000000Z");
+      !s.ok()) {
     Die(s.ToString());
   }
   pcs::PcsServerOptions options;
@@ -98,8 +108,9 @@ int main(int argc, char** argv) {
   auto server = pcs::PcsServer::Create(options);
   if (!server.ok()) Die(server.status().ToString());
 
-  auto stub = pcs::v1::PatternConfidence::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", (*server)->grpc_port()), grpc::InsecureChannelCredentials()));
+  auto stub = pcs::v1::PatternConfidence::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->grpc_port()),
+                          grpc::InsecureChannelCredentials()));
   httplib::Client http("127.0.0.1", (*server)->metrics_port());
   http.set_keep_alive(true);
   http.set_tcp_nodelay(true);
@@ -133,11 +144,15 @@ int main(int argc, char** argv) {
     auto t1 = Clock::now();
     rest_once();
     auto t2 = Clock::now();
-    grpc_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-    rest_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+    grpc_us.push_back(
+        std::chrono::duration<double, std::micro>(t1 - t0).count());
+    rest_us.push_back(
+        std::chrono::duration<double, std::micro>(t2 - t1).count());
   }
-  std::printf("rest_bench: pattern %s, 300-tree model, score cache warm, "
-              "one request at a time, loopback\n", id.c_str());
+  std::printf(
+      "rest_bench: pattern %s, 300-tree model, score cache warm, "
+      "one request at a time, loopback\n",
+      id.c_str());
   Report("grpc", grpc_us);
   Report("rest", rest_us);
   (*server)->Shutdown();

@@ -21,17 +21,17 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <fstream>
-#include <thread>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <regex>
+#include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/ascii.h"
 #include "benchmark/benchmark.h"
 #include "db/database.h"
 #include "db/migrator.h"
@@ -85,8 +85,8 @@ void SetUpWorld(World* w) {
   for (const auto& row : tx.exec("SELECT id FROM pattern_events ORDER BY id")) {
     w->ids.push_back(row[0].c_str());
   }
-  w->models_dir = fs::temp_directory_path() /
-                  absl::StrCat("pcs_server_bench_", ::getpid());
+  w->models_dir =
+      fs::temp_directory_path() / absl::StrCat("pcs_server_bench_", ::getpid());
   fs::create_directories(w->models_dir);
   auto model = pcs::testing::WriteFakeModelArtifact(
       w->models_dir.string(),
@@ -108,9 +108,9 @@ void SetUpWorld(World* w) {
   auto server = pcs::PcsServer::Create(options);
   if (!server.ok()) Die(server.status().ToString());
   w->server = std::move(*server);
-  w->stub = pcs::v1::PatternConfidence::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", w->server->grpc_port()),
-      grpc::InsecureChannelCredentials()));
+  w->stub = pcs::v1::PatternConfidence::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", w->server->grpc_port()),
+                          grpc::InsecureChannelCredentials()));
   std::cerr << "server_bench: " << w->ids.size() << " patterns, model "
             << "300 trees, server on port " << w->server->grpc_port() << "\n";
 }
@@ -134,13 +134,13 @@ void BM_EngineScoreUncached(benchmark::State& state) {
   options.pool_size = 1;
   options.phase5_enabled = true;
   options.score_cache_entries = 0;
-  auto engine =
-      pcs::ScoringEngine::Create(options, &g_world->server->models());
+  auto engine = pcs::ScoringEngine::Create(options, &g_world->server->models());
   size_t i = 0;
   for (auto _ : state) {
-    auto r = (*engine)->ScoreStored(g_world->ids[i++ % g_world->ids.size()],
-                                    5, absl::InfiniteFuture());
-    if (!r.ok() || r->fallback_reason != pcs::FallbackReason::kNone) state.SkipWithError("no ML");
+    auto r = (*engine)->ScoreStored(g_world->ids[i++ % g_world->ids.size()], 5,
+                                    absl::InfiniteFuture());
+    if (!r.ok() || r->fallback_reason != pcs::FallbackReason::kNone)
+      state.SkipWithError("no ML");
     benchmark::DoNotOptimize(r);
   }
 }
@@ -185,8 +185,10 @@ ServerCounters Scrape() {
   auto res = client.Get("/metrics");
   ServerCounters c;
   if (!res) return c;
-  std::regex req(R"re(pcs_requests_total\{method="ScorePattern",code="([A-Z_]+)"\} (\S+))re");
-  std::regex bucket(R"re(pcs_request_duration_seconds_bucket\{method="ScorePattern",le="([^"]+)"\} (\S+))re");
+  std::regex req(
+      R"re(pcs_requests_total\{method="ScorePattern",code="([A-Z_]+)"\} (\S+))re");
+  std::regex bucket(
+      R"re(pcs_request_duration_seconds_bucket\{method="ScorePattern",le="([^"]+)"\} (\S+))re");
   std::smatch m;
   std::istringstream lines(res->body);
   for (std::string line; std::getline(lines, line);) {
@@ -223,7 +225,8 @@ void RunLoad(const std::string& ghz, const std::string& label,
   std::string cmd = absl::StrCat(
       ghz, " --insecure --call pcs.v1.PatternConfidence.ScorePattern",
       " --data-file ", data_file.string(), " ", rate_flags, " -n ", requests,
-      " --format json 127.0.0.1:", g_world->server->grpc_port(), " 2>/dev/null");
+      " --format json 127.0.0.1:", g_world->server->grpc_port(),
+      " 2>/dev/null");
   int rc = 0;
   std::string out = RunCapture(cmd, &rc);
   ServerCounters after = Scrape();
@@ -248,8 +251,8 @@ void RunLoad(const std::string& ghz, const std::string& label,
   std::cout << absl::StrFormat(
       "%-18s requests %d  rps %.0f  errors %d  p50 %.3f ms  p95 %.3f ms  "
       "p99 %.3f ms  p99.9 %.3f ms  max %.3f ms\n",
-      label, static_cast<int>(latencies_ms.size()),
-      report.value("rps", 0.0), errors, q(0.50), q(0.95), q(0.99), q(0.999),
+      label, static_cast<int>(latencies_ms.size()), report.value("rps", 0.0),
+      errors, q(0.50), q(0.95), q(0.99), q(0.999),
       latencies_ms.empty() ? 0.0 : latencies_ms.back());
   std::cout << absl::StrFormat(
       "%-18s server: OK +%.0f, non-OK +%.0f; server-side p50 <= %.3g ms, "
@@ -275,7 +278,8 @@ void RunLoadDuringSwaps(const std::string& ghz, int load_seconds) {
   std::thread swapper([&] {
     while (!stop.load()) {
       const std::string next = swaps % 2 == 0 ? b : a;
-      if (!pcs::testing::WriteChampion(g_world->models_dir.string(), next).ok()) break;
+      if (!pcs::testing::WriteChampion(g_world->models_dir.string(), next).ok())
+        break;
       g_world->server->model_source().PollNow();
       ++swaps;
       for (int i = 0; i < 25 && !stop.load(); ++i) {
@@ -286,7 +290,8 @@ void RunLoadDuringSwaps(const std::string& ghz, int load_seconds) {
   RunLoad(ghz, "1000 req/s + swaps", "--rps 1000 -c 8", 1000 * load_seconds);
   stop = true;
   swapper.join();
-  std::cout << absl::StrFormat("%-18s %d CHAMPION swaps during the run\n", "", swaps);
+  std::cout << absl::StrFormat("%-18s %d CHAMPION swaps during the run\n", "",
+                               swaps);
 }
 
 std::string ResidentMemory() {
@@ -294,8 +299,9 @@ std::string ResidentMemory() {
   std::string out;
   for (std::string line; std::getline(status, line);) {
     if (line.rfind("VmHWM", 0) == 0 || line.rfind("VmRSS", 0) == 0) {
-      absl::StrAppend(&out, out.empty() ? "" : ", ", line.substr(0, line.find(':')), " ",
-                      absl::StripAsciiWhitespace(line.substr(line.find(':') + 1)));
+      absl::StrAppend(
+          &out, out.empty() ? "" : ", ", line.substr(0, line.find(':')), " ",
+          absl::StripAsciiWhitespace(line.substr(line.find(':') + 1)));
     }
   }
   return out.empty() ? "unknown" : out;
@@ -321,15 +327,16 @@ int main(int argc, char** argv) {
   SetUpWorld(&world);
   benchmark::RunSpecifiedBenchmarks();
 
-  std::string ghz = std::getenv("PCS_GHZ") ? std::getenv("PCS_GHZ")
-                                           : PCS_TOOLS_DIR "/ghz";
+  std::string ghz =
+      std::getenv("PCS_GHZ") ? std::getenv("PCS_GHZ") : PCS_TOOLS_DIR "/ghz";
   if (load_seconds > 0 && fs::exists(ghz)) {
     std::cout << "\nghz load on ScorePattern (" << load_seconds
               << " s at 1000 req/s, then flat out with 8 workers):\n";
     RunLoad(ghz, "1000 req/s", "--rps 1000 -c 8", 1000 * load_seconds);
     RunLoad(ghz, "flat out", "-c 8", 20000);
     RunLoadDuringSwaps(ghz, load_seconds);
-    std::cout << "bench process (server in-process) " << ResidentMemory() << "\n";
+    std::cout << "bench process (server in-process) " << ResidentMemory()
+              << "\n";
   } else if (load_seconds > 0) {
     std::cout << "ghz not found at " << ghz << " (install: GOBIN=<build>/tools "
               << "go install github.com/bojand/ghz/cmd/ghz@v0.120.0)\n";

@@ -18,7 +18,8 @@ absl::Status ParseOptionalDay(const std::string& flag, const std::string& text,
                               std::optional<Day>& out) {
   if (text.empty()) return absl::OkStatus();
   absl::StatusOr<Day> day = ParseDay(text);
-  if (!day.ok()) return UsageError(absl::StrCat(flag, ": ", day.status().message()));
+  if (!day.ok())
+    return UsageError(absl::StrCat(flag, ": ", day.status().message()));
   out = *day;
   return absl::OkStatus();
 }
@@ -48,8 +49,11 @@ class BackfillCommand : public Command {
   }
 
   absl::Status Run(const GlobalFlags& flags) override {
-    if (absl::Status s = ParseOptionalDay("--from", from_, options_.from); !s.ok()) return s;
-    if (absl::Status s = ParseOptionalDay("--to", to_, options_.to); !s.ok()) return s;
+    if (absl::Status s = ParseOptionalDay("--from", from_, options_.from);
+        !s.ok())
+      return s;
+    if (absl::Status s = ParseOptionalDay("--to", to_, options_.to); !s.ok())
+      return s;
     auto db = OpenMigratedDatabase(flags);
     if (!db.ok()) return db.status();
     options_.conninfo = (*db)->conninfo();
@@ -59,9 +63,10 @@ class BackfillCommand : public Command {
     if (!summary.ok()) return summary.status();
     std::cout << summary->ToText();
     if (!summary->failures.empty()) {
-      return absl::DataLossError(absl::StrCat(
-          summary->failures.size(), " symbol(s) failed (listed above); the "
-          "others were stored"));
+      return absl::DataLossError(
+          absl::StrCat(summary->failures.size(),
+                       " symbol(s) failed (listed above); the "
+                       "others were stored"));
     }
     return absl::OkStatus();
   }

@@ -19,7 +19,8 @@ absl::StatusOr<std::unique_ptr<Database>> OpenMigratedDatabase(
     const GlobalFlags& flags, MigrationReport* report = nullptr);
 
 // Opens the database without migrating (for `pcs migrate` itself).
-absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const GlobalFlags& flags);
+absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(
+    const GlobalFlags& flags);
 
 // True when stderr is a terminal: show progress lines only then.
 bool StderrIsTerminal();

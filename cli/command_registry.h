@@ -96,7 +96,7 @@ struct CommandRegistrar {
 //   PCS_REGISTER_COMMAND(DetectCommand, "detect", "Detect chart patterns");
 //   }  // namespace
 //   }  // namespace pcs::cli
-#define PCS_REGISTER_COMMAND(Class, name, description)              \
+#define PCS_REGISTER_COMMAND(Class, name, description)               \
   static ::pcs::cli::CommandRegistrar pcs_command_registrar_##Class( \
       name, description,                                             \
       [] { return std::unique_ptr<::pcs::cli::Command>(new Class()); })

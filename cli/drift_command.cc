@@ -21,23 +21,28 @@
 namespace pcs::cli {
 namespace {
 
-absl::Status OptionalDay(const char* flag, const std::string& text, std::optional<Day>& out) {
+absl::Status OptionalDay(const char* flag, const std::string& text,
+                         std::optional<Day>& out) {
   if (text.empty()) return absl::OkStatus();
   auto day = ParseDay(text);
-  if (!day.ok()) return UsageError(absl::StrCat(flag, ": ", day.status().message()));
+  if (!day.ok())
+    return UsageError(absl::StrCat(flag, ": ", day.status().message()));
   out = *day;
   return absl::OkStatus();
 }
 
-absl::Status WriteFileAtomically(const std::string& path, const std::string& text) {
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::string& text) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << text;
-    if (!out.good()) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+    if (!out.good())
+      return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot rename ", tmp, " to ", path));
+    return absl::UnavailableError(
+        absl::StrCat("cannot rename ", tmp, " to ", path));
   }
   return absl::OkStatus();
 }
@@ -45,37 +50,51 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& tex
 class DriftCommand : public Command {
  public:
   void Configure(CLI::App& app) override {
-    app.add_option("--model", o_.model.model_dir, "Model version folder to check");
-    app.add_option("--models-dir", o_.model.models_dir,
-                   "Model registry root: its CHAMPION is checked, or the pinned "
-                   "version; with neither, the rule confidence alone");
+    app.add_option("--model", o_.model.model_dir,
+                   "Model version folder to check");
+    app.add_option(
+        "--models-dir", o_.model.models_dir,
+        "Model registry root: its CHAMPION is checked, or the pinned "
+        "version; with neither, the rule confidence alone");
     app.add_option("--pin-version", o_.pin_version,
-                   "With --models-dir: the version the server pins (as its --pin-version); "
+                   "With --models-dir: the version the server pins (as its "
+                   "--pin-version); "
                    "ignored with --model")
         ->envname("PCS_PIN_VERSION");
-    app.add_option("--since", since_, "First confirmation date of recent patterns");
-    app.add_option("--until", until_, "Last confirmation date (default: --as-of)");
-    app.add_option("--as-of", as_of_, "End of the accuracy window (default: latest bar)");
-    app.add_option("--window-days", o_.window_days, "Days of the rolling windows")
+    app.add_option("--since", since_,
+                   "First confirmation date of recent patterns");
+    app.add_option("--until", until_,
+                   "Last confirmation date (default: --as-of)");
+    app.add_option("--as-of", as_of_,
+                   "End of the accuracy window (default: latest bar)");
+    app.add_option("--window-days", o_.window_days,
+                   "Days of the rolling windows")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     app.add_option("--last-n", o_.last_n, "Size of the count window")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
-    app.add_option("--symbols", o_.symbols, "Only these symbols")->delimiter(',');
-    app.add_option("--market-symbol", o_.market_symbol, "Market proxy for features")
+    app.add_option("--symbols", o_.symbols, "Only these symbols")
+        ->delimiter(',');
+    app.add_option("--market-symbol", o_.market_symbol,
+                   "Market proxy for features")
         ->capture_default_str();
-    app.add_option("--rule-threshold", o_.rule_threshold, "Rule confirmation threshold")
+    app.add_option("--rule-threshold", o_.rule_threshold,
+                   "Rule confirmation threshold")
         ->capture_default_str();
-    app.add_option("--alert-psi", o_.drift.alert_psi, "Alert when a PSI exceeds this")
+    app.add_option("--alert-psi", o_.drift.alert_psi,
+                   "Alert when a PSI exceeds this")
         ->capture_default_str();
-    app.add_option("--min-rows", o_.drift.min_rows, "Fewest recent patterns for a verdict")
+    app.add_option("--min-rows", o_.drift.min_rows,
+                   "Fewest recent patterns for a verdict")
         ->capture_default_str();
     app.add_option("--webhook", o_.webhook_url, "POST alerts to this URL");
-    app.add_option("--webhook-attempts", o_.webhook_attempts, "Delivery attempts")
+    app.add_option("--webhook-attempts", o_.webhook_attempts,
+                   "Delivery attempts")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
-    app.add_option("--textfile", textfile_, "Write Prometheus text here (node-exporter)");
+    app.add_option("--textfile", textfile_,
+                   "Write Prometheus text here (node-exporter)");
     app.add_option("--json-out", json_out_, "Write the JSON report here");
     app.add_flag("--json", json_, "Print the JSON report instead of text");
     app.add_flag("--no-record", no_record_, "Do not write monitoring_runs");
@@ -99,15 +118,20 @@ class DriftCommand : public Command {
     const nlohmann::json json = report->ToJson(o_.drift);
     std::cout << (json_ ? json.dump(2) + "\n" : report->ToText());
     if (!json_out_.empty()) {
-      if (absl::Status s = WriteFileAtomically(json_out_, json.dump(2) + "\n"); !s.ok()) return s;
+      if (absl::Status s = WriteFileAtomically(json_out_, json.dump(2) + "\n");
+          !s.ok())
+        return s;
     }
     if (!textfile_.empty()) {
-      if (absl::Status s = WriteFileAtomically(textfile_, report->ToPrometheusText()); !s.ok()) {
+      if (absl::Status s =
+              WriteFileAtomically(textfile_, report->ToPrometheusText());
+          !s.ok()) {
         return s;
       }
     }
     if (report->alert_outcome == "failed") {
-      return absl::UnavailableError(absl::StrCat("alert not delivered: ", report->alert_error));
+      return absl::UnavailableError(
+          absl::StrCat("alert not delivered: ", report->alert_error));
     }
     return absl::OkStatus();
   }
@@ -119,8 +143,9 @@ class DriftCommand : public Command {
   bool no_record_ = false;
 };
 
-PCS_REGISTER_COMMAND(DriftCommand, "drift",
-                     "Feature/score drift (PSI) and rolling accuracy vs the model card");
+PCS_REGISTER_COMMAND(
+    DriftCommand, "drift",
+    "Feature/score drift (PSI) and rolling accuracy vs the model card");
 
 }  // namespace
 }  // namespace pcs::cli

@@ -25,11 +25,15 @@ namespace {
 class EvaluateCommand : public Command {
  public:
   void Configure(CLI::App& app) override {
-    app.add_option("--model", model_dir_, "Model folder (models/phase5/<version>)")->required();
+    app.add_option("--model", model_dir_,
+                   "Model folder (models/phase5/<version>)")
+        ->required();
     app.add_option("--data", data_dir_, "Folder of OHLCV CSVs")->required();
-    app.add_option("--since", since_, "Evaluate patterns confirmed on/after (YYYY-MM-DD)");
-    app.add_option("--report-dir", report_dir_,
-                   "Output folder (default: reports/phase5/evaluations/<model>-<utc>)");
+    app.add_option("--since", since_,
+                   "Evaluate patterns confirmed on/after (YYYY-MM-DD)");
+    app.add_option(
+        "--report-dir", report_dir_,
+        "Output folder (default: reports/phase5/evaluations/<model>-<utc>)");
     app.add_option("--bootstrap-resamples", resamples_, "Bootstrap resamples")
         ->capture_default_str();
   }
@@ -38,15 +42,18 @@ class EvaluateCommand : public Command {
     std::optional<Day> since;
     if (!since_.empty()) {
       absl::StatusOr<Day> d = ParseDay(since_);
-      if (!d.ok()) return UsageError(absl::StrCat("--since: ", d.status().message()));
+      if (!d.ok())
+        return UsageError(absl::StrCat("--since: ", d.status().message()));
       since = *d;
     }
     absl::StatusOr<LoadedModel> model = LoadModelDir(model_dir_);
     if (!model.ok()) return model.status();
-    absl::StatusOr<std::unique_ptr<EmbeddedPostgres>> pg = EmbeddedPostgres::Start({});
+    absl::StatusOr<std::unique_ptr<EmbeddedPostgres>> pg =
+        EmbeddedPostgres::Start({});
     if (!pg.ok()) return pg.status();
     const std::string conninfo = (*pg)->ConnInfo();
-    if (absl::Status s = Migrate(conninfo, flags.migrations_dir); !s.ok()) return s;
+    if (absl::Status s = Migrate(conninfo, flags.migrations_dir); !s.ok())
+      return s;
     PreparationOptions p;
     p.conninfo = conninfo;
     p.folder = data_dir_;
@@ -58,32 +65,42 @@ class EvaluateCommand : public Command {
     load.from = since;
     absl::StatusOr<LabeledDataset> ds = LoadLabeledDataset(load);
     if (!ds.ok()) return ds.status();
-    std::cout << absl::StrFormat("evaluating %d resolved patterns (%d feature failures)\n",
-                                 ds->examples.size(), ds->feature_failures.size());
-    absl::StatusOr<EvaluationReport> report = EvaluateLoadedModel(*model, *ds, resamples_);
+    std::cout << absl::StrFormat(
+        "evaluating %d resolved patterns (%d feature failures)\n",
+        ds->examples.size(), ds->feature_failures.size());
+    absl::StatusOr<EvaluationReport> report =
+        EvaluateLoadedModel(*model, *ds, resamples_);
     if (!report.ok()) return report.status();
-    const std::string version = model->card.version.empty() ? "unknown" : model->card.version;
+    const std::string version =
+        model->card.version.empty() ? "unknown" : model->card.version;
     if (report_dir_.empty()) {
-      report_dir_ = absl::StrCat("reports/phase5/evaluations/", version, "-", UtcVersionNow());
+      report_dir_ = absl::StrCat("reports/phase5/evaluations/", version, "-",
+                                 UtcVersionNow());
     }
     ReportContext ctx;
     ctx.title = "Pattern confidence model: offline evaluation";
     ctx.model_version = version;
-    ctx.data_description = absl::StrCat(data_dir_, ", patterns confirmed since ",
-                                        since_.empty() ? "the start" : since_);
+    ctx.data_description =
+        absl::StrCat(data_dir_, ", patterns confirmed since ",
+                     since_.empty() ? "the start" : since_);
     ctx.extra["model_dir"] = model_dir_;
     ctx.extra["data_dir"] = data_dir_;
     ctx.extra["since"] = since_;
     ctx.extra["feature_failures"] = ds->feature_failures.size();
-    ctx.reproduce_command = absl::StrCat("pcs evaluate --model ", model_dir_, " --data ",
-                                         data_dir_, since_.empty() ? "" : " --since ", since_);
-    if (absl::Status s = WriteReport(report_dir_, *report, ctx); !s.ok()) return s;
+    ctx.reproduce_command =
+        absl::StrCat("pcs evaluate --model ", model_dir_, " --data ", data_dir_,
+                     since_.empty() ? "" : " --since ", since_);
+    if (absl::Status s = WriteReport(report_dir_, *report, ctx); !s.ok())
+      return s;
     const CoverageRow* row = report->Row("30%");
     if (row != nullptr) {
       std::cout << absl::StrFormat(
-          "precision at 30%% coverage: model %.1f%%, rule %.1f%% (lift %+.1f%%); AUC %.3f\n",
-          100 * FindScorer(*row, "model")->precision, 100 * FindScorer(*row, "rule")->precision,
-          100 * LiftOf(*row, "model", "rule"), report->Scorer("model")->roc_auc);
+          "precision at 30%% coverage: model %.1f%%, rule %.1f%% (lift "
+          "%+.1f%%); AUC %.3f\n",
+          100 * FindScorer(*row, "model")->precision,
+          100 * FindScorer(*row, "rule")->precision,
+          100 * LiftOf(*row, "model", "rule"),
+          report->Scorer("model")->roc_auc);
     }
     std::cout << "report: " << report_dir_ << "\n";
     (void)(*pg)->Stop();
@@ -98,8 +115,9 @@ class EvaluateCommand : public Command {
   int resamples_ = 1000;
 };
 
-PCS_REGISTER_COMMAND(EvaluateCommand, "evaluate",
-                     "Score a saved model on an OHLCV folder and write its report");
+PCS_REGISTER_COMMAND(
+    EvaluateCommand, "evaluate",
+    "Score a saved model on an OHLCV folder and write its report");
 
 }  // namespace
 }  // namespace pcs::cli

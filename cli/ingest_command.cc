@@ -39,8 +39,8 @@ class IngestCommand : public Command {
         !files.ok()) {
       return files.status();
     } else if (!symbol_.empty() && files->size() != 1) {
-      return UsageError(absl::StrCat("--symbol needs exactly one file, got ",
-                                     files->size()));
+      return UsageError(
+          absl::StrCat("--symbol needs exactly one file, got ", files->size()));
     }
     auto db = OpenMigratedDatabase(flags);
     if (!db.ok()) return db.status();
@@ -63,16 +63,17 @@ class IngestCommand : public Command {
     auto summary = ingester.Run(paths_);
     if (tty) std::fprintf(stderr, "\r\033[K");
     if (!summary.ok()) return summary.status();
-    const double seconds = std::chrono::duration<double>(
-                               std::chrono::steady_clock::now() - start)
-                               .count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     std::cout << FormatIngestSummary(*summary, !totals_only_);
     std::cout << absl::StrFormat("ingest time: %.2f s (%.0f rows/s)\n", seconds,
                                  summary->total.rows_read / seconds);
     if (summary->failed_files > 0) {
-      return absl::DataLossError(absl::StrCat(
-          summary->failed_files, " file(s) refused (listed above); the "
-          "others were loaded"));
+      return absl::DataLossError(
+          absl::StrCat(summary->failed_files,
+                       " file(s) refused (listed above); the "
+                       "others were loaded"));
     }
     return absl::OkStatus();
   }

@@ -12,8 +12,9 @@ namespace {
 class MigrateCommand : public Command {
  public:
   void Configure(CLI::App& app) override {
-    app.footer("Applies migrations/*.sql not yet in schema_migrations, each in "
-               "its own transaction; refuses if an applied file changed.");
+    app.footer(
+        "Applies migrations/*.sql not yet in schema_migrations, each in "
+        "its own transaction; refuses if an applied file changed.");
   }
 
   absl::Status Run(const GlobalFlags& flags) override {
@@ -30,8 +31,9 @@ class MigrateCommand : public Command {
       std::cout << "schema up to date (" << report.already_applied
                 << " migrations already applied)\n";
     } else {
-      std::cout << "applied " << report.applied.size() << " migration(s): "
-                << absl::StrJoin(report.applied, ", ") << "\n";
+      std::cout << "applied " << report.applied.size()
+                << " migration(s): " << absl::StrJoin(report.applied, ", ")
+                << "\n";
     }
     std::cout << "schema version: " << report.latest_version << "\n";
     return absl::OkStatus();

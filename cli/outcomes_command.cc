@@ -17,10 +17,12 @@ namespace {
 class OutcomesCommand : public Command {
  public:
   void Configure(CLI::App& app) override {
-    app.add_option("--symbols", options_.symbols, "Only these symbols (default: all)")
+    app.add_option("--symbols", options_.symbols,
+                   "Only these symbols (default: all)")
         ->delimiter(',');
-    app.add_option("--from", from_,
-                   "Also re-scan patterns confirmed on or after this date (YYYY-MM-DD)");
+    app.add_option(
+        "--from", from_,
+        "Also re-scan patterns confirmed on or after this date (YYYY-MM-DD)");
     app.add_option("--workers", options_.workers, "Backfill worker threads")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
@@ -30,7 +32,8 @@ class OutcomesCommand : public Command {
   absl::Status Run(const GlobalFlags& flags) override {
     if (!from_.empty()) {
       auto day = ParseDay(from_);
-      if (!day.ok()) return UsageError(absl::StrCat("--from: ", day.status().message()));
+      if (!day.ok())
+        return UsageError(absl::StrCat("--from: ", day.status().message()));
       options_.from = *day;
     }
     auto db = OpenMigratedDatabase(flags);
@@ -40,8 +43,8 @@ class OutcomesCommand : public Command {
     if (!report.ok()) return report.status();
     std::cout << (json_ ? report->ToJson().dump(2) + "\n" : report->ToText());
     if (!report->failures.empty()) {
-      return absl::DataLossError(absl::StrCat(report->failures.size(),
-                                              " symbol(s) failed (listed above)"));
+      return absl::DataLossError(absl::StrCat(
+          report->failures.size(), " symbol(s) failed (listed above)"));
     }
     return absl::OkStatus();
   }
@@ -52,8 +55,9 @@ class OutcomesCommand : public Command {
   bool json_ = false;
 };
 
-PCS_REGISTER_COMMAND(OutcomesCommand, "outcomes",
-                     "Resolve outcomes on new bars and join server predictions to them");
+PCS_REGISTER_COMMAND(
+    OutcomesCommand, "outcomes",
+    "Resolve outcomes on new bars and join server predictions to them");
 
 }  // namespace
 }  // namespace pcs::cli

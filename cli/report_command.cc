@@ -48,7 +48,8 @@ class ReportCommand : public Command {
     absl::StatusOr<BaselineReport> report = ComputeBaselineReport(options);
     if (!report.ok()) return report.status();
     std::cout << report->ToText();
-    if (absl::Status s = WriteBaselineReport(*report, out_dir_); !s.ok()) return s;
+    if (absl::Status s = WriteBaselineReport(*report, out_dir_); !s.ok())
+      return s;
     std::cout << "\nwritten: " << out_dir_ << "/baseline.json, " << out_dir_
               << "/baseline.txt\n";
     return absl::OkStatus();
@@ -62,8 +63,9 @@ class ReportCommand : public Command {
   bool ignore_stop_ = false;
 };
 
-PCS_REGISTER_COMMAND(ReportCommand, "report",
-                     "Write a report (baseline: outcome base rates vs Bulkowski)");
+PCS_REGISTER_COMMAND(
+    ReportCommand, "report",
+    "Write a report (baseline: outcome base rates vs Bulkowski)");
 
 }  // namespace
 }  // namespace pcs::cli

@@ -46,9 +46,10 @@ class SnapshotsCommand : public Command {
     options_.conninfo = (*db)->conninfo();
     if (StderrIsTerminal()) {
       options_.progress = [](int done, int total, const SnapshotCounts& c) {
-        std::fprintf(stderr, "\rsnapshots: %d/%d symbols, %lld patterns, "
-                     "%lld new files", done, total,
-                     static_cast<long long>(c.patterns),
+        std::fprintf(stderr,
+                     "\rsnapshots: %d/%d symbols, %lld patterns, "
+                     "%lld new files",
+                     done, total, static_cast<long long>(c.patterns),
                      static_cast<long long>(c.blobs_written));
         if (done == total) std::fputc('\n', stderr);
       };
@@ -73,22 +74,26 @@ class SnapshotsCommand : public Command {
     const SnapshotCounts& c = r.counts;
     const double rate = r.seconds > 0 ? c.patterns / r.seconds : 0;
     if (json_) {
-      nlohmann::json j = {
-          {"store", where}, {"symbols", r.symbols}, {"patterns", c.patterns},
-          {"decision_charts", c.decision_charts},
-          {"outcome_charts", c.outcome_charts},
-          {"files_written", c.blobs_written}, {"files_present", c.blobs_present},
-          {"bytes_written", c.bytes_written}, {"skipped", c.skipped},
-          {"catalog_inserted", c.catalog.inserted},
-          {"catalog_updated", c.catalog.updated},
-          {"catalog_unchanged", c.catalog.unchanged},
-          {"urls_set", c.catalog.urls_set}, {"seconds", r.seconds},
-          {"patterns_per_second", rate},
-          {"catalog_blobs", s.distinct_blobs},
-          {"catalog_bytes", s.distinct_bytes},
-          {"patterns_total", s.patterns},
-          {"patterns_with_snapshot_url", s.patterns_with_url},
-          {"failures", r.failures}};
+      nlohmann::json j = {{"store", where},
+                          {"symbols", r.symbols},
+                          {"patterns", c.patterns},
+                          {"decision_charts", c.decision_charts},
+                          {"outcome_charts", c.outcome_charts},
+                          {"files_written", c.blobs_written},
+                          {"files_present", c.blobs_present},
+                          {"bytes_written", c.bytes_written},
+                          {"skipped", c.skipped},
+                          {"catalog_inserted", c.catalog.inserted},
+                          {"catalog_updated", c.catalog.updated},
+                          {"catalog_unchanged", c.catalog.unchanged},
+                          {"urls_set", c.catalog.urls_set},
+                          {"seconds", r.seconds},
+                          {"patterns_per_second", rate},
+                          {"catalog_blobs", s.distinct_blobs},
+                          {"catalog_bytes", s.distinct_bytes},
+                          {"patterns_total", s.patterns},
+                          {"patterns_with_snapshot_url", s.patterns_with_url},
+                          {"failures", r.failures}};
       std::cout << j.dump(2) << "\n";
       return;
     }
@@ -105,7 +110,8 @@ class SnapshotsCommand : public Command {
         c.skipped, c.catalog.inserted, c.catalog.updated, c.catalog.unchanged,
         c.catalog.urls_set, s.distinct_blobs, s.distinct_bytes,
         s.patterns_with_url, s.patterns, where);
-    for (const std::string& f : r.failures) std::cout << "  failed: " << f << "\n";
+    for (const std::string& f : r.failures)
+      std::cout << "  failed: " << f << "\n";
   }
 
   SnapshotBackfillOptions options_;

@@ -14,8 +14,9 @@ namespace {
 class StatusCommand : public Command {
  public:
   void Configure(CLI::App& app) override {
-    app.footer("Prints row counts of the pipeline tables and the rejected "
-               "ingest rows by reason.");
+    app.footer(
+        "Prints row counts of the pipeline tables and the rejected "
+        "ingest rows by reason.");
   }
 
   absl::Status Run(const GlobalFlags& flags) override {
@@ -46,9 +47,10 @@ class StatusCommand : public Command {
         std::cout << absl::StrFormat("  %-26s %d\n", r[0].as<std::string>(),
                                      r[1].as<long long>());
       }
-      std::cout << "ingest_runs: "
-                << tx.exec1("SELECT count(*) FROM ingest_runs")[0].as<long long>()
-                << "\n";
+      std::cout
+          << "ingest_runs: "
+          << tx.exec1("SELECT count(*) FROM ingest_runs")[0].as<long long>()
+          << "\n";
       const pqxx::result patterns = tx.exec(
           "SELECT lifecycle_state, count(*) FROM pattern_events "
           "GROUP BY lifecycle_state ORDER BY lifecycle_state");

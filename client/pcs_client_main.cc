@@ -91,8 +91,8 @@ std::shared_ptr<grpc::Channel> MakeChannel(const Flags& flags) {
 }
 
 int Fail(const grpc::Status& status) {
-  std::cerr << "error: " << status.error_code() << " "
-            << status.error_message() << "\n";
+  std::cerr << "error: " << status.error_code() << " " << status.error_message()
+            << "\n";
   return 1;
 }
 
@@ -149,14 +149,14 @@ int Batch(pcs::v1::PatternConfidence::Stub& stub, const Flags& flags,
     } else if (item.code() == 0) {
       std::cout << pcs::client::FormatScore(item.response());
     } else {
-      std::cout << "pattern " << item.pattern_id() << "  error "
-                << item.code() << ": " << item.error() << "\n";
+      std::cout << "pattern " << item.pattern_id() << "  error " << item.code()
+                << ": " << item.error() << "\n";
     }
     failed += item.code() != 0;
   }
   if (!flags.json) {
-    std::cout << response.items_size() << " scored, " << failed
-              << " failed, " << response.total_us() << " us\n";
+    std::cout << response.items_size() << " scored, " << failed << " failed, "
+              << response.total_us() << " us\n";
   }
   return failed > 0 ? 1 : 0;
 }
@@ -192,9 +192,10 @@ int Health(const std::shared_ptr<grpc::Channel>& channel, const Flags& flags) {
   grpc::health::v1::HealthCheckResponse response;
   grpc::Status status = stub->Check(&context, request, &response);
   if (!status.ok()) return Fail(status);
-  std::cout << (flags.json ? pcs::client::ToJson(response)
-                           : grpc::health::v1::HealthCheckResponse::
-                                 ServingStatus_Name(response.status()))
+  std::cout << (flags.json
+                    ? pcs::client::ToJson(response)
+                    : grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+                          response.status()))
             << "\n";
   return response.status() == grpc::health::v1::HealthCheckResponse::SERVING
              ? 0
@@ -207,7 +208,8 @@ int main(int argc, char** argv) {
   CLI::App app{"pcs-client: query the Pattern Confidence service"};
   Flags flags;
   app.add_option("--server", flags.server, "host:port")
-      ->envname("PCS_SERVER")->capture_default_str();
+      ->envname("PCS_SERVER")
+      ->capture_default_str();
   app.add_flag("--json", flags.json, "JSON output (proto field names)");
   app.add_option("--timeout-ms", flags.timeout_ms, "Per-call deadline")
       ->capture_default_str();

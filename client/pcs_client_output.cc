@@ -68,11 +68,13 @@ std::string FormatServingStatus(const v1::GetServingStatusResponse& s) {
       "database %s\nserving version %s\nphase5 %s\nreloads ok %d failed %d%s\n"
       "trace queue %d written %d dropped %d\nuptime %ds\n",
       s.database_reachable() ? "reachable" : "UNREACHABLE",
-      s.serving_version().empty() ? "none (rule fallback)" : s.serving_version(),
+      s.serving_version().empty() ? "none (rule fallback)"
+                                  : s.serving_version(),
       s.phase5_enabled() ? "enabled" : "disabled", s.reloads_succeeded(),
       s.reloads_failed(),
-      s.last_reload_error().empty() ? ""
-                                    : "\nlast reload error: " + s.last_reload_error(),
+      s.last_reload_error().empty()
+          ? ""
+          : "\nlast reload error: " + s.last_reload_error(),
       s.trace_queue_depth(), s.trace_written(), s.trace_dropped(),
       s.uptime_seconds());
 }
@@ -92,7 +94,8 @@ std::string ToJson(const google::protobuf::Message& message) {
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
   std::string out;
-  auto status = google::protobuf::util::MessageToJsonString(message, &out, options);
+  auto status =
+      google::protobuf::util::MessageToJsonString(message, &out, options);
   if (!status.ok()) return "{\"error\":\"json conversion failed\"}";
   return out;
 }

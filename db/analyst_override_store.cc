@@ -1,7 +1,6 @@
 #include "db/analyst_override_store.h"
 
 #include <exception>
-
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -35,7 +34,8 @@ absl::StatusOr<AppliedOverride> AnalystOverrideStore::Apply(
     pqxx::work tx(conn_);
     const pqxx::result row = tx.exec_params(
         "SELECT lifecycle_state, confirmation_date::text FROM pattern_events "
-        "WHERE id = $1 FOR UPDATE", o.pattern_id);
+        "WHERE id = $1 FOR UPDATE",
+        o.pattern_id);
     if (row.empty()) {
       return absl::NotFoundError(
           absl::StrCat("pattern ", o.pattern_id, " not found"));
@@ -44,8 +44,10 @@ absl::StatusOr<AppliedOverride> AnalystOverrideStore::Apply(
     if (!from.ok()) return from.status();
     const std::string to_name(LifecycleStateName(to));
     tx.exec_params(
-        "UPDATE pattern_events SET lifecycle_state = $2, analyst_decision = $3, "
-        "analyst_reason = $4, analyst_identity = $5, analyst_at = clock_timestamp(), "
+        "UPDATE pattern_events SET lifecycle_state = $2, analyst_decision = "
+        "$3, "
+        "analyst_reason = $4, analyst_identity = $5, analyst_at = "
+        "clock_timestamp(), "
         "updated_at = now() WHERE id = $1",
         o.pattern_id, to_name, std::string(AnalystDecisionName(o.decision)),
         o.reason, o.identity);
@@ -67,8 +69,8 @@ absl::StatusOr<AppliedOverride> AnalystOverrideStore::Apply(
     return absl::UnavailableError(absl::StrCat(
         "database connection lost recording an override: ", e.what()));
   } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("recording the override of ", o.pattern_id, ": ", e.what()));
+    return absl::InternalError(absl::StrCat("recording the override of ",
+                                            o.pattern_id, ": ", e.what()));
   }
 }
 
@@ -96,8 +98,8 @@ absl::StatusOr<AnalystAgreement> AnalystOverrideStore::Agreement(
     a.rule_threshold = rule_threshold;
     return a;
   } catch (const pqxx::broken_connection& e) {
-    return absl::UnavailableError(
-        absl::StrCat("database connection lost (analyst agreement): ", e.what()));
+    return absl::UnavailableError(absl::StrCat(
+        "database connection lost (analyst agreement): ", e.what()));
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("analyst agreement: ", e.what()));
   }

@@ -3,9 +3,8 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
-
 #include <pqxx/connection>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -34,12 +33,12 @@ struct AppliedOverride {
 
 // How analysts' overrides compare with the automated decisions.
 struct AnalystAgreement {
-  int64_t overrides = 0;          // patterns with an analyst decision
-  int64_t confirmed = 0;          // ... of which the analyst confirmed
-  int64_t with_model = 0;         // ... that the model had scored
-  int64_t agree_with_model = 0;   // analyst == (blended >= threshold)
-  int64_t agree_with_rule = 0;    // analyst == (rule >= rule_threshold)
-  double model_threshold = 0.5;   // thresholds used
+  int64_t overrides = 0;         // patterns with an analyst decision
+  int64_t confirmed = 0;         // ... of which the analyst confirmed
+  int64_t with_model = 0;        // ... that the model had scored
+  int64_t agree_with_model = 0;  // analyst == (blended >= threshold)
+  int64_t agree_with_rule = 0;   // analyst == (rule >= rule_threshold)
+  double model_threshold = 0.5;  // thresholds used
   double rule_threshold = 0.5;
 };
 

@@ -1,7 +1,6 @@
 #include "db/chart_snapshot_catalog.h"
 
 #include <exception>
-
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -57,103 +56,116 @@ absl::StatusOr<CatalogWriteCounts> ChartSnapshotCatalog::Record(
     const std::string& url_prefix) {
   CatalogWriteCounts counts;
   if (entries.empty()) return counts;
-  return Guard("recording chart snapshots",
-               [&]() -> absl::StatusOr<CatalogWriteCounts> {
-    pqxx::work tx(conn_);
-    std::vector<std::string> rows;
-    std::vector<std::string> urls;
-    rows.reserve(entries.size());
-    for (const ChartSnapshotEntry& e : entries) {
-      rows.push_back(absl::StrCat(
-          "(", Quote(tx, e.pattern_id), ",", Quote(tx, std::string(SnapshotKindName(e.kind))),
-          ",", Quote(tx, e.sha256), ",", e.size_bytes, ",",
-          Quote(tx, e.content_type), ",DATE '1970-01-01' + ", e.first_bar,
-          ",DATE '1970-01-01' + ", e.last_bar, ",", e.bar_count, ",",
-          Quote(tx, e.renderer_version), ")"));
-      if (e.kind == SnapshotKind::kDecision) {
-        urls.push_back(absl::StrCat("(", Quote(tx, e.pattern_id), ",",
-                                    Quote(tx, url_prefix + e.sha256), ")"));
-      }
-    }
-    const pqxx::result changed = tx.exec(absl::StrCat(
-        "INSERT INTO chart_snapshots AS c (pattern_id, kind, sha256, "
-        "size_bytes, content_type, first_bar, last_bar, bar_count, "
-        "renderer_version) VALUES ", absl::StrJoin(rows, ","),
-        " ON CONFLICT (pattern_id, kind) DO UPDATE SET sha256 = "
-        "EXCLUDED.sha256, size_bytes = EXCLUDED.size_bytes, content_type = "
-        "EXCLUDED.content_type, first_bar = EXCLUDED.first_bar, last_bar = "
-        "EXCLUDED.last_bar, bar_count = EXCLUDED.bar_count, renderer_version "
-        "= EXCLUDED.renderer_version, created_at = now() WHERE (c.sha256, "
-        "c.renderer_version) IS DISTINCT FROM (EXCLUDED.sha256, "
-        "EXCLUDED.renderer_version) RETURNING (xmax = 0)"));
-    for (const auto& row : changed) {
-      (row[0].as<bool>() ? counts.inserted : counts.updated)++;
-    }
-    counts.unchanged =
-        static_cast<int64_t>(entries.size()) - counts.inserted - counts.updated;
-    if (!urls.empty()) {
-      counts.urls_set = tx.exec(absl::StrCat(
-          "UPDATE pattern_events p SET snapshot_url = v.url FROM (VALUES ",
-          absl::StrJoin(urls, ","), ") AS v(id, url) WHERE p.id = v.id AND "
-          "p.snapshot_url IS DISTINCT FROM v.url")).affected_rows();
-    }
-    tx.commit();
-    return counts;
-  });
+  return Guard(
+      "recording chart snapshots", [&]() -> absl::StatusOr<CatalogWriteCounts> {
+        pqxx::work tx(conn_);
+        std::vector<std::string> rows;
+        std::vector<std::string> urls;
+        rows.reserve(entries.size());
+        for (const ChartSnapshotEntry& e : entries) {
+          rows.push_back(absl::StrCat(
+              "(", Quote(tx, e.pattern_id), ",",
+              Quote(tx, std::string(SnapshotKindName(e.kind))), ",",
+              Quote(tx, e.sha256), ",", e.size_bytes, ",",
+              Quote(tx, e.content_type), ",DATE '1970-01-01' + ", e.first_bar,
+              ",DATE '1970-01-01' + ", e.last_bar, ",", e.bar_count, ",",
+              Quote(tx, e.renderer_version), ")"));
+          if (e.kind == SnapshotKind::kDecision) {
+            urls.push_back(absl::StrCat("(", Quote(tx, e.pattern_id), ",",
+                                        Quote(tx, url_prefix + e.sha256), ")"));
+          }
+        }
+        const pqxx::result changed = tx.exec(absl::StrCat(
+            "INSERT INTO chart_snapshots AS c (pattern_id, kind, sha256, "
+            "size_bytes, content_type, first_bar, last_bar, bar_count, "
+            "renderer_version) VALUES ",
+            absl::StrJoin(rows, ","),
+            " ON CONFLICT (pattern_id, kind) DO UPDATE SET sha256 = "
+            "EXCLUDED.sha256, size_bytes = EXCLUDED.size_bytes, content_type = "
+            "EXCLUDED.content_type, first_bar = EXCLUDED.first_bar, last_bar = "
+            "EXCLUDED.last_bar, bar_count = EXCLUDED.bar_count, "
+            "renderer_version "
+            "= EXCLUDED.renderer_version, created_at = now() WHERE (c.sha256, "
+            "c.renderer_version) IS DISTINCT FROM (EXCLUDED.sha256, "
+            "EXCLUDED.renderer_version) RETURNING (xmax = 0)"));
+        for (const auto& row : changed) {
+          (row[0].as<bool>() ? counts.inserted : counts.updated)++;
+        }
+        counts.unchanged = static_cast<int64_t>(entries.size()) -
+                           counts.inserted - counts.updated;
+        if (!urls.empty()) {
+          counts.urls_set =
+              tx.exec(absl::StrCat("UPDATE pattern_events p SET snapshot_url = "
+                                   "v.url FROM (VALUES ",
+                                   absl::StrJoin(urls, ","),
+                                   ") AS v(id, url) WHERE p.id = v.id AND "
+                                   "p.snapshot_url IS DISTINCT FROM v.url"))
+                  .affected_rows();
+        }
+        tx.commit();
+        return counts;
+      });
 }
 
-absl::StatusOr<std::vector<ChartSnapshotEntry>> ChartSnapshotCatalog::ForPattern(
-    const std::string& pattern_id) {
-  return Guard("loading chart snapshots",
-               [&]() -> absl::StatusOr<std::vector<ChartSnapshotEntry>> {
-    pqxx::read_transaction tx(conn_);
-    std::vector<ChartSnapshotEntry> out;
-    for (const auto& row : tx.exec_params(
-             absl::StrCat(kSelect, "WHERE pattern_id = $1 ORDER BY kind"),
-             pattern_id)) {
-      auto e = FromRow(row);
-      if (!e.ok()) return e.status();
-      out.push_back(std::move(*e));
-    }
-    return out;
-  });
+absl::StatusOr<std::vector<ChartSnapshotEntry>>
+ChartSnapshotCatalog::ForPattern(const std::string& pattern_id) {
+  return Guard(
+      "loading chart snapshots",
+      [&]() -> absl::StatusOr<std::vector<ChartSnapshotEntry>> {
+        pqxx::read_transaction tx(conn_);
+        std::vector<ChartSnapshotEntry> out;
+        for (const auto& row : tx.exec_params(
+                 absl::StrCat(kSelect, "WHERE pattern_id = $1 ORDER BY kind"),
+                 pattern_id)) {
+          auto e = FromRow(row);
+          if (!e.ok()) return e.status();
+          out.push_back(std::move(*e));
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<ChartSnapshotEntry> ChartSnapshotCatalog::FindByHash(
     const std::string& sha256) {
-  return Guard("looking up a chart snapshot",
-               [&]() -> absl::StatusOr<ChartSnapshotEntry> {
-    pqxx::read_transaction tx(conn_);
-    const pqxx::result rows = tx.exec_params(
-        absl::StrCat(kSelect, "WHERE sha256 = $1 LIMIT 1"), sha256);
-    if (rows.empty()) {
-      return absl::NotFoundError(absl::StrCat("no snapshot ", sha256));
-    }
-    return FromRow(rows[0]);
-  });
+  return Guard(
+      "looking up a chart snapshot",
+      [&]() -> absl::StatusOr<ChartSnapshotEntry> {
+        pqxx::read_transaction tx(conn_);
+        const pqxx::result rows = tx.exec_params(
+            absl::StrCat(kSelect, "WHERE sha256 = $1 LIMIT 1"), sha256);
+        if (rows.empty()) {
+          return absl::NotFoundError(absl::StrCat("no snapshot ", sha256));
+        }
+        return FromRow(rows[0]);
+      });
 }
 
 absl::StatusOr<CatalogSummary> ChartSnapshotCatalog::Summary() {
-  return Guard("summarising the snapshot catalog",
-               [&]() -> absl::StatusOr<CatalogSummary> {
-    pqxx::read_transaction tx(conn_);
-    const pqxx::row r = tx.exec1(
-        "SELECT (SELECT count(*) FROM chart_snapshots WHERE kind = 'decision'), "
-        "(SELECT count(*) FROM chart_snapshots WHERE kind = 'outcome'), "
-        "(SELECT count(*) FROM (SELECT DISTINCT sha256 FROM chart_snapshots) d), "
-        "(SELECT coalesce(sum(size_bytes), 0) FROM (SELECT DISTINCT ON (sha256) "
-        "size_bytes FROM chart_snapshots) d), "
-        "(SELECT count(*) FROM pattern_events), "
-        "(SELECT count(*) FROM pattern_events WHERE snapshot_url IS NOT NULL)");
-    CatalogSummary s;
-    s.decision_rows = r[0].as<int64_t>();
-    s.outcome_rows = r[1].as<int64_t>();
-    s.distinct_blobs = r[2].as<int64_t>();
-    s.distinct_bytes = r[3].as<int64_t>();
-    s.patterns = r[4].as<int64_t>();
-    s.patterns_with_url = r[5].as<int64_t>();
-    return s;
-  });
+  return Guard(
+      "summarising the snapshot catalog",
+      [&]() -> absl::StatusOr<CatalogSummary> {
+        pqxx::read_transaction tx(conn_);
+        const pqxx::row r = tx.exec1(
+            "SELECT (SELECT count(*) FROM chart_snapshots WHERE kind = "
+            "'decision'), "
+            "(SELECT count(*) FROM chart_snapshots WHERE kind = 'outcome'), "
+            "(SELECT count(*) FROM (SELECT DISTINCT sha256 FROM "
+            "chart_snapshots) d), "
+            "(SELECT coalesce(sum(size_bytes), 0) FROM (SELECT DISTINCT ON "
+            "(sha256) "
+            "size_bytes FROM chart_snapshots) d), "
+            "(SELECT count(*) FROM pattern_events), "
+            "(SELECT count(*) FROM pattern_events WHERE snapshot_url IS NOT "
+            "NULL)");
+        CatalogSummary s;
+        s.decision_rows = r[0].as<int64_t>();
+        s.outcome_rows = r[1].as<int64_t>();
+        s.distinct_blobs = r[2].as<int64_t>();
+        s.distinct_bytes = r[3].as<int64_t>();
+        s.patterns = r[4].as<int64_t>();
+        s.patterns_with_url = r[5].as<int64_t>();
+        return s;
+      });
 }
 
 }  // namespace pcs

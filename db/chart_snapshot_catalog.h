@@ -3,14 +3,13 @@
 
 #include <cstdint>
 #include <optional>
+#include <pqxx/connection>
 #include <string>
 #include <vector>
 
-#include <pqxx/connection>
-
 #include "absl/status/statusor.h"
-#include "db/snapshot_kind.h"
 #include "core/bar.h"
+#include "db/snapshot_kind.h"
 
 namespace pcs {
 
@@ -19,14 +18,14 @@ namespace pcs {
 struct ChartSnapshotEntry {
   std::string pattern_id;
   SnapshotKind kind = SnapshotKind::kDecision;
-  std::string sha256;        // of the bytes; the blob's name
+  std::string sha256;  // of the bytes; the blob's name
   int64_t size_bytes = 0;
   std::string content_type;  // "image/svg+xml"
   Day first_bar = 0;
   Day last_bar = 0;
   int bar_count = 0;
   std::string renderer_version;
-  std::string created_at;    // as loaded (timestamptz text); ignored on write
+  std::string created_at;  // as loaded (timestamptz text); ignored on write
 };
 
 struct CatalogWriteCounts {

@@ -41,9 +41,10 @@ Database::~Database() = default;
 
 std::string Database::Describe() const {
   // Mask "password=..." and "user:password@".
-  std::string text =
-      std::regex_replace(conninfo_, std::regex("password=[^ ]*"), "password=***");
-  return std::regex_replace(text, std::regex("(://[^:/@]*):[^@/]*@"), "$1:***@");
+  std::string text = std::regex_replace(conninfo_, std::regex("password=[^ ]*"),
+                                        "password=***");
+  return std::regex_replace(text, std::regex("(://[^:/@]*):[^@/]*@"),
+                            "$1:***@");
 }
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Connect() const {
@@ -51,14 +52,15 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Connect() const {
     return std::make_unique<pqxx::connection>(conninfo_);
   } catch (const std::exception& e) {
     std::string message = e.what();
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+    while (!message.empty() &&
+           (message.back() == '\n' || message.back() == ' ')) {
       message.pop_back();
     }
     for (char& c : message) {
       if (c == '\n' || c == '\t') c = ' ';
     }
-    return absl::UnavailableError(absl::StrCat(
-        "cannot connect to PostgreSQL (", Describe(), "): ", message));
+    return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL (",
+                                               Describe(), "): ", message));
   }
 }
 

@@ -35,7 +35,8 @@ struct DatabaseOptions {
 //   auto conn = (*db)->Connect();
 class Database {
  public:
-  static absl::StatusOr<std::unique_ptr<Database>> Open(DatabaseOptions options);
+  static absl::StatusOr<std::unique_ptr<Database>> Open(
+      DatabaseOptions options);
 
   ~Database();
   Database(const Database&) = delete;

@@ -99,7 +99,8 @@ void UnregisterPostmaster(int slot) {
   if (slot >= 0) g_pids[slot].store(0);
 }
 
-// ---- Subprocesses ------------------------------------------------------------
+// ---- Subprocesses
+// ------------------------------------------------------------
 
 bool RunningAsRoot() { return geteuid() == 0; }
 
@@ -145,9 +146,9 @@ absl::Status RunCommand(std::vector<std::string> argv,
   text << in.rdbuf();
   std::string tail = text.str();
   if (tail.size() > 1500) tail = tail.substr(tail.size() - 1500);
-  return absl::InternalError(absl::StrCat(
-      "'", absl::StrJoin(argv, " "), "' failed (status ", status,
-      "); output (", log_path, "):\n", tail));
+  return absl::InternalError(
+      absl::StrCat("'", absl::StrJoin(argv, " "), "' failed (status ", status,
+                   "); output (", log_path, "):\n", tail));
 }
 
 absl::Status ChownToPostgres(const std::string& path) {
@@ -178,15 +179,16 @@ absl::StatusOr<std::string> MakeTempDir(const std::string& prefix) {
 
 absl::StatusOr<std::unique_ptr<EmbeddedPostgres>> EmbeddedPostgres::Start(
     EmbeddedPostgresOptions options) {
-  std::unique_ptr<EmbeddedPostgres> pg(new EmbeddedPostgres(std::move(options)));
+  std::unique_ptr<EmbeddedPostgres> pg(
+      new EmbeddedPostgres(std::move(options)));
   absl::Status status = pg->Init();
   if (status.ok()) status = pg->StartServer();
   if (status.ok()) status = pg->CreateDatabase();
   if (!status.ok()) {
     pg->Stop().IgnoreError();  // best effort; report the first error
-    return absl::Status(
-        status.code(),
-        absl::StrCat("embedded PostgreSQL failed to start: ", status.message()));
+    return absl::Status(status.code(),
+                        absl::StrCat("embedded PostgreSQL failed to start: ",
+                                     status.message()));
   }
   return pg;
 }
@@ -228,10 +230,10 @@ absl::Status EmbeddedPostgres::Init() {
 
 absl::Status EmbeddedPostgres::InitDb() {
   const std::string init_log = root_ + "/initdb.log";
-  if (auto s = RunCommand({options_.bin_dir + "/initdb", "-D", data_dir_, "-U",
-                           "postgres", "-A", "trust", "-E", "UTF8",
-                           "--locale=C", "--no-sync"},
-                          init_log);
+  if (auto s = RunCommand(
+          {options_.bin_dir + "/initdb", "-D", data_dir_, "-U", "postgres",
+           "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"},
+          init_log);
       !s.ok()) {
     return s;
   }
@@ -254,13 +256,14 @@ absl::Status EmbeddedPostgres::StartServer() {
   const std::string pid_file = data_dir_ + "/postmaster.pid";
   if (fs::exists(pid_file)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        pid_file, " exists: another server may be running on this data folder "
-        "(stop it with: runuser -u postgres -- ", options_.bin_dir,
-        "/pg_ctl -D ", data_dir_, " stop -m fast)"));
+        pid_file,
+        " exists: another server may be running on this data folder "
+        "(stop it with: runuser -u postgres -- ",
+        options_.bin_dir, "/pg_ctl -D ", data_dir_, " stop -m fast)"));
   }
   if (auto s = RunCommand(
-          {options_.bin_dir + "/pg_ctl", "-D", data_dir_, "-l", log_file_,
-           "-w", "-t", std::to_string(options_.timeout_seconds), "-s", "-o",
+          {options_.bin_dir + "/pg_ctl", "-D", data_dir_, "-l", log_file_, "-w",
+           "-t", std::to_string(options_.timeout_seconds), "-s", "-o",
            absl::StrCat("-k ", socket_dir_, " -p ", port_), "start"},
           root_ + "/pg_ctl.log");
       !s.ok()) {
@@ -289,8 +292,8 @@ absl::Status EmbeddedPostgres::CreateDatabase() {
       tx.exec0("CREATE DATABASE " + tx.quote_name(options_.database));
     }
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("creating database '",
-                                            options_.database, "': ", e.what()));
+    return absl::InternalError(absl::StrCat(
+        "creating database '", options_.database, "': ", e.what()));
   }
   return absl::OkStatus();
 }
@@ -298,11 +301,10 @@ absl::Status EmbeddedPostgres::CreateDatabase() {
 absl::Status EmbeddedPostgres::Stop() {
   absl::Status status;
   if (postmaster_pid_ != 0) {
-    status = RunCommand({options_.bin_dir + "/pg_ctl", "-D", data_dir_, "-m",
-                         "fast", "-w", "-t",
-                         std::to_string(options_.timeout_seconds), "-s",
-                         "stop"},
-                        root_ + "/pg_ctl.log");
+    status = RunCommand(
+        {options_.bin_dir + "/pg_ctl", "-D", data_dir_, "-m", "fast", "-w",
+         "-t", std::to_string(options_.timeout_seconds), "-s", "stop"},
+        root_ + "/pg_ctl.log");
     if (!status.ok() && !fs::exists(data_dir_ + "/postmaster.pid")) {
       status = absl::OkStatus();  // it was already gone
     }

@@ -35,20 +35,22 @@ absl::Status VerifyApplied(pqxx::transaction_base& tx,
                            const std::map<int, Applied>& applied,
                            const std::string& dir) {
   for (const auto& [version, row] : applied) {
-    auto it = std::find_if(files.begin(), files.end(), [&](const auto& f) {
-      return f.version == version;
-    });
+    auto it = std::find_if(files.begin(), files.end(),
+                           [&](const auto& f) { return f.version == version; });
     if (it == files.end()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the database has migration ", version, " (", row.name,
-          ") applied but ", dir, " has no such file; is the code older than "
-          "the database?"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the database has migration ", version, " (", row.name,
+                       ") applied but ", dir,
+                       " has no such file; is the code older than "
+                       "the database?"));
     }
     const std::string checksum = Sha256Hex(tx, it->sql);
     if (checksum != row.checksum) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "migration ", it->path, " was changed after it was applied (sha256 "
-          "in schema_migrations ", row.checksum, ", file now ", checksum,
+          "migration ", it->path,
+          " was changed after it was applied (sha256 "
+          "in schema_migrations ",
+          row.checksum, ", file now ", checksum,
           "); add a new migration file instead of editing an applied one"));
     }
   }
@@ -160,12 +162,14 @@ absl::Status Migrate(const std::string& conninfo,
       out.applied.push_back(file.file_name);
     }
     pqxx::nontransaction session(conn);
-    out.latest_version = session.exec1(
-        "SELECT coalesce(max(version), 0) FROM schema_migrations")[0].as<int>();
+    out.latest_version =
+        session
+            .exec1("SELECT coalesce(max(version), 0) FROM schema_migrations")[0]
+            .as<int>();
     session.exec_params("SELECT pg_advisory_unlock($1)", kMigrationLockKey);
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("migrating (", migrations_dir,
-                                            "): ", e.what()));
+    return absl::InternalError(
+        absl::StrCat("migrating (", migrations_dir, "): ", e.what()));
   }
   return absl::OkStatus();
 }

@@ -20,9 +20,9 @@ struct MigrationFile {
 };
 
 struct MigrationReport {
-  std::vector<std::string> applied;   // file names applied by this call
-  int already_applied = 0;            // files found applied (checksum verified)
-  int latest_version = 0;             // highest version applied after the call
+  std::vector<std::string> applied;  // file names applied by this call
+  int already_applied = 0;           // files found applied (checksum verified)
+  int latest_version = 0;            // highest version applied after the call
 };
 
 // Default folder: the repository's migrations/.

@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <array>
-#include <iterator>
 #include <cmath>
 #include <cstdio>
 #include <exception>
-#include <set>
-#include <utility>
-
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <set>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -20,19 +19,33 @@ namespace {
 
 // Columns the backfill owns, in staging/COPY order. ML columns are absent on
 // purpose: the backfill never overwrites predictions.
-constexpr const char* kEventColumns[] = {
-    "id",           "symbol",          "pattern_type",      "direction",
-    "formation_start", "formation_end", "confirmation_date", "key_points",
-    "breakout_level", "target_price",  "stop_price",        "rule_confidence",
-    "rule_criteria", "lifecycle_state", "detector_version",  "outcome_label",
-    "realized_pnl",  "max_drawdown",   "bars_to_outcome",   "exit_reason",
-    "outcome_horizon_bars", "outcome_resolved_at"};
+constexpr const char* kEventColumns[] = {"id",
+                                         "symbol",
+                                         "pattern_type",
+                                         "direction",
+                                         "formation_start",
+                                         "formation_end",
+                                         "confirmation_date",
+                                         "key_points",
+                                         "breakout_level",
+                                         "target_price",
+                                         "stop_price",
+                                         "rule_confidence",
+                                         "rule_criteria",
+                                         "lifecycle_state",
+                                         "detector_version",
+                                         "outcome_label",
+                                         "realized_pnl",
+                                         "max_drawdown",
+                                         "bars_to_outcome",
+                                         "exit_reason",
+                                         "outcome_horizon_bars",
+                                         "outcome_resolved_at"};
 
 constexpr const char* kHistoryColumns[] = {
-    "pattern_id",      "from_state",         "to_state",
-    "event_date",      "actual_outcome",     "reason",
-    "rule_confidence", "ml_confidence",      "blended_confidence",
-    "blend_weight",    "fallback_reason"};
+    "pattern_id",         "from_state",   "to_state",        "event_date",
+    "actual_outcome",     "reason",       "rule_confidence", "ml_confidence",
+    "blended_confidence", "blend_weight", "fallback_reason"};
 
 // Select list shared by every load; dates come back as Day integers.
 constexpr char kSelectColumns[] =
@@ -61,7 +74,8 @@ std::string Num(double v) {
 std::string KeyPointsJson(const Pattern& p) {
   nlohmann::json arr = nlohmann::json::array();
   for (const KeyPoint& k : p.key_points) {
-    arr.push_back({{"role", k.role}, {"day", FormatDay(k.day)}, {"price", k.price}});
+    arr.push_back(
+        {{"role", k.role}, {"day", FormatDay(k.day)}, {"price", k.price}});
   }
   return arr.dump();
 }
@@ -75,15 +89,14 @@ std::string CriteriaJson(const Pattern& p) {
 absl::Status ValidateRecord(const PatternRecord& r, const std::string& id) {
   const Pattern& p = r.pattern;
   auto bad = [&](absl::string_view what) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("pattern ", id, " (", p.symbol, " ",
-                     PatternTypeName(p.type), " confirmed ",
-                     FormatDay(p.confirmation_day), "): ", what));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pattern ", id, " (", p.symbol, " ", PatternTypeName(p.type),
+        " confirmed ", FormatDay(p.confirmation_day), "): ", what));
   };
   if (p.symbol.empty()) return bad("empty symbol");
   if (!(p.rule_confidence >= 0 && p.rule_confidence <= 1)) {
-    return bad(absl::StrCat("rule_confidence ", p.rule_confidence,
-                            " outside [0, 1]"));
+    return bad(
+        absl::StrCat("rule_confidence ", p.rule_confidence, " outside [0, 1]"));
   }
   for (double v : {p.breakout_level, p.target, p.stop, r.outcome.realized_pnl,
                    r.outcome.max_drawdown}) {
@@ -169,7 +182,8 @@ HistoryRowT HistoryRow(const std::string& id, const LifecycleTransition& t) {
 std::string ColumnList(const char* const* begin, const char* const* end,
                        absl::string_view prefix = "") {
   std::vector<std::string> cols;
-  for (auto it = begin; it != end; ++it) cols.push_back(absl::StrCat(prefix, *it));
+  for (auto it = begin; it != end; ++it)
+    cols.push_back(absl::StrCat(prefix, *it));
   return absl::StrJoin(cols, ", ");
 }
 
@@ -213,7 +227,8 @@ std::string HistorySql() {
       "source) "
       "SELECT x.pattern_id, x.from_state, x.to_state, x.event_date, "
       "x.actual_outcome, x.reason, x.rule_confidence, x.ml_confidence, "
-      "x.blended_confidence, x.blend_weight, x.fallback_reason, ", src,
+      "x.blended_confidence, x.blend_weight, x.fallback_reason, ",
+      src,
       " FROM ("
       "SELECT DISTINCT ON (s.pattern_id, s.to_state) s.* "
       "FROM pcs_staging_history s "
@@ -223,7 +238,9 @@ std::string HistorySql() {
       // the statistics were stale, e.g. right after a big backfill.
       "LEFT JOIN LATERAL (SELECT 1 AS found FROM pattern_lifecycle_history h "
       "WHERE h.pattern_id = s.pattern_id AND h.to_state = s.to_state AND "
-      "h.source = ", src, " LIMIT 1) e ON true WHERE e.found IS NULL "
+      "h.source = ",
+      src,
+      " LIMIT 1) e ON true WHERE e.found IS NULL "
       // No rule-only transition after a decision rejected the pattern: its
       // history ends at 'rejected' (see UpsertValue).
       "AND NOT EXISTS (SELECT 1 FROM pattern_events pe WHERE pe.id = "
@@ -272,11 +289,14 @@ void StageRows(pqxx::work& tx, const std::vector<PatternRecord>& records,
   tx.exec0("SET LOCAL client_min_messages = warning");
   tx.exec0("SET LOCAL jit = off");
   tx.exec(
-      "CREATE TEMP TABLE IF NOT EXISTS pcs_staging_events ON COMMIT DELETE ROWS AS "
-      "SELECT " + ColumnList(std::begin(kEventColumns), std::end(kEventColumns)) +
+      "CREATE TEMP TABLE IF NOT EXISTS pcs_staging_events ON COMMIT DELETE "
+      "ROWS AS "
+      "SELECT " +
+      ColumnList(std::begin(kEventColumns), std::end(kEventColumns)) +
       " FROM pattern_events WITH NO DATA");
   tx.exec(
-      "CREATE TEMP TABLE IF NOT EXISTS pcs_staging_history (seq bigserial, pattern_id text, "
+      "CREATE TEMP TABLE IF NOT EXISTS pcs_staging_history (seq bigserial, "
+      "pattern_id text, "
       "from_state text, to_state text, event_date date, actual_outcome "
       "smallint, reason text, rule_confidence double precision, "
       "ml_confidence double precision, blended_confidence double precision, "
@@ -286,7 +306,8 @@ void StageRows(pqxx::work& tx, const std::vector<PatternRecord>& records,
     pqxx::stream_to events(tx, "pcs_staging_events",
                            std::vector<std::string>(std::begin(kEventColumns),
                                                     std::end(kEventColumns)));
-    for (size_t i = 0; i < records.size(); ++i) events << EventRow(records[i], ids[i]);
+    for (size_t i = 0; i < records.size(); ++i)
+      events << EventRow(records[i], ids[i]);
     events.complete();
   }
   pqxx::stream_to history(tx, "pcs_staging_history",
@@ -342,8 +363,9 @@ absl::StatusOr<StoredPattern> ParseRow(const pqxx::row& row) {
   absl::StatusOr<PatternType> type = ParsePatternType(row[2].as<std::string>());
   absl::StatusOr<Direction> dir = ParseDirection(row[3].as<std::string>());
   if (!type.ok() || !dir.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "pattern ", id, ": ", (type.ok() ? dir.status() : type.status()).message()));
+    return absl::DataLossError(
+        absl::StrCat("pattern ", id, ": ",
+                     (type.ok() ? dir.status() : type.status()).message()));
   }
   p.type = *type;
   p.direction = *dir;
@@ -352,7 +374,9 @@ absl::StatusOr<StoredPattern> ParseRow(const pqxx::row& row) {
   p.confirmation_day = row[6].as<Day>();
   absl::Status st = ParseKeyPoints(row[7].as<std::string>(), p);
   if (st.ok()) st = ParseCriteria(row[12].as<std::string>(), p);
-  if (!st.ok()) return absl::DataLossError(absl::StrCat("pattern ", id, ": ", st.message()));
+  if (!st.ok())
+    return absl::DataLossError(
+        absl::StrCat("pattern ", id, ": ", st.message()));
   p.breakout_level = row[8].as<double>();
   p.target = row[9].as<double>();
   p.stop = row[10].as<double>();
@@ -360,7 +384,8 @@ absl::StatusOr<StoredPattern> ParseRow(const pqxx::row& row) {
   absl::StatusOr<LifecycleState> state =
       ParseLifecycleState(row[13].as<std::string>());
   if (!state.ok()) {
-    return absl::DataLossError(absl::StrCat("pattern ", id, ": ", state.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("pattern ", id, ": ", state.status().message()));
   }
   s.lifecycle_state = *state;
   s.detector_version = row[14].as<std::string>();
@@ -378,24 +403,28 @@ absl::StatusOr<StoredPattern> ParseRow(const pqxx::row& row) {
   s.model_version = Opt<std::string>(row[25]);
   s.predicted_at = Opt<std::string>(row[26]);
   if (p.Id() != id) {
-    return absl::DataLossError(absl::StrCat("pattern ", id, ": stored id differs from "
-                                            "Pattern::Id() of its fields (", p.Id(), ")"));
+    return absl::DataLossError(absl::StrCat("pattern ", id,
+                                            ": stored id differs from "
+                                            "Pattern::Id() of its fields (",
+                                            p.Id(), ")"));
   }
   return s;
 }
 
-absl::StatusOr<StoredTransition> ParseHistoryRow(const pqxx::row& row,
-                                                 const std::string& pattern_id) {
+absl::StatusOr<StoredTransition> ParseHistoryRow(
+    const pqxx::row& row, const std::string& pattern_id) {
   StoredTransition st;
   LifecycleTransition& t = st.transition;
   st.id = row[0].as<int64_t>();
   t.pattern_id = pattern_id;
   if (!row[1].is_null()) {
-    absl::StatusOr<LifecycleState> from = ParseLifecycleState(row[1].as<std::string>());
+    absl::StatusOr<LifecycleState> from =
+        ParseLifecycleState(row[1].as<std::string>());
     if (!from.ok()) return from.status();
     t.from = *from;
   }
-  absl::StatusOr<LifecycleState> to = ParseLifecycleState(row[2].as<std::string>());
+  absl::StatusOr<LifecycleState> to =
+      ParseLifecycleState(row[2].as<std::string>());
   if (!to.ok()) return to.status();
   t.to = *to;
   t.event_day = Opt<Day>(row[3]).value_or(0);
@@ -428,10 +457,10 @@ absl::StatusOr<UpsertCounts> PatternEventStore::Upsert(
     for (const pqxx::row& row : changed) {
       (row[0].as<bool>() ? counts.inserted : counts.updated) += 1;
     }
-    counts.unchanged = static_cast<int64_t>(records.size()) - counts.inserted -
-                       counts.updated;
-    counts.history_rows =
-        static_cast<int64_t>(tx.exec_params(HistorySql(), source).affected_rows());
+    counts.unchanged =
+        static_cast<int64_t>(records.size()) - counts.inserted - counts.updated;
+    counts.history_rows = static_cast<int64_t>(
+        tx.exec_params(HistorySql(), source).affected_rows());
     tx.commit();
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat(
@@ -467,8 +496,8 @@ absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::Query(
 // statement, registered once per connection (libpqxx accepts re-registering
 // the same definition and prepares it on first use).
 absl::StatusOr<StoredPattern> PatternEventStore::Load(const std::string& id) {
-  static const std::string kLoadByIdSql =
-      absl::StrCat("SELECT ", kSelectColumns, " FROM pattern_events WHERE id = $1");
+  static const std::string kLoadByIdSql = absl::StrCat(
+      "SELECT ", kSelectColumns, " FROM pattern_events WHERE id = $1");
   try {
     conn_.prepare("pcs_load_pattern_by_id", kLoadByIdSql);
     // One statement on the server's request path: no BEGIN/COMMIT round trips.
@@ -477,7 +506,8 @@ absl::StatusOr<StoredPattern> PatternEventStore::Load(const std::string& id) {
     if (rows.empty()) return absl::NotFoundError("no pattern with id " + id);
     return ParseRow(rows[0]);
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("loading pattern ", id, ": ", e.what()));
+    return absl::InternalError(
+        absl::StrCat("loading pattern ", id, ": ", e.what()));
   }
 }
 
@@ -490,10 +520,12 @@ absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::LoadPatterns(
     return absl::StrCat("$", params.size());
   };
   if (filter.from) {
-    conds.push_back(absl::StrCat("confirmation_date >= ", next(FormatDay(*filter.from)), "::date"));
+    conds.push_back(absl::StrCat(
+        "confirmation_date >= ", next(FormatDay(*filter.from)), "::date"));
   }
   if (filter.to) {
-    conds.push_back(absl::StrCat("confirmation_date <= ", next(FormatDay(*filter.to)), "::date"));
+    conds.push_back(absl::StrCat(
+        "confirmation_date <= ", next(FormatDay(*filter.to)), "::date"));
   }
   if (filter.resolved_only) conds.push_back("outcome_label IS NOT NULL");
   if (!filter.symbols.empty()) {
@@ -503,8 +535,9 @@ absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::LoadPatterns(
   }
   const std::string where =
       conds.empty() ? "" : "WHERE " + absl::StrJoin(conds, " AND ");
-  return Query(where, params, absl::StrCat("patterns (", conds.empty() ? "all" : where,
-                                           " with ", absl::StrJoin(params, ", "), ")"));
+  return Query(where, params,
+               absl::StrCat("patterns (", conds.empty() ? "all" : where,
+                            " with ", absl::StrJoin(params, ", "), ")"));
 }
 
 absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::LoadUnresolved() {
@@ -530,8 +563,8 @@ absl::StatusOr<std::vector<StoredTransition>> PatternEventStore::LoadHistory(
       out.push_back(*std::move(t));
     }
   } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("loading lifecycle history of ", pattern_id, ": ", e.what()));
+    return absl::InternalError(absl::StrCat("loading lifecycle history of ",
+                                            pattern_id, ": ", e.what()));
   }
   return out;
 }

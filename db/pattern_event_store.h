@@ -3,18 +3,17 @@
 
 #include <cstdint>
 #include <optional>
+#include <pqxx/connection>
 #include <string>
 #include <vector>
-
-#include <pqxx/connection>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/bar.h"
 #include "lifecycle/lifecycle_state.h"
-#include "lifecycle/pattern_lifecycle_manager.h"
 #include "lifecycle/pattern.h"
+#include "lifecycle/pattern_lifecycle_manager.h"
 
 namespace pcs {
 
@@ -42,7 +41,8 @@ struct StoredPattern {
   std::optional<double> ml_confidence;
   std::optional<double> blended_confidence;
   std::optional<std::string> model_version;
-  std::optional<std::string> predicted_at;  // timestamptz as PostgreSQL prints it
+  std::optional<std::string>
+      predicted_at;  // timestamptz as PostgreSQL prints it
 };
 
 // One row of pattern_lifecycle_history.
@@ -56,9 +56,9 @@ struct StoredTransition {
 
 // Result of one Upsert call.
 struct UpsertCounts {
-  int64_t inserted = 0;   // new ids
-  int64_t updated = 0;    // existing ids whose stored columns changed
-  int64_t unchanged = 0;  // existing ids, nothing to change
+  int64_t inserted = 0;      // new ids
+  int64_t updated = 0;       // existing ids whose stored columns changed
+  int64_t unchanged = 0;     // existing ids, nothing to change
   int64_t history_rows = 0;  // lifecycle history rows added
 
   UpsertCounts& operator+=(const UpsertCounts& o) {
@@ -72,22 +72,23 @@ struct UpsertCounts {
 
 // Which patterns LoadPatterns returns. All conditions are ANDed.
 struct PatternFilter {
-  std::optional<Day> from;            // confirmation_date >= from
-  std::optional<Day> to;              // confirmation_date <= to
-  bool resolved_only = false;         // outcome_label IS NOT NULL
-  std::vector<std::string> symbols;   // empty = every symbol
+  std::optional<Day> from;           // confirmation_date >= from
+  std::optional<Day> to;             // confirmation_date <= to
+  bool resolved_only = false;        // outcome_label IS NOT NULL
+  std::vector<std::string> symbols;  // empty = every symbol
 };
 
 // Adapter between Pattern/Outcome and the pattern_events and
 // pattern_lifecycle_history tables (schema: docs / migrations, owned by db/).
 //
 // Column mapping:
-//   id = Pattern::Id(); key_points = jsonb [{"role","day":"YYYY-MM-DD","price"}];
-//   rule_criteria = jsonb object {name: score}; outcome_label NULL and
-//   exit_reason NULL while unresolved; outcome_resolved_at = Outcome::resolved_day.
-//   realized_pnl, max_drawdown and bars_to_outcome are stored only once the
-//   outcome is resolved (the labeler's mark-to-market values of an open
-//   pattern are not persisted; they load back as 0).
+//   id = Pattern::Id(); key_points = jsonb
+//   [{"role","day":"YYYY-MM-DD","price"}]; rule_criteria = jsonb object {name:
+//   score}; outcome_label NULL and exit_reason NULL while unresolved;
+//   outcome_resolved_at = Outcome::resolved_day. realized_pnl, max_drawdown and
+//   bars_to_outcome are stored only once the outcome is resolved (the labeler's
+//   mark-to-market values of an open pattern are not persisted; they load back
+//   as 0).
 // PostgreSQL stores jsonb object keys in its own order, so loaded
 // rule_criteria come back sorted by name (Criterion() lookups are unaffected).
 //

@@ -1,7 +1,6 @@
 #include "db/pattern_review_store.h"
 
 #include <exception>
-
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -73,7 +72,8 @@ std::string Where(const ReviewFilter& f, pqxx::transaction_base& tx) {
   const std::string mt = absl::StrCat(f.model_threshold);
   const std::string rt = absl::StrCat(f.rule_threshold);
   if (f.symbol) c.push_back(absl::StrCat("symbol = ", Quote(tx, *f.symbol)));
-  if (f.pattern_type) c.push_back(absl::StrCat("pattern_type = ", Quote(tx, *f.pattern_type)));
+  if (f.pattern_type)
+    c.push_back(absl::StrCat("pattern_type = ", Quote(tx, *f.pattern_type)));
   if (f.decision) {
     c.push_back(absl::StrCat("coalesce(blended_confidence, rule_confidence) ",
                              *f.decision == "confirm" ? ">=" : "<", " ",
@@ -82,8 +82,8 @@ std::string Where(const ReviewFilter& f, pqxx::transaction_base& tx) {
   if (f.disagreement) {
     c.push_back(absl::StrCat(
         "ml_confidence IS NOT NULL AND ((ml_confidence >= ", Quote(tx, mt),
-        "::float8) ", *f.disagreement ? "<>" : "=", " (rule_confidence >= ",
-        Quote(tx, rt), "::float8))"));
+        "::float8) ", *f.disagreement ? "<>" : "=",
+        " (rule_confidence >= ", Quote(tx, rt), "::float8))"));
   }
   if (f.scored) {
     c.push_back(*f.scored ? "ml_confidence IS NOT NULL"
@@ -93,8 +93,12 @@ std::string Where(const ReviewFilter& f, pqxx::transaction_base& tx) {
     c.push_back(*f.overridden ? "analyst_decision IS NOT NULL"
                               : "analyst_decision IS NULL");
   }
-  if (f.from) c.push_back(absl::StrCat("confirmation_date >= DATE '1970-01-01' + ", *f.from));
-  if (f.to) c.push_back(absl::StrCat("confirmation_date <= DATE '1970-01-01' + ", *f.to));
+  if (f.from)
+    c.push_back(
+        absl::StrCat("confirmation_date >= DATE '1970-01-01' + ", *f.from));
+  if (f.to)
+    c.push_back(
+        absl::StrCat("confirmation_date <= DATE '1970-01-01' + ", *f.to));
   return c.empty() ? "" : absl::StrCat(" WHERE ", absl::StrJoin(c, " AND "));
 }
 
@@ -106,11 +110,13 @@ absl::StatusOr<ReviewPage> PatternReviewStore::List(const ReviewFilter& f) {
     const std::string where = Where(f, tx);
     ReviewPage page;
     page.total =
-        tx.exec1(absl::StrCat("SELECT count(*) FROM pattern_events", where))[0].as<int64_t>();
+        tx.exec1(absl::StrCat("SELECT count(*) FROM pattern_events", where))[0]
+            .as<int64_t>();
     for (const auto& r : tx.exec(absl::StrCat(
              "SELECT ", kColumns, " FROM pattern_events", where,
              " ORDER BY predicted_at DESC NULLS LAST, confirmation_date DESC, "
-             "id LIMIT ", f.limit, " OFFSET ", f.offset))) {
+             "id LIMIT ",
+             f.limit, " OFFSET ", f.offset))) {
       page.rows.push_back(FromRow(r));
     }
     return page;
@@ -123,39 +129,41 @@ absl::StatusOr<ReviewRow> PatternReviewStore::Get(const std::string& id) {
     const pqxx::result r = tx.exec_params(
         absl::StrCat("SELECT ", kColumns, " FROM pattern_events WHERE id = $1"),
         id);
-    if (r.empty()) return absl::NotFoundError(absl::StrCat("pattern ", id, " not found"));
+    if (r.empty())
+      return absl::NotFoundError(absl::StrCat("pattern ", id, " not found"));
     return FromRow(r[0]);
   });
 }
 
 absl::StatusOr<std::vector<ReviewHistoryRow>> PatternReviewStore::History(
     const std::string& id) {
-  return Guard("loading a lifecycle history",
-               [&]() -> absl::StatusOr<std::vector<ReviewHistoryRow>> {
-    pqxx::read_transaction tx(conn_);
-    std::vector<ReviewHistoryRow> out;
-    for (const auto& r : tx.exec_params(
-             "SELECT id, from_state, to_state, event_date::text, "
-             "recorded_at::text, source, rule_confidence, ml_confidence, "
-             "blended_confidence, model_version, reason FROM "
-             "pattern_lifecycle_history WHERE pattern_id = $1 ORDER BY id",
-             id)) {
-      ReviewHistoryRow h;
-      h.id = r[0].as<int64_t>();
-      h.from_state = Opt<std::string>(r[1]);
-      h.to_state = r[2].as<std::string>();
-      h.event_date = Opt<std::string>(r[3]);
-      h.recorded_at = r[4].as<std::string>();
-      h.source = r[5].as<std::string>();
-      h.rule_confidence = Opt<double>(r[6]);
-      h.ml_confidence = Opt<double>(r[7]);
-      h.blended_confidence = Opt<double>(r[8]);
-      h.model_version = Opt<std::string>(r[9]);
-      h.reason = Opt<std::string>(r[10]);
-      out.push_back(std::move(h));
-    }
-    return out;
-  });
+  return Guard(
+      "loading a lifecycle history",
+      [&]() -> absl::StatusOr<std::vector<ReviewHistoryRow>> {
+        pqxx::read_transaction tx(conn_);
+        std::vector<ReviewHistoryRow> out;
+        for (const auto& r : tx.exec_params(
+                 "SELECT id, from_state, to_state, event_date::text, "
+                 "recorded_at::text, source, rule_confidence, ml_confidence, "
+                 "blended_confidence, model_version, reason FROM "
+                 "pattern_lifecycle_history WHERE pattern_id = $1 ORDER BY id",
+                 id)) {
+          ReviewHistoryRow h;
+          h.id = r[0].as<int64_t>();
+          h.from_state = Opt<std::string>(r[1]);
+          h.to_state = r[2].as<std::string>();
+          h.event_date = Opt<std::string>(r[3]);
+          h.recorded_at = r[4].as<std::string>();
+          h.source = r[5].as<std::string>();
+          h.rule_confidence = Opt<double>(r[6]);
+          h.ml_confidence = Opt<double>(r[7]);
+          h.blended_confidence = Opt<double>(r[8]);
+          h.model_version = Opt<std::string>(r[9]);
+          h.reason = Opt<std::string>(r[10]);
+          out.push_back(std::move(h));
+        }
+        return out;
+      });
 }
 
 }  // namespace pcs

@@ -3,10 +3,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <pqxx/connection>
 #include <string>
 #include <vector>
-
-#include <pqxx/connection>
 
 #include "absl/status/statusor.h"
 #include "core/bar.h"
@@ -46,10 +45,10 @@ struct ReviewFilter {
   // true: the model scored it and the ML and rule decisions differ
   // ((ml >= model_threshold) <> (rule >= rule_threshold)); false: they agree.
   std::optional<bool> disagreement;
-  std::optional<bool> scored;     // ml_confidence IS [NOT] NULL
-  std::optional<bool> overridden; // analyst_decision IS [NOT] NULL
-  std::optional<Day> from;        // confirmation_date >= from
-  std::optional<Day> to;          // confirmation_date <= to
+  std::optional<bool> scored;      // ml_confidence IS [NOT] NULL
+  std::optional<bool> overridden;  // analyst_decision IS [NOT] NULL
+  std::optional<Day> from;         // confirmation_date >= from
+  std::optional<Day> to;           // confirmation_date <= to
   double model_threshold = 0.5;
   double rule_threshold = 0.5;
   int offset = 0;

@@ -1,6 +1,5 @@
 #include "db/price_bar_store.h"
 
-
 #include "absl/strings/str_cat.h"
 
 namespace pcs {
@@ -32,8 +31,9 @@ absl::StatusOr<BarSeries> LoadBarSeries(pqxx::connection& conn,
     pqxx::read_transaction tx(conn);
     // Day numbers come straight from the date arithmetic (days since epoch).
     const pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kBarSelectList, " FROM price_bars WHERE symbol = $1 "
-        "AND day >= DATE '1970-01-01' + $2::integer "
+        absl::StrCat("SELECT ", kBarSelectList,
+                     " FROM price_bars WHERE symbol = $1 "
+                     "AND day >= DATE '1970-01-01' + $2::integer "
                      "AND day <= DATE '1970-01-01' + $3::integer ORDER BY day"),
         symbol, from.value_or(-kDayBound), to.value_or(kDayBound));
     series.bars.reserve(rows.size());

@@ -25,9 +25,8 @@ inline absl::string_view SnapshotKindName(SnapshotKind kind) {
 inline absl::StatusOr<SnapshotKind> ParseSnapshotKind(absl::string_view name) {
   if (name == "decision") return SnapshotKind::kDecision;
   if (name == "outcome") return SnapshotKind::kOutcome;
-  return absl::InvalidArgumentError(
-      absl::StrCat("snapshot kind '", name.substr(0, 40),
-                   "' is not decision|outcome"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "snapshot kind '", name.substr(0, 40), "' is not decision|outcome"));
 }
 
 }  // namespace pcs

@@ -28,8 +28,8 @@ FeatureSchema MakeSchema() {
   FeatureSchema schema;
   schema.version = kFeatureSchemaVersion;
   for (const auto& info : kFeatureInfo) schema.names.push_back(info.name);
-  schema.hash = Sha256Hex(absl::StrCat(schema.version, "\n",
-                                       absl::StrJoin(schema.names, "\n")));
+  schema.hash = Sha256Hex(
+      absl::StrCat(schema.version, "\n", absl::StrJoin(schema.names, "\n")));
   return schema;
 }
 
@@ -102,8 +102,7 @@ void FillRow(const Pattern& pattern, absl::Span<const Bar> history,
   FeatureContext ctx;
   ctx.pattern = &pattern;
   ctx.history = history;
-  ctx.window =
-      history.last(std::min<size_t>(history.size(), kIndicatorWindow));
+  ctx.window = history.last(std::min<size_t>(history.size(), kIndicatorWindow));
   ctx.last = static_cast<int>(ctx.window.size()) - 1;
   ctx.closes.reserve(ctx.window.size());
   for (const Bar& b : ctx.window) ctx.closes.push_back(b.close);
@@ -138,10 +137,9 @@ absl::StatusOr<std::vector<float>> FeatureBuilder::Build(
     const BarSeries* market) const {
   if (!bars.symbol.empty() && !pattern.symbol.empty() &&
       bars.symbol != pattern.symbol) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("pattern ", pattern.Id(), " is for symbol '",
-                     pattern.symbol, "' but the bars are for '", bars.symbol,
-                     "'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pattern ", pattern.Id(), " is for symbol '", pattern.symbol,
+        "' but the bars are for '", bars.symbol, "'"));
   }
   const int t = bars.IndexOf(pattern.confirmation_day);
   if (t < 0) {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/types/span.h"
-#include "features/feature_list.h"
 #include "core/bar.h"
+#include "features/feature_list.h"
 #include "lifecycle/pattern.h"
 
 namespace pcs::features_internal {

@@ -136,8 +136,8 @@ AdxPoint AdxLast(absl::Span<const Bar> bars, int period) {
   return out;
 }
 
-BollingerPoint BollingerAt(absl::Span<const double> closes, int end,
-                           int period, double k) {
+BollingerPoint BollingerAt(absl::Span<const double> closes, int end, int period,
+                           double k) {
   BollingerPoint out{kNaN, kNaN};
   const double mid = SmaAt(closes, period, end);
   if (std::isnan(mid)) return out;

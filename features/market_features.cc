@@ -73,8 +73,8 @@ void AddCorrelationFeatures(const FeatureContext& ctx, FeatureRow row) {
 
 void AddMarketFeatures(const FeatureContext& ctx, FeatureRow row) {
   if (ctx.market.empty()) return;
-  const absl::Span<const Bar> m = ctx.market.last(
-      std::min<size_t>(ctx.market.size(), kIndicatorWindow));
+  const absl::Span<const Bar> m =
+      ctx.market.last(std::min<size_t>(ctx.market.size(), kIndicatorWindow));
   const int last = static_cast<int>(m.size()) - 1;
   row[kMktRet20] = ctx.dir * Return(m, 20);
   row[kMktRet60] = ctx.dir * Return(m, 60);

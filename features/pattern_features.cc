@@ -76,9 +76,15 @@ void AddKeyPointTiming(const FeatureContext& ctx, const std::vector<Point>& pts,
 
 void AddPatternIdentity(const FeatureContext& ctx, FeatureRow row) {
   static constexpr FeatureId kTypeIds[kNumPatternTypes] = {
-      kPatDoubleTop,          kPatDoubleBottom,        kPatHeadShouldersTop,
-      kPatInverseHeadShoulders, kPatAscendingTriangle, kPatDescendingTriangle,
-      kPatSymmetricalTriangle, kPatRectangle,          kPatBullFlag,
+      kPatDoubleTop,
+      kPatDoubleBottom,
+      kPatHeadShouldersTop,
+      kPatInverseHeadShoulders,
+      kPatAscendingTriangle,
+      kPatDescendingTriangle,
+      kPatSymmetricalTriangle,
+      kPatRectangle,
+      kPatBullFlag,
       kPatBearFlag};
   for (FeatureId id : kTypeIds) row[id] = 0;
   row[kTypeIds[static_cast<int>(ctx.pattern->type)]] = 1;
@@ -125,8 +131,8 @@ void AddPatternGeometry(const FeatureContext& ctx, FeatureRow row) {
     for (const Point& pt : outer) {
       if (ctx.dir * (extreme->y - pt.y) > 0) extreme = &pt;
     }
-    row[kPatExtremePosition] = SafeDiv(extreme->x - pts.front().x,
-                                       pts.back().x - pts.front().x);
+    row[kPatExtremePosition] =
+        SafeDiv(extreme->x - pts.front().x, pts.back().x - pts.front().x);
   }
 }
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <tuple>
 #include <charconv>
 #include <filesystem>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -90,9 +90,11 @@ ParsedFile ParseFile(const std::string& path, const std::string& symbol,
   parsed.summary.symbol = symbol;
   auto result =
       refused_link
-          ? absl::StatusOr<CsvReadResult>(absl::InvalidArgumentError(absl::StrCat(
-                path, ": symbolic link to a file outside its folder; not "
-                      "followed (pcs ingest --follow-symlinks)")))
+          ? absl::StatusOr<CsvReadResult>(
+                absl::InvalidArgumentError(absl::StrCat(
+                    path,
+                    ": symbolic link to a file outside its folder; not "
+                    "followed (pcs ingest --follow-symlinks)")))
           : ReadOhlcvCsv(path, symbol);
   if (!result.ok()) {
     parsed.summary.error = std::string(result.status().message());
@@ -227,7 +229,7 @@ void StoreRejects(pqxx::work& tx, int64_t run_id,
       "DELETE FROM ingest_rejects WHERE file IN "
       "(SELECT path FROM pcs_stage_files)");
   CopyWriter<6> rejects(tx, "ingest_rejects",
-                     {"run_id", "file", "line", "raw", "reason", "detail"});
+                        {"run_id", "file", "line", "raw", "reason", "detail"});
   auto& row = rejects.row();
   row[0] = std::to_string(run_id);
   for (const auto& f : batch) {
@@ -279,9 +281,9 @@ absl::Status LoadBatch(pqxx::connection& conn, int64_t run_id,
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat(
         "loading ", batch.front().summary.path,
-        batch.size() > 1 ? absl::StrCat(" (and ", batch.size() - 1,
-                                        " more files)")
-                         : "",
+        batch.size() > 1
+            ? absl::StrCat(" (and ", batch.size() - 1, " more files)")
+            : "",
         " into the database: ", e.what()));
   }
   return absl::OkStatus();
@@ -297,7 +299,8 @@ absl::StatusOr<std::vector<std::string>> ExpandCsvPaths(
     std::error_code ec;
     const fs::path p = fs::absolute(given, ec).lexically_normal();
     if (!fs::exists(p, ec)) {
-      return absl::NotFoundError(absl::StrCat(given, ": no such file or folder"));
+      return absl::NotFoundError(
+          absl::StrCat(given, ": no such file or folder"));
     }
     if (!fs::is_directory(p, ec)) {
       files.push_back(p.string());
@@ -341,20 +344,21 @@ Ingester::Ingester(pqxx::connection& conn, IngestOptions options)
 absl::StatusOr<IngestSummary> Ingester::Run(
     const std::vector<std::string>& paths) {
   std::vector<std::string> refused_links;
-  auto files =
-      ExpandCsvPaths(paths, options_.follow_symlinks, &refused_links);
+  auto files = ExpandCsvPaths(paths, options_.follow_symlinks, &refused_links);
   if (!files.ok()) return files.status();
   if (options_.symbol.has_value() && files->size() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--symbol needs exactly one file, got ", files->size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--symbol needs exactly one file, got ", files->size()));
   }
   IngestSummary summary;
   summary.total.path = "TOTAL";
   try {
     pqxx::work tx(conn_);
-    summary.run_id = tx.exec_params1(
-        "INSERT INTO ingest_runs (paths) VALUES ($1) RETURNING id",
-        absl::StrJoin(paths, " "))[0].as<int64_t>();
+    summary.run_id =
+        tx.exec_params1(
+              "INSERT INTO ingest_runs (paths) VALUES ($1) RETURNING id",
+              absl::StrJoin(paths, " "))[0]
+            .as<int64_t>();
     tx.commit();
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("starting ingest run: ", e.what()));
@@ -384,7 +388,8 @@ absl::StatusOr<IngestSummary> Ingester::Run(
         static_cast<int>(batch.size()) >= per_batch) {
       if (auto s = flush(); !s.ok()) return s;
     }
-    batch.push_back(ParseFile(path, symbol, /*refused_link=*/i >= num_readable));
+    batch.push_back(
+        ParseFile(path, symbol, /*refused_link=*/i >= num_readable));
     batch_symbols.insert(symbol);
     if (options_.progress) {
       options_.progress(static_cast<int>(i) + 1,
@@ -403,7 +408,8 @@ absl::StatusOr<IngestSummary> Ingester::Run(
         t.inserted, t.updated, t.unchanged, t.rejected, summary.failed_files);
     tx.commit();
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("finishing ingest run: ", e.what()));
+    return absl::InternalError(
+        absl::StrCat("finishing ingest run: ", e.what()));
   }
   return summary;
 }
@@ -414,8 +420,8 @@ std::string FormatIngestSummary(const IngestSummary& summary, bool per_file) {
                         "format", "read", "inserted", "updated", "unchanged",
                         "rejected", "zero_vol");
   auto row = [&](const FileIngestSummary& f, const std::string& name) {
-    absl::StrAppendFormat(&out, "%-28s %6s %9d %9d %8d %9d %8d %8d\n",
-                          name, f.format, f.rows_read, f.inserted, f.updated,
+    absl::StrAppendFormat(&out, "%-28s %6s %9d %9d %8d %9d %8d %8d\n", name,
+                          f.format, f.rows_read, f.inserted, f.updated,
                           f.unchanged, f.rejected, f.zero_volume);
   };
   for (const auto& f : summary.files) {
@@ -436,10 +442,12 @@ std::string FormatIngestSummary(const IngestSummary& summary, bool per_file) {
       absl::StrAppendFormat(&out, "  %-26s %d\n", reason, n);
     }
   }
-  absl::StrAppend(&out, "zero-volume bars loaded (warning only): ",
-                  summary.total.zero_volume, "\n",
-                  "details: SELECT * FROM ingest_rejects WHERE run_id = ",
-                  summary.run_id, "\n");
+  absl::StrAppend(
+      &out,
+      "zero-volume bars loaded (warning only): ", summary.total.zero_volume,
+      "\n",
+      "details: SELECT * FROM ingest_rejects WHERE run_id = ", summary.run_id,
+      "\n");
   return out;
 }
 

@@ -30,15 +30,15 @@ struct IngestOptions {
 
 // What happened to one file (or, for the totals, to all files).
 struct FileIngestSummary {
-  std::string path;    // absolute, normalised (also stored in the tables)
+  std::string path;  // absolute, normalised (also stored in the tables)
   std::string symbol;
-  std::string format;  // "yahoo" / "stooq"; "" when the file failed
-  int64_t rows_read = 0;   // data rows (excluding the header)
-  int64_t inserted = 0;    // new bars
-  int64_t updated = 0;     // bars that existed with other values
-  int64_t unchanged = 0;   // bars that existed with the same values
-  int64_t rejected = 0;    // rows not loaded (see rejects_by_reason)
-  int64_t zero_volume = 0; // loaded bars with volume 0 (a warning class)
+  std::string format;       // "yahoo" / "stooq"; "" when the file failed
+  int64_t rows_read = 0;    // data rows (excluding the header)
+  int64_t inserted = 0;     // new bars
+  int64_t updated = 0;      // bars that existed with other values
+  int64_t unchanged = 0;    // bars that existed with the same values
+  int64_t rejected = 0;     // rows not loaded (see rejects_by_reason)
+  int64_t zero_volume = 0;  // loaded bars with volume 0 (a warning class)
   std::map<std::string, int64_t> rejects_by_reason;
   // Non-empty when the whole file was refused (not a CSV, unknown or
   // missing columns, unreadable): nothing of it was loaded.
@@ -48,7 +48,7 @@ struct FileIngestSummary {
 };
 
 struct IngestSummary {
-  int64_t run_id = 0;  // ingest_runs.id
+  int64_t run_id = 0;                    // ingest_runs.id
   std::vector<FileIngestSummary> files;  // in load order
   FileIngestSummary total;               // sums; path = "TOTAL"
   int failed_files = 0;                  // files with a non-empty error

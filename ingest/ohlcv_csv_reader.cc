@@ -24,7 +24,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-enum Column { kDate, kOpen, kHigh, kLow, kClose, kAdjClose, kVolume, kNumColumns };
+enum Column {
+  kDate,
+  kOpen,
+  kHigh,
+  kLow,
+  kClose,
+  kAdjClose,
+  kVolume,
+  kNumColumns
+};
 constexpr std::array<const char*, kNumColumns> kColumnNames = {
     "Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"};
 
@@ -64,8 +73,8 @@ int ColumnOf(absl::string_view name) {
 absl::StatusOr<Header> ParseHeader(const std::string& path,
                                    absl::string_view line) {
   if (line.find(',') == absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": not a CSV file: line 1 has no commas"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a CSV file: line 1 has no commas"));
   }
   Header header;
   header.index.fill(-1);
@@ -75,9 +84,10 @@ absl::StatusOr<Header> ParseHeader(const std::string& path,
     const absl::string_view name = Clean(names[i]);
     const int column = ColumnOf(name);
     if (column < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": unknown column '", name.substr(0, 40),
-          "' in header (expected Date,Open,High,Low,Close[,Adj Close],Volume)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": unknown column '", name.substr(0, 40),
+                       "' in header (expected Date,Open,High,Low,Close[,Adj "
+                       "Close],Volume)"));
     }
     if (header.index[column] >= 0) {
       return absl::InvalidArgumentError(
@@ -87,9 +97,9 @@ absl::StatusOr<Header> ParseHeader(const std::string& path,
   }
   for (int c = 0; c < kNumColumns; ++c) {
     if (c != kAdjClose && header.index[c] < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": missing column '", kColumnNames[c], "' in header '",
-          line.substr(0, 80), "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": missing column '", kColumnNames[c],
+                       "' in header '", line.substr(0, 80), "'"));
     }
   }
   return header;
@@ -154,7 +164,8 @@ std::string ParseRow(const Header& header, absl::string_view line, Bar& bar,
   if (header.index[kAdjClose] < 0) number[kAdjClose] = number[kClose];
   for (int c : {kOpen, kHigh, kLow, kClose, kAdjClose}) {
     if (number[c] <= 0) {
-      detail = absl::StrCat(kColumnNames[c], " is ", number[c], " (must be > 0)");
+      detail =
+          absl::StrCat(kColumnNames[c], " is ", number[c], " (must be > 0)");
       return "non_positive_price";
     }
   }
@@ -212,11 +223,13 @@ class LineReader {
       const char* start = buffer_ + pos_;
       const size_t available = len_ - pos_;
       const void* newline = std::memchr(start, '\n', available);
-      const size_t n = newline != nullptr
-                           ? static_cast<size_t>(static_cast<const char*>(newline) - start)
-                           : available;
+      const size_t n =
+          newline != nullptr
+              ? static_cast<size_t>(static_cast<const char*>(newline) - start)
+              : available;
       if (std::memchr(start, '\0', n) != nullptr) has_nul_ = true;
-      const size_t room = kMaxCsvLineBytes - std::min(line.size(), kMaxCsvLineBytes);
+      const size_t room =
+          kMaxCsvLineBytes - std::min(line.size(), kMaxCsvLineBytes);
       if (n > room) too_long = true;
       line.append(start, std::min(n, room));
       pos_ += n;
@@ -240,34 +253,42 @@ class LineReader {
 
 }  // namespace
 
-absl::StatusOr<CsvReadResult> ReadOhlcvCsvStream(std::istream& in, const std::string& path,
-                                                 std::optional<std::string> symbol) {
+absl::StatusOr<CsvReadResult> ReadOhlcvCsvStream(
+    std::istream& in, const std::string& path,
+    std::optional<std::string> symbol) {
   auto reader = std::make_unique<LineReader>(in);
   std::string header_line;
   bool too_long = false;
   int line_number = 1;
   if (!reader->Next(header_line, too_long)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": empty file (no header line)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": empty file (no header line)"));
   }
-  if (absl::StartsWith(header_line, "\xEF\xBB\xBF")) header_line.erase(0, 3);  // BOM
+  if (absl::StartsWith(header_line, "\xEF\xBB\xBF"))
+    header_line.erase(0, 3);  // BOM
   if (absl::StripAsciiWhitespace(header_line).empty()) {
     // Blank first line: an empty file when every line is blank.
     std::string line;
     bool blank = true;
     bool cut = false;
-    while (blank && reader->Next(line, cut)) blank = absl::StripAsciiWhitespace(line).empty();
+    while (blank && reader->Next(line, cut))
+      blank = absl::StripAsciiWhitespace(line).empty();
     if (blank && !reader->has_nul()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": empty file (no header line)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": empty file (no header line)"));
     }
   }
   if (reader->has_nul()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a CSV file (binary content)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a CSV file (binary content)"));
   }
   if (too_long) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": not a CSV file: line 1 is longer than ", kMaxCsvLineBytes, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a CSV file: line 1 is longer than ",
+                     kMaxCsvLineBytes, " bytes"));
   }
-  if (!header_line.empty() && header_line.back() == '\r') header_line.pop_back();
+  if (!header_line.empty() && header_line.back() == '\r')
+    header_line.pop_back();
   auto header = ParseHeader(path, header_line);
   if (!header.ok()) return header.status();
 
@@ -293,8 +314,9 @@ absl::StatusOr<CsvReadResult> ReadOhlcvCsvStream(std::istream& in, const std::st
     }
     if (reason.empty() && (bar.day < kMinCsvDay || bar.day > kMaxCsvDay)) {
       reason = "date_out_of_range";
-      detail = absl::StrCat("Date ", FormatDay(bar.day), " outside [", FormatDay(kMinCsvDay),
-                            ", ", FormatDay(kMaxCsvDay), "]");
+      detail =
+          absl::StrCat("Date ", FormatDay(bar.day), " outside [",
+                       FormatDay(kMinCsvDay), ", ", FormatDay(kMaxCsvDay), "]");
     }
     if (reason.empty()) {
       if (auto it = line_of_day.find(bar.day); it != line_of_day.end()) {
@@ -309,7 +331,8 @@ absl::StatusOr<CsvReadResult> ReadOhlcvCsvStream(std::istream& in, const std::st
       }
     }
     if (!reason.empty()) {
-      result.rejects.push_back({path, line_number, line, std::move(reason), std::move(detail)});
+      result.rejects.push_back(
+          {path, line_number, line, std::move(reason), std::move(detail)});
       continue;
     }
     line_of_day.emplace(bar.day, line_number);
@@ -317,9 +340,11 @@ absl::StatusOr<CsvReadResult> ReadOhlcvCsvStream(std::istream& in, const std::st
     result.series.bars.push_back(bar);
   }
   if (reader->has_nul()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a CSV file (binary content)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a CSV file (binary content)"));
   }
-  if (reader->bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
+  if (reader->bad())
+    return absl::DataLossError(absl::StrCat(path, ": read error"));
   return result;
 }
 

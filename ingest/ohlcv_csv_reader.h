@@ -16,26 +16,26 @@ namespace pcs {
 // rejected row is reported (and stored in `ingest_rejects` by the ingester).
 struct CsvReject {
   std::string file;
-  int line = 0;         // 1-based line number in the file (header is line 1)
-  std::string raw;      // the raw text of the line
-  std::string reason;   // a short machine-friendly class, e.g. "empty_row",
-                        // "missing_field" (some fields empty), "non_numeric",
-                        // "non_positive_price", "high_lt_low",
-                        // "open_close_outside_range", "negative_volume",
-                        // "duplicate_date", "date_out_of_order", "bad_date",
-                        // "date_out_of_range", "line_too_long",
-                        // "wrong_field_count"
-  std::string detail;   // human text naming the field and value at fault
+  int line = 0;        // 1-based line number in the file (header is line 1)
+  std::string raw;     // the raw text of the line
+  std::string reason;  // a short machine-friendly class, e.g. "empty_row",
+                       // "missing_field" (some fields empty), "non_numeric",
+                       // "non_positive_price", "high_lt_low",
+                       // "open_close_outside_range", "negative_volume",
+                       // "duplicate_date", "date_out_of_order", "bad_date",
+                       // "date_out_of_range", "line_too_long",
+                       // "wrong_field_count"
+  std::string detail;  // human text naming the field and value at fault
 };
 
 // The bars of one file plus everything that was rejected from it.
 struct CsvReadResult {
-  BarSeries series;             // valid rows, strictly increasing by day
+  BarSeries series;  // valid rows, strictly increasing by day
   std::vector<CsvReject> rejects;
-  int rows_read = 0;            // data rows (excluding the header)
-  std::string format;           // "yahoo" (has Adj Close) or "stooq"
-  int zero_volume_rows = 0;     // accepted bars with volume 0 (valid, but
-                                // worth a warning in summaries)
+  int rows_read = 0;         // data rows (excluding the header)
+  std::string format;        // "yahoo" (has Adj Close) or "stooq"
+  int zero_volume_rows = 0;  // accepted bars with volume 0 (valid, but
+                             // worth a warning in summaries)
 };
 
 // Relative tolerance of the Open/Close-within-[Low, High] check. The sources

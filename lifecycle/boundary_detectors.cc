@@ -22,7 +22,7 @@ struct Window {
   Line upper, lower;
   double atr = 0;
   double start_width = 0, end_width = 0;
-  double max_residual = 0;  // in ATR
+  double max_residual = 0;                    // in ATR
   double upper_change = 0, lower_change = 0;  // in ATR over the window
   Shape shape = Shape::kNone;
 };
@@ -81,7 +81,8 @@ std::optional<Window> FitWindow(const SeriesView& v, int first, int last) {
   if (w.shape == Shape::kNone) return std::nullopt;
   // Rectangles and symmetrical triangles are common in noise: they need one
   // more touch (5+ pivots) than the flat-sided ascending triangle.
-  if (w.shape != Shape::kAscending && last - first + 1 < o.boundary_min_pivots_two_sided)
+  if (w.shape != Shape::kAscending &&
+      last - first + 1 < o.boundary_min_pivots_two_sided)
     return std::nullopt;
   return w;
 }
@@ -146,9 +147,9 @@ void EmitIfBroken(const SeriesView& v, const Window& w,
     c.symmetry = Clamp01(1 - w.max_residual / o.boundary_max_residual_atr);
     if (w.shape == Shape::kRectangle) {
       c.specific_name = "flatness";
-      c.specific = Clamp01(1 - (std::abs(w.upper_change) +
-                                std::abs(w.lower_change)) /
-                                   (2 * o.boundary_flat_atr));
+      c.specific =
+          Clamp01(1 - (std::abs(w.upper_change) + std::abs(w.lower_change)) /
+                          (2 * o.boundary_flat_atr));
     } else {
       c.specific_name = "convergence";
       c.specific = Clamp01(1 - w.end_width / w.start_width);

@@ -75,8 +75,9 @@ BlendResult BlendConfidence(double rule_confidence,
     out.fallback_reason = FallbackReason::kInvalidMlValue;
     return out;
   }
-  const double w =
-      std::isfinite(options.ml_weight) ? std::clamp(options.ml_weight, 0.0, 1.0) : 0.0;
+  const double w = std::isfinite(options.ml_weight)
+                       ? std::clamp(options.ml_weight, 0.0, 1.0)
+                       : 0.0;
   out.blended = Clamp01(w * ml + (1 - w) * rule);
   out.ml_weight_used = w;
   return out;

@@ -31,8 +31,8 @@ enum class FallbackReason {
 absl::string_view FallbackReasonName(FallbackReason reason);
 
 struct BlendResult {
-  double blended = 0;          // in [0, 1]
-  double ml_weight_used = 0;   // 0 when falling back to rules
+  double blended = 0;         // in [0, 1]
+  double ml_weight_used = 0;  // 0 when falling back to rules
   FallbackReason fallback_reason = FallbackReason::kNone;  // kNone: ML used
 };
 
@@ -55,10 +55,10 @@ BlendOptions BlendOptionsFromEnvironment(double ml_weight = 0.5);
 //   kInvalidMlValue       ML value is NaN/inf or outside [0, 1].
 // Inputs are clamped to [0, 1] (NaN rule confidence is treated as 0).
 // Pure function; thread-safe.
-BlendResult BlendConfidence(double rule_confidence,
-                            std::optional<double> ml_confidence,
-                            const BlendOptions& options,
-                            FallbackReason unavailable_reason = FallbackReason::kNoModel);
+BlendResult BlendConfidence(
+    double rule_confidence, std::optional<double> ml_confidence,
+    const BlendOptions& options,
+    FallbackReason unavailable_reason = FallbackReason::kNoModel);
 
 }  // namespace pcs
 

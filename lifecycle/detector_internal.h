@@ -41,28 +41,31 @@ struct CandidatePoint {
 // A confirmed formation in view coordinates, before mapping back to the
 // original orientation and before the level guards.
 struct Candidate {
-  PatternType type = PatternType::kDoubleTop;  // final (original-orientation) type
-  int view_sign = -1;      // +1 breaks up in the view, -1 breaks down
-  int first_pivot = 0;     // pivot numbers (dedupe key)
+  PatternType type =
+      PatternType::kDoubleTop;  // final (original-orientation) type
+  int view_sign = -1;           // +1 breaks up in the view, -1 breaks down
+  int first_pivot = 0;          // pivot numbers (dedupe key)
   int last_pivot = 0;
-  int start = 0;           // bar of the first key point
-  int end = 0;             // bar of the last key point before the breakout
-  int confirm = 0;         // breakout bar
+  int start = 0;    // bar of the first key point
+  int end = 0;      // bar of the last key point before the breakout
+  int confirm = 0;  // breakout bar
   std::vector<CandidatePoint> points;
-  double level = 0;        // view price
+  double level = 0;  // view price
   double target = 0;
   double stop = 0;
   // Inputs of the rule confidence (see rule_confidence.h).
-  double height = 0;       // pattern height (view units, > 0)
-  double symmetry = 0;     // [0, 1]
-  std::string specific_name;   // type-specific criterion
-  double specific = 0;     // [0, 1]
+  double height = 0;          // pattern height (view units, > 0)
+  double symmetry = 0;        // [0, 1]
+  std::string specific_name;  // type-specific criterion
+  double specific = 0;        // [0, 1]
 };
 
 // Detectors. Each appends confirmed candidates found in `view`.
 void DetectTwinTops(const SeriesView& view, std::vector<Candidate>& out);
-void DetectHeadAndShoulders(const SeriesView& view, std::vector<Candidate>& out);
-void DetectBoundaryPatterns(const SeriesView& view, std::vector<Candidate>& out);
+void DetectHeadAndShoulders(const SeriesView& view,
+                            std::vector<Candidate>& out);
+void DetectBoundaryPatterns(const SeriesView& view,
+                            std::vector<Candidate>& out);
 void DetectFlags(const SeriesView& view, std::vector<Candidate>& out);
 
 // Small shared helpers.

@@ -25,7 +25,8 @@ Line UpperBoundary(const SeriesView& v, int from, int to) {
   }
   Line line = FitLine(x, y);
   double lift = 0;
-  for (size_t k = 0; k < x.size(); ++k) lift = std::max(lift, y[k] - line.At(x[k]));
+  for (size_t k = 0; k < x.size(); ++k)
+    lift = std::max(lift, y[k] - line.At(x[k]));
   line.intercept += lift;
   return line;
 }
@@ -52,9 +53,9 @@ void DetectFlags(const SeriesView& v, std::vector<Candidate>& out) {
   for (int j = 0; j < static_cast<int>(pv.size()); ++j) {
     const Pivot& base = pv[j];
     if (base.is_high) continue;
-    const int last = std::min(base.index + o.pole_max_bars + o.flag_max_bars + 1,
-                              v.size() - 1);
-    int top = base.index;    // pole top: highest high in (base, t)
+    const int last = std::min(
+        base.index + o.pole_max_bars + o.flag_max_bars + 1, v.size() - 1);
+    int top = base.index;      // pole top: highest high in (base, t)
     double flag_low = kNoLow;  // lowest low in (top, t)
     for (int t = base.index + 1; t <= last; ++t) {
       const Bar& b = v.bar(t);
@@ -99,8 +100,9 @@ void DetectFlags(const SeriesView& v, std::vector<Candidate>& out) {
       }
       flag_low = std::min(flag_low, b.low);
       if (flag_bars + 1 > o.flag_max_bars) break;
-      if (top > base.index && v.bar(top).high - flag_low >
-                                  o.flag_max_retrace * (v.bar(top).high - base.price))
+      if (top > base.index &&
+          v.bar(top).high - flag_low >
+              o.flag_max_retrace * (v.bar(top).high - base.price))
         break;  // pulled back too deep: not a flag
     }
   }

@@ -6,8 +6,8 @@ namespace pcs {
 namespace {
 
 constexpr std::array<absl::string_view, kNumLifecycleStates> kStateNames = {
-    "detected", "confirmed", "rejected", "target_hit", "stopped_out",
-    "expired"};
+    "detected",   "confirmed",   "rejected",
+    "target_hit", "stopped_out", "expired"};
 
 }  // namespace
 
@@ -43,10 +43,9 @@ bool IsLegalTransition(LifecycleState from, LifecycleState to) {
 
 absl::Status CheckTransition(LifecycleState from, LifecycleState to) {
   if (IsLegalTransition(from, to)) return absl::OkStatus();
-  return absl::FailedPreconditionError(
-      absl::StrCat("illegal lifecycle transition ", LifecycleStateName(from),
-                   " -> ", LifecycleStateName(to),
-                   IsTerminal(from) ? " (from is terminal)" : ""));
+  return absl::FailedPreconditionError(absl::StrCat(
+      "illegal lifecycle transition ", LifecycleStateName(from), " -> ",
+      LifecycleStateName(to), IsTerminal(from) ? " (from is terminal)" : ""));
 }
 
 }  // namespace pcs

@@ -11,9 +11,15 @@ namespace pcs {
 namespace {
 
 constexpr std::array<absl::string_view, kNumPatternTypes> kTypeNames = {
-    "double_top",         "double_bottom",        "head_and_shoulders_top",
-    "inverse_head_and_shoulders", "ascending_triangle", "descending_triangle",
-    "symmetrical_triangle", "rectangle",          "bull_flag",
+    "double_top",
+    "double_bottom",
+    "head_and_shoulders_top",
+    "inverse_head_and_shoulders",
+    "ascending_triangle",
+    "descending_triangle",
+    "symmetrical_triangle",
+    "rectangle",
+    "bull_flag",
     "bear_flag"};
 
 // FNV-1a 64: stable across platforms and builds (std::hash is not).
@@ -52,10 +58,9 @@ absl::StatusOr<Direction> ParseDirection(absl::string_view name) {
 }
 
 std::string Pattern::Id() const {
-  const std::string key =
-      absl::StrCat(symbol, "|", PatternTypeName(type), "|",
-                   DirectionName(direction), "|", formation_start, "|",
-                   confirmation_day);
+  const std::string key = absl::StrCat(symbol, "|", PatternTypeName(type), "|",
+                                       DirectionName(direction), "|",
+                                       formation_start, "|", confirmation_day);
   char buf[17];
   std::snprintf(buf, sizeof(buf), "%016llx",
                 static_cast<unsigned long long>(Fnv1a(key)));

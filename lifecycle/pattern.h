@@ -12,8 +12,9 @@
 
 namespace pcs {
 
-// The chart patterns the rule detectors know. The string names (PatternTypeName)
-// are what the database, reports and the gRPC contract use; never renumber.
+// The chart patterns the rule detectors know. The string names
+// (PatternTypeName) are what the database, reports and the gRPC contract use;
+// never renumber.
 enum class PatternType {
   kDoubleTop = 0,
   kDoubleBottom = 1,
@@ -54,14 +55,14 @@ struct Pattern {
   std::string symbol;
   PatternType type = PatternType::kDoubleTop;
   Direction direction = Direction::kBearish;
-  Day formation_start = 0;  // first key point
-  Day formation_end = 0;    // last key point before the breakout
-  Day confirmation_day = 0; // first close through the breakout level
+  Day formation_start = 0;   // first key point
+  Day formation_end = 0;     // last key point before the breakout
+  Day confirmation_day = 0;  // first close through the breakout level
   std::vector<KeyPoint> key_points;
-  double breakout_level = 0;  // neckline / boundary value at confirmation
-  double target = 0;          // measured-move target
-  double stop = 0;            // invalidation level
-  double rule_confidence = 0; // [0, 1], weighted from rule_criteria
+  double breakout_level = 0;   // neckline / boundary value at confirmation
+  double target = 0;           // measured-move target
+  double stop = 0;             // invalidation level
+  double rule_confidence = 0;  // [0, 1], weighted from rule_criteria
   // Named rule criteria, each scored in [0, 1] ("symmetry", "breakout_volume",
   // "prior_trend", "size_atr", "duration", "breakout_strength", ...). Stored
   // with the event so features and reports see what the rules saw.
@@ -80,11 +81,11 @@ struct Outcome {
   // 1: target before stop within the horizon; 0: stop or horizon first;
   // nullopt: unresolved (the horizon runs past the last bar).
   std::optional<int> label;
-  double realized_pnl = 0;     // (exit - entry) / entry, signed by direction
-  double max_drawdown = 0;     // max adverse excursion / entry, >= 0
-  int bars_to_outcome = 0;     // bars after confirmation until resolution
+  double realized_pnl = 0;  // (exit - entry) / entry, signed by direction
+  double max_drawdown = 0;  // max adverse excursion / entry, >= 0
+  int bars_to_outcome = 0;  // bars after confirmation until resolution
   std::optional<Day> resolved_day;
-  std::string exit_reason;     // "target", "stop", "horizon", "" (unresolved)
+  std::string exit_reason;  // "target", "stop", "horizon", "" (unresolved)
 };
 
 }  // namespace pcs

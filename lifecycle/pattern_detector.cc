@@ -116,7 +116,8 @@ bool LevelsValid(const Pattern& p, double close) {
     if (!std::isfinite(x) || x <= 0) return false;
   }
   if (!std::isfinite(p.rule_confidence)) return false;
-  if (p.direction == Direction::kBullish) return p.target > close && p.stop < close;
+  if (p.direction == Direction::kBullish)
+    return p.target > close && p.stop < close;
   return p.target < close && p.stop > close;
 }
 
@@ -173,12 +174,13 @@ std::vector<Pattern> Dedupe(std::vector<Scored> all, DetectionStats* stats) {
     }
     out.push_back(std::move(s.pattern));
   }
-  std::stable_sort(out.begin(), out.end(), [](const Pattern& a, const Pattern& b) {
-    return std::make_tuple(a.confirmation_day, static_cast<int>(a.type),
-                           a.formation_start) <
-           std::make_tuple(b.confirmation_day, static_cast<int>(b.type),
-                           b.formation_start);
-  });
+  std::stable_sort(
+      out.begin(), out.end(), [](const Pattern& a, const Pattern& b) {
+        return std::make_tuple(a.confirmation_day, static_cast<int>(a.type),
+                               a.formation_start) <
+               std::make_tuple(b.confirmation_day, static_cast<int>(b.type),
+                               b.formation_start);
+      });
   return out;
 }
 

@@ -66,12 +66,11 @@ LifecycleTransition PatternLifecycleManager::DecisionTransition(
   t.blended_confidence = decision.blended_confidence;
   t.blend_weight = decision.ml_weight;
   t.fallback_reason = std::string(FallbackReasonName(decision.fallback_reason));
-  t.reason = absl::StrCat(LifecycleDecisionName(decision.decision),
-                          ": confidence ", decision.blended_confidence,
-                          decision.decision == LifecycleDecisionKind::kConfirm
-                              ? " >= "
-                              : " < ",
-                          options_.decision_threshold);
+  t.reason = absl::StrCat(
+      LifecycleDecisionName(decision.decision), ": confidence ",
+      decision.blended_confidence,
+      decision.decision == LifecycleDecisionKind::kConfirm ? " >= " : " < ",
+      options_.decision_threshold);
   return t;
 }
 

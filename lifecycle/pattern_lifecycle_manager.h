@@ -20,7 +20,8 @@ namespace pcs {
 inline constexpr double kDefaultRuleDecisionThreshold = 0.5;
 
 enum class LifecycleDecisionKind { kConfirm, kReject };
-absl::string_view LifecycleDecisionName(LifecycleDecisionKind d);  // "confirm"/"reject"
+absl::string_view LifecycleDecisionName(
+    LifecycleDecisionKind d);  // "confirm"/"reject"
 
 // Result of evaluating a detected pattern.
 struct LifecycleDecision {
@@ -41,14 +42,14 @@ struct LifecycleTransition {
   std::string pattern_id;
   std::optional<LifecycleState> from;  // nullopt for the first record
   LifecycleState to = LifecycleState::kDetected;
-  Day event_day = 0;                   // market date the change refers to
+  Day event_day = 0;  // market date the change refers to
   std::optional<double> rule_confidence;
   std::optional<double> ml_confidence;
   std::optional<double> blended_confidence;
   std::optional<double> blend_weight;
-  std::string fallback_reason;         // FallbackReasonName ("" = ML used)
-  std::optional<int> actual_outcome;   // label, on outcome transitions
-  std::string reason;                  // short human text
+  std::string fallback_reason;        // FallbackReasonName ("" = ML used)
+  std::optional<int> actual_outcome;  // label, on outcome transitions
+  std::string reason;                 // short human text
 };
 
 struct LifecycleManagerOptions {
@@ -82,8 +83,8 @@ class PatternLifecycleManager {
 
   // detected -> confirmed|rejected for `decision`, dated at the
   // confirmation day, carrying the confidences.
-  LifecycleTransition DecisionTransition(const Pattern& pattern,
-                                         const LifecycleDecision& decision) const;
+  LifecycleTransition DecisionTransition(
+      const Pattern& pattern, const LifecycleDecision& decision) const;
 
   // The full state sequence of a pattern with a known outcome, for the
   // backfill: [null -> detected, detected -> confirmed, confirmed ->

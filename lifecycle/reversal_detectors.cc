@@ -37,7 +37,8 @@ void DetectTwinTops(const SeriesView& v, std::vector<Candidate>& out) {
     if (!p2.is_high) continue;
     const Pivot& trough = pv[j - 1];
     const Pivot& p1 = pv[j - 2];
-    const Pivot& before = pv[j - 3];  // low the rise into the formation began at
+    const Pivot& before =
+        pv[j - 3];  // low the rise into the formation began at
     const int bars = p2.index - p1.index;
     if (bars < o.twin_min_bars || bars > o.twin_max_bars) continue;
     const double atr = v.Atr(p2.index);
@@ -96,7 +97,8 @@ void DetectHeadAndShoulders(const SeriesView& v, std::vector<Candidate>& out) {
     auto neck = [&](int i) { return t1.price + slope * (i - t1.index); };
     const double height = head.price - neck(head.index);
     if (height < o.hs_min_height_atr * atr) continue;
-    if (head.price - std::max(ls.price, rs.price) < o.hs_min_head_excess_atr * atr)
+    if (head.price - std::max(ls.price, rs.price) <
+        o.hs_min_head_excess_atr * atr)
       continue;
     const double shoulder_diff = std::abs(ls.price - rs.price) / height;
     if (shoulder_diff > o.hs_max_shoulder_diff) continue;

@@ -25,10 +25,10 @@ struct RuleCriterionWeight {
 // the outcome label) on patterns confirmed 2000-2012 only (the training
 // period); 2013-2018 were not looked at. See docs/PATTERNS.md.
 inline constexpr RuleCriterionWeight kRuleCriterionWeights[] = {
-    {"target_reach", 0.35},      {"barrier_odds", 0.30},
-    {"breakout_volume", 0.15},   {"breakout_strength", 0.08},
-    {"prior_trend", 0.04},       {"symmetry", 0.03},
-    {"size_atr", 0.02},          {"duration", 0.02},
+    {"target_reach", 0.35},    {"barrier_odds", 0.30},
+    {"breakout_volume", 0.15}, {"breakout_strength", 0.08},
+    {"prior_trend", 0.04},     {"symmetry", 0.03},
+    {"size_atr", 0.02},        {"duration", 0.02},
 };
 inline constexpr double kTypeSpecificCriterionWeight = 0.01;
 

@@ -22,7 +22,8 @@ class Zigzag {
     if (mode_ == 0) {
       if (b.high > bars_[hi_].high) hi_ = t;
       if (b.low < bars_[lo_].low) lo_ = t;
-      if (!ready || bars_[hi_].high - bars_[lo_].low < thr || hi_ == lo_) return;
+      if (!ready || bars_[hi_].high - bars_[lo_].low < thr || hi_ == lo_)
+        return;
       if (hi_ < lo_) {
         out.push_back({hi_, t, bars_[hi_].high, true});
         mode_ = -1;  // now tracking a low: candidate lo_

@@ -7,9 +7,11 @@
 
 namespace pcs {
 
-absl::StatusOr<std::string> AverageXGBoostModels(const std::vector<std::string>& members) {
+absl::StatusOr<std::string> AverageXGBoostModels(
+    const std::vector<std::string>& members) {
   using Json = nlohmann::json;
-  if (members.empty()) return absl::InvalidArgumentError("no models to average");
+  if (members.empty())
+    return absl::InvalidArgumentError("no models to average");
   const double scale = 1.0 / static_cast<double>(members.size());
   Json out;
   Json trees = Json::array();
@@ -17,7 +19,8 @@ absl::StatusOr<std::string> AverageXGBoostModels(const std::vector<std::string>&
     for (size_t m = 0; m < members.size(); ++m) {
       Json doc = Json::parse(members[m], nullptr, /*allow_exceptions=*/false);
       if (doc.is_discarded()) {
-        return absl::InvalidArgumentError(absl::StrCat("member ", m, " is not valid JSON"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("member ", m, " is not valid JSON"));
       }
       const Json& learner = doc.at("learner");
       if (m == 0) {
@@ -31,9 +34,10 @@ absl::StatusOr<std::string> AverageXGBoostModels(const std::vector<std::string>&
                 absl::StrCat("member ", m, " differs from member 0 in ", key));
           }
         }
-        if (learner.at("objective").at("name") != first.at("objective").at("name")) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("member ", m, " differs from member 0 in objective"));
+        if (learner.at("objective").at("name") !=
+            first.at("objective").at("name")) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "member ", m, " differs from member 0 in objective"));
         }
       }
       for (Json tree : learner.at("gradient_booster").at("model").at("trees")) {
@@ -52,7 +56,8 @@ absl::StatusOr<std::string> AverageXGBoostModels(const std::vector<std::string>&
     model.at("gbtree_model_param")["num_trees"] = std::to_string(trees.size());
     model["trees"] = std::move(trees);
   } catch (const Json::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("malformed XGBoost model JSON: ", e.what()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed XGBoost model JSON: ", e.what()));
   }
   return out.dump();
 }

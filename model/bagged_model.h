@@ -20,7 +20,8 @@
 // Pure function, thread-safe; deterministic output for the same inputs.
 //
 // Example:
-//   absl::StatusOr<std::string> merged = AverageXGBoostModels({json_a, json_b});
+//   absl::StatusOr<std::string> merged = AverageXGBoostModels({json_a,
+//   json_b});
 
 #include <string>
 #include <vector>
@@ -29,7 +30,8 @@
 
 namespace pcs {
 
-absl::StatusOr<std::string> AverageXGBoostModels(const std::vector<std::string>& members);
+absl::StatusOr<std::string> AverageXGBoostModels(
+    const std::vector<std::string>& members);
 
 }  // namespace pcs
 

@@ -34,10 +34,9 @@
 //   card["calibration"] = cal->ToJson();
 //   double p = cal->Apply(raw_probability);
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 
@@ -56,17 +55,16 @@ class Calibrator {
   // `weights` may be nullptr (all 1); zero-weight rows are ignored. Errors
   // name the offending row (size mismatch, label not 0/1, non-finite score,
   // negative or non-finite weight, no positive weight).
-  static absl::StatusOr<Calibrator> FitIsotonic(const std::vector<double>& scores,
-                                                const std::vector<int>& labels,
-                                                const std::vector<double>* weights = nullptr,
-                                                double eps = kDefaultEps);
-  static absl::StatusOr<Calibrator> FitPlatt(const std::vector<double>& scores,
-                                             const std::vector<int>& labels,
-                                             const std::vector<double>* weights = nullptr,
-                                             double eps = kDefaultEps);
+  static absl::StatusOr<Calibrator> FitIsotonic(
+      const std::vector<double>& scores, const std::vector<int>& labels,
+      const std::vector<double>* weights = nullptr, double eps = kDefaultEps);
+  static absl::StatusOr<Calibrator> FitPlatt(
+      const std::vector<double>& scores, const std::vector<int>& labels,
+      const std::vector<double>* weights = nullptr, double eps = kDefaultEps);
   // Builds an isotonic calibrator from its points (x strictly increasing,
   // y non-decreasing in [0, 1]).
-  static absl::StatusOr<Calibrator> FromPoints(std::vector<double> x, std::vector<double> y,
+  static absl::StatusOr<Calibrator> FromPoints(std::vector<double> x,
+                                               std::vector<double> y,
                                                double eps = kDefaultEps);
 
   static absl::StatusOr<Calibrator> FromJson(const nlohmann::json& json);
@@ -78,8 +76,8 @@ class Calibrator {
   Method method() const { return method_; }
   const std::vector<double>& x() const { return x_; }  // isotonic block centres
   const std::vector<double>& y() const { return y_; }  // isotonic block means
-  double a() const { return a_; }                       // Platt slope
-  double b() const { return b_; }                       // Platt intercept
+  double a() const { return a_; }                      // Platt slope
+  double b() const { return b_; }                      // Platt intercept
   double eps() const { return eps_; }
 
  private:

@@ -17,9 +17,10 @@
 // after ReadModelFolder and its const methods are thread-safe.
 //
 // Example:
-//   absl::StatusOr<ModelFolder> m = ReadModelFolder("models/phase5/20261126T235550Z");
-//   if (!m.ok()) return m.status();            // failed version, with a reason
-//   double p = m->Probability(m->ensemble.PredictMargin(row));
+//   absl::StatusOr<ModelFolder> m =
+//   ReadModelFolder("models/phase5/20261126T235550Z"); if (!m.ok()) return
+//   m.status();            // failed version, with a reason double p =
+//   m->Probability(m->ensemble.PredictMargin(row));
 
 #include <cstdint>
 #include <map>
@@ -40,22 +41,22 @@ namespace pcs {
 // treated alike). A present field of the wrong type is an error, never a
 // default. See docs/MODEL_CARD.md for what each field means.
 struct ModelCard {
-  std::string version;                // optional
-  std::string status;                 // optional: champion | rejected_challenger
-  std::string model_file;             // required, a plain file name
-  std::string model_sha256;           // required
-  std::string reference_rows_file;    // required, a plain file name
-  std::string reference_rows_sha256;  // optional ("" = not checked)
-  std::string feature_schema_version;        // optional
-  std::string feature_schema_hash;           // required
-  std::vector<std::string> feature_names;    // optional (array of strings)
-  nlohmann::json calibration;         // required object (Calibrator::FromJson)
-  double decision_threshold = 0.5;    // serving.decision_threshold, in [0, 1]
-  double blend_weight = 0.5;          // serving.blend_weight, in [0, 1]
-  std::string trained_at;             // optional string
-  std::string code_version;           // optional string
-  std::optional<bool> gate_passed;    // gate.passed
-  std::string gate_reason;            // gate.reason
+  std::string version;              // optional
+  std::string status;               // optional: champion | rejected_challenger
+  std::string model_file;           // required, a plain file name
+  std::string model_sha256;         // required
+  std::string reference_rows_file;  // required, a plain file name
+  std::string reference_rows_sha256;       // optional ("" = not checked)
+  std::string feature_schema_version;      // optional
+  std::string feature_schema_hash;         // required
+  std::vector<std::string> feature_names;  // optional (array of strings)
+  nlohmann::json calibration;       // required object (Calibrator::FromJson)
+  double decision_threshold = 0.5;  // serving.decision_threshold, in [0, 1]
+  double blend_weight = 0.5;        // serving.blend_weight, in [0, 1]
+  std::string trained_at;           // optional string
+  std::string code_version;         // optional string
+  std::optional<bool> gate_passed;  // gate.passed
+  std::string gate_reason;          // gate.reason
   // metrics: an object; its top-level finite numbers are copied here (the
   // nested objects stay in `metrics`, read tolerantly by monitoring).
   nlohmann::json metrics = nlohmann::json::object();
@@ -99,8 +100,8 @@ struct ReferenceRow {
 };
 // {"rows":[...]}; every row must be an object with `num_features` features
 // (numbers or null) and finite margin and probability. At least one row.
-absl::StatusOr<std::vector<ReferenceRow>> ParseReferenceRows(const nlohmann::json& json,
-                                                             int num_features);
+absl::StatusOr<std::vector<ReferenceRow>> ParseReferenceRows(
+    const nlohmann::json& json, int num_features);
 
 // The calibrated probability of a raw margin: the card's calibrator applied
 // to the logistic of the margin (the scale the calibration was fitted on).
@@ -133,15 +134,16 @@ struct ModelFolder {
 // calibration parses; warm-up: every reference row reproduces its recorded
 // margin and probability within kWarmupTolerance ("warm-up mismatch").
 // Errors are prefixed with "model version <name>: ".
-absl::StatusOr<ModelFolder> ReadModelFolder(const std::string& dir,
-                                            const std::string& expected_schema_hash,
-                                            int expected_num_features);
+absl::StatusOr<ModelFolder> ReadModelFolder(
+    const std::string& dir, const std::string& expected_schema_hash,
+    int expected_num_features);
 
 // The registry's CHAMPION pointer (<models_dir>/CHAMPION, one line: the
 // version folder name). nullopt when there is no CHAMPION file;
 // FAILED_PRECONDITION when it is empty, unreadable or names something that
 // is not a plain folder name (a path, "..", over 255 bytes).
-absl::StatusOr<std::optional<std::string>> ReadChampion(const std::string& models_dir);
+absl::StatusOr<std::optional<std::string>> ReadChampion(
+    const std::string& models_dir);
 
 // True when `name` can be a version folder name: non-empty, at most 255
 // bytes, no '/', '\\' or NUL, not "." or "..".

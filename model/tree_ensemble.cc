@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -15,8 +14,9 @@ namespace pcs {
 
 // One element of the TreeSHAP "unique path" (Lundberg et al., Algorithm 2).
 struct TreeEnsemble::PathElement {
-  int feature;           // split feature that added this element (-1: root dummy)
-  double zero_fraction;  // share of cover that flows down this path when the feature is unknown
+  int feature;  // split feature that added this element (-1: root dummy)
+  double zero_fraction;  // share of cover that flows down this path when the
+                         // feature is unknown
   double one_fraction;   // 1 if x follows this path, else 0
   double weight;         // permutation weight of subsets of this size
 };
@@ -32,11 +32,12 @@ double NumberField(const Json& object, const char* key) {
   return v.get<double>();
 }
 
-absl::StatusOr<double> BaseMargin(const std::string& objective, double base_score) {
+absl::StatusOr<double> BaseMargin(const std::string& objective,
+                                  double base_score) {
   if (objective == "binary:logistic" || objective == "reg:logistic") {
     if (!(base_score > 0 && base_score < 1)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("base_score ", base_score, " is not a probability for ", objective));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "base_score ", base_score, " is not a probability for ", objective));
     }
     return std::log(base_score / (1.0 - base_score));
   }
@@ -44,7 +45,8 @@ absl::StatusOr<double> BaseMargin(const std::string& objective, double base_scor
       objective == "rank:pairwise") {
     return base_score;
   }
-  return absl::UnimplementedError(absl::StrCat("unsupported objective '", objective, "'"));
+  return absl::UnimplementedError(
+      absl::StrCat("unsupported objective '", objective, "'"));
 }
 
 // TreeSHAP helpers. `path` holds `len` elements; these follow the algorithm's
@@ -102,9 +104,11 @@ double UnwoundSum(const TreeEnsemble::PathElement* path, int len, int index) {
 
 }  // namespace
 
-absl::StatusOr<TreeEnsemble> TreeEnsemble::FromXGBoostJsonFile(const std::string& path) {
+absl::StatusOr<TreeEnsemble> TreeEnsemble::FromXGBoostJsonFile(
+    const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open model file ", path));
+  if (!in)
+    return absl::NotFoundError(absl::StrCat("cannot open model file ", path));
   std::stringstream buffer;
   buffer << in.rdbuf();
   auto model = FromXGBoostJson(buffer.str());
@@ -115,9 +119,12 @@ absl::StatusOr<TreeEnsemble> TreeEnsemble::FromXGBoostJsonFile(const std::string
   return model;
 }
 
-absl::StatusOr<TreeEnsemble> TreeEnsemble::FromXGBoostJson(absl::string_view text) {
-  Json doc = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return absl::InvalidArgumentError("model is not valid JSON");
+absl::StatusOr<TreeEnsemble> TreeEnsemble::FromXGBoostJson(
+    absl::string_view text) {
+  Json doc = Json::parse(text.begin(), text.end(), nullptr,
+                         /*allow_exceptions=*/false);
+  if (doc.is_discarded())
+    return absl::InvalidArgumentError("model is not valid JSON");
   TreeEnsemble model;
   try {
     const Json& learner = doc.at("learner");
@@ -126,17 +133,20 @@ absl::StatusOr<TreeEnsemble> TreeEnsemble::FromXGBoostJson(absl::string_view tex
     if (params.contains("num_class") && NumberField(params, "num_class") > 1) {
       return absl::UnimplementedError("multi-class models are not supported");
     }
-    if (params.contains("num_target") && NumberField(params, "num_target") > 1) {
+    if (params.contains("num_target") &&
+        NumberField(params, "num_target") > 1) {
       return absl::UnimplementedError("multi-target models are not supported");
     }
     model.objective_ = learner.at("objective").at("name").get<std::string>();
-    auto margin = BaseMargin(model.objective_, NumberField(params, "base_score"));
+    auto margin =
+        BaseMargin(model.objective_, NumberField(params, "base_score"));
     if (!margin.ok()) return margin.status();
     model.base_margin_ = *margin;
     const Json& booster = learner.at("gradient_booster");
     const std::string booster_name = booster.at("name").get<std::string>();
     if (booster_name != "gbtree") {
-      return absl::UnimplementedError(absl::StrCat("unsupported booster '", booster_name, "'"));
+      return absl::UnimplementedError(
+          absl::StrCat("unsupported booster '", booster_name, "'"));
     }
     for (const Json& tree : booster.at("model").at("trees")) {
       if (auto s = model.AddTree(&tree); !s.ok()) {
@@ -145,13 +155,17 @@ absl::StatusOr<TreeEnsemble> TreeEnsemble::FromXGBoostJson(absl::string_view tex
       }
     }
   } catch (const Json::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("malformed XGBoost model JSON: ", e.what()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed XGBoost model JSON: ", e.what()));
   } catch (const std::exception& e) {  // std::stod
-    return absl::InvalidArgumentError(absl::StrCat("malformed number in model JSON: ", e.what()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed number in model JSON: ", e.what()));
   }
-  if (model.num_features_ <= 0) return absl::InvalidArgumentError("model has no features");
+  if (model.num_features_ <= 0)
+    return absl::InvalidArgumentError("model has no features");
   model.expected_margin_ = model.base_margin_;
-  for (int32_t root : model.roots_) model.expected_margin_ += model.NodeMean(root);
+  for (int32_t root : model.roots_)
+    model.expected_margin_ += model.NodeMean(root);
   model.BuildShapTables();
   return model;
 }
@@ -167,11 +181,13 @@ absl::Status TreeEnsemble::AddTree(const void* tree_json) {
   const size_t n = left.size();
   if (n == 0 || right.size() != n || split.size() != n || feature.size() != n ||
       default_left.size() != n || hess.size() != n) {
-    return absl::InvalidArgumentError("node arrays are empty or of different lengths");
+    return absl::InvalidArgumentError(
+        "node arrays are empty or of different lengths");
   }
   if (tree.contains("split_type")) {
     for (int64_t t : tree.at("split_type").get<std::vector<int64_t>>()) {
-      if (t != 0) return absl::UnimplementedError("categorical splits are not supported");
+      if (t != 0)
+        return absl::UnimplementedError("categorical splits are not supported");
     }
   }
   const int32_t base = static_cast<int32_t>(nodes_.size());
@@ -179,15 +195,19 @@ absl::Status TreeEnsemble::AddTree(const void* tree_json) {
     Node node{static_cast<float>(split[i]), -1, -1, 0};
     if (left[i] != -1) {
       if (left[i] <= 0 || right[i] <= 0 || left[i] >= static_cast<int64_t>(n) ||
-          right[i] >= static_cast<int64_t>(n) || feature[i] < 0 || feature[i] >= num_features_) {
-        return absl::InvalidArgumentError(absl::StrCat("node ", i, " has invalid children/feature"));
+          right[i] >= static_cast<int64_t>(n) || feature[i] < 0 ||
+          feature[i] >= num_features_) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("node ", i, " has invalid children/feature"));
       }
       if (!(hess[i] > 0)) {
-        return absl::InvalidArgumentError(absl::StrCat("split node ", i, " has no cover"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("split node ", i, " has no cover"));
       }
       node.left = base + static_cast<int32_t>(left[i]);
       node.right = base + static_cast<int32_t>(right[i]);
-      node.feature = static_cast<uint32_t>(feature[i]) | (default_left[i] ? kDefaultLeft : 0u);
+      node.feature = static_cast<uint32_t>(feature[i]) |
+                     (default_left[i] ? kDefaultLeft : 0u);
     }
     nodes_.push_back(node);
     cover_.push_back(hess[i]);
@@ -199,7 +219,8 @@ absl::Status TreeEnsemble::AddTree(const void* tree_json) {
   while (!stack.empty()) {
     auto [index, depth] = stack.back();
     stack.pop_back();
-    if (seen[index - base]) return absl::InvalidArgumentError("tree is not a tree (node reused)");
+    if (seen[index - base])
+      return absl::InvalidArgumentError("tree is not a tree (node reused)");
     seen[index - base] = true;
     max_depth_ = std::max(max_depth_, depth);
     if (nodes_[index].left >= 0) {
@@ -213,7 +234,8 @@ absl::Status TreeEnsemble::AddTree(const void* tree_json) {
 
 inline int TreeEnsemble::NextNode(const Node& node, const float* x) const {
   const float v = x[node.feature & ~kDefaultLeft];
-  if (std::isnan(v)) return (node.feature & kDefaultLeft) ? node.left : node.right;
+  if (std::isnan(v))
+    return (node.feature & kDefaultLeft) ? node.left : node.right;
   return v < node.value ? node.left : node.right;
 }
 
@@ -230,13 +252,14 @@ double TreeEnsemble::PredictMargin(const float* x) const {
 double TreeEnsemble::NodeMean(int node) const {
   const Node& n = nodes_[node];
   if (n.left < 0) return n.value;
-  return (NodeMean(n.left) * cover_[n.left] + NodeMean(n.right) * cover_[n.right]) /
+  return (NodeMean(n.left) * cover_[n.left] +
+          NodeMean(n.right) * cover_[n.right]) /
          cover_[node];
 }
 
 void TreeEnsemble::TreeShap(int node, PathElement* parent_path, int parent_len,
-                            double zero_fraction, double one_fraction, int feature,
-                            const float* x, double* phi) const {
+                            double zero_fraction, double one_fraction,
+                            int feature, const float* x, double* phi) const {
   // Each level works on its own copy of the path, placed right after the
   // parent's, so siblings see the parent's path unchanged.
   PathElement* path = parent_path + parent_len;
@@ -247,7 +270,8 @@ void TreeEnsemble::TreeShap(int node, PathElement* parent_path, int parent_len,
   if (n.left < 0) {
     for (int i = 1; i < len; ++i) {
       const double w = UnwoundSum(path, len, i);
-      phi[path[i].feature] += w * (path[i].one_fraction - path[i].zero_fraction) * n.value;
+      phi[path[i].feature] +=
+          w * (path[i].one_fraction - path[i].zero_fraction) * n.value;
     }
     return;
   }
@@ -256,7 +280,8 @@ void TreeEnsemble::TreeShap(int node, PathElement* parent_path, int parent_len,
   const int split_feature = static_cast<int>(n.feature & ~kDefaultLeft);
   double incoming_zero = 1, incoming_one = 1;
   for (int k = 1; k < len; ++k) {
-    if (path[k].feature == split_feature) {  // feature already on the path: undo it
+    if (path[k].feature ==
+        split_feature) {  // feature already on the path: undo it
       incoming_zero = path[k].zero_fraction;
       incoming_one = path[k].one_fraction;
       UnwindPath(path, len, k);
@@ -264,16 +289,17 @@ void TreeEnsemble::TreeShap(int node, PathElement* parent_path, int parent_len,
       break;
     }
   }
-  TreeShap(hot, path, len, incoming_zero * cover_[hot] / cover_[node], incoming_one,
+  TreeShap(hot, path, len, incoming_zero * cover_[hot] / cover_[node],
+           incoming_one, split_feature, x, phi);
+  TreeShap(cold, path, len, incoming_zero * cover_[cold] / cover_[node], 0,
            split_feature, x, phi);
-  TreeShap(cold, path, len, incoming_zero * cover_[cold] / cover_[node], 0, split_feature, x,
-           phi);
 }
 
 double TreeEnsemble::ContributionsRecursive(const float* x, double* out) const {
   std::fill(out, out + num_features_ + 1, 0.0);
   // Level d uses at most d + 1 path elements; levels are laid out back to back.
-  const size_t needed = static_cast<size_t>(max_depth_ + 2) * (max_depth_ + 3) / 2;
+  const size_t needed =
+      static_cast<size_t>(max_depth_ + 2) * (max_depth_ + 3) / 2;
   thread_local std::vector<PathElement> scratch;
   if (scratch.size() < needed) scratch.resize(needed);
   for (int32_t root : roots_) {
@@ -284,13 +310,16 @@ double TreeEnsemble::ContributionsRecursive(const float* x, double* out) const {
 }
 
 void TreeEnsemble::BuildShapTables() {
-  std::vector<std::pair<int, bool>> steps;  // (node, path goes left) from the root
+  std::vector<std::pair<int, bool>>
+      steps;  // (node, path goes left) from the root
   std::vector<int> node_bit(nodes_.size(), -1);
   bool overflow = max_depth_ > 24;
   shap_stride_ = max_depth_;
   for (size_t t = 0; t < roots_.size() && !overflow; ++t) {
     const int32_t root = roots_[t];
-    const int32_t end = t + 1 < roots_.size() ? roots_[t + 1] : static_cast<int32_t>(nodes_.size());
+    const int32_t end = t + 1 < roots_.size()
+                            ? roots_[t + 1]
+                            : static_cast<int32_t>(nodes_.size());
     int bits = 0;
     tree_splits_.push_back(static_cast<int32_t>(splits_.size()));
     for (int32_t i = root; i < end; ++i) {
@@ -307,8 +336,9 @@ void TreeEnsemble::BuildShapTables() {
     auto visit = [&](auto& self, int node) -> void {
       if (nodes_[node].left < 0) {
         // steps.size() bounds the leaf's distinct features d: 2^d * d entries.
-        overflow |= shap_table_.size() + (size_t{1} << steps.size()) * shap_stride_ >
-                    kMaxShapTableEntries;
+        overflow |=
+            shap_table_.size() + (size_t{1} << steps.size()) * shap_stride_ >
+            kMaxShapTableEntries;
         if (!overflow) AddLeafPath(node, steps, node_bit);
         return;
       }
@@ -336,10 +366,15 @@ void TreeEnsemble::BuildShapTables() {
   tree_splits_.push_back(static_cast<int32_t>(splits_.size()));
 }
 
-void TreeEnsemble::AddLeafPath(int leaf, const std::vector<std::pair<int, bool>>& steps,
+void TreeEnsemble::AddLeafPath(int leaf,
+                               const std::vector<std::pair<int, bool>>& steps,
                                const std::vector<int>& node_bit) {
-  LeafPath path{leaf, static_cast<int32_t>(path_features_.size()),
-                static_cast<int32_t>(shap_table_.size()), 0, 0, 0};
+  LeafPath path{leaf,
+                static_cast<int32_t>(path_features_.size()),
+                static_cast<int32_t>(shap_table_.size()),
+                0,
+                0,
+                0};
   // Distinct features in order of first use, each with its zero fraction
   // (product of cover ratios of the path's steps on that feature).
   std::vector<double> zero;
@@ -348,7 +383,9 @@ void TreeEnsemble::AddLeafPath(int leaf, const std::vector<std::pair<int, bool>>
     const int feature = static_cast<int>(n.feature & ~kDefaultLeft);
     const int child = left ? n.left : n.right;
     int unique = 0;
-    while (unique < path.num_unique && path_features_[path.features + unique] != feature) ++unique;
+    while (unique < path.num_unique &&
+           path_features_[path.features + unique] != feature)
+      ++unique;
     if (unique == path.num_unique) {
       path_features_.push_back(feature);
       path_feature_bits_.push_back(0);
@@ -411,9 +448,11 @@ double AccumulateLeaves(const Leaf* first, const Leaf* last, uint64_t goes_left,
       mask &= ~(static_cast<uint32_t>((off_path & feature_bits[j]) != 0) << j);
     }
     reached += off_path == 0 ? tables.nodes[leaf->node].value : 0.0f;
-    const double* row = tables.table + leaf->table + static_cast<size_t>(mask) * stride;
+    const double* row =
+        tables.table + leaf->table + static_cast<size_t>(mask) * stride;
     const int32_t* features = tables.features + leaf->features;
-    for (int32_t j = 0; j < stride; ++j) out[features[j]] += row[j];  // padding: bias slot
+    for (int32_t j = 0; j < stride; ++j)
+      out[features[j]] += row[j];  // padding: bias slot
   }
   return reached;
 }
@@ -421,34 +460,53 @@ double AccumulateLeaves(const Leaf* first, const Leaf* last, uint64_t goes_left,
 }  // namespace
 
 double TreeEnsemble::Contributions(const float* x, double* out) const {
-  if (shap_table_.empty() && !roots_.empty()) return ContributionsRecursive(x, out);
+  if (shap_table_.empty() && !roots_.empty())
+    return ContributionsRecursive(x, out);
   std::fill(out, out + num_features_ + 1, 0.0);
   double margin = base_margin_;
   const int32_t stride = shap_stride_;
-  const ShapTablesT<Node> tables{path_feature_bits_.data(), path_features_.data(), shap_table_.data(),
-                          nodes_.data(), stride};
+  const ShapTablesT<Node> tables{path_feature_bits_.data(),
+                                 path_features_.data(), shap_table_.data(),
+                                 nodes_.data(), stride};
   // Branch-free inner loops: the directions are data-dependent and would
   // mispredict about half of the time.
   for (size_t t = 0; t < roots_.size(); ++t) {
     // The row's direction at every internal node, one bit each.
     uint64_t goes_left = 0;
-    for (int32_t i = tree_splits_[t], bit = 0; i < tree_splits_[t + 1]; ++i, ++bit) {
+    for (int32_t i = tree_splits_[t], bit = 0; i < tree_splits_[t + 1];
+         ++i, ++bit) {
       const Node& n = splits_[i];
       const float v = x[n.feature & ~kDefaultLeft];
       const bool missing = std::isnan(v);
-      const bool left = (missing & ((n.feature & kDefaultLeft) != 0)) | (!missing & (v < n.value));
+      const bool left = (missing & ((n.feature & kDefaultLeft) != 0)) |
+                        (!missing & (v < n.value));
       goes_left |= static_cast<uint64_t>(left) << bit;
     }
     const LeafPath* first = leaf_paths_.data() + tree_leaves_[t];
     const LeafPath* last = leaf_paths_.data() + tree_leaves_[t + 1];
-    switch (stride) {  // fixed trip counts let the compiler unroll the inner loops
-      case 1: margin += AccumulateLeaves<1>(first, last, goes_left, tables, out); break;
-      case 2: margin += AccumulateLeaves<2>(first, last, goes_left, tables, out); break;
-      case 3: margin += AccumulateLeaves<3>(first, last, goes_left, tables, out); break;
-      case 4: margin += AccumulateLeaves<4>(first, last, goes_left, tables, out); break;
-      case 5: margin += AccumulateLeaves<5>(first, last, goes_left, tables, out); break;
-      case 6: margin += AccumulateLeaves<6>(first, last, goes_left, tables, out); break;
-      default: margin += AccumulateLeaves<0>(first, last, goes_left, tables, out); break;
+    switch (
+        stride) {  // fixed trip counts let the compiler unroll the inner loops
+      case 1:
+        margin += AccumulateLeaves<1>(first, last, goes_left, tables, out);
+        break;
+      case 2:
+        margin += AccumulateLeaves<2>(first, last, goes_left, tables, out);
+        break;
+      case 3:
+        margin += AccumulateLeaves<3>(first, last, goes_left, tables, out);
+        break;
+      case 4:
+        margin += AccumulateLeaves<4>(first, last, goes_left, tables, out);
+        break;
+      case 5:
+        margin += AccumulateLeaves<5>(first, last, goes_left, tables, out);
+        break;
+      case 6:
+        margin += AccumulateLeaves<6>(first, last, goes_left, tables, out);
+        break;
+      default:
+        margin += AccumulateLeaves<0>(first, last, goes_left, tables, out);
+        break;
     }
   }
   out[num_features_] = expected_margin_;

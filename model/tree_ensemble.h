@@ -36,8 +36,8 @@
 //   std::vector<double> contrib(model->num_features() + 1);
 //   double margin = model->Contributions(features.data(), contrib.data());
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,7 +49,8 @@ namespace pcs {
 
 class TreeEnsemble {
  public:
-  static absl::StatusOr<TreeEnsemble> FromXGBoostJsonFile(const std::string& path);
+  static absl::StatusOr<TreeEnsemble> FromXGBoostJsonFile(
+      const std::string& path);
   static absl::StatusOr<TreeEnsemble> FromXGBoostJson(absl::string_view text);
 
   int num_features() const { return num_features_; }
@@ -83,7 +84,9 @@ class TreeEnsemble {
   // load (d values each) and a row costs one table lookup per leaf. Built
   // when the tables fit in kMaxShapTableEntries doubles and no tree has more
   // than 64 internal nodes (depth <= 6 always qualifies).
-  bool has_shap_tables() const { return !shap_table_.empty() || roots_.empty(); }
+  bool has_shap_tables() const {
+    return !shap_table_.empty() || roots_.empty();
+  }
   static constexpr size_t kMaxShapTableEntries = size_t{4} << 20;  // 32 MiB
 
   // Implementation detail of Contributions (TreeSHAP path element).
@@ -91,44 +94,50 @@ class TreeEnsemble {
 
  private:
   struct Node {
-    float value;        // split threshold, or the leaf value
-    int32_t left;       // absolute node index; -1 marks a leaf
-    int32_t right;      // absolute node index
-    uint32_t feature;   // split feature; bit 31 set: missing goes left
+    float value;       // split threshold, or the leaf value
+    int32_t left;      // absolute node index; -1 marks a leaf
+    int32_t right;     // absolute node index
+    uint32_t feature;  // split feature; bit 31 set: missing goes left
   };
   static constexpr uint32_t kDefaultLeft = 1u << 31;
   // A root-to-leaf path for the table-driven TreeSHAP. Internal nodes of a
   // tree are numbered 0..63 in array order ("bits"); a row's decisions in a
   // tree form one 64-bit word compared against the path's.
   struct LeafPath {
-    int32_t node;         // the leaf (absolute node index)
-    int32_t features;     // into path_features_/path_feature_bits_ (num_unique entries)
-    int32_t table;        // into shap_table_ ((1 << num_unique) * shap_stride_ entries)
-    int32_t num_unique;   // distinct features on the path
-    uint64_t path_bits;   // internal nodes on the path
-    uint64_t left_bits;   // of those, where the path goes left
+    int32_t node;      // the leaf (absolute node index)
+    int32_t features;  // into path_features_/path_feature_bits_ (num_unique
+                       // entries)
+    int32_t
+        table;  // into shap_table_ ((1 << num_unique) * shap_stride_ entries)
+    int32_t num_unique;  // distinct features on the path
+    uint64_t path_bits;  // internal nodes on the path
+    uint64_t left_bits;  // of those, where the path goes left
   };
 
   TreeEnsemble() = default;
-  absl::Status AddTree(const void* tree_json);  // nlohmann::json*, kept out of the header
+  absl::Status AddTree(
+      const void* tree_json);  // nlohmann::json*, kept out of the header
   int NextNode(const Node& node, const float* x) const;
-  void TreeShap(int node, PathElement* parent_path, int parent_len, double zero_fraction,
-                double one_fraction, int feature, const float* x, double* phi) const;
+  void TreeShap(int node, PathElement* parent_path, int parent_len,
+                double zero_fraction, double one_fraction, int feature,
+                const float* x, double* phi) const;
   double NodeMean(int node) const;
   void BuildShapTables();
   void AddLeafPath(int leaf, const std::vector<std::pair<int, bool>>& steps,
                    const std::vector<int>& node_bit);
 
-  std::vector<Node> nodes_;      // all trees, flat
-  std::vector<double> cover_;    // per node: sum of hessians (TreeSHAP weights)
-  std::vector<int32_t> roots_;   // root node index of each tree
+  std::vector<Node> nodes_;     // all trees, flat
+  std::vector<double> cover_;   // per node: sum of hessians (TreeSHAP weights)
+  std::vector<int32_t> roots_;  // root node index of each tree
   // Table-driven TreeSHAP (empty when the model is too large for tables).
-  std::vector<int32_t> tree_leaves_;  // per tree + sentinel: range in leaf_paths_
+  std::vector<int32_t>
+      tree_leaves_;  // per tree + sentinel: range in leaf_paths_
   std::vector<int32_t> tree_splits_;  // per tree + sentinel: range in splits_
-  std::vector<Node> splits_;          // internal nodes of each tree in bit order
+  std::vector<Node> splits_;  // internal nodes of each tree in bit order
   std::vector<LeafPath> leaf_paths_;
   std::vector<int32_t> path_features_;
-  std::vector<uint64_t> path_feature_bits_;  // internal nodes splitting on that feature
+  std::vector<uint64_t>
+      path_feature_bits_;  // internal nodes splitting on that feature
   std::vector<double> shap_table_;
   // Entries per leaf in path_features_/path_feature_bits_ and per table row:
   // max_depth_, leaves with fewer distinct features are padded (feature =

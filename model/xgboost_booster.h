@@ -46,8 +46,9 @@ namespace pcs {
 struct TrainParams {
   int max_depth = 4;
   double eta = 0.05;
-  int num_boost_round = 600;    // upper bound on boosting rounds
-  int early_stopping_rounds = 50;  // stop after this many rounds w/o improvement
+  int num_boost_round = 600;  // upper bound on boosting rounds
+  int early_stopping_rounds =
+      50;  // stop after this many rounds w/o improvement
   double subsample = 0.8;
   double colsample_bytree = 0.8;
   double min_child_weight = 5;
@@ -71,20 +72,23 @@ struct DenseMatrix {
   int cols = 0;
   std::vector<float> values;  // rows * cols
 
-  const float* Row(int r) const { return values.data() + static_cast<size_t>(r) * cols; }
+  const float* Row(int r) const {
+    return values.data() + static_cast<size_t>(r) * cols;
+  }
 };
 
 // What happened during Train().
 struct TrainLog {
-  int rounds_run = 0;        // boosting rounds actually trained
-  int best_iteration = -1;   // 0-based round with the lowest validation logloss
-                             // (last round when there is no validation set)
-  double best_valid_logloss = 0;     // logloss objectives only (else 0)
+  int rounds_run = 0;       // boosting rounds actually trained
+  int best_iteration = -1;  // 0-based round with the lowest validation logloss
+                            // (last round when there is no validation set)
+  double best_valid_logloss = 0;  // logloss objectives only (else 0)
   bool stopped_early = false;
   std::vector<double> train_logloss;  // one per round (logloss objectives only)
-  std::vector<double> valid_logloss;  // one per round (empty w/o validation set)
-  std::string metric = "logloss";     // EarlyStoppingMetric(objective)
-  double best_valid_metric = 0;       // best validation value of `metric`
+  std::vector<double>
+      valid_logloss;               // one per round (empty w/o validation set)
+  std::string metric = "logloss";  // EarlyStoppingMetric(objective)
+  double best_valid_metric = 0;    // best validation value of `metric`
 };
 
 class XGBoostBooster {
@@ -92,20 +96,24 @@ class XGBoostBooster {
   // Trains on (x, y). `valid_x`/`valid_y` (both or neither) enable early
   // stopping on validation logloss. `log` may be nullptr. Labels must be 0/1.
   static absl::StatusOr<std::unique_ptr<XGBoostBooster>> Train(
-      const DenseMatrix& x, const std::vector<float>& y, const DenseMatrix* valid_x,
-      const std::vector<float>* valid_y, const TrainParams& params, TrainLog* log);
+      const DenseMatrix& x, const std::vector<float>& y,
+      const DenseMatrix* valid_x, const std::vector<float>* valid_y,
+      const TrainParams& params, TrainLog* log);
 
   // Loads a model saved by SaveModel (JSON, or any format XGBoost detects).
-  static absl::StatusOr<std::unique_ptr<XGBoostBooster>> LoadFromFile(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<XGBoostBooster>> LoadFromFile(
+      const std::string& path);
   // Loads a model from an in-memory JSON document.
-  static absl::StatusOr<std::unique_ptr<XGBoostBooster>> LoadFromJson(const std::string& json);
+  static absl::StatusOr<std::unique_ptr<XGBoostBooster>> LoadFromJson(
+      const std::string& json);
 
   XGBoostBooster(const XGBoostBooster&) = delete;
   XGBoostBooster& operator=(const XGBoostBooster&) = delete;
   ~XGBoostBooster();
 
   // Saves the model; the path should end in ".json" (XGBoost picks the format
-  // from the extension; anything else is rejected here to avoid the old binary format).
+  // from the extension; anything else is rejected here to avoid the old binary
+  // format).
   absl::Status SaveModel(const std::string& path) const;
   // The model as a JSON document (what SaveModel writes).
   absl::StatusOr<std::string> SaveModelToJson() const;
@@ -114,8 +122,9 @@ class XGBoostBooster {
   absl::StatusOr<std::vector<float>> PredictMargin(const DenseMatrix& x);
   // Raw margins via in-place prediction (XGBoosterPredictFromDense, no
   // DMatrix); `nthread` threads. Used for single-row latency comparisons.
-  absl::StatusOr<std::vector<float>> PredictMarginInplace(const float* values, int rows,
-                                                          int cols, int nthread = 1);
+  absl::StatusOr<std::vector<float>> PredictMarginInplace(const float* values,
+                                                          int rows, int cols,
+                                                          int nthread = 1);
   // TreeSHAP contributions: rows * (cols + 1) values, row-major; the last
   // column of a row is the bias (expected margin); a row sums to its margin.
   absl::StatusOr<std::vector<float>> PredictContributions(const DenseMatrix& x);
@@ -133,9 +142,11 @@ class XGBoostBooster {
   absl::StatusOr<int> NumRounds() const;
 
  private:
-  XGBoostBooster(void* handle, int num_features) : handle_(handle), num_features_(num_features) {}
+  XGBoostBooster(void* handle, int num_features)
+      : handle_(handle), num_features_(num_features) {}
   static absl::StatusOr<std::unique_ptr<XGBoostBooster>> Adopt(void* handle);
-  absl::StatusOr<std::vector<float>> PredictDMatrix(const DenseMatrix& x, int type,
+  absl::StatusOr<std::vector<float>> PredictDMatrix(const DenseMatrix& x,
+                                                    int type,
                                                     size_t expected_cols);
 
   void* handle_;  // BoosterHandle, owned

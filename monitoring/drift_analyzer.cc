@@ -7,20 +7,22 @@
 
 namespace pcs {
 
-absl::StatusOr<DriftAnalysis> AnalyzeDrift(const FeatureReference& reference,
-                                           const std::vector<std::vector<float>>& rows,
-                                           const std::vector<double>& scores,
-                                           const DriftOptions& options) {
-  if (rows.empty()) return absl::InvalidArgumentError("drift: no recent rows to compare");
+absl::StatusOr<DriftAnalysis> AnalyzeDrift(
+    const FeatureReference& reference,
+    const std::vector<std::vector<float>>& rows,
+    const std::vector<double>& scores, const DriftOptions& options) {
+  if (rows.empty())
+    return absl::InvalidArgumentError("drift: no recent rows to compare");
   if (!scores.empty() && scores.size() != rows.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("drift: ", scores.size(), " scores for ", rows.size(), " rows"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "drift: ", scores.size(), " scores for ", rows.size(), " rows"));
   }
   const size_t width = reference.features.size();
   for (size_t r = 0; r < rows.size(); ++r) {
     if (rows[r].size() != width) {
-      return absl::InvalidArgumentError(absl::StrCat("drift: row ", r, " has ", rows[r].size(),
-                                                     " features, reference has ", width));
+      return absl::InvalidArgumentError(
+          absl::StrCat("drift: row ", r, " has ", rows[r].size(),
+                       " features, reference has ", width));
     }
   }
   DriftAnalysis out;
@@ -41,14 +43,16 @@ absl::StatusOr<DriftAnalysis> AnalyzeDrift(const FeatureReference& reference,
   if (reference.score && !scores.empty()) {
     auto psi = ComputePsi(*reference.score, scores, options.epsilon);
     if (!psi.ok()) return psi.status();
-    if (psi->psi > options.alert_psi) out.over_threshold.push_back(kScoreFeatureName);
+    if (psi->psi > options.alert_psi)
+      out.over_threshold.push_back(kScoreFeatureName);
     out.score = std::move(*psi);
   }
   out.alert = !out.insufficient_rows && !out.over_threshold.empty();
   return out;
 }
 
-nlohmann::json DriftAnalysisToJson(const DriftAnalysis& analysis, const DriftOptions& options) {
+nlohmann::json DriftAnalysisToJson(const DriftAnalysis& analysis,
+                                   const DriftOptions& options) {
   nlohmann::json features = nlohmann::json::array();
   for (const PsiResult& r : analysis.features) {
     nlohmann::json f = {{"name", r.name},
@@ -67,7 +71,8 @@ nlohmann::json DriftAnalysisToJson(const DriftAnalysis& analysis, const DriftOpt
                         {"max_feature_psi", analysis.max_feature_psi},
                         {"over_threshold", analysis.over_threshold},
                         {"features", features}};
-  out["score"] = analysis.score ? PsiResultToJson(*analysis.score) : nlohmann::json(nullptr);
+  out["score"] = analysis.score ? PsiResultToJson(*analysis.score)
+                                : nlohmann::json(nullptr);
   return out;
 }
 

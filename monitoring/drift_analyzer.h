@@ -31,25 +31,28 @@ struct DriftOptions {
 
 struct DriftAnalysis {
   int rows = 0;
-  std::vector<PsiResult> features;   // reference order
-  std::optional<PsiResult> score;    // when both a score reference and scores exist
-  std::string max_feature;           // feature with the largest PSI
+  std::vector<PsiResult> features;  // reference order
+  std::optional<PsiResult>
+      score;                // when both a score reference and scores exist
+  std::string max_feature;  // feature with the largest PSI
   double max_feature_psi = 0;
-  std::vector<std::string> over_threshold;  // features (and "__score__") > alert_psi
+  std::vector<std::string>
+      over_threshold;  // features (and "__score__") > alert_psi
   bool insufficient_rows = false;
   bool alert = false;
 };
 
 // `rows[i]` has reference.features.size() values (NaN = missing); `scores`
 // is empty or one per row. Errors: width mismatch, no rows.
-absl::StatusOr<DriftAnalysis> AnalyzeDrift(const FeatureReference& reference,
-                                           const std::vector<std::vector<float>>& rows,
-                                           const std::vector<double>& scores,
-                                           const DriftOptions& options = {});
+absl::StatusOr<DriftAnalysis> AnalyzeDrift(
+    const FeatureReference& reference,
+    const std::vector<std::vector<float>>& rows,
+    const std::vector<double>& scores, const DriftOptions& options = {});
 
 // Summary plus per-feature {"name","psi","level","nan_count"}; bins only for
 // features over the threshold and for the score (to keep reports small).
-nlohmann::json DriftAnalysisToJson(const DriftAnalysis& analysis, const DriftOptions& options);
+nlohmann::json DriftAnalysisToJson(const DriftAnalysis& analysis,
+                                   const DriftOptions& options);
 
 }  // namespace pcs
 

@@ -20,17 +20,20 @@ absl::StatusOr<Day> LatestBarDay(pqxx::connection& conn) {
     pqxx::read_transaction tx(conn);
     const pqxx::row r = tx.exec1("SELECT max(day)::text FROM price_bars");
     if (r[0].is_null()) {
-      return absl::FailedPreconditionError("price_bars is empty: give --as-of or ingest bars");
+      return absl::FailedPreconditionError(
+          "price_bars is empty: give --as-of or ingest bars");
     }
     return ParseDay(r[0].as<std::string>());
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("reading the latest bar day: ", e.what()));
+    return absl::InternalError(
+        absl::StrCat("reading the latest bar day: ", e.what()));
   }
 }
 
 // Steps 2-3: recent features, scores and PSI.
 absl::Status ComputeDrift(pqxx::connection& conn, const DriftJobOptions& o,
-                          const MonitoredModel* serving, DriftJobReport& report) {
+                          const MonitoredModel* serving,
+                          DriftJobReport& report) {
   PatternFilter filter;
   filter.from = report.since;
   filter.to = report.until;
@@ -42,12 +45,14 @@ absl::Status ComputeDrift(pqxx::connection& conn, const DriftJobOptions& o,
   report.failure_samples = set->failure_samples;
   if (serving == nullptr) {
     report.drift_skipped =
-        "no model serving (rule confidence alone): no model reference to compare with";
+        "no model serving (rule confidence alone): no model reference to "
+        "compare with";
     return absl::OkStatus();
   }
   const MonitoredModel& model = *serving;
   if (!model.reference()) {
-    report.drift_skipped = absl::StrCat("no drift reference: ", model.reference_note());
+    report.drift_skipped =
+        absl::StrCat("no drift reference: ", model.reference_note());
     return absl::OkStatus();
   }
   if (set->rows.empty()) {
@@ -56,7 +61,8 @@ absl::Status ComputeDrift(pqxx::connection& conn, const DriftJobOptions& o,
   }
   std::vector<double> scores;
   scores.reserve(set->rows.size());
-  for (const std::vector<float>& row : set->rows) scores.push_back(model.Probability(row.data()));
+  for (const std::vector<float>& row : set->rows)
+    scores.push_back(model.Probability(row.data()));
   auto drift = AnalyzeDrift(*model.reference(), set->rows, scores, o.drift);
   if (!drift.ok()) return drift.status();
   report.drift = std::move(*drift);
@@ -64,7 +70,8 @@ absl::Status ComputeDrift(pqxx::connection& conn, const DriftJobOptions& o,
 }
 
 absl::Status ComputeAccuracy(pqxx::connection& conn, const DriftJobOptions& o,
-                             const MonitoredModel* model, DriftJobReport& report) {
+                             const MonitoredModel* model,
+                             DriftJobReport& report) {
   ScoredOutcomeFilter filter;
   // Rule confidence alone: every traced prediction (they carry no version).
   if (model != nullptr) filter.model_version = model->version();
@@ -74,17 +81,20 @@ absl::Status ComputeAccuracy(pqxx::connection& conn, const DriftJobOptions& o,
   ro.last_n = o.last_n;
   ro.window_days = o.window_days;
   ro.as_of = report.as_of;
-  ro.decision_threshold = model != nullptr ? model->decision_threshold() : o.rule_threshold;
+  ro.decision_threshold =
+      model != nullptr ? model->decision_threshold() : o.rule_threshold;
   ro.rule_threshold = o.rule_threshold;
   report.accuracy = ComputeRollingAccuracy(
-      std::move(*rows), ro, model != nullptr ? model->card_metrics() : CardMetrics{}, o.tolerances);
+      std::move(*rows), ro,
+      model != nullptr ? model->card_metrics() : CardMetrics{}, o.tolerances);
   return absl::OkStatus();
 }
 
 void DecideAndAlert(const DriftJobOptions& o, DriftJobReport& report) {
   if (report.drift && report.drift->alert) {
-    report.alert_reasons.push_back(absl::StrCat(
-        "PSI > ", o.drift.alert_psi, " on ", absl::StrJoin(report.drift->over_threshold, ", ")));
+    report.alert_reasons.push_back(
+        absl::StrCat("PSI > ", o.drift.alert_psi, " on ",
+                     absl::StrJoin(report.drift->over_threshold, ", ")));
   }
   for (const AccuracyFinding& f : report.accuracy.degraded) {
     report.alert_reasons.push_back(absl::StrCat(f.window, ": ", f.detail));
@@ -100,12 +110,14 @@ void DecideAndAlert(const DriftJobOptions& o, DriftJobReport& report) {
   wo.max_attempts = o.webhook_attempts;
   wo.base_delay = o.webhook_base_delay;
   auto notifier = WebhookNotifier::Create(wo);
-  absl::Status sent = notifier.ok() ? (*notifier)->Send(DriftAlertJson(report)) : notifier.status();
+  absl::Status sent = notifier.ok() ? (*notifier)->Send(DriftAlertJson(report))
+                                    : notifier.status();
   report.alert_outcome = sent.ok() ? "sent" : "failed";
   if (!sent.ok()) report.alert_error = std::string(sent.message());
 }
 
-MonitoringRunRecord RunRecord(const DriftJobOptions& o, const DriftJobReport& r) {
+MonitoringRunRecord RunRecord(const DriftJobOptions& o,
+                              const DriftJobReport& r) {
   MonitoringRunRecord run;
   run.kind = "drift";
   run.model_version = r.model_version;
@@ -134,14 +146,17 @@ absl::StatusOr<DriftJobReport> RunDriftJob(const DriftJobOptions& o) {
   std::unique_ptr<MonitoredModel> model;  // null: the rule confidence alone
   ModelLocation location = o.model;
   if (location.model_dir.empty() && !o.pin_version.empty()) {
-    location.model_dir = (std::filesystem::path(location.models_dir) / o.pin_version).string();
+    location.model_dir =
+        (std::filesystem::path(location.models_dir) / o.pin_version).string();
   }
   if (location.model_dir.empty() && !location.models_dir.empty() &&
-      !std::filesystem::exists(std::filesystem::path(location.models_dir) / "CHAMPION")) {
+      !std::filesystem::exists(std::filesystem::path(location.models_dir) /
+                               "CHAMPION")) {
     report.model_dir = location.models_dir;
-    report.reference_note = absl::StrCat(
-        "no CHAMPION in ", location.models_dir,
-        " and no --pin-version: the server answers with the rule confidence alone");
+    report.reference_note =
+        absl::StrCat("no CHAMPION in ", location.models_dir,
+                     " and no --pin-version: the server answers with the rule "
+                     "confidence alone");
   } else {
     auto dir = ResolveModelDir(location);
     if (!dir.ok()) return dir.status();
@@ -164,13 +179,17 @@ absl::StatusOr<DriftJobReport> RunDriftJob(const DriftJobOptions& o) {
     report.until = o.until.value_or(report.as_of);
     report.since = o.since.value_or(report.until - o.window_days + 1);
     if (report.since > report.until) {
-      return absl::InvalidArgumentError(absl::StrCat("--since ", FormatDay(report.since),
-                                                     " is after ", FormatDay(report.until)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--since ", FormatDay(report.since), " is after ",
+                       FormatDay(report.until)));
     }
-    if (absl::Status s = ComputeDrift(conn, o, model.get(), report); !s.ok()) return s;
-    if (absl::Status s = ComputeAccuracy(conn, o, model.get(), report); !s.ok()) return s;
+    if (absl::Status s = ComputeDrift(conn, o, model.get(), report); !s.ok())
+      return s;
+    if (absl::Status s = ComputeAccuracy(conn, o, model.get(), report); !s.ok())
+      return s;
     DecideAndAlert(o, report);
-    report.finished_unix_seconds = absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
+    report.finished_unix_seconds =
+        absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
     if (o.write_to_db) {
       auto id = InsertMonitoringRun(conn, RunRecord(o, report));
       if (!id.ok()) return id.status();
@@ -183,7 +202,8 @@ absl::StatusOr<DriftJobReport> RunDriftJob(const DriftJobOptions& o) {
       report.alert_totals.failed = report.alert_outcome == "failed";
     }
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("drift job database: ", e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("drift job database: ", e.what()));
   }
   return report;
 }
@@ -217,7 +237,8 @@ nlohmann::json DriftJobReport::ToJson(const DriftOptions& drift_options) const {
           {"patterns", patterns},
           {"feature_failures", feature_failures},
           {"failure_samples", failure_samples},
-          {"drift", drift ? DriftAnalysisToJson(*drift, drift_options) : nlohmann::json(nullptr)},
+          {"drift", drift ? DriftAnalysisToJson(*drift, drift_options)
+                          : nlohmann::json(nullptr)},
           {"drift_skipped", drift_skipped},
           {"accuracy", RollingAccuracyReportToJson(accuracy)},
           {"alert", alert},
@@ -248,28 +269,31 @@ std::string Fmt(const std::optional<double>& v) {
 }
 
 void AppendDriftText(const DriftAnalysis& d, std::string& out) {
-  absl::StrAppendFormat(&out, "drift: %d patterns, max feature PSI %.4f (%s)%s\n", d.rows,
-                        d.max_feature_psi, d.max_feature,
-                        d.insufficient_rows ? " [too few rows for a verdict]" : "");
+  absl::StrAppendFormat(
+      &out, "drift: %d patterns, max feature PSI %.4f (%s)%s\n", d.rows,
+      d.max_feature_psi, d.max_feature,
+      d.insufficient_rows ? " [too few rows for a verdict]" : "");
   if (d.score) {
     absl::StrAppendFormat(&out, "  score PSI %.4f (%s)\n", d.score->psi,
                           DriftLevelName(d.score->level));
   }
   std::vector<const PsiResult*> sorted;
   for (const PsiResult& r : d.features) sorted.push_back(&r);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const PsiResult* a, const PsiResult* b) { return a->psi > b->psi; });
+  std::sort(
+      sorted.begin(), sorted.end(),
+      [](const PsiResult* a, const PsiResult* b) { return a->psi > b->psi; });
   int moderate = 0, significant = 0;
   for (const PsiResult* r : sorted) {
     moderate += r->level == DriftLevel::kModerate;
     significant += r->level == DriftLevel::kSignificant;
   }
-  absl::StrAppendFormat(&out, "  features: %d significant (>0.25), %d moderate, %d stable\n",
-                        significant, moderate,
-                        static_cast<int>(sorted.size()) - significant - moderate);
+  absl::StrAppendFormat(
+      &out, "  features: %d significant (>0.25), %d moderate, %d stable\n",
+      significant, moderate,
+      static_cast<int>(sorted.size()) - significant - moderate);
   for (size_t i = 0; i < sorted.size() && i < 10; ++i) {
-    absl::StrAppendFormat(&out, "  %-36s PSI %.4f %s\n", sorted[i]->name, sorted[i]->psi,
-                          DriftLevelName(sorted[i]->level));
+    absl::StrAppendFormat(&out, "  %-36s PSI %.4f %s\n", sorted[i]->name,
+                          sorted[i]->psi, DriftLevelName(sorted[i]->level));
   }
 }
 
@@ -277,10 +301,12 @@ void AppendDriftText(const DriftAnalysis& d, std::string& out) {
 
 std::string DriftJobReport::ToText() const {
   std::string out = absl::StrFormat(
-      "model %s (%s)\nreference: %s\nperiod %s .. %s, accuracy as of %s\n", model_version,
-      model_dir, reference_note, FormatDay(since), FormatDay(until), FormatDay(as_of));
+      "model %s (%s)\nreference: %s\nperiod %s .. %s, accuracy as of %s\n",
+      model_version, model_dir, reference_note, FormatDay(since),
+      FormatDay(until), FormatDay(as_of));
   if (feature_failures > 0) {
-    absl::StrAppendFormat(&out, "features failed for %d patterns, e.g. %s\n", feature_failures,
+    absl::StrAppendFormat(&out, "features failed for %d patterns, e.g. %s\n",
+                          feature_failures,
                           failure_samples.empty() ? "" : failure_samples[0]);
   }
   if (drift) {
@@ -289,23 +315,28 @@ std::string DriftJobReport::ToText() const {
     absl::StrAppend(&out, "drift: not computed (", drift_skipped, ")\n");
   }
   for (const WindowAccuracy& w : accuracy.windows) {
-    absl::StrAppendFormat(
-        &out,
-        "accuracy %-9s rows %d (scored %d, fallback %d): precision ml %s (%d) rule %s (%d), "
-        "AUC %s, Brier %s, ECE %s\n",
-        w.window, w.rows, w.scored_rows, w.fallback_rows, Fmt(w.ml.precision), w.ml.confirmed,
-        Fmt(w.rule.precision), w.rule.confirmed, Fmt(w.roc_auc), Fmt(w.brier), Fmt(w.ece));
+    absl::StrAppendFormat(&out,
+                          "accuracy %-9s rows %d (scored %d, fallback %d): "
+                          "precision ml %s (%d) rule %s (%d), "
+                          "AUC %s, Brier %s, ECE %s\n",
+                          w.window, w.rows, w.scored_rows, w.fallback_rows,
+                          Fmt(w.ml.precision), w.ml.confirmed,
+                          Fmt(w.rule.precision), w.rule.confirmed,
+                          Fmt(w.roc_auc), Fmt(w.brier), Fmt(w.ece));
   }
-  absl::StrAppendFormat(&out, "card: AUC %s, Brier %s, ECE %s\n", Fmt(accuracy.card.roc_auc),
-                        Fmt(accuracy.card.brier), Fmt(accuracy.card.ece));
+  absl::StrAppendFormat(&out, "card: AUC %s, Brier %s, ECE %s\n",
+                        Fmt(accuracy.card.roc_auc), Fmt(accuracy.card.brier),
+                        Fmt(accuracy.card.ece));
   if (alert) {
-    absl::StrAppend(&out, "ALERT: ", absl::StrJoin(alert_reasons, "; "), "\n  delivery: ",
-                    alert_outcome, alert_error.empty() ? "" : absl::StrCat(" (", alert_error, ")"),
-                    "\n");
+    absl::StrAppend(
+        &out, "ALERT: ", absl::StrJoin(alert_reasons, "; "),
+        "\n  delivery: ", alert_outcome,
+        alert_error.empty() ? "" : absl::StrCat(" (", alert_error, ")"), "\n");
   } else {
     absl::StrAppend(&out, "no alert\n");
   }
-  if (run_id > 0) absl::StrAppend(&out, "recorded as monitoring_runs.id ", run_id, "\n");
+  if (run_id > 0)
+    absl::StrAppend(&out, "recorded as monitoring_runs.id ", run_id, "\n");
   return out;
 }
 

@@ -42,10 +42,10 @@
 namespace pcs {
 
 struct DriftJobOptions {
-  std::string conninfo;        // required
-  ModelLocation model;         // required (model_dir or models_dir)
-  std::string pin_version;     // with models_dir: monitor this version (the
-                               // server's --pin-version) instead of CHAMPION
+  std::string conninfo;     // required
+  ModelLocation model;      // required (model_dir or models_dir)
+  std::string pin_version;  // with models_dir: monitor this version (the
+                            // server's --pin-version) instead of CHAMPION
   // Recent period. Defaults: until = as_of, since = as_of - window_days + 1.
   std::optional<Day> since;
   std::optional<Day> until;
@@ -58,7 +58,7 @@ struct DriftJobOptions {
   double rule_threshold = 0.5;
   DriftOptions drift;
   AccuracyTolerances tolerances;
-  std::string webhook_url;     // empty = do not alert (outcome "not_configured")
+  std::string webhook_url;  // empty = do not alert (outcome "not_configured")
   int webhook_attempts = 5;
   absl::Duration webhook_base_delay = absl::Seconds(1);
   bool write_to_db = true;
@@ -71,18 +71,19 @@ struct DriftJobReport {
   Day since = 0;
   Day until = 0;
   Day as_of = 0;
-  int patterns = 0;            // patterns with features in [since, until]
+  int patterns = 0;  // patterns with features in [since, until]
   int feature_failures = 0;
   std::vector<std::string> failure_samples;
-  std::optional<DriftAnalysis> drift;  // nullopt when no patterns or no reference
-  std::string drift_skipped;           // why drift was not computed
+  std::optional<DriftAnalysis>
+      drift;                  // nullopt when no patterns or no reference
+  std::string drift_skipped;  // why drift was not computed
   RollingAccuracyReport accuracy;
   bool alert = false;
   std::vector<std::string> alert_reasons;
-  std::string alert_outcome;   // "" | "sent" | "failed" | "not_configured"
+  std::string alert_outcome;  // "" | "sent" | "failed" | "not_configured"
   std::string alert_error;
-  int64_t run_id = 0;          // 0 when not written
-  AlertTotals alert_totals;    // after this run
+  int64_t run_id = 0;        // 0 when not written
+  AlertTotals alert_totals;  // after this run
   double finished_unix_seconds = 0;
 
   nlohmann::json ToJson(const DriftOptions& drift_options) const;

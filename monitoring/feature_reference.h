@@ -8,8 +8,8 @@
 //  1. model_card.json "feature_reference" in the format written by
 //     FeatureReferenceToJson():
 //       {"method": "quantile", "bins": 10,
-//        "features": [{"name","edges","proportions","nan_proportion","count"}, ...],
-//        "score": {"name": "__score__", "edges", ...}}
+//        "features": [{"name","edges","proportions","nan_proportion","count"},
+//        ...], "score": {"name": "__score__", "edges", ...}}
 //     An object keyed by feature name ({"atr_14": {"edges",...}, ...,
 //     "__score__": {...}}) is accepted too.
 //  2. reference_rows.json ({"rows":[{"features":[...],"probability":p}]}),
@@ -34,14 +34,16 @@ inline constexpr char kScoreFeatureName[] = "__score__";
 struct FeatureReference {
   std::vector<BinReference> features;  // one per schema name, schema order
   std::optional<BinReference> score;   // calibrated probability
-  std::string source;  // "model_card.feature_reference" | "reference_rows.json" | "built"
+  std::string source;  // "model_card.feature_reference" | "reference_rows.json"
+                       // | "built"
 };
 
 // Deciles (num_bins) of each column of `rows` (row-major, each rows[i] has
 // names.size() values, NaN = missing) and of `scores` (may be empty => no
 // score reference). Error when a row has the wrong width.
 absl::StatusOr<FeatureReference> BuildFeatureReference(
-    const std::vector<std::string>& names, const std::vector<std::vector<float>>& rows,
+    const std::vector<std::string>& names,
+    const std::vector<std::vector<float>>& rows,
     const std::vector<double>& scores, int num_bins = kDefaultPsiBins);
 
 // The card format above.
@@ -49,8 +51,8 @@ nlohmann::json FeatureReferenceToJson(const FeatureReference& reference);
 
 // Parses a card's "feature_reference" and orders it by `names`. Errors name
 // the feature: a schema name with no reference, or a malformed entry.
-absl::StatusOr<FeatureReference> ParseFeatureReference(const nlohmann::json& json,
-                                                       const std::vector<std::string>& names);
+absl::StatusOr<FeatureReference> ParseFeatureReference(
+    const nlohmann::json& json, const std::vector<std::string>& names);
 
 // Bins reference_rows.json (features and "probability").
 absl::StatusOr<FeatureReference> FeatureReferenceFromRows(

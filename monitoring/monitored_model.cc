@@ -14,8 +14,8 @@ namespace fs = std::filesystem;
 
 // The card's feature_reference, guarded: any JSON shape (the card reader
 // checks only that it is an object) becomes a Status, never an exception.
-absl::StatusOr<FeatureReference> CardReference(const nlohmann::json& json,
-                                               const std::vector<std::string>& names) {
+absl::StatusOr<FeatureReference> CardReference(
+    const nlohmann::json& json, const std::vector<std::string>& names) {
   try {
     return ParseFeatureReference(json, names);
   } catch (const nlohmann::json::exception& e) {
@@ -28,21 +28,24 @@ absl::StatusOr<FeatureReference> CardReference(const nlohmann::json& json,
 absl::StatusOr<std::string> ResolveModelDir(const ModelLocation& location) {
   if (!location.model_dir.empty()) {
     if (!fs::is_directory(location.model_dir)) {
-      return absl::NotFoundError(absl::StrCat("model folder ", location.model_dir, " not found"));
+      return absl::NotFoundError(
+          absl::StrCat("model folder ", location.model_dir, " not found"));
     }
     return location.model_dir;
   }
   if (location.models_dir.empty()) {
     return absl::InvalidArgumentError("give --model DIR or --models-dir DIR");
   }
-  absl::StatusOr<std::optional<std::string>> champion = ReadChampion(location.models_dir);
+  absl::StatusOr<std::optional<std::string>> champion =
+      ReadChampion(location.models_dir);
   if (!champion.ok()) {
-    return absl::Status(champion.status().code(),
-                        absl::StrCat(location.models_dir, "/", champion.status().message()));
+    return absl::Status(
+        champion.status().code(),
+        absl::StrCat(location.models_dir, "/", champion.status().message()));
   }
   if (!champion->has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat(location.models_dir, "/CHAMPION does not exist: no champion model"));
+    return absl::NotFoundError(absl::StrCat(
+        location.models_dir, "/CHAMPION does not exist: no champion model"));
   }
   const fs::path dir = fs::path(location.models_dir) / **champion;
   if (!fs::is_directory(dir)) {
@@ -55,14 +58,15 @@ absl::StatusOr<std::string> ResolveModelDir(const ModelLocation& location) {
 absl::StatusOr<std::unique_ptr<MonitoredModel>> MonitoredModel::Load(
     const std::string& version_dir) {
   const FeatureSchema& schema = FeatureBuilder::Schema();
-  absl::StatusOr<ModelFolder> folder =
-      ReadModelFolder(version_dir, schema.hash, static_cast<int>(schema.names.size()));
+  absl::StatusOr<ModelFolder> folder = ReadModelFolder(
+      version_dir, schema.hash, static_cast<int>(schema.names.size()));
   if (!folder.ok()) return folder.status();
 
-  std::unique_ptr<MonitoredModel> m(
-      new MonitoredModel(std::move(folder->ensemble), std::move(folder->calibrator)));
+  std::unique_ptr<MonitoredModel> m(new MonitoredModel(
+      std::move(folder->ensemble), std::move(folder->calibrator)));
   m->dir_ = version_dir;
-  m->version_ = folder->card.version.empty() ? folder->version : folder->card.version;
+  m->version_ =
+      folder->card.version.empty() ? folder->version : folder->card.version;
   m->feature_names_ = schema.names;
   m->decision_threshold_ = folder->card.decision_threshold;
   m->card_metrics_ = ParseCardMetrics(folder->card.raw);
@@ -73,7 +77,8 @@ absl::StatusOr<std::unique_ptr<MonitoredModel>> MonitoredModel::Load(
       m->reference_ = std::move(*ref);
       m->reference_note_ = "model_card.json feature_reference";
     } else {
-      why = absl::StrCat("card feature_reference unusable (", ref.status().message(), ")");
+      why = absl::StrCat("card feature_reference unusable (",
+                         ref.status().message(), ")");
     }
   } else {
     why = "card has no feature_reference";
@@ -89,8 +94,9 @@ absl::StatusOr<std::unique_ptr<MonitoredModel>> MonitoredModel::Load(
     if (ref.ok()) {
       ref->source = "reference_rows.json";
       const int64_t n = static_cast<int64_t>(rows.size());
-      m->reference_note_ = absl::StrCat(why, "; binned reference_rows.json (", n, " rows",
-                                        n < 200 ? ", too few for stable deciles" : "", ")");
+      m->reference_note_ =
+          absl::StrCat(why, "; binned reference_rows.json (", n, " rows",
+                       n < 200 ? ", too few for stable deciles" : "", ")");
       m->reference_ = std::move(*ref);
     } else {
       m->reference_note_ = absl::StrCat(why, "; reference_rows.json unusable (",

@@ -47,16 +47,21 @@ absl::StatusOr<std::string> ResolveModelDir(const ModelLocation& location);
 
 class MonitoredModel {
  public:
-  static absl::StatusOr<std::unique_ptr<MonitoredModel>> Load(const std::string& version_dir);
+  static absl::StatusOr<std::unique_ptr<MonitoredModel>> Load(
+      const std::string& version_dir);
 
   const std::string& version() const { return version_; }
   const std::string& dir() const { return dir_; }
   const ModelCard& card() const { return card_; }
-  const std::vector<std::string>& feature_names() const { return feature_names_; }
+  const std::vector<std::string>& feature_names() const {
+    return feature_names_;
+  }
   double decision_threshold() const { return decision_threshold_; }
   const CardMetrics& card_metrics() const { return card_metrics_; }
   // Empty when neither the card nor reference_rows.json gave one.
-  const std::optional<FeatureReference>& reference() const { return reference_; }
+  const std::optional<FeatureReference>& reference() const {
+    return reference_;
+  }
   const std::string& reference_note() const { return reference_note_; }
 
   // Calibrated probability of one feature row (feature_names().size() values).

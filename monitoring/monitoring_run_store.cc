@@ -20,10 +20,12 @@ class Nullable {
 
 Nullable Text(const std::optional<std::string>& v) { return Nullable(v); }
 Nullable Number(const std::optional<double>& v) {
-  return Nullable(v ? std::optional<std::string>(absl::StrFormat("%.17g", *v)) : std::nullopt);
+  return Nullable(v ? std::optional<std::string>(absl::StrFormat("%.17g", *v))
+                    : std::nullopt);
 }
 Nullable Integer(const std::optional<int>& v) {
-  return Nullable(v ? std::optional<std::string>(absl::StrCat(*v)) : std::nullopt);
+  return Nullable(v ? std::optional<std::string>(absl::StrCat(*v))
+                    : std::nullopt);
 }
 Nullable Date(const std::optional<Day>& v) {
   return Nullable(v ? std::optional<std::string>(FormatDay(*v)) : std::nullopt);
@@ -35,33 +37,41 @@ absl::StatusOr<int64_t> InsertMonitoringRun(pqxx::connection& conn,
                                             const MonitoringRunRecord& run) {
   const Nullable version = Text(run.model_version), since = Date(run.since),
                  as_of = Date(run.as_of), window = Integer(run.window_days),
-                 rows = Integer(run.recent_rows), max_feature = Text(run.max_feature),
-                 max_psi = Number(run.max_psi), score_psi = Number(run.score_psi),
-                 outcome = Text(run.alert_outcome), error = Text(run.alert_error);
+                 rows = Integer(run.recent_rows),
+                 max_feature = Text(run.max_feature),
+                 max_psi = Number(run.max_psi),
+                 score_psi = Number(run.score_psi),
+                 outcome = Text(run.alert_outcome),
+                 error = Text(run.alert_error);
   try {
     pqxx::work tx(conn);
     const pqxx::row r = tx.exec_params1(
-        "INSERT INTO monitoring_runs (kind, model_version, since, as_of, window_days, "
-        "  recent_rows, max_feature, max_psi, score_psi, alert, alert_outcome, alert_error, "
+        "INSERT INTO monitoring_runs (kind, model_version, since, as_of, "
+        "window_days, "
+        "  recent_rows, max_feature, max_psi, score_psi, alert, alert_outcome, "
+        "alert_error, "
         "  details) "
         "VALUES ($1, $2, $3::date, $4::date, $5::integer, $6::integer, $7, "
-        "  $8::double precision, $9::double precision, $10::boolean, $11, $12, $13::jsonb) "
+        "  $8::double precision, $9::double precision, $10::boolean, $11, $12, "
+        "$13::jsonb) "
         "RETURNING id",
-        run.kind, version.get(), since.get(), as_of.get(), window.get(), rows.get(),
-        max_feature.get(), max_psi.get(), score_psi.get(), run.alert ? "true" : "false",
-        outcome.get(), error.get(), run.details.dump());
+        run.kind, version.get(), since.get(), as_of.get(), window.get(),
+        rows.get(), max_feature.get(), max_psi.get(), score_psi.get(),
+        run.alert ? "true" : "false", outcome.get(), error.get(),
+        run.details.dump());
     const int64_t id = r[0].as<int64_t>();
     for (const PsiResult& p : run.psi) {
       tx.exec_params(
           "INSERT INTO monitoring_feature_psi (run_id, feature, psi, level) "
           "VALUES ($1, $2, $3::double precision, $4)",
-          id, p.name, absl::StrFormat("%.17g", p.psi), std::string(DriftLevelName(p.level)));
+          id, p.name, absl::StrFormat("%.17g", p.psi),
+          std::string(DriftLevelName(p.level)));
     }
     tx.commit();
     return id;
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("writing the ", run.kind, " monitoring run: ",
-                                            e.what()));
+    return absl::InternalError(
+        absl::StrCat("writing the ", run.kind, " monitoring run: ", e.what()));
   }
 }
 
@@ -74,7 +84,8 @@ absl::StatusOr<AlertTotals> LoadAlertTotals(pqxx::connection& conn) {
         "FROM monitoring_runs");
     return AlertTotals{r[0].as<int64_t>(), r[1].as<int64_t>()};
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("reading alert totals: ", e.what()));
+    return absl::InternalError(
+        absl::StrCat("reading alert totals: ", e.what()));
   }
 }
 

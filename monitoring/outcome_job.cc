@@ -24,7 +24,8 @@ absl::StatusOr<PatternState> ReadState(pqxx::connection& conn) {
   try {
     pqxx::read_transaction tx(conn);
     const pqxx::row r = tx.exec1(
-        "SELECT count(*) FILTER (WHERE outcome_label IS NULL AND exit_reason IS NULL), "
+        "SELECT count(*) FILTER (WHERE outcome_label IS NULL AND exit_reason "
+        "IS NULL), "
         "  (min(confirmation_date) FILTER (WHERE outcome_label IS NULL "
         "                                    AND exit_reason IS NULL))::text, "
         "  max(confirmation_date)::text "
@@ -32,8 +33,9 @@ absl::StatusOr<PatternState> ReadState(pqxx::connection& conn) {
     PatternState s;
     s.unresolved = r[0].as<int64_t>();
     std::vector<std::string> ids;
-    for (const pqxx::row& id : tx.exec("SELECT id FROM pattern_events "
-                                       "WHERE outcome_label IS NULL AND exit_reason IS NULL")) {
+    for (const pqxx::row& id :
+         tx.exec("SELECT id FROM pattern_events "
+                 "WHERE outcome_label IS NULL AND exit_reason IS NULL")) {
       ids.push_back(id[0].as<std::string>());
     }
     s.unresolved_ids = absl::StrCat("{", absl::StrJoin(ids, ","), "}");
@@ -45,7 +47,8 @@ absl::StatusOr<PatternState> ReadState(pqxx::connection& conn) {
     }
     return s;
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("reading unresolved patterns: ", e.what()));
+    return absl::InternalError(
+        absl::StrCat("reading unresolved patterns: ", e.what()));
   }
 }
 
@@ -62,7 +65,8 @@ absl::StatusOr<OutcomeJobReport> RunOutcomeJob(const OutcomeJobOptions& o) {
     // latest stored pattern is new. Start at the earlier of the two.
     std::optional<Day> from = before->earliest_unresolved;
     if (before->latest_confirmation) {
-      from = from ? std::min(*from, *before->latest_confirmation) : before->latest_confirmation;
+      from = from ? std::min(*from, *before->latest_confirmation)
+                  : before->latest_confirmation;
     }
     if (o.from) from = from ? std::min(*from, *o.from) : o.from;
     report.scan_from = from;
@@ -87,10 +91,13 @@ absl::StatusOr<OutcomeJobReport> RunOutcomeJob(const OutcomeJobOptions& o) {
     report.unresolved_after = after->unresolved;
     {
       pqxx::read_transaction tx(conn);
-      report.resolved = tx.exec_params1(
-          "SELECT count(*) FROM pattern_events WHERE id = ANY($1::text[]) "
-          "AND (outcome_label IS NOT NULL OR exit_reason IS NOT NULL)",
-          before->unresolved_ids)[0].as<int64_t>();
+      report.resolved =
+          tx.exec_params1(
+                "SELECT count(*) FROM pattern_events WHERE id = "
+                "ANY($1::text[]) "
+                "AND (outcome_label IS NOT NULL OR exit_reason IS NOT NULL)",
+                before->unresolved_ids)[0]
+              .as<int64_t>();
     }
 
     if (o.write_to_db) {
@@ -103,7 +110,8 @@ absl::StatusOr<OutcomeJobReport> RunOutcomeJob(const OutcomeJobOptions& o) {
       report.run_id = *id;
     }
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("outcomes job database: ", e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("outcomes job database: ", e.what()));
   }
   return report;
 }
@@ -112,7 +120,8 @@ nlohmann::json OutcomeJobReport::ToJson() const {
   return {{"unresolved_before", unresolved_before},
           {"unresolved_after", unresolved_after},
           {"resolved", resolved},
-          {"scan_from", scan_from ? nlohmann::json(FormatDay(*scan_from)) : nlohmann::json()},
+          {"scan_from", scan_from ? nlohmann::json(FormatDay(*scan_from))
+                                  : nlohmann::json()},
           {"patterns_inserted", patterns_inserted},
           {"patterns_updated", patterns_updated},
           {"history_rows", history_rows},
@@ -123,14 +132,18 @@ nlohmann::json OutcomeJobReport::ToJson() const {
 
 std::string OutcomeJobReport::ToText() const {
   std::string out = absl::StrFormat(
-      "scanned from %s\nunresolved patterns: %d before, %d resolved now, %d unresolved after\n"
+      "scanned from %s\nunresolved patterns: %d before, %d resolved now, %d "
+      "unresolved after\n"
       "patterns inserted %d, updated %d, history rows %d\n"
       "server predictions joined to outcomes: %d\n",
-      scan_from ? FormatDay(*scan_from) : std::string("the beginning (nothing stored)"),
+      scan_from ? FormatDay(*scan_from)
+                : std::string("the beginning (nothing stored)"),
       unresolved_before, resolved, unresolved_after, patterns_inserted,
       patterns_updated, history_rows, predictions_joined);
-  for (const std::string& f : failures) absl::StrAppend(&out, "FAILED ", f, "\n");
-  if (run_id > 0) absl::StrAppend(&out, "recorded as monitoring_runs.id ", run_id, "\n");
+  for (const std::string& f : failures)
+    absl::StrAppend(&out, "FAILED ", f, "\n");
+  if (run_id > 0)
+    absl::StrAppend(&out, "recorded as monitoring_runs.id ", run_id, "\n");
   return out;
 }
 

@@ -36,26 +36,27 @@ struct OutcomeJobOptions {
   // before it. Default: the rule above.
   std::optional<Day> from;
   int workers = 2;
-  bool write_to_db = true;           // monitoring_runs row
+  bool write_to_db = true;  // monitoring_runs row
 };
 
 struct OutcomeJobReport {
   int64_t unresolved_before = 0;
-  int64_t unresolved_after = 0;     // includes newly added unresolved patterns
-  int64_t resolved = 0;             // unresolved before, resolved by this run
-  std::optional<Day> scan_from;      // nullopt: nothing stored yet, full backfill
+  int64_t unresolved_after = 0;  // includes newly added unresolved patterns
+  int64_t resolved = 0;          // unresolved before, resolved by this run
+  std::optional<Day> scan_from;  // nullopt: nothing stored yet, full backfill
   int64_t patterns_inserted = 0;
-  int64_t patterns_updated = 0;      // mostly newly resolved
+  int64_t patterns_updated = 0;  // mostly newly resolved
   int64_t history_rows = 0;
-  int64_t predictions_joined = 0;    // server rows given actual_outcome
-  std::vector<std::string> failures; // per-symbol backfill failures
+  int64_t predictions_joined = 0;     // server rows given actual_outcome
+  std::vector<std::string> failures;  // per-symbol backfill failures
   int64_t run_id = 0;
 
   nlohmann::json ToJson() const;
   std::string ToText() const;
 };
 
-absl::StatusOr<OutcomeJobReport> RunOutcomeJob(const OutcomeJobOptions& options);
+absl::StatusOr<OutcomeJobReport> RunOutcomeJob(
+    const OutcomeJobOptions& options);
 
 }  // namespace pcs
 

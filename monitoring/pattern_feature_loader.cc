@@ -9,9 +9,9 @@
 
 namespace pcs {
 
-absl::StatusOr<PatternFeatureSet> LoadPatternFeatures(pqxx::connection& conn,
-                                                      const PatternFilter& filter,
-                                                      const std::string& market_symbol) {
+absl::StatusOr<PatternFeatureSet> LoadPatternFeatures(
+    pqxx::connection& conn, const PatternFilter& filter,
+    const std::string& market_symbol) {
   PatternEventStore store(conn);
   auto patterns = store.LoadPatterns(filter);
   if (!patterns.ok()) return patterns.status();
@@ -37,7 +37,8 @@ absl::StatusOr<PatternFeatureSet> LoadPatternFeatures(pqxx::connection& conn,
   std::map<std::string, BarSeries> bars;
   for (const auto& [symbol, until] : last_by_symbol) {
     auto s = LoadBarSeries(conn, symbol, std::nullopt, until);
-    if (!s.ok() && s.status().code() != absl::StatusCode::kNotFound) return s.status();
+    if (!s.ok() && s.status().code() != absl::StatusCode::kNotFound)
+      return s.status();
     bars[symbol] = s.ok() ? std::move(*s) : BarSeries{symbol, {}};
   }
 
@@ -48,7 +49,8 @@ absl::StatusOr<PatternFeatureSet> LoadPatternFeatures(pqxx::connection& conn,
     if (!row.ok()) {
       ++out.failures;
       if (out.failure_samples.size() < 10) {
-        out.failure_samples.push_back(absl::StrCat(p.pattern.Id(), ": ", row.status().message()));
+        out.failure_samples.push_back(
+            absl::StrCat(p.pattern.Id(), ": ", row.status().message()));
       }
       continue;
     }

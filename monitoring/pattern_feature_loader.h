@@ -22,16 +22,16 @@
 namespace pcs {
 
 struct PatternFeatureSet {
-  std::vector<std::string> ids;             // pattern ids, (confirmation_date, id) order
+  std::vector<std::string> ids;  // pattern ids, (confirmation_date, id) order
   std::vector<Day> confirmation_days;
-  std::vector<std::vector<float>> rows;     // one per id
+  std::vector<std::vector<float>> rows;  // one per id
   int failures = 0;
-  std::vector<std::string> failure_samples; // up to 10 "id: message"
+  std::vector<std::string> failure_samples;  // up to 10 "id: message"
 };
 
-absl::StatusOr<PatternFeatureSet> LoadPatternFeatures(pqxx::connection& conn,
-                                                      const PatternFilter& filter,
-                                                      const std::string& market_symbol = "DIA");
+absl::StatusOr<PatternFeatureSet> LoadPatternFeatures(
+    pqxx::connection& conn, const PatternFilter& filter,
+    const std::string& market_symbol = "DIA");
 
 }  // namespace pcs
 

@@ -25,27 +25,33 @@ absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn) {
     tx.commit();
     return static_cast<int64_t>(r.affected_rows());
   } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("recording actual outcomes on server predictions: ", e.what()));
+    return absl::InternalError(absl::StrCat(
+        "recording actual outcomes on server predictions: ", e.what()));
   }
 }
 
-absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(pqxx::connection& conn,
-                                                              const ScoredOutcomeFilter& filter) {
+absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(
+    pqxx::connection& conn, const ScoredOutcomeFilter& filter) {
   const std::string version = filter.model_version.value_or("");
-  const std::string from = filter.resolved_from ? FormatDay(*filter.resolved_from) : "";
+  const std::string from =
+      filter.resolved_from ? FormatDay(*filter.resolved_from) : "";
   try {
     pqxx::read_transaction tx(conn);
-    // Latest server prediction per pattern; (pattern_id, recorded_at) is indexed.
+    // Latest server prediction per pattern; (pattern_id, recorded_at) is
+    // indexed.
     const pqxx::result r = tx.exec_params(
-        "SELECT p.pattern_id, e.confirmation_date::text, e.outcome_resolved_at::text, "
+        "SELECT p.pattern_id, e.confirmation_date::text, "
+        "e.outcome_resolved_at::text, "
         "       e.outcome_label, p.rule_confidence, p.ml_confidence, "
-        "       p.blended_confidence, coalesce(p.model_version, ''), e.rule_confidence "
-        "FROM (SELECT DISTINCT ON (pattern_id) * FROM pattern_lifecycle_history "
+        "       p.blended_confidence, coalesce(p.model_version, ''), "
+        "e.rule_confidence "
+        "FROM (SELECT DISTINCT ON (pattern_id) * FROM "
+        "pattern_lifecycle_history "
         "      WHERE source = 'server' AND ($1 = '' OR model_version = $1) "
         "      ORDER BY pattern_id, recorded_at DESC, id DESC) p "
         "JOIN pattern_events e ON e.id = p.pattern_id "
-        "WHERE e.outcome_label IS NOT NULL AND e.outcome_resolved_at IS NOT NULL "
+        "WHERE e.outcome_label IS NOT NULL AND e.outcome_resolved_at IS NOT "
+        "NULL "
         "  AND ($2 = '' OR e.outcome_resolved_at >= $2::date) "
         "ORDER BY e.outcome_resolved_at, p.pattern_id",
         version, from);
@@ -58,13 +64,16 @@ absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(pqxx::connection& 
       auto resolved = ParseDay(row[2].as<std::string>());
       if (!confirmation.ok() || !resolved.ok()) {
         return absl::DataLossError(
-            absl::StrCat("pattern ", s.pattern_id, ": unreadable confirmation/resolution date"));
+            absl::StrCat("pattern ", s.pattern_id,
+                         ": unreadable confirmation/resolution date"));
       }
       s.confirmation_day = *confirmation;
       s.resolved_day = *resolved;
       s.label = row[3].as<int>();
-      // The server row carries the rule confidence it saw; fall back to the event's.
-      s.rule_confidence = row[4].is_null() ? row[8].as<double>() : row[4].as<double>();
+      // The server row carries the rule confidence it saw; fall back to the
+      // event's.
+      s.rule_confidence =
+          row[4].is_null() ? row[8].as<double>() : row[4].as<double>();
       s.ml_confidence = OptionalDouble(row[5]);
       s.blended_confidence = OptionalDouble(row[6]);
       s.model_version = row[7].as<std::string>();
@@ -72,7 +81,8 @@ absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(pqxx::connection& 
     }
     return out;
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("loading scored outcomes: ", e.what()));
+    return absl::InternalError(
+        absl::StrCat("loading scored outcomes: ", e.what()));
   }
 }
 

@@ -38,8 +38,8 @@ struct ScoredOutcomeFilter {
 // Number of history rows updated.
 absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn);
 
-absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(pqxx::connection& conn,
-                                                              const ScoredOutcomeFilter& filter);
+absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(
+    pqxx::connection& conn, const ScoredOutcomeFilter& filter);
 
 }  // namespace pcs
 

@@ -6,14 +6,15 @@
 // that wants to append it to its own /metrics page. Pure function.
 //
 // Series (names from the contract in docs/MONITORING.md):
-//   pcs_drift_psi{feature}                    gauge; feature="__score__" = model score
-//   pcs_drift_rows                            gauge; recent patterns compared
-//   pcs_rolling_precision{window,scorer}      gauge; scorer = ml | rule | blended
-//   pcs_rolling_auc{window} / pcs_rolling_brier{window} / pcs_rolling_ece{window}
-//   pcs_rolling_rows{window}                  gauge; resolved rows in the window
-//   pcs_drift_alerts_total{outcome}           counter; outcome = sent | failed
-//   pcs_monitoring_last_run_timestamp_seconds gauge; unix time of the run
-//   pcs_monitoring_model_info{version}        gauge = 1 for the monitored version
+//   pcs_drift_psi{feature}                    gauge; feature="__score__" =
+//   model score pcs_drift_rows                            gauge; recent
+//   patterns compared pcs_rolling_precision{window,scorer}      gauge; scorer =
+//   ml | rule | blended pcs_rolling_auc{window} / pcs_rolling_brier{window} /
+//   pcs_rolling_ece{window} pcs_rolling_rows{window}                  gauge;
+//   resolved rows in the window pcs_drift_alerts_total{outcome} counter;
+//   outcome = sent | failed pcs_monitoring_last_run_timestamp_seconds gauge;
+//   unix time of the run pcs_monitoring_model_info{version}        gauge = 1
+//   for the monitored version
 // A value that does not exist (no confirmed patterns => no precision, one
 // class => no AUC) is left out rather than written as NaN.
 
@@ -27,7 +28,7 @@ namespace pcs {
 
 struct MonitoringSnapshot {
   std::string model_version;
-  const DriftAnalysis* drift = nullptr;            // optional
+  const DriftAnalysis* drift = nullptr;             // optional
   const RollingAccuracyReport* accuracy = nullptr;  // optional
   // Cumulative over all runs (the drift job reads them from monitoring_runs),
   // so the textfile counter never goes backwards between runs.

@@ -79,8 +79,10 @@ BinReference BuildBinReference(absl::string_view name,
   std::sort(finite.begin(), finite.end());
   if (!finite.empty()) {
     for (int k = 1; k < std::max(num_bins, 1); ++k) {
-      const double edge = SortedQuantile(finite, static_cast<double>(k) / num_bins);
-      if (std::isfinite(edge) && (ref.edges.empty() || edge > ref.edges.back())) {
+      const double edge =
+          SortedQuantile(finite, static_cast<double>(k) / num_bins);
+      if (std::isfinite(edge) &&
+          (ref.edges.empty() || edge > ref.edges.back())) {
         ref.edges.push_back(edge);
       }
     }
@@ -99,21 +101,24 @@ absl::Status ValidateBinReference(const BinReference& reference) {
     if (!std::isfinite(reference.edges[i]) ||
         (i > 0 && !(reference.edges[i] > reference.edges[i - 1]))) {
       return absl::InvalidArgumentError(absl::StrCat(
-          where, "edges must be finite and strictly increasing (edge ", i, ")"));
+          where, "edges must be finite and strictly increasing (edge ", i,
+          ")"));
     }
   }
   if (reference.proportions.size() != reference.edges.size() + 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, reference.proportions.size(), " proportions for ",
-        reference.edges.size(), " edges (want edges + 1)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, reference.proportions.size(), " proportions for ",
+                     reference.edges.size(), " edges (want edges + 1)"));
   }
   double sum = reference.nan_proportion;
   if (!(reference.nan_proportion >= 0)) {
-    return absl::InvalidArgumentError(absl::StrCat(where, "negative nan_proportion"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, "negative nan_proportion"));
   }
   for (double p : reference.proportions) {
     if (!(p >= 0)) {
-      return absl::InvalidArgumentError(absl::StrCat(where, "negative proportion"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, "negative proportion"));
     }
     sum += p;
   }
@@ -133,7 +138,8 @@ absl::StatusOr<PsiResult> ComputePsi(const BinReference& reference,
         absl::StrCat("PSI of '", reference.name, "': no observed values"));
   }
   if (!(epsilon > 0 && epsilon < 1)) {
-    return absl::InvalidArgumentError(absl::StrCat("epsilon ", epsilon, " not in (0,1)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("epsilon ", epsilon, " not in (0,1)"));
   }
   PsiResult result;
   result.name = reference.name;
@@ -152,7 +158,8 @@ absl::StatusOr<PsiResult> ComputePsi(const BinReference& reference,
   for (size_t b = 0; b <= finite_bins; ++b) {
     PsiBin bin;
     bin.label = b == finite_bins ? "nan" : BinLabel(reference.edges, b);
-    bin.expected = b == finite_bins ? reference.nan_proportion : reference.proportions[b];
+    bin.expected =
+        b == finite_bins ? reference.nan_proportion : reference.proportions[b];
     bin.actual = counts[b] / n;
     const double e = std::max(bin.expected, epsilon);
     const double a = std::max(bin.actual, epsilon);
@@ -198,9 +205,9 @@ absl::StatusOr<BinReference> BinReferenceFromJson(const nlohmann::json& json,
       ref.count = count->get<int64_t>();
     }
   } catch (const nlohmann::json::exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("reference '", ref.name.empty() ? std::string(name) : ref.name,
-                     "': ", e.what()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "reference '", ref.name.empty() ? std::string(name) : ref.name,
+        "': ", e.what()));
   }
   if (absl::Status s = ValidateBinReference(ref); !s.ok()) return s;
   return ref;

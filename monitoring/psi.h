@@ -74,7 +74,7 @@ BinReference BuildBinReference(absl::string_view name,
 absl::Status ValidateBinReference(const BinReference& reference);
 
 struct PsiBin {
-  std::string label;  // "(-inf,1.5]", "(1.5,2]", ..., "nan"
+  std::string label;    // "(-inf,1.5]", "(1.5,2]", ..., "nan"
   double expected = 0;  // reference proportion
   double actual = 0;    // observed proportion
   double term = 0;      // contribution to the PSI
@@ -84,8 +84,8 @@ struct PsiResult {
   std::string name;
   double psi = 0;
   DriftLevel level = DriftLevel::kStable;
-  int64_t count = 0;      // observed values
-  int64_t nan_count = 0;  // of which NaN
+  int64_t count = 0;         // observed values
+  int64_t nan_count = 0;     // of which NaN
   std::vector<PsiBin> bins;  // finite bins then the NaN bin
 };
 

@@ -9,18 +9,21 @@
 namespace pcs {
 namespace rolling {
 
-std::optional<double> RocAuc(const std::vector<double>& scores, const std::vector<int>& labels) {
+std::optional<double> RocAuc(const std::vector<double>& scores,
+                             const std::vector<int>& labels) {
   const size_t n = scores.size();
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return scores[a] < scores[b]; });
   // Sum of (average) ranks of the positives.
   double rank_sum = 0;
   int64_t pos = 0;
   for (size_t i = 0; i < n;) {
     size_t j = i;
     while (j < n && scores[order[j]] == scores[order[i]]) ++j;
-    const double avg_rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
+    const double avg_rank =
+        (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
     for (size_t k = i; k < j; ++k) {
       if (labels[order[k]] == 1) {
         rank_sum += avg_rank;
@@ -35,7 +38,8 @@ std::optional<double> RocAuc(const std::vector<double>& scores, const std::vecto
   return (rank_sum - p * (p + 1) / 2.0) / (p * static_cast<double>(neg));
 }
 
-double Brier(const std::vector<double>& probabilities, const std::vector<int>& labels) {
+double Brier(const std::vector<double>& probabilities,
+             const std::vector<int>& labels) {
   if (probabilities.empty()) return 0;
   double sum = 0;
   for (size_t i = 0; i < probabilities.size(); ++i) {
@@ -75,7 +79,8 @@ void Count(PrecisionAt& p, bool confirmed, int label) {
 }
 
 void Finish(PrecisionAt& p) {
-  if (p.confirmed > 0) p.precision = static_cast<double>(p.true_positives) / p.confirmed;
+  if (p.confirmed > 0)
+    p.precision = static_cast<double>(p.true_positives) / p.confirmed;
 }
 
 std::optional<double> FindNumber(const nlohmann::json& object,
@@ -88,13 +93,15 @@ std::optional<double> FindNumber(const nlohmann::json& object,
   return std::nullopt;
 }
 
-const nlohmann::json* FindScorer(const nlohmann::json& metrics, const std::string& name) {
+const nlohmann::json* FindScorer(const nlohmann::json& metrics,
+                                 const std::string& name) {
   auto it = metrics.find("scorers");
   if (it == metrics.end() || !it->is_array()) return nullptr;
   for (const nlohmann::json& s : *it) {
     if (!s.is_object()) continue;
     auto n = s.find("name");  // value("name", "") would throw on a non-string
-    if (n != s.end() && n->is_string() && n->get<std::string>() == name) return &s;
+    if (n != s.end() && n->is_string() && n->get<std::string>() == name)
+      return &s;
   }
   return nullptr;
 }
@@ -112,7 +119,8 @@ CardMetrics ParseCardMetrics(const nlohmann::json& card) {
   if (!metrics.is_object()) return m;
   std::vector<const nlohmann::json*> places;
   for (const char* key : {"walk_forward", "holdout", "test"}) {
-    if (metrics.contains(key) && metrics.at(key).is_object()) places.push_back(&metrics.at(key));
+    if (metrics.contains(key) && metrics.at(key).is_object())
+      places.push_back(&metrics.at(key));
   }
   places.push_back(&metrics);
   for (const nlohmann::json* place : places) {
@@ -143,7 +151,8 @@ WindowAccuracy ComputeWindowAccuracy(const std::string& window,
     w.positives += r.label;
     Count(w.rule, r.rule_confidence >= options.rule_threshold, r.label);
     if (r.blended_confidence) {
-      Count(w.blended, *r.blended_confidence >= options.decision_threshold, r.label);
+      Count(w.blended, *r.blended_confidence >= options.decision_threshold,
+            r.label);
     }
     if (!r.ml_confidence || !std::isfinite(*r.ml_confidence)) {
       ++w.fallback_rows;
@@ -160,24 +169,29 @@ WindowAccuracy ComputeWindowAccuracy(const std::string& window,
   if (!scores.empty()) {
     w.roc_auc = rolling::RocAuc(scores, labels);
     w.brier = rolling::Brier(scores, labels);
-    w.ece = rolling::ExpectedCalibrationError(scores, labels, options.calibration_bins);
+    w.ece = rolling::ExpectedCalibrationError(scores, labels,
+                                              options.calibration_bins);
   }
   return w;
 }
 
 namespace {
 
-void Compare(const WindowAccuracy& w, const CardMetrics& card, const AccuracyTolerances& t,
-             std::vector<AccuracyFinding>& out) {
-  if (w.ml.precision && w.rule.precision && *w.ml.precision < *w.rule.precision) {
-    out.push_back({w.window, "precision_vs_rule", *w.ml.precision, *w.rule.precision,
-                   absl::StrCat("ML-confirmed precision ", *w.ml.precision, " (", w.ml.confirmed,
-                                " confirmed) below rule-confirmed ", *w.rule.precision, " (",
-                                w.rule.confirmed, " confirmed)")});
+void Compare(const WindowAccuracy& w, const CardMetrics& card,
+             const AccuracyTolerances& t, std::vector<AccuracyFinding>& out) {
+  if (w.ml.precision && w.rule.precision &&
+      *w.ml.precision < *w.rule.precision) {
+    out.push_back(
+        {w.window, "precision_vs_rule", *w.ml.precision, *w.rule.precision,
+         absl::StrCat("ML-confirmed precision ", *w.ml.precision, " (",
+                      w.ml.confirmed, " confirmed) below rule-confirmed ",
+                      *w.rule.precision, " (", w.rule.confirmed,
+                      " confirmed)")});
   }
   if (w.roc_auc && card.roc_auc && *w.roc_auc < *card.roc_auc - t.auc_drop) {
-    out.push_back({w.window, "roc_auc", *w.roc_auc, *card.roc_auc,
-                   absl::StrCat("ROC-AUC ", *w.roc_auc, " vs card ", *card.roc_auc)});
+    out.push_back(
+        {w.window, "roc_auc", *w.roc_auc, *card.roc_auc,
+         absl::StrCat("ROC-AUC ", *w.roc_auc, " vs card ", *card.roc_auc)});
   }
   if (w.brier && card.brier && *w.brier > *card.brier + t.brier_rise) {
     out.push_back({w.window, "brier", *w.brier, *card.brier,
@@ -191,15 +205,16 @@ void Compare(const WindowAccuracy& w, const CardMetrics& card, const AccuracyTol
 
 }  // namespace
 
-RollingAccuracyReport ComputeRollingAccuracy(std::vector<ScoredOutcome> rows,
-                                             const RollingAccuracyOptions& options,
-                                             const CardMetrics& card,
-                                             const AccuracyTolerances& tolerances) {
+RollingAccuracyReport ComputeRollingAccuracy(
+    std::vector<ScoredOutcome> rows, const RollingAccuracyOptions& options,
+    const CardMetrics& card, const AccuracyTolerances& tolerances) {
   // Most recently resolved first; id breaks ties so the window is stable.
-  std::sort(rows.begin(), rows.end(), [](const ScoredOutcome& a, const ScoredOutcome& b) {
-    if (a.resolved_day != b.resolved_day) return a.resolved_day > b.resolved_day;
-    return a.pattern_id < b.pattern_id;
-  });
+  std::sort(rows.begin(), rows.end(),
+            [](const ScoredOutcome& a, const ScoredOutcome& b) {
+              if (a.resolved_day != b.resolved_day)
+                return a.resolved_day > b.resolved_day;
+              return a.pattern_id < b.pattern_id;
+            });
   std::vector<ScoredOutcome> last_n;
   for (const ScoredOutcome& r : rows) {
     if (static_cast<int>(last_n.size()) >= options.last_n) break;
@@ -208,16 +223,17 @@ RollingAccuracyReport ComputeRollingAccuracy(std::vector<ScoredOutcome> rows,
   }
   std::vector<ScoredOutcome> recent;
   for (const ScoredOutcome& r : rows) {
-    if (r.resolved_day <= options.as_of && r.resolved_day > options.as_of - options.window_days) {
+    if (r.resolved_day <= options.as_of &&
+        r.resolved_day > options.as_of - options.window_days) {
       recent.push_back(r);
     }
   }
   RollingAccuracyReport report;
   report.card = card;
-  report.windows.push_back(
-      ComputeWindowAccuracy(absl::StrCat("last_", options.last_n), last_n, options));
-  report.windows.push_back(
-      ComputeWindowAccuracy(absl::StrCat(options.window_days, "d"), recent, options));
+  report.windows.push_back(ComputeWindowAccuracy(
+      absl::StrCat("last_", options.last_n), last_n, options));
+  report.windows.push_back(ComputeWindowAccuracy(
+      absl::StrCat(options.window_days, "d"), recent, options));
   for (const WindowAccuracy& w : report.windows) {
     if (w.scored_rows >= options.min_rows_for_verdict) {
       Compare(w, card, tolerances, report.degraded);
@@ -241,17 +257,24 @@ nlohmann::json PrecisionJson(const PrecisionAt& p) {
 }  // namespace
 
 nlohmann::json WindowAccuracyToJson(const WindowAccuracy& w) {
-  return {{"window", w.window},          {"rows", w.rows},
-          {"scored_rows", w.scored_rows}, {"fallback_rows", w.fallback_rows},
-          {"positives", w.positives},    {"ml", PrecisionJson(w.ml)},
-          {"rule", PrecisionJson(w.rule)}, {"blended", PrecisionJson(w.blended)},
-          {"roc_auc", Optional(w.roc_auc)}, {"brier", Optional(w.brier)},
+  return {{"window", w.window},
+          {"rows", w.rows},
+          {"scored_rows", w.scored_rows},
+          {"fallback_rows", w.fallback_rows},
+          {"positives", w.positives},
+          {"ml", PrecisionJson(w.ml)},
+          {"rule", PrecisionJson(w.rule)},
+          {"blended", PrecisionJson(w.blended)},
+          {"roc_auc", Optional(w.roc_auc)},
+          {"brier", Optional(w.brier)},
           {"ece", Optional(w.ece)}};
 }
 
-nlohmann::json RollingAccuracyReportToJson(const RollingAccuracyReport& report) {
+nlohmann::json RollingAccuracyReportToJson(
+    const RollingAccuracyReport& report) {
   nlohmann::json windows = nlohmann::json::array();
-  for (const WindowAccuracy& w : report.windows) windows.push_back(WindowAccuracyToJson(w));
+  for (const WindowAccuracy& w : report.windows)
+    windows.push_back(WindowAccuracyToJson(w));
   nlohmann::json degraded = nlohmann::json::array();
   for (const AccuracyFinding& f : report.degraded) {
     degraded.push_back({{"window", f.window},
@@ -261,11 +284,12 @@ nlohmann::json RollingAccuracyReportToJson(const RollingAccuracyReport& report) 
                         {"detail", f.detail}});
   }
   return {{"windows", windows},
-          {"card", {{"roc_auc", Optional(report.card.roc_auc)},
-                    {"brier", Optional(report.card.brier)},
-                    {"ece", Optional(report.card.ece)},
-                    {"precision", Optional(report.card.precision)},
-                    {"rule_precision", Optional(report.card.rule_precision)}}},
+          {"card",
+           {{"roc_auc", Optional(report.card.roc_auc)},
+            {"brier", Optional(report.card.brier)},
+            {"ece", Optional(report.card.ece)},
+            {"precision", Optional(report.card.precision)},
+            {"rule_precision", Optional(report.card.rule_precision)}}},
           {"degraded", degraded}};
 }
 

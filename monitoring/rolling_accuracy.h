@@ -37,12 +37,12 @@ namespace pcs {
 struct ScoredOutcome {
   std::string pattern_id;
   Day confirmation_day = 0;
-  Day resolved_day = 0;          // outcome_resolved_at
-  int label = 0;                 // outcome_label, 0 or 1
+  Day resolved_day = 0;  // outcome_resolved_at
+  int label = 0;         // outcome_label, 0 or 1
   double rule_confidence = 0;
-  std::optional<double> ml_confidence;       // NULL when the server fell back
+  std::optional<double> ml_confidence;  // NULL when the server fell back
   std::optional<double> blended_confidence;
-  std::string model_version;     // "" when none was recorded
+  std::string model_version;  // "" when none was recorded
 };
 
 struct RollingAccuracyOptions {
@@ -57,17 +57,17 @@ struct RollingAccuracyOptions {
 };
 
 struct PrecisionAt {
-  int confirmed = 0;        // rows at or above the threshold
-  int true_positives = 0;   // of which label 1
+  int confirmed = 0;                // rows at or above the threshold
+  int true_positives = 0;           // of which label 1
   std::optional<double> precision;  // nullopt when nothing was confirmed
 };
 
 struct WindowAccuracy {
-  std::string window;       // "last_500", "90d"
-  int rows = 0;             // resolved rows in the window
-  int scored_rows = 0;      // with ml_confidence
-  int fallback_rows = 0;    // without ml_confidence
-  int positives = 0;        // label 1 among all rows
+  std::string window;     // "last_500", "90d"
+  int rows = 0;           // resolved rows in the window
+  int scored_rows = 0;    // with ml_confidence
+  int fallback_rows = 0;  // without ml_confidence
+  int positives = 0;      // label 1 among all rows
   PrecisionAt ml;
   PrecisionAt rule;
   PrecisionAt blended;
@@ -82,7 +82,7 @@ struct CardMetrics {
   std::optional<double> roc_auc;
   std::optional<double> brier;
   std::optional<double> ece;
-  std::optional<double> precision;       // model precision at the serving threshold
+  std::optional<double> precision;  // model precision at the serving threshold
   std::optional<double> rule_precision;  // rule precision on the same holdout
 };
 
@@ -95,9 +95,9 @@ CardMetrics ParseCardMetrics(const nlohmann::json& card);
 
 struct AccuracyFinding {
   std::string window;
-  std::string metric;   // "precision_vs_rule", "roc_auc", "brier", "ece"
+  std::string metric;  // "precision_vs_rule", "roc_auc", "brier", "ece"
   double value = 0;
-  double reference = 0; // what it was compared with
+  double reference = 0;  // what it was compared with
   std::string detail;
 };
 
@@ -108,9 +108,9 @@ struct AccuracyTolerances {
 };
 
 struct RollingAccuracyReport {
-  std::vector<WindowAccuracy> windows;   // [last_N, Dd]
+  std::vector<WindowAccuracy> windows;  // [last_N, Dd]
   CardMetrics card;
-  std::vector<AccuracyFinding> degraded; // empty when nothing crossed a line
+  std::vector<AccuracyFinding> degraded;  // empty when nothing crossed a line
 };
 
 // One window over `rows` (all of them).
@@ -121,18 +121,20 @@ WindowAccuracy ComputeWindowAccuracy(const std::string& window,
 // Both windows, compared with `card` (ML precision below rule precision, AUC,
 // Brier or ECE worse than the card by more than the tolerance). Rows need
 // not be sorted.
-RollingAccuracyReport ComputeRollingAccuracy(std::vector<ScoredOutcome> rows,
-                                             const RollingAccuracyOptions& options,
-                                             const CardMetrics& card,
-                                             const AccuracyTolerances& tolerances = {});
+RollingAccuracyReport ComputeRollingAccuracy(
+    std::vector<ScoredOutcome> rows, const RollingAccuracyOptions& options,
+    const CardMetrics& card, const AccuracyTolerances& tolerances = {});
 
 // Small metric kernels (own namespace: training/curves.h has same-named
 // functions in pcs::, and both libraries can end up in one binary).
 namespace rolling {
 // ROC-AUC (Mann-Whitney, ties count one half); nullopt with one class.
-std::optional<double> RocAuc(const std::vector<double>& scores, const std::vector<int>& labels);
-double Brier(const std::vector<double>& probabilities, const std::vector<int>& labels);
-// sum_b (n_b / N) |observed_b - mean_predicted_b| over equal-width bins of [0, 1].
+std::optional<double> RocAuc(const std::vector<double>& scores,
+                             const std::vector<int>& labels);
+double Brier(const std::vector<double>& probabilities,
+             const std::vector<int>& labels);
+// sum_b (n_b / N) |observed_b - mean_predicted_b| over equal-width bins of [0,
+// 1].
 double ExpectedCalibrationError(const std::vector<double>& probabilities,
                                 const std::vector<int>& labels, int bins);
 }  // namespace rolling

@@ -27,31 +27,33 @@ absl::StatusOr<std::unique_ptr<WebhookNotifier>> WebhookNotifier::Create(
     WebhookOptions options) {
   const std::string& url = options.url;
   if (!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("webhook URL must start with http:// or https://: '", url, "'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "webhook URL must start with http:// or https://: '", url, "'"));
   }
   if (options.max_attempts < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("webhook max_attempts must be >= 1, got ", options.max_attempts));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "webhook max_attempts must be >= 1, got ", options.max_attempts));
   }
   const size_t host_start = url.find("://") + 3;
   const size_t slash = url.find('/', host_start);
   std::string scheme_host_port = url.substr(0, slash);
   std::string path = slash == std::string::npos ? "/" : url.substr(slash);
   if (scheme_host_port.size() <= host_start) {
-    return absl::InvalidArgumentError(absl::StrCat("webhook URL has no host: '", url, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("webhook URL has no host: '", url, "'"));
   }
   return std::unique_ptr<WebhookNotifier>(new WebhookNotifier(
       std::move(options), std::move(scheme_host_port), std::move(path)));
 }
 
-WebhookNotifier::WebhookNotifier(WebhookOptions options, std::string scheme_host_port,
-                                 std::string path)
+WebhookNotifier::WebhookNotifier(WebhookOptions options,
+                                 std::string scheme_host_port, std::string path)
     : options_(std::move(options)),
       scheme_host_port_(std::move(scheme_host_port)),
       path_(std::move(path)) {}
 
-absl::Status WebhookNotifier::Send(const nlohmann::json& alert, WebhookAttemptLog* log) {
+absl::Status WebhookNotifier::Send(const nlohmann::json& alert,
+                                   WebhookAttemptLog* log) {
   const std::string body = alert.dump();
   WebhookAttemptLog local;
   WebhookAttemptLog& out = log != nullptr ? *log : local;
@@ -68,7 +70,8 @@ absl::Status WebhookNotifier::Send(const nlohmann::json& alert, WebhookAttemptLo
     httplib::Result result = client.Post(path_, body, "application/json");
     if (!result) {
       out.last_http_status = 0;
-      out.last_error = absl::StrCat("transport error: ", httplib::to_string(result.error()));
+      out.last_error =
+          absl::StrCat("transport error: ", httplib::to_string(result.error()));
       continue;
     }
     out.last_http_status = result->status;
@@ -80,15 +83,15 @@ absl::Status WebhookNotifier::Send(const nlohmann::json& alert, WebhookAttemptLo
     out.last_error = absl::StrCat("HTTP ", result->status);
     if (!Retryable(result->status)) {
       failed_.fetch_add(1);
-      return absl::FailedPreconditionError(
-          absl::StrCat("webhook ", options_.url, " refused the alert (", out.last_error,
-                       ", not retried) after ", attempt, " attempt(s)"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "webhook ", options_.url, " refused the alert (", out.last_error,
+          ", not retried) after ", attempt, " attempt(s)"));
     }
   }
   failed_.fetch_add(1);
-  return absl::UnavailableError(absl::StrCat("webhook ", options_.url, " failed after ",
-                                             out.attempts, " attempts; last: ",
-                                             out.last_error));
+  return absl::UnavailableError(
+      absl::StrCat("webhook ", options_.url, " failed after ", out.attempts,
+                   " attempts; last: ", out.last_error));
 }
 
 }  // namespace pcs

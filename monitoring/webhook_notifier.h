@@ -54,20 +54,24 @@ struct WebhookAttemptLog {
 
 class WebhookNotifier {
  public:
-  // Errors: empty or unparsable URL (scheme must be http or https), max_attempts < 1.
-  static absl::StatusOr<std::unique_ptr<WebhookNotifier>> Create(WebhookOptions options);
+  // Errors: empty or unparsable URL (scheme must be http or https),
+  // max_attempts < 1.
+  static absl::StatusOr<std::unique_ptr<WebhookNotifier>> Create(
+      WebhookOptions options);
 
   // POSTs `alert`. OK once a 2xx arrives; UNAVAILABLE after the last retry
   // failed; FAILED_PRECONDITION for a permanent 4xx. `log` (optional) gets the
   // attempt count and last failure.
-  absl::Status Send(const nlohmann::json& alert, WebhookAttemptLog* log = nullptr);
+  absl::Status Send(const nlohmann::json& alert,
+                    WebhookAttemptLog* log = nullptr);
 
   int64_t sent_count() const { return sent_.load(); }
   int64_t failed_count() const { return failed_.load(); }
   const WebhookOptions& options() const { return options_; }
 
  private:
-  WebhookNotifier(WebhookOptions options, std::string scheme_host_port, std::string path);
+  WebhookNotifier(WebhookOptions options, std::string scheme_host_port,
+                  std::string path);
 
   const WebhookOptions options_;
   const std::string scheme_host_port_;  // "http://127.0.0.1:8080"

@@ -7,10 +7,9 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <thread>
 #include <utility>
-
-#include <pqxx/pqxx>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
@@ -132,8 +131,7 @@ class BackfillRun {
 }  // namespace
 
 double BackfillSummary::BaseRate() const {
-  return resolved == 0 ? 0.0
-                       : static_cast<double>(label_positive) / resolved;
+  return resolved == 0 ? 0.0 : static_cast<double>(label_positive) / resolved;
 }
 
 std::string BackfillSummary::ToText() const {
@@ -144,9 +142,9 @@ std::string BackfillSummary::ToText() const {
       "(label 1 among resolved)\n"
       "rows: %d inserted, %d updated, %d unchanged; %d history rows added\n",
       symbols_done, symbols_total, bars_read, seconds, load_seconds,
-      detect_seconds, upsert_seconds, patterns, resolved,
-      unresolved, BaseRate(), upserts.inserted, upserts.updated,
-      upserts.unchanged, upserts.history_rows);
+      detect_seconds, upsert_seconds, patterns, resolved, unresolved,
+      BaseRate(), upserts.inserted, upserts.updated, upserts.unchanged,
+      upserts.history_rows);
   absl::StrAppend(&out, "by type:\n");
   for (const auto& [type, n] : patterns_by_type) {
     absl::StrAppendFormat(&out, "  %-28s %8d\n", type, n);
@@ -155,7 +153,8 @@ std::string BackfillSummary::ToText() const {
   for (const auto& [year, n] : patterns_by_year) {
     absl::StrAppendFormat(&out, "  %d %8d\n", year, n);
   }
-  for (const std::string& f : failures) absl::StrAppend(&out, "FAILED ", f, "\n");
+  for (const std::string& f : failures)
+    absl::StrAppend(&out, "FAILED ", f, "\n");
   return out;
 }
 
@@ -197,7 +196,8 @@ absl::StatusOr<BackfillSummary> RunBackfill(const BackfillOptions& options) {
   const int workers = std::clamp<int>(
       options.workers, 1, std::max<int>(1, static_cast<int>(symbols.size())));
   std::vector<std::thread> threads;
-  for (int i = 0; i < workers; ++i) threads.emplace_back([&run] { run.Work(); });
+  for (int i = 0; i < workers; ++i)
+    threads.emplace_back([&run] { run.Work(); });
   for (std::thread& t : threads) t.join();
   if (options.show_progress) absl::FPrintF(stderr, "\n");
   BackfillSummary summary = run.TakeSummary();
@@ -207,8 +207,9 @@ absl::StatusOr<BackfillSummary> RunBackfill(const BackfillOptions& options) {
     summary.failures.push_back(absl::StrCat(
         unaccounted, " symbols not processed (no worker could connect)"));
   }
-  summary.seconds = std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - start).count();
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   return summary;
 }
 

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "db/pattern_event_store.h"
 #include "core/bar.h"
+#include "db/pattern_event_store.h"
 #include "lifecycle/pattern_detector.h"
 
 namespace pcs {

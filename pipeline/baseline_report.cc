@@ -2,15 +2,14 @@
 
 #include <cmath>
 #include <exception>
-#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <pqxx/pqxx>
 #include <set>
 #include <tuple>
-
-#include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -94,8 +93,9 @@ std::optional<double> RandomWalkOdds(const BarSeries& bars, const Pattern& p) {
 
 nlohmann::json GroupJson(const BaselineGroup& g) {
   nlohmann::json ref = {{"label", g.reference.label}};
-  ref["target_low"] = g.reference.target_low ? nlohmann::json(*g.reference.target_low)
-                                             : nlohmann::json(nullptr);
+  ref["target_low"] = g.reference.target_low
+                          ? nlohmann::json(*g.reference.target_low)
+                          : nlohmann::json(nullptr);
   ref["target_high"] = g.reference.target_high
                            ? nlohmann::json(*g.reference.target_high)
                            : nlohmann::json(nullptr);
@@ -129,16 +129,15 @@ std::string GroupLine(const BaselineGroup& g) {
   return absl::StrFormat(
       "%-27s %-7s %7d %7d  %s %s %s %s %s %s   %s %s %s %s   %-7s\n",
       g.pattern_type, g.direction, g.count, g.resolved, Pct(g.target_rate),
-      Pct(g.random_walk_target_odds),
-      Pct(g.failure_rate),
+      Pct(g.random_walk_target_odds), Pct(g.failure_rate),
       Pct(g.resolved ? static_cast<double>(g.horizon_exits) / g.resolved : 0),
       Pct(g.avg_realized_pnl), Pct(g.avg_max_drawdown), Pct(g.bk_target_rate),
       Pct(g.bk_target_any_rate), Pct(g.bk_failure_rate),
       Pct(g.bk_avg_ultimate_move), g.reference.label);
 }
 
-absl::StatusOr<std::vector<StoredPattern>> LoadStored(pqxx::connection& conn,
-                                                      const BaselineOptions& o) {
+absl::StatusOr<std::vector<StoredPattern>> LoadStored(
+    pqxx::connection& conn, const BaselineOptions& o) {
   PatternEventStore store(conn);
   PatternFilter filter;
   filter.from = o.from;
@@ -157,10 +156,12 @@ absl::StatusOr<BaselineReport> ComputeBaselineReport(
     return absl::UnavailableError(
         absl::StrCat("baseline report: cannot connect: ", e.what()));
   }
-  absl::StatusOr<std::vector<StoredPattern>> stored = LoadStored(*conn, options);
+  absl::StatusOr<std::vector<StoredPattern>> stored =
+      LoadStored(*conn, options);
   if (!stored.ok()) return stored.status();
   std::map<std::string, std::vector<const StoredPattern*>> by_symbol;
-  for (const StoredPattern& s : *stored) by_symbol[s.pattern.symbol].push_back(&s);
+  for (const StoredPattern& s : *stored)
+    by_symbol[s.pattern.symbol].push_back(&s);
 
   BaselineReport report;
   report.bulkowski = options.bulkowski;
@@ -194,9 +195,10 @@ absl::StatusOr<BaselineReport> ComputeBaselineReport(
 std::string BaselineReport::ToJson() const {
   nlohmann::json j;
   j["citation"] = kBulkowskiCitation;
-  j["bulkowski_options"] = {{"failure_move", bulkowski.failure_move},
-                            {"reversal", bulkowski.reversal},
-                            {"reverse_on_stop_close", bulkowski.reverse_on_stop_close}};
+  j["bulkowski_options"] = {
+      {"failure_move", bulkowski.failure_move},
+      {"reversal", bulkowski.reversal},
+      {"reverse_on_stop_close", bulkowski.reverse_on_stop_close}};
   j["symbols"] = symbols;
   j["groups"] = nlohmann::json::array();
   for (const BaselineGroup& g : groups) j["groups"].push_back(GroupJson(g));
@@ -220,7 +222,8 @@ std::string BaselineReport::ToText() const {
       100 * bulkowski.failure_move);
   absl::StrAppend(
       &out,
-      "                                      |---------------- triple barrier -----"
+      "                                      |---------------- triple barrier "
+      "-----"
       "-------------| |----- Bulkowski defs -----|  published\n",
       absl::StrFormat("%-27s %-7s %7s %7s  %6s %6s %6s %6s %6s %6s   %6s %6s "
                       "%6s %6s   %s\n",

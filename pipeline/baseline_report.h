@@ -30,19 +30,19 @@ struct BaselineGroup {
   std::string direction;     // "bullish" / "bearish", or "all"
   int64_t count = 0;         // every stored pattern of the group
   // --- our triple-barrier labels (over resolved patterns) ---
-  int64_t resolved = 0;      // outcome_label not NULL
-  int64_t target_hits = 0;   // label 1 (exit "target")
-  int64_t stop_exits = 0;    // exit "stop"
-  int64_t horizon_exits = 0; // exit "horizon"
-  double target_rate = 0;    // target_hits / resolved
+  int64_t resolved = 0;       // outcome_label not NULL
+  int64_t target_hits = 0;    // label 1 (exit "target")
+  int64_t stop_exits = 0;     // exit "stop"
+  int64_t horizon_exits = 0;  // exit "horizon"
+  double target_rate = 0;     // target_hits / resolved
   // Mean over patterns of the chance that a driftless random walk from the
   // entry touches the target before the stop (no horizon):
   // |entry - stop| / (|entry - stop| + |target - entry|). What the
   // target/stop geometry alone predicts, for comparison with target_rate.
   double random_walk_target_odds = 0;
-  double failure_rate = 0;   // stop_exits / resolved
-  double avg_realized_pnl = 0;    // mean over resolved
-  double avg_max_drawdown = 0;    // mean over resolved
+  double failure_rate = 0;      // stop_exits / resolved
+  double avg_realized_pnl = 0;  // mean over resolved
+  double avg_max_drawdown = 0;  // mean over resolved
   // --- Bulkowski definitions (over patterns whose bars were found) ---
   int64_t bk_measured = 0;
   int64_t bk_trend_open = 0;      // data ended before the trend reversed
@@ -50,7 +50,7 @@ struct BaselineGroup {
   double bk_target_any_rate = 0;  // target touched at any later bar
   double bk_failure_rate = 0;     // < 5% beyond the breakout level
   double bk_avg_ultimate_move = 0;
-  BulkowskiReference reference;   // his published figure
+  BulkowskiReference reference;  // his published figure
 };
 
 // The whole report.

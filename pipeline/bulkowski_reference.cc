@@ -2,7 +2,8 @@
 
 namespace pcs {
 
-BulkowskiReference BulkowskiReferenceFor(PatternType type, Direction direction) {
+BulkowskiReference BulkowskiReferenceFor(PatternType type,
+                                         Direction direction) {
   const bool bull = direction == Direction::kBullish;
   switch (type) {
     case PatternType::kDoubleBottom:

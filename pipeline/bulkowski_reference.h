@@ -19,7 +19,7 @@ struct BulkowskiReference {
   // when the brief gives no figure for this pattern ("n/a").
   std::optional<double> target_low;
   std::optional<double> target_high;
-  std::string label;  // how it prints: "66%", "64-72%", "n/a"
+  std::string label;      // how it prints: "66%", "64-72%", "n/a"
   std::string book_name;  // Bulkowski's name for the pattern, or "" if n/a
 };
 
@@ -51,12 +51,12 @@ inline constexpr char kBulkowskiCitation[] =
 //  * failure: (ultimate - B) / B < failure_move (5%), Bulkowski's
 //    "break-even failure".
 struct BulkowskiOutcome {
-  bool valid = false;            // false: confirmation bar not in the series
+  bool valid = false;  // false: confirmation bar not in the series
   bool target_before_reversal = false;
   bool target_any_time = false;
   bool failure = false;
-  bool trend_open = false;       // data ended before a reversal
-  double ultimate_move = 0;      // signed by direction: (ultimate - B) / B
+  bool trend_open = false;   // data ended before a reversal
+  double ultimate_move = 0;  // signed by direction: (ultimate - B) / B
   int bars_to_ultimate = 0;
 };
 

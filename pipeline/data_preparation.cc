@@ -9,7 +9,8 @@
 
 namespace pcs {
 
-absl::StatusOr<PreparationSummary> PrepareDatabase(const PreparationOptions& o) {
+absl::StatusOr<PreparationSummary> PrepareDatabase(
+    const PreparationOptions& o) {
   PreparationSummary out;
   const auto t0 = std::chrono::steady_clock::now();
   try {
@@ -21,7 +22,8 @@ absl::StatusOr<PreparationSummary> PrepareDatabase(const PreparationOptions& o) 
     out.bars_loaded = ingest->total.loaded();
     out.failed_files = ingest->failed_files;
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("ingesting ", o.folder, ": ", e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("ingesting ", o.folder, ": ", e.what()));
   }
   const auto t1 = std::chrono::steady_clock::now();
   BackfillOptions b;

@@ -9,9 +9,10 @@
 namespace pcs {
 
 // Fills a migrated database from a folder of OHLCV CSVs: ingest every CSV
-// (ingest/ingester.h), then detect and label patterns (pipeline/backfill_job.h).
-// Used by `pcs train --ingest-from` and `pcs evaluate --data`, so one command
-// can go from raw files to a trained or evaluated model.
+// (ingest/ingester.h), then detect and label patterns
+// (pipeline/backfill_job.h). Used by `pcs train --ingest-from` and `pcs
+// evaluate --data`, so one command can go from raw files to a trained or
+// evaluated model.
 //
 // Threading: runs on the calling thread; the backfill uses `workers` threads.
 struct PreparationOptions {
@@ -34,7 +35,8 @@ struct PreparationSummary {
   std::vector<std::string> backfill_failures;
 };
 
-absl::StatusOr<PreparationSummary> PrepareDatabase(const PreparationOptions& options);
+absl::StatusOr<PreparationSummary> PrepareDatabase(
+    const PreparationOptions& options);
 
 }  // namespace pcs
 

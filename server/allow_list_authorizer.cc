@@ -57,8 +57,9 @@ AllowListAuthorizer::FromText(const std::string& text,
     std::vector<absl::string_view> words =
         absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
     if (words.size() < 3) {
-      return bad("expected 'read|write token NAME TOKEN' or "
-                 "'read|write subject SUBJECT'");
+      return bad(
+          "expected 'read|write token NAME TOKEN' or "
+          "'read|write subject SUBJECT'");
     }
     bool write;
     if (words[0] == "write") {
@@ -116,9 +117,10 @@ absl::StatusOr<std::string> AllowListAuthorizer::Authorize(
   if (identity.bearer_token) {
     const TokenEntry* entry = FindToken(*identity.bearer_token);
     if (entry == nullptr) {
-      return absl::UnauthenticatedError(absl::StrCat(
-          AccessName(access), " refused: the bearer token is not on the "
-          "allow-list"));
+      return absl::UnauthenticatedError(
+          absl::StrCat(AccessName(access),
+                       " refused: the bearer token is not on the "
+                       "allow-list"));
     }
     principal = entry->name;
     write = entry->write;
@@ -136,13 +138,14 @@ absl::StatusOr<std::string> AllowListAuthorizer::Authorize(
     write = entry->write;
   } else {
     return absl::UnauthenticatedError(absl::StrCat(
-        AccessName(access), " needs an identity: a bearer token "
+        AccessName(access),
+        " needs an identity: a bearer token "
         "(authorization: Bearer ...) or a client certificate on the "
         "allow-list"));
   }
   if (access == Access::kWrite && !write) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "write refused: '", principal, "' has read access only"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("write refused: '", principal, "' has read access only"));
   }
   return principal;
 }

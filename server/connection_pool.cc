@@ -44,8 +44,8 @@ ConnectionPool::~ConnectionPool() {
 // stays valid until the owner drops the connection.
 void ConnectionPool::Watchdog() {
   absl::MutexLock lock(&mu_);
-  while (!mu_.AwaitWithTimeout(absl::Condition(&stop_),
-                               absl::Milliseconds(50))) {
+  while (
+      !mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Milliseconds(50))) {
     const absl::Time now = absl::Now();
     for (Slot& s : slots_) {
       if (s.busy && s.conn != nullptr && !s.cut && now >= s.expires) {
@@ -63,7 +63,8 @@ absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Create(
   if (options.size <= 0) {
     return absl::InvalidArgumentError("connection pool size must be > 0");
   }
-  return std::unique_ptr<ConnectionPool>(new ConnectionPool(std::move(options)));
+  return std::unique_ptr<ConnectionPool>(
+      new ConnectionPool(std::move(options)));
 }
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
@@ -84,11 +85,17 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
     }
     // Prefer an open connection.
     for (size_t i = 0; i < slots_.size(); ++i) {
-      if (!slots_[i].busy && slots_[i].conn) { slot = i; break; }
+      if (!slots_[i].busy && slots_[i].conn) {
+        slot = i;
+        break;
+      }
     }
     if (slot < 0) {
       for (size_t i = 0; i < slots_.size(); ++i) {
-        if (!slots_[i].busy) { slot = i; break; }
+        if (!slots_[i].busy) {
+          slot = i;
+          break;
+        }
       }
     }
     slots_[slot].busy = true;

@@ -9,7 +9,7 @@ namespace pcs {
 // pcs-server by server/console/embed_assets.cmake so the server needs no
 // files at run time.
 struct ConsoleAsset {
-  const char* name;          // path below /console/, e.g. "index.html"
+  const char* name;  // path below /console/, e.g. "index.html"
   const char* content_type;
   std::string content;
 };

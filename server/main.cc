@@ -37,15 +37,18 @@ int main(int argc, char** argv) {
   double poll_seconds = 10;
   std::string log_level = "info";
   app.add_option("--listen", options.listen, "gRPC host:port")
-      ->envname("PCS_LISTEN")->capture_default_str();
+      ->envname("PCS_LISTEN")
+      ->capture_default_str();
   app.add_option("--metrics-listen", options.metrics_listen,
                  "Prometheus /metrics host:port ('' disables)")
-      ->envname("PCS_METRICS_LISTEN")->capture_default_str();
+      ->envname("PCS_METRICS_LISTEN")
+      ->capture_default_str();
   app.add_option("--database-url", options.database_url,
                  "PostgreSQL conninfo or URL")
       ->envname("PCS_DATABASE_URL");
   app.add_option("--models-dir", options.models_dir, "Model registry folder")
-      ->envname("PCS_MODELS_DIR")->capture_default_str();
+      ->envname("PCS_MODELS_DIR")
+      ->capture_default_str();
   app.add_option("--pin-version", options.pin_version,
                  "Serve this version instead of CHAMPION (roll back / pin)")
       ->envname("PCS_PIN_VERSION");
@@ -57,10 +60,12 @@ int main(int argc, char** argv) {
       ->envname("PCS_BLEND_WEIGHT");
   app.add_option("--poll-seconds", poll_seconds,
                  "Model registry poll period (0 = only at start)")
-      ->envname("PCS_POLL_SECONDS")->capture_default_str();
+      ->envname("PCS_POLL_SECONDS")
+      ->capture_default_str();
   app.add_option("--threads", options.threads,
                  "gRPC worker threads = DB pool size (docs/SERVER.md)")
-      ->envname("PCS_THREADS")->capture_default_str();
+      ->envname("PCS_THREADS")
+      ->capture_default_str();
   app.add_option("--allow-list", options.allow_list_file,
                  "Allow-list file of write/read identities (tokens, client "
                  "certificate subjects); without it every write is refused")
@@ -72,12 +77,14 @@ int main(int argc, char** argv) {
   app.add_option("--shutdown-grace-seconds", grace_seconds,
                  "On SIGTERM/SIGINT: in-flight calls get this long, then are "
                  "cancelled; the process exits soon after")
-      ->envname("PCS_SHUTDOWN_GRACE_SECONDS")->capture_default_str();
+      ->envname("PCS_SHUTDOWN_GRACE_SECONDS")
+      ->capture_default_str();
   double warmup_seconds = 20;
   app.add_option("--warmup-seconds", warmup_seconds,
                  "Start-up price-history warm-up budget; readiness waits at "
                  "most this long (0 = off)")
-      ->envname("PCS_WARMUP_SECONDS")->capture_default_str();
+      ->envname("PCS_WARMUP_SECONDS")
+      ->capture_default_str();
   app.add_option("--snapshot-root", options.snapshot_root,
                  "Chart snapshot folder served at /api/v1/snapshots "
                  "('' = not served)")
@@ -94,16 +101,19 @@ int main(int argc, char** argv) {
                "With --tls-client-ca: refuse clients without a certificate")
       ->envname("PCS_TLS_REQUIRE_CLIENT_CERT");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
-      ->envname("PCS_LOG_LEVEL")->capture_default_str();
+      ->envname("PCS_LOG_LEVEL")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   // Logs go to stderr; stdout carries only the "listening ..." line.
   spdlog::set_default_logger(spdlog::stderr_logger_mt("pcs-server"));
   spdlog::set_level(spdlog::level::from_str(log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ level=%l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ level=%l %v",
+                      spdlog::pattern_time_type::utc);
   if (app.count("--blend-weight") > 0 || std::getenv("PCS_BLEND_WEIGHT")) {
     if (!(blend_weight >= 0 && blend_weight <= 1)) {
-      std::cerr << "--blend-weight must be in [0, 1], got " << blend_weight << "\n";
+      std::cerr << "--blend-weight must be in [0, 1], got " << blend_weight
+                << "\n";
       return 2;
     }
     options.blend_weight = blend_weight;

@@ -40,7 +40,8 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Create(
         [&](SSL_CTX& ctx) { return (tls_status = tls_setup(&ctx)).ok(); });
     if (!tls_status.ok()) return tls_status;
     if (!https->is_valid()) {
-      return absl::InvalidArgumentError("tls: cannot set up the HTTPS listener");
+      return absl::InvalidArgumentError(
+          "tls: cannot set up the HTTPS listener");
     }
     server->http_ = std::move(https);
   } else {
@@ -53,13 +54,12 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Create(
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
-  server->http_->Get(
-      "/metrics", [registry, collector](const httplib::Request&,
-                                        httplib::Response& res) {
-        if (collector) collector();
-        res.set_content(registry->Render(),
-                        "text/plain; version=0.0.4; charset=utf-8");
-      });
+  server->http_->Get("/metrics", [registry, collector](const httplib::Request&,
+                                                       httplib::Response& res) {
+    if (collector) collector();
+    res.set_content(registry->Render(),
+                    "text/plain; version=0.0.4; charset=utf-8");
+  });
   server->http_->Get("/healthz",
                      [](const httplib::Request&, httplib::Response& res) {
                        res.set_content("ok\n", "text/plain");

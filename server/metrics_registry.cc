@@ -83,8 +83,8 @@ Histogram::Histogram(std::vector<double> bounds)
 
 void Histogram::Observe(double value) {
   // Le semantics: the first bound >= value.
-  size_t i = std::lower_bound(bounds_.begin(), bounds_.end(), value) -
-             bounds_.begin();
+  size_t i =
+      std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
   if (std::isnan(value)) i = bounds_.size();
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
@@ -99,8 +99,7 @@ std::vector<uint64_t> Histogram::BucketCounts() const {
   return out;
 }
 
-std::vector<double> ExponentialBuckets(double start, double factor,
-                                       int count) {
+std::vector<double> ExponentialBuckets(double start, double factor, int count) {
   std::vector<double> out;
   double v = start;
   for (int i = 0; i < count; ++i, v *= factor) out.push_back(v);
@@ -118,10 +117,17 @@ std::string EscapeLabelValue(const std::string& value) {
   out.reserve(value.size());
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -194,8 +200,8 @@ void MetricFamily<Histogram>::Render(std::string* out) const {
       std::string le =
           i < bounds_.size() ? FormatMetricValue(bounds_[i]) : "+Inf";
       absl::StrAppend(out, name_, "_bucket",
-                      LabelSet(label_names_, values, "le", le), " ",
-                      cumulative, "\n");
+                      LabelSet(label_names_, values, "le", le), " ", cumulative,
+                      "\n");
     }
     std::string labels = LabelSet(label_names_, values);
     absl::StrAppend(out, name_, "_sum", labels, " ",

@@ -91,10 +91,11 @@ class MetricFamily {
  private:
   friend class MetricsRegistry;
   MetricFamily(std::string name, std::string help,
-               std::vector<std::string> label_names,
-               std::vector<double> bounds)
-      : name_(std::move(name)), help_(std::move(help)),
-        label_names_(std::move(label_names)), bounds_(std::move(bounds)) {}
+               std::vector<std::string> label_names, std::vector<double> bounds)
+      : name_(std::move(name)),
+        help_(std::move(help)),
+        label_names_(std::move(label_names)),
+        bounds_(std::move(bounds)) {}
   std::unique_ptr<T> MakeSeries() const;
   void Render(std::string* out) const ABSL_LOCKS_EXCLUDED(mu_);
 

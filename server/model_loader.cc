@@ -16,11 +16,10 @@ ModelLoader::ModelLoader(std::string dir)
   }
 }
 
-absl::StatusOr<std::shared_ptr<const ServableModel>> ModelLoader::Load()
-    const {
+absl::StatusOr<std::shared_ptr<const ServableModel>> ModelLoader::Load() const {
   const FeatureSchema& schema = FeatureBuilder::Schema();
-  absl::StatusOr<ModelFolder> folder = ReadModelFolder(
-      dir_, schema.hash, static_cast<int>(schema.names.size()));
+  absl::StatusOr<ModelFolder> folder =
+      ReadModelFolder(dir_, schema.hash, static_cast<int>(schema.names.size()));
   if (!folder.ok()) return folder.status();
   auto model = std::make_shared<ServableModel>(std::move(folder->ensemble),
                                                std::move(folder->calibrator));

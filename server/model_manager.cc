@@ -12,10 +12,14 @@ namespace pcs {
 
 const char* ModelVersionStateName(ModelVersionState state) {
   switch (state) {
-    case ModelVersionState::kLoading: return "loading";
-    case ModelVersionState::kAvailable: return "available";
-    case ModelVersionState::kFailed: return "failed";
-    case ModelVersionState::kUnloaded: return "unloaded";
+    case ModelVersionState::kLoading:
+      return "loading";
+    case ModelVersionState::kAvailable:
+      return "available";
+    case ModelVersionState::kFailed:
+      return "failed";
+    case ModelVersionState::kUnloaded:
+      return "unloaded";
   }
   return "unknown";
 }
@@ -41,8 +45,7 @@ ModelManager::ModelManager(ModelManagerOptions options)
 
 ModelManager::~ModelManager() { UnloadAll(); }
 
-void ModelManager::SetState(const std::string& version,
-                            ModelVersionState state,
+void ModelManager::SetState(const std::string& version, ModelVersionState state,
                             const std::string& reason) {
   ModelVersionInfo& info = versions_[version];
   info.version = version;
@@ -62,11 +65,13 @@ void ModelManager::ExportServingInfo(const ServableModel* old_model,
                                      const ServableModel* new_model) {
   if (model_info_ == nullptr) return;
   if (old_model != nullptr) {
-    model_info_->WithLabels({old_model->version, old_model->feature_schema_hash})
+    model_info_
+        ->WithLabels({old_model->version, old_model->feature_schema_hash})
         ->Set(0);
   }
   if (new_model != nullptr) {
-    model_info_->WithLabels({new_model->version, new_model->feature_schema_hash})
+    model_info_
+        ->WithLabels({new_model->version, new_model->feature_schema_hash})
         ->Set(1);
   }
 }
@@ -96,9 +101,8 @@ void ModelManager::Publish(const std::string& version,
   ExportServingInfo(old.get(), loaded.get());
   reloads_succeeded_.fetch_add(1);
   if (reload_success_ != nullptr) reload_success_->Increment();
-  spdlog::info("event=model_published version={} previous={} trees={}",
-               version, old ? old->version : "none",
-               loaded->ensemble.num_trees());
+  spdlog::info("event=model_published version={} previous={} trees={}", version,
+               old ? old->version : "none", loaded->ensemble.num_trees());
 }
 
 absl::StatusOr<std::shared_ptr<const ServableModel>> ModelManager::LoadVersion(
@@ -164,11 +168,10 @@ bool ModelManager::PrepareLoad(const RegistrySnapshot& snapshot,
   if (ignored != snapshot.ignored.end() ||
       std::find(snapshot.versions.begin(), snapshot.versions.end(), aspired) ==
           snapshot.versions.end()) {
-    std::string reason =
-        ignored != snapshot.ignored.end()
-            ? ignored->second
-            : absl::StrCat("aspired version ", aspired,
-                           " is not in the registry");
+    std::string reason = ignored != snapshot.ignored.end()
+                             ? ignored->second
+                             : absl::StrCat("aspired version ", aspired,
+                                            " is not in the registry");
     // Counted once per distinct reason, not on every poll.
     if (last_error_ != reason) CountFailure(aspired, reason);
     if (ignored == snapshot.ignored.end()) {
@@ -176,9 +179,8 @@ bool ModelManager::PrepareLoad(const RegistrySnapshot& snapshot,
     }
     return false;
   }
-  *signature = snapshot.signatures.count(aspired)
-                   ? snapshot.signatures.at(aspired)
-                   : "";
+  *signature =
+      snapshot.signatures.count(aspired) ? snapshot.signatures.at(aspired) : "";
   auto failed = failed_signatures_.find(aspired);
   if (failed != failed_signatures_.end() && failed->second == *signature) {
     return false;  // same bytes failed before; wait for a re-publish

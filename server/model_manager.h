@@ -26,7 +26,7 @@ const char* ModelVersionStateName(ModelVersionState state);
 struct ModelVersionInfo {
   std::string version;
   ModelVersionState state = ModelVersionState::kLoading;
-  std::string reason;   // load error, "serving", "replaced by X", ...
+  std::string reason;  // load error, "serving", "replaced by X", ...
   bool serving = false;
   absl::Time updated;
 };

@@ -66,9 +66,11 @@ RegistrySnapshot ModelRegistrySource::Scan(const std::string& models_dir,
     snapshot.pinned = true;
     return snapshot;
   }
-  absl::StatusOr<std::optional<std::string>> champion = ReadChampion(models_dir);
+  absl::StatusOr<std::optional<std::string>> champion =
+      ReadChampion(models_dir);
   if (!champion.ok()) {
-    if (snapshot.error.empty()) snapshot.error = std::string(champion.status().message());
+    if (snapshot.error.empty())
+      snapshot.error = std::string(champion.status().message());
   } else if (champion->has_value()) {
     snapshot.aspired_version = **champion;
   }

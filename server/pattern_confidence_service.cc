@@ -12,8 +12,8 @@ namespace pcs {
 namespace {
 
 std::vector<std::string> MethodNames() {
-  return {"ScorePattern",    "ScoreInline",       "ScoreBatch",
-          "ScoreStream",     "EvaluatePattern",   "DescribeModel",
+  return {"ScorePattern",      "ScoreInline",      "ScoreBatch",
+          "ScoreStream",       "EvaluatePattern",  "DescribeModel",
           "ListModelVersions", "GetServingStatus", "GetMonitoringReport"};
 }
 
@@ -55,8 +55,7 @@ absl::Status PatternConfidenceService::Authorize(
   if (!who.ok()) {
     spdlog::warn("event=auth_refused method={} access={} code={} peer={}",
                  method, AccessName(access),
-                 absl::StatusCodeToString(who.status().code()),
-                 context.peer());
+                 absl::StatusCodeToString(who.status().code()), context.peer());
     return who.status();
   }
   if (access == Access::kWrite) {
@@ -66,8 +65,7 @@ absl::Status PatternConfidenceService::Authorize(
   return absl::OkStatus();
 }
 
-void PatternConfidenceService::Trace(const ScoreResult& r,
-                                     const char* method) {
+void PatternConfidenceService::Trace(const ScoreResult& r, const char* method) {
   if (deps_.traces == nullptr) return;
   TraceRecord record;
   record.pattern_id = r.pattern_id;
@@ -85,9 +83,9 @@ void PatternConfidenceService::Trace(const ScoreResult& r,
 }
 
 absl::Status PatternConfidenceService::ScoreOne(
-    const std::string& id, int top_k, bool skip_trace,
-    const std::string& field, absl::Time deadline,
-    v1::ScoreResponse* response, std::vector<ScoreResult>* to_trace) {
+    const std::string& id, int top_k, bool skip_trace, const std::string& field,
+    absl::Time deadline, v1::ScoreResponse* response,
+    std::vector<ScoreResult>* to_trace) {
   if (absl::Status s = ValidatePatternId(id, field); !s.ok()) return s;
   auto result = deps_.engine->ScoreStored(id, top_k, deadline);
   if (!result.ok()) return result.status();
@@ -115,9 +113,9 @@ grpc::Status PatternConfidenceService::ScorePattern(
   absl::Status status = Authorize(*context, "ScorePattern", Access::kRead);
   if (status.ok()) status = ValidateTopK(request->top_k(), "top_k");
   if (status.ok()) {
-    status = ScoreOne(request->pattern_id(), request->top_k(),
-                      request->skip_trace(), "pattern_id", DeadlineOf(*context),
-                      response, &to_trace);
+    status =
+        ScoreOne(request->pattern_id(), request->top_k(), request->skip_trace(),
+                 "pattern_id", DeadlineOf(*context), response, &to_trace);
   }
   TraceUnlessCancelled(*context, to_trace, "ScorePattern");
   return Finish("ScorePattern", start, status);
@@ -145,8 +143,7 @@ grpc::Status PatternConfidenceService::ScoreInline(
     }
     auto bars = BarsFromProto(request->bars(), pattern->symbol, "bars");
     if (!bars.ok()) return bars.status();
-    auto market =
-        BarsFromProto(request->market_bars(), "DIA", "market_bars");
+    auto market = BarsFromProto(request->market_bars(), "DIA", "market_bars");
     if (!market.ok()) return market.status();
     if (bars->IndexOf(pattern->confirmation_day) < 0) {
       return absl::InvalidArgumentError(
@@ -187,10 +184,9 @@ grpc::Status PatternConfidenceService::ScoreBatch(
       const std::string& id = request->pattern_ids(i);
       v1::ScoreBatchItem* item = response->add_items();
       item->set_pattern_id(EchoedId(id));
-      absl::Status s =
-          ScoreOne(id, request->top_k(), request->skip_trace(),
-                   absl::StrCat("pattern_ids[", i, "]"), deadline,
-                   item->mutable_response(), &to_trace);
+      absl::Status s = ScoreOne(id, request->top_k(), request->skip_trace(),
+                                absl::StrCat("pattern_ids[", i, "]"), deadline,
+                                item->mutable_response(), &to_trace);
       if (absl::IsDeadlineExceeded(s)) return s;  // the whole call is late
       item->set_code(static_cast<int>(s.code()));
       item->set_error(ClientMessage(s));
@@ -217,9 +213,9 @@ grpc::Status PatternConfidenceService::ScoreStream(
     item.set_pattern_id(EchoedId(request.pattern_id()));
     absl::Status s = ValidateTopK(request.top_k(), "top_k");
     if (s.ok()) {
-      s = ScoreOne(request.pattern_id(), request.top_k(),
-                   request.skip_trace(), "pattern_id", DeadlineOf(*context),
-                   item.mutable_response(), &to_trace);
+      s = ScoreOne(request.pattern_id(), request.top_k(), request.skip_trace(),
+                   "pattern_id", DeadlineOf(*context), item.mutable_response(),
+                   &to_trace);
     }
     if (absl::IsDeadlineExceeded(s)) {
       status = s;
@@ -257,15 +253,15 @@ grpc::Status PatternConfidenceService::EvaluatePattern(
     if (!request->event_date().empty()) {
       auto day = ParseDay(request->event_date());
       if (!day.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "event_date: ", QuoteInput(request->event_date()),
-            " is not YYYY-MM-DD"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("event_date: ", QuoteInput(request->event_date()),
+                         " is not YYYY-MM-DD"));
       }
       event_day = *day;
     }
-    auto result = deps_.engine->Evaluate(request->pattern_id(),
-                                         request->top_k(), event_day,
-                                         DeadlineOf(*context));
+    auto result =
+        deps_.engine->Evaluate(request->pattern_id(), request->top_k(),
+                               event_day, DeadlineOf(*context));
     if (!result.ok()) return result.status();
     metrics_.RecordScore(result->score);
     ScoreResultToProto(result->score, response->mutable_score());
@@ -334,9 +330,9 @@ grpc::Status PatternConfidenceService::GetMonitoringReport(
       !s.ok()) {
     return Finish("GetMonitoringReport", start, s);
   }
-  return Finish("GetMonitoringReport", start,
-                deps_.engine->LatestMonitoringReport(DeadlineOf(*context),
-                                                     response));
+  return Finish(
+      "GetMonitoringReport", start,
+      deps_.engine->LatestMonitoringReport(DeadlineOf(*context), response));
 }
 
 grpc::Status PatternConfidenceService::GetServingStatus(

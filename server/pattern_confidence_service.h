@@ -66,11 +66,12 @@ class PatternConfidenceService final : public v1::PatternConfidence::Service {
   grpc::Status ListModelVersions(
       grpc::ServerContext* context, const v1::ListModelVersionsRequest* request,
       v1::ListModelVersionsResponse* response) override;
-  grpc::Status GetServingStatus(grpc::ServerContext* context,
-                                const v1::GetServingStatusRequest* request,
-                                v1::GetServingStatusResponse* response) override;
+  grpc::Status GetServingStatus(
+      grpc::ServerContext* context, const v1::GetServingStatusRequest* request,
+      v1::GetServingStatusResponse* response) override;
   grpc::Status GetMonitoringReport(
-      grpc::ServerContext* context, const v1::GetMonitoringReportRequest* request,
+      grpc::ServerContext* context,
+      const v1::GetMonitoringReportRequest* request,
       v1::GetMonitoringReportResponse* response) override;
 
  private:
@@ -78,14 +79,14 @@ class PatternConfidenceService final : public v1::PatternConfidence::Service {
   // Scores one id into `response`; unless skip_trace, appends the result to
   // `to_trace`, which the caller traces only once the answer is on its way
   // (never for a call that was cancelled).
-  absl::Status ScoreOne(const std::string& id, int top_k,
-                        bool skip_trace, const std::string& field,
-                        absl::Time deadline, v1::ScoreResponse* response,
+  absl::Status ScoreOne(const std::string& id, int top_k, bool skip_trace,
+                        const std::string& field, absl::Time deadline,
+                        v1::ScoreResponse* response,
                         std::vector<ScoreResult>* to_trace);
   void Trace(const ScoreResult& result, const char* method);
   // Asks the authorizer; logs refusals and granted writes (principal only).
-  absl::Status Authorize(const grpc::ServerContext& context,
-                         const char* method, Access access);
+  absl::Status Authorize(const grpc::ServerContext& context, const char* method,
+                         Access access);
   // Traces `results` unless the call was cancelled (deadline, client gone,
   // or the server's shutdown grace period over).
   void TraceUnlessCancelled(const grpc::ServerContext& context,

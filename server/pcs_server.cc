@@ -87,7 +87,8 @@ absl::Status PcsServer::Start() {
   // would bind too and silently split the traffic: refuse instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(service_.get());
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS,
+                              1);
   builder.SetSyncServerOption(
       grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options_.threads);
   server_ = builder.BuildAndStart();
@@ -102,8 +103,9 @@ absl::Status PcsServer::Start() {
       "Database pool connections by state (in_use|idle)", {"state"});
   pool_in_use_ = pool->WithLabels({"in_use"});
   pool_idle_ = pool->WithLabels({"idle"});
-  db_up_ = metrics_.AddGauge("pcs_database_up",
-                             "1 when PostgreSQL answered the last ping")
+  db_up_ = metrics_
+               .AddGauge("pcs_database_up",
+                         "1 when PostgreSQL answered the last ping")
                ->WithLabels({});
   if (!options_.metrics_listen.empty()) {
     if (absl::Status s = StartRestApi(); !s.ok()) return s;
@@ -126,9 +128,10 @@ absl::Status PcsServer::Start() {
       auto host = SplitHostPort(listen);
       if (host.ok() && host->first != "127.0.0.1" && host->first != "::1" &&
           host->first != "localhost") {
-        spdlog::warn("event=insecure_listen listen={} reason=\"plaintext on a "
-                     "non-loopback address; give --tls-cert and --tls-key\"",
-                     listen);
+        spdlog::warn(
+            "event=insecure_listen listen={} reason=\"plaintext on a "
+            "non-loopback address; give --tls-cert and --tls-key\"",
+            listen);
       }
     }
   }

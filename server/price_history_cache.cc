@@ -20,7 +20,8 @@ PriceHistoryCache::PriceHistoryCache(PriceHistoryCacheOptions options,
 
 bool PriceHistoryCache::Covers(const Entry& entry, Day day) const {
   const std::vector<Bar>& bars = entry.series->bars;
-  if (bars.empty() || bars.back().day < day || absl::Now() - entry.loaded_at >= options_.ttl) {
+  if (bars.empty() || bars.back().day < day ||
+      absl::Now() - entry.loaded_at >= options_.ttl) {
     return false;
   }
   const int at = entry.series->IndexAtOrBefore(day);
@@ -57,7 +58,8 @@ absl::StatusOr<std::shared_ptr<const BarSeries>> PriceHistoryCache::Get(
   absl::StatusOr<std::shared_ptr<const BarSeries>> result;
   bool ran = false;
   if (!flight->mu.LockWhenWithDeadline(
-          absl::Condition(+[](bool* busy) { return !*busy; }, &flight->busy),
+          absl::Condition(
+              +[](bool* busy) { return !*busy; }, &flight->busy),
           deadline)) {
     flight->mu.Unlock();
     result = absl::DeadlineExceededError(
@@ -102,8 +104,8 @@ absl::StatusOr<std::shared_ptr<const BarSeries>> PriceHistoryCache::Load(
   if (have_run && at >= 0 && have.series->bars.back().day >= day) {
     // `day` lies inside the cached run: load only the missing older bars.
     const int missing = want - (at + 1);
-    auto older = loader_(symbol, have.series->bars.front().day - 1, missing,
-                         deadline);
+    auto older =
+        loader_(symbol, have.series->bars.front().day - 1, missing, deadline);
     if (!older.ok()) return older.status();
     series->bars = std::move(*older);
     series->bars.insert(series->bars.end(), have.series->bars.begin(),

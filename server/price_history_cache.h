@@ -13,8 +13,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "features/feature_builder.h"
 #include "core/bar.h"
+#include "features/feature_builder.h"
 
 namespace pcs {
 

@@ -5,8 +5,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "grpcpp/grpcpp.h"
 #include "core/bar.h"
+#include "grpcpp/grpcpp.h"
 #include "lifecycle/pattern.h"
 #include "pcs/v1/pattern_confidence.pb.h"
 #include "server/model_manager.h"

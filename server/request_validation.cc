@@ -25,7 +25,8 @@ absl::StatusOr<Day> ParseDayField(const std::string& text,
     return Invalid(field, absl::StrCat(QuoteInput(text), " is not YYYY-MM-DD"));
   }
   if (*day < kMinRequestDay || *day > kMaxRequestDay) {
-    return Invalid(field, absl::StrCat(text, " is outside [1900-01-01, 2100-12-31]"));
+    return Invalid(field,
+                   absl::StrCat(text, " is outside [1900-01-01, 2100-12-31]"));
   }
   return *day;
 }
@@ -33,12 +34,12 @@ absl::StatusOr<Day> ParseDayField(const std::string& text,
 // A price-like number: finite and in [0, kMaxRequestPrice] (0 = not given
 // where the field is optional), or (0, kMaxRequestPrice] when `positive`.
 absl::Status CheckPrice(double v, const std::string& field, bool positive) {
-  const bool ok = std::isfinite(v) && (positive ? v > 0 : v >= 0) &&
-                  v <= kMaxRequestPrice;
+  const bool ok =
+      std::isfinite(v) && (positive ? v > 0 : v >= 0) && v <= kMaxRequestPrice;
   if (ok) return absl::OkStatus();
-  return Invalid(field, absl::StrCat("must be a finite number in ",
-                                     positive ? "(0, " : "[0, ", kMaxRequestPrice,
-                                     "]"));
+  return Invalid(
+      field, absl::StrCat("must be a finite number in ",
+                          positive ? "(0, " : "[0, ", kMaxRequestPrice, "]"));
 }
 
 absl::Status CheckName(const std::string& text, const std::string& field,
@@ -94,7 +95,8 @@ absl::Status ValidateTopK(int top_k, const std::string& field) {
 absl::StatusOr<Pattern> PatternFromProto(const v1::PatternSpec& spec) {
   Pattern p;
   if (spec.symbol().empty()) return Invalid("pattern.symbol", "is required");
-  if (absl::Status s = CheckName(spec.symbol(), "pattern.symbol", 32); !s.ok()) {
+  if (absl::Status s = CheckName(spec.symbol(), "pattern.symbol", 32);
+      !s.ok()) {
     return s;
   }
   p.symbol = spec.symbol();
@@ -110,12 +112,14 @@ absl::StatusOr<Pattern> PatternFromProto(const v1::PatternSpec& spec) {
     return Invalid("pattern.direction", "must be 'bullish' or 'bearish'");
   }
   p.direction = *direction;
-  auto start = ParseDayField(spec.formation_start(), "pattern.formation_start", false);
+  auto start =
+      ParseDayField(spec.formation_start(), "pattern.formation_start", false);
   if (!start.ok()) return start.status();
-  auto end = ParseDayField(spec.formation_end(), "pattern.formation_end", false);
+  auto end =
+      ParseDayField(spec.formation_end(), "pattern.formation_end", false);
   if (!end.ok()) return end.status();
-  auto confirm =
-      ParseDayField(spec.confirmation_date(), "pattern.confirmation_date", true);
+  auto confirm = ParseDayField(spec.confirmation_date(),
+                               "pattern.confirmation_date", true);
   if (!confirm.ok()) return confirm.status();
   p.formation_start = spec.formation_start().empty() ? *confirm : *start;
   p.formation_end = spec.formation_end().empty() ? *confirm : *end;
@@ -129,7 +133,8 @@ absl::StatusOr<Pattern> PatternFromProto(const v1::PatternSpec& spec) {
     const std::string at = absl::StrCat("pattern.key_points[", i, "]");
     auto day = ParseDayField(k.day(), at + ".day", true);
     if (!day.ok()) return day.status();
-    if (absl::Status s = CheckName(k.role(), at + ".role", 64); !s.ok()) return s;
+    if (absl::Status s = CheckName(k.role(), at + ".role", 64); !s.ok())
+      return s;
     if (absl::Status s = CheckPrice(k.price(), at + ".price", false); !s.ok()) {
       return s;
     }
@@ -159,9 +164,9 @@ absl::StatusOr<Pattern> PatternFromProto(const v1::PatternSpec& spec) {
       return s;
     }
     if (!std::isfinite(value) || std::abs(value) > kMaxRequestPrice) {
-      return Invalid(absl::StrCat("pattern.rule_criteria[", name, "]"),
-                     absl::StrCat("must be a finite number within +-",
-                                  kMaxRequestPrice));
+      return Invalid(
+          absl::StrCat("pattern.rule_criteria[", name, "]"),
+          absl::StrCat("must be a finite number within +-", kMaxRequestPrice));
     }
     p.rule_criteria.emplace_back(name, value);
   }
@@ -180,8 +185,8 @@ absl::StatusOr<BarSeries> BarsFromProto(
     auto day = ParseDayField(b.day(), at + ".day", true);
     if (!day.ok()) return day.status();
     if (!series.bars.empty() && *day <= series.bars.back().day) {
-      return Invalid(at + ".day", absl::StrCat(b.day(),
-                                               " is not after the previous bar"));
+      return Invalid(at + ".day",
+                     absl::StrCat(b.day(), " is not after the previous bar"));
     }
     for (const auto& [v, name] :
          {std::pair{b.open(), ".open"}, std::pair{b.high(), ".high"},
@@ -209,9 +214,9 @@ absl::StatusOr<BarSeries> BarsFromProto(
 absl::Status ValidateBatchIds(const v1::ScoreBatchRequest& request) {
   if (request.pattern_ids().empty() ||
       request.pattern_ids_size() > kMaxBatchIds) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("pattern_ids: needs 1 to ", kMaxBatchIds, " ids, got ",
-                     request.pattern_ids_size()));
+    return absl::InvalidArgumentError(absl::StrCat("pattern_ids: needs 1 to ",
+                                                   kMaxBatchIds, " ids, got ",
+                                                   request.pattern_ids_size()));
   }
   return ValidateTopK(request.top_k(), "top_k");
 }

@@ -13,8 +13,8 @@
 #include "db/analyst_override_store.h"
 #include "db/chart_snapshot_catalog.h"
 #include "db/pattern_event_store.h"
-#include "db/price_bar_store.h"
 #include "db/pattern_review_store.h"
+#include "db/price_bar_store.h"
 #include "google/protobuf/util/json_util.h"
 #include "lifecycle/pattern_lifecycle_manager.h"
 #include "nlohmann/json.hpp"
@@ -30,16 +30,26 @@ constexpr int kMaxPageSize = 200;
 
 const char* CodeName(absl::StatusCode code) {
   switch (code) {
-    case absl::StatusCode::kInvalidArgument: return "INVALID_ARGUMENT";
-    case absl::StatusCode::kUnauthenticated: return "UNAUTHENTICATED";
-    case absl::StatusCode::kPermissionDenied: return "PERMISSION_DENIED";
-    case absl::StatusCode::kNotFound: return "NOT_FOUND";
-    case absl::StatusCode::kFailedPrecondition: return "FAILED_PRECONDITION";
-    case absl::StatusCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
-    case absl::StatusCode::kUnavailable: return "UNAVAILABLE";
-    case absl::StatusCode::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
-    case absl::StatusCode::kUnimplemented: return "UNIMPLEMENTED";
-    default: return "INTERNAL";
+    case absl::StatusCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case absl::StatusCode::kUnauthenticated:
+      return "UNAUTHENTICATED";
+    case absl::StatusCode::kPermissionDenied:
+      return "PERMISSION_DENIED";
+    case absl::StatusCode::kNotFound:
+      return "NOT_FOUND";
+    case absl::StatusCode::kFailedPrecondition:
+      return "FAILED_PRECONDITION";
+    case absl::StatusCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
+    case absl::StatusCode::kUnavailable:
+      return "UNAVAILABLE";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "DEADLINE_EXCEEDED";
+    case absl::StatusCode::kUnimplemented:
+      return "UNIMPLEMENTED";
+    default:
+      return "INTERNAL";
   }
 }
 
@@ -51,9 +61,10 @@ void WriteJson(httplib::Response& res, int status, const json& body) {
 void WriteError(httplib::Response& res, const absl::Status& status) {
   const int http = HttpStatusOf(status.code());
   WriteJson(res, http,
-            {{"error", {{"code", CodeName(status.code())},
-                        {"http_status", http},
-                        {"message", std::string(status.message())}}}});
+            {{"error",
+              {{"code", CodeName(status.code())},
+               {"http_status", http},
+               {"message", std::string(status.message())}}}});
 }
 
 json ProtoJson(const google::protobuf::Message& message) {
@@ -89,9 +100,9 @@ json RowJson(const ReviewRow& r) {
           {"outcome_label", OrNull(r.outcome_label)},
           {"exit_reason", OrNull(r.exit_reason)},
           {"realized_pnl", NumberOrNull(r.realized_pnl)},
-          {"outcome_resolved_at",
-           r.outcome_resolved_day ? json(FormatDay(*r.outcome_resolved_day))
-                                  : json(nullptr)},
+          {"outcome_resolved_at", r.outcome_resolved_day
+                                      ? json(FormatDay(*r.outcome_resolved_day))
+                                      : json(nullptr)},
           {"snapshot_url", OrNull(r.snapshot_url)},
           {"analyst_decision", OrNull(r.analyst_decision)},
           {"analyst_reason", OrNull(r.analyst_reason)},
@@ -113,7 +124,8 @@ absl::StatusOr<int> ParseInt(const std::string& name, const std::string& v,
                              int lo, int hi) {
   int out = 0;
   if (!absl::SimpleAtoi(v, &out) || out < lo || out > hi) {
-    return BadParam(name, absl::StrCat("must be an integer in [", lo, ", ", hi, "]"));
+    return BadParam(name,
+                    absl::StrCat("must be an integer in [", lo, ", ", hi, "]"));
   }
   return out;
 }
@@ -133,10 +145,9 @@ absl::Status CheckParams(const httplib::Request& req,
 }
 
 absl::StatusOr<ReviewFilter> ParseFilter(const httplib::Request& req) {
-  if (absl::Status s = CheckParams(req, {"symbol", "type", "decision",
-                                         "disagreement", "scored", "overridden",
-                                         "from", "to", "page_size",
-                                         "page_token"});
+  if (absl::Status s = CheckParams(
+          req, {"symbol", "type", "decision", "disagreement", "scored",
+                "overridden", "from", "to", "page_size", "page_token"});
       !s.ok()) {
     return s;
   }
@@ -199,17 +210,28 @@ absl::StatusOr<ReviewFilter> ParseFilter(const httplib::Request& req) {
 
 int HttpStatusOf(absl::StatusCode code) {
   switch (code) {
-    case absl::StatusCode::kOk: return 200;
-    case absl::StatusCode::kInvalidArgument: return 400;
-    case absl::StatusCode::kUnauthenticated: return 401;
-    case absl::StatusCode::kPermissionDenied: return 403;
-    case absl::StatusCode::kNotFound: return 404;
-    case absl::StatusCode::kFailedPrecondition: return 409;
-    case absl::StatusCode::kResourceExhausted: return 429;
-    case absl::StatusCode::kUnimplemented: return 501;
-    case absl::StatusCode::kUnavailable: return 503;
-    case absl::StatusCode::kDeadlineExceeded: return 504;
-    default: return 500;
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kInvalidArgument:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kFailedPrecondition:
+      return 409;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kUnimplemented:
+      return 501;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
   }
 }
 
@@ -250,27 +272,29 @@ void RestApi::Register(httplib::Server& http) {
     };
   };
   http.Get(R"(/api/v1/patterns)", bind(&RestApi::ListPatterns));
-  http.Get(R"(/api/v1/patterns/([^/]+)/confidence)", bind(&RestApi::Confidence));
+  http.Get(R"(/api/v1/patterns/([^/]+)/confidence)",
+           bind(&RestApi::Confidence));
   http.Get(R"(/api/v1/patterns/([^/]+)/bars)", bind(&RestApi::Bars));
   http.Get(R"(/api/v1/patterns/([^/]+))", bind(&RestApi::GetPattern));
   http.Post(R"(/api/v1/patterns/([^/]+)/override)", bind(&RestApi::Override));
   http.Get(R"(/api/v1/model)", bind(&RestApi::Model));
   http.Get(R"(/api/v1/monitoring)", bind(&RestApi::Monitoring));
   http.Get(R"(/api/v1/snapshots/([^/]+))", bind(&RestApi::Snapshot));
-  http.Get(R"(/console/?)", [](const httplib::Request&, httplib::Response& res) {
-    const ConsoleAsset* page = FindConsoleAsset("index.html");
-    res.set_content(std::string(page->content), page->content_type);
-  });
-  http.Get(R"(/console/(.+))", [](const httplib::Request& req,
-                                  httplib::Response& res) {
-    const ConsoleAsset* asset = FindConsoleAsset(req.matches[1].str());
-    if (asset == nullptr) {
-      WriteError(res, absl::NotFoundError("no such console file"));
-      return;
-    }
-    res.set_header("Cache-Control", "no-cache");
-    res.set_content(std::string(asset->content), asset->content_type);
-  });
+  http.Get(R"(/console/?)",
+           [](const httplib::Request&, httplib::Response& res) {
+             const ConsoleAsset* page = FindConsoleAsset("index.html");
+             res.set_content(std::string(page->content), page->content_type);
+           });
+  http.Get(R"(/console/(.+))",
+           [](const httplib::Request& req, httplib::Response& res) {
+             const ConsoleAsset* asset = FindConsoleAsset(req.matches[1].str());
+             if (asset == nullptr) {
+               WriteError(res, absl::NotFoundError("no such console file"));
+               return;
+             }
+             res.set_header("Cache-Control", "no-cache");
+             res.set_content(std::string(asset->content), asset->content_type);
+           });
 }
 
 bool RestApi::Allowed(const httplib::Request& req, httplib::Response& res,
@@ -321,7 +345,8 @@ void RestApi::Confidence(const httplib::Request& req, httplib::Response& res) {
   if (absl::Status s = run(); !s.ok()) WriteError(res, s);
 }
 
-void RestApi::ListPatterns(const httplib::Request& req, httplib::Response& res) {
+void RestApi::ListPatterns(const httplib::Request& req,
+                           httplib::Response& res) {
   if (!Allowed(req, res, false)) return;
   auto run = [&]() -> absl::Status {
     auto filter = ParseFilter(req);
@@ -391,8 +416,8 @@ void RestApi::GetPattern(const httplib::Request& req, httplib::Response& res) {
                    {"renderer_version", e.renderer_version},
                    {"created_at", e.created_at}});
     }
-    WriteJson(res, 200, {{"pattern", RowJson(*row)}, {"history", h},
-                         {"snapshots", s}});
+    WriteJson(res, 200,
+              {{"pattern", RowJson(*row)}, {"history", h}, {"snapshots", s}});
     return absl::OkStatus();
   };
   if (absl::Status s = run(); !s.ok()) WriteError(res, s);
@@ -418,22 +443,28 @@ void RestApi::Bars(const httplib::Request& req, httplib::Response& res) {
     if (!bars.ok()) return bars.status();
     json out_bars = json::array();
     for (const Bar& b : bars->bars) {
-      out_bars.push_back({{"day", FormatDay(b.day)}, {"open", b.open},
-                          {"high", b.high}, {"low", b.low},
-                          {"close", b.close}, {"volume", b.volume}});
+      out_bars.push_back({{"day", FormatDay(b.day)},
+                          {"open", b.open},
+                          {"high", b.high},
+                          {"low", b.low},
+                          {"close", b.close},
+                          {"volume", b.volume}});
     }
     json points = json::array();
     for (const KeyPoint& k : p.key_points) {
-      points.push_back({{"role", k.role}, {"day", FormatDay(k.day)},
-                        {"price", k.price}});
+      points.push_back(
+          {{"role", k.role}, {"day", FormatDay(k.day)}, {"price", k.price}});
     }
     WriteJson(res, 200,
-              {{"pattern_id", id}, {"symbol", p.symbol},
+              {{"pattern_id", id},
+               {"symbol", p.symbol},
                {"confirmation_date", FormatDay(p.confirmation_day)},
                {"through", FormatDay(last)},
                {"breakout_level", p.breakout_level},
-               {"target_price", p.target}, {"stop_price", p.stop},
-               {"key_points", points}, {"bars", out_bars}});
+               {"target_price", p.target},
+               {"stop_price", p.stop},
+               {"key_points", points},
+               {"bars", out_bars}});
     return absl::OkStatus();
   };
   if (absl::Status s = run(); !s.ok()) WriteError(res, s);
@@ -514,8 +545,10 @@ void RestApi::Monitoring(const httplib::Request& req, httplib::Response& res) {
     absl::Status s = deps_.engine->LatestMonitoringReport(deadline, &drift);
     if (s.ok()) {
       out["drift"] = ProtoJson(drift);
-      out["drift"]["details"] = json::parse(drift.details_json(), nullptr, false);
-      if (out["drift"]["details"].is_discarded()) out["drift"]["details"] = nullptr;
+      out["drift"]["details"] =
+          json::parse(drift.details_json(), nullptr, false);
+      if (out["drift"]["details"].is_discarded())
+        out["drift"]["details"] = nullptr;
       out["drift"].erase("details_json");
     } else if (absl::IsNotFound(s)) {
       out["drift"] = nullptr;
@@ -525,8 +558,9 @@ void RestApi::Monitoring(const httplib::Request& req, httplib::Response& res) {
     }
     auto lease = pool_->Acquire(deadline);
     if (!lease.ok()) return lease.status();
-    auto agreement = AnalystOverrideStore(lease->conn())
-                         .Agreement(ModelThreshold(), kDefaultRuleDecisionThreshold);
+    auto agreement =
+        AnalystOverrideStore(lease->conn())
+            .Agreement(ModelThreshold(), kDefaultRuleDecisionThreshold);
     if (!agreement.ok()) return agreement.status();
     const AnalystAgreement& a = *agreement;
     out["analyst_agreement"] = {
@@ -537,11 +571,13 @@ void RestApi::Monitoring(const httplib::Request& req, httplib::Response& res) {
         {"agree_with_model", a.agree_with_model},
         {"agree_with_rule", a.agree_with_rule},
         {"model_agreement_rate",
-         a.with_model > 0 ? json(static_cast<double>(a.agree_with_model) / a.with_model)
-                          : json(nullptr)},
+         a.with_model > 0
+             ? json(static_cast<double>(a.agree_with_model) / a.with_model)
+             : json(nullptr)},
         {"rule_agreement_rate",
-         a.overrides > 0 ? json(static_cast<double>(a.agree_with_rule) / a.overrides)
-                         : json(nullptr)},
+         a.overrides > 0
+             ? json(static_cast<double>(a.agree_with_rule) / a.overrides)
+             : json(nullptr)},
         {"model_threshold", a.model_threshold},
         {"rule_threshold", a.rule_threshold}};
     WriteJson(res, 200, out);

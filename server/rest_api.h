@@ -89,7 +89,8 @@ class RestApi {
  private:
   RestApi(RestApiOptions options, Deps deps,
           std::unique_ptr<ConnectionPool> pool)
-      : options_(std::move(options)), deps_(std::move(deps)),
+      : options_(std::move(options)),
+        deps_(std::move(deps)),
         pool_(std::move(pool)) {}
 
   void Confidence(const httplib::Request& req, httplib::Response& res);

@@ -54,22 +54,21 @@ void PrepareStatements(pqxx::connection& conn) {
 
 // The last `limit` bars of `symbol` with day <= up_to, oldest first.
 absl::StatusOr<std::vector<Bar>> QueryBars(pqxx::connection& conn,
-                                           const std::string& symbol,
-                                           Day up_to, int limit) {
+                                           const std::string& symbol, Day up_to,
+                                           int limit) {
   try {
     // One statement: no BEGIN/COMMIT round trips.
     pqxx::nontransaction tx(conn);
-    pqxx::result rows =
-        tx.exec_prepared(kBarsStatement, symbol, static_cast<int>(up_to), limit);
+    pqxx::result rows = tx.exec_prepared(kBarsStatement, symbol,
+                                         static_cast<int>(up_to), limit);
     std::vector<Bar> bars;
     bars.reserve(rows.size());
     for (const auto& row : rows) bars.push_back(BarFromRow(row));
     std::reverse(bars.begin(), bars.end());
     return bars;
   } catch (const pqxx::broken_connection& e) {
-    return absl::UnavailableError(
-        absl::StrCat("database connection lost loading bars of ", symbol,
-                     ": ", e.what()));
+    return absl::UnavailableError(absl::StrCat(
+        "database connection lost loading bars of ", symbol, ": ", e.what()));
   } catch (const std::exception& e) {
     return absl::InternalError(
         absl::StrCat("loading bars of ", symbol, ": ", e.what()));
@@ -83,10 +82,9 @@ absl::StatusOr<std::unique_ptr<ScoringEngine>> ScoringEngine::Create(
   if (models == nullptr) {
     return absl::InvalidArgumentError("ScoringEngine needs a ModelManager");
   }
-  auto pool = ConnectionPool::Create(
-      {.conninfo = options.conninfo,
-       .size = options.pool_size,
-       .on_connect = PrepareStatements});
+  auto pool = ConnectionPool::Create({.conninfo = options.conninfo,
+                                      .size = options.pool_size,
+                                      .on_connect = PrepareStatements});
   if (!pool.ok()) return pool.status();
   return std::unique_ptr<ScoringEngine>(
       new ScoringEngine(std::move(options), models, std::move(*pool)));
@@ -99,17 +97,17 @@ ScoringEngine::ScoringEngine(ScoringEngineOptions options,
       models_(models),
       pool_(std::move(pool)),
       score_cache_(options_.score_cache_entries),
-      bar_cache_({.max_bytes = options_.bar_cache_bytes,
-                  .ttl = options_.bar_cache_ttl},
-                 [this](const std::string& symbol, Day up_to, int limit,
-                        absl::Time deadline)
-                     -> absl::StatusOr<std::vector<Bar>> {
-                   auto lease = pool_->Acquire(deadline);
-                   if (!lease.ok()) return lease.status();
-                   auto bars = QueryBars(lease->conn(), symbol, up_to, limit);
-                   if (absl::IsUnavailable(bars.status())) lease->MarkBroken();
-                   return bars;
-                 }) {}
+      bar_cache_(
+          {.max_bytes = options_.bar_cache_bytes,
+           .ttl = options_.bar_cache_ttl},
+          [this](const std::string& symbol, Day up_to, int limit,
+                 absl::Time deadline) -> absl::StatusOr<std::vector<Bar>> {
+            auto lease = pool_->Acquire(deadline);
+            if (!lease.ok()) return lease.status();
+            auto bars = QueryBars(lease->conn(), symbol, up_to, limit);
+            if (absl::IsUnavailable(bars.status())) lease->MarkBroken();
+            return bars;
+          }) {}
 
 absl::Status ScoringEngine::Ping(absl::Time deadline) {
   auto lease = pool_->Acquire(deadline);
@@ -141,8 +139,8 @@ absl::StatusOr<int> ScoringEngine::WarmUp(absl::Time deadline,
       }
     } catch (const std::exception& e) {
       lease->MarkBroken();
-      return absl::UnavailableError(
-          absl::StrCat("warm-up: listing symbols with open patterns: ", e.what()));
+      return absl::UnavailableError(absl::StrCat(
+          "warm-up: listing symbols with open patterns: ", e.what()));
     }
   }
   Day newest = 0;
@@ -190,7 +188,8 @@ absl::Status ScoringEngine::LatestMonitoringReport(
     return absl::OkStatus();
   } catch (const std::exception& e) {
     lease->MarkBroken();
-    return absl::UnavailableError(absl::StrCat("monitoring report: ", e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("monitoring report: ", e.what()));
   }
 }
 
@@ -206,9 +205,9 @@ absl::StatusOr<ScoringEngine::LoadedPattern> ScoringEngine::LoadPattern(
     if (absl::IsNotFound(stored.status())) return stored.status();
     if (!lease->conn().is_open()) {
       lease->MarkBroken();
-      return absl::UnavailableError(absl::StrCat(
-          "database unavailable loading pattern ", id, ": ",
-          stored.status().message()));
+      return absl::UnavailableError(
+          absl::StrCat("database unavailable loading pattern ", id, ": ",
+                       stored.status().message()));
     }
     return stored.status();
   }
@@ -231,13 +230,14 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreStored(
   std::shared_ptr<const ServableModel> model = models_->Current();
   const bool use_ml = options_.phase5_enabled && model != nullptr;
   if (use_ml) {
-    if (auto hit = score_cache_.Get(absl::StrCat(pattern_id, "|",
-                                                 model->version))) {
+    if (auto hit =
+            score_cache_.Get(absl::StrCat(pattern_id, "|", model->version))) {
       result.cache_hit = true;
       LoadedPattern loaded{hit->pattern, hit->state};
       FillTopK(*hit, *model, top_k, &result);
-      result = Finish(loaded, hit->probability, FallbackReason::kNone, model->decision_threshold,
-                      model.get(), std::move(result));
+      result =
+          Finish(loaded, hit->probability, FallbackReason::kNone,
+                 model->decision_threshold, model.get(), std::move(result));
       result.timing.total_us = MicrosSince(start);
       return result;
     }
@@ -272,9 +272,11 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreStored(
   return scored;
 }
 
-absl::StatusOr<ScoreResult> ScoringEngine::ScoreInline(
-    const Pattern& pattern, const BarSeries& bars, const BarSeries* market,
-    int top_k, absl::Time deadline) {
+absl::StatusOr<ScoreResult> ScoringEngine::ScoreInline(const Pattern& pattern,
+                                                       const BarSeries& bars,
+                                                       const BarSeries* market,
+                                                       int top_k,
+                                                       absl::Time deadline) {
   auto start = std::chrono::steady_clock::now();
   ScoreResult result;
   result.pattern_id = pattern.Id();
@@ -287,8 +289,7 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreInline(
                     kDefaultRuleDecisionThreshold, nullptr, std::move(result));
   } else {
     auto scored = ScoreWithBars(*model, loaded, "", bars, market, top_k,
-                                deadline,
-                                std::move(result));
+                                deadline, std::move(result));
     if (!scored.ok()) return scored.status();
     result = std::move(*scored);
   }
@@ -300,9 +301,8 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreInline(
 // outcome under (id, version) when `cache_id` is non-empty.
 absl::StatusOr<ScoreResult> ScoringEngine::ScoreWithBars(
     const ServableModel& serving, const LoadedPattern& loaded,
-    const std::string& cache_id, const BarSeries& bars,
-    const BarSeries* market, int top_k, absl::Time deadline,
-    ScoreResult result) {
+    const std::string& cache_id, const BarSeries& bars, const BarSeries* market,
+    int top_k, absl::Time deadline, ScoreResult result) {
   const ServableModel* model = &serving;
   if (absl::Status s = CheckDeadline(deadline, "building features"); !s.ok()) {
     return s;
@@ -338,8 +338,8 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreWithBars(
     score_cache_.Put(absl::StrCat(cache_id, "|", model->version), cached);
   }
   FillTopK(*cached, *model, top_k, &result);
-  return Finish(loaded, cached->probability, FallbackReason::kNone, model->decision_threshold,
-                model, std::move(result));
+  return Finish(loaded, cached->probability, FallbackReason::kNone,
+                model->decision_threshold, model, std::move(result));
 }
 
 void ScoringEngine::FillTopK(const CachedScore& cached,
@@ -371,10 +371,9 @@ ScoreResult ScoringEngine::Finish(const LoadedPattern& loaded,
                                   const ServableModel* model,
                                   ScoreResult result) const {
   PatternLifecycleManager manager({.decision_threshold = threshold});
-  BlendOptions blend{
-      .enabled = options_.phase5_enabled,
-      .ml_weight = options_.blend_weight.value_or(
-          model != nullptr ? model->blend_weight : 0.5)};
+  BlendOptions blend{.enabled = options_.phase5_enabled,
+                     .ml_weight = options_.blend_weight.value_or(
+                         model != nullptr ? model->blend_weight : 0.5)};
   LifecycleDecision d =
       manager.EvaluateWithRules(loaded.pattern, ml, blend, reason);
   result.pattern = loaded.pattern;
@@ -460,7 +459,8 @@ absl::StatusOr<bool> PersistDecision(pqxx::connection& conn,
           score.blended_confidence, score.ml_weight_used, score.model_version,
           std::string(FallbackReasonName(score.fallback_reason)),
           score.timing.total_us / 1000.0,
-          absl::StrCat("EvaluatePattern: ", LifecycleDecisionName(score.decision)));
+          absl::StrCat("EvaluatePattern: ",
+                       LifecycleDecisionName(score.decision)));
     }
     tx.commit();
     return recorded;
@@ -469,8 +469,8 @@ absl::StatusOr<bool> PersistDecision(pqxx::connection& conn,
         absl::StrCat("database connection lost evaluating ", score.pattern_id,
                      ": ", e.what()));
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(
-        "persisting the decision of ", score.pattern_id, ": ", e.what()));
+    return absl::InternalError(absl::StrCat("persisting the decision of ",
+                                            score.pattern_id, ": ", e.what()));
   }
 }
 
@@ -488,12 +488,13 @@ absl::StatusOr<EvaluateResult> ScoringEngine::Evaluate(
   EvaluateResult result;
   result.to = score->decision == LifecycleDecisionKind::kConfirm
                   ? LifecycleState::kConfirmed
-                                           : LifecycleState::kRejected;
+                  : LifecycleState::kRejected;
   auto lease = pool_->Acquire(deadline);
   if (!lease.ok()) return lease.status();
-  auto recorded = PersistDecision(
-      lease->conn(), *score, event_day.value_or(score->pattern.confirmation_day),
-      result.to, &result.from);
+  auto recorded =
+      PersistDecision(lease->conn(), *score,
+                      event_day.value_or(score->pattern.confirmation_day),
+                      result.to, &result.from);
   if (!recorded.ok()) {
     if (absl::IsUnavailable(recorded.status())) lease->MarkBroken();
     return recorded.status();

@@ -10,8 +10,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "features/feature_builder.h"
 #include "core/bar.h"
+#include "features/feature_builder.h"
 #include "lifecycle/confidence_blender.h"
 #include "lifecycle/lifecycle_state.h"
 #include "lifecycle/pattern.h"
@@ -74,7 +74,7 @@ struct ScoreResult {
   double ml_weight_used = 0;
   LifecycleDecisionKind decision = LifecycleDecisionKind::kReject;
   double decision_threshold = 0.5;
-  std::string model_version;    // "" when no model was used
+  std::string model_version;  // "" when no model was used
   FallbackReason fallback_reason = FallbackReason::kNone;  // kNone: ML used
   double margin = 0;
   double bias = 0;
@@ -183,9 +183,8 @@ class ScoringEngine {
   // `model` is the request's one snapshot (never re-read mid-request).
   absl::StatusOr<ScoreResult> ScoreWithBars(
       const ServableModel& model, const LoadedPattern& loaded,
-      const std::string& id,
-      const BarSeries& bars, const BarSeries* market, int top_k,
-      absl::Time deadline, ScoreResult result);
+      const std::string& id, const BarSeries& bars, const BarSeries* market,
+      int top_k, absl::Time deadline, ScoreResult result);
   ScoreResult Finish(const LoadedPattern& loaded, std::optional<double> ml,
                      FallbackReason reason, double threshold,
                      const ServableModel* model, ScoreResult result) const;

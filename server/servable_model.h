@@ -22,10 +22,10 @@ struct ServableModel {
   ServableModel(TreeEnsemble e, Calibrator c)
       : ensemble(std::move(e)), calibrator(std::move(c)) {}
 
-  std::string version;           // folder name, "YYYYMMDDTHHMMSSZ"
-  std::string dir;               // absolute or as configured
-  ModelCard card;               // model_card.json, typed (model/model_card.h)
-  std::string card_status;       // "champion" | "rejected_challenger" | ...
+  std::string version;      // folder name, "YYYYMMDDTHHMMSSZ"
+  std::string dir;          // absolute or as configured
+  ModelCard card;           // model_card.json, typed (model/model_card.h)
+  std::string card_status;  // "champion" | "rejected_challenger" | ...
   std::string model_sha256;
   std::string feature_schema_hash;
   std::vector<std::string> feature_names;

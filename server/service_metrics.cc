@@ -10,31 +10,42 @@ std::vector<double> LatencyBuckets() {
 }  // namespace
 
 const char* ServiceMetrics::CodeName(grpc::StatusCode code) {
-  static const char* kNames[kNumCodes] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-      "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  static const char* kNames[kNumCodes] = {"OK",
+                                          "CANCELLED",
+                                          "UNKNOWN",
+                                          "INVALID_ARGUMENT",
+                                          "DEADLINE_EXCEEDED",
+                                          "NOT_FOUND",
+                                          "ALREADY_EXISTS",
+                                          "PERMISSION_DENIED",
+                                          "RESOURCE_EXHAUSTED",
+                                          "FAILED_PRECONDITION",
+                                          "ABORTED",
+                                          "OUT_OF_RANGE",
+                                          "UNIMPLEMENTED",
+                                          "INTERNAL",
+                                          "UNAVAILABLE",
+                                          "DATA_LOSS",
+                                          "UNAUTHENTICATED"};
   int i = static_cast<int>(code);
   return i >= 0 && i < kNumCodes ? kNames[i] : "UNKNOWN";
 }
 
 ServiceMetrics::ServiceMetrics(MetricsRegistry* registry,
-                               const std::vector<std::string>& methods)
-    {
-  requests_ = registry->AddCounter(
-      "pcs_requests_total", "gRPC requests by method and status code",
-      {"method", "code"});
-  durations_ = registry->AddHistogram(
-      "pcs_request_duration_seconds",
-      "Server-side gRPC request latency in seconds", {"method"},
-      LatencyBuckets());
+                               const std::vector<std::string>& methods) {
+  requests_ = registry->AddCounter("pcs_requests_total",
+                                   "gRPC requests by method and status code",
+                                   {"method", "code"});
+  durations_ =
+      registry->AddHistogram("pcs_request_duration_seconds",
+                             "Server-side gRPC request latency in seconds",
+                             {"method"}, LatencyBuckets());
   for (const std::string& m : methods) Method(m);
-  HistogramFamily* stages = registry->AddHistogram(
-      "pcs_stage_duration_seconds",
-      "Latency of one scoring stage in seconds "
-      "(database|features|predict|contributions)",
-      {"stage"}, LatencyBuckets());
+  HistogramFamily* stages =
+      registry->AddHistogram("pcs_stage_duration_seconds",
+                             "Latency of one scoring stage in seconds "
+                             "(database|features|predict|contributions)",
+                             {"stage"}, LatencyBuckets());
   stage_database_ = stages->WithLabels({"database"});
   stage_features_ = stages->WithLabels({"features"});
   stage_predict_ = stages->WithLabels({"predict"});

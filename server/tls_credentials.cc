@@ -27,7 +27,8 @@ absl::StatusOr<std::string> ReadPemFile(const std::string& path,
                                         const std::string& what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(absl::StrCat(what, ": cannot read '", path, "'"));
+    return absl::NotFoundError(
+        absl::StrCat(what, ": cannot read '", path, "'"));
   }
   std::stringstream text;
   text << in.rdbuf();
@@ -108,11 +109,11 @@ absl::Status ConfigureSslServerContext(const TlsOptions& tls, SSL_CTX* ctx) {
             SSL_load_client_CA_file(tls.client_ca_file.c_str())) {
       SSL_CTX_set_client_CA_list(ctx, names);
     }
-    SSL_CTX_set_verify(ctx,
-                       SSL_VERIFY_PEER | (tls.require_client_cert
-                                              ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT
-                                              : 0),
-                       nullptr);
+    SSL_CTX_set_verify(
+        ctx,
+        SSL_VERIFY_PEER |
+            (tls.require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+        nullptr);
   } else {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
   }

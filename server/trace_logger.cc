@@ -134,7 +134,8 @@ void TraceLogger::WriteBatch(std::deque<TraceRecord>* batch) {
     completed_ += n;
   };
   if (!pool_) {
-    auto pool = ConnectionPool::Create({.conninfo = options_.conninfo, .size = 1});
+    auto pool =
+        ConnectionPool::Create({.conninfo = options_.conninfo, .size = 1});
     if (!pool.ok()) return give_up(std::string(pool.status().message()));
     pool_ = std::move(*pool);
   }
@@ -156,8 +157,7 @@ void TraceLogger::WriteBatch(std::deque<TraceRecord>* batch) {
       }
       absl::StrAppend(
           &sql, first ? "" : ",", "(", Quote(tx, r.pattern_id), ",",
-          Quote(tx, r.state), ",", Quote(tx, r.state), ",",
-          date_sql,
+          Quote(tx, r.state), ",", Quote(tx, r.state), ",", date_sql,
           ",'server',", Num(r.rule_confidence), ",",
           r.ml_confidence ? Num(*r.ml_confidence) : "NULL", ",",
           Num(r.blended_confidence), ",", Num(r.blend_weight), ",",

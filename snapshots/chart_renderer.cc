@@ -26,8 +26,8 @@ std::string P(double v) { return absl::StrFormat("%.17g", v); }
 std::string L(double v) { return absl::StrFormat("%.2f", v); }
 
 std::string Escape(absl::string_view text) {
-  return absl::StrReplaceAll(text, {{"&", "&amp;"}, {"<", "&lt;"},
-                                    {">", "&gt;"}, {"\"", "&quot;"}});
+  return absl::StrReplaceAll(
+      text, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
 }
 
 // Maps bars [begin, end] and prices onto the plot.
@@ -35,12 +35,18 @@ class Frame {
  public:
   Frame(const BarSeries& bars, int begin, int end, double lo, double hi,
         const ChartRenderOptions& o)
-      : bars_(bars), begin_(begin), end_(end), lo_(lo), hi_(hi),
+      : bars_(bars),
+        begin_(begin),
+        end_(end),
+        lo_(lo),
+        hi_(hi),
         right_(o.width - kPlotRightMargin),
         bottom_(o.height - kPlotBottomMargin),
         slot_((right_ - kPlotLeft) / (end - begin + 1)) {}
 
-  double X(int index) const { return kPlotLeft + (index - begin_ + 0.5) * slot_; }
+  double X(int index) const {
+    return kPlotLeft + (index - begin_ + 0.5) * slot_;
+  }
   // x of the bar on `day` (or the last bar before it).
   double XOfDay(Day day) const {
     int i = std::clamp(bars_.IndexAtOrBefore(day), begin_, end_);
@@ -68,8 +74,8 @@ std::string Line(const Frame& f, double x1, double y1, double x2, double y2,
                  absl::string_view cls, absl::string_view style) {
   (void)f;
   return absl::StrCat("<line class=\"", cls, "\" x1=\"", C(x1), "\" y1=\"",
-                      C(y1), "\" x2=\"", C(x2), "\" y2=\"", C(y2), "\" ",
-                      style, "/>\n");
+                      C(y1), "\" x2=\"", C(x2), "\" y2=\"", C(y2), "\" ", style,
+                      "/>\n");
 }
 
 // A horizontal level with its label at the right edge (or, `label_left`, at
@@ -96,8 +102,7 @@ std::string Candles(const BarSeries& bars, int begin, int end, const Frame& f) {
   for (int i = begin; i <= end; ++i) {
     const Bar& b = bars.bars[i];
     const double x = f.X(i);
-    absl::StrAppend(&wicks, "M", C(x), " ", C(f.Y(b.high)), "V",
-                    C(f.Y(b.low)));
+    absl::StrAppend(&wicks, "M", C(x), " ", C(f.Y(b.high)), "V", C(f.Y(b.low)));
     const double top = f.Y(std::max(b.open, b.close));
     const double h = std::max(0.6, f.Y(std::min(b.open, b.close)) - top);
     absl::StrAppend(b.close >= b.open ? &up : &down, "M", C(x - w / 2), " ",
@@ -119,8 +124,7 @@ std::string Grid(const Frame& f, double lo, double hi, int width) {
     absl::StrAppend(&out, "<line x1=\"", C(kPlotLeft), "\" y1=\"", C(y),
                     "\" x2=\"", C(f.right()), "\" y2=\"", C(y), "\"/>\n");
     absl::StrAppend(&labels, "<text x=\"", C(kPlotLeft - 4), "\" y=\"",
-                    C(y + 4), "\" text-anchor=\"end\">", L(price),
-                    "</text>\n");
+                    C(y + 4), "\" text-anchor=\"end\">", L(price), "</text>\n");
   }
   (void)width;
   return absl::StrCat(out, "</g>\n", labels, "</g>\n");
@@ -152,8 +156,8 @@ std::string Boundaries(const Pattern& p, const Frame& f) {
     case PatternType::kHeadAndShouldersTop:
     case PatternType::kInverseHeadAndShoulders:
       if (const KeyPoint* left = point("neckline_left")) {
-        absl::StrAppend(&out, Line(f, f.XOfDay(left->day), f.Y(left->price),
-                                   xc, yc, "boundary neckline", kStyle));
+        absl::StrAppend(&out, Line(f, f.XOfDay(left->day), f.Y(left->price), xc,
+                                   yc, "boundary neckline", kStyle));
       }
       break;
     case PatternType::kBullFlag:
@@ -168,7 +172,8 @@ std::string Boundaries(const Pattern& p, const Frame& f) {
         const KeyPoint* first = nullptr;
         const KeyPoint* last = nullptr;
         for (const KeyPoint& k : p.key_points) {
-          if (absl::string_view(k.role).substr(0, side.size()) != side) continue;
+          if (absl::string_view(k.role).substr(0, side.size()) != side)
+            continue;
           if (first == nullptr) first = &k;
           last = &k;
         }
@@ -185,8 +190,9 @@ std::string Boundaries(const Pattern& p, const Frame& f) {
 
 std::string Pivots(const Pattern& p, const Frame& f) {
   std::vector<KeyPoint> points = p.key_points;
-  std::stable_sort(points.begin(), points.end(),
-                   [](const KeyPoint& a, const KeyPoint& b) { return a.day < b.day; });
+  std::stable_sort(
+      points.begin(), points.end(),
+      [](const KeyPoint& a, const KeyPoint& b) { return a.day < b.day; });
   std::string line, marks;
   for (const KeyPoint& k : points) {
     const double x = f.XOfDay(k.day);
@@ -196,12 +202,15 @@ std::string Pivots(const Pattern& p, const Frame& f) {
                     C(y), "\" r=\"3.5\" fill=\"#1e88e5\" data-role=\"",
                     Escape(k.role), "\" data-day=\"", FormatDay(k.day),
                     "\" data-price=\"", P(k.price), "\"/>\n<text x=\"", C(x),
-                    "\" y=\"", C(y - 7), "\" text-anchor=\"middle\" "
-                    "fill=\"#1e88e5\">", Escape(k.role), "</text>\n");
+                    "\" y=\"", C(y - 7),
+                    "\" text-anchor=\"middle\" "
+                    "fill=\"#1e88e5\">",
+                    Escape(k.role), "</text>\n");
   }
-  return absl::StrCat("<polyline class=\"formation\" fill=\"none\" "
-                      "stroke=\"#1e88e5\" stroke-width=\"1.2\" points=\"",
-                      line, "\"/>\n", marks);
+  return absl::StrCat(
+      "<polyline class=\"formation\" fill=\"none\" "
+      "stroke=\"#1e88e5\" stroke-width=\"1.2\" points=\"",
+      line, "\"/>\n", marks);
 }
 
 struct Window {
@@ -215,9 +224,9 @@ absl::StatusOr<Window> FindWindow(const Pattern& p, const BarSeries& bars,
   Window w;
   w.confirm = bars.IndexOf(p.confirmation_day);
   if (w.confirm < 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no ", bars.symbol, " bar on the confirmation day ",
-        FormatDay(p.confirmation_day)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("no ", bars.symbol, " bar on the confirmation day ",
+                     FormatDay(p.confirmation_day)));
   }
   w.end = bars.IndexAtOrBefore(last_day);
   Day first_day = p.formation_start;
@@ -278,7 +287,8 @@ absl::StatusOr<RenderedChart> Render(const Pattern& p,
   absl::StrAppend(&s, "<rect class=\"breakout-bar\" x=\"",
                   C(f.X(w.confirm) - f.slot() / 2), "\" y=\"", C(kPlotTop),
                   "\" width=\"", C(f.slot()), "\" height=\"",
-                  C(f.bottom() - kPlotTop), "\" fill=\"#ffca28\" "
+                  C(f.bottom() - kPlotTop),
+                  "\" fill=\"#ffca28\" "
                   "fill-opacity=\"0.35\" data-day=\"",
                   FormatDay(p.confirmation_day), "\"/>\n");
   absl::StrAppend(&s, Candles(bars, w.begin, w.end, f));
@@ -292,18 +302,21 @@ absl::StatusOr<RenderedChart> Render(const Pattern& p,
     const Bar& exit_bar = bars.bars[w.end];
     const double ye = outcome->exit_reason == "target" ? f.Y(p.target)
                       : outcome->exit_reason == "stop" ? f.Y(p.stop)
-                                                        : f.Y(exit_bar.close);
+                                                       : f.Y(exit_bar.close);
     absl::StrAppend(&s, "<circle class=\"exit\" cx=\"", C(f.X(w.end)),
-                    "\" cy=\"", C(ye), "\" r=\"5\" fill=\"none\" "
+                    "\" cy=\"", C(ye),
+                    "\" r=\"5\" fill=\"none\" "
                     "stroke=\"#000\" stroke-width=\"2\" data-reason=\"",
                     Escape(outcome->exit_reason), "\" data-day=\"",
                     FormatDay(exit_bar.day), "\"/>\n");
   }
   // Title line and the date axis.
   absl::StrAppend(
-      &s, "<text x=\"", C(kPlotLeft), "\" y=\"18\" font-size=\"13\" "
-      "font-weight=\"bold\">", Escape(p.symbol), " ", PatternTypeName(p.type),
-      " ", DirectionName(p.direction), "  rule ",
+      &s, "<text x=\"", C(kPlotLeft),
+      "\" y=\"18\" font-size=\"13\" "
+      "font-weight=\"bold\">",
+      Escape(p.symbol), " ", PatternTypeName(p.type), " ",
+      DirectionName(p.direction), "  rule ",
       absl::StrFormat("%.3f", p.rule_confidence), "  ",
       outcome ? absl::StrCat("outcome: ", Escape(outcome->exit_reason), " ",
                              FormatDay(chart.last_bar))
@@ -312,8 +325,7 @@ absl::StatusOr<RenderedChart> Render(const Pattern& p,
       "\" y=\"", C(f.bottom() + 16), "\">", FormatDay(chart.first_bar),
       "</text>\n<text x=\"", C(f.X(w.confirm)), "\" y=\"", C(f.bottom() + 16),
       "\" text-anchor=\"", w.confirm == w.end ? "end" : "middle", "\">",
-      FormatDay(p.confirmation_day),
-      "</text>\n");
+      FormatDay(p.confirmation_day), "</text>\n");
   if (w.end != w.confirm) {
     absl::StrAppend(&s, "<text x=\"", C(f.right()), "\" y=\"",
                     C(f.bottom() + 16), "\" text-anchor=\"end\">",
@@ -326,12 +338,13 @@ absl::StatusOr<RenderedChart> Render(const Pattern& p,
 }  // namespace
 
 double RenderedChart::YOf(double price) const {
-  return plot_bottom -
-         (price - price_low) / (price_high - price_low) * (plot_bottom - plot_top);
+  return plot_bottom - (price - price_low) / (price_high - price_low) *
+                           (plot_bottom - plot_top);
 }
 
 absl::StatusOr<RenderedChart> RenderDecisionChart(
-    const Pattern& p, const BarSeries& bars, const ChartRenderOptions& options) {
+    const Pattern& p, const BarSeries& bars,
+    const ChartRenderOptions& options) {
   return Render(p, std::nullopt, bars, p.confirmation_day, options);
 }
 
@@ -343,9 +356,9 @@ absl::StatusOr<RenderedChart> RenderOutcomeChart(
         absl::StrCat("pattern ", p.Id(), " has no resolved outcome"));
   }
   if (bars.IndexOf(*outcome.resolved_day) < 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no ", bars.symbol, " bar on the outcome day ",
-        FormatDay(*outcome.resolved_day)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("no ", bars.symbol, " bar on the outcome day ",
+                     FormatDay(*outcome.resolved_day)));
   }
   return Render(p, outcome, bars, *outcome.resolved_day, options);
 }

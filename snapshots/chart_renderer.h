@@ -5,8 +5,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "db/snapshot_kind.h"
 #include "core/bar.h"
+#include "db/snapshot_kind.h"
 #include "lifecycle/pattern.h"
 
 namespace pcs {

@@ -2,15 +2,14 @@
 #define PCS_SNAPSHOTS_CHART_SNAPSHOT_STORE_H_
 
 #include <cstdint>
+#include <pqxx/connection>
 #include <string>
 #include <vector>
 
-#include <pqxx/connection>
-
 #include "absl/status/statusor.h"
+#include "core/bar.h"
 #include "db/chart_snapshot_catalog.h"
 #include "db/pattern_event_store.h"
-#include "core/bar.h"
 #include "snapshots/chart_renderer.h"
 #include "snapshots/snapshot_blob_store.h"
 
@@ -28,10 +27,10 @@ struct SnapshotCounts {
   int64_t patterns = 0;
   int64_t decision_charts = 0;
   int64_t outcome_charts = 0;
-  int64_t blobs_written = 0;   // new bytes stored
-  int64_t blobs_present = 0;   // already stored (same hash)
+  int64_t blobs_written = 0;  // new bytes stored
+  int64_t blobs_present = 0;  // already stored (same hash)
   int64_t bytes_written = 0;
-  int64_t skipped = 0;         // patterns that could not be drawn (no bar)
+  int64_t skipped = 0;  // patterns that could not be drawn (no bar)
   CatalogWriteCounts catalog;
 
   SnapshotCounts& operator+=(const SnapshotCounts& o) {

@@ -1,5 +1,7 @@
 #include "snapshots/local_snapshot_blob_store.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -8,17 +10,15 @@
 #include <fstream>
 #include <sstream>
 
-#include <unistd.h>
-
 #include "absl/strings/str_cat.h"
 
 namespace pcs {
 namespace {
 
 absl::Status BadHash(absl::string_view sha256) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "snapshot hash '", sha256.substr(0, 80),
-      "' is not 64 lowercase hex characters"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("snapshot hash '", sha256.substr(0, 80),
+                   "' is not 64 lowercase hex characters"));
 }
 
 }  // namespace
@@ -31,8 +31,8 @@ LocalSnapshotBlobStore::Create(const std::string& root) {
   std::error_code ec;
   std::filesystem::create_directories(root, ec);
   if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot create snapshot root ", root, ": ", ec.message()));
+    return absl::UnavailableError(
+        absl::StrCat("cannot create snapshot root ", root, ": ", ec.message()));
   }
   return std::unique_ptr<LocalSnapshotBlobStore>(
       new LocalSnapshotBlobStore(std::filesystem::absolute(root).string()));
@@ -66,8 +66,8 @@ absl::StatusOr<bool> LocalSnapshotBlobStore::Put(absl::string_view sha256,
         absl::StrCat("cannot create ", dir, ": ", ec.message()));
   }
   static std::atomic<uint64_t> counter{0};
-  const std::string tmp = absl::StrCat(dir, "/.tmp.", ::getpid(), ".",
-                                       counter.fetch_add(1));
+  const std::string tmp =
+      absl::StrCat(dir, "/.tmp.", ::getpid(), ".", counter.fetch_add(1));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

@@ -5,9 +5,8 @@
 #include <chrono>
 #include <exception>
 #include <mutex>
-#include <thread>
-
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "db/price_bar_store.h"
@@ -86,13 +85,14 @@ absl::StatusOr<SnapshotBackfillReport> RunSnapshotBackfill(
       }
     }
   };
-  const int workers = std::max(1, std::min<int>(options.workers,
-                                                static_cast<int>(symbols.size())));
+  const int workers = std::max(
+      1, std::min<int>(options.workers, static_cast<int>(symbols.size())));
   std::vector<std::thread> threads;
   for (int w = 0; w < workers; ++w) threads.emplace_back(work);
   for (std::thread& t : threads) t.join();
-  report.seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start).count();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   return report;
 }
 

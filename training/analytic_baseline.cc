@@ -20,13 +20,14 @@ double TwoBarrierHitProbability(double up, double down, double sigma,
     // Too little time for the series to converge in 2000 terms; the lower
     // barrier is then irrelevant and the one-barrier reflection formula
     // 2 * (1 - Phi(u / (sigma sqrt(T)))) is accurate.
-    return std::clamp(std::erfc(up / (sigma * std::sqrt(2.0 * horizon))), 0.0, 1.0);
+    return std::clamp(std::erfc(up / (sigma * std::sqrt(2.0 * horizon))), 0.0,
+                      1.0);
   }
   double p = x / l;
   for (int n = 1; n <= 2000; ++n) {
     const double e = std::exp(-decay * n * n);
-    const double term =
-        2.0 / (n * pi) * (n % 2 == 0 ? 1.0 : -1.0) * std::sin(n * pi * x / l) * e;
+    const double term = 2.0 / (n * pi) * (n % 2 == 0 ? 1.0 : -1.0) *
+                        std::sin(n * pi * x / l) * e;
     p += term;
     if (2.0 / (n * pi) * e < 1e-12) break;
   }

@@ -19,7 +19,10 @@ void WalkThresholds(const std::vector<double>& scores,
   double tp = 0, fp = 0;
   for (size_t k = 0; k < order.size(); ++k) {
     const int i = order[k];
-    if (labels[i]) tp += 1; else fp += 1;
+    if (labels[i])
+      tp += 1;
+    else
+      fp += 1;
     const bool last_of_group =
         k + 1 == order.size() || Key(scores[order[k + 1]]) != Key(scores[i]);
     if (last_of_group) visit(tp, fp);
@@ -57,8 +60,8 @@ std::vector<CurvePoint> PrecisionRecallCurve(const std::vector<double>& scores,
   return curve;
 }
 
-std::vector<CurvePoint> PrecisionCoverageCurve(const std::vector<double>& scores,
-                                               const std::vector<int>& labels) {
+std::vector<CurvePoint> PrecisionCoverageCurve(
+    const std::vector<double>& scores, const std::vector<int>& labels) {
   std::vector<CurvePoint> curve;
   const size_t n = labels.size();
   if (n == 0) return curve;
@@ -66,7 +69,8 @@ std::vector<CurvePoint> PrecisionCoverageCurve(const std::vector<double>& scores
   std::vector<double> cum_tp(n + 1, 0);
   for (size_t k = 0; k < n; ++k) cum_tp[k + 1] = cum_tp[k] + labels[order[k]];
   for (int pct = 1; pct <= 100; ++pct) {
-    const size_t take = std::max<size_t>(1, static_cast<size_t>(std::lround(pct / 100.0 * n)));
+    const size_t take =
+        std::max<size_t>(1, static_cast<size_t>(std::lround(pct / 100.0 * n)));
     curve.push_back({pct / 100.0, cum_tp[take] / static_cast<double>(take)});
   }
   return curve;
@@ -80,8 +84,9 @@ double AreaUnder(const std::vector<CurvePoint>& curve) {
   return area;
 }
 
-std::vector<ReliabilityBin> Reliability(const std::vector<double>& probabilities,
-                                        const std::vector<int>& labels, int bins) {
+std::vector<ReliabilityBin> Reliability(
+    const std::vector<double>& probabilities, const std::vector<int>& labels,
+    int bins) {
   std::vector<ReliabilityBin> out(bins);
   std::vector<double> sum_p(bins, 0), sum_y(bins, 0);
   for (int b = 0; b < bins; ++b) {
@@ -107,7 +112,8 @@ std::vector<ReliabilityBin> Reliability(const std::vector<double>& probabilities
 double ExpectedCalibrationError(const std::vector<double>& probabilities,
                                 const std::vector<int>& labels, int bins) {
   double total = 0, ece = 0;
-  const std::vector<ReliabilityBin> r = Reliability(probabilities, labels, bins);
+  const std::vector<ReliabilityBin> r =
+      Reliability(probabilities, labels, bins);
   for (const ReliabilityBin& b : r) total += b.count;
   if (total == 0) return 0;
   for (const ReliabilityBin& b : r) {

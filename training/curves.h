@@ -23,8 +23,8 @@ std::vector<CurvePoint> PrecisionRecallCurve(const std::vector<double>& scores,
                                              const std::vector<int>& labels);
 // Precision of the top-n by score for coverage n/N = 1%, 2%, ..., 100%:
 // (coverage, precision). Stable ranking (ties by row order).
-std::vector<CurvePoint> PrecisionCoverageCurve(const std::vector<double>& scores,
-                                               const std::vector<int>& labels);
+std::vector<CurvePoint> PrecisionCoverageCurve(
+    const std::vector<double>& scores, const std::vector<int>& labels);
 
 // Trapezoidal area under a curve given in increasing x.
 double AreaUnder(const std::vector<CurvePoint>& curve);
@@ -37,9 +37,9 @@ struct ReliabilityBin {
   double mean_predicted = 0;  // 0 when empty
   double observed_rate = 0;   // 0 when empty
 };
-std::vector<ReliabilityBin> Reliability(const std::vector<double>& probabilities,
-                                        const std::vector<int>& labels,
-                                        int bins = 10);
+std::vector<ReliabilityBin> Reliability(
+    const std::vector<double>& probabilities, const std::vector<int>& labels,
+    int bins = 10);
 // Expected calibration error over equal-width bins:
 // sum_b (n_b / N) |observed_b - mean_predicted_b|.
 double ExpectedCalibrationError(const std::vector<double>& probabilities,

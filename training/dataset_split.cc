@@ -32,11 +32,16 @@ absl::Status ValidateSplitOptions(const SplitOptions& o) {
 
 absl::string_view SplitPartName(SplitPart part) {
   switch (part) {
-    case SplitPart::kTrain: return "train";
-    case SplitPart::kValidation: return "validation";
-    case SplitPart::kHoldout: return "holdout";
-    case SplitPart::kPurged: return "purged";
-    case SplitPart::kOutOfRange: return "out_of_range";
+    case SplitPart::kTrain:
+      return "train";
+    case SplitPart::kValidation:
+      return "validation";
+    case SplitPart::kHoldout:
+      return "holdout";
+    case SplitPart::kPurged:
+      return "purged";
+    case SplitPart::kOutOfRange:
+      return "out_of_range";
   }
   return "unknown";
 }
@@ -48,8 +53,7 @@ Day LabelEndDay(Day confirmation_day, Day resolved_day, int horizon_bars) {
 }
 
 std::vector<SplitPart> AssignSplit(const std::vector<SplitKey>& keys,
-                                   const SplitOptions& o,
-                                   SplitCounts* counts) {
+                                   const SplitOptions& o, SplitCounts* counts) {
   SplitCounts local;
   std::vector<SplitPart> parts;
   parts.reserve(keys.size());
@@ -58,12 +62,16 @@ std::vector<SplitPart> AssignSplit(const std::vector<SplitKey>& keys,
     SplitPart part;
     if (k.confirmation_day <= o.train_end) {
       part = known <= o.train_end ? SplitPart::kTrain : SplitPart::kPurged;
-      if (part == SplitPart::kPurged) ++local.purged_train;
-      else ++local.train;
+      if (part == SplitPart::kPurged)
+        ++local.purged_train;
+      else
+        ++local.train;
     } else if (k.confirmation_day <= o.valid_end) {
       part = known <= o.valid_end ? SplitPart::kValidation : SplitPart::kPurged;
-      if (part == SplitPart::kPurged) ++local.purged_validation;
-      else ++local.validation;
+      if (part == SplitPart::kPurged)
+        ++local.purged_validation;
+      else
+        ++local.validation;
     } else if (k.confirmation_day <= o.holdout_end) {
       part = SplitPart::kHoldout;
       ++local.holdout;

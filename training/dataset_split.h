@@ -36,9 +36,9 @@ namespace pcs {
 //
 // Pure functions, thread-safe.
 struct SplitOptions {
-  Day train_end = 0;           // default 2012-12-31 (see DefaultSplitOptions)
-  Day valid_end = 0;           // default 2015-12-31
-  Day holdout_end = 0;         // default 2018-12-31
+  Day train_end = 0;    // default 2012-12-31 (see DefaultSplitOptions)
+  Day valid_end = 0;    // default 2015-12-31
+  Day holdout_end = 0;  // default 2018-12-31
   int embargo_calendar_days = 14;
 };
 

@@ -31,7 +31,9 @@ nlohmann::json CurveJson(const std::vector<CurvePoint>& c) {
 nlohmann::json BinsJson(const std::vector<ReliabilityBin>& bins) {
   nlohmann::json a = nlohmann::json::array();
   for (const ReliabilityBin& b : bins) {
-    a.push_back({{"lower", b.lower}, {"upper", b.upper}, {"count", b.count},
+    a.push_back({{"lower", b.lower},
+                 {"upper", b.upper},
+                 {"count", b.count},
                  {"mean_predicted", b.mean_predicted},
                  {"observed_rate", b.observed_rate}});
   }
@@ -51,7 +53,8 @@ double PrecisionAt(const std::vector<double>& s, const std::vector<int>& y,
 
 std::vector<PatternTypeSummary> PerType(const EvaluationInput& in) {
   std::map<std::string, std::vector<int>> rows;
-  for (size_t i = 0; i < in.labels.size(); ++i) rows[in.pattern_types[i]].push_back(i);
+  for (size_t i = 0; i < in.labels.size(); ++i)
+    rows[in.pattern_types[i]].push_back(i);
   std::vector<PatternTypeSummary> out;
   for (const auto& [type, idx] : rows) {
     std::vector<double> m, r;
@@ -99,7 +102,8 @@ const CoverageRow* EvaluationReport::Row(const std::string& name) const {
   return nullptr;
 }
 
-const ScorerAtCoverage* FindScorer(const CoverageRow& row, const std::string& name) {
+const ScorerAtCoverage* FindScorer(const CoverageRow& row,
+                                   const std::string& name) {
   for (const ScorerAtCoverage& s : row.scorers) {
     if (s.scorer == name) return &s;
   }
@@ -119,16 +123,20 @@ double LiftOf(const CoverageRow& row, const std::string& scorer,
 absl::StatusOr<EvaluationReport> Evaluate(const EvaluationInput& in) {
   const size_t n = in.labels.size();
   if (n == 0) return absl::InvalidArgumentError("no patterns to evaluate");
-  for (const auto* v : {&in.model, &in.rule, &in.type_base_rate, &in.analytic}) {
-    if (v->size() != n) return absl::InvalidArgumentError("score column size mismatch");
+  for (const auto* v :
+       {&in.model, &in.rule, &in.type_base_rate, &in.analytic}) {
+    if (v->size() != n)
+      return absl::InvalidArgumentError("score column size mismatch");
   }
-  if (in.ids.size() != n || in.symbols.size() != n || in.pattern_types.size() != n) {
+  if (in.ids.size() != n || in.symbols.size() != n ||
+      in.pattern_types.size() != n) {
     return absl::InvalidArgumentError("id/symbol/type column size mismatch");
   }
   std::vector<double> blend(n);
   for (size_t i = 0; i < n; ++i) {
     // The serving blend, clamping included (lifecycle/confidence_blender.h).
-    blend[i] = BlendConfidence(in.rule[i], in.model[i], {true, in.blend_weight}).blended;
+    blend[i] = BlendConfidence(in.rule[i], in.model[i], {true, in.blend_weight})
+                   .blended;
   }
   const std::vector<const std::vector<double>*> cols = {
       &in.model, &in.rule, &blend, &in.type_base_rate, &in.analytic};
@@ -150,7 +158,8 @@ absl::StatusOr<EvaluationReport> Evaluate(const EvaluationInput& in) {
   EvaluationReport r;
   r.rows = static_cast<int>(n);
   for (int l : in.labels) r.positives += l;
-  r.symbols = static_cast<int>(std::set<std::string>(in.symbols.begin(), in.symbols.end()).size());
+  r.symbols = static_cast<int>(
+      std::set<std::string>(in.symbols.begin(), in.symbols.end()).size());
   r.blend_weight = in.blend_weight;
   r.resamples = in.resamples;
   r.coverage = *std::move(coverage);
@@ -182,14 +191,17 @@ nlohmann::json ToJson(const EvaluationReport& r) {
   j["bootstrap_resamples"] = r.resamples;
   nlohmann::json cov = nlohmann::json::array();
   for (const CoverageRow& row : r.coverage) {
-    nlohmann::json jr = {{"name", row.name}, {"coverage", row.coverage}, {"count", row.count}};
+    nlohmann::json jr = {
+        {"name", row.name}, {"coverage", row.coverage}, {"count", row.count}};
     for (const ScorerAtCoverage& s : row.scorers) {
-      nlohmann::json js = {{"precision", Num(s.precision)},
-                           {"precision_ci95", {Num(s.precision_ci.low), Num(s.precision_ci.high)}},
-                           {"true_positives", s.true_positives}};
+      nlohmann::json js = {
+          {"precision", Num(s.precision)},
+          {"precision_ci95",
+           {Num(s.precision_ci.low), Num(s.precision_ci.high)}},
+          {"true_positives", s.true_positives}};
       for (const LiftVs& l : s.lifts) {
-        js["lift_vs_" + l.reference] = {{"lift", Num(l.lift)},
-                                        {"ci95", {Num(l.ci.low), Num(l.ci.high)}}};
+        js["lift_vs_" + l.reference] = {
+            {"lift", Num(l.lift)}, {"ci95", {Num(l.ci.low), Num(l.ci.high)}}};
       }
       jr["scorers"][s.scorer] = js;
     }
@@ -197,21 +209,26 @@ nlohmann::json ToJson(const EvaluationReport& r) {
   }
   j["matched_coverage"] = cov;
   for (const ScorerSummary& s : r.scorers) {
-    j["scorers"][s.name] = {{"roc_auc", Num(s.roc_auc)}, {"pr_auc", Num(s.pr_auc)},
-                            {"brier", Num(s.brier)}, {"ece", Num(s.ece)},
-                            {"precision_coverage", CurveJson(s.precision_coverage)}};
+    j["scorers"][s.name] = {
+        {"roc_auc", Num(s.roc_auc)},
+        {"pr_auc", Num(s.pr_auc)},
+        {"brier", Num(s.brier)},
+        {"ece", Num(s.ece)},
+        {"precision_coverage", CurveJson(s.precision_coverage)}};
   }
   j["reliability"]["model"] = BinsJson(r.model_reliability);
   j["reliability"]["blend"] = BinsJson(r.blend_reliability);
   nlohmann::json types = nlohmann::json::array();
   for (const PatternTypeSummary& t : r.per_type) {
-    types.push_back({{"pattern_type", t.pattern_type}, {"count", t.count},
-                     {"positives", t.positives},
-                     {"model_roc_auc", Num(t.model_roc_auc)},
-                     {"rule_roc_auc", Num(t.rule_roc_auc)},
-                     {"model_precision_at_30", Num(t.model_precision_at_30)},
-                     {"rule_precision_at_30", Num(t.rule_precision_at_30)},
-                     {"mean_model_probability", Num(t.mean_model_probability)}});
+    types.push_back(
+        {{"pattern_type", t.pattern_type},
+         {"count", t.count},
+         {"positives", t.positives},
+         {"model_roc_auc", Num(t.model_roc_auc)},
+         {"rule_roc_auc", Num(t.rule_roc_auc)},
+         {"model_precision_at_30", Num(t.model_precision_at_30)},
+         {"rule_precision_at_30", Num(t.rule_precision_at_30)},
+         {"mean_model_probability", Num(t.mean_model_probability)}});
   }
   j["per_pattern_type"] = types;
   return j;

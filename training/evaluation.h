@@ -27,7 +27,7 @@ namespace pcs {
 //
 // Pure computation, thread-compatible.
 struct EvaluationInput {
-  std::vector<std::string> ids;            // sorted ascending by the caller
+  std::vector<std::string> ids;  // sorted ascending by the caller
   std::vector<std::string> symbols;
   std::vector<std::string> pattern_types;
   std::vector<int> labels;
@@ -36,7 +36,8 @@ struct EvaluationInput {
   std::vector<double> type_base_rate;
   std::vector<double> analytic;
   double blend_weight = 0.5;
-  std::optional<double> rule_threshold;   // the rule's default decision threshold
+  std::optional<double>
+      rule_threshold;  // the rule's default decision threshold
   std::vector<double> coverages = {0.10, 0.20, 0.30, 0.50};
   int resamples = 1000;
   uint64_t seed = 20240605;
@@ -71,7 +72,8 @@ struct EvaluationReport {
   double blend_weight = 0.5;
   int resamples = 0;  // bootstrap resamples behind the intervals
   std::vector<CoverageRow> coverage;
-  std::vector<ScorerSummary> scorers;      // model, rule, blend, type_base_rate, analytic
+  std::vector<ScorerSummary>
+      scorers;  // model, rule, blend, type_base_rate, analytic
   std::vector<ReliabilityBin> model_reliability;
   std::vector<ReliabilityBin> blend_reliability;
   std::vector<PatternTypeSummary> per_type;
@@ -87,7 +89,8 @@ const std::vector<std::string>& EvaluationScorerNames();
 absl::StatusOr<EvaluationReport> Evaluate(const EvaluationInput& input);
 
 // Precision / lift lookup: scorer `name` at coverage row `row`.
-const ScorerAtCoverage* FindScorer(const CoverageRow& row, const std::string& name);
+const ScorerAtCoverage* FindScorer(const CoverageRow& row,
+                                   const std::string& name);
 // Lift of `scorer` vs `reference` in `row`, NaN when absent.
 double LiftOf(const CoverageRow& row, const std::string& scorer,
               const std::string& reference);

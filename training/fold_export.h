@@ -26,7 +26,8 @@ struct ExportedRow {
   double gbm_probability = 0;  // NaN: none
 };
 
-absl::Status ExportFolds(const std::string& dir, const std::vector<std::string>& feature_names,
+absl::Status ExportFolds(const std::string& dir,
+                         const std::vector<std::string>& feature_names,
                          const std::vector<ExportedRow>& rows);
 
 }  // namespace pcs

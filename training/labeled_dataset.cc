@@ -28,13 +28,14 @@ struct SymbolResult {
 };
 
 SymbolResult BuildSymbol(pqxx::connection& conn, const SymbolWork& work,
-                         const BarSeries* market, const DatasetLoadOptions& options) {
+                         const BarSeries* market,
+                         const DatasetLoadOptions& options) {
   SymbolResult out;
   absl::StatusOr<BarSeries> bars = LoadBarSeries(conn, work.symbol);
   if (!bars.ok()) {
     out.status = absl::Status(bars.status().code(),
-                              absl::StrCat("loading bars of ", work.symbol, ": ",
-                                           bars.status().message()));
+                              absl::StrCat("loading bars of ", work.symbol,
+                                           ": ", bars.status().message()));
     return out;
   }
   const FeatureBuilder builder;
@@ -43,8 +44,9 @@ SymbolResult BuildSymbol(pqxx::connection& conn, const SymbolWork& work,
     absl::StatusOr<std::vector<float>> f = builder.Build(p, *bars, market);
     const int index = bars->IndexOf(p.confirmation_day);
     if (!f.ok() || index < 0) {
-      out.failures.push_back(absl::StrCat(p.Id(), " (", p.symbol, "): ",
-                                          f.ok() ? "no confirmation bar" : f.status().message()));
+      out.failures.push_back(absl::StrCat(
+          p.Id(), " (", p.symbol,
+          "): ", f.ok() ? "no confirmation bar" : f.status().message()));
       continue;
     }
     LabeledExample e;
@@ -56,8 +58,8 @@ SymbolResult BuildSymbol(pqxx::connection& conn, const SymbolWork& work,
     e.horizon_bars = sp->outcome_horizon_bars.value_or(40);
     e.label = *sp->outcome.label;
     e.rule_confidence = p.rule_confidence;
-    e.analytic_probability = AnalyticHitProbability(p, *bars, index, e.horizon_bars,
-                                                    options.volatility_window);
+    e.analytic_probability = AnalyticHitProbability(
+        p, *bars, index, e.horizon_bars, options.volatility_window);
     e.features = *std::move(f);
     out.examples.push_back(std::move(e));
   }
@@ -66,7 +68,8 @@ SymbolResult BuildSymbol(pqxx::connection& conn, const SymbolWork& work,
 
 }  // namespace
 
-absl::StatusOr<LabeledDataset> LoadLabeledDataset(const DatasetLoadOptions& options) {
+absl::StatusOr<LabeledDataset> LoadLabeledDataset(
+    const DatasetLoadOptions& options) {
   std::vector<StoredPattern> stored;
   std::unique_ptr<BarSeries> market;
   try {
@@ -77,15 +80,18 @@ absl::StatusOr<LabeledDataset> LoadLabeledDataset(const DatasetLoadOptions& opti
     filter.symbols = options.symbols;
     filter.from = options.from;
     filter.to = options.to;
-    absl::StatusOr<std::vector<StoredPattern>> loaded = store.LoadPatterns(filter);
+    absl::StatusOr<std::vector<StoredPattern>> loaded =
+        store.LoadPatterns(filter);
     if (!loaded.ok()) return loaded.status();
     stored = *std::move(loaded);
     if (!options.market_symbol.empty()) {
       absl::StatusOr<BarSeries> m = LoadBarSeries(conn, options.market_symbol);
-      if (m.ok() && !m->bars.empty()) market = std::make_unique<BarSeries>(*std::move(m));
+      if (m.ok() && !m->bars.empty())
+        market = std::make_unique<BarSeries>(*std::move(m));
     }
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("loading resolved patterns: ", e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("loading resolved patterns: ", e.what()));
   }
   LabeledDataset ds;
   ds.patterns_loaded = static_cast<int>(stored.size());
@@ -93,7 +99,8 @@ absl::StatusOr<LabeledDataset> LoadLabeledDataset(const DatasetLoadOptions& opti
 
   std::map<std::string, SymbolWork> by_symbol;
   for (const StoredPattern& sp : stored) {
-    if (!sp.outcome.label.has_value()) continue;  // resolved_only guarantees a label
+    if (!sp.outcome.label.has_value())
+      continue;  // resolved_only guarantees a label
     SymbolWork& w = by_symbol[sp.pattern.symbol];
     w.symbol = sp.pattern.symbol;
     w.patterns.push_back(&sp);
@@ -110,11 +117,13 @@ absl::StatusOr<LabeledDataset> LoadLabeledDataset(const DatasetLoadOptions& opti
         results[i] = BuildSymbol(conn, *work[i], market.get(), options);
       }
     } catch (const std::exception& e) {
-      thread_errors[t] = absl::UnavailableError(absl::StrCat("feature worker: ", e.what()));
+      thread_errors[t] =
+          absl::UnavailableError(absl::StrCat("feature worker: ", e.what()));
     }
   };
   std::vector<std::thread> threads;
-  for (int t = 0; t < std::max(1, options.threads); ++t) threads.emplace_back(worker, t);
+  for (int t = 0; t < std::max(1, options.threads); ++t)
+    threads.emplace_back(worker, t);
   for (std::thread& th : threads) th.join();
   for (const absl::Status& s : thread_errors) {
     if (!s.ok()) return s;
@@ -122,17 +131,22 @@ absl::StatusOr<LabeledDataset> LoadLabeledDataset(const DatasetLoadOptions& opti
   for (SymbolResult& r : results) {
     if (!r.status.ok()) return r.status;
     for (LabeledExample& e : r.examples) ds.examples.push_back(std::move(e));
-    for (std::string& f : r.failures) ds.feature_failures.push_back(std::move(f));
+    for (std::string& f : r.failures)
+      ds.feature_failures.push_back(std::move(f));
   }
   std::sort(ds.examples.begin(), ds.examples.end(),
-            [](const LabeledExample& a, const LabeledExample& b) { return a.id < b.id; });
+            [](const LabeledExample& a, const LabeledExample& b) {
+              return a.id < b.id;
+            });
   std::sort(ds.feature_failures.begin(), ds.feature_failures.end());
   for (const LabeledExample& e : ds.examples) {
     ++ds.rows_by_type[e.pattern_type];
-    if (ds.symbols.empty() || ds.symbols.back() != e.symbol) ds.symbols.push_back(e.symbol);
+    if (ds.symbols.empty() || ds.symbols.back() != e.symbol)
+      ds.symbols.push_back(e.symbol);
   }
   std::sort(ds.symbols.begin(), ds.symbols.end());
-  ds.symbols.erase(std::unique(ds.symbols.begin(), ds.symbols.end()), ds.symbols.end());
+  ds.symbols.erase(std::unique(ds.symbols.begin(), ds.symbols.end()),
+                   ds.symbols.end());
   return ds;
 }
 

@@ -31,7 +31,7 @@ struct LabeledExample {
   std::string symbol;
   std::string pattern_type;
   Day confirmation_day = 0;
-  Day resolved_day = -1;   // outcome_resolved_at, -1 when absent
+  Day resolved_day = -1;  // outcome_resolved_at, -1 when absent
   int horizon_bars = 40;
   int label = 0;
   double rule_confidence = 0;
@@ -40,25 +40,26 @@ struct LabeledExample {
 };
 
 struct DatasetLoadOptions {
-  std::string conninfo;                // required
-  std::vector<std::string> symbols;    // empty = all symbols with patterns
-  std::string market_symbol = "DIA";   // market context for the features
-  std::optional<Day> from;             // confirmation_date >= from
-  std::optional<Day> to;               // confirmation_date <= to
+  std::string conninfo;               // required
+  std::vector<std::string> symbols;   // empty = all symbols with patterns
+  std::string market_symbol = "DIA";  // market context for the features
+  std::optional<Day> from;            // confirmation_date >= from
+  std::optional<Day> to;              // confirmation_date <= to
   int threads = 2;
-  int volatility_window = 20;          // bars, for the analytic baseline
+  int volatility_window = 20;  // bars, for the analytic baseline
 };
 
 struct LabeledDataset {
-  std::vector<LabeledExample> examples;         // sorted by id
-  std::vector<std::string> symbols;             // symbols with >= 1 example, sorted
-  int patterns_loaded = 0;                      // resolved patterns read
-  std::vector<std::string> feature_failures;    // "id (symbol): reason"
+  std::vector<LabeledExample> examples;  // sorted by id
+  std::vector<std::string> symbols;      // symbols with >= 1 example, sorted
+  int patterns_loaded = 0;               // resolved patterns read
+  std::vector<std::string> feature_failures;  // "id (symbol): reason"
   bool market_available = false;
   std::map<std::string, int> rows_by_type;
 };
 
-absl::StatusOr<LabeledDataset> LoadLabeledDataset(const DatasetLoadOptions& options);
+absl::StatusOr<LabeledDataset> LoadLabeledDataset(
+    const DatasetLoadOptions& options);
 
 }  // namespace pcs
 

@@ -65,7 +65,8 @@ double CountFor(const RowSpec& spec, const std::vector<double>& weight,
   const double total = std::accumulate(weight.begin(), weight.end(), 0.0);
   // Same rule as metrics::CoverageCount: ceil(k N), at least 1 (the 1e-9
   // keeps 0.3 * 10 at 3 rather than 4).
-  if (spec.coverage >= 0) return std::max(1.0, std::ceil(spec.coverage * total - 1e-9));
+  if (spec.coverage >= 0)
+    return std::max(1.0, std::ceil(spec.coverage * total - 1e-9));
   double n = 0;
   for (size_t i = 0; i < weight.size(); ++i) {
     if (threshold_scores[i] >= threshold) n += weight[i];
@@ -109,13 +110,15 @@ absl::StatusOr<std::vector<CoverageRow>> EvaluateMatchedCoverage(
   for (const std::string& r : options.references) {
     auto it = col_index.find(r);
     if (it == col_index.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown reference scorer '", r, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown reference scorer '", r, "'"));
     }
     ref_index.push_back(it->second);
   }
   std::vector<RowSpec> specs;
   for (double k : options.coverages) {
-    specs.push_back({absl::StrCat(static_cast<int>(std::lround(k * 100)), "%"), k});
+    specs.push_back(
+        {absl::StrCat(static_cast<int>(std::lround(k * 100)), "%"), k});
   }
   const std::vector<double>* threshold_scores = nullptr;
   if (options.threshold.has_value()) {
@@ -129,14 +132,16 @@ absl::StatusOr<std::vector<CoverageRow>> EvaluateMatchedCoverage(
   }
   const double threshold = options.threshold.value_or(0);
   std::vector<std::vector<int>> orders;
-  for (const ScorerColumn& c : columns) orders.push_back(RankDescending(c.scores));
+  for (const ScorerColumn& c : columns)
+    orders.push_back(RankDescending(c.scores));
 
   // Symbol clusters.
   std::map<std::string, int> group_id;
   std::vector<int> row_group(n_rows);
   for (size_t i = 0; i < n_rows; ++i) {
-    row_group[i] = group_id.emplace(groups[i], static_cast<int>(group_id.size()))
-                       .first->second;
+    row_group[i] =
+        group_id.emplace(groups[i], static_cast<int>(group_id.size()))
+            .first->second;
   }
   const int n_groups = static_cast<int>(group_id.size());
 
@@ -147,10 +152,9 @@ absl::StatusOr<std::vector<CoverageRow>> EvaluateMatchedCoverage(
     prec->assign(specs.size(), std::vector<double>(columns.size()));
     if (tp) tp->assign(specs.size(), std::vector<double>(columns.size()));
     for (size_t s = 0; s < specs.size(); ++s) {
-      const double n = CountFor(specs[s], weight,
-                                threshold_scores ? *threshold_scores
-                                                 : columns[0].scores,
-                                threshold);
+      const double n = CountFor(
+          specs[s], weight,
+          threshold_scores ? *threshold_scores : columns[0].scores, threshold);
       if (counts) counts[s] = n;
       for (size_t c = 0; c < columns.size(); ++c) {
         auto [t, p] = TopPrecision(orders[c], labels, weight, n);
@@ -169,8 +173,9 @@ absl::StatusOr<std::vector<CoverageRow>> EvaluateMatchedCoverage(
   std::vector<std::vector<std::vector<double>>> boot(
       specs.size(), std::vector<std::vector<double>>(columns.size()));
   std::vector<std::vector<std::vector<std::vector<double>>>> lift_boot(
-      specs.size(), std::vector<std::vector<std::vector<double>>>(
-                        columns.size(), std::vector<std::vector<double>>(ref_index.size())));
+      specs.size(),
+      std::vector<std::vector<std::vector<double>>>(
+          columns.size(), std::vector<std::vector<double>>(ref_index.size())));
   std::mt19937_64 rng(options.seed);
   std::uniform_int_distribution<int> pick(0, n_groups - 1);
   std::vector<double> group_weight(n_groups), weight(n_rows);

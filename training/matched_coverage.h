@@ -65,9 +65,9 @@ struct ScorerAtCoverage {
 };
 
 struct CoverageRow {
-  std::string name;     // "10%", ... or "rule_threshold"
-  double coverage = 0;  // n / N
-  int count = 0;        // n
+  std::string name;                       // "10%", ... or "rule_threshold"
+  double coverage = 0;                    // n / N
+  int count = 0;                          // n
   std::vector<ScorerAtCoverage> scorers;  // in the order of the columns
 };
 

@@ -27,16 +27,17 @@ double RankKey(double score) {
 std::vector<int> DescendingOrder(const std::vector<double>& scores) {
   std::vector<int> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return RankKey(scores[a]) > RankKey(scores[b]); });
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return RankKey(scores[a]) > RankKey(scores[b]);
+  });
   return order;
 }
 
 // Walks the descending order one distinct score at a time, calling
 // visit(threshold, cumulative_tp, cumulative_fp) after each tie group.
 template <typename Visit>
-void ForEachThreshold(const std::vector<double>& scores, const std::vector<int>& labels,
-                      Visit visit) {
+void ForEachThreshold(const std::vector<double>& scores,
+                      const std::vector<int>& labels, Visit visit) {
   const std::vector<int> order = DescendingOrder(scores);
   int tp = 0, fp = 0;
   for (size_t i = 0; i < order.size();) {
@@ -59,7 +60,8 @@ double Percentile(const std::vector<double>& sorted, double q) {
   const double pos = q * static_cast<double>(sorted.size() - 1);
   const size_t lo = static_cast<size_t>(std::floor(pos));
   const size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+  return sorted[lo] +
+         (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
 // Uniform integer in [0, n) from a 64-bit engine, unbiased (rejection) and
@@ -76,21 +78,23 @@ uint64_t UniformBelow(std::mt19937_64& gen, uint64_t n) {
 
 }  // namespace
 
-absl::Status ValidateBinary(const std::vector<double>& scores, const std::vector<int>& labels) {
+absl::Status ValidateBinary(const std::vector<double>& scores,
+                            const std::vector<int>& labels) {
   if (scores.size() != labels.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat(scores.size(), " scores but ", labels.size(), " labels"));
   }
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] != 0 && labels[i] != 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("label of row ", i, " is ", labels[i], ", expected 0 or 1"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "label of row ", i, " is ", labels[i], ", expected 0 or 1"));
     }
   }
   return absl::OkStatus();
 }
 
-double RocAuc(const std::vector<double>& scores, const std::vector<int>& labels) {
+double RocAuc(const std::vector<double>& scores,
+              const std::vector<int>& labels) {
   if (!Valid(scores, labels)) return kNaN;
   const double n = static_cast<double>(labels.size());
   const double pos = CountPositives(labels);
@@ -104,15 +108,18 @@ double RocAuc(const std::vector<double>& scores, const std::vector<int>& labels)
     const double key = RankKey(scores[order[i]]);
     size_t j = i;
     int group_pos = 0;
-    for (; j < order.size() && RankKey(scores[order[j]]) == key; ++j) group_pos += labels[order[j]];
-    const double midrank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
+    for (; j < order.size() && RankKey(scores[order[j]]) == key; ++j)
+      group_pos += labels[order[j]];
+    const double midrank =
+        (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
     positive_rank_sum += group_pos * midrank;
     i = j;
   }
   return (positive_rank_sum - pos * (pos + 1) / 2.0) / (pos * neg);
 }
 
-double AveragePrecision(const std::vector<double>& scores, const std::vector<int>& labels) {
+double AveragePrecision(const std::vector<double>& scores,
+                        const std::vector<int>& labels) {
   if (!Valid(scores, labels)) return kNaN;
   const int pos = CountPositives(labels);
   if (pos == 0) return kNaN;
@@ -125,7 +132,8 @@ double AveragePrecision(const std::vector<double>& scores, const std::vector<int
   return ap;
 }
 
-double BrierScore(const std::vector<double>& probabilities, const std::vector<int>& labels) {
+double BrierScore(const std::vector<double>& probabilities,
+                  const std::vector<int>& labels) {
   if (!Valid(probabilities, labels) || labels.empty()) return kNaN;
   double sum = 0;
   for (size_t i = 0; i < labels.size(); ++i) {
@@ -135,8 +143,8 @@ double BrierScore(const std::vector<double>& probabilities, const std::vector<in
   return sum / static_cast<double>(labels.size());
 }
 
-double LogLoss(const std::vector<double>& probabilities, const std::vector<int>& labels,
-               double eps) {
+double LogLoss(const std::vector<double>& probabilities,
+               const std::vector<int>& labels, double eps) {
   if (!Valid(probabilities, labels) || labels.empty()) return kNaN;
   double sum = 0;
   for (size_t i = 0; i < labels.size(); ++i) {
@@ -147,15 +155,17 @@ double LogLoss(const std::vector<double>& probabilities, const std::vector<int>&
   return sum / static_cast<double>(labels.size());
 }
 
-std::vector<CalibrationBin> ReliabilityBins(const std::vector<double>& probabilities,
-                                            const std::vector<int>& labels, int bins) {
+std::vector<CalibrationBin> ReliabilityBins(
+    const std::vector<double>& probabilities, const std::vector<int>& labels,
+    int bins) {
   if (!Valid(probabilities, labels) || bins <= 0) return {};
   std::vector<CalibrationBin> out(static_cast<size_t>(bins));
   std::vector<double> sum_p(out.size(), 0), sum_y(out.size(), 0);
   for (size_t i = 0; i < labels.size(); ++i) {
     const double p = probabilities[i];
     if (std::isnan(p)) return {};
-    const int b = std::clamp(static_cast<int>(std::floor(p * bins)), 0, bins - 1);
+    const int b =
+        std::clamp(static_cast<int>(std::floor(p * bins)), 0, bins - 1);
     out[b].count += 1;
     sum_p[b] += p;
     sum_y[b] += labels[i];
@@ -171,7 +181,8 @@ std::vector<CalibrationBin> ReliabilityBins(const std::vector<double>& probabili
 
 double ExpectedCalibrationError(const std::vector<double>& probabilities,
                                 const std::vector<int>& labels, int bins) {
-  const std::vector<CalibrationBin> rel = ReliabilityBins(probabilities, labels, bins);
+  const std::vector<CalibrationBin> rel =
+      ReliabilityBins(probabilities, labels, bins);
   if (rel.empty() || labels.empty()) return kNaN;
   double ece = 0;
   for (const CalibrationBin& b : rel) {
@@ -188,9 +199,11 @@ std::vector<CurvePoint> RocPoints(const std::vector<double>& scores,
   const int pos = CountPositives(labels);
   const int neg = static_cast<int>(labels.size()) - pos;
   if (pos == 0 || neg == 0) return {};
-  std::vector<CurvePoint> points = {{0, 0, std::numeric_limits<double>::infinity()}};
+  std::vector<CurvePoint> points = {
+      {0, 0, std::numeric_limits<double>::infinity()}};
   ForEachThreshold(scores, labels, [&](double threshold, int tp, int fp) {
-    points.push_back({static_cast<double>(fp) / neg, static_cast<double>(tp) / pos, threshold});
+    points.push_back({static_cast<double>(fp) / neg,
+                      static_cast<double>(tp) / pos, threshold});
   });
   return points;
 }
@@ -202,14 +215,14 @@ std::vector<CurvePoint> PrecisionRecallPoints(const std::vector<double>& scores,
   if (pos == 0) return {};
   std::vector<CurvePoint> points;
   ForEachThreshold(scores, labels, [&](double threshold, int tp, int fp) {
-    points.push_back(
-        {static_cast<double>(tp) / pos, static_cast<double>(tp) / (tp + fp), threshold});
+    points.push_back({static_cast<double>(tp) / pos,
+                      static_cast<double>(tp) / (tp + fp), threshold});
   });
   return points;
 }
 
-ThresholdStats AtThreshold(const std::vector<double>& scores, const std::vector<int>& labels,
-                           double threshold) {
+ThresholdStats AtThreshold(const std::vector<double>& scores,
+                           const std::vector<int>& labels, double threshold) {
   ThresholdStats s;
   if (!Valid(scores, labels)) return {0, 0, kNaN, kNaN};
   const int pos = CountPositives(labels);
@@ -219,28 +232,34 @@ ThresholdStats AtThreshold(const std::vector<double>& scores, const std::vector<
       s.true_positives += labels[i];
     }
   }
-  s.precision = s.selected > 0 ? static_cast<double>(s.true_positives) / s.selected : kNaN;
+  s.precision = s.selected > 0
+                    ? static_cast<double>(s.true_positives) / s.selected
+                    : kNaN;
   s.recall = pos > 0 ? static_cast<double>(s.true_positives) / pos : kNaN;
   return s;
 }
 
 std::vector<int> TopKByScore(const std::vector<double>& scores, int k) {
   std::vector<int> order = DescendingOrder(scores);
-  order.resize(static_cast<size_t>(std::clamp(k, 0, static_cast<int>(order.size()))));
+  order.resize(
+      static_cast<size_t>(std::clamp(k, 0, static_cast<int>(order.size()))));
   return order;
 }
 
 int CoverageCount(int n, double coverage) {
   if (n <= 0) return 0;
-  const double raw = std::ceil(coverage * n - 1e-9);  // 1e-9: 0.1 * 30 is 3, not 4
+  const double raw =
+      std::ceil(coverage * n - 1e-9);  // 1e-9: 0.1 * 30 is 3, not 4
   return std::clamp(static_cast<int>(raw), 1, n);
 }
 
-double PrecisionAtCoverage(const std::vector<double>& scores, const std::vector<int>& labels,
-                           double coverage) {
-  if (!Valid(scores, labels) || labels.empty() || !(coverage > 0 && coverage <= 1)) return kNaN;
-  const std::vector<int> top =
-      TopKByScore(scores, CoverageCount(static_cast<int>(labels.size()), coverage));
+double PrecisionAtCoverage(const std::vector<double>& scores,
+                           const std::vector<int>& labels, double coverage) {
+  if (!Valid(scores, labels) || labels.empty() ||
+      !(coverage > 0 && coverage <= 1))
+    return kNaN;
+  const std::vector<int> top = TopKByScore(
+      scores, CoverageCount(static_cast<int>(labels.size()), coverage));
   int tp = 0;
   for (int r : top) tp += labels[r];
   return static_cast<double>(tp) / static_cast<double>(top.size());
@@ -250,14 +269,18 @@ absl::StatusOr<BootstrapInterval> GroupBootstrap(
     const std::vector<std::string>& row_groups,
     const std::function<double(const std::vector<int>& rows)>& statistic,
     const BootstrapOptions& options) {
-  if (row_groups.empty()) return absl::InvalidArgumentError("bootstrap over no rows");
-  if (options.replicates <= 0 || !(options.confidence > 0 && options.confidence < 1)) {
-    return absl::InvalidArgumentError(absl::StrCat("bad bootstrap options: replicates=",
-                                                   options.replicates,
-                                                   " confidence=", options.confidence));
+  if (row_groups.empty())
+    return absl::InvalidArgumentError("bootstrap over no rows");
+  if (options.replicates <= 0 ||
+      !(options.confidence > 0 && options.confidence < 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad bootstrap options: replicates=", options.replicates,
+                     " confidence=", options.confidence));
   }
-  std::map<std::string, std::vector<int>> by_group;  // ordered by name: deterministic
-  for (size_t i = 0; i < row_groups.size(); ++i) by_group[row_groups[i]].push_back(static_cast<int>(i));
+  std::map<std::string, std::vector<int>>
+      by_group;  // ordered by name: deterministic
+  for (size_t i = 0; i < row_groups.size(); ++i)
+    by_group[row_groups[i]].push_back(static_cast<int>(i));
   std::vector<const std::vector<int>*> groups;
   for (const auto& [name, rows] : by_group) groups.push_back(&rows);
 
@@ -285,8 +308,9 @@ absl::StatusOr<BootstrapInterval> GroupBootstrap(
   }
   out.replicates_used = static_cast<int>(values.size());
   if (values.empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("no finite statistic in ", options.replicates, " bootstrap replicates"));
+    return absl::FailedPreconditionError(absl::StrCat("no finite statistic in ",
+                                                      options.replicates,
+                                                      " bootstrap replicates"));
   }
   std::sort(values.begin(), values.end());
   const double alpha = (1.0 - options.confidence) / 2.0;

@@ -29,27 +29,31 @@
 namespace pcs::metrics {
 
 // OK when sizes match and every label is 0 or 1; otherwise names the row.
-absl::Status ValidateBinary(const std::vector<double>& scores, const std::vector<int>& labels);
+absl::Status ValidateBinary(const std::vector<double>& scores,
+                            const std::vector<int>& labels);
 
 // Area under the ROC curve = P(score of a random positive > a random
 // negative) + 1/2 P(tie), computed from midranks. NaN if a class is absent.
-double RocAuc(const std::vector<double>& scores, const std::vector<int>& labels);
+double RocAuc(const std::vector<double>& scores,
+              const std::vector<int>& labels);
 
 // PR-AUC as average precision: sum over distinct thresholds (descending) of
 // (recall_t - recall_{t-1}) * precision_t (no interpolation; as scikit-learn).
 // NaN if there is no positive.
-double AveragePrecision(const std::vector<double>& scores, const std::vector<int>& labels);
+double AveragePrecision(const std::vector<double>& scores,
+                        const std::vector<int>& labels);
 
 // Mean of (p - y)^2.
-double BrierScore(const std::vector<double>& probabilities, const std::vector<int>& labels);
+double BrierScore(const std::vector<double>& probabilities,
+                  const std::vector<int>& labels);
 
 // Mean of -[y log p + (1 - y) log(1 - p)], p clipped to [eps, 1 - eps].
-double LogLoss(const std::vector<double>& probabilities, const std::vector<int>& labels,
-               double eps = 1e-15);
+double LogLoss(const std::vector<double>& probabilities,
+               const std::vector<int>& labels, double eps = 1e-15);
 
 // One bin of a reliability diagram.
 struct CalibrationBin {
-  double lower = 0;           // bin covers [lower, upper); the last bin includes 1
+  double lower = 0;  // bin covers [lower, upper); the last bin includes 1
   double upper = 0;
   int count = 0;
   double mean_predicted = 0;  // NaN when empty
@@ -58,11 +62,13 @@ struct CalibrationBin {
 
 // `bins` equal-width bins on [0, 1]; probabilities outside [0, 1] go to the
 // first/last bin. Empty bins are kept (count 0).
-std::vector<CalibrationBin> ReliabilityBins(const std::vector<double>& probabilities,
-                                            const std::vector<int>& labels, int bins = 10);
+std::vector<CalibrationBin> ReliabilityBins(
+    const std::vector<double>& probabilities, const std::vector<int>& labels,
+    int bins = 10);
 
 // Expected calibration error over equal-width bins (default 10):
-// sum over non-empty bins of (count_b / N) * |observed_rate_b - mean_predicted_b|.
+// sum over non-empty bins of (count_b / N) * |observed_rate_b -
+// mean_predicted_b|.
 double ExpectedCalibrationError(const std::vector<double>& probabilities,
                                 const std::vector<int>& labels, int bins = 10);
 
@@ -86,13 +92,13 @@ std::vector<CurvePoint> PrecisionRecallPoints(const std::vector<double>& scores,
                                               const std::vector<int>& labels);
 
 struct ThresholdStats {
-  int selected = 0;        // rows with score >= threshold
+  int selected = 0;  // rows with score >= threshold
   int true_positives = 0;
-  double precision = 0;    // NaN when nothing is selected
-  double recall = 0;       // NaN when there is no positive
+  double precision = 0;  // NaN when nothing is selected
+  double recall = 0;     // NaN when there is no positive
 };
-ThresholdStats AtThreshold(const std::vector<double>& scores, const std::vector<int>& labels,
-                           double threshold);
+ThresholdStats AtThreshold(const std::vector<double>& scores,
+                           const std::vector<int>& labels, double threshold);
 
 // Indices of the k highest scores, best first; ties by lower index first;
 // NaN scores last. k is clamped to [0, N].
@@ -103,8 +109,8 @@ std::vector<int> TopKByScore(const std::vector<double>& scores, int k);
 int CoverageCount(int n, double coverage);
 
 // Precision of TopKByScore(scores, CoverageCount(N, coverage)).
-double PrecisionAtCoverage(const std::vector<double>& scores, const std::vector<int>& labels,
-                           double coverage);
+double PrecisionAtCoverage(const std::vector<double>& scores,
+                           const std::vector<int>& labels, double coverage);
 
 // Percentile bootstrap that resamples whole groups (e.g. symbols), so rows
 // of one group are never split (they are correlated).
@@ -114,10 +120,10 @@ struct BootstrapOptions {
   uint64_t seed = 20240601;  // fixed: same inputs => same interval
 };
 struct BootstrapInterval {
-  double estimate = 0;       // statistic on all rows
-  double lower = 0;          // percentile (1 - confidence) / 2
-  double upper = 0;          // percentile (1 + confidence) / 2
-  int replicates_used = 0;   // replicates whose statistic was finite
+  double estimate = 0;         // statistic on all rows
+  double lower = 0;            // percentile (1 - confidence) / 2
+  double upper = 0;            // percentile (1 + confidence) / 2
+  int replicates_used = 0;     // replicates whose statistic was finite
   int replicates_skipped = 0;  // NaN/inf statistic (e.g. one class only)
 };
 // `statistic` receives row indices (with repetitions) of one resample: each
@@ -132,7 +138,8 @@ absl::StatusOr<BootstrapInterval> GroupBootstrap(
 
 // values[rows[i]] for every i: the usual first step of a bootstrap statistic.
 template <typename T>
-std::vector<T> Gather(const std::vector<T>& values, const std::vector<int>& rows) {
+std::vector<T> Gather(const std::vector<T>& values,
+                      const std::vector<int>& rows) {
   std::vector<T> out;
   out.reserve(rows.size());
   for (int r : rows) out.push_back(values[static_cast<size_t>(r)]);

@@ -28,7 +28,8 @@ SplitData MakeSplitData(std::vector<const LabeledExample*> rows, int cols) {
 
 absl::StatusOr<FittedModel> FinishModel(std::string model_json,
                                         std::unique_ptr<XGBoostBooster> booster,
-                                        const SplitData& valid, const TrainParams& params,
+                                        const SplitData& valid,
+                                        const TrainParams& params,
                                         const TrainLog& log) {
   FittedModel f;
   f.params = params;
@@ -40,7 +41,8 @@ absl::StatusOr<FittedModel> FinishModel(std::string model_json,
   f.ensemble.emplace(*std::move(e));
   std::vector<int> labels;
   for (const LabeledExample* r : valid.rows) {
-    f.valid_raw.push_back(Logistic(f.ensemble->PredictMargin(r->features.data())));
+    f.valid_raw.push_back(
+        Logistic(f.ensemble->PredictMargin(r->features.data())));
     labels.push_back(r->label);
   }
   absl::StatusOr<Calibrator> c = Calibrator::FitIsotonic(f.valid_raw, labels);
@@ -49,8 +51,10 @@ absl::StatusOr<FittedModel> FinishModel(std::string model_json,
   return f;
 }
 
-absl::StatusOr<FittedModel> FitOne(const SplitData& train, const std::vector<float>& y_train,
-                                   const SplitData& valid, const TrainParams& params) {
+absl::StatusOr<FittedModel> FitOne(const SplitData& train,
+                                   const std::vector<float>& y_train,
+                                   const SplitData& valid,
+                                   const TrainParams& params) {
   TrainLog log;
   absl::StatusOr<std::unique_ptr<XGBoostBooster>> b =
       XGBoostBooster::Train(train.x, y_train, &valid.x, &valid.y, params, &log);
@@ -62,30 +66,34 @@ absl::StatusOr<FittedModel> FitOne(const SplitData& train, const std::vector<flo
 
 absl::StatusOr<FittedModel> SelectOnGrid(const SplitData& train,
                                          const std::vector<float>& y_train,
-                                         const SplitData& valid, const TrainerConfig& config,
+                                         const SplitData& valid,
+                                         const TrainerConfig& config,
                                          nlohmann::json* grid_log) {
   std::optional<FittedModel> best;
   for (const TrainParams& p : ExpandGrid(config)) {
     absl::StatusOr<FittedModel> f = FitOne(train, y_train, valid, p);
     if (!f.ok()) return f.status();
     if (grid_log != nullptr) {
-      grid_log->push_back({{"max_depth", p.max_depth}, {"eta", p.eta},
+      grid_log->push_back({{"max_depth", p.max_depth},
+                           {"eta", p.eta},
                            {"min_child_weight", p.min_child_weight},
                            {"best_iteration", f->log.best_iteration},
                            {"rounds_run", f->log.rounds_run},
                            {"best_valid_logloss", f->log.best_valid_logloss}});
     }
-    if (!best.has_value() || f->log.best_valid_logloss < best->log.best_valid_logloss) {
+    if (!best.has_value() ||
+        f->log.best_valid_logloss < best->log.best_valid_logloss) {
       best = *std::move(f);
     }
   }
-  if (!best.has_value()) return absl::InvalidArgumentError("empty hyperparameter grid");
+  if (!best.has_value())
+    return absl::InvalidArgumentError("empty hyperparameter grid");
   return *std::move(best);
 }
 
 absl::StatusOr<std::vector<FeatureImportance>> TopFeatures(
-    XGBoostBooster& booster, const SplitData& train, const std::vector<std::string>& names,
-    int k, int max_rows) {
+    XGBoostBooster& booster, const SplitData& train,
+    const std::vector<std::string>& names, int k, int max_rows) {
   absl::StatusOr<std::vector<double>> gain = booster.TotalGainImportance();
   if (!gain.ok()) return gain.status();
   const int cols = train.x.cols;
@@ -94,16 +102,20 @@ absl::StatusOr<std::vector<FeatureImportance>> TopFeatures(
   sample.rows = n;
   sample.cols = cols;
   for (int i = 0; i < n; ++i) {
-    const int src = static_cast<int>(static_cast<int64_t>(i) * train.x.rows / n);
-    sample.values.insert(sample.values.end(), train.x.Row(src), train.x.Row(src) + cols);
+    const int src =
+        static_cast<int>(static_cast<int64_t>(i) * train.x.rows / n);
+    sample.values.insert(sample.values.end(), train.x.Row(src),
+                         train.x.Row(src) + cols);
   }
   std::vector<double> mean_abs(cols, 0.0);
   if (n > 0) {
-    absl::StatusOr<std::vector<float>> contrib = booster.PredictContributions(sample);
+    absl::StatusOr<std::vector<float>> contrib =
+        booster.PredictContributions(sample);
     if (!contrib.ok()) return contrib.status();
     for (int i = 0; i < n; ++i) {
       for (int c = 0; c < cols; ++c) {
-        mean_abs[c] += std::fabs((*contrib)[static_cast<size_t>(i) * (cols + 1) + c]) / n;
+        mean_abs[c] +=
+            std::fabs((*contrib)[static_cast<size_t>(i) * (cols + 1) + c]) / n;
       }
     }
   }
@@ -114,8 +126,9 @@ absl::StatusOr<std::vector<FeatureImportance>> TopFeatures(
   std::vector<FeatureImportance> out;
   for (int i = 0; i < std::min(k, cols); ++i) {
     const int c = order[i];
-    out.push_back({c < static_cast<int>(names.size()) ? names[c] : absl::StrCat("f", c),
-                   (*gain)[c], mean_abs[c]});
+    out.push_back(
+        {c < static_cast<int>(names.size()) ? names[c] : absl::StrCat("f", c),
+         (*gain)[c], mean_abs[c]});
   }
   return out;
 }

@@ -36,33 +36,37 @@ struct FittedModel {
   std::string model_json;                // what model.json will contain
   std::optional<TreeEnsemble> ensemble;  // parsed from model_json
   std::optional<Calibrator> calibrator;  // isotonic, fitted on validation
-  std::vector<double> valid_raw;         // uncalibrated validation probabilities
+  std::vector<double> valid_raw;  // uncalibrated validation probabilities
 };
 
 // Parses `model_json` with TreeEnsemble, scores `valid` (logistic of the
 // margin) and fits the isotonic calibrator on it. `booster` may be null.
 absl::StatusOr<FittedModel> FinishModel(std::string model_json,
                                         std::unique_ptr<XGBoostBooster> booster,
-                                        const SplitData& valid, const TrainParams& params,
+                                        const SplitData& valid,
+                                        const TrainParams& params,
                                         const TrainLog& log);
 
 // Trains on (train.x, y_train) with early stopping on validation, saves the
 // JSON, parses it with TreeEnsemble and fits the calibrator on validation.
-absl::StatusOr<FittedModel> FitOne(const SplitData& train, const std::vector<float>& y_train,
-                                   const SplitData& valid, const TrainParams& params);
+absl::StatusOr<FittedModel> FitOne(const SplitData& train,
+                                   const std::vector<float>& y_train,
+                                   const SplitData& valid,
+                                   const TrainParams& params);
 
 // Fits every grid point; returns the one with the lowest best validation
 // logloss (ties: earlier point). `grid_log` gets one entry per point.
 absl::StatusOr<FittedModel> SelectOnGrid(const SplitData& train,
                                          const std::vector<float>& y_train,
-                                         const SplitData& valid, const TrainerConfig& config,
+                                         const SplitData& valid,
+                                         const TrainerConfig& config,
                                          nlohmann::json* grid_log);
 
 // Top `k` features by total gain, with mean |TreeSHAP| over at most
 // `max_rows` evenly spaced training rows (TreeSHAP on every row is slow).
 absl::StatusOr<std::vector<FeatureImportance>> TopFeatures(
-    XGBoostBooster& booster, const SplitData& train, const std::vector<std::string>& names,
-    int k, int max_rows = 2000);
+    XGBoostBooster& booster, const SplitData& train,
+    const std::vector<std::string>& names, int k, int max_rows = 2000);
 
 // SHA-256 over rows in order: "id\tlabel\t" + each feature as 8 hex digits of
 // its IEEE-754 float32 bits (comma separated) + "\n".

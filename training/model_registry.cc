@@ -19,7 +19,8 @@ absl::Status WriteText(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path.string()));
+  if (!out)
+    return absl::InternalError(absl::StrCat("cannot write ", path.string()));
   return absl::OkStatus();
 }
 
@@ -39,10 +40,14 @@ absl::Status PromoteChampion(const fs::path& root, const std::string& version,
   if (absl::Status s = WriteText(tmp, version + "\n"); !s.ok()) return s;
   std::error_code ec;
   fs::rename(tmp, root / "CHAMPION", ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot replace CHAMPION: ", ec.message()));
-  nlohmann::json line = {{"version", version}, {"promoted_at", UtcIsoNow()},
-                         {"previous", previous ? nlohmann::json(*previous) : nullptr},
-                         {"gate", gate_json}};
+  if (ec)
+    return absl::InternalError(
+        absl::StrCat("cannot replace CHAMPION: ", ec.message()));
+  nlohmann::json line = {
+      {"version", version},
+      {"promoted_at", UtcIsoNow()},
+      {"previous", previous ? nlohmann::json(*previous) : nullptr},
+      {"gate", gate_json}};
   std::ofstream hist(root / "champion_history.jsonl", std::ios::app);
   hist << line.dump() << "\n";
   hist.close();
@@ -52,12 +57,14 @@ absl::Status PromoteChampion(const fs::path& root, const std::string& version,
 
 }  // namespace
 
-GateDecision EvaluateGate(const EvaluationReport& holdout, const GateOptions& o) {
+GateDecision EvaluateGate(const EvaluationReport& holdout,
+                          const GateOptions& o) {
   GateDecision d;
   const CoverageRow* row = holdout.Row(o.coverage_row);
   const ScorerSummary* model = holdout.Scorer("model");
   if (row == nullptr || model == nullptr) {
-    d.reason = absl::StrCat("no '", o.coverage_row, "' row / model scorer in the evaluation");
+    d.reason = absl::StrCat("no '", o.coverage_row,
+                            "' row / model scorer in the evaluation");
     return d;
   }
   const ScorerAtCoverage* m = FindScorer(*row, "model");
@@ -66,22 +73,26 @@ GateDecision EvaluateGate(const EvaluationReport& holdout, const GateOptions& o)
     if (l.reference == "rule") d.lift_ci = l.ci;
   }
   d.ece = model->ece;
-  const bool lift_ok = !std::isnan(d.lift_vs_rule) && d.lift_vs_rule >= o.min_relative_lift &&
+  const bool lift_ok = !std::isnan(d.lift_vs_rule) &&
+                       d.lift_vs_rule >= o.min_relative_lift &&
                        d.lift_ci.low > o.min_lift_ci_low;
   const bool ece_ok = d.ece <= o.max_ece;
   const std::string facts = absl::StrFormat(
-      "precision lift vs rule at %s coverage %+.1f%% (95%% CI %+.1f%%..%+.1f%%; "
+      "precision lift vs rule at %s coverage %+.1f%% (95%% CI "
+      "%+.1f%%..%+.1f%%; "
       "required >= %+.1f%% with the CI's lower bound above %+.1f%%), ECE %.4f "
       "(required <= %.4f)",
-      o.coverage_row, 100 * d.lift_vs_rule, 100 * d.lift_ci.low, 100 * d.lift_ci.high,
-      100 * o.min_relative_lift, 100 * o.min_lift_ci_low, d.ece, o.max_ece);
+      o.coverage_row, 100 * d.lift_vs_rule, 100 * d.lift_ci.low,
+      100 * d.lift_ci.high, 100 * o.min_relative_lift, 100 * o.min_lift_ci_low,
+      d.ece, o.max_ece);
   d.promote = lift_ok && ece_ok;
   if (d.promote) {
     d.reason = absl::StrCat("promoted: ", facts);
   } else {
     d.reason = absl::StrCat("rejected (", !lift_ok ? "lift below the bar" : "",
                             !lift_ok && !ece_ok ? "; " : "",
-                            !ece_ok ? "calibration outside the bound" : "", "): ", facts);
+                            !ece_ok ? "calibration outside the bound" : "",
+                            "): ", facts);
   }
   return d;
 }
@@ -106,21 +117,27 @@ std::string UtcVersionNow() { return Utc("%Y%m%dT%H%M%SZ"); }
 std::string UtcIsoNow() { return Utc("%Y-%m-%dT%H:%M:%SZ"); }
 
 absl::StatusOr<PublishResult> PublishModel(const std::string& models_dir,
-                                           const ModelArtifact& a, const GateDecision& gate,
+                                           const ModelArtifact& a,
+                                           const GateDecision& gate,
                                            const GateOptions& gate_options) {
-  if (a.version.empty()) return absl::InvalidArgumentError("empty model version");
+  if (a.version.empty())
+    return absl::InvalidArgumentError("empty model version");
   const fs::path root(models_dir);
   const fs::path final_dir = root / a.version;
   const fs::path tmp = root / absl::StrCat(".tmp-", a.version);
   std::error_code ec;
   fs::create_directories(root, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot create ", models_dir, ": ", ec.message()));
+  if (ec)
+    return absl::InternalError(
+        absl::StrCat("cannot create ", models_dir, ": ", ec.message()));
   if (fs::exists(final_dir)) {
-    return absl::AlreadyExistsError(absl::StrCat("model version exists: ", final_dir.string()));
+    return absl::AlreadyExistsError(
+        absl::StrCat("model version exists: ", final_dir.string()));
   }
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot create ", tmp.string()));
+  if (ec)
+    return absl::InternalError(absl::StrCat("cannot create ", tmp.string()));
   auto fail = [&](absl::Status s) {
     std::error_code ignored;
     fs::remove_all(tmp, ignored);
@@ -129,13 +146,17 @@ absl::StatusOr<PublishResult> PublishModel(const std::string& models_dir,
   PublishResult result;
   // An unusable CHAMPION (empty, not a folder name) counts as none: this
   // publish replaces it.
-  absl::StatusOr<std::optional<std::string>> champion = ReadChampion(models_dir);
+  absl::StatusOr<std::optional<std::string>> champion =
+      ReadChampion(models_dir);
   result.previous_champion = champion.ok() ? *champion : std::nullopt;
   result.status = gate.promote ? "champion" : "rejected_challenger";
   result.model_sha256 = Sha256Hex(a.model_json);
   const std::string rows_text = a.reference_rows.dump(1) + "\n";
-  if (absl::Status s = WriteText(tmp / "model.json", a.model_json); !s.ok()) return fail(s);
-  if (absl::Status s = WriteText(tmp / "reference_rows.json", rows_text); !s.ok()) return fail(s);
+  if (absl::Status s = WriteText(tmp / "model.json", a.model_json); !s.ok())
+    return fail(s);
+  if (absl::Status s = WriteText(tmp / "reference_rows.json", rows_text);
+      !s.ok())
+    return fail(s);
   nlohmann::json card = a.card;
   card["version"] = a.version;
   card["status"] = result.status;
@@ -144,14 +165,18 @@ absl::StatusOr<PublishResult> PublishModel(const std::string& models_dir,
   card["model_sha256"] = result.model_sha256;
   card["reference_rows_file"] = "reference_rows.json";
   card["reference_rows_sha256"] = Sha256Hex(rows_text);
-  if (absl::Status s = WriteText(tmp / "model_card.json", card.dump(2) + "\n"); !s.ok()) {
+  if (absl::Status s = WriteText(tmp / "model_card.json", card.dump(2) + "\n");
+      !s.ok()) {
     return fail(s);
   }
   fs::rename(tmp, final_dir, ec);
-  if (ec) return fail(absl::InternalError(absl::StrCat("cannot publish ", final_dir.string(), ": ", ec.message())));
+  if (ec)
+    return fail(absl::InternalError(absl::StrCat(
+        "cannot publish ", final_dir.string(), ": ", ec.message())));
   result.dir = final_dir.string();
   if (gate.promote) {
-    absl::Status s = PromoteChampion(root, a.version, card["gate"], result.previous_champion);
+    absl::Status s = PromoteChampion(root, a.version, card["gate"],
+                                     result.previous_champion);
     if (!s.ok()) return s;
   }
   return result;

@@ -47,22 +47,24 @@ struct GateDecision {
   double ece = 0;
 };
 
-GateDecision EvaluateGate(const EvaluationReport& holdout, const GateOptions& options);
-nlohmann::json GateJson(const GateDecision& decision, const GateOptions& options);
+GateDecision EvaluateGate(const EvaluationReport& holdout,
+                          const GateOptions& options);
+nlohmann::json GateJson(const GateDecision& decision,
+                        const GateOptions& options);
 
 // What the trainer hands to Publish. `card` holds every model_card.json field
 // except the ones Publish fills in: version, status, gate, model_file,
 // model_sha256, reference_rows_file, reference_rows_sha256.
 struct ModelArtifact {
-  std::string version;            // "YYYYMMDDTHHMMSSZ"
-  std::string model_json;         // XGBoost JSON model text
+  std::string version;     // "YYYYMMDDTHHMMSSZ"
+  std::string model_json;  // XGBoost JSON model text
   nlohmann::json card;
   nlohmann::json reference_rows;  // {"rows":[...]}
 };
 
 struct PublishResult {
-  std::string dir;          // models_dir/<version>
-  std::string status;       // "champion" | "rejected_challenger"
+  std::string dir;     // models_dir/<version>
+  std::string status;  // "champion" | "rejected_challenger"
   std::string model_sha256;
   std::optional<std::string> previous_champion;
 };

@@ -34,7 +34,8 @@ ScoredRows ScoreRows(const TreeEnsemble& ensemble, const Calibrator& calibrator,
   return out;
 }
 
-std::map<std::string, double> TypeBaseRates(const std::vector<const LabeledExample*>& rows) {
+std::map<std::string, double> TypeBaseRates(
+    const std::vector<const LabeledExample*>& rows) {
   std::map<std::string, std::pair<double, double>> acc;
   double pos = 0;
   for (const LabeledExample* r : rows) {
@@ -48,10 +49,11 @@ std::map<std::string, double> TypeBaseRates(const std::vector<const LabeledExamp
   return out;
 }
 
-EvaluationInput BuildEvaluationInput(const std::vector<const LabeledExample*>& rows,
-                                     const std::vector<double>& probabilities,
-                                     const std::map<std::string, double>& base_rates,
-                                     const EvaluationSettings& s) {
+EvaluationInput BuildEvaluationInput(
+    const std::vector<const LabeledExample*>& rows,
+    const std::vector<double>& probabilities,
+    const std::map<std::string, double>& base_rates,
+    const EvaluationSettings& s) {
   EvaluationInput in;
   const auto all = base_rates.find("__all__");
   const double fallback = all == base_rates.end() ? 0.0 : all->second;
@@ -75,15 +77,17 @@ EvaluationInput BuildEvaluationInput(const std::vector<const LabeledExample*>& r
   return in;
 }
 
-absl::StatusOr<EvaluationReport> EvaluateLoadedModel(const LoadedModel& model,
-                                                     const LabeledDataset& dataset,
-                                                     int resamples) {
+absl::StatusOr<EvaluationReport> EvaluateLoadedModel(
+    const LoadedModel& model, const LabeledDataset& dataset, int resamples) {
   std::vector<const LabeledExample*> rows;
   for (const LabeledExample& e : dataset.examples) rows.push_back(&e);
-  if (rows.empty()) return absl::FailedPreconditionError("no resolved patterns to evaluate");
+  if (rows.empty())
+    return absl::FailedPreconditionError("no resolved patterns to evaluate");
   if (model.card.type_base_rates.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        model.dir, "/model_card.json: type_base_rates is missing (pcs evaluate needs it)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(model.dir,
+                     "/model_card.json: type_base_rates is missing (pcs "
+                     "evaluate needs it)"));
   }
   EvaluationSettings s;
   s.blend_weight = model.card.blend_weight;

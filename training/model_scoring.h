@@ -44,7 +44,8 @@ ScoredRows ScoreRows(const TreeEnsemble& ensemble, const Calibrator& calibrator,
                      const std::vector<const LabeledExample*>& rows);
 
 // Positive rate per pattern type (and "__all__") of `rows`.
-std::map<std::string, double> TypeBaseRates(const std::vector<const LabeledExample*>& rows);
+std::map<std::string, double> TypeBaseRates(
+    const std::vector<const LabeledExample*>& rows);
 
 struct EvaluationSettings {
   double blend_weight = 0.5;
@@ -56,17 +57,17 @@ struct EvaluationSettings {
 
 // rows must be sorted by id. A type missing from `base_rates` gets
 // base_rates["__all__"].
-EvaluationInput BuildEvaluationInput(const std::vector<const LabeledExample*>& rows,
-                                     const std::vector<double>& model_probabilities,
-                                     const std::map<std::string, double>& base_rates,
-                                     const EvaluationSettings& settings);
+EvaluationInput BuildEvaluationInput(
+    const std::vector<const LabeledExample*>& rows,
+    const std::vector<double>& model_probabilities,
+    const std::map<std::string, double>& base_rates,
+    const EvaluationSettings& settings);
 
 // `pcs evaluate`: scores every row of `dataset` with `model` (its own
 // calibration, blend weight, decision threshold and training type base
 // rates from the card) and evaluates them. Rows must be sorted by id.
-absl::StatusOr<EvaluationReport> EvaluateLoadedModel(const LoadedModel& model,
-                                                     const LabeledDataset& dataset,
-                                                     int resamples);
+absl::StatusOr<EvaluationReport> EvaluateLoadedModel(
+    const LoadedModel& model, const LabeledDataset& dataset, int resamples);
 
 }  // namespace pcs
 

@@ -46,23 +46,24 @@ struct SelectionResult {
 // Progress callback: short human-readable steps (may be empty).
 using ProgressFn = std::function<void(const std::string&)>;
 
-absl::StatusOr<SelectionResult> SelectOnValidation(const SplitData& train,
-                                                   const std::vector<float>& y_train,
-                                                   const SplitData& valid,
-                                                   const TrainerConfig& config,
-                                                   const ProgressFn& progress);
+absl::StatusOr<SelectionResult> SelectOnValidation(
+    const SplitData& train, const std::vector<float>& y_train,
+    const SplitData& valid, const TrainerConfig& config,
+    const ProgressFn& progress);
 
 // Refits the chosen model of `selection` on `all` rows: each member with the
 // same parameters and seed and exactly its member_rounds trees (no early
 // stopping, no validation), averaged when bagged; the calibrator is the
 // chosen model's (fitted on the selection window's validation rows).
-absl::StatusOr<FittedModel> RefitChosen(const SelectionResult& selection, const SplitData& all,
+absl::StatusOr<FittedModel> RefitChosen(const SelectionResult& selection,
+                                        const SplitData& all,
                                         const ProgressFn& progress);
 
 // Monotone direction of every feature (+1, -1, 0) for candidates with
 // monotone = true; the barrier-geometry features and their directions are
 // documented in docs/FEATURES.md ("Monotone constraints").
-std::vector<int> BarrierGeometryMonotoneConstraints(const std::vector<std::string>& names);
+std::vector<int> BarrierGeometryMonotoneConstraints(
+    const std::vector<std::string>& names);
 
 }  // namespace pcs
 

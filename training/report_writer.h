@@ -35,19 +35,21 @@ struct ShuffleCheck {
   Interval lift_ci;
   double roc_auc = 0;
   int best_iteration = 0;
-  bool lift_vanished = false;  // CI of the lift vs rule includes 0, or lift <= 0
+  bool lift_vanished =
+      false;  // CI of the lift vs rule includes 0, or lift <= 0
 };
 
 struct ReportContext {
   std::string title = "Pattern confidence model evaluation";
   std::string model_version;
-  std::string status;        // champion / rejected_challenger / "" (evaluate)
+  std::string status;  // champion / rejected_challenger / "" (evaluate)
   std::string gate_reason;
   std::string data_description;  // e.g. "holdout 2016-01-01..2018-12-31"
   std::string evaluated_set = "holdout";  // named in headings and plot titles
   std::vector<FeatureImportance> top_features;
   std::optional<ShuffleCheck> shuffle;
-  nlohmann::json extra = nlohmann::json::object();  // merged into evaluation.json
+  nlohmann::json extra =
+      nlohmann::json::object();  // merged into evaluation.json
   std::string reproduce_command;
   // Extra markdown sections (each starting with "## "), placed after the
   // headline tables (e.g. the walk-forward per-fold and lever tables).
@@ -58,7 +60,8 @@ absl::Status WriteReport(const std::string& dir, const EvaluationReport& report,
                          const ReportContext& context);
 
 // The markdown text alone (exposed for tests).
-std::string RenderMarkdown(const EvaluationReport& report, const ReportContext& context);
+std::string RenderMarkdown(const EvaluationReport& report,
+                           const ReportContext& context);
 
 nlohmann::json ShuffleCheckJson(const ShuffleCheck& check);
 

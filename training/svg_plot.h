@@ -29,7 +29,7 @@ struct SvgPlotOptions {
   std::string y_label;
   double x_min = 0, x_max = 1;
   double y_min = 0, y_max = 1;
-  int ticks = 5;          // intervals per axis
+  int ticks = 5;  // intervals per axis
   int width = 640, height = 480;
   // Legend corner inside the plot area: "bottom_right", "bottom_left",
   // "top_right" or "top_left".

@@ -37,7 +37,8 @@ class PhaseTimer {
 
  private:
   std::map<std::string, double>* out_;
-  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ =
+      std::chrono::steady_clock::now();
 };
 
 nlohmann::json Num(double v) {
@@ -53,11 +54,13 @@ struct WindowData {
   std::map<std::string, double> rates;  // type base rates of `train`
 };
 
-absl::StatusOr<WindowData> MakeWindow(const LabeledDataset& ds, const WalkForwardWindow& w) {
+absl::StatusOr<WindowData> MakeWindow(const LabeledDataset& ds,
+                                      const WalkForwardWindow& w) {
   std::vector<SplitKey> keys;
   for (const LabeledExample& e : ds.examples) {
-    keys.push_back({e.confirmation_day,
-                    LabelEndDay(e.confirmation_day, e.resolved_day, e.horizon_bars)});
+    keys.push_back(
+        {e.confirmation_day,
+         LabelEndDay(e.confirmation_day, e.resolved_day, e.horizon_bars)});
   }
   WindowData d;
   d.window = w;
@@ -71,13 +74,20 @@ absl::StatusOr<WindowData> MakeWindow(const LabeledDataset& ds, const WalkForwar
   for (int p = 0; p < (w.is_test_fold ? 3 : 2); ++p) {
     int pos = 0;
     for (const LabeledExample* r : rows[p]) pos += r->label;
-    if (rows[p].empty() || pos == 0 || pos == static_cast<int>(rows[p].size())) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "walk-forward ", w.name, ": the ", names[p], " rows (", FormatDay(
-              p == 0 ? Day{0} : p == 1 ? w.validation_start : w.test_start),
-          "..", FormatDay(p == 0 ? w.split.train_end : p == 1 ? w.split.valid_end : w.test_end),
-          ") are ", rows[p].size(), " with ", pos,
-          " positives; both classes are needed (check walk_forward and the data)"));
+    if (rows[p].empty() || pos == 0 ||
+        pos == static_cast<int>(rows[p].size())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("walk-forward ", w.name, ": the ", names[p], " rows (",
+                       FormatDay(p == 0   ? Day{0}
+                                 : p == 1 ? w.validation_start
+                                          : w.test_start),
+                       "..",
+                       FormatDay(p == 0   ? w.split.train_end
+                                 : p == 1 ? w.split.valid_end
+                                          : w.test_end),
+                       ") are ", rows[p].size(), " with ", pos,
+                       " positives; both classes are needed (check "
+                       "walk_forward and the data)"));
     }
   }
   const int cols = static_cast<int>(FeatureBuilder::Schema().names.size());
@@ -99,40 +109,47 @@ std::vector<float> Shuffled(std::vector<float> y, uint64_t seed) {
 // What one window produced.
 struct WindowOutcome {
   SelectionResult selection;
-  std::vector<std::vector<double>> lever_test;  // calibrated test probabilities per lever
-  std::vector<double> shuffled_test;            // shuffle control (empty when off)
+  std::vector<std::vector<double>>
+      lever_test;                     // calibrated test probabilities per lever
+  std::vector<double> shuffled_test;  // shuffle control (empty when off)
 };
 
-absl::StatusOr<WindowOutcome> RunWindow(const WindowData& d, const TrainerConfig& c,
+absl::StatusOr<WindowOutcome> RunWindow(const WindowData& d,
+                                        const TrainerConfig& c,
                                         const ProgressFn& progress) {
   WindowOutcome out;
   const std::vector<float> y_train =
       c.shuffle_labels ? Shuffled(d.train.y, c.shuffle_seed) : d.train.y;
-  absl::StatusOr<SelectionResult> sel = SelectOnValidation(d.train, y_train, d.valid, c, progress);
+  absl::StatusOr<SelectionResult> sel =
+      SelectOnValidation(d.train, y_train, d.valid, c, progress);
   if (!sel.ok()) return sel.status();
   out.selection = *std::move(sel);
   if (!d.window.is_test_fold) return out;
   for (const LeverModel& l : out.selection.levers) {
     out.lever_test.push_back(
-        ScoreRows(*l.model.ensemble, *l.model.calibrator, d.test.rows).probabilities);
+        ScoreRows(*l.model.ensemble, *l.model.calibrator, d.test.rows)
+            .probabilities);
   }
   if (c.shuffle_check && !c.shuffle_labels) {
     if (progress) progress("shuffle check");
     const LeverModel& chosen = out.selection.levers[out.selection.chosen];
     absl::StatusOr<FittedModel> f =
-        FitOne(d.train, Shuffled(d.train.y, c.shuffle_seed), d.valid, chosen.model.params);
+        FitOne(d.train, Shuffled(d.train.y, c.shuffle_seed), d.valid,
+               chosen.model.params);
     if (!f.ok()) return f.status();
-    out.shuffled_test = ScoreRows(*f->ensemble, *f->calibrator, d.test.rows).probabilities;
+    out.shuffled_test =
+        ScoreRows(*f->ensemble, *f->calibrator, d.test.rows).probabilities;
   }
   return out;
 }
 
 // Runs every window on `workers` threads; results in window order.
-absl::StatusOr<std::vector<WindowOutcome>> RunWindows(const std::vector<WindowData>& windows,
-                                                      const TrainerConfig& c,
-                                                      const TrainRunOptions& o) {
+absl::StatusOr<std::vector<WindowOutcome>> RunWindows(
+    const std::vector<WindowData>& windows, const TrainerConfig& c,
+    const TrainRunOptions& o) {
   std::vector<absl::StatusOr<WindowOutcome>> results;
-  for (size_t i = 0; i < windows.size(); ++i) results.emplace_back(absl::UnknownError("not run"));
+  for (size_t i = 0; i < windows.size(); ++i)
+    results.emplace_back(absl::UnknownError("not run"));
   std::mutex print_mu;
   std::atomic<size_t> next{0};
   auto work = [&] {
@@ -141,13 +158,15 @@ absl::StatusOr<std::vector<WindowOutcome>> RunWindows(const std::vector<WindowDa
       if (o.progress) {
         progress = [&, i](const std::string& step) {
           std::lock_guard<std::mutex> lock(print_mu);
-          o.progress(absl::StrCat("walk-forward ", windows[i].window.name, ": ", step));
+          o.progress(absl::StrCat("walk-forward ", windows[i].window.name, ": ",
+                                  step));
         };
       }
       results[i] = RunWindow(windows[i], c, progress);
     }
   };
-  const int n = std::max(1, std::min<int>(o.workers, static_cast<int>(windows.size())));
+  const int n =
+      std::max(1, std::min<int>(o.workers, static_cast<int>(windows.size())));
   std::vector<std::thread> threads;
   for (int t = 1; t < n; ++t) threads.emplace_back(work);
   work();
@@ -172,7 +191,8 @@ EvaluationSettings Settings(const TrainerConfig& c) {
 
 // Pools per-fold test probabilities into one evaluation input, rows in
 // dataset (id) order; each row's type base rate is its own fold's.
-EvaluationInput PooledInput(const LabeledDataset& ds, const std::vector<WindowData>& folds,
+EvaluationInput PooledInput(const LabeledDataset& ds,
+                            const std::vector<WindowData>& folds,
                             const std::vector<std::vector<double>>& fold_probs,
                             const EvaluationSettings& s) {
   std::unordered_map<const LabeledExample*, std::pair<int, int>> where;
@@ -206,8 +226,8 @@ EvaluationInput PooledInput(const LabeledDataset& ds, const std::vector<WindowDa
 }
 
 // Iso-precision statistic on `rows` of `in` (with repetitions).
-IsoPrecision IsoPrecisionOf(const EvaluationInput& in, const std::vector<int>& rows,
-                            double threshold) {
+IsoPrecision IsoPrecisionOf(const EvaluationInput& in,
+                            const std::vector<int>& rows, double threshold) {
   IsoPrecision r;
   std::vector<double> model;
   std::vector<int> y;
@@ -219,28 +239,35 @@ IsoPrecision IsoPrecisionOf(const EvaluationInput& in, const std::vector<int>& r
       r.rule_true_positives += in.labels[i];
     }
   }
-  r.rule_precision = r.rule_count ? static_cast<double>(r.rule_true_positives) / r.rule_count
-                                  : std::nan("");
+  r.rule_precision =
+      r.rule_count ? static_cast<double>(r.rule_true_positives) / r.rule_count
+                   : std::nan("");
   const std::vector<int> order = RankDescending(model);
   int tp = 0;
   for (size_t n = 1; n <= order.size(); ++n) {
     tp += y[order[n - 1]];
     if (std::isnan(model[order[n - 1]])) break;
-    if (r.rule_count > 0 && tp >= r.rule_precision * static_cast<double>(n) - 1e-9) {
+    if (r.rule_count > 0 &&
+        tp >= r.rule_precision * static_cast<double>(n) - 1e-9) {
       r.model_count = static_cast<int>(n);
       r.model_true_positives = tp;
     }
   }
-  r.model_precision = r.model_count ? static_cast<double>(r.model_true_positives) / r.model_count
-                                    : std::nan("");
+  r.model_precision =
+      r.model_count
+          ? static_cast<double>(r.model_true_positives) / r.model_count
+          : std::nan("");
   r.extra_true_positives = r.model_true_positives - r.rule_true_positives;
   r.extra_relative = r.rule_true_positives
-                         ? static_cast<double>(r.model_true_positives) / r.rule_true_positives - 1
+                         ? static_cast<double>(r.model_true_positives) /
+                                   r.rule_true_positives -
+                               1
                          : std::nan("");
   return r;
 }
 
-absl::StatusOr<IsoPrecision> ComputeIsoPrecision(const EvaluationInput& in, double threshold,
+absl::StatusOr<IsoPrecision> ComputeIsoPrecision(const EvaluationInput& in,
+                                                 double threshold,
                                                  int resamples, uint64_t seed) {
   std::vector<int> all(in.labels.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
@@ -261,19 +288,25 @@ absl::StatusOr<IsoPrecision> ComputeIsoPrecision(const EvaluationInput& in, doub
 }
 
 nlohmann::json IsoPrecisionJson(const IsoPrecision& r, double threshold) {
-  return {{"rule_threshold", threshold}, {"rule_count", r.rule_count},
-          {"rule_true_positives", r.rule_true_positives}, {"rule_precision", Num(r.rule_precision)},
-          {"model_count", r.model_count}, {"model_true_positives", r.model_true_positives},
-          {"model_precision", Num(r.model_precision)},
-          {"extra_true_positives", r.extra_true_positives},
-          {"extra_relative", Num(r.extra_relative)},
-          {"extra_relative_ci95", {Num(r.extra_relative_ci.low), Num(r.extra_relative_ci.high)}},
-          {"definition", "the model's largest top-n with precision >= the rule's precision at "
-                         "its own threshold; extra = model TP - rule TP"}};
+  return {
+      {"rule_threshold", threshold},
+      {"rule_count", r.rule_count},
+      {"rule_true_positives", r.rule_true_positives},
+      {"rule_precision", Num(r.rule_precision)},
+      {"model_count", r.model_count},
+      {"model_true_positives", r.model_true_positives},
+      {"model_precision", Num(r.model_precision)},
+      {"extra_true_positives", r.extra_true_positives},
+      {"extra_relative", Num(r.extra_relative)},
+      {"extra_relative_ci95",
+       {Num(r.extra_relative_ci.low), Num(r.extra_relative_ci.high)}},
+      {"definition",
+       "the model's largest top-n with precision >= the rule's precision at "
+       "its own threshold; extra = model TP - rule TP"}};
 }
 
-
-LeverSummary SummarizeLever(const std::string& name, const EvaluationReport& pooled,
+LeverSummary SummarizeLever(const std::string& name,
+                            const EvaluationReport& pooled,
                             const std::vector<EvaluationReport>& per_fold,
                             const std::string& row_name) {
   LeverSummary l;
@@ -297,16 +330,23 @@ LeverSummary SummarizeLever(const std::string& name, const EvaluationReport& poo
 nlohmann::json LeverJson(const LeverSummary& l) {
   nlohmann::json folds = nlohmann::json::array();
   for (double v : l.fold_lifts) folds.push_back(Num(v));
-  return {{"name", l.name}, {"lift_vs_rule", Num(l.lift_vs_rule_at_gate)},
+  return {{"name", l.name},
+          {"lift_vs_rule", Num(l.lift_vs_rule_at_gate)},
           {"lift_vs_rule_ci95", {Num(l.lift_ci.low), Num(l.lift_ci.high)}},
-          {"precision", Num(l.precision_at_gate)}, {"roc_auc", Num(l.roc_auc)},
-          {"ece", Num(l.ece)}, {"fold_lifts_vs_rule", folds}, {"folds_chosen", l.folds_chosen}};
+          {"precision", Num(l.precision_at_gate)},
+          {"roc_auc", Num(l.roc_auc)},
+          {"ece", Num(l.ece)},
+          {"fold_lifts_vs_rule", folds},
+          {"folds_chosen", l.folds_chosen}};
 }
 
-nlohmann::json ScorerMetrics(const EvaluationReport& r, const std::string& name) {
+nlohmann::json ScorerMetrics(const EvaluationReport& r,
+                             const std::string& name) {
   const ScorerSummary* s = r.Scorer(name);
-  nlohmann::json j = {{"roc_auc", Num(s->roc_auc)}, {"pr_auc", Num(s->pr_auc)},
-                      {"brier", Num(s->brier)}, {"ece", Num(s->ece)}};
+  nlohmann::json j = {{"roc_auc", Num(s->roc_auc)},
+                      {"pr_auc", Num(s->pr_auc)},
+                      {"brier", Num(s->brier)},
+                      {"ece", Num(s->ece)}};
   for (const CoverageRow& row : r.coverage) {
     const ScorerAtCoverage* sc = FindScorer(row, name);
     j["precision_at"][row.name] = Num(sc->precision);
@@ -324,14 +364,19 @@ nlohmann::json DateRange(const SplitData& d) {
     hi = std::max(hi, r->confirmation_day);
     pos += r->label;
   }
-  return {{"first_confirmation", FormatDay(lo)}, {"last_confirmation", FormatDay(hi)},
-          {"rows", d.rows.size()}, {"positives", pos},
+  return {{"first_confirmation", FormatDay(lo)},
+          {"last_confirmation", FormatDay(hi)},
+          {"rows", d.rows.size()},
+          {"positives", pos},
           {"rows_sha256", RowsSha256(d.rows)}};
 }
 
 nlohmann::json CountsJson(const SplitCounts& c) {
-  return {{"train", c.train}, {"validation", c.validation}, {"test", c.holdout},
-          {"purged_train", c.purged_train}, {"purged_validation", c.purged_validation},
+  return {{"train", c.train},
+          {"validation", c.validation},
+          {"test", c.holdout},
+          {"purged_train", c.purged_train},
+          {"purged_validation", c.purged_validation},
           {"after_window", c.out_of_range}};
 }
 
@@ -347,16 +392,22 @@ nlohmann::json WindowJson(const WindowData& d, const SelectionResult& sel) {
           {"selection", sel.log}};
 }
 
-nlohmann::json ReferenceRows(const FittedModel& f, const SplitData& rows_from, int count) {
+nlohmann::json ReferenceRows(const FittedModel& f, const SplitData& rows_from,
+                             int count) {
   nlohmann::json rows = nlohmann::json::array();
   const int n = static_cast<int>(rows_from.rows.size());
   const int k = std::min(count, n);
   for (int i = 0; i < k; ++i) {
-    const LabeledExample* r = rows_from.rows[static_cast<size_t>(static_cast<int64_t>(i) * n / k)];
+    const LabeledExample* r =
+        rows_from.rows[static_cast<size_t>(static_cast<int64_t>(i) * n / k)];
     const double m = f.ensemble->PredictMargin(r->features.data());
     nlohmann::json feats = nlohmann::json::array();
-    for (float v : r->features) feats.push_back(std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v));
-    rows.push_back({{"id", r->id}, {"features", feats}, {"margin", m},
+    for (float v : r->features)
+      feats.push_back(std::isnan(v) ? nlohmann::json(nullptr)
+                                    : nlohmann::json(v));
+    rows.push_back({{"id", r->id},
+                    {"features", feats},
+                    {"margin", m},
                     {"probability", CalibratedProbability(*f.calibrator, m)}});
   }
   return {{"rows", rows}};
@@ -380,14 +431,16 @@ ShuffleCheck ShuffleFrom(const EvaluationReport& r) {
 }  // namespace
 
 std::string CodeVersion() {
-  const std::string cmd = absl::StrCat("git -C '", PCS_SOURCE_DIR, "' rev-parse HEAD 2>/dev/null");
+  const std::string cmd =
+      absl::StrCat("git -C '", PCS_SOURCE_DIR, "' rev-parse HEAD 2>/dev/null");
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return "unknown";
   char buf[128] = {0};
   std::string out;
   if (fgets(buf, sizeof(buf), p) != nullptr) out = buf;
   pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
+    out.pop_back();
   return out.size() == 40 ? out : "unknown";
 }
 
@@ -397,17 +450,19 @@ std::string FoldsText(const TrainerConfig& c) {
   std::string out;
   for (const WalkForwardWindow& w : MakeWalkForwardWindows(c.walk_forward)) {
     if (!w.is_test_fold) continue;
-    absl::StrAppend(&out, out.empty() ? "" : ", ", FormatDay(w.test_start), "..",
-                    FormatDay(w.test_end));
+    absl::StrAppend(&out, out.empty() ? "" : ", ", FormatDay(w.test_start),
+                    "..", FormatDay(w.test_end));
   }
   return out;
 }
 
-nlohmann::json CardDataVintage(const LabeledDataset& ds, const TrainRunOptions& o,
-                               const TrainerConfig& c, const SplitData& all,
+nlohmann::json CardDataVintage(const LabeledDataset& ds,
+                               const TrainRunOptions& o, const TrainerConfig& c,
+                               const SplitData& all,
                                const std::vector<WindowData>& windows) {
   int after = 0;
-  for (const LabeledExample& e : ds.examples) after += e.confirmation_day > c.walk_forward.test_end;
+  for (const LabeledExample& e : ds.examples)
+    after += e.confirmation_day > c.walk_forward.test_end;
   return {{"source", o.data_source},
           {"symbols", ds.symbols},
           {"market_symbol", o.market_symbol},
@@ -418,20 +473,21 @@ nlohmann::json CardDataVintage(const LabeledDataset& ds, const TrainRunOptions& 
           {"walk_forward", TrainerConfigToJson(c)["walk_forward"]},
           {"refit", DateRange(all)},
           {"rows_after_test_end_not_used", after},
-          {"final_window", {{"train", DateRange(windows.back().train)},
-                            {"validation", DateRange(windows.back().valid)},
-                            {"counts", CountsJson(windows.back().counts)}}},
+          {"final_window",
+           {{"train", DateRange(windows.back().train)},
+            {"validation", DateRange(windows.back().valid)},
+            {"counts", CountsJson(windows.back().counts)}}},
           {"training_rows_sha256", RowsSha256(all.rows)},
           {"training_rows_serialisation",
-           "rows sorted by id; per row: id TAB label TAB features as %08x of float32 bits, "
+           "rows sorted by id; per row: id TAB label TAB features as %08x of "
+           "float32 bits, "
            "comma separated, newline"}};
 }
 
-std::vector<LeverSummary> EvaluateLevers(const LabeledDataset& ds,
-                                         const std::vector<WindowData>& windows,
-                                         const std::vector<WindowOutcome>& outcomes,
-                                         const TrainerConfig& c,
-                                         absl::Status* status) {
+std::vector<LeverSummary> EvaluateLevers(
+    const LabeledDataset& ds, const std::vector<WindowData>& windows,
+    const std::vector<WindowOutcome>& outcomes, const TrainerConfig& c,
+    absl::Status* status) {
   std::vector<LeverSummary> out;
   const size_t nf = windows.size() - 1;
   const EvaluationSettings s = Settings(c);
@@ -445,21 +501,22 @@ std::vector<LeverSummary> EvaluateLevers(const LabeledDataset& ds,
     for (size_t f = 0; f < nf; ++f) {
       probs[f] = outcomes[f].lever_test[l];
       chosen += outcomes[f].selection.chosen == static_cast<int>(l);
-      absl::StatusOr<EvaluationReport> r =
-          Evaluate(BuildEvaluationInput(windows[f].test.rows, probs[f], windows[f].rates, point));
+      absl::StatusOr<EvaluationReport> r = Evaluate(BuildEvaluationInput(
+          windows[f].test.rows, probs[f], windows[f].rates, point));
       if (!r.ok()) {
         *status = r.status();
         return {};
       }
       per_fold.push_back(*std::move(r));
     }
-    absl::StatusOr<EvaluationReport> pooled = Evaluate(PooledInput(ds, windows, probs, s));
+    absl::StatusOr<EvaluationReport> pooled =
+        Evaluate(PooledInput(ds, windows, probs, s));
     if (!pooled.ok()) {
       *status = pooled.status();
       return {};
     }
-    LeverSummary sum = SummarizeLever(outcomes[0].selection.levers[l].name, *pooled, per_fold,
-                                      c.gate.coverage_row);
+    LeverSummary sum = SummarizeLever(outcomes[0].selection.levers[l].name,
+                                      *pooled, per_fold, c.gate.coverage_row);
     sum.folds_chosen = chosen;
     out.push_back(std::move(sum));
   }
@@ -468,9 +525,11 @@ std::vector<LeverSummary> EvaluateLevers(const LabeledDataset& ds,
 
 }  // namespace
 
-absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const TrainerConfig& c,
+absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds,
+                                          const TrainerConfig& c,
                                           const TrainRunOptions& o) {
-  if (absl::Status st = ValidateWalkForwardOptions(c.walk_forward); !st.ok()) return st;
+  if (absl::Status st = ValidateWalkForwardOptions(c.walk_forward); !st.ok())
+    return st;
   std::vector<WindowData> windows;
   for (const WalkForwardWindow& w : MakeWalkForwardWindows(c.walk_forward)) {
     absl::StatusOr<WindowData> d = MakeWindow(ds, w);
@@ -483,7 +542,8 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
   };
   TrainRunResult result;
   PhaseTimer timer(&result.seconds);
-  absl::StatusOr<std::vector<WindowOutcome>> outcomes = RunWindows(windows, c, o);
+  absl::StatusOr<std::vector<WindowOutcome>> outcomes =
+      RunWindows(windows, c, o);
   if (!outcomes.ok()) return outcomes.status();
   timer.Lap("walk_forward");
 
@@ -492,16 +552,18 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
   const EvaluationSettings settings = Settings(c);
   std::vector<std::vector<double>> chosen_probs(nf);
   for (size_t f = 0; f < nf; ++f) {
-    chosen_probs[f] = (*outcomes)[f].lever_test[(*outcomes)[f].selection.chosen];
+    chosen_probs[f] =
+        (*outcomes)[f].lever_test[(*outcomes)[f].selection.chosen];
   }
-  const EvaluationInput pooled_in = PooledInput(ds, windows, chosen_probs, settings);
+  const EvaluationInput pooled_in =
+      PooledInput(ds, windows, chosen_probs, settings);
   absl::StatusOr<EvaluationReport> pooled = Evaluate(pooled_in);
   if (!pooled.ok()) return pooled.status();
   result.pooled = *std::move(pooled);
   std::vector<EvaluationReport> fold_reports;
   for (size_t f = 0; f < nf; ++f) {
-    absl::StatusOr<EvaluationReport> r = Evaluate(
-        BuildEvaluationInput(windows[f].test.rows, chosen_probs[f], windows[f].rates, settings));
+    absl::StatusOr<EvaluationReport> r = Evaluate(BuildEvaluationInput(
+        windows[f].test.rows, chosen_probs[f], windows[f].rates, settings));
     if (!r.ok()) return r.status();
     const SelectionResult& sel = (*outcomes)[f].selection;
     FoldSummary fs;
@@ -525,15 +587,16 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
   result.levers = EvaluateLevers(ds, windows, *outcomes, c, &lever_status);
   if (!lever_status.ok()) return lever_status;
   {
-    LeverSummary chosen =
-        SummarizeLever("chosen", result.pooled, fold_reports, c.gate.coverage_row);
+    LeverSummary chosen = SummarizeLever("chosen", result.pooled, fold_reports,
+                                         c.gate.coverage_row);
     chosen.folds_chosen = static_cast<int>(nf);
     result.levers.push_back(chosen);
   }
   if (c.shuffle_check && !c.shuffle_labels) {
     std::vector<std::vector<double>> probs(nf);
     for (size_t f = 0; f < nf; ++f) probs[f] = (*outcomes)[f].shuffled_test;
-    absl::StatusOr<EvaluationReport> r = Evaluate(PooledInput(ds, windows, probs, settings));
+    absl::StatusOr<EvaluationReport> r =
+        Evaluate(PooledInput(ds, windows, probs, settings));
     if (!r.ok()) return r.status();
     result.shuffle = ShuffleFrom(*r);
   }
@@ -547,13 +610,15 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
         for (size_t i = 0; i < data[p]->rows.size(); ++i) {
           const LabeledExample* e = data[p]->rows[i];
           const auto rate = d.rates.find(e->pattern_type);
-          rows.push_back({d.window.name, parts[p], e,
-                          rate == d.rates.end() ? d.rates.at("__all__") : rate->second,
-                          p == 2 && w < nf ? chosen_probs[w][i] : std::nan("")});
+          rows.push_back(
+              {d.window.name, parts[p], e,
+               rate == d.rates.end() ? d.rates.at("__all__") : rate->second,
+               p == 2 && w < nf ? chosen_probs[w][i] : std::nan("")});
         }
       }
     }
-    if (absl::Status st = ExportFolds(o.export_dir, FeatureBuilder::Schema().names, rows);
+    if (absl::Status st =
+            ExportFolds(o.export_dir, FeatureBuilder::Schema().names, rows);
         !st.ok()) {
       return st;
     }
@@ -562,11 +627,14 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
   result.gate = EvaluateGate(result.pooled, c.gate);
   if (c.shuffle_labels) {
     result.gate.promote = false;
-    result.gate.reason = "rejected: trained on shuffled labels (--shuffle-labels control run); " +
-                         result.gate.reason;
+    result.gate.reason =
+        "rejected: trained on shuffled labels (--shuffle-labels control "
+        "run); " +
+        result.gate.reason;
   }
 
-  // The served model: the final window's choice, refit on every row <= test_end.
+  // The served model: the final window's choice, refit on every row <=
+  // test_end.
   const int cols = static_cast<int>(FeatureBuilder::Schema().names.size());
   std::vector<const LabeledExample*> all_rows;
   for (const LabeledExample& e : ds.examples) {
@@ -576,8 +644,10 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
   if (c.shuffle_labels) all.y = Shuffled(all.y, c.shuffle_seed);
   const SelectionResult& final_sel = outcomes->back().selection;
   ProgressFn refit_progress;
-  if (o.progress) refit_progress = [&](const std::string& s) { o.progress("refit: " + s); };
-  absl::StatusOr<FittedModel> refit = RefitChosen(final_sel, all, refit_progress);
+  if (o.progress)
+    refit_progress = [&](const std::string& s) { o.progress("refit: " + s); };
+  absl::StatusOr<FittedModel> refit =
+      RefitChosen(final_sel, all, refit_progress);
   if (!refit.ok()) return refit.status();
   FittedModel& f = *refit;
   result.chosen = final_sel.levers[final_sel.chosen].name;
@@ -596,7 +666,8 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
   // probabilities (what a model of this procedure outputs on unseen data).
   std::vector<std::vector<float>> ref_rows;
   for (const LabeledExample* r : all.rows) ref_rows.push_back(r->features);
-  absl::StatusOr<FeatureReference> ref = BuildFeatureReference(names, ref_rows, pooled_in.model);
+  absl::StatusOr<FeatureReference> ref =
+      BuildFeatureReference(names, ref_rows, pooled_in.model);
   if (!ref.ok()) return ref.status();
 
   result.version = o.version.empty() ? UtcVersionNow() : o.version;
@@ -608,25 +679,32 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
     folds_json.push_back(j);
   }
   nlohmann::json levers_json = nlohmann::json::array();
-  for (const LeverSummary& l : result.levers) levers_json.push_back(LeverJson(l));
+  for (const LeverSummary& l : result.levers)
+    levers_json.push_back(LeverJson(l));
   nlohmann::json card;
   card["feature_schema"] = {{"version", FeatureBuilder::Schema().version},
-                            {"hash", FeatureBuilder::Schema().hash}, {"names", names}};
+                            {"hash", FeatureBuilder::Schema().hash},
+                            {"names", names}};
   card["calibration"] = f.calibrator->ToJson();
   card["calibration"]["fitted_on"] =
-      "validation rows of the final window (the selection model's predictions, before the "
-      "refit); the refit itself has no holdout, so its calibration is not separately verified";
-  card["serving"] = {{"decision_threshold", c.rule_threshold}, {"blend_weight", c.blend_weight}};
+      "validation rows of the final window (the selection model's predictions, "
+      "before the "
+      "refit); the refit itself has no holdout, so its calibration is not "
+      "separately verified";
+  card["serving"] = {{"decision_threshold", c.rule_threshold},
+                     {"blend_weight", c.blend_weight}};
   card["data_vintage"] = CardDataVintage(ds, o, c, all, windows);
   card["hyperparameters"] = {
       {"selected", TrainParamsToJson(f.params)},
       {"chosen", result.chosen},
       {"member_rounds", result.member_rounds},
       {"trees_in_model", f.ensemble->num_trees()},
-      {"selection", "the walk-forward procedure (grid by validation logloss, candidate by "
-                    "validation ROC-AUC, bagging if it raises validation ROC-AUC) run on the "
-                    "final window, then refit on all rows <= test_end with each member's "
-                    "best-iteration tree count"},
+      {"selection",
+       "the walk-forward procedure (grid by validation logloss, candidate by "
+       "validation ROC-AUC, bagging if it raises validation ROC-AUC) run on "
+       "the "
+       "final window, then refit on all rows <= test_end with each member's "
+       "best-iteration tree count"},
       {"final_window", WindowJson(windows.back(), final_sel)},
       {"shuffle_labels", c.shuffle_labels}};
   nlohmann::json baselines;
@@ -634,30 +712,38 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
     baselines[b] = ScorerMetrics(result.pooled, b);
   }
   card["metrics"] = {
-      {"evaluation", "walk-forward: pooled out-of-sample predictions of the folds " +
-                         FoldsText(c) + " (each fold's model chosen and fitted on earlier "
-                         "data only); the served model is a refit with no holdout of its own"},
+      {"evaluation",
+       "walk-forward: pooled out-of-sample predictions of the folds " +
+           FoldsText(c) +
+           " (each fold's model chosen and fitted on earlier "
+           "data only); the served model is a refit with no holdout of its "
+           "own"},
       {"walk_forward", ScorerMetrics(result.pooled, "model")},
       {"baselines", baselines},
       {"walk_forward_rows", result.pooled.rows},
       {"walk_forward_positives", result.pooled.positives},
-      {"iso_precision", IsoPrecisionJson(result.iso_precision, c.rule_threshold)},
+      {"iso_precision",
+       IsoPrecisionJson(result.iso_precision, c.rule_threshold)},
       {"folds", folds_json},
       {"levers", levers_json}};
-  if (result.shuffle) card["metrics"]["shuffle_check"] = ShuffleCheckJson(*result.shuffle);
+  if (result.shuffle)
+    card["metrics"]["shuffle_check"] = ShuffleCheckJson(*result.shuffle);
   card["type_base_rates"] = TypeBaseRates(all.rows);
   card["feature_reference"] = FeatureReferenceToJson(*ref);
   card["feature_reference_note"] =
-      "features: the refit rows; __score__: the pooled walk-forward out-of-sample probabilities";
+      "features: the refit rows; __score__: the pooled walk-forward "
+      "out-of-sample probabilities";
   card["code_version"] = CodeVersion();
   card["trained_at"] = UtcIsoNow();
   card["config"] = TrainerConfigToJson(c);
   card["reproduce"] = o.reproduce_command;
 
   say("publishing");
-  ModelArtifact artifact{result.version, f.model_json, card,
-                         ReferenceRows(f, windows[nf - 1].test, c.reference_rows)};
-  absl::StatusOr<PublishResult> pub = PublishModel(o.models_dir, artifact, result.gate, c.gate);
+  ModelArtifact artifact{
+      result.version, f.model_json, card,
+      ReferenceRows(f, windows[nf - 1].test, c.reference_rows)};
+  absl::StatusOr<PublishResult> pub =
+      PublishModel(o.models_dir, artifact, result.gate, c.gate);
   if (!pub.ok()) return pub.status();
   result.status = pub->status;
   result.model_dir = pub->dir;
@@ -671,9 +757,11 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
   ctx.status = result.status;
   ctx.gate_reason = result.gate.reason;
   ctx.data_description = absl::StrCat(
-      "walk-forward, pooled out-of-sample predictions of ", nf, " test periods (", FoldsText(c),
-      "); each fold's model chosen on the ", c.walk_forward.validation_years,
-      " years before its test period and trained on everything earlier, purge + ",
+      "walk-forward, pooled out-of-sample predictions of ", nf,
+      " test periods (", FoldsText(c), "); each fold's model chosen on the ",
+      c.walk_forward.validation_years,
+      " years before its test period and trained on everything earlier, purge "
+      "+ ",
       c.walk_forward.embargo_calendar_days, "-day embargo at both boundaries; ",
       ds.symbols.size(), " symbols, ", ds.feature_failures.size(),
       " feature failures. The served model is refit on ", all.x.rows,
@@ -691,7 +779,9 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds, const Traine
   ctx.extra["gate"] = GateJson(result.gate, c.gate);
   ctx.markdown_sections.push_back(WalkForwardMarkdown(result, c));
   result.report_dir = o.reports_dir + "/" + result.version;
-  if (absl::Status st = WriteReport(result.report_dir, result.pooled, ctx); !st.ok()) return st;
+  if (absl::Status st = WriteReport(result.report_dir, result.pooled, ctx);
+      !st.ok())
+    return st;
   timer.Lap("publish_and_report");
   return result;
 }

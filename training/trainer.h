@@ -49,7 +49,7 @@ struct TrainRunOptions {
   std::string reproduce_command;  // recorded in the card and report
   std::string data_source;        // e.g. the database, password masked
   std::string market_symbol = "DIA";
-  int workers = 2;                // windows fitted in parallel
+  int workers = 2;  // windows fitted in parallel
   // Non-empty: also write the windows' rows to <export_dir>/folds.csv
   // (training/fold_export.h), for research outside the C++ build.
   std::string export_dir;
@@ -61,12 +61,12 @@ struct TrainRunOptions {
 // One walk-forward test fold as reported.
 struct FoldSummary {
   std::string name;
-  std::string test_first, test_last;   // test period (confirmation dates)
-  SplitCounts counts;                  // train / validation / test / purged
-  std::string chosen;                  // lever chosen on validation
+  std::string test_first, test_last;  // test period (confirmation dates)
+  SplitCounts counts;                 // train / validation / test / purged
+  std::string chosen;                 // lever chosen on validation
   TrainParams params;
   std::vector<int> member_rounds;
-  EvaluationReport test;               // the chosen model on the test rows
+  EvaluationReport test;  // the chosen model on the test rows
 };
 
 // The iso-precision figure: at the rule's own operating point (its default
@@ -79,9 +79,9 @@ struct IsoPrecision {
   int model_count = 0;
   int model_true_positives = 0;
   double model_precision = 0;
-  int extra_true_positives = 0;     // model - rule
-  double extra_relative = 0;        // model TP / rule TP - 1
-  Interval extra_relative_ci;       // symbol bootstrap
+  int extra_true_positives = 0;  // model - rule
+  double extra_relative = 0;     // model TP / rule TP - 1
+  Interval extra_relative_ci;    // symbol bootstrap
 };
 
 // One lever's pooled out-of-sample figures (every candidate, "bagged", the
@@ -93,23 +93,23 @@ struct LeverSummary {
   double precision_at_gate = 0;
   double roc_auc = 0;
   double ece = 0;
-  std::vector<double> fold_lifts;   // per fold, at gate.coverage_row
-  int folds_chosen = 0;             // folds whose procedure chose it
+  std::vector<double> fold_lifts;  // per fold, at gate.coverage_row
+  int folds_chosen = 0;            // folds whose procedure chose it
 };
 
 struct TrainRunResult {
   std::string version;
-  std::string status;        // champion | rejected_challenger
+  std::string status;  // champion | rejected_challenger
   std::string model_dir;
   std::string report_dir;
   std::string model_sha256;
   GateDecision gate;
-  EvaluationReport pooled;   // pooled out-of-sample predictions of all folds
+  EvaluationReport pooled;  // pooled out-of-sample predictions of all folds
   std::vector<FoldSummary> folds;
   IsoPrecision iso_precision;
   std::vector<LeverSummary> levers;
   std::optional<ShuffleCheck> shuffle;
-  std::string chosen;        // what the final window chose (the served model)
+  std::string chosen;  // what the final window chose (the served model)
   TrainParams selected;
   std::vector<int> member_rounds;
   int refit_rows = 0;

@@ -27,7 +27,8 @@ void Read(const nlohmann::json& obj, const char* key, T& out) {
   if (obj.contains(key)) out = obj[key].get<T>();
 }
 
-absl::StatusOr<Day> ParseConfigDay(const std::string& where, const nlohmann::json& v) {
+absl::StatusOr<Day> ParseConfigDay(const std::string& where,
+                                   const nlohmann::json& v) {
   absl::StatusOr<Day> d = ParseDay(v.get<std::string>());
   if (!d.ok()) {
     return absl::InvalidArgumentError(
@@ -37,9 +38,9 @@ absl::StatusOr<Day> ParseConfigDay(const std::string& where, const nlohmann::jso
 }
 
 absl::Status ReadWalkForward(const nlohmann::json& w, WalkForwardOptions& o) {
-  if (absl::Status st = Unknown("walk_forward.", w, {"test_starts", "test_end",
-                                                     "validation_years",
-                                                     "embargo_calendar_days"});
+  if (absl::Status st = Unknown("walk_forward.", w,
+                                {"test_starts", "test_end", "validation_years",
+                                 "embargo_calendar_days"});
       !st.ok()) {
     return st;
   }
@@ -52,7 +53,8 @@ absl::Status ReadWalkForward(const nlohmann::json& w, WalkForwardOptions& o) {
     }
   }
   if (w.contains("test_end")) {
-    absl::StatusOr<Day> d = ParseConfigDay("walk_forward.test_end", w["test_end"]);
+    absl::StatusOr<Day> d =
+        ParseConfigDay("walk_forward.test_end", w["test_end"]);
     if (!d.ok()) return d.status();
     o.test_end = *d;
   }
@@ -61,10 +63,12 @@ absl::Status ReadWalkForward(const nlohmann::json& w, WalkForwardOptions& o) {
   return absl::OkStatus();
 }
 
-absl::Status ReadCandidates(const nlohmann::json& list, std::vector<ModelCandidate>& out) {
+absl::Status ReadCandidates(const nlohmann::json& list,
+                            std::vector<ModelCandidate>& out) {
   out.clear();
   for (const nlohmann::json& c : list) {
-    if (absl::Status st = Unknown("candidates[].", c, {"name", "objective", "monotone"});
+    if (absl::Status st =
+            Unknown("candidates[].", c, {"name", "objective", "monotone"});
         !st.ok()) {
       return st;
     }
@@ -73,27 +77,29 @@ absl::Status ReadCandidates(const nlohmann::json& list, std::vector<ModelCandida
     Read(c, "objective", m.objective);
     Read(c, "monotone", m.monotone);
     if (m.objective != "binary:logistic" && m.objective != "rank:pairwise") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "train config: candidate '", m.name, "': objective must be binary:logistic or "
-          "rank:pairwise, got '", m.objective, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("train config: candidate '", m.name,
+                       "': objective must be binary:logistic or "
+                       "rank:pairwise, got '",
+                       m.objective, "'"));
     }
     out.push_back(m);
   }
   if (out.empty() || out[0].objective != "binary:logistic") {
     return absl::InvalidArgumentError(
-        "train config: candidates[0] must exist and be binary:logistic (the grid runs on it)");
+        "train config: candidates[0] must exist and be binary:logistic (the "
+        "grid runs on it)");
   }
   return absl::OkStatus();
 }
 
-
 absl::Status ReadParams(const nlohmann::json& j, TrainParams& p) {
-  if (absl::Status s = Unknown("xgboost.", j, {"max_depth", "eta", "num_boost_round",
-                                               "early_stopping_rounds", "subsample",
-                                               "colsample_bytree", "min_child_weight",
-                                               "lambda", "gamma", "seed", "nthread",
-                                               "objective", "tree_method",
-                                               "monotone_constraints"});
+  if (absl::Status s =
+          Unknown("xgboost.", j,
+                  {"max_depth", "eta", "num_boost_round",
+                   "early_stopping_rounds", "subsample", "colsample_bytree",
+                   "min_child_weight", "lambda", "gamma", "seed", "nthread",
+                   "objective", "tree_method", "monotone_constraints"});
       !s.ok()) {
     return s;
   }
@@ -101,7 +107,8 @@ absl::Status ReadParams(const nlohmann::json& j, TrainParams& p) {
   if (j.value("objective", "binary:logistic") != "binary:logistic" ||
       j.value("tree_method", "hist") != "hist") {
     return absl::InvalidArgumentError(
-        "train config: only objective binary:logistic with tree_method hist is supported");
+        "train config: only objective binary:logistic with tree_method hist is "
+        "supported");
   }
   Read(j, "max_depth", p.max_depth);
   Read(j, "eta", p.eta);
@@ -114,9 +121,11 @@ absl::Status ReadParams(const nlohmann::json& j, TrainParams& p) {
   Read(j, "gamma", p.gamma);
   Read(j, "seed", p.seed);
   Read(j, "nthread", p.nthread);
-  if (j.contains("monotone_constraints") && !j["monotone_constraints"].empty()) {
+  if (j.contains("monotone_constraints") &&
+      !j["monotone_constraints"].empty()) {
     return absl::InvalidArgumentError(
-        "train config: xgboost.monotone_constraints must be empty (candidates[].monotone "
+        "train config: xgboost.monotone_constraints must be empty "
+        "(candidates[].monotone "
         "sets them)");
   }
   return absl::OkStatus();
@@ -124,17 +133,22 @@ absl::Status ReadParams(const nlohmann::json& j, TrainParams& p) {
 
 absl::Status ReadSections(const nlohmann::json& j, TrainerConfig& c) {
   if (j.contains("walk_forward")) {
-    if (absl::Status st = ReadWalkForward(j["walk_forward"], c.walk_forward); !st.ok()) return st;
+    if (absl::Status st = ReadWalkForward(j["walk_forward"], c.walk_forward);
+        !st.ok())
+      return st;
   }
   if (j.contains("candidates")) {
-    if (absl::Status st = ReadCandidates(j["candidates"], c.candidates); !st.ok()) return st;
+    if (absl::Status st = ReadCandidates(j["candidates"], c.candidates);
+        !st.ok())
+      return st;
   }
   if (j.contains("xgboost")) {
     if (absl::Status st = ReadParams(j["xgboost"], c.base); !st.ok()) return st;
   }
   if (j.contains("grid")) {
     const nlohmann::json& g = j["grid"];
-    if (absl::Status st = Unknown("grid.", g, {"max_depth", "eta", "min_child_weight"});
+    if (absl::Status st =
+            Unknown("grid.", g, {"max_depth", "eta", "min_child_weight"});
         !st.ok()) {
       return st;
     }
@@ -144,8 +158,9 @@ absl::Status ReadSections(const nlohmann::json& j, TrainerConfig& c) {
   }
   if (j.contains("gate")) {
     const nlohmann::json& g = j["gate"];
-    if (absl::Status st = Unknown("gate.", g, {"coverage_row", "min_relative_lift",
-                                                "min_lift_ci_low", "max_ece"});
+    if (absl::Status st = Unknown("gate.", g,
+                                  {"coverage_row", "min_relative_lift",
+                                   "min_lift_ci_low", "max_ece"});
         !st.ok()) {
       return st;
     }
@@ -168,12 +183,13 @@ TrainerConfig DefaultTrainerConfig() {
 absl::StatusOr<TrainerConfig> TrainerConfigFromJson(const nlohmann::json& j) {
   TrainerConfig c = DefaultTrainerConfig();
   try {
-    if (absl::Status s = Unknown("", j, {"comment", "walk_forward", "candidates",
-                                         "bagging_seeds", "xgboost", "grid", "gate",
-                                         "blend_weight", "rule_threshold", "coverages",
-                                         "bootstrap_resamples", "bootstrap_seed",
-                                         "reference_rows", "top_features", "shuffle_check",
-                                         "shuffle_seed", "shuffle_labels"});
+    if (absl::Status s =
+            Unknown("", j,
+                    {"comment", "walk_forward", "candidates", "bagging_seeds",
+                     "xgboost", "grid", "gate", "blend_weight",
+                     "rule_threshold", "coverages", "bootstrap_resamples",
+                     "bootstrap_seed", "reference_rows", "top_features",
+                     "shuffle_check", "shuffle_seed", "shuffle_labels"});
         !s.ok()) {
       return s;
     }
@@ -192,38 +208,56 @@ absl::StatusOr<TrainerConfig> TrainerConfigFromJson(const nlohmann::json& j) {
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("train config: ", e.what()));
   }
-  if (absl::Status s = ValidateWalkForwardOptions(c.walk_forward); !s.ok()) return s;
+  if (absl::Status s = ValidateWalkForwardOptions(c.walk_forward); !s.ok())
+    return s;
   if (c.bagging_seeds < 1 || c.bagging_seeds > 32) {
-    return absl::InvalidArgumentError("train config: bagging_seeds must be in 1..32");
+    return absl::InvalidArgumentError(
+        "train config: bagging_seeds must be in 1..32");
   }
-  if (c.grid.max_depth.empty() || c.grid.eta.empty() || c.grid.min_child_weight.empty()) {
-    return absl::InvalidArgumentError("train config: every grid axis needs a value");
+  if (c.grid.max_depth.empty() || c.grid.eta.empty() ||
+      c.grid.min_child_weight.empty()) {
+    return absl::InvalidArgumentError(
+        "train config: every grid axis needs a value");
   }
   if (c.blend_weight < 0 || c.blend_weight > 1) {
-    return absl::InvalidArgumentError("train config: blend_weight must be in [0, 1]");
+    return absl::InvalidArgumentError(
+        "train config: blend_weight must be in [0, 1]");
   }
   return c;
 }
 
 absl::StatusOr<TrainerConfig> LoadTrainerConfig(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read train config ", path));
+  if (!in)
+    return absl::NotFoundError(absl::StrCat("cannot read train config ", path));
   std::stringstream ss;
   ss << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(path, ": not valid JSON"));
+  nlohmann::json j =
+      nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not valid JSON"));
   absl::StatusOr<TrainerConfig> c = TrainerConfigFromJson(j);
-  if (!c.ok()) return absl::Status(c.status().code(), absl::StrCat(path, ": ", c.status().message()));
+  if (!c.ok())
+    return absl::Status(c.status().code(),
+                        absl::StrCat(path, ": ", c.status().message()));
   return c;
 }
 
 nlohmann::json TrainParamsToJson(const TrainParams& p) {
-  return {{"objective", p.objective}, {"tree_method", "hist"},
+  return {{"objective", p.objective},
+          {"tree_method", "hist"},
           {"monotone_constraints", p.monotone_constraints},
-          {"max_depth", p.max_depth}, {"eta", p.eta}, {"num_boost_round", p.num_boost_round},
-          {"early_stopping_rounds", p.early_stopping_rounds}, {"subsample", p.subsample},
-          {"colsample_bytree", p.colsample_bytree}, {"min_child_weight", p.min_child_weight},
-          {"lambda", p.lambda}, {"gamma", p.gamma}, {"seed", p.seed}, {"nthread", p.nthread}};
+          {"max_depth", p.max_depth},
+          {"eta", p.eta},
+          {"num_boost_round", p.num_boost_round},
+          {"early_stopping_rounds", p.early_stopping_rounds},
+          {"subsample", p.subsample},
+          {"colsample_bytree", p.colsample_bytree},
+          {"min_child_weight", p.min_child_weight},
+          {"lambda", p.lambda},
+          {"gamma", p.gamma},
+          {"seed", p.seed},
+          {"nthread", p.nthread}};
 }
 
 nlohmann::json TrainerConfigToJson(const TrainerConfig& c) {
@@ -231,25 +265,37 @@ nlohmann::json TrainerConfigToJson(const TrainerConfig& c) {
   for (Day d : c.walk_forward.test_starts) starts.push_back(FormatDay(d));
   nlohmann::json candidates = nlohmann::json::array();
   for (const ModelCandidate& m : c.candidates) {
-    candidates.push_back({{"name", m.name}, {"objective", m.objective}, {"monotone", m.monotone}});
+    candidates.push_back({{"name", m.name},
+                          {"objective", m.objective},
+                          {"monotone", m.monotone}});
   }
-  return {{"walk_forward", {{"test_starts", starts},
-                            {"test_end", FormatDay(c.walk_forward.test_end)},
-                            {"validation_years", c.walk_forward.validation_years},
-                            {"embargo_calendar_days", c.walk_forward.embargo_calendar_days}}},
-          {"candidates", candidates}, {"bagging_seeds", c.bagging_seeds},
+  return {{"walk_forward",
+           {{"test_starts", starts},
+            {"test_end", FormatDay(c.walk_forward.test_end)},
+            {"validation_years", c.walk_forward.validation_years},
+            {"embargo_calendar_days", c.walk_forward.embargo_calendar_days}}},
+          {"candidates", candidates},
+          {"bagging_seeds", c.bagging_seeds},
           {"xgboost", TrainParamsToJson(c.base)},
-          {"grid", {{"max_depth", c.grid.max_depth}, {"eta", c.grid.eta},
-                    {"min_child_weight", c.grid.min_child_weight}}},
-          {"gate", {{"coverage_row", c.gate.coverage_row},
-                    {"min_relative_lift", c.gate.min_relative_lift},
-                    {"min_lift_ci_low", c.gate.min_lift_ci_low},
-                    {"max_ece", c.gate.max_ece}}},
-          {"blend_weight", c.blend_weight}, {"rule_threshold", c.rule_threshold},
-          {"coverages", c.coverages}, {"bootstrap_resamples", c.bootstrap_resamples},
-          {"bootstrap_seed", c.bootstrap_seed}, {"reference_rows", c.reference_rows},
-          {"top_features", c.top_features}, {"shuffle_labels", c.shuffle_labels},
-          {"shuffle_check", c.shuffle_check}, {"shuffle_seed", c.shuffle_seed}};
+          {"grid",
+           {{"max_depth", c.grid.max_depth},
+            {"eta", c.grid.eta},
+            {"min_child_weight", c.grid.min_child_weight}}},
+          {"gate",
+           {{"coverage_row", c.gate.coverage_row},
+            {"min_relative_lift", c.gate.min_relative_lift},
+            {"min_lift_ci_low", c.gate.min_lift_ci_low},
+            {"max_ece", c.gate.max_ece}}},
+          {"blend_weight", c.blend_weight},
+          {"rule_threshold", c.rule_threshold},
+          {"coverages", c.coverages},
+          {"bootstrap_resamples", c.bootstrap_resamples},
+          {"bootstrap_seed", c.bootstrap_seed},
+          {"reference_rows", c.reference_rows},
+          {"top_features", c.top_features},
+          {"shuffle_labels", c.shuffle_labels},
+          {"shuffle_check", c.shuffle_check},
+          {"shuffle_seed", c.shuffle_seed}};
 }
 
 std::vector<TrainParams> ExpandGrid(const TrainerConfig& c) {

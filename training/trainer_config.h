@@ -38,20 +38,20 @@ struct ModelCandidate {
 
 struct TrainerConfig {
   WalkForwardOptions walk_forward = DefaultWalkForwardOptions();
-  TrainParams base;            // everything the grid does not vary
+  TrainParams base;  // everything the grid does not vary
   HyperparameterGrid grid;
   std::vector<ModelCandidate> candidates = {ModelCandidate{}};
-  int bagging_seeds = 1;       // > 1: also try the winner averaged over seeds
-  double blend_weight = 0.5;   // blend = (1 - w) rule + w model
-  double rule_threshold = 0.5; // the rule's default decision threshold
+  int bagging_seeds = 1;        // > 1: also try the winner averaged over seeds
+  double blend_weight = 0.5;    // blend = (1 - w) rule + w model
+  double rule_threshold = 0.5;  // the rule's default decision threshold
   GateOptions gate;
   std::vector<double> coverages = {0.10, 0.20, 0.30, 0.50};
   int bootstrap_resamples = 1000;
   uint64_t bootstrap_seed = 20240605;
-  int reference_rows = 32;     // holdout rows copied into reference_rows.json
+  int reference_rows = 32;  // holdout rows copied into reference_rows.json
   int top_features = 15;
-  bool shuffle_labels = false; // train on permuted training labels
-  bool shuffle_check = true;   // also run the shuffled control and report it
+  bool shuffle_labels = false;  // train on permuted training labels
+  bool shuffle_check = true;    // also run the shuffled control and report it
   uint64_t shuffle_seed = 7;
 };
 

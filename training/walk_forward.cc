@@ -9,7 +9,8 @@ namespace pcs {
 
 WalkForwardOptions DefaultWalkForwardOptions() {
   WalkForwardOptions o;
-  o.test_starts = {*ParseDay("2010-01-01"), *ParseDay("2013-01-01"), *ParseDay("2016-01-01")};
+  o.test_starts = {*ParseDay("2010-01-01"), *ParseDay("2013-01-01"),
+                   *ParseDay("2016-01-01")};
   o.test_end = *ParseDay("2018-12-31");
   return o;
 }
@@ -26,31 +27,37 @@ Day AddYears(Day day, int years) {
 
 absl::Status ValidateWalkForwardOptions(const WalkForwardOptions& o) {
   if (o.test_starts.empty()) {
-    return absl::InvalidArgumentError("walk_forward: at least one test period is needed");
+    return absl::InvalidArgumentError(
+        "walk_forward: at least one test period is needed");
   }
   for (size_t i = 1; i < o.test_starts.size(); ++i) {
     if (!(o.test_starts[i - 1] < o.test_starts[i])) {
-      return absl::InvalidArgumentError("walk_forward: test_starts must be ascending");
+      return absl::InvalidArgumentError(
+          "walk_forward: test_starts must be ascending");
     }
   }
   if (!(o.test_starts.back() <= o.test_end)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "walk_forward: test_end ", FormatDay(o.test_end), " is before the last test start ",
-        FormatDay(o.test_starts.back())));
+        "walk_forward: test_end ", FormatDay(o.test_end),
+        " is before the last test start ", FormatDay(o.test_starts.back())));
   }
   if (o.validation_years < 1 || o.validation_years > 50) {
-    return absl::InvalidArgumentError("walk_forward: validation_years must be in 1..50");
+    return absl::InvalidArgumentError(
+        "walk_forward: validation_years must be in 1..50");
   }
   if (o.embargo_calendar_days < 0) {
-    return absl::InvalidArgumentError("walk_forward: embargo_calendar_days must be >= 0");
+    return absl::InvalidArgumentError(
+        "walk_forward: embargo_calendar_days must be >= 0");
   }
   if (YearOf(o.test_starts.front()) - o.validation_years < 1900) {
-    return absl::InvalidArgumentError("walk_forward: first validation window before 1900");
+    return absl::InvalidArgumentError(
+        "walk_forward: first validation window before 1900");
   }
   return absl::OkStatus();
 }
 
-std::vector<WalkForwardWindow> MakeWalkForwardWindows(const WalkForwardOptions& o) {
+std::vector<WalkForwardWindow> MakeWalkForwardWindows(
+    const WalkForwardOptions& o) {
   std::vector<WalkForwardWindow> out;
   const size_t n = o.test_starts.size();
   for (size_t k = 0; k <= n; ++k) {

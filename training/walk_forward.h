@@ -43,18 +43,19 @@ WalkForwardOptions DefaultWalkForwardOptions();
 absl::Status ValidateWalkForwardOptions(const WalkForwardOptions& options);
 
 struct WalkForwardWindow {
-  std::string name;       // "fold 1" ... or "final"
+  std::string name;  // "fold 1" ... or "final"
   bool is_test_fold = true;
   Day validation_start = 0;
-  Day test_start = 0;     // final window: the day after test_end
-  Day test_end = 0;       // final window: test_end (no test rows)
+  Day test_start = 0;  // final window: the day after test_end
+  Day test_end = 0;    // final window: test_end (no test rows)
   // train_end = validation_start - 1, valid_end = test_start - 1,
   // holdout_end = test_end (the holdout of AssignSplit is the test period).
   SplitOptions split;
 };
 
 // The test folds in order, then the final window.
-std::vector<WalkForwardWindow> MakeWalkForwardWindows(const WalkForwardOptions& options);
+std::vector<WalkForwardWindow> MakeWalkForwardWindows(
+    const WalkForwardOptions& options);
 
 // `day` moved by `years` calendar years (Feb 29 -> Feb 28 when needed).
 Day AddYears(Day day, int years);

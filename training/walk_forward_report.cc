@@ -9,29 +9,41 @@
 namespace pcs {
 namespace {
 
-std::string Pct(double v) { return std::isnan(v) ? "n/a" : absl::StrFormat("%.1f%%", 100 * v); }
+std::string Pct(double v) {
+  return std::isnan(v) ? "n/a" : absl::StrFormat("%.1f%%", 100 * v);
+}
 std::string Signed(double v) {
   return std::isnan(v) ? "n/a" : absl::StrFormat("%+.1f%%", 100 * v);
 }
-std::string Ci(const Interval& ci) { return absl::StrCat("[", Signed(ci.low), ", ", Signed(ci.high), "]"); }
+std::string Ci(const Interval& ci) {
+  return absl::StrCat("[", Signed(ci.low), ", ", Signed(ci.high), "]");
+}
 
 std::string ParamsText(const TrainParams& p, const std::vector<int>& rounds) {
-  return absl::StrCat(p.objective, p.monotone_constraints.empty() ? "" : " monotone",
-                      ", depth ", p.max_depth, ", mcw ", p.min_child_weight, ", eta ", p.eta,
-                      ", trees ", absl::StrJoin(rounds, "+"));
+  return absl::StrCat(p.objective,
+                      p.monotone_constraints.empty() ? "" : " monotone",
+                      ", depth ", p.max_depth, ", mcw ", p.min_child_weight,
+                      ", eta ", p.eta, ", trees ", absl::StrJoin(rounds, "+"));
 }
 
 }  // namespace
 
-std::string WalkForwardMarkdown(const TrainRunResult& r, const TrainerConfig& c) {
+std::string WalkForwardMarkdown(const TrainRunResult& r,
+                                const TrainerConfig& c) {
   const std::string& row = c.gate.coverage_row;
   std::string md = absl::StrCat(
       "## Walk-forward folds\n\nEach fold's model is chosen on the ",
-      c.walk_forward.validation_years, " validation years before its test period and trained on "
-      "everything earlier (purge + embargo at both boundaries); the test period is only scored. "
-      "Lift = model precision / rule precision - 1 at ", row, " coverage within the fold.\n\n"
-      "| fold | test period | train | validation | test | purged (train+valid) | chosen on "
-      "validation | model AUC | rule AUC | model ECE | model prec | rule prec | lift vs rule |\n"
+      c.walk_forward.validation_years,
+      " validation years before its test period and trained on "
+      "everything earlier (purge + embargo at both boundaries); the test "
+      "period is only scored. "
+      "Lift = model precision / rule precision - 1 at ",
+      row,
+      " coverage within the fold.\n\n"
+      "| fold | test period | train | validation | test | purged (train+valid) "
+      "| chosen on "
+      "validation | model AUC | rule AUC | model ECE | model prec | rule prec "
+      "| lift vs rule |\n"
       "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const FoldSummary& f : r.folds) {
     const CoverageRow* cr = f.test.Row(row);
@@ -45,46 +57,58 @@ std::string WalkForwardMarkdown(const TrainRunResult& r, const TrainerConfig& c)
         if (l.reference == "rule") ci = l.ci;
       }
     }
-    absl::StrAppend(&md, "| ", f.name, " | ", f.test_first, "..", f.test_last, " | ",
-                    f.counts.train, " | ", f.counts.validation, " | ", f.counts.holdout, " | ",
-                    f.counts.purged_train, "+", f.counts.purged_validation, " | ", f.chosen, " (",
-                    ParamsText(f.params, f.member_rounds), ") | ",
-                    absl::StrFormat("%.3f", f.test.Scorer("model")->roc_auc), " | ",
-                    absl::StrFormat("%.3f", f.test.Scorer("rule")->roc_auc), " | ",
-                    absl::StrFormat("%.4f", f.test.Scorer("model")->ece), " | ", Pct(mp), " | ",
-                    Pct(rp), " | ", Signed(lift), " ", Ci(ci), " |\n");
+    absl::StrAppend(
+        &md, "| ", f.name, " | ", f.test_first, "..", f.test_last, " | ",
+        f.counts.train, " | ", f.counts.validation, " | ", f.counts.holdout,
+        " | ", f.counts.purged_train, "+", f.counts.purged_validation, " | ",
+        f.chosen, " (", ParamsText(f.params, f.member_rounds), ") | ",
+        absl::StrFormat("%.3f", f.test.Scorer("model")->roc_auc), " | ",
+        absl::StrFormat("%.3f", f.test.Scorer("rule")->roc_auc), " | ",
+        absl::StrFormat("%.4f", f.test.Scorer("model")->ece), " | ", Pct(mp),
+        " | ", Pct(rp), " | ", Signed(lift), " ", Ci(ci), " |\n");
   }
   const IsoPrecision& iso = r.iso_precision;
+  absl::StrAppend(&md,
+                  "\n## Iso-precision (second figure)\n\nAt the rule's own "
+                  "operating point (rule "
+                  "confidence >= ",
+                  c.rule_threshold, "): the rule confirms ", iso.rule_count,
+                  " patterns at precision ", Pct(iso.rule_precision), " (",
+                  iso.rule_true_positives,
+                  " true positives). The model's largest top-n with precision "
+                  "at least as high confirms ",
+                  iso.model_count, " patterns at ", Pct(iso.model_precision),
+                  " (", iso.model_true_positives, " true positives): ",
+                  absl::StrFormat("%+d", iso.extra_true_positives),
+                  " true positives, ", Signed(iso.extra_relative), " ",
+                  Ci(iso.extra_relative_ci), " (95% symbol bootstrap).\n\n");
   absl::StrAppend(
-      &md, "\n## Iso-precision (second figure)\n\nAt the rule's own operating point (rule "
-      "confidence >= ", c.rule_threshold, "): the rule confirms ", iso.rule_count,
-      " patterns at precision ", Pct(iso.rule_precision), " (", iso.rule_true_positives,
-      " true positives). The model's largest top-n with precision at least as high confirms ",
-      iso.model_count, " patterns at ", Pct(iso.model_precision), " (",
-      iso.model_true_positives, " true positives): ",
-      absl::StrFormat("%+d", iso.extra_true_positives), " true positives, ",
-      Signed(iso.extra_relative), " ", Ci(iso.extra_relative_ci),
-      " (95% symbol bootstrap).\n\n");
-  absl::StrAppend(
-      &md, "## Levers (pooled out-of-sample, each fitted in every fold)\n\n"
-      "Every lever is fitted in every fold on the same rows; the procedure picks one per fold "
-      "on validation only (column 'chosen in'). These test figures are reported, never used "
-      "to choose.\n\n| lever | chosen in folds | AUC | ECE | precision at ", row,
+      &md,
+      "## Levers (pooled out-of-sample, each fitted in every fold)\n\n"
+      "Every lever is fitted in every fold on the same rows; the procedure "
+      "picks one per fold "
+      "on validation only (column 'chosen in'). These test figures are "
+      "reported, never used "
+      "to choose.\n\n| lever | chosen in folds | AUC | ECE | precision at ",
+      row,
       " | lift vs rule | per-fold lifts |\n|---|---|---|---|---|---|---|\n");
   for (const LeverSummary& l : r.levers) {
     std::vector<std::string> folds;
     for (double v : l.fold_lifts) folds.push_back(Signed(v));
     absl::StrAppend(&md, "| ", l.name, " | ", l.folds_chosen, " | ",
-                    absl::StrFormat("%.3f", l.roc_auc), " | ", absl::StrFormat("%.4f", l.ece),
-                    " | ", Pct(l.precision_at_gate), " | ", Signed(l.lift_vs_rule_at_gate), " ",
-                    Ci(l.lift_ci), " | ", absl::StrJoin(folds, ", "), " |\n");
+                    absl::StrFormat("%.3f", l.roc_auc), " | ",
+                    absl::StrFormat("%.4f", l.ece), " | ",
+                    Pct(l.precision_at_gate), " | ",
+                    Signed(l.lift_vs_rule_at_gate), " ", Ci(l.lift_ci), " | ",
+                    absl::StrJoin(folds, ", "), " |\n");
   }
-  absl::StrAppend(&md, "\n## Served model\n\nChosen on the final window (validation = the ",
-                  c.walk_forward.validation_years, " years up to ",
-                  FormatDay(c.walk_forward.test_end), "): ", r.chosen, " (",
-                  ParamsText(r.selected, r.member_rounds), "), refit on ", r.refit_rows,
-                  " rows. The refit has no holdout of its own: the figures above are the "
-                  "evidence for the procedure that produced it.\n\n");
+  absl::StrAppend(
+      &md, "\n## Served model\n\nChosen on the final window (validation = the ",
+      c.walk_forward.validation_years, " years up to ",
+      FormatDay(c.walk_forward.test_end), "): ", r.chosen, " (",
+      ParamsText(r.selected, r.member_rounds), "), refit on ", r.refit_rows,
+      " rows. The refit has no holdout of its own: the figures above are the "
+      "evidence for the procedure that produced it.\n\n");
   return md;
 }
 

@@ -12,7 +12,8 @@ namespace pcs {
 // chose on validation and how it did on its test period), the iso-precision
 // figure, every lever's pooled and per-fold lift vs rule at the gate's
 // coverage, and the served model's settings. Pure; thread-safe.
-std::string WalkForwardMarkdown(const TrainRunResult& result, const TrainerConfig& config);
+std::string WalkForwardMarkdown(const TrainRunResult& result,
+                                const TrainerConfig& config);
 
 }  // namespace pcs
 

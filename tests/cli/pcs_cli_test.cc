@@ -76,18 +76,17 @@ TEST(PcsCliTest, MissingFileIsOneErrorLine) {
 }
 
 TEST(PcsCliTest, UnreachableDatabaseIsOneErrorLine) {
-  const RunResult r = RunPcs("ingest --database-url " +
-                             Quoted("host=/nonexistent-pcs port=1") + " " +
-                             SharedOhlcvFile("AAPL"));
+  const RunResult r =
+      RunPcs("ingest --database-url " + Quoted("host=/nonexistent-pcs port=1") +
+             " " + SharedOhlcvFile("AAPL"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, HasSubstr("cannot connect to PostgreSQL"));
   EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1);
 }
 
 TEST(PcsCliTest, SymbolWithManyFilesIsUsageError) {
-  const RunResult r =
-      RunPcs("ingest --symbol X " + SharedOhlcvFile("AAPL") + " " +
-             SharedOhlcvFile("DIA"));
+  const RunResult r = RunPcs("ingest --symbol X " + SharedOhlcvFile("AAPL") +
+                             " " + SharedOhlcvFile("DIA"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("--symbol needs exactly one file"));
 }

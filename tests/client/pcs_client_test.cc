@@ -66,8 +66,9 @@ TEST_F(ClientTest, CppClientScoresDescribesAndChecksHealth) {
   EXPECT_EQ(parsed["top_contributions"].size(), 5u);
 
   fs::path batch = models_dir_ / "ids.txt";
-  std::ofstream(batch) << "# two ids\n" << ids[0] << "\n" << ids[1]
-                       << "\n00000000deadbeef\n";
+  std::ofstream(batch) << "# two ids\n"
+                       << ids[0] << "\n"
+                       << ids[1] << "\n00000000deadbeef\n";
   auto [rc3, batch_out] = RunCommand(client + " batch " + batch.string());
   EXPECT_EQ(rc3, 1) << batch_out;  // one id failed
   EXPECT_THAT(batch_out, HasSubstr("3 scored, 1 failed"));
@@ -111,16 +112,17 @@ TEST_F(ClientTest, CppClientSpeaksTlsAndSendsTokens) {
   std::ofstream(token_file) << pcs::testing::kTestWriteToken << "\n";
   const std::string address =
       absl::StrCat(" --server 127.0.0.1:", (*server)->grpc_port());
-  const std::string tls = absl::StrCat(
-      PCS_CLIENT_BINARY, address, " --tls-ca ", pki->ca,
-      " --tls-server-name localhost");
+  const std::string tls = absl::StrCat(PCS_CLIENT_BINARY, address, " --tls-ca ",
+                                       pki->ca, " --tls-server-name localhost");
   const std::string id = pcs::testing::Seeded().pattern_ids[4];
   // Each permitted evaluate moves the pattern out of 'detected'; put it back.
   auto detected = [&] {
     pqxx::connection conn(pcs::testing::Seeded().conninfo);
     pqxx::work tx(conn);
-    tx.exec_params("UPDATE pattern_events SET lifecycle_state = 'detected' "
-                   "WHERE id = $1", id);
+    tx.exec_params(
+        "UPDATE pattern_events SET lifecycle_state = 'detected' "
+        "WHERE id = $1",
+        id);
     tx.commit();
   };
   detected();
@@ -143,20 +145,20 @@ TEST_F(ClientTest, CppClientSpeaksTlsAndSendsTokens) {
   EXPECT_THAT(with_token, Not(HasSubstr(pcs::testing::kTestWriteToken)));
 
   detected();
-  auto [rc4, with_cert] = RunCommand(
-      tls + " --tls-cert " + pki->client.cert + " --tls-key " +
-      pki->client.key + " --json evaluate " + id);
+  auto [rc4, with_cert] =
+      RunCommand(tls + " --tls-cert " + pki->client.cert + " --tls-key " +
+                 pki->client.key + " --json evaluate " + id);
   EXPECT_EQ(rc4, 0) << with_cert;
   EXPECT_THAT(with_cert, HasSubstr("\"from_state\""));
 
-  auto [rc5, expired] = RunCommand(
-      tls + " --tls-cert " + pki->expired.cert + " --tls-key " +
-      pki->expired.key + " evaluate " + id);
+  auto [rc5, expired] =
+      RunCommand(tls + " --tls-cert " + pki->expired.cert + " --tls-key " +
+                 pki->expired.key + " evaluate " + id);
   EXPECT_EQ(rc5, 1) << expired;
   EXPECT_THAT(expired, HasSubstr("error: 14 "));  // handshake refused
 
-  auto [rc6, usage] = RunCommand(tls + " --tls-cert " + pki->client.cert +
-                                 " health");
+  auto [rc6, usage] =
+      RunCommand(tls + " --tls-cert " + pki->client.cert + " health");
   EXPECT_EQ(rc6, 2) << usage;
   (*server)->Shutdown();
   fs::remove_all(pki->dir);
@@ -178,19 +180,24 @@ class PythonClientTest : public ClientTest {
         "mypy_protobuf, build, mypy, pytest' && python3 -m pip show -q "
         "types-grpcio types-protobuf");
     if (probe != 0) {
-      skip_reason_ = "the Python build and test tools are missing: run "
-                     "scripts/install_server_tools.sh (" + probe_out + ")";
+      skip_reason_ =
+          "the Python build and test tools are missing: run "
+          "scripts/install_server_tools.sh (" +
+          probe_out + ")";
       return;
     }
     char tmpl[] = "/tmp/pcs-pyclient-XXXXXX";
     work_ = ::mkdtemp(tmpl);
     tree_before_ = TreeListing(PythonDir());
-    std::tie(build_rc_, build_out_) = RunCommand(
-        "cd " + work_.string() + " && python3 -m build --no-isolation "
-        "--outdir dist " + PythonDir().string());
-    std::tie(install_rc_, install_out_) = RunCommand(
-        "cd " + work_.string() + " && python3 -m pip install -q --no-deps "
-        "--no-index --target site dist/*.whl");
+    std::tie(build_rc_, build_out_) =
+        RunCommand("cd " + work_.string() +
+                   " && python3 -m build --no-isolation "
+                   "--outdir dist " +
+                   PythonDir().string());
+    std::tie(install_rc_, install_out_) =
+        RunCommand("cd " + work_.string() +
+                   " && python3 -m pip install -q --no-deps "
+                   "--no-index --target site dist/*.whl");
   }
   static void TearDownTestSuite() {
     if (!work_.empty()) fs::remove_all(work_);
@@ -221,8 +228,8 @@ class PythonClientTest : public ClientTest {
   // Runs `command` in the work folder with only the installed wheel
   // importable (never the source folder) and no bytecode written.
   static std::pair<int, std::string> RunInstalled(const std::string& command) {
-    return RunCommand("cd " + work_.string() + " && PYTHONPATH=" +
-                      (work_ / "site").string() +
+    return RunCommand("cd " + work_.string() +
+                      " && PYTHONPATH=" + (work_ / "site").string() +
                       " PYTHONDONTWRITEBYTECODE=1 " + command);
   }
 
@@ -262,7 +269,8 @@ TEST_F(PythonClientTest, IsMypyStrictClean) {
   const std::string src = PythonDir().string();
   auto [rc, out] = RunInstalled(
       "python3 -m mypy --strict --no-incremental --cache-dir=/dev/null "
-      "site/pcs_client " + src + "/tests " + src + "/bench");
+      "site/pcs_client " +
+      src + "/tests " + src + "/bench");
   EXPECT_EQ(rc, 0) << out;
   EXPECT_THAT(out, HasSubstr("Success: no issues found"));
 }
@@ -282,7 +290,8 @@ TEST_F(PythonClientTest, PytestPassesAgainstTheServerBinary) {
     tx.exec0(
         "INSERT INTO monitoring_runs (kind, model_version, since, as_of, "
         "recent_rows, max_feature, max_psi, score_psi, alert, alert_outcome, "
-        "details) VALUES ('drift', '" + std::string(kVersion) +
+        "details) VALUES ('drift', '" +
+        std::string(kVersion) +
         "', '2018-01-01', '2018-12-31', 42, 'atr_14', 0.31, 0.05, true, "
         "'not_configured', '{\"source\": \"pcs_client_test\"}')");
     // A stored pattern with its bars, for ScoreInline.
@@ -291,7 +300,8 @@ TEST_F(PythonClientTest, PytestPassesAgainstTheServerBinary) {
              "b.day::text, 'open', b.open, 'high', b.high, 'low', b.low, "
              "'close', b.close, 'adj_close', b.adj_close, 'volume', "
              "b.volume) ORDER BY b.day), '[]') FROM price_bars b WHERE "
-             "b.symbol = " + symbol + " AND b.day <= p.confirmation_date)";
+             "b.symbol = " +
+             symbol + " AND b.day <= p.confirmation_date)";
     };
     const pqxx::row row = tx.exec_params1(
         "SELECT json_build_object('pattern_id', p.id, 'pattern', "
@@ -302,9 +312,9 @@ TEST_F(PythonClientTest, PytestPassesAgainstTheServerBinary) {
         "p.breakout_level, 'target_price', p.target_price, 'stop_price', "
         "p.stop_price, 'rule_confidence', p.rule_confidence, "
         "'rule_criteria', p.rule_criteria, 'key_points', p.key_points), "
-        "'bars', " + bars("p.symbol") +
-        ", 'market_bars', " + bars("'DIA'") +
-        ")::text FROM pattern_events p WHERE p.id = $1",
+        "'bars', " +
+            bars("p.symbol") + ", 'market_bars', " + bars("'DIA'") +
+            ")::text FROM pattern_events p WHERE p.id = $1",
         seeded.pattern_ids.front());
     std::ofstream(inline_json) << row[0].as<std::string>();
     // Two patterns EvaluatePattern may decide: the seeded ones are all
@@ -313,7 +323,8 @@ TEST_F(PythonClientTest, PytestPassesAgainstTheServerBinary) {
     for (const std::string& id : evaluate_ids) {
       tx.exec_params0(
           "UPDATE pattern_events SET lifecycle_state = 'detected' "
-          "WHERE id = $1", id);
+          "WHERE id = $1",
+          id);
     }
     tx.commit();
   }
@@ -321,9 +332,9 @@ TEST_F(PythonClientTest, PytestPassesAgainstTheServerBinary) {
   const std::string write_token = "pyclient-write-token-0123456789";
   const std::string read_token = "pyclient-read-token-0123456789";
   const std::string allow_list = (work_ / "allow-list").string();
-  std::ofstream(allow_list) << "write token pytest-writer " << write_token
-                            << "\nread token pytest-reader " << read_token
-                            << "\n";
+  std::ofstream(allow_list)
+      << "write token pytest-writer " << write_token
+      << "\nread token pytest-reader " << read_token << "\n";
   const int64_t traces_before = pcs::testing::HistoryRows(conninfo, "server");
   pcs::testing::Subprocess server(
       {PCS_SERVER_BINARY, "--listen", "127.0.0.1:0", "--metrics-listen",

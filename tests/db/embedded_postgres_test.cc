@@ -75,8 +75,8 @@ TEST(EmbeddedPostgresTest, DestructorStopsServer) {
 }
 
 TEST(EmbeddedPostgresTest, PersistentRootIsReused) {
-  const fs::path root = fs::temp_directory_path() /
-                        ("pcs-root-test-" + std::to_string(getpid()));
+  const fs::path root =
+      fs::temp_directory_path() / ("pcs-root-test-" + std::to_string(getpid()));
   {
     EmbeddedPostgresOptions options;
     options.root = root.string();

@@ -67,11 +67,13 @@ TEST(MigratorTest, FreshDatabaseGetsEveryTable) {
               1)
         << table;
   }
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pg_indexes WHERE indexname = "
-                          "'pattern_events_unresolved_idx'"),
+  EXPECT_EQ(CountRows(db,
+                      "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                      "'pattern_events_unresolved_idx'"),
             1);
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM schema_migrations WHERE "
-                          "length(checksum) = 64"),
+  EXPECT_EQ(CountRows(db,
+                      "SELECT count(*) FROM schema_migrations WHERE "
+                      "length(checksum) = 64"),
             static_cast<int>(files->size()));
 }
 
@@ -113,8 +115,9 @@ TEST(MigratorTest, TamperedAppliedFileIsRefusedNamingIt) {
   EXPECT_THAT(std::string(status.message()), HasSubstr(first.file_name));
   EXPECT_THAT(std::string(status.message()), HasSubstr("changed"));
   // Nothing pending was applied after the refusal.
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM information_schema.tables "
-                          "WHERE table_name = 'extra_table'"),
+  EXPECT_EQ(CountRows(db,
+                      "SELECT count(*) FROM information_schema.tables "
+                      "WHERE table_name = 'extra_table'"),
             0);
 }
 
@@ -126,11 +129,13 @@ TEST(MigratorTest, FailingFileIsRolledBackAndNamed) {
   const absl::Status status = Migrate(db, copy.dir());
   ASSERT_FALSE(status.ok());
   EXPECT_THAT(std::string(status.message()), HasSubstr("0900_broken.sql"));
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM information_schema.tables "
-                          "WHERE table_name = 'half_done'"),
+  EXPECT_EQ(CountRows(db,
+                      "SELECT count(*) FROM information_schema.tables "
+                      "WHERE table_name = 'half_done'"),
             0);
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM schema_migrations WHERE "
-                          "version = 900"),
+  EXPECT_EQ(CountRows(db,
+                      "SELECT count(*) FROM schema_migrations WHERE "
+                      "version = 900"),
             0);
 }
 
@@ -139,7 +144,8 @@ TEST(MigratorTest, BadFileNameIsAnError) {
   copy.Write("add_stuff.sql", "SELECT 1;");
   auto files = ListMigrationFiles(copy.dir());
   ASSERT_FALSE(files.ok());
-  EXPECT_THAT(std::string(files.status().message()), HasSubstr("add_stuff.sql"));
+  EXPECT_THAT(std::string(files.status().message()),
+              HasSubstr("add_stuff.sql"));
 }
 
 TEST(MigratorTest, ConcurrentRunsBothSucceedAndApplyOnce) {
@@ -156,8 +162,7 @@ TEST(MigratorTest, ConcurrentRunsBothSucceedAndApplyOnce) {
     auto files = ListMigrationFiles(kDefaultMigrationsDir);
     ASSERT_TRUE(files.ok());
     // Between them every file was applied exactly once.
-    EXPECT_EQ(report_a.applied.size() + report_b.applied.size(),
-              files->size());
+    EXPECT_EQ(report_a.applied.size() + report_b.applied.size(), files->size());
     EXPECT_EQ(CountRows(db, "SELECT count(*) FROM schema_migrations"),
               static_cast<int>(files->size()));
   }

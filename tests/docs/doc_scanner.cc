@@ -17,20 +17,68 @@ constexpr char kSpanBreak[] = " ;; ";
 
 // Programs whose flags are not ours.
 bool IsExternalProgram(const std::string& base) {
-  static const std::set<std::string>* kExternal = new std::set<std::string>{
-      "cmake", "ctest", "make", "ninja", "git", "grpcurl", "ghz", "h2load", "promtool",
-      "prometheus", "docker", "kubectl", "go", "curl", "systemctl", "journalctl", "psql",
-      "pg_ctl", "initdb", "grep", "sed", "awk", "xargs", "sort", "head", "tail", "jq",
-      "python3", "python", "apt-get", "bash", "sh", "time", "timeout", "runuser", "kill",
-      "find", "ls", "cat", "cp", "mv", "rm", "mkdir", "ln", "nproc", "gdb", "valgrind", "perf",
-      "node_exporter", "xgboost", "mypy", "protoc", "pip"};
+  static const std::set<std::string>* kExternal =
+      new std::set<std::string>{"cmake",
+                                "ctest",
+                                "make",
+                                "ninja",
+                                "git",
+                                "grpcurl",
+                                "ghz",
+                                "h2load",
+                                "promtool",
+                                "prometheus",
+                                "docker",
+                                "kubectl",
+                                "go",
+                                "curl",
+                                "systemctl",
+                                "journalctl",
+                                "psql",
+                                "pg_ctl",
+                                "initdb",
+                                "grep",
+                                "sed",
+                                "awk",
+                                "xargs",
+                                "sort",
+                                "head",
+                                "tail",
+                                "jq",
+                                "python3",
+                                "python",
+                                "apt-get",
+                                "bash",
+                                "sh",
+                                "time",
+                                "timeout",
+                                "runuser",
+                                "kill",
+                                "find",
+                                "ls",
+                                "cat",
+                                "cp",
+                                "mv",
+                                "rm",
+                                "mkdir",
+                                "ln",
+                                "nproc",
+                                "gdb",
+                                "valgrind",
+                                "perf",
+                                "node_exporter",
+                                "xgboost",
+                                "mypy",
+                                "protoc",
+                                "pip"};
   if (kExternal->count(base)) return true;
   // Test and benchmark binaries take GoogleTest / Google Benchmark flags.
   return absl::EndsWith(base, "_test") || absl::EndsWith(base, "_bench");
 }
 
 std::string Basename(std::string token) {
-  while (!token.empty() && std::string("$(`'\"").find(token.front()) != std::string::npos) {
+  while (!token.empty() &&
+         std::string("$(`'\"").find(token.front()) != std::string::npos) {
     token.erase(0, 1);
   }
   const size_t slash = token.rfind('/');
@@ -38,7 +86,8 @@ std::string Basename(std::string token) {
 }
 
 bool IsSeparator(const std::string& token) {
-  return token == "|" || token == "||" || token == "&&" || token == ";" || token == ";;";
+  return token == "|" || token == "||" || token == "&&" || token == ";" ||
+         token == ";;";
 }
 
 std::vector<std::string> Tokens(const std::string& text) {
@@ -49,12 +98,15 @@ std::vector<std::string> Tokens(const std::string& text) {
   return out;
 }
 
-// The flag name at the start of `token` ("--pin-version=..." -> "--pin-version").
+// The flag name at the start of `token` ("--pin-version=..." ->
+// "--pin-version").
 std::string FlagName(const std::string& token) {
   static const std::regex kFlag("^--[a-z][a-z0-9_-]*[a-z0-9]");
   std::smatch m;
   std::string t = token;
-  while (!t.empty() && std::string("`(\"'[").find(t.front()) != std::string::npos) t.erase(0, 1);
+  while (!t.empty() &&
+         std::string("`(\"'[").find(t.front()) != std::string::npos)
+    t.erase(0, 1);
   return std::regex_search(t, m, kFlag) ? m.str() : "";
 }
 
@@ -82,7 +134,8 @@ bool IsJsonNonQueryValue(const std::string& line, size_t quote) {
   const std::string head = line.substr(0, quote);
   if (!std::regex_search(head, m, kKey)) return false;
   const std::string key = m[1].str();
-  return key.find("expr") == std::string::npos && key.find("query") == std::string::npos &&
+  return key.find("expr") == std::string::npos &&
+         key.find("query") == std::string::npos &&
          key.find("metric") == std::string::npos;
 }
 
@@ -103,13 +156,19 @@ std::vector<CodeLine> ExtractCode(const std::string& markdown) {
       continue;
     }
     // Fenced blocks and indented (4 spaces / tab) code blocks.
-    const bool indented = absl::StartsWith(line, "    ") || absl::StartsWith(line, "\t");
+    const bool indented =
+        absl::StartsWith(line, "    ") || absl::StartsWith(line, "\t");
     if (in_fence || (indented && !trimmed.empty()) || !pending.empty()) {
       if (pending.empty()) pending_line = number;
       std::string body = line;
-      const bool continued = absl::EndsWith(absl::StripTrailingAsciiWhitespace(body), "\\");
-      if (continued) body = std::string(absl::StripTrailingAsciiWhitespace(body)).substr(
-                         0, std::string(absl::StripTrailingAsciiWhitespace(body)).size() - 1);
+      const bool continued =
+          absl::EndsWith(absl::StripTrailingAsciiWhitespace(body), "\\");
+      if (continued)
+        body =
+            std::string(absl::StripTrailingAsciiWhitespace(body))
+                .substr(0, std::string(absl::StripTrailingAsciiWhitespace(body))
+                                   .size() -
+                               1);
       pending += body + " ";
       if (!continued) {
         out.push_back({pending_line, pending});
@@ -125,19 +184,22 @@ std::vector<CodeLine> ExtractCode(const std::string& markdown) {
   return out;
 }
 
-std::vector<DocClaim> SubcommandClaims(const std::string& file, const std::string& markdown) {
+std::vector<DocClaim> SubcommandClaims(const std::string& file,
+                                       const std::string& markdown) {
   std::vector<DocClaim> out;
   static const std::regex kWord("^[a-z][a-z_-]*$");
   for (const CodeLine& code : ExtractCode(markdown)) {
     const std::vector<std::string> tokens = Tokens(code.text);
-    bool external = false;  // inside another program's arguments (cmake --target pcs ...)
+    bool external =
+        false;  // inside another program's arguments (cmake --target pcs ...)
     for (size_t i = 0; i + 1 < tokens.size(); ++i) {
       const std::string binary = Basename(tokens[i]);
       if (IsSeparator(tokens[i])) external = false;
       if (IsExternalProgram(binary)) external = true;
       if (external || (binary != "pcs" && binary != "pcs-client")) continue;
       std::string next = tokens[i + 1];
-      while (!next.empty() && std::string("`'\")").find(next.back()) != std::string::npos) {
+      while (!next.empty() &&
+             std::string("`'\")").find(next.back()) != std::string::npos) {
         next.pop_back();
       }
       if (std::regex_match(next, kWord)) {
@@ -148,11 +210,13 @@ std::vector<DocClaim> SubcommandClaims(const std::string& file, const std::strin
   return out;
 }
 
-std::vector<DocClaim> FlagClaims(const std::string& file, const std::string& markdown) {
+std::vector<DocClaim> FlagClaims(const std::string& file,
+                                 const std::string& markdown) {
   std::vector<DocClaim> out;
   for (const CodeLine& code : ExtractCode(markdown)) {
     const std::vector<std::string> tokens = Tokens(code.text);
-    std::string context;  // "" | "pcs" | "pcs <sub>" | "pcs-server" | "external"
+    std::string
+        context;  // "" | "pcs" | "pcs <sub>" | "pcs-server" | "external"
     for (size_t i = 0; i < tokens.size(); ++i) {
       const std::string& t = tokens[i];
       const std::string base = Basename(t);
@@ -162,7 +226,8 @@ std::vector<DocClaim> FlagClaims(const std::string& file, const std::string& mar
         context = base;
         if (i + 1 < tokens.size() && !absl::StartsWith(tokens[i + 1], "-")) {
           std::string sub = tokens[i + 1];
-          while (!sub.empty() && !std::islower(static_cast<unsigned char>(sub.back()))) {
+          while (!sub.empty() &&
+                 !std::islower(static_cast<unsigned char>(sub.back()))) {
             sub.pop_back();
           }
           context = absl::StrCat(base, " ", sub);
@@ -172,14 +237,16 @@ std::vector<DocClaim> FlagClaims(const std::string& file, const std::string& mar
         context = "pcs-server";
       } else if (absl::EndsWith(base, ".sh")) {
         std::string path = t;
-        while (!path.empty() && std::string("`'\"(").find(path.front()) != std::string::npos) {
+        while (!path.empty() &&
+               std::string("`'\"(").find(path.front()) != std::string::npos) {
           path.erase(0, 1);
         }
         if (absl::StartsWith(path, "./")) path = path.substr(2);
         context = absl::StrCat("script:", path);
       } else if (IsExternalProgram(base)) {
         context = "external";
-      } else if (std::string flag = FlagName(t); !flag.empty() && context != "external") {
+      } else if (std::string flag = FlagName(t);
+                 !flag.empty() && context != "external") {
         out.push_back({absl::StrCat(file, ":", code.line), flag, context});
       }
     }
@@ -187,7 +254,8 @@ std::vector<DocClaim> FlagClaims(const std::string& file, const std::string& mar
   return out;
 }
 
-std::vector<DocClaim> MetricClaims(const std::string& file, const std::string& text,
+std::vector<DocClaim> MetricClaims(const std::string& file,
+                                   const std::string& text,
                                    const std::set<std::string>& not_metrics) {
   std::vector<DocClaim> out;
   int line_number = 0;
@@ -197,26 +265,32 @@ std::vector<DocClaim> MetricClaims(const std::string& file, const std::string& t
     size_t pos = 0;
     while ((pos = line.find("pcs_", pos)) != std::string::npos) {
       const char before = pos == 0 ? ' ' : line[pos - 1];
-      const bool word_start = !(std::isalnum(static_cast<unsigned char>(before)) ||
-                                before == '_' || before == '-' || before == '/');
+      const bool word_start =
+          !(std::isalnum(static_cast<unsigned char>(before)) || before == '_' ||
+            before == '-' || before == '/');
       size_t end = pos + 4;
-      while (end < line.size() && (std::islower(static_cast<unsigned char>(line[end])) ||
-                                   std::isdigit(static_cast<unsigned char>(line[end])) ||
-                                   line[end] == '_')) {
+      while (end < line.size() &&
+             (std::islower(static_cast<unsigned char>(line[end])) ||
+              std::isdigit(static_cast<unsigned char>(line[end])) ||
+              line[end] == '_')) {
         ++end;
       }
       const std::string name = line.substr(pos, end - pos);
       const char next = end < line.size() ? line[end] : ' ';
       const char after = end + 1 < line.size() ? line[end + 1] : ' ';
-      const bool prefix = name.back() == '_' || next == '*' || (next == '.' && after == '*');
+      const bool prefix =
+          name.back() == '_' || next == '*' || (next == '.' && after == '*');
       // A file (pcs_drift.prom), a folder (pcs_client/) or a JSON string value
       // other than a query ("kind": "pcs_..."), not a metric.
-      const bool file_name = (next == '.' && std::isalpha(static_cast<unsigned char>(after))) ||
-                             next == '/';
-      const bool json_value = before == '"' && IsJsonNonQueryValue(line, pos - 1);
-      const bool upper = std::isupper(static_cast<unsigned char>(next));  // pcs_Foo: not ours
-      if (word_start && !prefix && !file_name && !json_value && !upper && name.size() > 4 &&
-          !not_metrics.count(name)) {
+      const bool file_name =
+          (next == '.' && std::isalpha(static_cast<unsigned char>(after))) ||
+          next == '/';
+      const bool json_value =
+          before == '"' && IsJsonNonQueryValue(line, pos - 1);
+      const bool upper =
+          std::isupper(static_cast<unsigned char>(next));  // pcs_Foo: not ours
+      if (word_start && !prefix && !file_name && !json_value && !upper &&
+          name.size() > 4 && !not_metrics.count(name)) {
         out.push_back({absl::StrCat(file, ":", line_number), name, ""});
       }
       pos = end;
@@ -225,13 +299,16 @@ std::vector<DocClaim> MetricClaims(const std::string& file, const std::string& t
   return out;
 }
 
-std::vector<DocClaim> RpcClaims(const std::string& file, const std::string& markdown,
+std::vector<DocClaim> RpcClaims(const std::string& file,
+                                const std::string& markdown,
                                 const std::set<std::string>& services) {
   std::vector<DocClaim> out;
   // Lookahead: "v1.PatternConfidence/ScorePattern" must yield both pairs.
-  static const std::regex kQualified("([A-Za-z][A-Za-z0-9]*)(?=[/.]([A-Z][A-Za-z0-9]*))");
+  static const std::regex kQualified(
+      "([A-Za-z][A-Za-z0-9]*)(?=[/.]([A-Z][A-Za-z0-9]*))");
   static const std::regex kPascal("^[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*$");
-  static const std::regex kVerb("^(Score|Evaluate|Describe|List|Get|Watch)[A-Z][A-Za-z0-9]*$");
+  static const std::regex kVerb(
+      "^(Score|Evaluate|Describe|List|Get|Watch)[A-Z][A-Za-z0-9]*$");
   static const std::regex kRpcWord("\\b(RPC|RPCs|rpc|rpcs)\\b");
   int number = 0;
   for (absl::string_view raw : absl::StrSplit(markdown, '\n')) {
@@ -247,9 +324,11 @@ std::vector<DocClaim> RpcClaims(const std::string& file, const std::string& mark
     std::string code;
     AppendSpans(line, code);
     const bool rpc_line = std::regex_search(line, kRpcWord);
-    for (absl::string_view piece : absl::StrSplit(code, absl::ByAnyChar(" ,;()`.:"))) {
+    for (absl::string_view piece :
+         absl::StrSplit(code, absl::ByAnyChar(" ,;()`.:"))) {
       const std::string token(piece);
-      if (std::regex_match(token, kVerb) || (rpc_line && std::regex_match(token, kPascal))) {
+      if (std::regex_match(token, kVerb) ||
+          (rpc_line && std::regex_match(token, kPascal))) {
         out.push_back({where, token, ""});
       }
     }
@@ -278,7 +357,8 @@ std::set<std::string> SubcommandsInHelp(const std::string& help) {
     }
     if (!in_section) continue;
     if (line.empty() || !std::isspace(static_cast<unsigned char>(line[0]))) {
-      in_section = !line.empty() && in_section && std::isspace(static_cast<unsigned char>(line[0]));
+      in_section = !line.empty() && in_section &&
+                   std::isspace(static_cast<unsigned char>(line[0]));
       if (!in_section) break;
     }
     const std::vector<std::string> tokens = Tokens(line);

@@ -42,8 +42,8 @@
 #include "monitoring/prometheus_text.h"
 #include "pcs/v1/pattern_confidence.pb.h"
 #include "server/pcs_server.h"
-#include "tests/regression/regression_env.h"
 #include "tests/docs/doc_scanner.h"
+#include "tests/regression/regression_env.h"
 #include "tests/test_util/fake_model_artifact.h"
 #include "tests/test_util/test_database.h"
 
@@ -70,8 +70,10 @@ std::string WithoutExemptRegions(const std::string& text) {
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.find("<!-- docs-honesty: off -->") != std::string::npos) off = true;
-    if (line.find("<!-- docs-honesty: on -->") != std::string::npos) off = false;
+    if (line.find("<!-- docs-honesty: off -->") != std::string::npos)
+      off = true;
+    if (line.find("<!-- docs-honesty: on -->") != std::string::npos)
+      off = false;
     out += (off ? std::string() : line) + "\n";
   }
   return out;
@@ -80,14 +82,16 @@ std::string WithoutExemptRegions(const std::string& text) {
 // README.md and docs/*.md, as (repository-relative name, text).
 std::vector<std::pair<std::string, std::string>> Docs() {
   std::vector<std::pair<std::string, std::string>> out;
-  out.emplace_back("README.md", WithoutExemptRegions(ReadFile(kRoot / "README.md")));
+  out.emplace_back("README.md",
+                   WithoutExemptRegions(ReadFile(kRoot / "README.md")));
   std::vector<fs::path> docs;
   for (const auto& entry : fs::directory_iterator(kRoot / "docs")) {
     if (entry.path().extension() == ".md") docs.push_back(entry.path());
   }
   std::sort(docs.begin(), docs.end());
   for (const fs::path& p : docs) {
-    out.emplace_back("docs/" + p.filename().string(), WithoutExemptRegions(ReadFile(p)));
+    out.emplace_back("docs/" + p.filename().string(),
+                     WithoutExemptRegions(ReadFile(p)));
   }
   return out;
 }
@@ -99,22 +103,24 @@ std::string Help(const std::vector<std::string>& argv) {
 }
 
 std::string Report(const std::vector<std::string>& problems) {
-  return absl::StrCat(problems.size(), " problem(s):\n  ", absl::StrJoin(problems, "\n  "));
+  return absl::StrCat(problems.size(), " problem(s):\n  ",
+                      absl::StrJoin(problems, "\n  "));
 }
 
 TEST(DocsHonestyTest, DocumentsExist) {
   EXPECT_TRUE(fs::exists(kRoot / "README.md"));
-  for (const char* doc : {"HEADLESS_ARCHITECTURE.md", "PHASE5_TESTING_GUIDE.md", "RUNBOOK.md",
-                          "README.md"}) {
+  for (const char* doc : {"HEADLESS_ARCHITECTURE.md", "PHASE5_TESTING_GUIDE.md",
+                          "RUNBOOK.md", "README.md"}) {
     EXPECT_TRUE(fs::exists(kRoot / "docs" / doc)) << doc;
   }
 }
 
 // Flags of a binary with subcommands: context "<binary>" (any of its flags)
 // and "<binary> <sub>" (the subcommand's plus the global ones).
-void AddSubcommandBinary(const std::string& binary, const std::string& path,
-                         std::map<std::string, std::set<std::string>>& flags,
-                         std::map<std::string, std::set<std::string>>& subcommands) {
+void AddSubcommandBinary(
+    const std::string& binary, const std::string& path,
+    std::map<std::string, std::set<std::string>>& flags,
+    std::map<std::string, std::set<std::string>>& subcommands) {
   const std::string main_help = Help({path, "--help"});
   const std::set<std::string> subs = testing::SubcommandsInHelp(main_help);
   EXPECT_GE(subs.size(), 3u) << main_help;
@@ -138,8 +144,10 @@ TEST(DocsHonestyTest, SubcommandsAndFlagsExist) {
 #ifdef PCS_CLIENT_BINARY
   AddSubcommandBinary("pcs-client", PCS_CLIENT_BINARY, flags, subcommands);
 #endif
-  flags["pcs-server"] = testing::FlagsInHelp(Help({PCS_SERVER_BINARY, "--help"}));
-  ASSERT_TRUE(flags["pcs-server"].count("--pin-version")) << "pcs-server --help unreadable";
+  flags["pcs-server"] =
+      testing::FlagsInHelp(Help({PCS_SERVER_BINARY, "--help"}));
+  ASSERT_TRUE(flags["pcs-server"].count("--pin-version"))
+      << "pcs-server --help unreadable";
   std::set<std::string> any;
   for (const char* binary : {"pcs", "pcs-client", "pcs-server"}) {
     any.insert(flags[binary].begin(), flags[binary].end());
@@ -149,8 +157,10 @@ TEST(DocsHonestyTest, SubcommandsAndFlagsExist) {
   for (const char* folder : {"scripts", "bench"}) {
     for (const auto& entry : fs::directory_iterator(kRoot / folder)) {
       if (entry.path().extension() != ".sh") continue;
-      const std::set<std::string> f = testing::FlagsInHelp(ReadFile(entry.path()));
-      flags[absl::StrCat("script:", folder, "/", entry.path().filename().string())] = f;
+      const std::set<std::string> f =
+          testing::FlagsInHelp(ReadFile(entry.path()));
+      flags[absl::StrCat("script:", folder, "/",
+                         entry.path().filename().string())] = f;
       any.insert(f.begin(), f.end());
     }
   }
@@ -170,13 +180,13 @@ TEST(DocsHonestyTest, SubcommandsAndFlagsExist) {
       ++checked;
       auto it = flags.find(c.context);
       if (it == flags.end()) {
-        problems.push_back(absl::StrCat(c.where, ": ", c.name, " given to unknown `", c.context,
-                                        "`"));
+        problems.push_back(absl::StrCat(c.where, ": ", c.name,
+                                        " given to unknown `", c.context, "`"));
       } else if (!it->second.count(c.name)) {
-        problems.push_back(absl::StrCat(c.where, ": ", c.name, " is not a flag of `",
-                                        c.context.empty() ? "pcs, pcs-client or pcs-server"
-                                                          : c.context,
-                                        "`"));
+        problems.push_back(absl::StrCat(
+            c.where, ": ", c.name, " is not a flag of `",
+            c.context.empty() ? "pcs, pcs-client or pcs-server" : c.context,
+            "`"));
       }
     }
   }
@@ -189,11 +199,13 @@ TEST(DocsHonestyTest, SubcommandsAndFlagsExist) {
 std::set<std::string> NotMetricNames() {
   std::set<std::string> out = {"pcs_test", "pcs_library", "pcs_generate_proto"};
   static const std::regex kTarget(
-      "(pcs_library|pcs_test|add_library|add_executable|add_test)\\(\\s*(NAME\\s+)?(pcs_[a-z0-9_]+)");
-  for (auto it = fs::recursive_directory_iterator(kRoot); it != fs::recursive_directory_iterator();
-       ++it) {
+      "(pcs_library|pcs_test|add_library|add_executable|add_test)\\(\\s*("
+      "NAME\\s+)?(pcs_[a-z0-9_]+)");
+  for (auto it = fs::recursive_directory_iterator(kRoot);
+       it != fs::recursive_directory_iterator(); ++it) {
     const std::string name = it->path().filename().string();
-    if (it->is_directory() && (name.rfind("build", 0) == 0 || name.front() == '.')) {
+    if (it->is_directory() &&
+        (name.rfind("build", 0) == 0 || name.front() == '.')) {
       it.disable_recursion_pending();
       continue;
     }
@@ -216,10 +228,13 @@ void AddExposedNames(const std::string& page, std::set<std::string>& names) {
   while (std::getline(in, line)) {
     std::istringstream words(line);
     std::string hash, type, name, kind;
-    if (!(words >> hash >> type >> name >> kind) || hash != "#" || type != "TYPE") continue;
+    if (!(words >> hash >> type >> name >> kind) || hash != "#" ||
+        type != "TYPE")
+      continue;
     names.insert(name);
     if (kind == "histogram" || kind == "summary") {
-      for (const char* suffix : {"_bucket", "_sum", "_count"}) names.insert(name + suffix);
+      for (const char* suffix : {"_bucket", "_sum", "_count"})
+        names.insert(name + suffix);
     }
   }
 }
@@ -283,7 +298,8 @@ std::string MonitoringPage() {
 TEST(DocsHonestyTest, MetricsExist) {
   std::set<std::string> exposed;
   const std::string server_page = ServerMetricsPage();
-  ASSERT_NE(server_page.find("# TYPE pcs_requests_total counter"), std::string::npos)
+  ASSERT_NE(server_page.find("# TYPE pcs_requests_total counter"),
+            std::string::npos)
       << server_page;
   AddExposedNames(server_page, exposed);
   AddExposedNames(MonitoringPage(), exposed);
@@ -293,8 +309,9 @@ TEST(DocsHonestyTest, MetricsExist) {
     for (const auto& entry : fs::directory_iterator(kRoot / dir)) {
       const std::string ext = entry.path().extension().string();
       if (ext == ".yml" || ext == ".yaml" || ext == ".json") {
-        sources.emplace_back(absl::StrCat(dir, "/", entry.path().filename().string()),
-                             ReadFile(entry.path()));
+        sources.emplace_back(
+            absl::StrCat(dir, "/", entry.path().filename().string()),
+            ReadFile(entry.path()));
       }
     }
   }
@@ -305,11 +322,13 @@ TEST(DocsHonestyTest, MetricsExist) {
     for (const DocClaim& c : testing::MetricClaims(file, text, not_metrics)) {
       named.insert(c.name);
       if (!exposed.count(c.name)) {
-        problems.push_back(absl::StrCat(c.where, ": metric ", c.name, " is not exposed"));
+        problems.push_back(
+            absl::StrCat(c.where, ": metric ", c.name, " is not exposed"));
       }
     }
   }
-  std::printf("%zu metric names mentioned, %zu exposed\n", named.size(), exposed.size());
+  std::printf("%zu metric names mentioned, %zu exposed\n", named.size(),
+              exposed.size());
   EXPECT_GE(named.size(), 10u);
   EXPECT_TRUE(problems.empty()) << Report(problems);
 }
@@ -318,9 +337,11 @@ TEST(DocsHonestyTest, MetricsExist) {
 // functions), so a doc naming e.g. `PcsServer` on an "RPC" line is fine.
 std::set<std::string> SourceIdentifiers() {
   std::set<std::string> out;
-  static const std::regex kDecl("(?:class|struct)\\s+([A-Z][A-Za-z0-9]*)|\\b([A-Z][A-Za-z0-9]*)\\(");
-  for (const char* dir : {"cli", "client", "db", "features", "ingest", "lifecycle", "model",
-                          "monitoring", "pipeline", "server", "training"}) {
+  static const std::regex kDecl(
+      "(?:class|struct)\\s+([A-Z][A-Za-z0-9]*)|\\b([A-Z][A-Za-z0-9]*)\\(");
+  for (const char* dir :
+       {"cli", "client", "db", "features", "ingest", "lifecycle", "model",
+        "monitoring", "pipeline", "server", "training"}) {
     if (!fs::exists(kRoot / dir)) continue;
     for (const auto& entry : fs::recursive_directory_iterator(kRoot / dir)) {
       if (entry.path().extension() != ".h") continue;
@@ -340,14 +361,18 @@ TEST(DocsHonestyTest, RpcsExist) {
   ASSERT_NE(v1::ScoreResponse::descriptor(), nullptr);
   ASSERT_NE(grpc::health::v1::HealthCheckRequest::descriptor(), nullptr);
   std::set<std::string> methods, services, types;
-  for (const char* full : {"pcs.v1.PatternConfidence", "grpc.health.v1.Health"}) {
-    const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(full);
+  for (const char* full :
+       {"pcs.v1.PatternConfidence", "grpc.health.v1.Health"}) {
+    const google::protobuf::ServiceDescriptor* service =
+        pool->FindServiceByName(full);
     ASSERT_NE(service, nullptr) << full;
     services.insert(service->name());
     services.insert(full);
-    for (int i = 0; i < service->method_count(); ++i) methods.insert(service->method(i)->name());
+    for (int i = 0; i < service->method_count(); ++i)
+      methods.insert(service->method(i)->name());
     const google::protobuf::FileDescriptor* file = service->file();
-    for (int i = 0; i < file->message_type_count(); ++i) types.insert(file->message_type(i)->name());
+    for (int i = 0; i < file->message_type_count(); ++i)
+      types.insert(file->message_type(i)->name());
   }
   // Reflection itself (grpc++_reflection, v1alpha in gRPC 1.51).
   services.insert("ServerReflection");
@@ -360,16 +385,18 @@ TEST(DocsHonestyTest, RpcsExist) {
     for (const DocClaim& c : testing::RpcClaims(file, text, services)) {
       ++checked;
       const bool qualified = !c.context.empty();
-      const bool ok = methods.count(c.name) ||
-                      (!qualified && (types.count(c.name) || identifiers.count(c.name)));
+      const bool ok =
+          methods.count(c.name) ||
+          (!qualified && (types.count(c.name) || identifiers.count(c.name)));
       if (!ok) {
-        problems.push_back(absl::StrCat(c.where, ": RPC ",
-                                        qualified ? c.context + "/" : std::string(), c.name,
-                                        " does not exist"));
+        problems.push_back(absl::StrCat(
+            c.where, ": RPC ", qualified ? c.context + "/" : std::string(),
+            c.name, " does not exist"));
       }
     }
   }
-  std::printf("checked %d RPC mentions against %zu methods\n", checked, methods.size());
+  std::printf("checked %d RPC mentions against %zu methods\n", checked,
+              methods.size());
   EXPECT_TRUE(problems.empty()) << Report(problems);
 }
 

@@ -60,7 +60,8 @@ Pattern DoubleBottomAt(const BarSeries& s, int t) {
   const Bar& c = s.bars[t - 10];
   // Trough prices relative to the peak keep the geometry sane on any walk.
   const double bottom = 0.9 * b.high;
-  p.key_points = {{"trough1", a.day, bottom}, {"peak", b.day, b.high},
+  p.key_points = {{"trough1", a.day, bottom},
+                  {"peak", b.day, b.high},
                   {"trough2", c.day, 0.91 * b.high}};
   p.formation_start = a.day;
   p.formation_end = c.day;
@@ -103,7 +104,7 @@ TEST(FeatureSchemaTest, PinnedCountUniqueNamesAndHash) {
   EXPECT_EQ(unique.size(), schema.names.size());
   EXPECT_EQ(schema.hash, Sha256Hex(schema.version + "\n" +
                                    absl::StrJoin(schema.names, "\n")));
-  EXPECT_EQ(schema.hash, 
+  EXPECT_EQ(schema.hash,
             "f8ea4b1e9c735338d4faf1835d4b147cf15dd0a9ba2ffdeb0928c3d647be1413");
   EXPECT_EQ(&schema, &FeatureBuilder::Schema());  // one process-wide instance
 }
@@ -120,14 +121,14 @@ TEST(FeatureBuilderTest, RowHasSchemaLengthAndNoInfinities) {
   }
   // With 450 bars of history only the rule criteria the pattern lacks and the
   // boundary line (a double bottom has a single boundary point) are NaN.
-  EXPECT_EQ(nan_names,
-            (std::set<std::string>{
-                "pat_boundary_slope_atr", "pat_boundary_spread_atr",
-                "rule_breakout_strength", "rule_convergence", "rule_duration",
-                "rule_flatness", "rule_neckline_flatness", "rule_pole_strength",
-                "rule_prior_trend", "rule_size_atr", "rule_target_reach",
-                "rule_barrier_odds",
-                "rule_type_specific", "rule_valley_depth"}));
+  EXPECT_EQ(
+      nan_names,
+      (std::set<std::string>{
+          "pat_boundary_slope_atr", "pat_boundary_spread_atr",
+          "rule_breakout_strength", "rule_convergence", "rule_duration",
+          "rule_flatness", "rule_neckline_flatness", "rule_pole_strength",
+          "rule_prior_trend", "rule_size_atr", "rule_target_reach",
+          "rule_barrier_odds", "rule_type_specific", "rule_valley_depth"}));
   EXPECT_FLOAT_EQ(row[Col("rule_symmetry")], 0.8f);
   EXPECT_TRUE(std::isnan(row[Col("rule_duration")]));
   EXPECT_FLOAT_EQ(row[Col("rule_confidence")], 0.7f);
@@ -267,9 +268,9 @@ TEST(FeatureBuilderTest, ZeroVolumeMakesRatiosNaNNotZero) {
   for (Bar& b : bars.bars) b.volume = 0;
   const std::vector<float> row =
       BuildOk(DoubleBottomAt(bars, 350), bars, nullptr);
-  for (const char* name : {"volu_breakout_ratio", "volu_trend_5_50",
-                           "volu_formation_vs_before", "volu_obv_slope_20",
-                           "volu_updown_log_20"}) {
+  for (const char* name :
+       {"volu_breakout_ratio", "volu_trend_5_50", "volu_formation_vs_before",
+        "volu_obv_slope_20", "volu_updown_log_20"}) {
     EXPECT_TRUE(std::isnan(row[Col(name)])) << name;
   }
   EXPECT_FLOAT_EQ(row[Col("volu_zero_share_60")], 1.0f);
@@ -318,12 +319,12 @@ TEST(FeatureBuilderTest, LevelsAndGeometryByHandForBothDirections) {
   EXPECT_FLOAT_EQ(row[Col("rule_barrier_odds")], 0.9f);
   EXPECT_TRUE(std::isnan(row[Col("rule_convergence")]));
   EXPECT_NEAR(row[Col("vol_atr_pct")], 2 / c, 1e-6);
-  EXPECT_NEAR(row[Col("pat_target_dist_atr")], 3.0, 1e-5);    // 6 / 2
-  EXPECT_NEAR(row[Col("pat_stop_dist_atr")], 1.5, 1e-5);      // 3 / 2
+  EXPECT_NEAR(row[Col("pat_target_dist_atr")], 3.0, 1e-5);  // 6 / 2
+  EXPECT_NEAR(row[Col("pat_stop_dist_atr")], 1.5, 1e-5);    // 3 / 2
   EXPECT_NEAR(row[Col("pat_reward_risk")], 2.0, 1e-5);
   EXPECT_NEAR(row[Col("pat_breakout_dist_atr")], 0.5, 1e-5);  // -1 * -1 / 2
   EXPECT_NEAR(row[Col("pat_target_dist_pct")], 6 / c, 1e-6);
-  EXPECT_NEAR(row[Col("pat_height_atr")], 2.0, 1e-5);         // 4 / 2
+  EXPECT_NEAR(row[Col("pat_height_atr")], 2.0, 1e-5);  // 4 / 2
   EXPECT_NEAR(row[Col("pat_width_bars")], 20, 1e-6);
   EXPECT_NEAR(row[Col("pat_breakout_delay_bars")], 10, 1e-6);
   EXPECT_NEAR(row[Col("pat_subwidth_max_frac")], 0.5, 1e-6);
@@ -331,7 +332,7 @@ TEST(FeatureBuilderTest, LevelsAndGeometryByHandForBothDirections) {
   // Peaks fall 0.5 over 20 bars = -0.0125 ATR/bar; bearish => +0.0125.
   EXPECT_NEAR(row[Col("pat_outer_slope_atr")], 0.0125, 1e-6);
   EXPECT_TRUE(std::isnan(row[Col("pat_boundary_slope_atr")]));  // one trough
-  EXPECT_NEAR(row[Col("pat_extreme_position")], 0.0, 1e-6);  // peak1 highest
+  EXPECT_NEAR(row[Col("pat_extreme_position")], 0.0, 1e-6);     // peak1 highest
   EXPECT_FLOAT_EQ(row[Col("pat_key_point_count")], 3);
   // Constant volume, opens inside the previous range, closes within 100 +- 0.5.
   EXPECT_FLOAT_EQ(row[Col("volu_breakout_ratio")], 1);

@@ -109,9 +109,8 @@ TEST(IndicatorsTest, AdxByHand) {
   // bar4: TR 5 - 2.5 + 1.5 = 4, +DM 1.5, -DM 0.125 => +DI 37.5, -DI 3.125,
   //       DX 1100/13 = 84.615; ADX = (500/9 + 1100/13) / 2 = 70.0855.
   const std::vector<Bar> bars = {
-      MakeBar(9, 10, 8, 9),       MakeBar(10, 11, 9, 10),
-      MakeBar(10, 10.5, 8.5, 9),  MakeBar(11, 12, 10, 11.5),
-      MakeBar(11.5, 12.5, 11, 12)};
+      MakeBar(9, 10, 8, 9), MakeBar(10, 11, 9, 10), MakeBar(10, 10.5, 8.5, 9),
+      MakeBar(11, 12, 10, 11.5), MakeBar(11.5, 12.5, 11, 12)};
   const AdxPoint a = AdxLast(bars, 2);
   EXPECT_NEAR(a.plus_di, 37.5, 1e-9);
   EXPECT_NEAR(a.minus_di, 3.125, 1e-9);

@@ -91,13 +91,12 @@ TEST(FeatureRealDataTest, DetectedAaplPatternsGetCausalFiniteRows) {
     }
     absl::StatusOr<std::vector<float>> causal = builder.Build(p, cut, &cut_dia);
     ASSERT_TRUE(causal.ok()) << causal.status();
-    EXPECT_TRUE(SameRow(*row, *causal)) << "pattern " << p.Id() << " on "
-                                        << FormatDay(p.confirmation_day);
+    EXPECT_TRUE(SameRow(*row, *causal))
+        << "pattern " << p.Id() << " on " << FormatDay(p.confirmation_day);
     ++checked_causal;
   }
   EXPECT_GE(checked_causal, 2);
 }
-
 
 // What serving loads: the last FeatureBuilder::kHistoryBars bars up to the
 // decision (confirmation) day, of the symbol and of the market proxy.

@@ -13,7 +13,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
-  absl::StatusOr<pcs::CsvReadResult> r = pcs::ReadOhlcvCsvStream(in, "fuzz.csv", "FUZZ");
+  absl::StatusOr<pcs::CsvReadResult> r =
+      pcs::ReadOhlcvCsvStream(in, "fuzz.csv", "FUZZ");
   if (!r.ok()) return 0;
   const pcs::Bar* previous = nullptr;
   for (const pcs::Bar& b : r->series.bars) {

@@ -19,7 +19,8 @@ void CheckId(const std::string& id, const std::string& field) {
     for (char c : id) {
       if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) std::abort();
     }
-  } else if (pcs::ClientMessage(s).size() > field.size() + pcs::kMaxEchoedBytes + 80) {
+  } else if (pcs::ClientMessage(s).size() >
+             field.size() + pcs::kMaxEchoedBytes + 80) {
     std::abort();
   }
   if (pcs::EchoedId(id).size() > pcs::kMaxEchoedBytes + 30) std::abort();
@@ -32,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pcs::v1::ScoreBatchRequest batch;
   if (!batch.ParseFromArray(data, static_cast<int>(size))) return 0;
   const absl::Status s = pcs::ValidateBatchIds(batch);
-  if (s.ok() && (batch.pattern_ids_size() < 1 || batch.pattern_ids_size() > pcs::kMaxBatchIds)) {
+  if (s.ok() && (batch.pattern_ids_size() < 1 ||
+                 batch.pattern_ids_size() > pcs::kMaxBatchIds)) {
     std::abort();
   }
   if (!s.ok()) return 0;

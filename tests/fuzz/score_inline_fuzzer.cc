@@ -14,7 +14,8 @@
 namespace {
 
 void CheckMessage(const absl::Status& s) {
-  if (pcs::ClientMessage(s).size() > pcs::kMaxClientMessageBytes + 20) std::abort();
+  if (pcs::ClientMessage(s).size() > pcs::kMaxClientMessageBytes + 20)
+    std::abort();
 }
 
 void CheckBars(const pcs::BarSeries& series) {
@@ -34,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pcs::v1::ScoreInlineRequest request;
   if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
   CheckMessage(pcs::ValidateTopK(request.top_k(), "top_k"));
-  absl::StatusOr<pcs::Pattern> pattern = pcs::PatternFromProto(request.pattern());
+  absl::StatusOr<pcs::Pattern> pattern =
+      pcs::PatternFromProto(request.pattern());
   if (pattern.ok()) {
     if (!std::isfinite(pattern->target) || !std::isfinite(pattern->stop) ||
         !std::isfinite(pattern->breakout_level)) {
@@ -44,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CheckMessage(pattern.status());
   }
   for (const auto* bars : {&request.bars(), &request.market_bars()}) {
-    absl::StatusOr<pcs::BarSeries> series = pcs::BarsFromProto(*bars, "FUZZ", "bars");
+    absl::StatusOr<pcs::BarSeries> series =
+        pcs::BarsFromProto(*bars, "FUZZ", "bars");
     if (series.ok()) {
       CheckBars(*series);
     } else {

@@ -59,8 +59,9 @@ class IngesterTest : public ::testing::Test {
   std::string TableDigest() {
     pqxx::nontransaction tx(*conn_);
     return tx
-        .exec1("SELECT md5(string_agg(p::text, '|' ORDER BY symbol, day)) "
-               "FROM price_bars p")[0]
+        .exec1(
+            "SELECT md5(string_agg(p::text, '|' ORDER BY symbol, day)) "
+            "FROM price_bars p")[0]
         .as<std::string>();
   }
 
@@ -178,7 +179,8 @@ TEST_F(IngesterTest, FolderWithBadFilesLoadsTheGoodOnes) {
 // (a refused file whose target's content is never read or echoed); with
 // follow_symlinks it is read. A link to a file inside the folder is read.
 TEST_F(IngesterTest, SymlinksOutOfTheFolderAreNotFollowed) {
-  const std::string secret = Write("outside/secret.csv", "root:x:0:0:root:/root:/bin/bash\n");
+  const std::string secret =
+      Write("outside/secret.csv", "root:x:0:0:root:/root:/bin/bash\n");
   Write("in/GOOD.csv",
         "Date,Open,High,Low,Close,Adj Close,Volume\n"
         "2001-01-02,10,11,9,10.5,10.4,100\n");
@@ -191,7 +193,9 @@ TEST_F(IngesterTest, SymlinksOutOfTheFolderAreNotFollowed) {
   const std::string text = FormatIngestSummary(*s, true);
   EXPECT_THAT(text, HasSubstr("--follow-symlinks"));
   EXPECT_THAT(text, ::testing::Not(HasSubstr("root:x")));
-  EXPECT_EQ(Count("SELECT count(*) FROM ingest_rejects WHERE detail LIKE '%root:x%'"), 0);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM ingest_rejects WHERE detail LIKE '%root:x%'"),
+      0);
 
   IngestOptions follow;
   follow.follow_symlinks = true;

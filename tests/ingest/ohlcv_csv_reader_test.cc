@@ -57,9 +57,10 @@ class ReaderTest : public ::testing::Test {
 };
 
 TEST_F(ReaderTest, ReadsYahooFile) {
-  auto r = ReadOhlcvCsv(Write("ABC.csv", std::string(kYahooHeader) +
-                                             "2001-01-02,10,11,9,10.5,10.4,100\n"
-                                             "2001-01-03,10.5,12,10,11,10.9,0\n"));
+  auto r =
+      ReadOhlcvCsv(Write("ABC.csv", std::string(kYahooHeader) +
+                                        "2001-01-02,10,11,9,10.5,10.4,100\n"
+                                        "2001-01-03,10.5,12,10,11,10.9,0\n"));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->format, "yahoo");
   EXPECT_EQ(r->series.symbol, "ABC");
@@ -113,7 +114,8 @@ TEST_F(ReaderTest, PartlyEmptyRow) {
 }
 
 TEST_F(ReaderTest, NonNumeric) {
-  ExpectSingleReject("2001-01-03,10,abc,9,10,10,5", "non_numeric", "High 'abc'");
+  ExpectSingleReject("2001-01-03,10,abc,9,10,10,5", "non_numeric",
+                     "High 'abc'");
   ExpectSingleReject("2001-01-03,10,11,9,10,10,5x", "non_numeric", "Volume");
   ExpectSingleReject("2001-01-03,10,inf,9,10,10,5", "non_numeric", "High");
 }
@@ -164,8 +166,10 @@ TEST_F(ReaderTest, BadDate) {
 // Dates outside 1900-01-01 .. 2100-12-31 reject that row only: the rows
 // after a year-9999 row still load (no "date_out_of_order" cascade).
 TEST_F(ReaderTest, DateOutOfRangeRejectsThatRowOnly) {
-  ExpectSingleReject("9999-01-03,10,11,9,10,10,5", "date_out_of_range", "9999-01-03");
-  ExpectSingleReject("0001-01-03,10,11,9,10,10,5", "date_out_of_range", "0001-01-03");
+  ExpectSingleReject("9999-01-03,10,11,9,10,10,5", "date_out_of_range",
+                     "9999-01-03");
+  ExpectSingleReject("0001-01-03,10,11,9,10,10,5", "date_out_of_range",
+                     "0001-01-03");
   const CsvReadResult r = ReadRows(
       "2001-01-02,10,11,9,10.5,10.4,100\n"
       "9999-12-31,10,11,9,10.5,10.4,100\n"
@@ -179,7 +183,8 @@ TEST_F(ReaderTest, DateOutOfRangeRejectsThatRowOnly) {
 // A line over kMaxCsvLineBytes is rejected (first 200 bytes kept); the rows
 // around it load. The reader holds at most kMaxCsvLineBytes of a line.
 TEST_F(ReaderTest, OverlongLineIsRejectedAndBounded) {
-  const std::string huge = "2001-01-03," + std::string(10 * kMaxCsvLineBytes, '9');
+  const std::string huge =
+      "2001-01-03," + std::string(10 * kMaxCsvLineBytes, '9');
   const CsvReadResult r = ReadRows("2001-01-02,10,11,9,10.5,10.4,100\n" + huge +
                                    "\n2001-01-04,10,11,9,10.5,10.4,100\n");
   ASSERT_EQ(r.rejects.size(), 1u);
@@ -188,7 +193,8 @@ TEST_F(ReaderTest, OverlongLineIsRejectedAndBounded) {
   EXPECT_EQ(r.rejects[0].raw.size(), 200u);
   EXPECT_EQ(r.series.bars.size(), 2u);
   // An overlong header refuses the file.
-  auto header = ReadOhlcvCsv(Write("h.csv", std::string(kMaxCsvLineBytes + 1, 'a') + "\n"));
+  auto header = ReadOhlcvCsv(
+      Write("h.csv", std::string(kMaxCsvLineBytes + 1, 'a') + "\n"));
   ASSERT_FALSE(header.ok());
   EXPECT_THAT(std::string(header.status().message()), HasSubstr("longer than"));
 }
@@ -203,9 +209,11 @@ TEST_F(ReaderTest, BlankLineInTheMiddle) {
 }
 
 TEST_F(ReaderTest, UnknownColumnIsFatal) {
-  auto r = ReadOhlcvCsv(Write("u.csv", "Date,Open,High,Low,Close,Volume,Foo\n"));
+  auto r =
+      ReadOhlcvCsv(Write("u.csv", "Date,Open,High,Low,Close,Volume,Foo\n"));
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("unknown column 'Foo'"));
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("unknown column 'Foo'"));
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("u.csv"));
 }
 

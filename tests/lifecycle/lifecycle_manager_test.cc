@@ -63,8 +63,8 @@ TEST(ConfidenceBlenderTest, NoModelAndGivenReason) {
   const BlendResult a = BlendConfidence(0.7, std::nullopt, {.enabled = true});
   EXPECT_DOUBLE_EQ(a.blended, 0.7);
   EXPECT_EQ(a.fallback_reason, FallbackReason::kNoModel);
-  const BlendResult b =
-      BlendConfidence(0.7, std::nullopt, {.enabled = true}, FallbackReason::kModelError);
+  const BlendResult b = BlendConfidence(0.7, std::nullopt, {.enabled = true},
+                                        FallbackReason::kModelError);
   EXPECT_EQ(b.fallback_reason, FallbackReason::kModelError);
   EXPECT_DOUBLE_EQ(b.ml_weight_used, 0);
 }
@@ -108,7 +108,8 @@ Pattern MakePattern(double rule) {
 
 TEST(PatternLifecycleManagerTest, EvaluateWithRules) {
   const PatternLifecycleManager m;
-  EXPECT_DOUBLE_EQ(m.options().decision_threshold, kDefaultRuleDecisionThreshold);
+  EXPECT_DOUBLE_EQ(m.options().decision_threshold,
+                   kDefaultRuleDecisionThreshold);
   const LifecycleDecision rule_only =
       m.EvaluateWithRules(MakePattern(0.6), 0.1, {.enabled = false});
   EXPECT_EQ(rule_only.decision, LifecycleDecisionKind::kConfirm);
@@ -124,8 +125,9 @@ TEST(PatternLifecycleManagerTest, EvaluateWithRules) {
   EXPECT_EQ(blended.state, S::kRejected);
   EXPECT_DOUBLE_EQ(blended.ml_weight, 0.5);
 
-  const LifecycleDecision no_model = m.EvaluateWithRules(
-      MakePattern(0.4), std::nullopt, {true, 0.5}, FallbackReason::kFeaturesUnavailable);
+  const LifecycleDecision no_model =
+      m.EvaluateWithRules(MakePattern(0.4), std::nullopt, {true, 0.5},
+                          FallbackReason::kFeaturesUnavailable);
   EXPECT_EQ(no_model.fallback_reason, FallbackReason::kFeaturesUnavailable);
   EXPECT_EQ(no_model.decision, LifecycleDecisionKind::kReject);
 
@@ -164,9 +166,9 @@ TEST(PatternLifecycleManagerTest, StateSequenceOfLabeledPattern) {
   // Unresolved: stops at confirmed.
   EXPECT_EQ(m.StateSequence(MakePattern(0.6), Outcome{}).size(), 2u);
   // Rejected by the decision: detected -> rejected, nothing after.
-  const auto rejected = m.StateSequence(
-      MakePattern(0.2), o,
-      m.EvaluateWithRules(MakePattern(0.2), std::nullopt, {}));
+  const auto rejected =
+      m.StateSequence(MakePattern(0.2), o,
+                      m.EvaluateWithRules(MakePattern(0.2), std::nullopt, {}));
   ASSERT_EQ(rejected.size(), 2u);
   EXPECT_EQ(rejected[1].to, S::kRejected);
 }

@@ -28,14 +28,14 @@ const std::vector<Waypoint> kDoubleTop = {
 const std::vector<Waypoint> kHeadAndShoulders = {
     {0, 80}, {50, 100}, {60, 94}, {75, 106}, {90, 94}, {100, 100}, {120, 85}};
 const std::vector<Waypoint> kAscendingTriangle = {
-    {0, 75},  {50, 100}, {60, 90}, {70, 100},
+    {0, 75},    {50, 100}, {60, 90},  {70, 100},
     {80, 93.5}, {90, 100}, {100, 97}, {115, 110}};
 const std::vector<Waypoint> kSymmetricalTriangle = {
-    {0, 75}, {40, 100}, {55, 84}, {70, 97},
+    {0, 75},  {40, 100}, {55, 84},  {70, 97},
     {85, 87}, {100, 94}, {115, 90}, {130, 105}};
-const std::vector<Waypoint> kRectangle = {
-    {0, 75}, {40, 100}, {55, 92}, {70, 100},
-    {85, 92}, {100, 100}, {115, 92}, {130, 108}};
+const std::vector<Waypoint> kRectangle = {{0, 75},   {40, 100}, {55, 92},
+                                          {70, 100}, {85, 92},  {100, 100},
+                                          {115, 92}, {130, 108}};
 const std::vector<Waypoint> kBullFlag = {
     {0, 80}, {30, 90}, {40, 85}, {50, 100}, {58, 97}, {59, 99}, {65, 104}};
 
@@ -105,9 +105,9 @@ TEST(PatternDetectorTest, DoubleTop) {
   EXPECT_EQ(p->formation_end, kDay0 + 80);
   // Close falls 0.75 a bar from 100 (bar 80): first close < 91.7 is bar 92.
   EXPECT_EQ(p->confirmation_day, kDay0 + 92);
-  EXPECT_NEAR(p->breakout_level, 91.7, 1e-9);       // trough low
+  EXPECT_NEAR(p->breakout_level, 91.7, 1e-9);  // trough low
   EXPECT_NEAR(p->target, 91.7 - (100.3 - 91.7), 1e-9);
-  EXPECT_NEAR(p->stop, 100.3, 1e-9);                // higher peak
+  EXPECT_NEAR(p->stop, 100.3, 1e-9);  // higher peak
   ASSERT_EQ(p->key_points.size(), 3u);
   EXPECT_EQ(p->key_points[1].role, "trough");
 }
@@ -134,7 +134,7 @@ TEST(PatternDetectorTest, HeadAndShouldersTop) {
   EXPECT_EQ(p->confirmation_day, kDay0 + 109);
   EXPECT_NEAR(p->breakout_level, 93.7, 1e-9);  // flat neckline
   EXPECT_NEAR(p->target, 93.7 - (106.3 - 93.7), 1e-9);
-  EXPECT_NEAR(p->stop, 100.3, 1e-9);           // right shoulder
+  EXPECT_NEAR(p->stop, 100.3, 1e-9);  // right shoulder
   ASSERT_EQ(p->key_points.size(), 5u);
   EXPECT_EQ(p->key_points[2].role, "head");
   EXPECT_NEAR(p->key_points[2].price, 106.3, 1e-9);
@@ -226,7 +226,8 @@ TEST(PatternDetectorTest, BullFlag) {
 }
 
 TEST(PatternDetectorTest, BearFlag) {
-  std::optional<Pattern> p = DetectOne(Reflect(kBullFlag), PatternType::kBearFlag);
+  std::optional<Pattern> p =
+      DetectOne(Reflect(kBullFlag), PatternType::kBearFlag);
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->direction, Direction::kBearish);
   EXPECT_NEAR(p->breakout_level - p->target, 115.3 - 99.7, 1e-9);
@@ -243,37 +244,38 @@ TEST(PatternDetectorNearMissTest, PeaksTenPercentApartIsNoDoubleTop) {
 
 TEST(PatternDetectorNearMissTest, NoBreakoutCloseIsNoDoubleTop) {
   // Falls back to 93 (above the 91.7 neckline) and recovers.
-  const std::vector<Waypoint> path = {
-      {0, 80}, {50, 100}, {65, 92}, {80, 100}, {90, 93}, {110, 99}};
+  const std::vector<Waypoint> path = {{0, 80},   {50, 100}, {65, 92},
+                                      {80, 100}, {90, 93},  {110, 99}};
   EXPECT_FALSE(DetectOne(path, PatternType::kDoubleTop).has_value());
 }
 
 TEST(PatternDetectorNearMissTest, BreakoutTooLateIsNoDoubleTop) {
   // Drifts sideways above the neckline for 40 bars, then breaks.
-  const std::vector<Waypoint> path = {{0, 80},  {50, 100}, {65, 92}, {80, 100},
-                                      {88, 94}, {96, 96.5}, {104, 94},
-                                      {112, 96.5}, {125, 94}, {135, 85}};
+  const std::vector<Waypoint> path = {
+      {0, 80},    {50, 100}, {65, 92},    {80, 100}, {88, 94},
+      {96, 96.5}, {104, 94}, {112, 96.5}, {125, 94}, {135, 85}};
   EXPECT_FALSE(DetectOne(path, PatternType::kDoubleTop).has_value());
 }
 
 TEST(PatternDetectorNearMissTest, HeadNotHigherIsNoHeadAndShoulders) {
-  const std::vector<Waypoint> path = {
-      {0, 80}, {50, 100}, {60, 94}, {75, 100}, {90, 94}, {100, 100}, {120, 85}};
+  const std::vector<Waypoint> path = {{0, 80},  {50, 100},  {60, 94}, {75, 100},
+                                      {90, 94}, {100, 100}, {120, 85}};
   EXPECT_FALSE(DetectOne(path, PatternType::kHeadAndShouldersTop).has_value());
 }
 
 TEST(PatternDetectorNearMissTest, LopsidedShouldersIsNoHeadAndShoulders) {
   // Right shoulder barely above the neckline.
-  const std::vector<Waypoint> path = {
-      {0, 80}, {50, 104}, {60, 94}, {75, 106}, {90, 94}, {100, 96.5}, {120, 85}};
+  const std::vector<Waypoint> path = {{0, 80},   {50, 104}, {60, 94},
+                                      {75, 106}, {90, 94},  {100, 96.5},
+                                      {120, 85}};
   EXPECT_FALSE(DetectOne(path, PatternType::kHeadAndShouldersTop).has_value());
 }
 
 TEST(PatternDetectorNearMissTest, DivergingLinesAreNoTriangleOrRectangle) {
   // Broadening formation: higher highs and lower lows.
-  const std::vector<Waypoint> path = {
-      {0, 75},  {40, 95}, {55, 90}, {70, 97}, {85, 87},
-      {100, 100}, {115, 84}, {130, 104}};
+  const std::vector<Waypoint> path = {{0, 75},   {40, 95},  {55, 90},
+                                      {70, 97},  {85, 87},  {100, 100},
+                                      {115, 84}, {130, 104}};
   const std::vector<Pattern> all = DetectPatterns(PathBars(path));
   for (const Pattern& p : all) {
     EXPECT_NE(p.type, PatternType::kAscendingTriangle);
@@ -285,15 +287,15 @@ TEST(PatternDetectorNearMissTest, DivergingLinesAreNoTriangleOrRectangle) {
 
 TEST(PatternDetectorNearMissTest, RisingFlagIsNoBullFlag) {
   // The "flag" keeps rising at the pole's pace: a trend, not a flag.
-  const std::vector<Waypoint> path = {
-      {0, 80}, {30, 90}, {40, 85}, {50, 100}, {51, 98}, {58, 101}, {65, 106}};
+  const std::vector<Waypoint> path = {{0, 80},  {30, 90},  {40, 85}, {50, 100},
+                                      {51, 98}, {58, 101}, {65, 106}};
   EXPECT_FALSE(DetectOne(path, PatternType::kBullFlag).has_value());
 }
 
 TEST(PatternDetectorNearMissTest, DeepPullbackIsNoBullFlag) {
   // Gives back 70% of the pole.
-  const std::vector<Waypoint> path = {
-      {0, 80}, {30, 90}, {40, 85}, {50, 100}, {58, 89}, {65, 104}};
+  const std::vector<Waypoint> path = {{0, 80},   {30, 90}, {40, 85},
+                                      {50, 100}, {58, 89}, {65, 104}};
   EXPECT_FALSE(DetectOne(path, PatternType::kBullFlag).has_value());
 }
 
@@ -345,7 +347,8 @@ TEST(PatternDetectorBadInputTest, HugeTargetBelowZeroIsSkipped) {
   const std::vector<Waypoint> path = {
       {0, 20}, {50, 100}, {65, 45}, {80, 100}, {100, 30}};
   DetectionStats stats;
-  const std::vector<Pattern> all = DetectPatterns(PathBars(path, 0.3), {}, &stats);
+  const std::vector<Pattern> all =
+      DetectPatterns(PathBars(path, 0.3), {}, &stats);
   EXPECT_TRUE(OfType(all, PatternType::kDoubleTop).empty());
   EXPECT_GE(stats.skipped_invalid_levels, 1);
 }
@@ -387,10 +390,12 @@ TEST(SwingPivotsTest, ConfirmedOnlyAfterThresholdMove) {
 
 TEST(SwingPivotsTest, TruncationNeverChangesConfirmedPivots) {
   const BarSeries s = PathBars(kHeadAndShoulders);
-  const auto full = rules::ZigzagPivots(s.bars, WilderAtrSeries(s.bars, 14), 2.0);
+  const auto full =
+      rules::ZigzagPivots(s.bars, WilderAtrSeries(s.bars, 14), 2.0);
   for (int cut = 1; cut <= static_cast<int>(s.bars.size()); ++cut) {
     const BarSeries t = s.Truncated(cut);
-    const auto part = rules::ZigzagPivots(t.bars, WilderAtrSeries(t.bars, 14), 2.0);
+    const auto part =
+        rules::ZigzagPivots(t.bars, WilderAtrSeries(t.bars, 14), 2.0);
     size_t expected = 0;
     for (const auto& p : full) expected += p.confirmed < cut;
     ASSERT_EQ(part.size(), expected) << "cut " << cut;
@@ -412,7 +417,8 @@ TEST(PatternDetectorTest, SyntheticTruncationIsCausal) {
       for (const Pattern& p : full) {
         if (p.confirmation_day <= last) want.push_back(p.Id());
       }
-      for (const Pattern& p : DetectPatterns(s.Truncated(cut))) got.push_back(p.Id());
+      for (const Pattern& p : DetectPatterns(s.Truncated(cut)))
+        got.push_back(p.Id());
       EXPECT_EQ(got, want) << "cut " << cut;
     }
   }

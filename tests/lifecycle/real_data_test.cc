@@ -66,7 +66,8 @@ void ExpectSamePattern(const Pattern& a, const Pattern& b) {
 
 TEST(RealDataTest, DetectionIsCausalUnderTruncation) {
   const std::vector<std::string> files = SampleFiles();
-  if (files.empty()) GTEST_SKIP() << "no shared data in " << testing::SharedOhlcvDir();
+  if (files.empty())
+    GTEST_SKIP() << "no shared data in " << testing::SharedOhlcvDir();
   std::mt19937 rng(7);
   int compared = 0, cuts = 0;
   for (const std::string& file : files) {
@@ -85,14 +86,16 @@ TEST(RealDataTest, DetectionIsCausalUnderTruncation) {
         if (p.confirmation_day <= last) want.push_back(&p);
       }
       const std::vector<Pattern> got = DetectPatterns(s.Truncated(cut));
-      ASSERT_EQ(got.size(), want.size()) << s.symbol << " cut at " << FormatDay(last);
-      for (size_t i = 0; i < got.size(); ++i) ExpectSamePattern(got[i], *want[i]);
+      ASSERT_EQ(got.size(), want.size())
+          << s.symbol << " cut at " << FormatDay(last);
+      for (size_t i = 0; i < got.size(); ++i)
+        ExpectSamePattern(got[i], *want[i]);
       compared += static_cast<int>(got.size());
       ++cuts;
     }
   }
-  std::printf("causality: %d cuts over %zu symbols, %d patterns compared\n", cuts,
-              files.size(), compared);
+  std::printf("causality: %d cuts over %zu symbols, %d patterns compared\n",
+              cuts, files.size(), compared);
   EXPECT_GT(compared, 100);
 }
 
@@ -156,21 +159,23 @@ TEST(RealDataTest, AllSharedFilesCountsAndInvariants) {
   std::printf("%-28s %7s %7s %6s\n", "type", "count", "labeled", "base");
   int all_resolved = 0, all_wins = 0;
   for (int t = 0; t < kNumPatternTypes; ++t) {
-    std::printf("%-28s %7d %7d %6.3f\n",
-                std::string(PatternTypeName(static_cast<PatternType>(t))).c_str(),
-                count[t], resolved[t],
-                resolved[t] ? static_cast<double>(wins[t]) / resolved[t] : 0.0);
+    std::printf(
+        "%-28s %7d %7d %6.3f\n",
+        std::string(PatternTypeName(static_cast<PatternType>(t))).c_str(),
+        count[t], resolved[t],
+        resolved[t] ? static_cast<double>(wins[t]) / resolved[t] : 0.0);
     all_resolved += resolved[t];
     all_wins += wins[t];
     // A few hundred to a few thousand per type over 300 symbols x 19 years.
     EXPECT_GE(count[t], 300) << PatternTypeName(static_cast<PatternType>(t));
     EXPECT_LE(count[t], 10000) << PatternTypeName(static_cast<PatternType>(t));
   }
-  std::printf("total %d, labeled %d, base rate %.4f; skipped: %d invalid levels, "
-              "%d duplicates, %d bad bars; %zu files\n",
-              total, all_resolved,
-              all_resolved ? static_cast<double>(all_wins) / all_resolved : 0.0,
-              invalid, duplicates, bad_bars, files.size());
+  std::printf(
+      "total %d, labeled %d, base rate %.4f; skipped: %d invalid levels, "
+      "%d duplicates, %d bad bars; %zu files\n",
+      total, all_resolved,
+      all_resolved ? static_cast<double>(all_wins) / all_resolved : 0.0,
+      invalid, duplicates, bad_bars, files.size());
 }
 
 }  // namespace

@@ -39,16 +39,17 @@ TrainParams Params(int seed, const std::string& objective = "binary:logistic") {
 TEST(BaggedModelTest, MarginIsTheMeanOfTheMembersAndContributionsSumToIt) {
   for (const std::string objective : {"binary:logistic", "rank:pairwise"}) {
     const SyntheticDataset d = MakeSyntheticDataset(600, 12, 3);
-    const std::vector<std::string> members = {TrainJson(Params(1, objective), d),
-                                              TrainJson(Params(2, objective), d),
-                                              TrainJson(Params(3, objective), d)};
+    const std::vector<std::string> members = {
+        TrainJson(Params(1, objective), d), TrainJson(Params(2, objective), d),
+        TrainJson(Params(3, objective), d)};
     absl::StatusOr<std::string> merged = AverageXGBoostModels(members);
     ASSERT_TRUE(merged.ok()) << merged.status();
     auto m = TreeEnsemble::FromXGBoostJson(*merged);
     ASSERT_TRUE(m.ok()) << m.status();
     EXPECT_EQ(m->num_trees(), 24);
     std::vector<TreeEnsemble> each;
-    for (const std::string& j : members) each.push_back(*TreeEnsemble::FromXGBoostJson(j));
+    for (const std::string& j : members)
+      each.push_back(*TreeEnsemble::FromXGBoostJson(j));
     auto xgb = XGBoostBooster::LoadFromJson(*merged);
     ASSERT_TRUE(xgb.ok()) << xgb.status();
     auto xgb_margin = (*xgb)->PredictMargin(d.x);
@@ -56,7 +57,8 @@ TEST(BaggedModelTest, MarginIsTheMeanOfTheMembersAndContributionsSumToIt) {
     std::vector<double> contrib(m->num_features() + 1);
     for (int r = 0; r < 50; ++r) {
       double mean = 0;
-      for (const TreeEnsemble& e : each) mean += (e.PredictMargin(d.x.Row(r)) - e.base_margin());
+      for (const TreeEnsemble& e : each)
+        mean += (e.PredictMargin(d.x.Row(r)) - e.base_margin());
       mean = m->base_margin() + mean / 3;
       const double margin = m->PredictMargin(d.x.Row(r));
       EXPECT_NEAR(margin, mean, 1e-5) << objective;
@@ -75,9 +77,11 @@ TEST(BaggedModelTest, RejectsEmptyAndMismatchedMembers) {
   EXPECT_FALSE(AverageXGBoostModels({"not json"}).ok());
   const SyntheticDataset d = MakeSyntheticDataset(300, 12, 4);
   const SyntheticDataset narrow = MakeSyntheticDataset(300, 6, 4);
-  EXPECT_FALSE(AverageXGBoostModels({TrainJson(Params(1), d), TrainJson(Params(1), narrow)}).ok());
   EXPECT_FALSE(AverageXGBoostModels(
-                   {TrainJson(Params(1), d), TrainJson(Params(1, "rank:pairwise"), d)})
+                   {TrainJson(Params(1), d), TrainJson(Params(1), narrow)})
+                   .ok());
+  EXPECT_FALSE(AverageXGBoostModels({TrainJson(Params(1), d),
+                                     TrainJson(Params(1, "rank:pairwise"), d)})
                    .ok());
 }
 

@@ -11,24 +11,28 @@
 namespace pcs {
 namespace {
 
-using ::testing::ElementsAre;
 using ::testing::DoubleNear;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(IsotonicCalibratorTest, HandWorkedPoolAdjacentViolators) {
   // Labels 0 1 0 0 1 1 at scores .1 .. .6:
   //   [0] [1] [0] -> pool {1,0} = 1/2 -> [0] then 0 -> pool {1,0,0} = 1/3
   //   (centre (.2+.3+.4)/3 = .3); then [1] [1] pool (equal means) = 1 at .55.
-  auto cal = Calibrator::FitIsotonic({0.1, 0.2, 0.3, 0.4, 0.5, 0.6}, {0, 1, 0, 0, 1, 1});
+  auto cal = Calibrator::FitIsotonic({0.1, 0.2, 0.3, 0.4, 0.5, 0.6},
+                                     {0, 1, 0, 0, 1, 1});
   ASSERT_TRUE(cal.ok()) << cal.status();
-  EXPECT_THAT(cal->x(), ElementsAre(DoubleNear(0.1, 1e-12), DoubleNear(0.3, 1e-12),
-                                    DoubleNear(0.55, 1e-12)));
-  EXPECT_THAT(cal->y(), ElementsAre(DoubleNear(0.0, 1e-12), DoubleNear(1.0 / 3, 1e-12),
-                                    DoubleNear(1.0, 1e-12)));
-  EXPECT_NEAR(cal->Apply(0.2), 1.0 / 6, 1e-12);  // halfway between (.1, 0) and (.3, 1/3)
+  EXPECT_THAT(cal->x(),
+              ElementsAre(DoubleNear(0.1, 1e-12), DoubleNear(0.3, 1e-12),
+                          DoubleNear(0.55, 1e-12)));
+  EXPECT_THAT(cal->y(),
+              ElementsAre(DoubleNear(0.0, 1e-12), DoubleNear(1.0 / 3, 1e-12),
+                          DoubleNear(1.0, 1e-12)));
+  EXPECT_NEAR(cal->Apply(0.2), 1.0 / 6,
+              1e-12);  // halfway between (.1, 0) and (.3, 1/3)
   EXPECT_NEAR(cal->Apply(0.3), 1.0 / 3, 1e-12);
-  EXPECT_DOUBLE_EQ(cal->Apply(0.0), 1e-6);       // clamped to eps
-  EXPECT_DOUBLE_EQ(cal->Apply(0.9), 1 - 1e-6);   // clamped to 1 - eps
+  EXPECT_DOUBLE_EQ(cal->Apply(0.0), 1e-6);      // clamped to eps
+  EXPECT_DOUBLE_EQ(cal->Apply(0.9), 1 - 1e-6);  // clamped to 1 - eps
   EXPECT_TRUE(std::isnan(cal->Apply(std::nan(""))));
 }
 
@@ -36,7 +40,8 @@ TEST(IsotonicCalibratorTest, WeightsAndTiedScores) {
   const std::vector<double> w = {3, 1};
   auto weighted = Calibrator::FitIsotonic({0.1, 0.2}, {1, 0}, &w);
   ASSERT_TRUE(weighted.ok());
-  EXPECT_THAT(weighted->x(), ElementsAre(DoubleNear(0.125, 1e-12)));  // (3*.1 + .2) / 4
+  EXPECT_THAT(weighted->x(),
+              ElementsAre(DoubleNear(0.125, 1e-12)));  // (3*.1 + .2) / 4
   EXPECT_THAT(weighted->y(), ElementsAre(DoubleNear(0.75, 1e-12)));
   EXPECT_NEAR(weighted->Apply(0.9), 0.75, 1e-12);
 
@@ -46,7 +51,8 @@ TEST(IsotonicCalibratorTest, WeightsAndTiedScores) {
   EXPECT_THAT(tied->y(), ElementsAre(0.5, 1.0));
 
   const std::vector<double> zero_weight = {1, 0, 1};
-  auto dropped = Calibrator::FitIsotonic({0.1, 0.2, 0.3}, {0, 1, 1}, &zero_weight);
+  auto dropped =
+      Calibrator::FitIsotonic({0.1, 0.2, 0.3}, {0, 1, 1}, &zero_weight);
   ASSERT_TRUE(dropped.ok());
   EXPECT_THAT(dropped->x(), ElementsAre(0.1, 0.3));
 }
@@ -78,7 +84,8 @@ TEST(IsotonicCalibratorTest, OutputIsMonotoneAndRoundTripsThroughJson) {
   EXPECT_EQ(json["method"], "isotonic");
   auto back = Calibrator::FromJson(nlohmann::json::parse(json.dump()));
   ASSERT_TRUE(back.ok()) << back.status();
-  for (int i = 0; i <= 100; ++i) EXPECT_EQ(back->Apply(i / 100.0), cal->Apply(i / 100.0));
+  for (int i = 0; i <= 100; ++i)
+    EXPECT_EQ(back->Apply(i / 100.0), cal->Apply(i / 100.0));
 }
 
 TEST(PlattCalibratorTest, RecoversKnownSigmoidAndRoundTrips) {
@@ -116,9 +123,14 @@ TEST(CalibratorErrorsTest, BadInputNamesTheProblem) {
   EXPECT_FALSE(Calibrator::FitIsotonic({}, {}).ok());
   const std::vector<double> negative = {-1};
   EXPECT_FALSE(Calibrator::FitPlatt({0.5}, {1}, &negative).ok());
-  EXPECT_FALSE(Calibrator::FromJson({{"method", "isotonic"}, {"x", {0.2, 0.1}}, {"y", {0, 1}}}).ok());
-  EXPECT_FALSE(Calibrator::FromJson({{"method", "isotonic"}, {"x", {0.1, 0.2}}, {"y", {1, 0}}}).ok());
-  EXPECT_FALSE(Calibrator::FromJson({{"method", "isotonic"}, {"x", {0.1}}}).ok());
+  EXPECT_FALSE(Calibrator::FromJson(
+                   {{"method", "isotonic"}, {"x", {0.2, 0.1}}, {"y", {0, 1}}})
+                   .ok());
+  EXPECT_FALSE(Calibrator::FromJson(
+                   {{"method", "isotonic"}, {"x", {0.1, 0.2}}, {"y", {1, 0}}})
+                   .ok());
+  EXPECT_FALSE(
+      Calibrator::FromJson({{"method", "isotonic"}, {"x", {0.1}}}).ok());
   EXPECT_FALSE(Calibrator::FromJson({{"method", "spline"}}).ok());
   EXPECT_FALSE(Calibrator::FromJson(nlohmann::json::array()).ok());
 }

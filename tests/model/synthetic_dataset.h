@@ -20,12 +20,16 @@ struct SyntheticDataset {
   std::vector<float> y;
 };
 
-inline SyntheticDataset MakeSyntheticDataset(int rows, int cols, uint64_t seed) {
+inline SyntheticDataset MakeSyntheticDataset(int rows, int cols,
+                                             uint64_t seed) {
   std::mt19937_64 gen(seed);
-  auto uniform = [&gen] { return static_cast<double>(gen() >> 11) * 0x1.0p-53; };
+  auto uniform = [&gen] {
+    return static_cast<double>(gen() >> 11) * 0x1.0p-53;
+  };
   auto normal = [&] {
     double u1 = uniform(), u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1 + 1e-300)) * std::cos(6.283185307179586 * u2);
+    return std::sqrt(-2.0 * std::log(u1 + 1e-300)) *
+           std::cos(6.283185307179586 * u2);
   };
   SyntheticDataset d;
   d.x.rows = rows;
@@ -36,11 +40,14 @@ inline SyntheticDataset MakeSyntheticDataset(int rows, int cols, uint64_t seed) 
     float* row = d.x.values.data() + static_cast<size_t>(r) * cols;
     for (int c = 0; c < cols; ++c) {
       double v = normal();
-      if (c % 5 == 4) v = std::round(v * 2.0) / 2.0;  // coarse values: many ties
+      if (c % 5 == 4)
+        v = std::round(v * 2.0) / 2.0;  // coarse values: many ties
       if (c % 3 == 2 && uniform() < 0.1) v = std::nan("");
       row[c] = static_cast<float>(v);
     }
-    auto get = [&](int c) { return c < cols && !std::isnan(row[c]) ? row[c] : 0.0f; };
+    auto get = [&](int c) {
+      return c < cols && !std::isnan(row[c]) ? row[c] : 0.0f;
+    };
     double logit = 1.2 * get(0) - 0.8 * get(1) + 0.6 * get(3) * get(6) +
                    (get(4) > 0.5f ? 0.7 : -0.3) + 0.5 * std::sin(2.0 * get(7)) +
                    (cols > 2 && std::isnan(row[2]) ? 0.8 : 0.3 * get(2));

@@ -2,11 +2,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -15,8 +15,8 @@
 namespace pcs {
 namespace {
 
-using ::testing::HasSubstr;
 using ::pcs::testing::MakeSyntheticDataset;
+using ::testing::HasSubstr;
 
 TrainParams FastParams() {
   TrainParams p;
@@ -40,8 +40,10 @@ TEST(XGBoostBoosterTest, TrainingIsDeterministic) {
   TrainLog log_a, log_b;
   TrainParams params = FastParams();
   params.nthread = 2;  // determinism must hold with several threads
-  auto a = XGBoostBooster::Train(train.x, train.y, &valid.x, &valid.y, params, &log_a);
-  auto b = XGBoostBooster::Train(train.x, train.y, &valid.x, &valid.y, params, &log_b);
+  auto a = XGBoostBooster::Train(train.x, train.y, &valid.x, &valid.y, params,
+                                 &log_a);
+  auto b = XGBoostBooster::Train(train.x, train.y, &valid.x, &valid.y, params,
+                                 &log_b);
   ASSERT_TRUE(a.ok()) << a.status();
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(log_a.best_iteration, log_b.best_iteration);
@@ -50,7 +52,8 @@ TEST(XGBoostBoosterTest, TrainingIsDeterministic) {
   auto pb = (*b)->PredictMargin(valid.x);
   ASSERT_TRUE(pa.ok() && pb.ok());
   ASSERT_EQ(pa->size(), 800u);
-  for (size_t i = 0; i < pa->size(); ++i) ASSERT_EQ((*pa)[i], (*pb)[i]) << "row " << i;
+  for (size_t i = 0; i < pa->size(); ++i)
+    ASSERT_EQ((*pa)[i], (*pb)[i]) << "row " << i;
   EXPECT_EQ(*(*a)->SaveModelToJson(), *(*b)->SaveModelToJson());
 }
 
@@ -60,10 +63,12 @@ TEST(XGBoostBoosterTest, EarlyStoppingKeepsOnlyTreesUpToBestIteration) {
   TrainParams params = FastParams();
   params.eta = 0.5;  // overfits quickly, so early stopping triggers
   TrainLog log;
-  auto booster = XGBoostBooster::Train(train.x, train.y, &valid.x, &valid.y, params, &log);
+  auto booster =
+      XGBoostBooster::Train(train.x, train.y, &valid.x, &valid.y, params, &log);
   ASSERT_TRUE(booster.ok()) << booster.status();
   ASSERT_TRUE(log.stopped_early);
-  EXPECT_EQ(log.rounds_run, log.best_iteration + 1 + params.early_stopping_rounds);
+  EXPECT_EQ(log.rounds_run,
+            log.best_iteration + 1 + params.early_stopping_rounds);
   ASSERT_EQ(log.valid_logloss.size(), static_cast<size_t>(log.rounds_run));
   ASSERT_EQ(log.train_logloss.size(), static_cast<size_t>(log.rounds_run));
   for (double v : log.valid_logloss) EXPECT_GE(v, log.best_valid_logloss);
@@ -73,17 +78,20 @@ TEST(XGBoostBoosterTest, EarlyStoppingKeepsOnlyTreesUpToBestIteration) {
   // The same training stopped by round count alone builds the same trees.
   TrainParams fixed = params;
   fixed.num_boost_round = log.best_iteration + 1;
-  auto reference = XGBoostBooster::Train(train.x, train.y, nullptr, nullptr, fixed, nullptr);
+  auto reference =
+      XGBoostBooster::Train(train.x, train.y, nullptr, nullptr, fixed, nullptr);
   ASSERT_TRUE(reference.ok()) << reference.status();
   auto got = (*booster)->PredictMargin(valid.x);
   auto want = (*reference)->PredictMargin(valid.x);
   ASSERT_TRUE(got.ok() && want.ok());
-  for (size_t i = 0; i < got->size(); ++i) ASSERT_EQ((*got)[i], (*want)[i]) << "row " << i;
+  for (size_t i = 0; i < got->size(); ++i)
+    ASSERT_EQ((*got)[i], (*want)[i]) << "row " << i;
 }
 
 TEST(XGBoostBoosterTest, SaveLoadRoundTripAndInplacePrediction) {
   auto train = MakeSyntheticDataset(1500, 12, 5);
-  auto booster = XGBoostBooster::Train(train.x, train.y, nullptr, nullptr, FastParams(), nullptr);
+  auto booster = XGBoostBooster::Train(train.x, train.y, nullptr, nullptr,
+                                       FastParams(), nullptr);
   ASSERT_TRUE(booster.ok()) << booster.status();
   EXPECT_EQ((*booster)->num_features(), 12);
   const std::string path = TempPath("pcs_booster_roundtrip");
@@ -111,7 +119,8 @@ TEST(XGBoostBoosterTest, SaveLoadRoundTripAndInplacePrediction) {
 
 TEST(XGBoostBoosterTest, ContributionsSumToMarginAndImportanceFindsSignal) {
   auto train = MakeSyntheticDataset(2000, 15, 6);
-  auto booster = XGBoostBooster::Train(train.x, train.y, nullptr, nullptr, FastParams(), nullptr);
+  auto booster = XGBoostBooster::Train(train.x, train.y, nullptr, nullptr,
+                                       FastParams(), nullptr);
   ASSERT_TRUE(booster.ok()) << booster.status();
   auto margin = (*booster)->PredictMargin(train.x);
   auto contrib = (*booster)->PredictContributions(train.x);
@@ -134,19 +143,23 @@ TEST(XGBoostBoosterTest, BadInputIsRejectedWithClearErrors) {
   auto train = MakeSyntheticDataset(100, 5, 7);
   std::vector<float> bad_labels = train.y;
   bad_labels[17] = 2.0f;
-  auto bad = XGBoostBooster::Train(train.x, bad_labels, nullptr, nullptr, FastParams(), nullptr);
+  auto bad = XGBoostBooster::Train(train.x, bad_labels, nullptr, nullptr,
+                                   FastParams(), nullptr);
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("row 17"));
 
   std::vector<float> short_labels(99, 0.0f);
-  EXPECT_FALSE(
-      XGBoostBooster::Train(train.x, short_labels, nullptr, nullptr, FastParams(), nullptr).ok());
+  EXPECT_FALSE(XGBoostBooster::Train(train.x, short_labels, nullptr, nullptr,
+                                     FastParams(), nullptr)
+                   .ok());
 
   auto missing = XGBoostBooster::LoadFromFile("/nonexistent/model.json");
   ASSERT_FALSE(missing.ok());
-  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("XGBoosterLoadModel"));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("XGBoosterLoadModel"));
 
-  auto booster = XGBoostBooster::Train(train.x, train.y, nullptr, nullptr, FastParams(), nullptr);
+  auto booster = XGBoostBooster::Train(train.x, train.y, nullptr, nullptr,
+                                       FastParams(), nullptr);
   ASSERT_TRUE(booster.ok());
   EXPECT_FALSE((*booster)->SaveModel("/tmp/model.bin").ok());
   DenseMatrix wrong{2, 4, std::vector<float>(8, 0.0f)};

@@ -8,12 +8,13 @@ namespace pcs {
 namespace {
 
 // Two features drawn N(0,1) and U(0,1); score U(0,1).
-void Draw(std::mt19937_64& rng, int n, double shift, std::vector<std::vector<float>>& rows,
-          std::vector<double>& scores) {
+void Draw(std::mt19937_64& rng, int n, double shift,
+          std::vector<std::vector<float>>& rows, std::vector<double>& scores) {
   std::normal_distribution<double> normal(shift, 1.0);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   for (int i = 0; i < n; ++i) {
-    rows.push_back({static_cast<float>(normal(rng)), static_cast<float>(uniform(rng))});
+    rows.push_back(
+        {static_cast<float>(normal(rng)), static_cast<float>(uniform(rng))});
     scores.push_back(uniform(rng));
   }
 }
@@ -53,7 +54,7 @@ TEST(DriftAnalyzerTest, ShiftedFeatureAlertsAndIsNamed) {
   EXPECT_EQ(a->over_threshold[0], "normal");
   const nlohmann::json j = DriftAnalysisToJson(*a, DriftOptions{});
   EXPECT_TRUE(j["alert"].get<bool>());
-  EXPECT_TRUE(j["features"][0].contains("bins"));   // over threshold: bins kept
+  EXPECT_TRUE(j["features"][0].contains("bins"));  // over threshold: bins kept
   EXPECT_FALSE(j["features"][1].contains("bins"));
 }
 

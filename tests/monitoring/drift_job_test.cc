@@ -56,7 +56,8 @@ void PickSymbols(Scenario& s, std::vector<std::string>& files) {
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(testing::SharedOhlcvDir())) {
     const std::string stem = entry.path().stem().string();
-    if (entry.path().extension() == ".csv" && stem != "DIA") names.push_back(stem);
+    if (entry.path().extension() == ".csv" && stem != "DIA")
+      names.push_back(stem);
   }
   std::sort(names.begin(), names.end());
   names.resize(std::min<size_t>(names.size(), kSymbols));
@@ -68,32 +69,39 @@ void PickSymbols(Scenario& s, std::vector<std::string>& files) {
 }
 
 // Labels of `ids` from pattern_events.
-std::vector<float> Labels(pqxx::connection& conn, const std::vector<std::string>& ids) {
+std::vector<float> Labels(pqxx::connection& conn,
+                          const std::vector<std::string>& ids) {
   std::map<std::string, int> by_id;
   pqxx::read_transaction tx(conn);
   for (const pqxx::row& r :
-       tx.exec("SELECT id, outcome_label FROM pattern_events WHERE outcome_label IS NOT NULL")) {
+       tx.exec("SELECT id, outcome_label FROM pattern_events WHERE "
+               "outcome_label IS NOT NULL")) {
     by_id[r[0].as<std::string>()] = r[1].as<int>();
   }
   std::vector<float> y;
-  for (const std::string& id : ids) y.push_back(static_cast<float>(by_id.count(id) ? by_id[id] : 0));
+  for (const std::string& id : ids)
+    y.push_back(static_cast<float>(by_id.count(id) ? by_id[id] : 0));
   return y;
 }
 
-void WriteText(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+void WriteText(const fs::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 
 // Trains on the reference set and publishes model.json + model_card.json.
-void PublishModel(const PatternFeatureSet& ref, const std::vector<float>& labels,
-                  const std::string& dir) {
+void PublishModel(const PatternFeatureSet& ref,
+                  const std::vector<float>& labels, const std::string& dir) {
   const FeatureSchema& schema = FeatureBuilder::Schema();
   DenseMatrix x;
   x.rows = static_cast<int>(ref.rows.size());
   x.cols = static_cast<int>(schema.names.size());
-  for (const auto& row : ref.rows) x.values.insert(x.values.end(), row.begin(), row.end());
+  for (const auto& row : ref.rows)
+    x.values.insert(x.values.end(), row.begin(), row.end());
   TrainParams params;
   params.num_boost_round = 60;
   params.max_depth = 3;
-  auto booster = XGBoostBooster::Train(x, labels, nullptr, nullptr, params, nullptr);
+  auto booster =
+      XGBoostBooster::Train(x, labels, nullptr, nullptr, params, nullptr);
   ASSERT_TRUE(booster.ok()) << booster.status();
   fs::create_directories(dir);
   ASSERT_TRUE((*booster)->SaveModel(dir + "/model.json").ok());
@@ -120,13 +128,15 @@ void PublishModel(const PatternFeatureSet& ref, const std::vector<float>& labels
   for (int r = 0; r < std::min(x.rows, 20); ++r) {
     nlohmann::json features = nlohmann::json::array();
     for (float v : ref.rows[r]) {
-      features.push_back(std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v));
+      features.push_back(std::isnan(v) ? nlohmann::json(nullptr)
+                                       : nlohmann::json(v));
     }
     rows.push_back({{"features", features},
                     {"margin", ensemble->PredictMargin(x.Row(r))},
                     {"probability", probabilities[r]}});
   }
-  WriteText(dir + "/reference_rows.json", nlohmann::json({{"rows", rows}}).dump());
+  WriteText(dir + "/reference_rows.json",
+            nlohmann::json({{"rows", rows}}).dump());
   auto model_sha = Sha256HexOfFile(dir + "/model.json");
   ASSERT_TRUE(model_sha.ok()) << model_sha.status();
   nlohmann::json card = {
@@ -134,8 +144,10 @@ void PublishModel(const PatternFeatureSet& ref, const std::vector<float>& labels
       {"status", "champion"},
       {"model_file", "model.json"},
       {"model_sha256", *model_sha},
-      {"feature_schema", {{"version", schema.version}, {"hash", schema.hash},
-                          {"names", schema.names}}},
+      {"feature_schema",
+       {{"version", schema.version},
+        {"hash", schema.hash},
+        {"names", schema.names}}},
       {"calibration", calibrator->ToJson()},
       {"serving", {{"decision_threshold", 0.5}, {"blend_weight", 0.5}}},
       {"reference_rows_file", "reference_rows.json"},
@@ -174,16 +186,18 @@ class DriftJobTest : public ::testing::Test {
     s.model_dir = ::testing::TempDir() + "/pcs_drift_models/20260101T000000Z";
     fs::remove_all(s.model_dir);
     PublishModel(*ref, Labels(conn, ref->ids), s.model_dir);
-    std::printf("[scenario] %d patterns stored 2003-2009 on %d symbols; reference = %d "
-                "patterns of group A 2003-2006\n",
-                static_cast<int>(backfill->patterns), kSymbols, s.reference_patterns);
+    std::printf(
+        "[scenario] %d patterns stored 2003-2009 on %d symbols; reference = %d "
+        "patterns of group A 2003-2006\n",
+        static_cast<int>(backfill->patterns), kSymbols, s.reference_patterns);
   }
   static void TearDownTestSuite() {
     delete scenario;
     scenario = nullptr;
   }
 
-  DriftJobOptions Options(const char* since, const char* until, const std::string& url) {
+  DriftJobOptions Options(const char* since, const char* until,
+                          const std::string& url) {
     DriftJobOptions o;
     o.conninfo = scenario->conninfo;
     o.model.model_dir = scenario->model_dir;
@@ -204,12 +218,13 @@ class DriftJobTest : public ::testing::Test {
       significant += p.level == DriftLevel::kSignificant;
       moderate += p.level == DriftLevel::kModerate;
     }
-    std::printf("[%s] %d patterns; max feature PSI %.4f (%s); score PSI %.4f; features "
-                "significant %d, moderate %d of %d; alert %s (%s)\n",
-                label, d.rows, d.max_feature_psi, d.max_feature.c_str(),
-                d.score ? d.score->psi : -1.0, significant, moderate,
-                static_cast<int>(d.features.size()), r.alert ? "yes" : "no",
-                r.alert_outcome.c_str());
+    std::printf(
+        "[%s] %d patterns; max feature PSI %.4f (%s); score PSI %.4f; features "
+        "significant %d, moderate %d of %d; alert %s (%s)\n",
+        label, d.rows, d.max_feature_psi, d.max_feature.c_str(),
+        d.score ? d.score->psi : -1.0, significant, moderate,
+        static_cast<int>(d.features.size()), r.alert ? "yes" : "no",
+        r.alert_outcome.c_str());
   }
 };
 
@@ -226,7 +241,8 @@ TEST_F(DriftJobTest, NoChampionMonitorsThePinnedVersionOrTheRulesAlone) {
   ASSERT_TRUE(rules.ok()) << rules.status();
   EXPECT_EQ(rules->model_version, "");
   EXPECT_FALSE(rules->drift.has_value());
-  EXPECT_NE(rules->drift_skipped.find("rule confidence alone"), std::string::npos)
+  EXPECT_NE(rules->drift_skipped.find("rule confidence alone"),
+            std::string::npos)
       << rules->drift_skipped;
   EXPECT_NE(rules->reference_note.find("no CHAMPION"), std::string::npos);
   EXPECT_GT(rules->patterns, 0);
@@ -241,7 +257,8 @@ TEST_F(DriftJobTest, CrisisPeriodAlertsThroughTheWebhook) {
   ASSERT_NE(scenario, nullptr);
   ASSERT_GE(scenario->reference_patterns, 200);
   testing::WebhookReceiver receiver;
-  auto report = RunDriftJob(Options("2008-01-01", "2009-12-31", receiver.url()));
+  auto report =
+      RunDriftJob(Options("2008-01-01", "2009-12-31", receiver.url()));
   ASSERT_TRUE(report.ok()) << report.status();
   ASSERT_TRUE(report->drift.has_value()) << report->drift_skipped;
   Print("drifted 2008-2009", *report);
@@ -262,16 +279,19 @@ TEST_F(DriftJobTest, CrisisPeriodAlertsThroughTheWebhook) {
   EXPECT_EQ(report->alert_totals.sent, 1);
   pqxx::connection conn(scenario->conninfo);
   pqxx::read_transaction tx(conn);
-  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM monitoring_feature_psi WHERE run_id = $1",
-                            report->run_id)[0]
-                .as<int>(),
-            static_cast<int>(report->drift->features.size()) + 1);
+  EXPECT_EQ(
+      tx.exec_params1(
+            "SELECT count(*) FROM monitoring_feature_psi WHERE run_id = $1",
+            report->run_id)[0]
+          .as<int>(),
+      static_cast<int>(report->drift->features.size()) + 1);
 }
 
 TEST_F(DriftJobTest, SamePeriodControlDoesNotAlert) {
   ASSERT_NE(scenario, nullptr);
   testing::WebhookReceiver receiver;
-  auto report = RunDriftJob(Options("2003-01-01", "2006-12-31", receiver.url()));
+  auto report =
+      RunDriftJob(Options("2003-01-01", "2006-12-31", receiver.url()));
   ASSERT_TRUE(report.ok()) << report.status();
   ASSERT_TRUE(report->drift.has_value()) << report->drift_skipped;
   Print("control 2003-2006", *report);
@@ -286,7 +306,8 @@ TEST_F(DriftJobTest, SamePeriodControlDoesNotAlert) {
 TEST_F(DriftJobTest, UndeliverableAlertIsReportedAndCounted) {
   ASSERT_NE(scenario, nullptr);
   testing::WebhookReceiver receiver(/*fail_first=*/0, /*always_fail=*/true);
-  auto report = RunDriftJob(Options("2008-01-01", "2009-12-31", receiver.url()));
+  auto report =
+      RunDriftJob(Options("2008-01-01", "2009-12-31", receiver.url()));
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->alert);
   EXPECT_EQ(report->alert_outcome, "failed");
@@ -294,8 +315,10 @@ TEST_F(DriftJobTest, UndeliverableAlertIsReportedAndCounted) {
   EXPECT_EQ(receiver.bodies().size(), 3u);
   EXPECT_GE(report->alert_totals.failed, 1);
   const std::string prom = report->ToPrometheusText();
-  EXPECT_NE(prom.find("pcs_drift_alerts_total{outcome=\"failed\"} "), std::string::npos);
-  EXPECT_NE(prom.find("pcs_drift_psi{feature=\"__score__\"}"), std::string::npos);
+  EXPECT_NE(prom.find("pcs_drift_alerts_total{outcome=\"failed\"} "),
+            std::string::npos);
+  EXPECT_NE(prom.find("pcs_drift_psi{feature=\"__score__\"}"),
+            std::string::npos);
 }
 
 // Accuracy through the job: a second version of the same model whose logged
@@ -305,7 +328,8 @@ TEST_F(DriftJobTest, UndeliverableAlertIsReportedAndCounted) {
 // (0) far below the card's 0.70: the job must alert for accuracy alone.
 TEST_F(DriftJobTest, AccuracyBelowRuleBaselineAlerts) {
   ASSERT_NE(scenario, nullptr);
-  const std::string dir = ::testing::TempDir() + "/pcs_drift_models/20260102T000000Z";
+  const std::string dir =
+      ::testing::TempDir() + "/pcs_drift_models/20260102T000000Z";
   fs::remove_all(dir);
   fs::create_directories(dir);
   for (const char* f : {"model.json", "reference_rows.json"}) {
@@ -314,7 +338,8 @@ TEST_F(DriftJobTest, AccuracyBelowRuleBaselineAlerts) {
   std::ifstream in(scenario->model_dir + "/model_card.json");
   nlohmann::json card = nlohmann::json::parse(in);
   card["version"] = "20260102T000000Z";
-  card["metrics"] = {{"holdout", {{"roc_auc", 0.70}, {"brier", 0.20}, {"ece", 0.03}}}};
+  card["metrics"] = {
+      {"holdout", {{"roc_auc", 0.70}, {"brier", 0.20}, {"ece", 0.03}}}};
   WriteText(dir + "/model_card.json", card.dump());
 
   pqxx::connection conn(scenario->conninfo);
@@ -326,16 +351,20 @@ TEST_F(DriftJobTest, AccuracyBelowRuleBaselineAlerts) {
       symbols += (i ? "," : "") + scenario->group_b[i];
     }
     symbols += "}";
-    inserted = tx.exec_params(
-                     "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, to_state, "
-                     "  source, rule_confidence, ml_confidence, blended_confidence, model_version) "
-                     "SELECT id, 'detected', 'confirmed', 'server', rule_confidence, "
-                     "  CASE WHEN outcome_label = 1 THEN 0.3 ELSE 0.7 END, rule_confidence, "
-                     "  '20260102T000000Z' FROM pattern_events "
-                     "WHERE symbol = ANY($1::text[]) AND outcome_label IS NOT NULL "
-                     "  AND confirmation_date BETWEEN '2003-01-01' AND '2006-12-31'",
-                     symbols)
-                   .affected_rows();
+    inserted =
+        tx.exec_params(
+              "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
+              "to_state, "
+              "  source, rule_confidence, ml_confidence, blended_confidence, "
+              "model_version) "
+              "SELECT id, 'detected', 'confirmed', 'server', rule_confidence, "
+              "  CASE WHEN outcome_label = 1 THEN 0.3 ELSE 0.7 END, "
+              "rule_confidence, "
+              "  '20260102T000000Z' FROM pattern_events "
+              "WHERE symbol = ANY($1::text[]) AND outcome_label IS NOT NULL "
+              "  AND confirmation_date BETWEEN '2003-01-01' AND '2006-12-31'",
+              symbols)
+            .affected_rows();
     tx.commit();
   }
   ASSERT_GE(inserted, 100);
@@ -366,10 +395,12 @@ TEST_F(DriftJobTest, AccuracyBelowRuleBaselineAlerts) {
   EXPECT_TRUE(report->alert);
   EXPECT_EQ(report->alert_outcome, "not_configured");
   const std::string prom = report->ToPrometheusText();
-  EXPECT_NE(prom.find("pcs_rolling_precision{window=\"1000d\",scorer=\"ml\"} 0\n"),
-            std::string::npos)
+  EXPECT_NE(
+      prom.find("pcs_rolling_precision{window=\"1000d\",scorer=\"ml\"} 0\n"),
+      std::string::npos)
       << prom;
-  EXPECT_NE(prom.find("pcs_rolling_auc{window=\"1000d\"} 0\n"), std::string::npos);
+  EXPECT_NE(prom.find("pcs_rolling_auc{window=\"1000d\"} 0\n"),
+            std::string::npos);
 }
 
 }  // namespace

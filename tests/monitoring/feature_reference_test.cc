@@ -47,7 +47,8 @@ TEST(FeatureReferenceTest, AcceptsObjectKeyedByName) {
 }
 
 TEST(FeatureReferenceTest, MissingFeatureIsNamed) {
-  auto json = nlohmann::json::parse(R"({"x": {"edges": [0.0], "proportions": [0.5, 0.5]}})");
+  auto json = nlohmann::json::parse(
+      R"({"x": {"edges": [0.0], "proportions": [0.5, 0.5]}})");
   auto ref = ParseFeatureReference(json, {"x", "atr_14"});
   ASSERT_FALSE(ref.ok());
   EXPECT_NE(ref.status().message().find("atr_14"), std::string::npos);

@@ -11,28 +11,37 @@
 namespace pcs {
 namespace {
 
-void AddPattern(pqxx::connection& conn, const std::string& id, const char* confirmed,
-                const char* label, const char* resolved) {
+void AddPattern(pqxx::connection& conn, const std::string& id,
+                const char* confirmed, const char* label,
+                const char* resolved) {
   pqxx::work tx(conn);
   tx.exec_params(
-      "INSERT INTO pattern_events (id, symbol, pattern_type, direction, formation_start, "
-      " formation_end, confirmation_date, key_points, breakout_level, target_price, "
-      " stop_price, rule_confidence, lifecycle_state, detector_version, outcome_label, "
+      "INSERT INTO pattern_events (id, symbol, pattern_type, direction, "
+      "formation_start, "
+      " formation_end, confirmation_date, key_points, breakout_level, "
+      "target_price, "
+      " stop_price, rule_confidence, lifecycle_state, detector_version, "
+      "outcome_label, "
       " outcome_resolved_at, exit_reason) "
-      "VALUES ($1, 'AAPL', 'double_bottom', 'bullish', $2::date - 30, $2::date - 5, $2::date, "
+      "VALUES ($1, 'AAPL', 'double_bottom', 'bullish', $2::date - 30, $2::date "
+      "- 5, $2::date, "
       " '[]', 10, 12, 9, 0.6, 'confirmed', 'test', $3::smallint, $4::date, "
       " CASE WHEN $3::smallint IS NULL THEN NULL ELSE 'target' END)",
       id, confirmed, label, resolved);
   tx.commit();
 }
 
-void AddPrediction(pqxx::connection& conn, const std::string& id, const char* ml,
-                   const char* version, const char* recorded_at) {
+void AddPrediction(pqxx::connection& conn, const std::string& id,
+                   const char* ml, const char* version,
+                   const char* recorded_at) {
   pqxx::work tx(conn);
   tx.exec_params(
-      "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, to_state, source, "
-      " rule_confidence, ml_confidence, blended_confidence, model_version, recorded_at) "
-      "VALUES ($1, 'detected', 'confirmed', 'server', 0.6, $2::double precision, "
+      "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
+      "to_state, source, "
+      " rule_confidence, ml_confidence, blended_confidence, model_version, "
+      "recorded_at) "
+      "VALUES ($1, 'detected', 'confirmed', 'server', 0.6, $2::double "
+      "precision, "
       " $2::double precision, $3, $4::timestamptz)",
       id, ml, version, recorded_at);
   tx.commit();
@@ -44,14 +53,16 @@ TEST(MonitoringStoreTest, JoinsLatestServerPredictionToOutcome) {
   AddPattern(conn, "p2", "2020-01-11", "0", "2020-02-03");
   AddPattern(conn, "p3", "2020-01-12", nullptr, nullptr);  // unresolved
   AddPrediction(conn, "p1", "0.40", "v1", "2020-01-10 10:00+00");
-  AddPrediction(conn, "p1", "0.70", "v1", "2020-01-10 11:00+00");  // latest wins
+  AddPrediction(conn, "p1", "0.70", "v1",
+                "2020-01-10 11:00+00");  // latest wins
   AddPrediction(conn, "p2", nullptr, "v1", "2020-01-11 10:00+00");  // fallback
   AddPrediction(conn, "p3", "0.55", "v1", "2020-01-12 10:00+00");
   AddPrediction(conn, "p2", "0.20", "v0", "2020-01-11 09:00+00");
   {
     pqxx::work tx(conn);  // a backfill row must not be touched or loaded
-    tx.exec("INSERT INTO pattern_lifecycle_history (pattern_id, to_state, source) "
-            "VALUES ('p1', 'confirmed', 'backfill')");
+    tx.exec(
+        "INSERT INTO pattern_lifecycle_history (pattern_id, to_state, source) "
+        "VALUES ('p1', 'confirmed', 'backfill')");
     tx.commit();
   }
 
@@ -63,14 +74,16 @@ TEST(MonitoringStoreTest, JoinsLatestServerPredictionToOutcome) {
   EXPECT_EQ(*again, 0);  // idempotent
   {
     pqxx::read_transaction tx(conn);
-    EXPECT_EQ(tx.exec1("SELECT count(*) FROM pattern_lifecycle_history "
-                       "WHERE source = 'backfill' AND actual_outcome IS NOT NULL")[0]
-                  .as<int>(),
-              0);
-    EXPECT_EQ(tx.exec1("SELECT actual_outcome FROM pattern_lifecycle_history "
-                       "WHERE pattern_id = 'p1' AND source = 'server' LIMIT 1")[0]
-                  .as<int>(),
-              1);
+    EXPECT_EQ(
+        tx.exec1("SELECT count(*) FROM pattern_lifecycle_history "
+                 "WHERE source = 'backfill' AND actual_outcome IS NOT NULL")[0]
+            .as<int>(),
+        0);
+    EXPECT_EQ(
+        tx.exec1("SELECT actual_outcome FROM pattern_lifecycle_history "
+                 "WHERE pattern_id = 'p1' AND source = 'server' LIMIT 1")[0]
+            .as<int>(),
+        1);
   }
 
   ScoredOutcomeFilter v1;
@@ -131,8 +144,10 @@ TEST(MonitoringStoreTest, WritesRunsAndCountsAlerts) {
 
   pqxx::read_transaction tx(conn);
   const pqxx::row r = tx.exec_params1(
-      "SELECT r.max_psi, r.since::text, r.details->>'k', f.level, r.as_of IS NULL "
-      "FROM monitoring_runs r JOIN monitoring_feature_psi f ON f.run_id = r.id WHERE r.id = $1",
+      "SELECT r.max_psi, r.since::text, r.details->>'k', f.level, r.as_of IS "
+      "NULL "
+      "FROM monitoring_runs r JOIN monitoring_feature_psi f ON f.run_id = r.id "
+      "WHERE r.id = $1",
       *id);
   EXPECT_DOUBLE_EQ(r[0].as<double>(), 0.31);
   EXPECT_EQ(r[1].as<std::string>(), "2008-01-01");

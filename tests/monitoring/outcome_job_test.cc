@@ -20,10 +20,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kSymbols = {"AAPL", "ADBE", "AMGN", "ADI", "ALB", "AMAT", "DIA"};
+const std::vector<std::string> kSymbols = {"AAPL", "ADBE", "AMGN", "ADI",
+                                           "ALB",  "AMAT", "DIA"};
 
 // Copies of the shared files holding only rows dated <= `last` (header kept).
-std::vector<std::string> TruncatedCopies(const std::string& dir, const std::string& last) {
+std::vector<std::string> TruncatedCopies(const std::string& dir,
+                                         const std::string& last) {
   fs::create_directories(dir);
   std::vector<std::string> out;
   for (const std::string& s : kSymbols) {
@@ -65,7 +67,8 @@ TEST(OutcomeJobTest, ResolvesOnNewBarsAndJoinsPredictions) {
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_FALSE(first->scan_from.has_value());  // nothing stored: full backfill
   EXPECT_GT(first->patterns_inserted, 0);
-  ASSERT_GT(first->unresolved_after, 0) << "no pattern near the cut is unresolved";
+  ASSERT_GT(first->unresolved_after, 0)
+      << "no pattern near the cut is unresolved";
   EXPECT_EQ(first->predictions_joined, 0);
   EXPECT_GT(first->run_id, 0);
 
@@ -73,7 +76,8 @@ TEST(OutcomeJobTest, ResolvesOnNewBarsAndJoinsPredictions) {
   {
     pqxx::work tx(conn);
     tx.exec(
-        "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, to_state, source, "
+        "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
+        "to_state, source, "
         "  rule_confidence, ml_confidence, blended_confidence, model_version) "
         "SELECT id, 'detected', 'confirmed', 'server', rule_confidence, 0.6, "
         "  0.5 * rule_confidence + 0.3, 'v1' FROM pattern_events "
@@ -84,34 +88,40 @@ TEST(OutcomeJobTest, ResolvesOnNewBarsAndJoinsPredictions) {
 
   // The rest of the bars arrive.
   std::vector<std::string> full;
-  for (const std::string& s : kSymbols) full.push_back(testing::SharedOhlcvFile(s));
+  for (const std::string& s : kSymbols)
+    full.push_back(testing::SharedOhlcvFile(s));
   Ingest(conn, full);
   auto second = RunOutcomeJob(o);
   ASSERT_TRUE(second.ok()) << second.status();
-  std::printf("[outcomes] first run: %lld patterns, %lld unresolved; second run from %s: "
-              "%lld updated, %lld inserted, %lld predictions joined, %lld unresolved\n",
-              static_cast<long long>(first->patterns_inserted),
-              static_cast<long long>(first->unresolved_after),
-              second->scan_from ? FormatDay(*second->scan_from).c_str() : "-",
-              static_cast<long long>(second->patterns_updated),
-              static_cast<long long>(second->patterns_inserted),
-              static_cast<long long>(second->predictions_joined),
-              static_cast<long long>(second->unresolved_after));
+  std::printf(
+      "[outcomes] first run: %lld patterns, %lld unresolved; second run from "
+      "%s: "
+      "%lld updated, %lld inserted, %lld predictions joined, %lld unresolved\n",
+      static_cast<long long>(first->patterns_inserted),
+      static_cast<long long>(first->unresolved_after),
+      second->scan_from ? FormatDay(*second->scan_from).c_str() : "-",
+      static_cast<long long>(second->patterns_updated),
+      static_cast<long long>(second->patterns_inserted),
+      static_cast<long long>(second->predictions_joined),
+      static_cast<long long>(second->unresolved_after));
   ASSERT_TRUE(second->scan_from.has_value());
   EXPECT_LE(*second->scan_from, *ParseDay("2005-06-30"));
   EXPECT_EQ(second->unresolved_before, predictions);
-  EXPECT_EQ(second->resolved, predictions);  // all of them had their horizon by 2018
+  EXPECT_EQ(second->resolved,
+            predictions);  // all of them had their horizon by 2018
   EXPECT_GT(second->patterns_inserted, 0);  // patterns confirmed after mid-2005
   EXPECT_GE(second->patterns_updated, predictions);  // all of them got a label
   EXPECT_EQ(second->predictions_joined, predictions);
   // Every joined row carries its pattern's label.
   EXPECT_EQ(Count(conn,
-                  "SELECT count(*) FROM pattern_lifecycle_history h JOIN pattern_events e "
+                  "SELECT count(*) FROM pattern_lifecycle_history h JOIN "
+                  "pattern_events e "
                   "ON e.id = h.pattern_id WHERE h.source = 'server' "
                   "AND h.actual_outcome = e.outcome_label"),
             predictions);
   EXPECT_EQ(Count(conn,
-                  "SELECT count(*) FROM pattern_lifecycle_history h JOIN pattern_events e "
+                  "SELECT count(*) FROM pattern_lifecycle_history h JOIN "
+                  "pattern_events e "
                   "ON e.id = h.pattern_id WHERE h.source = 'server' "
                   "AND h.actual_outcome IS DISTINCT FROM e.outcome_label"),
             0);
@@ -121,7 +131,10 @@ TEST(OutcomeJobTest, ResolvesOnNewBarsAndJoinsPredictions) {
   EXPECT_EQ(third->patterns_inserted, 0);
   EXPECT_EQ(third->patterns_updated, 0);
   EXPECT_EQ(third->predictions_joined, 0);
-  EXPECT_EQ(Count(conn, "SELECT count(*) FROM monitoring_runs WHERE kind = 'outcomes'"), 3);
+  EXPECT_EQ(
+      Count(conn,
+            "SELECT count(*) FROM monitoring_runs WHERE kind = 'outcomes'"),
+      3);
 }
 
 }  // namespace

@@ -15,9 +15,11 @@ using ::testing::Not;
 
 // Runs `promtool check metrics` on `page`; returns its exit status.
 int PromtoolCheck(const std::string& page, std::string* output) {
-  const std::string path = ::testing::TempDir() + "/pcs_monitoring_metrics.prom";
+  const std::string path =
+      ::testing::TempDir() + "/pcs_monitoring_metrics.prom";
   std::ofstream(path) << page;
-  FILE* pipe = popen(("promtool check metrics < " + path + " 2>&1").c_str(), "r");
+  FILE* pipe =
+      popen(("promtool check metrics < " + path + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return -1;
   char buf[512];
   while (fgets(buf, sizeof buf, pipe) != nullptr) *output += buf;
@@ -57,14 +59,22 @@ TEST(PrometheusTextTest, RendersDriftAccuracyAndCounters) {
 
   EXPECT_THAT(page, HasSubstr("pcs_drift_psi{feature=\"atr_14\"} 0.31\n"));
   EXPECT_THAT(page, HasSubstr("pcs_drift_psi{feature=\"__score__\"} 0.05\n"));
-  EXPECT_THAT(page, HasSubstr("pcs_rolling_precision{window=\"90d\",scorer=\"ml\"} 0.4\n"));
-  EXPECT_THAT(page, HasSubstr("pcs_rolling_precision{window=\"90d\",scorer=\"rule\"} 0.45\n"));
+  EXPECT_THAT(
+      page,
+      HasSubstr("pcs_rolling_precision{window=\"90d\",scorer=\"ml\"} 0.4\n"));
+  EXPECT_THAT(
+      page,
+      HasSubstr(
+          "pcs_rolling_precision{window=\"90d\",scorer=\"rule\"} 0.45\n"));
   // No blended precision, no ECE: left out, not NaN.
   EXPECT_THAT(page, Not(HasSubstr("scorer=\"blended\"")));
   EXPECT_THAT(page, Not(HasSubstr("NaN")));
   EXPECT_THAT(page, HasSubstr("pcs_rolling_auc{window=\"90d\"} 0.61\n"));
-  EXPECT_THAT(page, HasSubstr("pcs_drift_alerts_total{outcome=\"failed\"} 1\n"));
-  EXPECT_THAT(page, HasSubstr("pcs_monitoring_last_run_timestamp_seconds 1700000000\n"));
+  EXPECT_THAT(page,
+              HasSubstr("pcs_drift_alerts_total{outcome=\"failed\"} 1\n"));
+  EXPECT_THAT(
+      page,
+      HasSubstr("pcs_monitoring_last_run_timestamp_seconds 1700000000\n"));
 
   std::string out;
   EXPECT_EQ(PromtoolCheck(page, &out), 0) << out << "\n" << page;

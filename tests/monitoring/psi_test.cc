@@ -12,9 +12,11 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-BinReference Ref(std::vector<double> edges, std::vector<double> props, double nan = 0) {
+BinReference Ref(std::vector<double> edges, std::vector<double> props,
+                 double nan = 0) {
   // Aggregate init: assigning a literal to r.name trips GCC 12's -Wrestrict.
-  return BinReference{std::string("f"), std::move(edges), std::move(props), nan, 0};
+  return BinReference{std::string("f"), std::move(edges), std::move(props), nan,
+                      0};
 }
 
 TEST(PsiTest, ClassifiesAtDocumentedThresholds) {
@@ -93,16 +95,18 @@ TEST(PsiTest, BuildsDecileEdgesByLinearInterpolation) {
 }
 
 TEST(PsiTest, TiedQuantilesCollapse) {
-  const BinReference ref = BuildBinReference("flag", {0, 0, 0, 0, 0, 1, 1, 1, 1, 1});
+  const BinReference ref =
+      BuildBinReference("flag", {0, 0, 0, 0, 0, 1, 1, 1, 1, 1});
   EXPECT_THAT(ref.edges, ::testing::ElementsAre(0.0, 0.5, 1.0));
   EXPECT_THAT(ref.proportions, ::testing::ElementsAre(0.5, 0.0, 0.5, 0.0));
 }
 
 TEST(PsiTest, RejectsBadInput) {
-  EXPECT_FALSE(ComputePsi(Ref({1, 2}, {0.5, 0.5}), {1}).ok());   // wrong bin count
+  EXPECT_FALSE(
+      ComputePsi(Ref({1, 2}, {0.5, 0.5}), {1}).ok());  // wrong bin count
   EXPECT_FALSE(ComputePsi(Ref({2, 1}, {0.3, 0.3, 0.4}), {1}).ok());  // unsorted
-  EXPECT_FALSE(ComputePsi(Ref({1}, {0.3, 0.3}), {1}).ok());   // sums to 0.6
-  EXPECT_FALSE(ComputePsi(Ref({1}, {0.5, 0.5}), {}).ok());    // no values
+  EXPECT_FALSE(ComputePsi(Ref({1}, {0.3, 0.3}), {1}).ok());  // sums to 0.6
+  EXPECT_FALSE(ComputePsi(Ref({1}, {0.5, 0.5}), {}).ok());   // no values
   EXPECT_FALSE(ComputePsi(Ref({1}, {0.5, 0.5}), {1}, 0.0).ok());
 }
 
@@ -115,15 +119,19 @@ TEST(PsiTest, JsonRoundTripAndAliases) {
   EXPECT_EQ(back->proportions, ref.proportions);
   EXPECT_DOUBLE_EQ(back->nan_proportion, ref.nan_proportion);
 
-  auto alias = BinReferenceFromJson(
-      nlohmann::json{{"bin_edges", {0.0}}, {"expected", {0.4, 0.4}}, {"nan_fraction", 0.2}},
-      "named");
+  auto alias = BinReferenceFromJson(nlohmann::json{{"bin_edges", {0.0}},
+                                                   {"expected", {0.4, 0.4}},
+                                                   {"nan_fraction", 0.2}},
+                                    "named");
   ASSERT_TRUE(alias.ok()) << alias.status();
   EXPECT_EQ(alias->name, "named");
   EXPECT_DOUBLE_EQ(alias->nan_proportion, 0.2);
 
-  EXPECT_FALSE(BinReferenceFromJson(nlohmann::json{{"edges", {0.0}}}, "y").ok());
-  EXPECT_FALSE(BinReferenceFromJson(nlohmann::json{{"edges", "no"}, {"proportions", 1}}).ok());
+  EXPECT_FALSE(
+      BinReferenceFromJson(nlohmann::json{{"edges", {0.0}}}, "y").ok());
+  EXPECT_FALSE(
+      BinReferenceFromJson(nlohmann::json{{"edges", "no"}, {"proportions", 1}})
+          .ok());
 }
 
 }  // namespace

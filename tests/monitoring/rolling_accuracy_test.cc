@@ -55,7 +55,8 @@ TEST(RollingAccuracyTest, MetricKernels) {
   EXPECT_FALSE(rolling::RocAuc({0.1, 0.9}, {1, 1}).has_value());
   EXPECT_DOUBLE_EQ(rolling::Brier({1.0, 0.0}, {1, 0}), 0.0);
   // Both in bin [0.6, 0.7): mean p 0.65, observed 0.5.
-  EXPECT_NEAR(rolling::ExpectedCalibrationError({0.6, 0.7 - 1e-9}, {1, 0}, 10), 0.15, 1e-8);
+  EXPECT_NEAR(rolling::ExpectedCalibrationError({0.6, 0.7 - 1e-9}, {1, 0}, 10),
+              0.15, 1e-8);
 }
 
 TEST(RollingAccuracyTest, WindowsByCountAndDays) {
@@ -64,7 +65,8 @@ TEST(RollingAccuracyTest, WindowsByCountAndDays) {
   o.window_days = 3;
   o.as_of = 104;
   o.min_rows_for_verdict = 1;
-  const RollingAccuracyReport r = ComputeRollingAccuracy(FiveRows(), o, CardMetrics{});
+  const RollingAccuracyReport r =
+      ComputeRollingAccuracy(FiveRows(), o, CardMetrics{});
   ASSERT_EQ(r.windows.size(), 2u);
   EXPECT_EQ(r.windows[0].window, "last_2");
   // The two most recently resolved *scored* rows: d (103), c (102).
@@ -83,10 +85,11 @@ TEST(RollingAccuracyTest, FlagsDegradationAgainstCardAndRules) {
   o.as_of = 110;
   o.min_rows_for_verdict = 1;
   CardMetrics card;
-  card.roc_auc = 0.9;   // 0.75 < 0.85 -> degraded
-  card.brier = 0.36;    // (0.36+0.64+0.49+0.04)/4 = 0.3825 < 0.39 -> fine
+  card.roc_auc = 0.9;  // 0.75 < 0.85 -> degraded
+  card.brier = 0.36;   // (0.36+0.64+0.49+0.04)/4 = 0.3825 < 0.39 -> fine
   std::vector<ScoredOutcome> rows = FiveRows();
-  rows[0].ml_confidence = 0.4;  // a no longer ML-confirmed: ML precision 0/1 < rules
+  rows[0].ml_confidence =
+      0.4;  // a no longer ML-confirmed: ML precision 0/1 < rules
   const RollingAccuracyReport r = ComputeRollingAccuracy(rows, o, card);
   bool auc = false, precision = false, brier = false;
   for (const AccuracyFinding& f : r.degraded) {

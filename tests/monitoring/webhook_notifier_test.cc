@@ -69,8 +69,8 @@ TEST(WebhookNotifierTest, TransportErrorsAreRetriedAndReported) {
     testing::WebhookReceiver gone;  // bind, learn a free port, close it
     dead_port = gone.port();
   }
-  auto notifier = WebhookNotifier::Create(
-      FastOptions("http://127.0.0.1:" + std::to_string(dead_port) + "/alerts", 2));
+  auto notifier = WebhookNotifier::Create(FastOptions(
+      "http://127.0.0.1:" + std::to_string(dead_port) + "/alerts", 2));
   ASSERT_TRUE(notifier.ok());
   WebhookAttemptLog log;
   absl::Status s = (*notifier)->Send({{"kind", "drift"}}, &log);
@@ -85,7 +85,8 @@ TEST(WebhookNotifierTest, RejectsBadOptions) {
   EXPECT_FALSE(WebhookNotifier::Create(FastOptions("", 1)).ok());
   EXPECT_FALSE(WebhookNotifier::Create(FastOptions("ftp://x/y", 1)).ok());
   EXPECT_FALSE(WebhookNotifier::Create(FastOptions("http://", 1)).ok());
-  EXPECT_FALSE(WebhookNotifier::Create(FastOptions("http://127.0.0.1:1/a", 0)).ok());
+  EXPECT_FALSE(
+      WebhookNotifier::Create(FastOptions("http://127.0.0.1:1/a", 0)).ok());
 }
 
 }  // namespace

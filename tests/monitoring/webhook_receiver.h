@@ -21,18 +21,22 @@ class WebhookReceiver {
  public:
   explicit WebhookReceiver(int fail_first = 0, bool always_fail = false)
       : fail_first_(fail_first), always_fail_(always_fail) {
-    server_.Post("/alerts", [this](const httplib::Request& req, httplib::Response& res) {
-      absl::MutexLock lock(&mu_);
-      bodies_.push_back(req.body);
-      const bool fail = always_fail_ || static_cast<int>(bodies_.size()) <= fail_first_;
-      res.status = fail ? 503 : 200;
-      res.set_content(fail ? "unavailable" : "ok", "text/plain");
-    });
+    server_.Post(
+        "/alerts", [this](const httplib::Request& req, httplib::Response& res) {
+          absl::MutexLock lock(&mu_);
+          bodies_.push_back(req.body);
+          const bool fail =
+              always_fail_ || static_cast<int>(bodies_.size()) <= fail_first_;
+          res.status = fail ? 503 : 200;
+          res.set_content(fail ? "unavailable" : "ok", "text/plain");
+        });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // The socket already listens after bind; still wait for the accept loop.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!server_.is_running() &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::yield();
     }
   }
@@ -42,7 +46,9 @@ class WebhookReceiver {
   }
 
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/alerts"; }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/alerts";
+  }
   std::vector<std::string> bodies() const {
     absl::MutexLock lock(&mu_);
     return bodies_;

@@ -48,13 +48,18 @@ TEST(BackfillJobTest, SecondRunChangesNothing) {
   ASSERT_GT(first->patterns, 0) << first->ToText();
   EXPECT_EQ(first->upserts.inserted, first->patterns);
   EXPECT_EQ(first->resolved + first->unresolved, first->patterns);
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pattern_events"), first->patterns);
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pattern_events WHERE symbol = 'DIA'"), 0);
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pattern_events "
-                          "WHERE outcome_label = 1"),
+  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pattern_events"),
+            first->patterns);
+  EXPECT_EQ(
+      CountRows(db, "SELECT count(*) FROM pattern_events WHERE symbol = 'DIA'"),
+      0);
+  EXPECT_EQ(CountRows(db,
+                      "SELECT count(*) FROM pattern_events "
+                      "WHERE outcome_label = 1"),
             first->label_positive);
   const std::vector<std::string> rows = PatternRows(db);
-  const int64_t history = CountRows(db, "SELECT count(*) FROM pattern_lifecycle_history");
+  const int64_t history =
+      CountRows(db, "SELECT count(*) FROM pattern_lifecycle_history");
   EXPECT_EQ(history, first->upserts.history_rows);
   // Every pattern: null->detected, detected->confirmed, plus one resolving row.
   EXPECT_EQ(history, 2 * first->patterns + first->resolved);
@@ -67,10 +72,12 @@ TEST(BackfillJobTest, SecondRunChangesNothing) {
   EXPECT_EQ(second->upserts.unchanged, first->patterns);
   EXPECT_EQ(second->upserts.history_rows, 0);
   EXPECT_EQ(PatternRows(db), rows);
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pattern_lifecycle_history"), history);
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM (SELECT pattern_id, to_state "
-                          "FROM pattern_lifecycle_history GROUP BY 1, 2 "
-                          "HAVING count(*) > 1) d"),
+  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pattern_lifecycle_history"),
+            history);
+  EXPECT_EQ(CountRows(db,
+                      "SELECT count(*) FROM (SELECT pattern_id, to_state "
+                      "FROM pattern_lifecycle_history GROUP BY 1, 2 "
+                      "HAVING count(*) > 1) d"),
             0);
 }
 
@@ -93,7 +100,8 @@ TEST(BackfillJobTest, ConcurrentRunsWriteHistoryOnce) {
 
 // Writes the header and the rows dated <= `last_day` of `symbol`'s shared
 // CSV into `dir`/<symbol>.csv and returns that path.
-std::string TruncatedCopy(const std::string& symbol, const std::string& last_day,
+std::string TruncatedCopy(const std::string& symbol,
+                          const std::string& last_day,
                           const std::filesystem::path& dir) {
   std::ifstream in(testing::SharedOhlcvFile(symbol));
   const std::string path = (dir / (symbol + ".csv")).string();
@@ -111,7 +119,8 @@ std::string TruncatedCopy(const std::string& symbol, const std::string& last_day
 // The confirmation day of the AAPL pattern in the middle of its list: cut
 // there, that pattern is unresolved whatever the detector's thresholds.
 std::string CutDay() {
-  absl::StatusOr<CsvReadResult> csv = ReadOhlcvCsv(testing::SharedOhlcvFile("AAPL"));
+  absl::StatusOr<CsvReadResult> csv =
+      ReadOhlcvCsv(testing::SharedOhlcvFile("AAPL"));
   if (!csv.ok()) return "2010-06-30";
   const std::vector<Pattern> patterns = DetectPatterns(csv->series);
   if (patterns.empty()) return "2010-06-30";
@@ -132,7 +141,8 @@ TEST(BackfillJobTest, NewBarsAddPatternsAndResolveOpenOnes) {
   ASSERT_TRUE(RunBackfill(Options(db)).ok());
   pqxx::connection conn(db);
   PatternEventStore store(conn);
-  absl::StatusOr<std::vector<StoredPattern>> loaded_before = store.LoadPatterns({});
+  absl::StatusOr<std::vector<StoredPattern>> loaded_before =
+      store.LoadPatterns({});
   ASSERT_TRUE(loaded_before.ok()) << loaded_before.status();
   const std::vector<StoredPattern>& before = *loaded_before;
   std::vector<std::string> open_ids;
@@ -146,7 +156,7 @@ TEST(BackfillJobTest, NewBarsAddPatternsAndResolveOpenOnes) {
   absl::StatusOr<BackfillSummary> run = RunBackfill(Options(db));
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_TRUE(run->failures.empty()) << run->ToText();
-  EXPECT_GT(run->upserts.inserted, 0);                  // new patterns
+  EXPECT_GT(run->upserts.inserted, 0);  // new patterns
   EXPECT_GE(run->upserts.updated, static_cast<int64_t>(open_ids.size()));
 
   absl::StatusOr<std::vector<StoredPattern>> loaded = store.LoadPatterns({});
@@ -166,7 +176,8 @@ TEST(BackfillJobTest, NewBarsAddPatternsAndResolveOpenOnes) {
   for (const std::string& id : open_ids) {
     const StoredPattern& now = after.at(id);
     ASSERT_TRUE(now.outcome.label.has_value()) << id << " still unresolved";
-    absl::StatusOr<std::vector<StoredTransition>> history = store.LoadHistory(id);
+    absl::StatusOr<std::vector<StoredTransition>> history =
+        store.LoadHistory(id);
     ASSERT_TRUE(history.ok()) << history.status();
     ASSERT_EQ(history->size(), 3u) << id;
     EXPECT_EQ(history->back().transition.from, LifecycleState::kConfirmed);
@@ -184,10 +195,12 @@ TEST(BackfillJobTest, ConfirmationRangeLimitsStoredPatterns) {
   o.to = *ParseDay("2006-12-31");
   absl::StatusOr<BackfillSummary> run = RunBackfill(o);
   ASSERT_TRUE(run.ok()) << run.status();
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pattern_events"), run->patterns);
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pattern_events WHERE "
-                          "confirmation_date NOT BETWEEN '2005-01-01' AND "
-                          "'2006-12-31'"),
+  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pattern_events"),
+            run->patterns);
+  EXPECT_EQ(CountRows(db,
+                      "SELECT count(*) FROM pattern_events WHERE "
+                      "confirmation_date NOT BETWEEN '2005-01-01' AND "
+                      "'2006-12-31'"),
             0);
   o.symbols = {"NOPE"};
   absl::StatusOr<BackfillSummary> missing = RunBackfill(o);

@@ -1,15 +1,14 @@
 #include "pipeline/baseline_report.h"
 
-#include <cmath>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <tuple>
-
-#include <nlohmann/json.hpp>
 
 #include "gtest/gtest.h"
 #include "pipeline/backfill_job.h"
@@ -45,8 +44,11 @@ Pattern Bullish(Day confirmation, double breakout, double target, double stop) {
 
 TEST(BulkowskiTest, TargetBeforeTwentyPercentReversal) {
   // Breakout at 100, rally to 112, then a 20% drop (to <= 89.6), later 130.
-  const BarSeries s = Series({{101, 99, 100}, {106, 101, 105}, {112, 104, 110},
-                              {110, 89, 90},  {131, 100, 130}});
+  const BarSeries s = Series({{101, 99, 100},
+                              {106, 101, 105},
+                              {112, 104, 110},
+                              {110, 89, 90},
+                              {131, 100, 130}});
   const BulkowskiOutcome a = MeasureBulkowski(s, Bullish(10000, 100, 110, 80));
   ASSERT_TRUE(a.valid);
   EXPECT_TRUE(a.target_before_reversal);
@@ -62,8 +64,8 @@ TEST(BulkowskiTest, TargetBeforeTwentyPercentReversal) {
 }
 
 TEST(BulkowskiTest, FailureWhenCloseBackThroughStopBeforeFivePercent) {
-  const BarSeries s = Series({{101, 99, 100}, {104, 100, 103}, {103, 94, 94},
-                              {150, 94, 150}});
+  const BarSeries s =
+      Series({{101, 99, 100}, {104, 100, 103}, {103, 94, 94}, {150, 94, 150}});
   const BulkowskiOutcome r = MeasureBulkowski(s, Bullish(10000, 100, 120, 95));
   EXPECT_TRUE(r.failure);  // best 104 = +4% before the close at 94 < stop
   EXPECT_NEAR(r.ultimate_move, 0.04, 1e-12);
@@ -72,7 +74,8 @@ TEST(BulkowskiTest, FailureWhenCloseBackThroughStopBeforeFivePercent) {
   // With the 20% rule alone the dip to 94 (-9.6% from 104) is no reversal.
   BulkowskiOptions no_stop;
   no_stop.reverse_on_stop_close = false;
-  const BulkowskiOutcome n = MeasureBulkowski(s, Bullish(10000, 100, 120, 95), no_stop);
+  const BulkowskiOutcome n =
+      MeasureBulkowski(s, Bullish(10000, 100, 120, 95), no_stop);
   EXPECT_TRUE(n.trend_open);
   EXPECT_TRUE(n.target_before_reversal);
   EXPECT_NEAR(n.ultimate_move, 0.5, 1e-12);
@@ -80,8 +83,8 @@ TEST(BulkowskiTest, FailureWhenCloseBackThroughStopBeforeFivePercent) {
 }
 
 TEST(BulkowskiTest, BearishIsMirrored) {
-  const BarSeries s = Series({{101, 99, 100}, {99, 92, 93}, {95, 88, 90},
-                              {110, 90, 108}});
+  const BarSeries s =
+      Series({{101, 99, 100}, {99, 92, 93}, {95, 88, 90}, {110, 90, 108}});
   Pattern p = Bullish(10000, 100, 90, 106);
   p.direction = Direction::kBearish;
   const BulkowskiOutcome r = MeasureBulkowski(s, p);
@@ -91,10 +94,20 @@ TEST(BulkowskiTest, BearishIsMirrored) {
 }
 
 TEST(BulkowskiTest, ReferenceTable) {
-  EXPECT_EQ(BulkowskiReferenceFor(PatternType::kDoubleBottom, Direction::kBullish).label, "66%");
-  EXPECT_EQ(BulkowskiReferenceFor(PatternType::kDoubleTop, Direction::kBearish).target_low, 0.64);
-  EXPECT_EQ(BulkowskiReferenceFor(PatternType::kAscendingTriangle, Direction::kBullish).label, "n/a");
-  EXPECT_FALSE(BulkowskiReferenceFor(PatternType::kBearFlag, Direction::kBearish).target_low);
+  EXPECT_EQ(
+      BulkowskiReferenceFor(PatternType::kDoubleBottom, Direction::kBullish)
+          .label,
+      "66%");
+  EXPECT_EQ(BulkowskiReferenceFor(PatternType::kDoubleTop, Direction::kBearish)
+                .target_low,
+            0.64);
+  EXPECT_EQ(BulkowskiReferenceFor(PatternType::kAscendingTriangle,
+                                  Direction::kBullish)
+                .label,
+            "n/a");
+  EXPECT_FALSE(
+      BulkowskiReferenceFor(PatternType::kBearFlag, Direction::kBearish)
+          .target_low);
 }
 
 // The report's numbers equal direct SQL aggregates over the same rows.
@@ -115,15 +128,19 @@ TEST(BaselineReportTest, MatchesSqlAggregates) {
   std::map<std::pair<std::string, std::string>, pqxx::row> sql;
   const pqxx::result rows = tx.exec(
       "SELECT pattern_type, direction, count(*), count(outcome_label), "
-      "coalesce(sum(outcome_label), 0), count(*) FILTER (WHERE exit_reason = 'stop'), "
-      "coalesce(avg(realized_pnl) FILTER (WHERE outcome_label IS NOT NULL), 0), "
-      "coalesce(avg(max_drawdown) FILTER (WHERE outcome_label IS NOT NULL), 0), "
+      "coalesce(sum(outcome_label), 0), count(*) FILTER (WHERE exit_reason = "
+      "'stop'), "
+      "coalesce(avg(realized_pnl) FILTER (WHERE outcome_label IS NOT NULL), "
+      "0), "
+      "coalesce(avg(max_drawdown) FILTER (WHERE outcome_label IS NOT NULL), "
+      "0), "
       "avg(abs(b.close - e.stop_price) / (abs(b.close - e.stop_price) + "
       "abs(e.target_price - b.close))) "
       "FROM pattern_events e JOIN price_bars b ON b.symbol = e.symbol AND "
       "b.day = e.confirmation_date GROUP BY 1, 2");
   for (const pqxx::row& r : rows) {
-    sql.emplace(std::make_pair(r[0].as<std::string>(), r[1].as<std::string>()), r);
+    sql.emplace(std::make_pair(r[0].as<std::string>(), r[1].as<std::string>()),
+                r);
   }
   ASSERT_EQ(report->groups.size(), sql.size());
   int64_t total = 0;
@@ -140,7 +157,8 @@ TEST(BaselineReportTest, MatchesSqlAggregates) {
     if (g.resolved > 0) {
       EXPECT_NEAR(g.target_rate, r[4].as<double>() / r[3].as<double>(), 1e-12);
     }
-    EXPECT_EQ(g.bk_measured, g.count);  // every confirmation bar is in price_bars
+    EXPECT_EQ(g.bk_measured,
+              g.count);  // every confirmation bar is in price_bars
     total += g.count;
   }
   EXPECT_EQ(report->total.count, total);

@@ -34,8 +34,8 @@ Pattern MakePattern(const std::string& symbol, Day confirmation) {
   p.target = 14.876543210987654;
   p.stop = 9.9;
   p.rule_confidence = 0.7312;
-  p.rule_criteria = {{"symmetry", 0.81}, {"breakout_volume", 1.0 / 3.0},
-                     {"prior_trend", 0.0}};
+  p.rule_criteria = {
+      {"symmetry", 0.81}, {"breakout_volume", 1.0 / 3.0}, {"prior_trend", 0.0}};
   return p;
 }
 
@@ -146,12 +146,14 @@ TEST_F(PatternEventStoreTest, UpsertIsIdempotentAndResolvesOnce) {
   EXPECT_EQ(again->unchanged, 1);
   EXPECT_EQ(again->history_rows, 0);
 
-  absl::StatusOr<std::vector<StoredPattern>> unresolved = store_.LoadUnresolved();
+  absl::StatusOr<std::vector<StoredPattern>> unresolved =
+      store_.LoadUnresolved();
   ASSERT_TRUE(unresolved.ok()) << unresolved.status();
   ASSERT_EQ(unresolved->size(), 1u);
   EXPECT_EQ((*unresolved)[0].lifecycle_state, LifecycleState::kConfirmed);
   EXPECT_FALSE((*unresolved)[0].outcome.label.has_value());
-  EXPECT_EQ((*unresolved)[0].outcome.realized_pnl, 0);  // not persisted while open
+  EXPECT_EQ((*unresolved)[0].outcome.realized_pnl,
+            0);  // not persisted while open
 
   const Outcome done = Resolved(D("2010-04-01"));
   absl::StatusOr<UpsertCounts> resolve = store_.Upsert({MakeRecord(p, done)});
@@ -161,7 +163,8 @@ TEST_F(PatternEventStoreTest, UpsertIsIdempotentAndResolvesOnce) {
   ASSERT_TRUE(store_.Upsert({MakeRecord(p, done)}).ok());
   EXPECT_TRUE(store_.LoadUnresolved()->empty());
 
-  absl::StatusOr<std::vector<StoredTransition>> history = store_.LoadHistory(p.Id());
+  absl::StatusOr<std::vector<StoredTransition>> history =
+      store_.LoadHistory(p.Id());
   ASSERT_TRUE(history.ok()) << history.status();
   ASSERT_EQ(history->size(), 3u);
   EXPECT_FALSE((*history)[0].transition.from.has_value());
@@ -178,8 +181,10 @@ TEST_F(PatternEventStoreTest, UpsertIsIdempotentAndResolvesOnce) {
 
 TEST_F(PatternEventStoreTest, FiltersAndNotFound) {
   std::vector<PatternRecord> records = {
-      MakeRecord(MakePattern("AAA", D("2005-06-01")), Resolved(D("2005-07-01"))),
-      MakeRecord(MakePattern("BBB", D("2008-06-02")), Resolved(D("2008-07-01"))),
+      MakeRecord(MakePattern("AAA", D("2005-06-01")),
+                 Resolved(D("2005-07-01"))),
+      MakeRecord(MakePattern("BBB", D("2008-06-02")),
+                 Resolved(D("2008-07-01"))),
       MakeRecord(MakePattern("AAA", D("2012-06-01")), Outcome{})};
   ASSERT_TRUE(store_.Upsert(records).ok());
   PatternFilter f;
@@ -190,7 +195,8 @@ TEST_F(PatternEventStoreTest, FiltersAndNotFound) {
   PatternFilter range;
   range.from = D("2008-06-02");
   range.to = D("2012-06-01");
-  absl::StatusOr<std::vector<StoredPattern>> in_range = store_.LoadPatterns(range);
+  absl::StatusOr<std::vector<StoredPattern>> in_range =
+      store_.LoadPatterns(range);
   ASSERT_TRUE(in_range.ok()) << in_range.status();
   ASSERT_EQ(in_range->size(), 2u);
   EXPECT_EQ((*in_range)[0].pattern.symbol, "BBB");  // ordered by confirmation
@@ -209,7 +215,8 @@ TEST_F(PatternEventStoreTest, RejectsBadRecordsWithoutWriting) {
   EXPECT_NE(r.status().message().find(bad.Id()), std::string::npos)
       << r.status();
   const Pattern p = MakePattern("DUP", D("2010-03-15"));
-  EXPECT_FALSE(store_.Upsert({MakeRecord(p, Outcome{}), MakeRecord(p, Outcome{})}).ok());
+  EXPECT_FALSE(
+      store_.Upsert({MakeRecord(p, Outcome{}), MakeRecord(p, Outcome{})}).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM pattern_events"), 0);
 }
 

@@ -46,8 +46,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "features/feature_builder.h"
-#include "gtest/gtest.h"
 #include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include "httplib.h"
 #include "ingest/ingester.h"
 #include "nlohmann/json.hpp"
@@ -68,7 +68,7 @@ using testing::LastJsonObject;
 using testing::QueryScalar;
 using testing::RunProgram;
 
-constexpr char kCutoff[] = "2017-01-01";  // truncated files end before this
+constexpr char kCutoff[] = "2017-01-01";      // truncated files end before this
 constexpr char kRecentFrom[] = "2016-07-01";  // patterns "served" at the cutoff
 constexpr char kVersion[] = "20170102T000000Z";
 constexpr int kMaxRounds = 20;
@@ -77,8 +77,8 @@ constexpr int kSymbols = 60;
 constexpr char kWriteToken[] = "regression-write-token-0123";
 
 const std::vector<std::string>& Symbols() {
-  static const auto* symbols =
-      new std::vector<std::string>(testing::FullHistorySymbols(testing::SharedOhlcvDir(), kSymbols));
+  static const auto* symbols = new std::vector<std::string>(
+      testing::FullHistorySymbols(testing::SharedOhlcvDir(), kSymbols));
   return *symbols;
 }
 
@@ -89,7 +89,8 @@ struct Scenario {
   std::string models_dir;
   std::string reports_dir;
   std::vector<std::string> unresolved_at_cutoff;  // ids, sorted
-  std::vector<std::string> recent;  // confirmed since kRecentFrom (incl. unresolved)
+  std::vector<std::string>
+      recent;  // confirmed since kRecentFrom (incl. unresolved)
   bool trained = false;
   nlohmann::json card;
   std::unique_ptr<PcsServer> server;
@@ -108,13 +109,16 @@ std::vector<std::string> PcsArgs(std::vector<std::string> args) {
   return args;
 }
 
-int64_t Count(const std::string& sql) { return std::stoll(QueryScalar(s->conninfo, sql)); }
+int64_t Count(const std::string& sql) {
+  return std::stoll(QueryScalar(s->conninfo, sql));
+}
 
 class Phase5RegressionTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     s = new Scenario();
-    s->root = fs::path(::testing::TempDir()) / absl::StrCat("pcs_phase5_regression_", ::getpid());
+    s->root = fs::path(::testing::TempDir()) /
+              absl::StrCat("pcs_phase5_regression_", ::getpid());
     fs::remove_all(s->root);
     s->models_dir = (s->root / "models").string();
     s->reports_dir = (s->root / "reports").string();
@@ -133,19 +137,22 @@ TEST_F(Phase5RegressionTest, Step1_IngestTruncatedBarsAndBackfill) {
   std::vector<std::string> all = Symbols();
   all.push_back("DIA");
   for (const std::string& symbol : all) {
-    auto lines = testing::WriteTruncatedCsv(testing::SharedOhlcvDir(), symbol, kCutoff,
-                                            s->root / "truncated");
+    auto lines = testing::WriteTruncatedCsv(testing::SharedOhlcvDir(), symbol,
+                                            kCutoff, s->root / "truncated");
     ASSERT_TRUE(lines.ok()) << lines.status();
     ASSERT_GT(*lines, 4000) << symbol;
   }
   {
     pqxx::connection conn(s->conninfo);
-    auto ingested = Ingester(conn, IngestOptions{}).Run({(s->root / "truncated").string()});
+    auto ingested =
+        Ingester(conn, IngestOptions{}).Run({(s->root / "truncated").string()});
     ASSERT_TRUE(ingested.ok()) << ingested.status();
   }
   ASSERT_EQ(static_cast<int>(Symbols().size()), kSymbols);
-  EXPECT_EQ(Count("SELECT count(DISTINCT symbol) FROM price_bars"), kSymbols + 1);
-  EXPECT_EQ(QueryScalar(s->conninfo, "SELECT max(day)::text FROM price_bars"), "2016-12-30");
+  EXPECT_EQ(Count("SELECT count(DISTINCT symbol) FROM price_bars"),
+            kSymbols + 1);
+  EXPECT_EQ(QueryScalar(s->conninfo, "SELECT max(day)::text FROM price_bars"),
+            "2016-12-30");
 
   BackfillOptions backfill;
   backfill.conninfo = s->conninfo;
@@ -153,26 +160,32 @@ TEST_F(Phase5RegressionTest, Step1_IngestTruncatedBarsAndBackfill) {
   ASSERT_TRUE(run.ok()) << run.status();
   ASSERT_TRUE(run->failures.empty()) << run->failures.front();
   ASSERT_GT(run->patterns, 500);
-  EXPECT_EQ(Count("SELECT count(*) FROM pattern_events WHERE symbol = 'DIA'"), 0);
-  EXPECT_GE(Count("SELECT count(*) FROM pattern_lifecycle_history WHERE source = 'backfill'"),
+  EXPECT_EQ(Count("SELECT count(*) FROM pattern_events WHERE symbol = 'DIA'"),
+            0);
+  EXPECT_GE(Count("SELECT count(*) FROM pattern_lifecycle_history WHERE source "
+                  "= 'backfill'"),
             run->patterns);
 
   // Patterns confirmed too close to the cutoff have no outcome yet.
   pqxx::connection conn(s->conninfo);
   pqxx::read_transaction tx(conn);
-  for (const auto& row : tx.exec("SELECT id FROM pattern_events WHERE outcome_label IS NULL "
-                                 "AND exit_reason IS NULL ORDER BY id")) {
+  for (const auto& row :
+       tx.exec("SELECT id FROM pattern_events WHERE outcome_label IS NULL "
+               "AND exit_reason IS NULL ORDER BY id")) {
     s->unresolved_at_cutoff.push_back(row[0].c_str());
   }
-  for (const auto& row : tx.exec(absl::StrCat("SELECT id FROM pattern_events WHERE "
-                                              "confirmation_date >= '", kRecentFrom,
-                                              "' ORDER BY id"))) {
+  for (const auto& row :
+       tx.exec(absl::StrCat("SELECT id FROM pattern_events WHERE "
+                            "confirmation_date >= '",
+                            kRecentFrom, "' ORDER BY id"))) {
     s->recent.push_back(row[0].c_str());
   }
-  std::printf("[step1] %lld patterns stored, %zu confirmed since %s, %zu unresolved at the "
-              "cutoff\n",
-              static_cast<long long>(run->patterns), s->recent.size(), kRecentFrom,
-              s->unresolved_at_cutoff.size());
+  std::printf(
+      "[step1] %lld patterns stored, %zu confirmed since %s, %zu unresolved at "
+      "the "
+      "cutoff\n",
+      static_cast<long long>(run->patterns), s->recent.size(), kRecentFrom,
+      s->unresolved_at_cutoff.size());
   EXPECT_GE(s->recent.size(), 30u);
   EXPECT_GE(s->unresolved_at_cutoff.size(), 5u);
 }
@@ -184,22 +197,29 @@ TEST_F(Phase5RegressionTest, Step2_TrainGateAndPublish) {
   ASSERT_FALSE(s->unresolved_at_cutoff.empty()) << "step 1 failed";
   const fs::path config = s->root / "train.json";
   std::ofstream(config) << nlohmann::json{
-      {"walk_forward", {{"test_starts", {"2011-01-01", "2013-01-01", "2015-01-01"}},
-                        {"test_end", "2016-12-31"}, {"validation_years", 2}}},
+      {"walk_forward",
+       {{"test_starts", {"2011-01-01", "2013-01-01", "2015-01-01"}},
+        {"test_end", "2016-12-31"},
+        {"validation_years", 2}}},
       {"grid", {{"max_depth", {2}}, {"eta", {0.3}}, {"min_child_weight", {5}}}},
-      {"gate", {{"coverage_row", "30%"}, {"min_relative_lift", -1.0},
-                {"min_lift_ci_low", -1.0}, {"max_ece", 1.0}}},
+      {"gate",
+       {{"coverage_row", "30%"},
+        {"min_relative_lift", -1.0},
+        {"min_lift_ci_low", -1.0},
+        {"max_ece", 1.0}}},
       {"bootstrap_resamples", 50},
       {"shuffle_check", false}}.dump(2);
   const testing::CommandResult train = RunProgram(PcsArgs(
-      {"train", "--config", config.string(), "--models-dir", s->models_dir, "--reports-dir",
-       s->reports_dir, "--version", kVersion, "--max-rounds", std::to_string(kMaxRounds),
-       "--no-shuffle-check", "--threads", "2"}));
-  std::printf("[step2] pcs train exit %d\n%s\n", train.exit_code, train.output.c_str());
+      {"train", "--config", config.string(), "--models-dir", s->models_dir,
+       "--reports-dir", s->reports_dir, "--version", kVersion, "--max-rounds",
+       std::to_string(kMaxRounds), "--no-shuffle-check", "--threads", "2"}));
+  std::printf("[step2] pcs train exit %d\n%s\n", train.exit_code,
+              train.output.c_str());
   ASSERT_EQ(train.exit_code, 0) << train.output;
 
   const fs::path dir = fs::path(s->models_dir) / kVersion;
-  for (const char* file : {"model.json", "model_card.json", "reference_rows.json"}) {
+  for (const char* file :
+       {"model.json", "model_card.json", "reference_rows.json"}) {
     ASSERT_TRUE(fs::exists(dir / file)) << file;
   }
   std::ifstream card_in(dir / "model_card.json");
@@ -212,7 +232,8 @@ TEST_F(Phase5RegressionTest, Step2_TrainGateAndPublish) {
   EXPECT_EQ(s->card["gate"].value("reason", "").rfind("promoted: ", 0), 0u)
       << s->card["gate"].dump();
   EXPECT_EQ(s->card.value("status", ""), "champion");
-  EXPECT_EQ(s->card["feature_schema"].value("hash", ""), FeatureBuilder::Schema().hash);
+  EXPECT_EQ(s->card["feature_schema"].value("hash", ""),
+            FeatureBuilder::Schema().hash);
   // Published as champion: CHAMPION names it, the history has one line.
   std::ifstream champion(fs::path(s->models_dir) / "CHAMPION");
   std::string champion_version;
@@ -222,7 +243,8 @@ TEST_F(Phase5RegressionTest, Step2_TrainGateAndPublish) {
   std::string line;
   ASSERT_TRUE(std::getline(history, line));
   EXPECT_NE(line.find(kVersion), std::string::npos) << line;
-  EXPECT_TRUE(fs::exists(fs::path(s->reports_dir) / kVersion)) << "no report folder";
+  EXPECT_TRUE(fs::exists(fs::path(s->reports_dir) / kVersion))
+      << "no report folder";
   s->trained = true;
 }
 
@@ -246,8 +268,9 @@ TEST_F(Phase5RegressionTest, Step3_ServeTheChampion) {
   auto server = PcsServer::Create(options);
   ASSERT_TRUE(server.ok()) << server.status();
   s->server = std::move(*server);
-  s->stub = v1::PatternConfidence::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", s->server->grpc_port()), grpc::InsecureChannelCredentials()));
+  s->stub = v1::PatternConfidence::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", s->server->grpc_port()),
+                          grpc::InsecureChannelCredentials()));
 
   grpc::ClientContext ctx;
   v1::GetServingStatusResponse status;
@@ -276,8 +299,12 @@ void ExpectConsistentScore(const v1::ScoreResponse& r, double blend_weight) {
   EXPECT_LE(r.ml_confidence(), 1.0);
   EXPECT_DOUBLE_EQ(r.ml_weight_used(), blend_weight);
   EXPECT_NEAR(r.blended_confidence(),
-              blend_weight * r.ml_confidence() + (1 - blend_weight) * r.rule_confidence(), 1e-9);
-  EXPECT_EQ(r.decision(), r.blended_confidence() >= r.decision_threshold() ? "confirm" : "reject");
+              blend_weight * r.ml_confidence() +
+                  (1 - blend_weight) * r.rule_confidence(),
+              1e-9);
+  EXPECT_EQ(r.decision(), r.blended_confidence() >= r.decision_threshold()
+                              ? "confirm"
+                              : "reject");
 }
 
 // 4. Score by id over gRPC.
@@ -326,11 +353,13 @@ TEST_F(Phase5RegressionTest, Step4_ScoreByIdOverGrpc) {
     EXPECT_GE(std::abs(r.top_contributions(i - 1).contribution()),
               std::abs(r.top_contributions(i).contribution()));
   }
-  std::printf("[step4] scored %zu patterns; %s: rule %.3f ml %.3f blended %.3f margin %.4f "
-              "bias %.4f (%d contributions)\n",
-              s->scored_ids.size(), r.pattern_id().c_str(), r.rule_confidence(),
-              r.ml_confidence(), r.blended_confidence(), r.margin(), r.bias(),
-              r.top_contributions_size());
+  std::printf(
+      "[step4] scored %zu patterns; %s: rule %.3f ml %.3f blended %.3f margin "
+      "%.4f "
+      "bias %.4f (%d contributions)\n",
+      s->scored_ids.size(), r.pattern_id().c_str(), r.rule_confidence(),
+      r.ml_confidence(), r.blended_confidence(), r.margin(), r.bias(),
+      r.top_contributions_size());
 
   // Unknown ids are NOT_FOUND, malformed ones INVALID_ARGUMENT.
   grpc::ClientContext missing_ctx;
@@ -344,17 +373,21 @@ TEST_F(Phase5RegressionTest, Step4_ScoreByIdOverGrpc) {
 
   // The traces of the batch reach pattern_lifecycle_history (written by a
   // background queue: poll with a deadline).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
   int64_t traced = 0;
   while (std::chrono::steady_clock::now() < deadline) {
-    traced = Count("SELECT count(*) FROM pattern_lifecycle_history WHERE source = 'server'");
+    traced = Count(
+        "SELECT count(*) FROM pattern_lifecycle_history WHERE source = "
+        "'server'");
     if (traced >= static_cast<int64_t>(s->scored_ids.size())) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(traced, static_cast<int64_t>(s->scored_ids.size()));
-  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM pattern_lifecycle_history WHERE source = "
-                               "'server' AND (ml_confidence IS NULL OR model_version <> '",
-                               kVersion, "' OR latency_ms IS NULL)")),
+  EXPECT_EQ(Count(absl::StrCat(
+                "SELECT count(*) FROM pattern_lifecycle_history WHERE source = "
+                "'server' AND (ml_confidence IS NULL OR model_version <> '",
+                kVersion, "' OR latency_ms IS NULL)")),
             0);
 }
 
@@ -366,30 +399,36 @@ TEST_F(Phase5RegressionTest, Step5_EvaluatePersistsLifecycleTransition) {
   ASSERT_FALSE(s->unresolved_at_cutoff.empty()) << "step 1 failed";
   const std::string id = s->unresolved_at_cutoff.back();
   const std::string before = QueryScalar(
-      s->conninfo, absl::StrCat("SELECT lifecycle_state FROM pattern_events WHERE id = '", id, "'"));
+      s->conninfo,
+      absl::StrCat("SELECT lifecycle_state FROM pattern_events WHERE id = '",
+                   id, "'"));
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kWriteToken));
   v1::EvaluatePatternRequest request;
   request.set_pattern_id(id);
   v1::EvaluatePatternResponse r;
   grpc::Status st = s->stub->EvaluatePattern(&ctx, request, &r);
-  ASSERT_TRUE(st.ok()) << "EvaluatePattern on a stored '" << before << "' pattern: "
-                       << st.error_message();
+  ASSERT_TRUE(st.ok()) << "EvaluatePattern on a stored '" << before
+                       << "' pattern: " << st.error_message();
   ASSERT_TRUE(r.score().has_ml_confidence()) << r.score().fallback_reason();
   EXPECT_EQ(r.from_state(), before);
-  EXPECT_EQ(r.to_state(), r.score().decision() == "confirm" ? "confirmed" : "rejected");
-  std::printf("[step5] %s: %s -> %s (blended %.3f, threshold %.3f), recorded %d\n",
-              id.c_str(), r.from_state().c_str(), r.to_state().c_str(),
-              r.score().blended_confidence(), r.score().decision_threshold(),
-              r.transition_recorded());
-  ASSERT_TRUE(r.transition_recorded()) << "no transition: the stored pattern already was "
-                                        << r.to_state();
+  EXPECT_EQ(r.to_state(),
+            r.score().decision() == "confirm" ? "confirmed" : "rejected");
+  std::printf(
+      "[step5] %s: %s -> %s (blended %.3f, threshold %.3f), recorded %d\n",
+      id.c_str(), r.from_state().c_str(), r.to_state().c_str(),
+      r.score().blended_confidence(), r.score().decision_threshold(),
+      r.transition_recorded());
+  ASSERT_TRUE(r.transition_recorded())
+      << "no transition: the stored pattern already was " << r.to_state();
 
   pqxx::connection conn(s->conninfo);
   pqxx::read_transaction tx(conn);
   const pqxx::result rows = tx.exec_params(
-      "SELECT from_state, to_state, ml_confidence, blended_confidence, model_version "
-      "FROM pattern_lifecycle_history WHERE pattern_id = $1 AND source = 'evaluate'",
+      "SELECT from_state, to_state, ml_confidence, blended_confidence, "
+      "model_version "
+      "FROM pattern_lifecycle_history WHERE pattern_id = $1 AND source = "
+      "'evaluate'",
       id);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0][0].as<std::string>(), before);
@@ -398,7 +437,8 @@ TEST_F(Phase5RegressionTest, Step5_EvaluatePersistsLifecycleTransition) {
   EXPECT_NEAR(rows[0][3].as<double>(), r.score().blended_confidence(), 1e-12);
   EXPECT_EQ(rows[0][4].as<std::string>(), kVersion);
   const pqxx::row event = tx.exec_params1(
-      "SELECT lifecycle_state, ml_confidence, model_version FROM pattern_events WHERE id = $1",
+      "SELECT lifecycle_state, ml_confidence, model_version FROM "
+      "pattern_events WHERE id = $1",
       id);
   EXPECT_EQ(event[0].as<std::string>(), r.to_state());
   EXPECT_NEAR(event[1].as<double>(), r.score().ml_confidence(), 1e-12);
@@ -409,7 +449,8 @@ TEST_F(Phase5RegressionTest, Step5_EvaluatePersistsLifecycleTransition) {
 // Rolling accuracy rows of a `pcs drift` run (JSON written to `json_out`).
 int AccuracyRows(const nlohmann::json& report) {
   const nlohmann::json& windows = report["accuracy"]["windows"];
-  return windows.is_array() && !windows.empty() ? windows[0].value("rows", -1) : -1;
+  return windows.is_array() && !windows.empty() ? windows[0].value("rows", -1)
+                                                : -1;
 }
 
 // 6. New bars arrive: the full files (through 2018) go in with `pcs ingest`.
@@ -419,26 +460,34 @@ TEST_F(Phase5RegressionTest, Step6_NewBarsArrive) {
   ASSERT_FALSE(s->unresolved_at_cutoff.empty()) << "step 1 failed";
   ASSERT_FALSE(s->scored_ids.empty()) << "step 4 failed";
   const fs::path before_json = s->root / "drift_before.json";
-  const testing::CommandResult before = RunProgram(PcsArgs(
-      {"drift", "--models-dir", s->models_dir, "--as-of", "2016-12-30", "--window-days", "1000",
-       "--no-record", "--json-out", before_json.string()}));
+  const testing::CommandResult before =
+      RunProgram(PcsArgs({"drift", "--models-dir", s->models_dir, "--as-of",
+                          "2016-12-30", "--window-days", "1000", "--no-record",
+                          "--json-out", before_json.string()}));
   ASSERT_EQ(before.exit_code, 0) << before.output;
   std::ifstream before_in(before_json);
-  s->accuracy_rows_before = AccuracyRows(nlohmann::json::parse(before_in, nullptr, false));
+  s->accuracy_rows_before =
+      AccuracyRows(nlohmann::json::parse(before_in, nullptr, false));
   EXPECT_EQ(s->accuracy_rows_before,
-            Count("SELECT count(DISTINCT h.pattern_id) FROM pattern_lifecycle_history h JOIN "
-                  "pattern_events e ON e.id = h.pattern_id WHERE h.source = 'server' AND "
+            Count("SELECT count(DISTINCT h.pattern_id) FROM "
+                  "pattern_lifecycle_history h JOIN "
+                  "pattern_events e ON e.id = h.pattern_id WHERE h.source = "
+                  "'server' AND "
                   "e.outcome_label IS NOT NULL"));
   EXPECT_GT(s->accuracy_rows_before, 0);
 
   std::vector<std::string> args = {"ingest", "--totals-only"};
-  for (const std::string& symbol : Symbols()) args.push_back(testing::SharedOhlcvFile(symbol));
+  for (const std::string& symbol : Symbols())
+    args.push_back(testing::SharedOhlcvFile(symbol));
   args.push_back(testing::SharedOhlcvFile("DIA"));
   const testing::CommandResult ingest = RunProgram(PcsArgs(args));
-  std::printf("[step6] pcs ingest exit %d\n%s\n", ingest.exit_code, ingest.output.c_str());
+  std::printf("[step6] pcs ingest exit %d\n%s\n", ingest.exit_code,
+              ingest.output.c_str());
   ASSERT_EQ(ingest.exit_code, 0) << ingest.output;
-  EXPECT_EQ(QueryScalar(s->conninfo, "SELECT max(day)::text FROM price_bars"), "2018-12-31");
-  EXPECT_EQ(Count("SELECT count(DISTINCT symbol) FROM price_bars WHERE day >= '2017-01-01'"),
+  EXPECT_EQ(QueryScalar(s->conninfo, "SELECT max(day)::text FROM price_bars"),
+            "2018-12-31");
+  EXPECT_EQ(Count("SELECT count(DISTINCT symbol) FROM price_bars WHERE day >= "
+                  "'2017-01-01'"),
             kSymbols + 1);
   s->new_bars = true;
 }
@@ -448,49 +497,64 @@ TEST_F(Phase5RegressionTest, Step6_NewBarsArrive) {
 TEST_F(Phase5RegressionTest, Step7_OutcomesResolveAndJoinPredictions) {
   ASSERT_TRUE(s->new_bars) << "step 6 failed";
   ASSERT_FALSE(s->scored_ids.empty()) << "step 4 failed";
-  const testing::CommandResult run = RunProgram(PcsArgs({"outcomes", "--json"}));
-  std::printf("[step7] pcs outcomes exit %d\n%s\n", run.exit_code, run.output.c_str());
+  const testing::CommandResult run =
+      RunProgram(PcsArgs({"outcomes", "--json"}));
+  std::printf("[step7] pcs outcomes exit %d\n%s\n", run.exit_code,
+              run.output.c_str());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const nlohmann::json report = LastJsonObject(run.output);
   ASSERT_TRUE(report.is_object()) << run.output;
 
   // Every pattern unresolved at the cutoff has its outcome now: its 40-bar
   // horizon ends within two years of new bars.
-  const std::string ids = absl::StrCat("('", absl::StrJoin(s->unresolved_at_cutoff, "','"), "')");
-  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM pattern_events WHERE id IN ", ids,
-                               " AND outcome_label IS NULL AND exit_reason IS NULL")),
+  const std::string ids =
+      absl::StrCat("('", absl::StrJoin(s->unresolved_at_cutoff, "','"), "')");
+  EXPECT_EQ(Count(absl::StrCat(
+                "SELECT count(*) FROM pattern_events WHERE id IN ", ids,
+                " AND outcome_label IS NULL AND exit_reason IS NULL")),
             0);
-  const int64_t labeled = Count(absl::StrCat(
-      "SELECT count(*) FROM pattern_events WHERE id IN ", ids, " AND outcome_label IS NOT NULL"));
+  const int64_t labeled =
+      Count(absl::StrCat("SELECT count(*) FROM pattern_events WHERE id IN ",
+                         ids, " AND outcome_label IS NOT NULL"));
   EXPECT_GT(labeled, 0);
   EXPECT_EQ(report.value("unresolved_before", int64_t{-1}),
             static_cast<int64_t>(s->unresolved_at_cutoff.size()));
-  EXPECT_GT(report.value("patterns_inserted", int64_t{0}), 0) << "no pattern on 2017-2018 bars";
+  EXPECT_GT(report.value("patterns_inserted", int64_t{0}), 0)
+      << "no pattern on 2017-2018 bars";
 
   // Predictions joined: every server row of a labeled pattern carries it.
   const int64_t joined = report.value("predictions_joined", int64_t{-1});
-  EXPECT_EQ(joined, Count("SELECT count(*) FROM pattern_lifecycle_history h JOIN pattern_events "
-                          "e ON e.id = h.pattern_id WHERE h.source = 'server' AND "
-                          "e.outcome_label IS NOT NULL"));
+  EXPECT_EQ(joined,
+            Count("SELECT count(*) FROM pattern_lifecycle_history h JOIN "
+                  "pattern_events "
+                  "e ON e.id = h.pattern_id WHERE h.source = 'server' AND "
+                  "e.outcome_label IS NOT NULL"));
   EXPECT_GE(joined, labeled);  // at least one traced score per labeled pattern
-  EXPECT_EQ(Count("SELECT count(*) FROM pattern_lifecycle_history h JOIN pattern_events e ON "
-                  "e.id = h.pattern_id WHERE h.source = 'server' AND e.outcome_label IS NOT "
+  EXPECT_EQ(Count("SELECT count(*) FROM pattern_lifecycle_history h JOIN "
+                  "pattern_events e ON "
+                  "e.id = h.pattern_id WHERE h.source = 'server' AND "
+                  "e.outcome_label IS NOT "
                   "NULL AND h.actual_outcome IS DISTINCT FROM e.outcome_label"),
             0);
   // The evaluated pattern's lifecycle went on from the evaluate decision
   // (checked only when step 5 persisted one; step 5 fails otherwise).
   if (!s->evaluated_id.empty()) {
-    const std::string of = absl::StrCat("FROM pattern_lifecycle_history WHERE pattern_id = '",
-                                        s->evaluated_id, "'");
+    const std::string of =
+        absl::StrCat("FROM pattern_lifecycle_history WHERE pattern_id = '",
+                     s->evaluated_id, "'");
     // A 'rejected' decision is terminal: nothing may follow it. A confirm
     // decision goes on to the outcome state once the outcome resolves.
     const int64_t after_evaluate = Count(absl::StrCat(
-        "SELECT count(*) ", of, " AND source IN ('outcomes', 'backfill') AND recorded_at > "
-        "(SELECT recorded_at ", of, " AND source = 'evaluate')"));
-    const int64_t rejected = Count(absl::StrCat("SELECT count(*) ", of,
-                                                " AND source = 'evaluate' AND to_state = 'rejected'"));
+        "SELECT count(*) ", of,
+        " AND source IN ('outcomes', 'backfill') AND recorded_at > "
+        "(SELECT recorded_at ",
+        of, " AND source = 'evaluate')"));
+    const int64_t rejected = Count(
+        absl::StrCat("SELECT count(*) ", of,
+                     " AND source = 'evaluate' AND to_state = 'rejected'"));
     if (rejected > 0) {
-      EXPECT_EQ(after_evaluate, 0) << "a transition was written after a terminal rejection";
+      EXPECT_EQ(after_evaluate, 0)
+          << "a transition was written after a terminal rejection";
     } else {
       EXPECT_GE(after_evaluate, 1);
     }
@@ -499,23 +563,30 @@ TEST_F(Phase5RegressionTest, Step7_OutcomesResolveAndJoinPredictions) {
     pqxx::connection conn(s->conninfo);
     pqxx::read_transaction tx(conn);
     std::string chain, last;
-    for (const auto& row : tx.exec_params("SELECT coalesce(from_state, ''), to_state, source FROM "
-                                          "pattern_lifecycle_history WHERE pattern_id = $1 AND "
-                                          "source <> 'server' ORDER BY recorded_at, id",
-                                          s->evaluated_id)) {
-      absl::StrAppend(&chain, row[0].c_str(), "->", row[1].c_str(), " (", row[2].c_str(), ") ");
+    for (const auto& row : tx.exec_params(
+             "SELECT coalesce(from_state, ''), to_state, source FROM "
+             "pattern_lifecycle_history WHERE pattern_id = $1 AND "
+             "source <> 'server' ORDER BY recorded_at, id",
+             s->evaluated_id)) {
+      absl::StrAppend(&chain, row[0].c_str(), "->", row[1].c_str(), " (",
+                      row[2].c_str(), ") ");
       EXPECT_EQ(row[0].as<std::string>(), last) << chain;
       last = row[1].as<std::string>();
     }
-    std::printf("[step7] history of %s: %s\n", s->evaluated_id.c_str(), chain.c_str());
-    EXPECT_EQ(tx.exec_params1("SELECT lifecycle_state FROM pattern_events WHERE id = $1",
-                              s->evaluated_id)[0].as<std::string>(),
+    std::printf("[step7] history of %s: %s\n", s->evaluated_id.c_str(),
+                chain.c_str());
+    EXPECT_EQ(tx.exec_params1(
+                    "SELECT lifecycle_state FROM pattern_events WHERE id = $1",
+                    s->evaluated_id)[0]
+                  .as<std::string>(),
               last);
   }
   // Idempotent: a second run resolves and joins nothing new.
-  const testing::CommandResult again = RunProgram(PcsArgs({"outcomes", "--json"}));
+  const testing::CommandResult again =
+      RunProgram(PcsArgs({"outcomes", "--json"}));
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_EQ(LastJsonObject(again.output).value("predictions_joined", int64_t{-1}), 0);
+  EXPECT_EQ(
+      LastJsonObject(again.output).value("predictions_joined", int64_t{-1}), 0);
   s->outcomes = true;
 }
 
@@ -527,11 +598,12 @@ TEST_F(Phase5RegressionTest, Step8_RollingAccuracyAndDriftAlert) {
   const fs::path json_out = s->root / "drift.json";
   const fs::path textfile = s->root / "drift.prom";
   const testing::CommandResult run = RunProgram(PcsArgs(
-      {"drift", "--models-dir", s->models_dir, "--since", "2017-01-01", "--until",
-       "2018-12-31", "--as-of", "2018-12-31", "--window-days", "1000", "--webhook",
-       receiver.url(), "--webhook-attempts", "2",
+      {"drift", "--models-dir", s->models_dir, "--since", "2017-01-01",
+       "--until", "2018-12-31", "--as-of", "2018-12-31", "--window-days",
+       "1000", "--webhook", receiver.url(), "--webhook-attempts", "2",
        "--json-out", json_out.string(), "--textfile", textfile.string()}));
-  std::printf("[step8] pcs drift exit %d\n%s\n", run.exit_code, run.output.c_str());
+  std::printf("[step8] pcs drift exit %d\n%s\n", run.exit_code,
+              run.output.c_str());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   std::ifstream in(json_out);
   const nlohmann::json report = nlohmann::json::parse(in, nullptr, false);
@@ -550,8 +622,10 @@ TEST_F(Phase5RegressionTest, Step8_RollingAccuracyAndDriftAlert) {
   pqxx::read_transaction tx(conn);
   const pqxx::result rows = tx.exec(
       "SELECT DISTINCT ON (h.pattern_id) h.ml_confidence, e.outcome_label FROM "
-      "pattern_lifecycle_history h JOIN pattern_events e ON e.id = h.pattern_id WHERE "
-      "h.source = 'server' AND e.outcome_label IS NOT NULL ORDER BY h.pattern_id, "
+      "pattern_lifecycle_history h JOIN pattern_events e ON e.id = "
+      "h.pattern_id WHERE "
+      "h.source = 'server' AND e.outcome_label IS NOT NULL ORDER BY "
+      "h.pattern_id, "
       "h.recorded_at DESC, h.id DESC");
   int positives = 0, confirmed = 0, true_positives = 0;
   for (const auto& row : rows) {
@@ -585,13 +659,15 @@ TEST_F(Phase5RegressionTest, Step8_RollingAccuracyAndDriftAlert) {
   // label on the new bars.
   const std::string open_ids =
       absl::StrCat("('", absl::StrJoin(s->unresolved_at_cutoff, "','"), "')");
-  EXPECT_EQ(AccuracyRows(report),
-            s->accuracy_rows_before +
-                Count(absl::StrCat("SELECT count(*) FROM pattern_events WHERE id IN ", open_ids,
-                                   " AND outcome_label IS NOT NULL")));
-  std::printf("[step8] rolling accuracy: %zu resolved scored patterns, %d positive, ML "
-              "confirmed %d (%d true)\n",
-              rows.size(), positives, confirmed, true_positives);
+  EXPECT_EQ(
+      AccuracyRows(report),
+      s->accuracy_rows_before +
+          Count(absl::StrCat("SELECT count(*) FROM pattern_events WHERE id IN ",
+                             open_ids, " AND outcome_label IS NOT NULL")));
+  std::printf(
+      "[step8] rolling accuracy: %zu resolved scored patterns, %d positive, ML "
+      "confirmed %d (%d true)\n",
+      rows.size(), positives, confirmed, true_positives);
 
   // The alert reached the receiver, and the run is on record.
   EXPECT_TRUE(report.value("alert", false));
@@ -603,12 +679,16 @@ TEST_F(Phase5RegressionTest, Step8_RollingAccuracyAndDriftAlert) {
   EXPECT_NE(bodies[0].find(kVersion), std::string::npos) << bodies[0];
   const int64_t run_id = report.value("run_id", int64_t{0});
   EXPECT_GT(run_id, 0);
-  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM monitoring_runs WHERE id = ", run_id)), 1);
+  EXPECT_EQ(Count(absl::StrCat(
+                "SELECT count(*) FROM monitoring_runs WHERE id = ", run_id)),
+            1);
   // The Prometheus textfile carries the drift and accuracy gauges.
   std::ifstream prom(textfile);
   const std::string text((std::istreambuf_iterator<char>(prom)), {});
-  for (const char* metric : {"pcs_drift_psi{", "pcs_rolling_precision{", "pcs_drift_alerts_total{"}) {
-    EXPECT_NE(text.find(metric), std::string::npos) << metric << " missing:\n" << text;
+  for (const char* metric : {"pcs_drift_psi{", "pcs_rolling_precision{",
+                             "pcs_drift_alerts_total{"}) {
+    EXPECT_NE(text.find(metric), std::string::npos) << metric << " missing:\n"
+                                                    << text;
   }
 }
 
@@ -621,7 +701,8 @@ TEST_F(Phase5RegressionTest, Step9_ServerMetricsCountTheTraffic) {
   ASSERT_EQ(res->status, 200);
   // One EvaluatePattern call was made (its code depends on step 5).
   int evaluate_calls = 0;
-  const std::string evaluate_prefix = "pcs_requests_total{method=\"EvaluatePattern\",code=\"";
+  const std::string evaluate_prefix =
+      "pcs_requests_total{method=\"EvaluatePattern\",code=\"";
   for (size_t pos = res->body.find(evaluate_prefix); pos != std::string::npos;
        pos = res->body.find(evaluate_prefix, pos + 1)) {
     const size_t space = res->body.find(' ', pos);
@@ -631,8 +712,10 @@ TEST_F(Phase5RegressionTest, Step9_ServerMetricsCountTheTraffic) {
   for (const char* line :
        {"pcs_requests_total{method=\"ScoreBatch\",code=\"OK\"} 1",
         "pcs_requests_total{method=\"ScorePattern\",code=\"NOT_FOUND\"} 1",
-        "pcs_requests_total{method=\"ScorePattern\",code=\"INVALID_ARGUMENT\"} 1"}) {
-    EXPECT_NE(res->body.find(line), std::string::npos) << line << "\n" << res->body;
+        "pcs_requests_total{method=\"ScorePattern\",code=\"INVALID_ARGUMENT\"} "
+        "1"}) {
+    EXPECT_NE(res->body.find(line), std::string::npos) << line << "\n"
+                                                       << res->body;
   }
   EXPECT_NE(res->body.find(absl::StrCat("pcs_model_info{version=\"", kVersion)),
             std::string::npos);

@@ -40,7 +40,8 @@ absl::StatusOr<int> WriteTruncatedCsv(const std::string& source_dir,
     out << line << "\n";
     ++written;
   }
-  if (!out.good()) return absl::InternalError(absl::StrCat("cannot write ", to.string()));
+  if (!out.good())
+    return absl::InternalError(absl::StrCat("cannot write ", to.string()));
   return written;
 }
 
@@ -54,7 +55,8 @@ CommandResult RunProgram(const std::vector<std::string>& argv) {
     ::dup2(fd, STDOUT_FILENO);
     ::dup2(fd, STDERR_FILENO);
     std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     ::execv(args[0], args.data());
     std::perror("execv");
@@ -93,10 +95,13 @@ std::vector<std::string> FullHistorySymbols(const std::string& dir, int count,
 
 nlohmann::json LastJsonObject(const std::string& output) {
   const size_t line_start = output.find("\n{");
-  const size_t begin = line_start == std::string::npos ? output.find('{') : line_start + 1;
+  const size_t begin =
+      line_start == std::string::npos ? output.find('{') : line_start + 1;
   const size_t end = output.rfind('}');
-  if (begin == std::string::npos || end == std::string::npos || end < begin) return nullptr;
-  return nlohmann::json::parse(output.substr(begin, end - begin + 1), nullptr, false);
+  if (begin == std::string::npos || end == std::string::npos || end < begin)
+    return nullptr;
+  return nlohmann::json::parse(output.substr(begin, end - begin + 1), nullptr,
+                               false);
 }
 
 std::string QueryScalar(const std::string& conninfo, const std::string& sql) {

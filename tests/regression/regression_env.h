@@ -26,8 +26,8 @@ absl::StatusOr<int> WriteTruncatedCsv(const std::string& source_dir,
                                       const std::filesystem::path& target_dir);
 
 struct CommandResult {
-  int exit_code = -1;   // -1 when the process did not exit normally
-  std::string output;   // stdout and stderr interleaved
+  int exit_code = -1;  // -1 when the process did not exit normally
+  std::string output;  // stdout and stderr interleaved
 };
 
 // Runs `argv[0]` with `argv` (no shell), capturing stdout+stderr.

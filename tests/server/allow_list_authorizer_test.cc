@@ -20,8 +20,7 @@ constexpr char kReader[] = "reader-token-abcdefghijklmnop";
 
 std::unique_ptr<AllowListAuthorizer> Make(bool reads_require_identity) {
   auto auth = AllowListAuthorizer::FromText(
-      absl::StrCat("# comment\n\n",
-                   "write token alice ", kWriter, "\n",
+      absl::StrCat("# comment\n\n", "write token alice ", kWriter, "\n",
                    "read  token grafana ", kReader, "\n",
                    "write subject CN=analyst-1,O=pcs\n",
                    "read subject CN=dash board,O=pcs\n"),
@@ -57,7 +56,8 @@ TEST(AllowListAuthorizerTest, WriteDecisions) {
   auto anonymous = auth->Authorize(Identity{}, Access::kWrite);
   EXPECT_TRUE(absl::IsUnauthenticated(anonymous.status()));
 
-  auto wrong = auth->Authorize(Token("not-a-token-on-the-list"), Access::kWrite);
+  auto wrong =
+      auth->Authorize(Token("not-a-token-on-the-list"), Access::kWrite);
   EXPECT_TRUE(absl::IsUnauthenticated(wrong.status()));
   // The presented token is never echoed.
   EXPECT_THAT(wrong.status().message(), Not(HasSubstr("not-a-token")));
@@ -79,8 +79,8 @@ TEST(AllowListAuthorizerTest, WriteDecisions) {
   // a bad credential is an error, not an absent one.
   Identity both = Subject("CN=analyst-1,O=pcs");
   both.bearer_token = "bad-token-0123456789";
-  EXPECT_TRUE(absl::IsUnauthenticated(
-      auth->Authorize(both, Access::kWrite).status()));
+  EXPECT_TRUE(
+      absl::IsUnauthenticated(auth->Authorize(both, Access::kWrite).status()));
 }
 
 TEST(AllowListAuthorizerTest, ReadsOpenByDefault) {

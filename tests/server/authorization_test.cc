@@ -45,10 +45,14 @@ class AuthorizationTest : public ::testing::Test {
     const std::string id = Seeded().pattern_ids[2];
     pqxx::connection conn(Seeded().conninfo);
     pqxx::work tx(conn);
-    tx.exec_params("UPDATE pattern_events SET lifecycle_state = 'detected' "
-                   "WHERE id = $1", id);
-    tx.exec_params("DELETE FROM pattern_lifecycle_history WHERE "
-                   "pattern_id = $1 AND source = 'evaluate'", id);
+    tx.exec_params(
+        "UPDATE pattern_events SET lifecycle_state = 'detected' "
+        "WHERE id = $1",
+        id);
+    tx.exec_params(
+        "DELETE FROM pattern_lifecycle_history WHERE "
+        "pattern_id = $1 AND source = 'evaluate'",
+        id);
     tx.commit();
     return id;
   }
@@ -56,8 +60,9 @@ class AuthorizationTest : public ::testing::Test {
   std::string StateOf(const std::string& id) {
     pqxx::connection conn(Seeded().conninfo);
     pqxx::read_transaction tx(conn);
-    return tx.exec_params1(
-        "SELECT lifecycle_state FROM pattern_events WHERE id = $1", id)[0]
+    return tx
+        .exec_params1(
+            "SELECT lifecycle_state FROM pattern_events WHERE id = $1", id)[0]
         .c_str();
   }
 
@@ -145,14 +150,13 @@ TEST_F(AuthorizationTest, ReadsCanRequireAnIdentity) {
             grpc::StatusCode::UNAUTHENTICATED);
   grpc::ClientContext describe_context;
   v1::DescribeModelResponse describe;
-  EXPECT_EQ(
-      stub_->DescribeModel(&describe_context, {}, &describe).error_code(),
-      grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(stub_->DescribeModel(&describe_context, {}, &describe).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 
   // Health stays open: load balancers and probes carry no token.
-  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", server_->grpc_port()),
-      grpc::InsecureChannelCredentials()));
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
+                          grpc::InsecureChannelCredentials()));
   grpc::ClientContext health_context;
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;

@@ -38,7 +38,8 @@ TEST(ConsoleBrowserTest, FilterOpenOverrideInHeadlessChromium) {
   }
   const auto models = pcs::testing::NewModelsDir("console");
   pcs::testing::FakeModelOptions model;
-  ASSERT_TRUE(pcs::testing::WriteFakeModelArtifact(models.string(), model).ok());
+  ASSERT_TRUE(
+      pcs::testing::WriteFakeModelArtifact(models.string(), model).ok());
   ASSERT_TRUE(pcs::testing::WriteChampion(models.string(), model.version).ok());
   const auto root = std::filesystem::temp_directory_path() /
                     absl::StrCat("pcs_console_snapshots_", ::getpid());
@@ -47,7 +48,8 @@ TEST(ConsoleBrowserTest, FilterOpenOverrideInHeadlessChromium) {
   ChartSnapshotStore store(blobs->get());
   ASSERT_TRUE(RunSnapshotBackfill({.conninfo = Seeded().conninfo}, store).ok());
 
-  PcsServerOptions options = pcs::testing::TestServerOptions(models.string(), true);
+  PcsServerOptions options =
+      pcs::testing::TestServerOptions(models.string(), true);
   options.snapshot_root = root.string();
   auto server = PcsServer::Create(options);
   ASSERT_TRUE(server.ok()) << server.status();
@@ -57,8 +59,10 @@ TEST(ConsoleBrowserTest, FilterOpenOverrideInHeadlessChromium) {
   {
     pqxx::connection conn(Seeded().conninfo);
     pqxx::work tx(conn);
-    tx.exec("UPDATE pattern_events SET lifecycle_state = 'detected' WHERE id IN "
-            "(SELECT id FROM pattern_events ORDER BY confirmation_date DESC LIMIT 60)");
+    tx.exec(
+        "UPDATE pattern_events SET lifecycle_state = 'detected' WHERE id IN "
+        "(SELECT id FROM pattern_events ORDER BY confirmation_date DESC LIMIT "
+        "60)");
     tx.commit();
   }
   auto stub = pcs::testing::StubFor(**server);
@@ -73,9 +77,12 @@ TEST(ConsoleBrowserTest, FilterOpenOverrideInHeadlessChromium) {
   {
     pqxx::connection conn(Seeded().conninfo);
     pqxx::read_transaction tx(conn);
-    ASSERT_GT(tx.exec1("SELECT count(*) FROM pattern_events WHERE ml_confidence "
-                       "IS NOT NULL AND (ml_confidence >= 0.5) <> "
-                       "(rule_confidence >= 0.5)")[0].as<int>(), 0)
+    ASSERT_GT(
+        tx.exec1("SELECT count(*) FROM pattern_events WHERE ml_confidence "
+                 "IS NOT NULL AND (ml_confidence >= 0.5) <> "
+                 "(rule_confidence >= 0.5)")[0]
+            .as<int>(),
+        0)
         << "no disagreement to filter for";
   }
 
@@ -105,7 +112,8 @@ TEST(ConsoleBrowserTest, FilterOpenOverrideInHeadlessChromium) {
       "analyst_reason, (SELECT count(*) FROM pattern_lifecycle_history h WHERE "
       "h.pattern_id = p.id AND h.source = 'analyst' AND h.to_state = "
       "'rejected' AND h.reason LIKE '%' || $2 || '%') FROM pattern_events p "
-      "WHERE id = $1", id, reason);
+      "WHERE id = $1",
+      id, reason);
   EXPECT_EQ(row[0].as<std::string>(), "rejected");
   EXPECT_EQ(row[1].as<std::string>(), "reject");
   EXPECT_EQ(row[2].as<std::string>(), "test-writer");

@@ -96,7 +96,8 @@ class FaultInjectionTest : public ::testing::Test {
     pqxx::connection conn(conninfo);
     pqxx::read_transaction tx(conn);
     ids_ = new std::vector<std::string>();
-    for (const auto& row : tx.exec("SELECT id FROM pattern_events ORDER BY md5(id)")) {
+    for (const auto& row :
+         tx.exec("SELECT id FROM pattern_events ORDER BY md5(id)")) {
       ids_->push_back(row[0].c_str());
     }
   }
@@ -114,11 +115,23 @@ class FaultInjectionTest : public ::testing::Test {
     out_ = fs::temp_directory_path() /
            absl::StrCat("pcs_fault_server_", ::getpid(), ".out");
     const std::string url = pg_->ConnInfo();
-    std::vector<std::string> args = {
-        PCS_SERVER_BINARY, "--listen", "127.0.0.1:0", "--metrics-listen", "",
-        "--database-url", url, "--models-dir", root_->string() + "/models",
-        "--warmup-seconds", "0", "--poll-seconds", "0",
-        "--shutdown-grace-seconds", "2", "--log-level", "warn"};
+    std::vector<std::string> args = {PCS_SERVER_BINARY,
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--metrics-listen",
+                                     "",
+                                     "--database-url",
+                                     url,
+                                     "--models-dir",
+                                     root_->string() + "/models",
+                                     "--warmup-seconds",
+                                     "0",
+                                     "--poll-seconds",
+                                     "0",
+                                     "--shutdown-grace-seconds",
+                                     "2",
+                                     "--log-level",
+                                     "warn"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -136,9 +149,9 @@ class FaultInjectionTest : public ::testing::Test {
       std::string line;
       if (std::getline(in, line) &&
           std::sscanf(line.c_str(), "listening grpc_port=%d", &port_) == 1) {
-        stub_ = v1::PatternConfidence::NewStub(grpc::CreateChannel(
-            absl::StrCat("127.0.0.1:", port_),
-            grpc::InsecureChannelCredentials()));
+        stub_ = v1::PatternConfidence::NewStub(
+            grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
+                                grpc::InsecureChannelCredentials()));
         return true;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -168,7 +181,8 @@ class FaultInjectionTest : public ::testing::Test {
           request.set_pattern_id((*ids_)[i % ids_->size()]);
           request.set_skip_trace(true);
           v1::ScoreResponse response;
-          const grpc::Status s = stub_->ScorePattern(&context, request, &response);
+          const grpc::Status s =
+              stub_->ScorePattern(&context, request, &response);
           if (s.ok()) ++load->ok_since_mark;
           {
             std::lock_guard<std::mutex> lock(load->mu);
@@ -192,7 +206,8 @@ class FaultInjectionTest : public ::testing::Test {
   static std::string Codes(Load* load) {
     std::lock_guard<std::mutex> lock(load->mu);
     std::string out;
-    for (const auto& [key, n] : load->codes) absl::StrAppend(&out, "  ", key, ": ", n, "\n");
+    for (const auto& [key, n] : load->codes)
+      absl::StrAppend(&out, "  ", key, ": ", n, "\n");
     return out;
   }
 
@@ -219,8 +234,8 @@ TEST_F(FaultInjectionTest, PostgresStoppedAndRestartedUnderLoad) {
   std::this_thread::sleep_for(std::chrono::seconds(2));
   SetPhase(&load, "down");
   const std::string pg_ctl = "/usr/lib/postgresql/15/bin/pg_ctl";
-  ASSERT_TRUE(RunAsPostgres({pg_ctl, "-D", pg_->data_dir(), "-w", "-s",
-                             "-m", "fast", "stop"}));
+  ASSERT_TRUE(RunAsPostgres(
+      {pg_ctl, "-D", pg_->data_dir(), "-w", "-s", "-m", "fast", "stop"}));
   std::this_thread::sleep_for(std::chrono::seconds(3));
   SetPhase(&load, "restarted");
   const absl::Time restart = absl::Now();
@@ -239,11 +254,13 @@ TEST_F(FaultInjectionTest, PostgresStoppedAndRestartedUnderLoad) {
   for (auto& t : threads) t.join();
 
   const std::string codes = Codes(&load);
-  std::printf("requests by phase and gRPC code:\n%s"
-              "postgres start took %.2f s; first OK %.2f s after it answered\n",
-              codes.c_str(), absl::ToDoubleSeconds(started - restart),
-              absl::ToDoubleSeconds(recovered - started));
-  EXPECT_GT(load.ok_since_mark.load(), 0) << "no OK after the restart\n" << codes;
+  std::printf(
+      "requests by phase and gRPC code:\n%s"
+      "postgres start took %.2f s; first OK %.2f s after it answered\n",
+      codes.c_str(), absl::ToDoubleSeconds(started - restart),
+      absl::ToDoubleSeconds(recovered - started));
+  EXPECT_GT(load.ok_since_mark.load(), 0) << "no OK after the restart\n"
+                                          << codes;
   EXPECT_EQ(::kill(pid, 0), 0) << "the server process is gone";
   EXPECT_EQ(server_pid_, pid);
   std::lock_guard<std::mutex> lock(load.mu);

@@ -37,7 +37,8 @@ v1::ScoreInlineRequest InlineRequestFor(const std::string& id) {
       "SELECT symbol, pattern_type, direction, formation_start::text, "
       "formation_end::text, confirmation_date::text, breakout_level, "
       "target_price, stop_price, rule_confidence, key_points::text "
-      "FROM pattern_events WHERE id = $1", id);
+      "FROM pattern_events WHERE id = $1",
+      id);
   v1::ScoreInlineRequest request;
   v1::PatternSpec* spec = request.mutable_pattern();
   spec->set_symbol(p[0].c_str());
@@ -56,10 +57,11 @@ v1::ScoreInlineRequest InlineRequestFor(const std::string& id) {
     k->set_day(kp["day"].get<std::string>());
     k->set_price(kp["price"].get<double>());
   }
-  for (const auto& row : tx.exec_params(
-           "SELECT day::text, open, high, low, close, adj_close, volume FROM price_bars "
-           "WHERE symbol = $1 AND day <= $2::date ORDER BY day",
-           spec->symbol(), spec->confirmation_date())) {
+  for (const auto& row :
+       tx.exec_params("SELECT day::text, open, high, low, close, adj_close, "
+                      "volume FROM price_bars "
+                      "WHERE symbol = $1 AND day <= $2::date ORDER BY day",
+                      spec->symbol(), spec->confirmation_date())) {
     v1::Bar* b = request.add_bars();
     b->set_day(row[0].c_str());
     b->set_open(row[1].as<double>());
@@ -102,7 +104,8 @@ class InputBoundsTest : public ::testing::Test {
 
 TEST_F(InputBoundsTest, NonFiniteOrAbsurdInlineNumbersNameTheField) {
   Start();
-  const v1::ScoreInlineRequest good = InlineRequestFor(Seeded().pattern_ids.front());
+  const v1::ScoreInlineRequest good =
+      InlineRequestFor(Seeded().pattern_ids.front());
   ASSERT_TRUE(ScoreInline(good).ok());
   const int last = good.bars_size() - 1;
   struct Case {
@@ -122,28 +125,40 @@ TEST_F(InputBoundsTest, NonFiniteOrAbsurdInlineNumbersNameTheField) {
        },
        absl::StrCat("bars[", last, "].high")},
       {[&](auto& r) { r.mutable_bars(0)->set_open(-kInf); }, "bars[0].open"},
-      {[&](auto& r) { r.mutable_bars(0)->set_adj_close(kNaN); }, "bars[0].adj_close"},
-      {[&](auto& r) { r.mutable_pattern()->set_target_price(kNaN); }, "pattern.target_price"},
-      {[&](auto& r) { r.mutable_pattern()->set_stop_price(kNaN); }, "pattern.stop_price"},
-      {[&](auto& r) { r.mutable_pattern()->set_stop_price(-1); }, "pattern.stop_price"},
+      {[&](auto& r) { r.mutable_bars(0)->set_adj_close(kNaN); },
+       "bars[0].adj_close"},
+      {[&](auto& r) { r.mutable_pattern()->set_target_price(kNaN); },
+       "pattern.target_price"},
+      {[&](auto& r) { r.mutable_pattern()->set_stop_price(kNaN); },
+       "pattern.stop_price"},
+      {[&](auto& r) { r.mutable_pattern()->set_stop_price(-1); },
+       "pattern.stop_price"},
       {[&](auto& r) { r.mutable_pattern()->set_breakout_level(kInf); },
        "pattern.breakout_level"},
-      {[&](auto& r) { r.mutable_pattern()->mutable_key_points(0)->set_price(1e200); },
+      {[&](auto& r) {
+         r.mutable_pattern()->mutable_key_points(0)->set_price(1e200);
+       },
        "pattern.key_points[0].price"},
-      {[&](auto& r) { (*r.mutable_pattern()->mutable_rule_criteria())["x"] = kNaN; },
+      {[&](auto& r) {
+         (*r.mutable_pattern()->mutable_rule_criteria())["x"] = kNaN;
+       },
        "pattern.rule_criteria[x]"},
       {[&](auto& r) { r.mutable_pattern()->set_symbol(std::string(33, 'A')); },
        "pattern.symbol"},
-      {[&](auto& r) { r.mutable_pattern()->set_confirmation_date("9999-12-31"); },
+      {[&](auto& r) {
+         r.mutable_pattern()->set_confirmation_date("9999-12-31");
+       },
        "pattern.confirmation_date"},
-      {[&](auto& r) { r.mutable_bars(0)->set_day("0001-01-01"); }, "bars[0].day"},
+      {[&](auto& r) { r.mutable_bars(0)->set_day("0001-01-01"); },
+       "bars[0].day"},
   };
   for (const Case& c : cases) {
     v1::ScoreInlineRequest request = good;
     c.edit(request);
     grpc::Status s = ScoreInline(request);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
-    EXPECT_THAT(s.error_message(), HasSubstr(c.field + ":")) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr(c.field + ":"))
+        << s.error_message();
   }
 }
 
@@ -188,7 +203,8 @@ TEST_F(InputBoundsTest, EchoedInputIsCapped) {
 
 TEST_F(InputBoundsTest, DatabaseErrorsDoNotLeakInternals) {
   Start([](PcsServerOptions& o) {
-    o.database_url = "host=/nonexistent/pcs-socket dbname=nothing connect_timeout=2";
+    o.database_url =
+        "host=/nonexistent/pcs-socket dbname=nothing connect_timeout=2";
     o.trace = false;
   });
   grpc::ClientContext context;
@@ -203,14 +219,17 @@ TEST_F(InputBoundsTest, DatabaseErrorsDoNotLeakInternals) {
 }
 
 TEST(ClientMessageTest, KeepsOurContextAndCapsLength) {
-  EXPECT_EQ(ClientMessage(absl::UnavailableError(
-                "cannot connect to the database: connection to server on socket "
-                "\"/tmp/x/.s.PGSQL.5432\" failed")),
-            "cannot connect to the database");
-  EXPECT_EQ(ClientMessage(absl::InvalidArgumentError("top_k: 65 is outside [0, 64]")),
-            "top_k: 65 is outside [0, 64]");
-  EXPECT_LE(ClientMessage(absl::InvalidArgumentError(std::string(5000, 'x'))).size(),
-            kMaxClientMessageBytes + 20);
+  EXPECT_EQ(
+      ClientMessage(absl::UnavailableError(
+          "cannot connect to the database: connection to server on socket "
+          "\"/tmp/x/.s.PGSQL.5432\" failed")),
+      "cannot connect to the database");
+  EXPECT_EQ(
+      ClientMessage(absl::InvalidArgumentError("top_k: 65 is outside [0, 64]")),
+      "top_k: 65 is outside [0, 64]");
+  EXPECT_LE(
+      ClientMessage(absl::InvalidArgumentError(std::string(5000, 'x'))).size(),
+      kMaxClientMessageBytes + 20);
   EXPECT_EQ(QuoteInput("ab\ncd"), "'ab?cd'");
   EXPECT_EQ(QuoteInput(std::string(100, 'q')),
             absl::StrCat("'", std::string(64, 'q'), "'... (100 bytes)"));

@@ -49,8 +49,9 @@ TEST(MetricsRegistryTest, CounterRendersHelpTypeAndLabels) {
   std::string page = registry.Render();
   EXPECT_THAT(page, HasSubstr("# HELP pcs_requests_total Requests by method"));
   EXPECT_THAT(page, HasSubstr("# TYPE pcs_requests_total counter\n"));
-  EXPECT_THAT(page, HasSubstr(
-      "pcs_requests_total{method=\"ScorePattern\",code=\"OK\"} 3\n"));
+  EXPECT_THAT(
+      page,
+      HasSubstr("pcs_requests_total{method=\"ScorePattern\",code=\"OK\"} 3\n"));
 }
 
 TEST(MetricsRegistryTest, LabelValuesAreEscaped) {
@@ -65,9 +66,9 @@ TEST(MetricsRegistryTest, LabelValuesAreEscaped) {
 
 TEST(MetricsRegistryTest, HistogramIsCumulativeWithInfBucket) {
   MetricsRegistry registry;
-  HistogramFamily* family = registry.AddHistogram(
-      "pcs_request_duration_seconds", "Latency", {"method"},
-      {0.001, 0.01, 0.1});
+  HistogramFamily* family =
+      registry.AddHistogram("pcs_request_duration_seconds", "Latency",
+                            {"method"}, {0.001, 0.01, 0.1});
   Histogram* h = family->WithLabels({"ScorePattern"});
   h->Observe(0.0005);
   h->Observe(0.001);  // le is inclusive
@@ -79,10 +80,12 @@ TEST(MetricsRegistryTest, HistogramIsCumulativeWithInfBucket) {
   EXPECT_THAT(page, HasSubstr("le=\"0.01\"} 2\n"));
   EXPECT_THAT(page, HasSubstr("le=\"0.1\"} 3\n"));
   EXPECT_THAT(page, HasSubstr("le=\"+Inf\"} 4\n"));
-  EXPECT_THAT(page, HasSubstr(
-      "pcs_request_duration_seconds_count{method=\"ScorePattern\"} 4\n"));
-  EXPECT_THAT(page, HasSubstr(
-      "pcs_request_duration_seconds_sum{method=\"ScorePattern\"} 3.0515\n"));
+  EXPECT_THAT(
+      page,
+      HasSubstr(
+          "pcs_request_duration_seconds_count{method=\"ScorePattern\"} 4\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_request_duration_seconds_sum{method="
+                              "\"ScorePattern\"} 3.0515\n"));
 }
 
 TEST(MetricsRegistryTest, ValuesUseShortRoundTripForms) {
@@ -105,8 +108,7 @@ TEST(MetricsRegistryTest, KindConflictAndBadNamesAreRefused) {
 TEST(MetricsRegistryTest, ConcurrentIncrementsAreNotLost) {
   MetricsRegistry registry;
   Counter* c = registry.AddCounter("pcs_c_total", "c")->WithLabels({});
-  Histogram* h =
-      registry.AddHistogram("pcs_h", "h", {}, {1.0})->WithLabels({});
+  Histogram* h = registry.AddHistogram("pcs_h", "h", {}, {1.0})->WithLabels({});
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
@@ -144,17 +146,17 @@ TEST(MetricsRegistryTest, PageWithEveryKindPassesPromtool) {
 
 TEST(MetricsRegistryTest, PromtoolRejectsACounterWithoutTotal) {
   // Proves the promtool check can fail (so the test above means something).
-  auto [rc, output] =
-      PromtoolCheck("# HELP bad_counter x\n# TYPE bad_counter counter\n"
-                    "bad_counter 1\n");
+  auto [rc, output] = PromtoolCheck(
+      "# HELP bad_counter x\n# TYPE bad_counter counter\n"
+      "bad_counter 1\n");
   EXPECT_NE(rc, 0);
   EXPECT_THAT(output, HasSubstr("_total"));
 }
 
 TEST(MetricsHttpServerTest, ServesMetricsOnAnEphemeralPort) {
   MetricsRegistry registry;
-  Gauge* g = registry.AddGauge("pcs_trace_queue_depth", "depth")
-                 ->WithLabels({});
+  Gauge* g =
+      registry.AddGauge("pcs_trace_queue_depth", "depth")->WithLabels({});
   int collected = 0;
   auto server = MetricsHttpServer::Create("127.0.0.1:0", &registry, [&] {
     ++collected;

@@ -60,46 +60,66 @@ struct CardFault {
 
 std::vector<CardFault> Faults() {
   return {
-      {"invalid_json", [](Json&, Json&, std::string* raw) { *raw = "{\"model_file\": "; },
+      {"invalid_json",
+       [](Json&, Json&, std::string* raw) { *raw = "{\"model_file\": "; },
        "not valid JSON"},
       {"card_is_array", [](Json&, Json&, std::string* raw) { *raw = "[1, 2]"; },
        "must be a JSON object"},
       {"threshold_is_string",
-       [](Json& c, Json&, std::string*) { c["serving"]["decision_threshold"] = "0.6"; },
+       [](Json& c, Json&, std::string*) {
+         c["serving"]["decision_threshold"] = "0.6";
+       },
        "serving.decision_threshold must be a number, got string"},
       {"threshold_out_of_range",
        [](Json& c, Json&, std::string*) { c["serving"]["blend_weight"] = 7; },
        "serving.blend_weight must lie in [0, 1]"},
-      {"serving_is_number", [](Json& c, Json&, std::string*) { c["serving"] = 3; },
+      {"serving_is_number",
+       [](Json& c, Json&, std::string*) { c["serving"] = 3; },
        "serving must be an object"},
-      {"trained_at_is_number", [](Json& c, Json&, std::string*) { c["trained_at"] = 5; },
+      {"trained_at_is_number",
+       [](Json& c, Json&, std::string*) { c["trained_at"] = 5; },
        "trained_at must be a string"},
       {"gate_reason_is_array",
-       [](Json& c, Json&, std::string*) { c["gate"]["reason"] = Json::array({1}); },
+       [](Json& c, Json&, std::string*) {
+         c["gate"]["reason"] = Json::array({1});
+       },
        "gate.reason must be a string"},
-      {"gate_is_string", [](Json& c, Json&, std::string*) { c["gate"] = "passed"; },
+      {"gate_is_string",
+       [](Json& c, Json&, std::string*) { c["gate"] = "passed"; },
        "gate must be an object"},
-      {"model_file_is_number", [](Json& c, Json&, std::string*) { c["model_file"] = 7; },
+      {"model_file_is_number",
+       [](Json& c, Json&, std::string*) { c["model_file"] = 7; },
        "model_file must be a string"},
       {"model_file_escapes",
-       [](Json& c, Json&, std::string*) { c["model_file"] = "../x/model.json"; },
+       [](Json& c, Json&, std::string*) {
+         c["model_file"] = "../x/model.json";
+       },
        "model_file must be a plain file name"},
       {"schema_hash_is_object",
-       [](Json& c, Json&, std::string*) { c["feature_schema"]["hash"] = Json::object(); },
+       [](Json& c, Json&, std::string*) {
+         c["feature_schema"]["hash"] = Json::object();
+       },
        "feature_schema.hash must be a string"},
       {"calibration_is_array",
        [](Json& c, Json&, std::string*) { c["calibration"] = Json::array(); },
        "calibration must be an object"},
       {"calibration_knots_are_strings",
-       [](Json& c, Json&, std::string*) { c["calibration"]["x"] = Json::array({"a", "b"}); },
+       [](Json& c, Json&, std::string*) {
+         c["calibration"]["x"] = Json::array({"a", "b"});
+       },
        "calibration"},
-      {"metrics_is_string", [](Json& c, Json&, std::string*) { c["metrics"] = "good"; },
+      {"metrics_is_string",
+       [](Json& c, Json&, std::string*) { c["metrics"] = "good"; },
        "metrics must be an object"},
       {"type_base_rate_is_string",
-       [](Json& c, Json&, std::string*) { c["type_base_rates"] = {{"bull_flag", "0.3"}}; },
+       [](Json& c, Json&, std::string*) {
+         c["type_base_rates"] = {{"bull_flag", "0.3"}};
+       },
        "type_base_rates.bull_flag must be a number"},
       {"reference_margin_is_string",
-       [](Json&, Json& rows, std::string*) { rows["rows"][0]["margin"] = "0.1"; },
+       [](Json&, Json& rows, std::string*) {
+         rows["rows"][0]["margin"] = "0.1";
+       },
        "reference_rows.json row 0"},
       {"reference_row_not_object",
        [](Json&, Json& rows, std::string*) { rows["rows"][1] = 42; },
@@ -114,10 +134,12 @@ class ModelCardFaultsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     models_dir_ = pcs::testing::NewModelsDir("cardfaults");
-    auto path = WriteFakeModelArtifact(models_dir_.string(), {.version = kGood});
+    auto path =
+        WriteFakeModelArtifact(models_dir_.string(), {.version = kGood});
     ASSERT_TRUE(path.ok()) << path.status();
     ASSERT_TRUE(WriteChampion(models_dir_.string(), kGood).ok());
-    auto server = PcsServer::Create(TestServerOptions(models_dir_.string(), true));
+    auto server =
+        PcsServer::Create(TestServerOptions(models_dir_.string(), true));
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     stub_ = StubFor(*server_);
@@ -174,7 +196,8 @@ TEST_F(ModelCardFaultsTest, EachBadCardFailsItsVersionAndNothingElse) {
     grpc::ClientContext describe_context;
     v1::DescribeModelResponse d;
     grpc::Status describe = stub_->DescribeModel(&describe_context, {}, &d);
-    ASSERT_TRUE(describe.ok()) << describe.error_code() << " " << describe.error_message();
+    ASSERT_TRUE(describe.ok())
+        << describe.error_code() << " " << describe.error_message();
     EXPECT_EQ(d.version(), kGood);
     EXPECT_EQ(d.gate_reason(), "fake artifact for tests");
 
@@ -206,10 +229,12 @@ TEST_F(ModelCardFaultsTest, EachBadCardFailsItsVersionAndNothingElse) {
     EXPECT_EQ(status.reloads_failed(), version_number - 2);
     EXPECT_THAT(status.last_reload_error(), HasSubstr(fault.reason));
   }
+  EXPECT_THAT(
+      MetricsPage(),
+      HasSubstr(absl::StrCat("pcs_model_reloads_total{outcome=\"failure\"} ",
+                             faults.size(), "\n")));
   EXPECT_THAT(MetricsPage(),
-              HasSubstr(absl::StrCat("pcs_model_reloads_total{outcome=\"failure\"} ",
-                                     faults.size(), "\n")));
-  EXPECT_THAT(MetricsPage(), HasSubstr("pcs_model_reloads_total{outcome=\"success\"} 1\n"));
+              HasSubstr("pcs_model_reloads_total{outcome=\"success\"} 1\n"));
 }
 
 // Registry faults under load: three client threads score stored patterns
@@ -222,19 +247,23 @@ TEST_F(ModelCardFaultsTest, RegistryFaultsUnderLoadFailNoRequest) {
   auto copy_good = [&](const std::string& version) {
     const fs::path to = models_dir_ / ("." + version);
     fs::create_directories(to);
-    for (const char* f : {"model.json", "model_card.json", "reference_rows.json"}) {
+    for (const char* f :
+         {"model.json", "model_card.json", "reference_rows.json"}) {
       fs::copy_file(good / f, to / f);
     }
     return to;
   };
-  auto card_of = [&](const fs::path& dir) { return Json::parse(Slurp(dir / "model_card.json")); };
+  auto card_of = [&](const fs::path& dir) {
+    return Json::parse(Slurp(dir / "model_card.json"));
+  };
   struct Fault {
     std::string version;
     std::function<void(const fs::path&)> apply;
   };
   const std::vector<Fault> faults = {
       {"20260301T000000Z",
-       [&](const fs::path& d) {  // truncated model.json, card sha matches the truncation
+       [&](const fs::path&
+               d) {  // truncated model.json, card sha matches the truncation
          const std::string model = Slurp(d / "model.json");
          WriteText(d / "model.json", model.substr(0, model.size() / 2));
          Json card = card_of(d);
@@ -253,9 +282,12 @@ TEST_F(ModelCardFaultsTest, RegistryFaultsUnderLoadFailNoRequest) {
          card["feature_schema"]["hash"] = Sha256Hex("another schema");
          WriteText(d / "model_card.json", card.dump());
        }},
-      {"20260304T000000Z", [&](const fs::path& d) { fs::remove(d / "model.json"); }},
+      {"20260304T000000Z",
+       [&](const fs::path& d) { fs::remove(d / "model.json"); }},
       {"20260305T000000Z",
-       [&](const fs::path& d) { WriteText(d / "model_card.json", "{\"model_file\": \"mo"); }},
+       [&](const fs::path& d) {
+         WriteText(d / "model_card.json", "{\"model_file\": \"mo");
+       }},
       {"20260306T000000Z",
        [&](const fs::path& d) {
          Json card = card_of(d);
@@ -296,8 +328,10 @@ TEST_F(ModelCardFaultsTest, RegistryFaultsUnderLoadFailNoRequest) {
   }
   stop = true;
   for (std::thread& c : clients) c.join();
-  std::printf("registry faults under load: %d requests ok, %d failed, %zu faults published\n",
-              ok.load(), failed.load(), faults.size());
+  std::printf(
+      "registry faults under load: %d requests ok, %d failed, %zu faults "
+      "published\n",
+      ok.load(), failed.load(), faults.size());
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(other_version.load(), 0);
   EXPECT_GE(ok.load(), 150);
@@ -323,7 +357,8 @@ TEST_F(ModelCardFaultsTest, CardlessAndMissingChampionTargetsAreCountedOnce) {
   EXPECT_EQ(status.serving_version(), kGood);
   EXPECT_EQ(status.reloads_failed(), 2);
   EXPECT_THAT(status.last_reload_error(), HasSubstr("not in the registry"));
-  EXPECT_THAT(MetricsPage(), HasSubstr("pcs_model_reloads_total{outcome=\"failure\"} 2\n"));
+  EXPECT_THAT(MetricsPage(),
+              HasSubstr("pcs_model_reloads_total{outcome=\"failure\"} 2\n"));
 }
 
 }  // namespace

@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include "features/feature_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "features/feature_builder.h"
 #include "server/metrics_registry.h"
 #include "server/model_loader.h"
 #include "server/model_registry_source.h"
@@ -59,7 +59,8 @@ TEST_F(ModelLifecycleTest, LoaderAcceptsACompleteArtifact) {
 }
 
 TEST_F(ModelLifecycleTest, LoaderRefusesShaMismatch) {
-  std::string path = Write({.version = "20260101T000000Z", .corrupt_sha = true});
+  std::string path =
+      Write({.version = "20260101T000000Z", .corrupt_sha = true});
   auto model = ModelLoader(path).Load();
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.status().code(), absl::StatusCode::kDataLoss);
@@ -145,7 +146,8 @@ TEST_F(ModelLifecycleTest, ManagerPublishesChampionAndSwapsOnPromotion) {
   EXPECT_THAT(versions[1].reason, HasSubstr("replaced by 20260102T000000Z"));
 
   std::string page = metrics.Render();
-  EXPECT_THAT(page, HasSubstr("pcs_model_reloads_total{outcome=\"success\"} 2"));
+  EXPECT_THAT(page,
+              HasSubstr("pcs_model_reloads_total{outcome=\"success\"} 2"));
   EXPECT_THAT(page, HasSubstr("pcs_model_info{version=\"20260102T000000Z\""));
   EXPECT_THAT(page, HasSubstr("pcs_model_version_state{version="
                               "\"20260101T000000Z\",state=\"unloaded\"} 1"));
@@ -231,8 +233,9 @@ TEST_F(ModelLifecycleTest, StatusAnswersWhileAVersionLoads) {
          release_load.WaitForNotification();
          return ModelLoader(dir).Load();
        }});
-  std::thread poller(
-      [&] { manager.OnSnapshot(ModelRegistrySource::Scan(dir_.string(), "")); });
+  std::thread poller([&] {
+    manager.OnSnapshot(ModelRegistrySource::Scan(dir_.string(), ""));
+  });
   load_started.WaitForNotification();
   std::vector<ModelVersionInfo> versions = manager.Versions();
   ASSERT_EQ(versions.size(), 1u);

@@ -33,9 +33,7 @@ constexpr char kV2[] = "20260102T000000Z";
 
 class ServiceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    models_dir_ = pcs::testing::NewModelsDir("svc");
-  }
+  void SetUp() override { models_dir_ = pcs::testing::NewModelsDir("svc"); }
   void TearDown() override {
     server_.reset();
     std::filesystem::remove_all(models_dir_);
@@ -130,7 +128,8 @@ TEST_F(ServiceTest, InlineScoreEqualsStoredScore) {
       "SELECT symbol, pattern_type, direction, formation_start::text, "
       "formation_end::text, confirmation_date::text, breakout_level, "
       "target_price, stop_price, rule_confidence, rule_criteria::text, "
-      "key_points::text FROM pattern_events WHERE id = $1", AnyId());
+      "key_points::text FROM pattern_events WHERE id = $1",
+      AnyId());
   v1::ScoreInlineRequest request;
   v1::PatternSpec* spec = request.mutable_pattern();
   spec->set_symbol(p[0].c_str());
@@ -157,7 +156,8 @@ TEST_F(ServiceTest, InlineScoreEqualsStoredScore) {
   auto add_bars = [&](const std::string& symbol, auto* bars) {
     for (const auto& row : tx.exec_params(
              "SELECT day::text, open, high, low, close, adj_close, volume "
-             "FROM price_bars WHERE symbol = $1 AND day <= $2::date ORDER BY day",
+             "FROM price_bars WHERE symbol = $1 AND day <= $2::date ORDER BY "
+             "day",
              symbol, spec->confirmation_date())) {
       v1::Bar* b = bars->Add();
       b->set_day(row[0].c_str());
@@ -190,9 +190,9 @@ TEST_F(ServiceTest, InvalidRequestsNameTheField) {
     const char* field;
   };
   for (const Case& c : std::vector<Case>{{"", 0, "pattern_id"},
-                                          {"XYZ", 0, "pattern_id"},
-                                          {"0123456789ABCDEF", 0, "pattern_id"},
-                                          {AnyId(), 65, "top_k"}}) {
+                                         {"XYZ", 0, "pattern_id"},
+                                         {"0123456789ABCDEF", 0, "pattern_id"},
+                                         {AnyId(), 65, "top_k"}}) {
     v1::ScoreResponse r;
     grpc::Status s = Score(c.id, &r, c.top_k);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.id;
@@ -230,8 +230,8 @@ TEST_F(ServiceTest, UnknownIdIsNotFoundAndLateCallIsDeadlineExceeded) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   // Server side: the engine refuses work once the deadline has passed
   // (checked at the start and between stages).
-  auto late = server_->engine().ScoreStored(AnyId(), 0,
-                                            absl::Now() - absl::Seconds(1));
+  auto late =
+      server_->engine().ScoreStored(AnyId(), 0, absl::Now() - absl::Seconds(1));
   EXPECT_TRUE(absl::IsDeadlineExceeded(late.status())) << late.status();
 }
 
@@ -255,9 +255,9 @@ TEST_F(ServiceTest, NoModelFallsBackAndHealthStaysServing) {
   EXPECT_EQ(r.fallback_reason(), "no_model");
   EXPECT_EQ(r.blended_confidence(), r.rule_confidence());
 
-  auto channel = grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(server_->grpc_port()),
-      grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->grpc_port()),
+                          grpc::InsecureChannelCredentials());
   auto health = grpc::health::v1::Health::NewStub(channel);
   for (const char* service : {"", "pcs.v1.PatternConfidence"}) {
     grpc::ClientContext context;
@@ -437,8 +437,10 @@ TEST_F(ServiceTest, EvaluatePersistsTheTransitionOnce) {
   {
     pqxx::connection conn(Seeded().conninfo);
     pqxx::work tx(conn);
-    tx.exec_params("UPDATE pattern_events SET lifecycle_state = 'detected' "
-                   "WHERE id = $1", id);
+    tx.exec_params(
+        "UPDATE pattern_events SET lifecycle_state = 'detected' "
+        "WHERE id = $1",
+        id);
     tx.commit();
   }
   auto evaluate = [&](v1::EvaluatePatternResponse* response) {
@@ -452,7 +454,8 @@ TEST_F(ServiceTest, EvaluatePersistsTheTransitionOnce) {
   grpc::Status s = evaluate(&first);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(first.from_state(), "detected");
-  EXPECT_TRUE(first.to_state() == "confirmed" || first.to_state() == "rejected");
+  EXPECT_TRUE(first.to_state() == "confirmed" ||
+              first.to_state() == "rejected");
   EXPECT_EQ(first.to_state() == "confirmed",
             first.score().decision() == "confirm");
   EXPECT_TRUE(first.transition_recorded());
@@ -462,14 +465,16 @@ TEST_F(ServiceTest, EvaluatePersistsTheTransitionOnce) {
     pqxx::read_transaction tx(conn);
     auto row = tx.exec_params1(
         "SELECT lifecycle_state, model_version, ml_confidence FROM "
-        "pattern_events WHERE id = $1", id);
+        "pattern_events WHERE id = $1",
+        id);
     EXPECT_EQ(std::string(row[0].c_str()), first.to_state());
     EXPECT_EQ(std::string(row[1].c_str()), kV1);
     EXPECT_DOUBLE_EQ(row[2].as<double>(), first.score().ml_confidence());
     auto history = tx.exec_params(
         "SELECT from_state, to_state, model_version FROM "
         "pattern_lifecycle_history WHERE pattern_id = $1 AND source = "
-        "'evaluate'", id);
+        "'evaluate'",
+        id);
     ASSERT_EQ(history.size(), 1u);
     EXPECT_EQ(std::string(history[0][0].c_str()), "detected");
   }
@@ -498,7 +503,8 @@ TEST_F(ServiceTest, EvaluateRedecidesARuleConfirmedOpenPatternOnce) {
     terminal_id = terminal[1][0].c_str();
     tx.exec_params(
         "UPDATE pattern_events SET lifecycle_state = 'confirmed', "
-        "outcome_label = NULL, exit_reason = NULL WHERE id = $1", open_id);
+        "outcome_label = NULL, exit_reason = NULL WHERE id = $1",
+        open_id);
     tx.commit();
   }
   auto evaluate = [&](const std::string& id,
@@ -513,15 +519,15 @@ TEST_F(ServiceTest, EvaluateRedecidesARuleConfirmedOpenPatternOnce) {
   grpc::Status s = evaluate(open_id, &first);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(first.from_state(), "confirmed");
-  EXPECT_EQ(first.to_state(), first.score().decision() == "confirm"
-                                  ? "confirmed"
-                                  : "rejected");
+  EXPECT_EQ(first.to_state(),
+            first.score().decision() == "confirm" ? "confirmed" : "rejected");
   EXPECT_TRUE(first.transition_recorded());
   {
     pqxx::read_transaction tx(conn);
     auto rows = tx.exec_params(
         "SELECT from_state, to_state FROM pattern_lifecycle_history WHERE "
-        "pattern_id = $1 AND source = 'evaluate'", open_id);
+        "pattern_id = $1 AND source = 'evaluate'",
+        open_id);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(std::string(rows[0][0].c_str()), "confirmed");
     EXPECT_EQ(std::string(rows[0][1].c_str()), first.to_state());
@@ -553,15 +559,18 @@ TEST_F(ServiceTest, MonitoringReportServesTheLatestDriftRun) {
   {
     pqxx::connection conn(Seeded().conninfo);
     pqxx::work tx(conn);
-    tx.exec0("INSERT INTO monitoring_runs (kind, model_version, max_psi) "
-             "VALUES ('drift', 'older', 0.01)");
-    tx.exec0("INSERT INTO monitoring_runs (kind, max_psi) VALUES ('outcomes', 9)");
-    tx.exec0("INSERT INTO monitoring_runs (kind, model_version, since, as_of, "
-             "recent_rows, max_feature, max_psi, score_psi, alert, alert_outcome, "
-             "details) VALUES ('drift', '20260101T000000Z', '2017-01-01', "
-             "'2018-12-31', 495, 'mkt_realized_vol_20', 1.1415, 0.0486, true, "
-             "'sent', '{\"accuracy\": [{\"window\": \"last_500\", "
-             "\"precision_ml\": 0.7692}]}')");
+    tx.exec0(
+        "INSERT INTO monitoring_runs (kind, model_version, max_psi) "
+        "VALUES ('drift', 'older', 0.01)");
+    tx.exec0(
+        "INSERT INTO monitoring_runs (kind, max_psi) VALUES ('outcomes', 9)");
+    tx.exec0(
+        "INSERT INTO monitoring_runs (kind, model_version, since, as_of, "
+        "recent_rows, max_feature, max_psi, score_psi, alert, alert_outcome, "
+        "details) VALUES ('drift', '20260101T000000Z', '2017-01-01', "
+        "'2018-12-31', 495, 'mkt_realized_vol_20', 1.1415, 0.0486, true, "
+        "'sent', '{\"accuracy\": [{\"window\": \"last_500\", "
+        "\"precision_ml\": 0.7692}]}')");
     tx.commit();
   }
   grpc::ClientContext context;
@@ -575,9 +584,11 @@ TEST_F(ServiceTest, MonitoringReportServesTheLatestDriftRun) {
   EXPECT_DOUBLE_EQ(report.score_psi(), 0.0486);
   EXPECT_TRUE(report.alert());
   EXPECT_EQ(report.alert_outcome(), "sent");
-  EXPECT_NE(report.details_json().find("\"precision_ml\": 0.7692"), std::string::npos)
+  EXPECT_NE(report.details_json().find("\"precision_ml\": 0.7692"),
+            std::string::npos)
       << report.details_json();
-  EXPECT_EQ(report.finished_at().size(), 20u) << report.finished_at();  // ...T..Z
+  EXPECT_EQ(report.finished_at().size(), 20u)
+      << report.finished_at();  // ...T..Z
 }
 
 TEST_F(ServiceTest, ShutdownFlushesTraceQueue) {
@@ -592,31 +603,30 @@ TEST_F(ServiceTest, ShutdownFlushesTraceQueue) {
   server_->Shutdown();
   EXPECT_EQ(server_->traces()->written(), n);
   EXPECT_EQ(server_->traces()->dropped(), 0);
-  EXPECT_EQ(pcs::testing::HistoryRows(Seeded().conninfo, "server"),
-            before + n);
+  EXPECT_EQ(pcs::testing::HistoryRows(Seeded().conninfo, "server"), before + n);
 }
 
 // A database outage fails uncached requests fast, but neither liveness nor
 // readiness: pcs_database_up / database_reachable carry it.
 TEST_F(ServiceTest, DatabaseDownIsUnavailableButLiveAndReady) {
   StartServer(true, [](PcsServerOptions& o) {
-    o.database_url = "host=/nonexistent/socket dbname=nothing connect_timeout=2";
+    o.database_url =
+        "host=/nonexistent/socket dbname=nothing connect_timeout=2";
     o.trace = false;
   });
   v1::ScoreResponse r;
   grpc::Status s = Score(AnyId(), &r);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
-  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(server_->grpc_port()),
-      grpc::InsecureChannelCredentials()));
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->grpc_port()),
+                          grpc::InsecureChannelCredentials()));
   for (const char* service : {"", "pcs.v1.PatternConfidence", "liveness"}) {
     grpc::ClientContext context;
     grpc::health::v1::HealthCheckRequest request;
     request.set_service(service);
     grpc::health::v1::HealthCheckResponse response;
     ASSERT_TRUE(health->Check(&context, request, &response).ok()) << service;
-    EXPECT_EQ(response.status(),
-              grpc::health::v1::HealthCheckResponse::SERVING)
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING)
         << "'" << service << "'";
   }
   grpc::ClientContext status_context;
@@ -640,10 +650,11 @@ TEST_F(ServiceTest, MetricsPageCountsRequestsAndPassesPromtool) {
   auto res = client.Get("/metrics");
   ASSERT_TRUE(res);
   const std::string& page = res->body;
-  EXPECT_THAT(page, HasSubstr(
-      "pcs_requests_total{method=\"ScorePattern\",code=\"OK\"} 1\n"));
-  EXPECT_THAT(page, HasSubstr(
-      "pcs_requests_total{method=\"ScorePattern\",code=\"NOT_FOUND\"} 1\n"));
+  EXPECT_THAT(
+      page,
+      HasSubstr("pcs_requests_total{method=\"ScorePattern\",code=\"OK\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_requests_total{method=\"ScorePattern\",code="
+                              "\"NOT_FOUND\"} 1\n"));
   EXPECT_THAT(page, HasSubstr("pcs_request_duration_seconds_count{method="
                               "\"ScorePattern\"} 2\n"));
   EXPECT_THAT(page, HasSubstr("pcs_stage_duration_seconds_count{stage="

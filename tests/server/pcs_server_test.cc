@@ -41,10 +41,9 @@ struct BinaryRun {
 };
 
 BinaryRun RunServerBinary(const std::string& args) {
-  const std::string command =
-      absl::StrCat("timeout 60 ", PCS_SERVER_BINARY, " --database-url '",
-                   Seeded().conninfo, "' --warmup-seconds 0 --poll-seconds 0 ",
-                   args, " 2>&1 < /dev/null");
+  const std::string command = absl::StrCat(
+      "timeout 60 ", PCS_SERVER_BINARY, " --database-url '", Seeded().conninfo,
+      "' --warmup-seconds 0 --poll-seconds 0 ", args, " 2>&1 < /dev/null");
   BinaryRun run;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
@@ -121,9 +120,9 @@ class PcsServerTest : public ::testing::Test {
                     models_dir_.string(),
                     {.version = "20260101T000000Z", .rounds = rounds})
                     .ok());
-    ASSERT_TRUE(pcs::testing::WriteChampion(models_dir_.string(),
-                                            "20260101T000000Z")
-                    .ok());
+    ASSERT_TRUE(
+        pcs::testing::WriteChampion(models_dir_.string(), "20260101T000000Z")
+            .ok());
   }
   grpc::Status Score(const std::string& id,
                      std::chrono::seconds deadline = std::chrono::seconds(60)) {
@@ -136,9 +135,9 @@ class PcsServerTest : public ::testing::Test {
   }
   grpc::health::v1::HealthCheckResponse::ServingStatus Health(
       const std::string& service) {
-    auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", server_->grpc_port()),
-        grpc::InsecureChannelCredentials()));
+    auto health = grpc::health::v1::Health::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
+                            grpc::InsecureChannelCredentials()));
     grpc::ClientContext context;
     grpc::health::v1::HealthCheckRequest request;
     request.set_service(service);
@@ -155,23 +154,23 @@ class PcsServerTest : public ::testing::Test {
 
 TEST_F(PcsServerTest, SecondServerOnTakenGrpcPortExitsOneWithClearMessage) {
   Start();
-  const BinaryRun run = RunServerBinary(absl::StrCat(
-      "--models-dir ", models_dir_.string(), " --listen 127.0.0.1:",
-      server_->grpc_port(), " --metrics-listen 127.0.0.1:0"));
+  const BinaryRun run =
+      RunServerBinary(absl::StrCat("--models-dir ", models_dir_.string(),
+                                   " --listen 127.0.0.1:", server_->grpc_port(),
+                                   " --metrics-listen 127.0.0.1:0"));
   EXPECT_EQ(run.exit_code, 1) << run.output;
-  EXPECT_THAT(run.output,
-              HasSubstr(absl::StrCat("cannot listen on '127.0.0.1:",
-                                     server_->grpc_port(), "'")));
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat("cannot listen on '127.0.0.1:",
+                                                 server_->grpc_port(), "'")));
   EXPECT_THAT(run.output, HasSubstr("port in use"));
   EXPECT_THAT(run.output, ::testing::Not(HasSubstr("listening grpc_port")));
 }
 
 TEST_F(PcsServerTest, SecondServerOnTakenMetricsPortExitsOneWithClearMessage) {
   Start();
-  const BinaryRun run = RunServerBinary(absl::StrCat(
-      "--models-dir ", models_dir_.string(),
-      " --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:",
-      server_->metrics_port()));
+  const BinaryRun run = RunServerBinary(
+      absl::StrCat("--models-dir ", models_dir_.string(),
+                   " --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:",
+                   server_->metrics_port()));
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_THAT(run.output,
               HasSubstr(absl::StrCat("cannot bind the metrics listener to "
@@ -210,16 +209,17 @@ TEST_F(PcsServerTest, PausedDatabaseFailsFastNeverWedgesAndRecovers) {
   std::vector<std::thread> threads;
   const absl::Time start = absl::Now();
   for (int i = 0; i < kRequests; ++i) {
-    threads.emplace_back(
-        [&, i] { codes[i] = Score(ids[1 + i]).error_code(); });
+    threads.emplace_back([&, i] { codes[i] = Score(ids[1 + i]).error_code(); });
   }
   for (auto& t : threads) t.join();
   const absl::Duration took = absl::Now() - start;
   for (int i = 0; i < kRequests; ++i) {
     EXPECT_EQ(codes[i], grpc::StatusCode::UNAVAILABLE) << "request " << i;
   }
-  std::printf("paused database: %d uncached requests answered UNAVAILABLE "
-              "within %.1f s\n", kRequests, absl::ToDoubleSeconds(took));
+  std::printf(
+      "paused database: %d uncached requests answered UNAVAILABLE "
+      "within %.1f s\n",
+      kRequests, absl::ToDoubleSeconds(took));
   // Cached answers flow; liveness and readiness hold.
   EXPECT_TRUE(Score(ids[0]).ok());
   EXPECT_EQ(Health("liveness"), grpc::health::v1::HealthCheckResponse::SERVING);
@@ -277,8 +277,7 @@ TEST_F(PcsServerTest, ShutdownCancelsAnInFlightBatchWhichIsNotTraced) {
   PublishModel(/*rounds=*/300);
   Start(/*phase5=*/true, /*trace=*/true);
   const std::vector<std::string>& ids = Seeded().pattern_ids;
-  const int64_t before =
-      pcs::testing::HistoryRows(Seeded().conninfo, "server");
+  const int64_t before = pcs::testing::HistoryRows(Seeded().conninfo, "server");
   v1::ScoreBatchRequest request;
   for (size_t i = 0; i < ids.size() && i < 1000; ++i) {
     request.add_pattern_ids(ids[i]);
@@ -300,10 +299,11 @@ TEST_F(PcsServerTest, ShutdownCancelsAnInFlightBatchWhichIsNotTraced) {
   server_->Shutdown(absl::ZeroDuration());
   client.join();
   EXPECT_FALSE(status.ok());
-  std::printf("batch of %d ids cut by shutdown: %s (%d), %llu ids scored\n",
-              request.pattern_ids_size(), status.error_message().c_str(),
-              static_cast<int>(status.error_code()),
-              static_cast<unsigned long long>(server_->engine().cache_misses()));
+  std::printf(
+      "batch of %d ids cut by shutdown: %s (%d), %llu ids scored\n",
+      request.pattern_ids_size(), status.error_message().c_str(),
+      static_cast<int>(status.error_code()),
+      static_cast<unsigned long long>(server_->engine().cache_misses()));
   // It stopped early (observed the cancellation) and traced nothing.
   EXPECT_LT(server_->engine().cache_misses(),
             static_cast<uint64_t>(request.pattern_ids_size()));

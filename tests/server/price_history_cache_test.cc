@@ -175,15 +175,15 @@ TEST(PriceHistoryCacheTest, ConcurrentMissesOnOneSymbolRunOneLoad) {
   std::atomic<int> started{0};
   absl::Notification release;
   constexpr int kThreads = 8;
-  PriceHistoryCache cache(
-      Options(), [&](const std::string&, Day up_to, int limit,
-                     absl::Time) -> absl::StatusOr<std::vector<Bar>> {
-        ++loads;
-        release.WaitForNotification();
-        std::vector<Bar> out = Series(up_to + 1);
-        out.erase(out.begin(), out.end() - limit);
-        return out;
-      });
+  PriceHistoryCache cache(Options(),
+                          [&](const std::string&, Day up_to, int limit,
+                              absl::Time) -> absl::StatusOr<std::vector<Bar>> {
+                            ++loads;
+                            release.WaitForNotification();
+                            std::vector<Bar> out = Series(up_to + 1);
+                            out.erase(out.begin(), out.end() - limit);
+                            return out;
+                          });
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
   for (int i = 0; i < kThreads; ++i) {
@@ -207,15 +207,15 @@ TEST(PriceHistoryCacheTest, ConcurrentMissesOnOneSymbolRunOneLoad) {
 
 TEST(PriceHistoryCacheTest, WaiterGivesUpAtItsDeadline) {
   absl::Notification entered, release;
-  PriceHistoryCache cache(
-      Options(), [&](const std::string&, Day up_to, int limit,
-                     absl::Time) -> absl::StatusOr<std::vector<Bar>> {
-        entered.Notify();
-        release.WaitForNotification();
-        std::vector<Bar> out = Series(up_to + 1);
-        out.erase(out.begin(), out.end() - limit);
-        return out;
-      });
+  PriceHistoryCache cache(Options(),
+                          [&](const std::string&, Day up_to, int limit,
+                              absl::Time) -> absl::StatusOr<std::vector<Bar>> {
+                            entered.Notify();
+                            release.WaitForNotification();
+                            std::vector<Bar> out = Series(up_to + 1);
+                            out.erase(out.begin(), out.end() - limit);
+                            return out;
+                          });
   std::thread first([&] { (void)cache.Get("X", 900, Later()); });
   entered.WaitForNotification();
   auto waited = cache.Get("X", 900, absl::Now() + absl::Milliseconds(50));
@@ -227,12 +227,12 @@ TEST(PriceHistoryCacheTest, WaiterGivesUpAtItsDeadline) {
 
 TEST(PriceHistoryCacheTest, LoaderErrorIsReturnedAndNothingCached) {
   int calls = 0;
-  PriceHistoryCache cache(
-      Options(), [&](const std::string&, Day, int, absl::Time)
-                     -> absl::StatusOr<std::vector<Bar>> {
-        ++calls;
-        return absl::UnavailableError("database down");
-      });
+  PriceHistoryCache cache(Options(),
+                          [&](const std::string&, Day, int,
+                              absl::Time) -> absl::StatusOr<std::vector<Bar>> {
+                            ++calls;
+                            return absl::UnavailableError("database down");
+                          });
   EXPECT_EQ(cache.Get("X", 10, Later()).status().code(),
             absl::StatusCode::kUnavailable);
   EXPECT_EQ(cache.Get("X", 10, Later()).status().code(),

@@ -2,6 +2,8 @@
 // (real PostgreSQL seeded with real bars and the real backfill, a real tiny
 // model), cpp-httplib clients on loopback. Also checks the OpenAPI document
 // against the live routes and that analyst overrides survive automation.
+#include "server/rest_api.h"
+
 #include <httplib.h>
 
 #include <filesystem>
@@ -16,7 +18,6 @@
 #include "nlohmann/json.hpp"
 #include "pipeline/backfill_job.h"
 #include "pqxx/pqxx"
-#include "server/rest_api.h"
 #include "snapshots/local_snapshot_blob_store.h"
 #include "snapshots/snapshot_backfill.h"
 #include "tests/server/server_test_env.h"
@@ -39,7 +40,8 @@ class RestApiTest : public ::testing::Test {
     models_dir_ = new std::filesystem::path(pcs::testing::NewModelsDir("rest"));
     testing::FakeModelOptions model;
     model.version = kVersion;
-    ASSERT_TRUE(testing::WriteFakeModelArtifact(models_dir_->string(), model).ok());
+    ASSERT_TRUE(
+        testing::WriteFakeModelArtifact(models_dir_->string(), model).ok());
     ASSERT_TRUE(testing::WriteChampion(models_dir_->string(), kVersion).ok());
     snapshot_root_ = new std::filesystem::path(
         std::filesystem::temp_directory_path() /
@@ -84,7 +86,8 @@ class RestApiTest : public ::testing::Test {
                        headers, body.dump(), "application/json");
   }
 
-  grpc::Status Evaluate(const std::string& id, v1::EvaluatePatternResponse* out) {
+  grpc::Status Evaluate(const std::string& id,
+                        v1::EvaluatePatternResponse* out) {
     grpc::ClientContext context;
     testing::AddWriteToken(&context);
     v1::EvaluatePatternRequest request;
@@ -120,7 +123,8 @@ TEST_F(RestApiTest, ConfidenceEqualsTheGrpcScore) {
   json rest = Get("/api/v1/patterns/" + id + "/confidence?top_k=7", &status);
   ASSERT_EQ(status, 200) << rest.dump();
   EXPECT_EQ(rest["pattern_id"], id);
-  EXPECT_EQ(rest["rule_confidence"].get<double>(), grpc_response.rule_confidence());
+  EXPECT_EQ(rest["rule_confidence"].get<double>(),
+            grpc_response.rule_confidence());
   EXPECT_TRUE(rest["has_ml_confidence"].get<bool>());
   EXPECT_EQ(rest["ml_confidence"].get<double>(), grpc_response.ml_confidence());
   EXPECT_EQ(rest["blended_confidence"].get<double>(),
@@ -145,11 +149,13 @@ TEST_F(RestApiTest, ErrorsUseTheGrpcValidationMappedToHttp) {
   json missing = Get("/api/v1/patterns/0123456789abcdef/confidence", &status);
   EXPECT_EQ(status, 404);
   EXPECT_EQ(missing["error"]["code"], "NOT_FOUND");
-  json top_k = Get("/api/v1/patterns/0123456789abcdef/confidence?top_k=65", &status);
+  json top_k =
+      Get("/api/v1/patterns/0123456789abcdef/confidence?top_k=65", &status);
   EXPECT_EQ(status, 400);
   json unknown = Get("/api/v1/patterns?symbl=AAPL", &status);
   EXPECT_EQ(status, 400);
-  EXPECT_THAT(unknown["error"]["message"].get<std::string>(), HasSubstr("symbl"));
+  EXPECT_THAT(unknown["error"]["message"].get<std::string>(),
+              HasSubstr("symbl"));
   Get("/api/v1/patterns?type=cup_and_handle", &status);
   EXPECT_EQ(status, 400);
   Get("/api/v1/patterns?from=2020-13-01", &status);
@@ -169,7 +175,8 @@ TEST_F(RestApiTest, ListFiltersAndPages) {
   for (const json& p : aapl["patterns"]) EXPECT_EQ(p["symbol"], "AAPL");
 
   json typed = Get(
-      "/api/v1/patterns?type=double_top&from=2005-01-01&to=2010-12-31&page_size=200");
+      "/api/v1/"
+      "patterns?type=double_top&from=2005-01-01&to=2010-12-31&page_size=200");
   EXPECT_EQ(typed["total"].get<int64_t>(),
             Count("SELECT count(*) FROM pattern_events WHERE pattern_type = "
                   "'double_top' AND confirmation_date BETWEEN '2005-01-01' AND "
@@ -202,8 +209,10 @@ TEST_F(RestApiTest, DisagreementFilterAfterTheModelScored) {
     pqxx::connection conn(Seeded().conninfo);
     pqxx::work tx(conn);
     for (int i = 0; i < 40; ++i) {
-      tx.exec_params("UPDATE pattern_events SET lifecycle_state = 'detected' "
-                     "WHERE id = $1", Seeded().pattern_ids[i]);
+      tx.exec_params(
+          "UPDATE pattern_events SET lifecycle_state = 'detected' "
+          "WHERE id = $1",
+          Seeded().pattern_ids[i]);
     }
     tx.commit();
   }
@@ -212,8 +221,8 @@ TEST_F(RestApiTest, DisagreementFilterAfterTheModelScored) {
     grpc::Status s = Evaluate(Seeded().pattern_ids[i], &response);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
-  const int64_t scored =
-      Count("SELECT count(*) FROM pattern_events WHERE ml_confidence IS NOT NULL");
+  const int64_t scored = Count(
+      "SELECT count(*) FROM pattern_events WHERE ml_confidence IS NOT NULL");
   ASSERT_GT(scored, 0);
   json all = Get("/api/v1/patterns?scored=true&page_size=200");
   EXPECT_EQ(all["total"].get<int64_t>(), scored);
@@ -241,25 +250,31 @@ TEST_F(RestApiTest, OverrideNeedsWriteAccessAndAutomationNeverOverwritesIt) {
   {
     pqxx::connection conn(Seeded().conninfo);
     pqxx::read_transaction tx(conn);
-    id = tx.exec1("SELECT id FROM pattern_events WHERE lifecycle_state IN "
-                  "('target_hit', 'stopped_out') AND ml_confidence IS NULL "
-                  "ORDER BY id LIMIT 1")[0].c_str();
+    id = tx.exec1(
+               "SELECT id FROM pattern_events WHERE lifecycle_state IN "
+               "('target_hit', 'stopped_out') AND ml_confidence IS NULL "
+               "ORDER BY id LIMIT 1")[0]
+             .c_str();
   }
-  const json body = {{"decision", "confirm"}, {"reason", "clean neckline, volume"}};
+  const json body = {{"decision", "confirm"},
+                     {"reason", "clean neckline, volume"}};
   auto anonymous = Override(id, body, "");
   ASSERT_TRUE(anonymous);
   EXPECT_EQ(anonymous->status, 401) << anonymous->body;
   auto reader = Override(id, body, kTestReadToken);
   EXPECT_EQ(reader->status, 403) << reader->body;
   EXPECT_EQ(Count("SELECT count(*) FROM pattern_lifecycle_history WHERE "
-                  "source = 'analyst' AND pattern_id = '" + id + "'"), 0);
+                  "source = 'analyst' AND pattern_id = '" +
+                  id + "'"),
+            0);
   auto no_reason = Override(id, {{"decision", "confirm"}}, kTestWriteToken);
   EXPECT_EQ(no_reason->status, 400) << no_reason->body;
-  auto extra = Override(id, {{"decision", "confirm"}, {"reason", "x"}, {"by", "me"}},
-                        kTestWriteToken);
+  auto extra =
+      Override(id, {{"decision", "confirm"}, {"reason", "x"}, {"by", "me"}},
+               kTestWriteToken);
   EXPECT_EQ(extra->status, 400) << extra->body;
-  auto bad_decision = Override(id, {{"decision", "maybe"}, {"reason", "x"}},
-                               kTestWriteToken);
+  auto bad_decision =
+      Override(id, {{"decision", "maybe"}, {"reason", "x"}}, kTestWriteToken);
   EXPECT_EQ(bad_decision->status, 400) << bad_decision->body;
 
   auto ok = Override(id, body, kTestWriteToken);
@@ -269,15 +284,19 @@ TEST_F(RestApiTest, OverrideNeedsWriteAccessAndAutomationNeverOverwritesIt) {
   EXPECT_EQ(r["analyst"], "test-writer");
   const int64_t analyst_row = r["history_id"].get<int64_t>();
   const std::string where = "pattern_id = '" + id + "'";
-  EXPECT_EQ(Count("SELECT count(*) FROM pattern_lifecycle_history WHERE " + where +
-                  " AND source = 'analyst' AND to_state = 'confirmed' AND "
-                  "reason LIKE '%clean neckline, volume%'"), 1);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM pattern_lifecycle_history WHERE " + where +
+            " AND source = 'analyst' AND to_state = 'confirmed' AND "
+            "reason LIKE '%clean neckline, volume%'"),
+      1);
   auto state = [&] {
     pqxx::connection conn(Seeded().conninfo);
     pqxx::read_transaction tx(conn);
-    return std::string(tx.exec1("SELECT lifecycle_state || '/' || "
-                                "analyst_decision FROM pattern_events WHERE id = '" +
-                                id + "'")[0].c_str());
+    return std::string(
+        tx.exec1("SELECT lifecycle_state || '/' || "
+                 "analyst_decision FROM pattern_events WHERE id = '" +
+                 id + "'")[0]
+            .c_str());
   };
   EXPECT_EQ(state(), "confirmed/confirm");
 
@@ -308,12 +327,13 @@ TEST_F(RestApiTest, OverrideNeedsWriteAccessAndAutomationNeverOverwritesIt) {
   EXPECT_EQ(state(), "confirmed/confirm");
 
   // A second override replaces the first; both stay in the history.
-  auto reject = Override(id, {{"decision", "reject"}, {"reason", "second look"}},
-                         kTestWriteToken);
+  auto reject = Override(
+      id, {{"decision", "reject"}, {"reason", "second look"}}, kTestWriteToken);
   ASSERT_EQ(reject->status, 200) << reject->body;
   EXPECT_EQ(state(), "rejected/reject");
-  EXPECT_EQ(Count("SELECT count(*) FROM pattern_lifecycle_history WHERE " + where +
-                  " AND source = 'analyst'"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM pattern_lifecycle_history WHERE " +
+                  where + " AND source = 'analyst'"),
+            2);
   EXPECT_EQ(Override("0123456789abcdef", body, kTestWriteToken)->status, 404);
 
   json detail = Get("/api/v1/patterns/" + id);
@@ -349,8 +369,9 @@ TEST_F(RestApiTest, ConsoleIsServed) {
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);
   EXPECT_THAT(page->body, HasSubstr("pcs review console"));
-  for (const char* asset : {"/console/console.js", "/console/console.css",
-                            "/console/vendor/lightweight-charts.standalone.production.js"}) {
+  for (const char* asset :
+       {"/console/console.js", "/console/console.css",
+        "/console/vendor/lightweight-charts.standalone.production.js"}) {
     auto res = Http().Get(asset);
     ASSERT_TRUE(res) << asset;
     EXPECT_EQ(res->status, 200) << asset;
@@ -381,20 +402,22 @@ TEST_F(RestApiTest, OpenApiDocumentMatchesTheLiveRoutes) {
       json detail = Get("/api/v1/patterns/" + id);
       std::string hash = detail["pattern"]["snapshot_url"].get<std::string>();
       hash = hash.substr(hash.rfind('/') + 1);
-      const std::string url = absl::StrReplaceAll(
-          path, {{"{id}", id}, {"{sha256}", hash}});
+      const std::string url =
+          absl::StrReplaceAll(path, {{"{id}", id}, {"{sha256}", hash}});
       httplib::Headers headers = {
           {"Authorization", absl::StrCat("Bearer ", kTestWriteToken)}};
       auto res = upper == "POST"
-                     ? Http().Post(url.c_str(), headers,
-                                   R"({"decision":"confirm","reason":"openapi check"})",
-                                   "application/json")
+                     ? Http().Post(
+                           url.c_str(), headers,
+                           R"({"decision":"confirm","reason":"openapi check"})",
+                           "application/json")
                      : Http().Get(url.c_str(), headers);
       ASSERT_TRUE(res) << url;
       EXPECT_TRUE(statuses.count(res->status))
           << upper << " " << url << " answered " << res->status
           << " which the document does not list: " << res->body.substr(0, 200);
-      EXPECT_EQ(res->status, 200) << upper << " " << url << ": " << res->body.substr(0, 200);
+      EXPECT_EQ(res->status, 200)
+          << upper << " " << url << ": " << res->body.substr(0, 200);
     }
   }
   EXPECT_EQ(documented, live);

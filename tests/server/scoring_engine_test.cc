@@ -23,8 +23,8 @@ class ScoringEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     models_dir_ = pcs::testing::NewModelsDir("engine");
-    ASSERT_TRUE(pcs::testing::WriteFakeModelArtifact(models_dir_.string(), {})
-                    .ok());
+    ASSERT_TRUE(
+        pcs::testing::WriteFakeModelArtifact(models_dir_.string(), {}).ok());
     ASSERT_TRUE(
         pcs::testing::WriteChampion(models_dir_.string(), "20260101T000000Z")
             .ok());
@@ -66,8 +66,8 @@ TEST_F(ScoringEngineTest, WindowedBarsGiveTheFullSeriesMarginOnEveryPattern) {
         stored->pattern, full.at(stored->pattern.symbol), &full.at("DIA"));
     ASSERT_TRUE(expected_row.ok()) << id << ": " << expected_row.status();
     const double expected = model->ensemble.PredictMargin(expected_row->data());
-    auto got = server_->engine().ScoreStored(id, 1,
-                                             absl::Now() + absl::Seconds(30));
+    auto got =
+        server_->engine().ScoreStored(id, 1, absl::Now() + absl::Seconds(30));
     ASSERT_TRUE(got.ok()) << id << ": " << got.status();
     ASSERT_EQ(got->fallback_reason, FallbackReason::kNone) << id;
     EXPECT_EQ(got->margin, expected) << id;
@@ -85,14 +85,16 @@ TEST_F(ScoringEngineTest, WarmUpCachesSymbolsWithOpenPatterns) {
     // The backfill resolves every seeded pattern; reopen one of AA's (this
     // binary's own database).
     pqxx::work tx(conn);
-    tx.exec("UPDATE pattern_events SET lifecycle_state = 'confirmed' WHERE "
-            "id = (SELECT min(id) FROM pattern_events WHERE symbol = 'AA')");
+    tx.exec(
+        "UPDATE pattern_events SET lifecycle_state = 'confirmed' WHERE "
+        "id = (SELECT min(id) FROM pattern_events WHERE symbol = 'AA')");
     tx.commit();
   }
   pqxx::read_transaction tx(conn);
   const int open_symbols =
-      tx.exec1("SELECT count(DISTINCT symbol) FROM pattern_events WHERE "
-               "lifecycle_state IN ('detected', 'confirmed')")[0]
+      tx.exec1(
+            "SELECT count(DISTINCT symbol) FROM pattern_events WHERE "
+            "lifecycle_state IN ('detected', 'confirmed')")[0]
           .as<int>();
   tx.commit();
   ASSERT_GT(open_symbols, 0) << "the seeded data has no open pattern";

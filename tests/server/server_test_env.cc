@@ -21,7 +21,8 @@ const SeededDatabase& Seeded() {
     auto* seeded = new SeededDatabase();
     seeded->conninfo = TestDatabase::FreshDatabase();
     std::vector<std::string> files;
-    for (const std::string& s : SeedSymbols()) files.push_back(SharedOhlcvFile(s));
+    for (const std::string& s : SeedSymbols())
+      files.push_back(SharedOhlcvFile(s));
     {
       pqxx::connection conn(seeded->conninfo);
       Ingester ingester(conn, {});
@@ -38,7 +39,8 @@ const SeededDatabase& Seeded() {
     }
     pqxx::connection conn(seeded->conninfo);
     pqxx::read_transaction tx(conn);
-    for (const auto& row : tx.exec("SELECT id FROM pattern_events ORDER BY id")) {
+    for (const auto& row :
+         tx.exec("SELECT id FROM pattern_events ORDER BY id")) {
       seeded->pattern_ids.push_back(row[0].c_str());
     }
     db = seeded;
@@ -48,9 +50,9 @@ const SeededDatabase& Seeded() {
 
 std::filesystem::path NewModelsDir(const std::string& tag) {
   static int counter = 0;
-  auto dir = std::filesystem::temp_directory_path() /
-             absl::StrCat("pcs_server_models_", ::getpid(), "_", tag, "_",
-                          ++counter);
+  auto dir =
+      std::filesystem::temp_directory_path() /
+      absl::StrCat("pcs_server_models_", ::getpid(), "_", tag, "_", ++counter);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -73,10 +75,9 @@ PcsServerOptions TestServerOptions(const std::string& models_dir,
 
 const std::string& TestAllowListFile() {
   static const std::string* path = [] {
-    auto* p = new std::string(
-        (std::filesystem::temp_directory_path() /
-         absl::StrCat("pcs_test_allow_list_", ::getpid()))
-            .string());
+    auto* p = new std::string((std::filesystem::temp_directory_path() /
+                               absl::StrCat("pcs_test_allow_list_", ::getpid()))
+                                  .string());
     std::ofstream out(*p);
     out << "# written by tests/server/server_test_env.cc\n"
         << "write token test-writer " << kTestWriteToken << "\n"
@@ -94,18 +95,19 @@ void AddWriteToken(grpc::ClientContext* context) {
 }
 
 std::unique_ptr<v1::PatternConfidence::Stub> StubFor(const PcsServer& server) {
-  auto channel = grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", server.grpc_port()),
-      grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.grpc_port()),
+                          grpc::InsecureChannelCredentials());
   return v1::PatternConfidence::NewStub(channel);
 }
 
 int64_t HistoryRows(const std::string& conninfo, const std::string& source) {
   pqxx::connection conn(conninfo);
   pqxx::read_transaction tx(conn);
-  return tx.exec_params1(
-               "SELECT count(*) FROM pattern_lifecycle_history WHERE source = $1",
-               source)[0]
+  return tx
+      .exec_params1(
+          "SELECT count(*) FROM pattern_lifecycle_history WHERE source = $1",
+          source)[0]
       .as<int64_t>();
 }
 

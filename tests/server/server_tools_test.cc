@@ -1,11 +1,11 @@
 // The live server seen through real external tools: grpcurl (reflection,
 // describe, a JSON call, health) and a real Prometheus scraping /metrics.
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -54,8 +54,9 @@ class ServerToolsTest : public ::testing::Test {
     auto path = pcs::testing::WriteFakeModelArtifact(
         models_dir_.string(), {.version = "20260101T000000Z"});
     ASSERT_TRUE(path.ok()) << path.status();
-    ASSERT_TRUE(pcs::testing::WriteChampion(models_dir_.string(),
-                                            "20260101T000000Z").ok());
+    ASSERT_TRUE(
+        pcs::testing::WriteChampion(models_dir_.string(), "20260101T000000Z")
+            .ok());
     auto server = PcsServer::Create(
         pcs::testing::TestServerOptions(models_dir_.string(), true));
     ASSERT_TRUE(server.ok()) << server.status();
@@ -85,15 +86,15 @@ TEST_F(ServerToolsTest, GrpcurlListsDescribesAndCalls) {
   EXPECT_THAT(list, HasSubstr("grpc.health.v1.Health"));
 
   auto [rc2, describe] = RunCommand(grpcurl + " -plaintext " + target_ +
-                             " describe pcs.v1.PatternConfidence");
+                                    " describe pcs.v1.PatternConfidence");
   ASSERT_EQ(rc2, 0) << describe;
   EXPECT_THAT(describe, HasSubstr("rpc ScorePattern"));
   EXPECT_THAT(describe, HasSubstr("rpc GetServingStatus"));
 
   const std::string id = pcs::testing::Seeded().pattern_ids.front();
-  auto [rc3, call] = RunCommand(grpcurl + " -plaintext -d '{\"pattern_id\":\"" + id +
-                         "\",\"top_k\":3}' " + target_ +
-                         " pcs.v1.PatternConfidence/ScorePattern");
+  auto [rc3, call] = RunCommand(grpcurl + " -plaintext -d '{\"pattern_id\":\"" +
+                                id + "\",\"top_k\":3}' " + target_ +
+                                " pcs.v1.PatternConfidence/ScorePattern");
   ASSERT_EQ(rc3, 0) << call;
   nlohmann::json response = nlohmann::json::parse(call, nullptr, false);
   ASSERT_FALSE(response.is_discarded()) << call;
@@ -102,13 +103,15 @@ TEST_F(ServerToolsTest, GrpcurlListsDescribesAndCalls) {
   EXPECT_EQ(response["top_contributions"].size(), 3u);
 
   auto [rc4, health] = RunCommand(grpcurl + " -plaintext " + target_ +
-                           " grpc.health.v1.Health/Check");
+                                  " grpc.health.v1.Health/Check");
   ASSERT_EQ(rc4, 0) << health;
   EXPECT_THAT(health, HasSubstr("SERVING"));
 
-  auto [rc5, missing] = RunCommand(grpcurl + " -plaintext -d "
-                            "'{\"pattern_id\":\"00000000deadbeef\"}' " +
-                            target_ + " pcs.v1.PatternConfidence/ScorePattern");
+  auto [rc5, missing] =
+      RunCommand(grpcurl +
+                 " -plaintext -d "
+                 "'{\"pattern_id\":\"00000000deadbeef\"}' " +
+                 target_ + " pcs.v1.PatternConfidence/ScorePattern");
   EXPECT_NE(rc5, 0);
   EXPECT_THAT(missing, HasSubstr("NotFound"));
 }
@@ -129,8 +132,7 @@ int FreePort() {
 
 // Value of the first sample of an instant query, or "".
 std::string QueryValue(httplib::Client& prometheus, const std::string& query) {
-  auto res = prometheus.Get("/api/v1/query",
-                            httplib::Params{{"query", query}},
+  auto res = prometheus.Get("/api/v1/query", httplib::Params{{"query", query}},
                             httplib::Headers{});
   if (!res || res->status != 200) return "";
   nlohmann::json body = nlohmann::json::parse(res->body, nullptr, false);
@@ -158,8 +160,7 @@ TEST_F(ServerToolsTest, RealPrometheusScrapesTheMetricsPort) {
       << "      - targets: ['127.0.0.1:" << server_->metrics_port() << "']\n";
   const int web_port = FreePort();
   std::vector<std::string> args = {
-      "prometheus",
-      "--config.file=" + (dir / "prometheus.yml").string(),
+      "prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
       "--storage.tsdb.path=" + (dir / "data").string(),
       absl::StrCat("--web.listen-address=127.0.0.1:", web_port),
       "--log.level=warn"};
@@ -177,8 +178,7 @@ TEST_F(ServerToolsTest, RealPrometheusScrapesTheMetricsPort) {
   while (absl::Now() < deadline) {
     up = QueryValue(prometheus, "up{job=\"pcs\"}");
     requests = QueryValue(
-        prometheus,
-        "pcs_requests_total{method=\"ScorePattern\",code=\"OK\"}");
+        prometheus, "pcs_requests_total{method=\"ScorePattern\",code=\"OK\"}");
     if (up == "1" && !requests.empty()) break;
     absl::SleepFor(absl::Milliseconds(250));  // poll interval, not a wait
   }

@@ -85,9 +85,9 @@ class TlsTest : public ::testing::Test {
       ssl.pem_cert_chain = ReadAll(client->cert);
       ssl.pem_private_key = ReadAll(client->key);
     }
-    return v1::PatternConfidence::NewStub(grpc::CreateChannel(
-        absl::StrCat("localhost:", server_->grpc_port()),
-        grpc::SslCredentials(ssl)));
+    return v1::PatternConfidence::NewStub(
+        grpc::CreateChannel(absl::StrCat("localhost:", server_->grpc_port()),
+                            grpc::SslCredentials(ssl)));
   }
 
   static grpc::Status Score(v1::PatternConfidence::Stub& stub) {
@@ -108,8 +108,10 @@ class TlsTest : public ::testing::Test {
     pqxx::connection conn(Seeded().conninfo);
     {
       pqxx::work tx(conn);
-      tx.exec_params("UPDATE pattern_events SET lifecycle_state = 'detected' "
-                     "WHERE id = $1", id);
+      tx.exec_params(
+          "UPDATE pattern_events SET lifecycle_state = 'detected' "
+          "WHERE id = $1",
+          id);
       tx.commit();
     }
     grpc::ClientContext context;
@@ -190,9 +192,9 @@ TEST_F(TlsTest, BadCertificatesAndPlaintextNeverReachTheService) {
   auto wrong_trust = TlsStub(pki_->other_ca);
   EXPECT_EQ(Score(*wrong_trust).error_code(), grpc::StatusCode::UNAVAILABLE);
   // Plaintext against the TLS port.
-  auto plaintext = v1::PatternConfidence::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", server_->grpc_port()),
-      grpc::InsecureChannelCredentials()));
+  auto plaintext = v1::PatternConfidence::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
+                          grpc::InsecureChannelCredentials()));
   s = Evaluate(*plaintext, absl::StrCat("Bearer ", kTestWriteToken), &moved);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
   EXPECT_FALSE(moved);
@@ -252,9 +254,8 @@ TEST_F(TlsTest, HttpListenerServesHttpsAndMtls) {
 // subject string gRPC does, and the bearer token.
 TEST_F(TlsTest, HttpIdentityMatchesGrpcSubjects) {
   TlsOptions tls = ServerTls(false);
-  httplib::SSLServer https([&](SSL_CTX& ctx) {
-    return ConfigureSslServerContext(tls, &ctx).ok();
-  });
+  httplib::SSLServer https(
+      [&](SSL_CTX& ctx) { return ConfigureSslServerContext(tls, &ctx).ok(); });
   ASSERT_TRUE(https.is_valid());
   https.Get("/who", [](const httplib::Request& req, httplib::Response& res) {
     Identity id = IdentityFromHttp(req);

@@ -7,12 +7,12 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "pipeline/data_preparation.h"
 #include "server/model_loader.h"
 #include "server/pcs_server.h"
 #include "tests/server/server_test_env.h"
 #include "tests/test_util/shared_data.h"
 #include "tests/test_util/test_database.h"
-#include "pipeline/data_preparation.h"
 #include "training/labeled_dataset.h"
 #include "training/trainer.h"
 
@@ -76,7 +76,8 @@ TEST(TrainedModelTest, ServerLoadsAndServesWhatTrainingPublishes) {
   // pool and caches) give the same probability as the training rows.
   ASSERT_GE(dataset->examples.size(), 20u);
   for (size_t i = 0; i < 20; ++i) {
-    const LabeledExample& ex = dataset->examples[i * dataset->examples.size() / 20];
+    const LabeledExample& ex =
+        dataset->examples[i * dataset->examples.size() / 20];
     auto score =
         (*server)->engine().ScoreStored(ex.id, 5, absl::InfiniteFuture());
     ASSERT_TRUE(score.ok()) << score.status();

@@ -2,6 +2,8 @@
 // causal (no bar after the decision day is read or drawn) and the levels
 // and pivots drawn are the stored pattern's.
 
+#include "snapshots/chart_renderer.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <regex>
@@ -12,7 +14,6 @@
 #include "ingest/ohlcv_csv_reader.h"
 #include "lifecycle/outcome_labeler.h"
 #include "lifecycle/pattern_detector.h"
-#include "snapshots/chart_renderer.h"
 #include "tests/test_util/shared_data.h"
 
 namespace pcs {
@@ -52,7 +53,8 @@ std::string Attr(const std::string& svg, const std::string& cls,
   size_t end = svg.find("/>", at);
   std::string element = svg.substr(at, end - at);
   std::smatch m;
-  if (!std::regex_search(element, m, std::regex(" " + name + "=\"([^\"]*)\""))) {
+  if (!std::regex_search(element, m,
+                         std::regex(" " + name + "=\"([^\"]*)\""))) {
     return "";
   }
   return m[1];
@@ -127,9 +129,8 @@ TEST(ChartRendererTest, DrawnLevelsAndPivotsAreTheStoredPattern) {
     EXPECT_NE(chart->svg.find("class=\"boundary"), std::string::npos)
         << "no neckline/boundary for " << PatternTypeName(p.type);
     for (const KeyPoint& k : p.key_points) {
-      const std::string element =
-          "data-role=\"" + k.role + "\" data-day=\"" + FormatDay(k.day) +
-          "\" data-price=\"";
+      const std::string element = "data-role=\"" + k.role + "\" data-day=\"" +
+                                  FormatDay(k.day) + "\" data-price=\"";
       size_t at = chart->svg.find(element);
       ASSERT_NE(at, std::string::npos) << "pivot " << k.role << " missing";
       const double drawn =
@@ -175,8 +176,8 @@ TEST(ChartRendererTest, MissingConfirmationBarIsAnError) {
   Loaded l = Load("AA");
   if (l.bars.bars.empty()) GTEST_SKIP() << "no shared data";
   const Pattern& p = l.patterns.front();
-  auto chart =
-      RenderDecisionChart(p, l.bars.Truncated(l.bars.IndexOf(p.confirmation_day)));
+  auto chart = RenderDecisionChart(
+      p, l.bars.Truncated(l.bars.IndexOf(p.confirmation_day)));
   EXPECT_EQ(chart.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 

@@ -27,8 +27,8 @@ class ChartSnapshotStoreTest : public ::testing::Test {
     conninfo_ = new std::string(testing::TestDatabase::FreshDatabase());
     pqxx::connection conn(*conninfo_);
     Ingester ingester(conn, {});
-    auto summary = ingester.Run({testing::SharedOhlcvFile("AAPL"),
-                                 testing::SharedOhlcvFile("AA")});
+    auto summary = ingester.Run(
+        {testing::SharedOhlcvFile("AAPL"), testing::SharedOhlcvFile("AA")});
     ASSERT_TRUE(summary.ok()) << summary.status();
     BackfillOptions options;
     options.conninfo = *conninfo_;
@@ -63,7 +63,8 @@ class ChartSnapshotStoreTest : public ::testing::Test {
 std::string* ChartSnapshotStoreTest::conninfo_ = nullptr;
 int ChartSnapshotStoreTest::counter_ = 0;
 
-TEST_F(ChartSnapshotStoreTest, BackfillCoversEveryPatternCausallyAndIsIdempotent) {
+TEST_F(ChartSnapshotStoreTest,
+       BackfillCoversEveryPatternCausallyAndIsIdempotent) {
   ChartSnapshotStore store(blobs_.get());
   SnapshotBackfillOptions options;
   options.conninfo = *conninfo_;
@@ -75,29 +76,39 @@ TEST_F(ChartSnapshotStoreTest, BackfillCoversEveryPatternCausallyAndIsIdempotent
   EXPECT_EQ(progress_calls, 2);
   const int64_t patterns = Count("SELECT count(*) FROM pattern_events");
   const int64_t resolved = Count(
-      "SELECT count(*) FROM pattern_events WHERE outcome_resolved_at IS NOT NULL");
+      "SELECT count(*) FROM pattern_events WHERE outcome_resolved_at IS NOT "
+      "NULL");
   ASSERT_GT(patterns, 50);
   EXPECT_EQ(first->counts.patterns, patterns);
   EXPECT_EQ(first->counts.skipped, 0);
   EXPECT_EQ(first->counts.decision_charts, patterns);
   EXPECT_EQ(first->counts.outcome_charts, resolved);
   // snapshot_url is set for every pattern and names its decision chart.
-  EXPECT_EQ(Count("SELECT count(*) FROM pattern_events WHERE snapshot_url IS NULL"), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM pattern_events p JOIN chart_snapshots c "
-                  "ON c.pattern_id = p.id AND c.kind = 'decision' "
-                  "WHERE p.snapshot_url = '/api/v1/snapshots/' || c.sha256"),
-            patterns);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM pattern_events WHERE snapshot_url IS NULL"),
+      0);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM pattern_events p JOIN chart_snapshots c "
+            "ON c.pattern_id = p.id AND c.kind = 'decision' "
+            "WHERE p.snapshot_url = '/api/v1/snapshots/' || c.sha256"),
+      patterns);
   // Causality in the catalog: decision charts end on the decision day,
   // outcome charts on the resolved day; the kinds never share bytes.
-  EXPECT_EQ(Count("SELECT count(*) FROM chart_snapshots c JOIN pattern_events p "
-                  "ON p.id = c.pattern_id WHERE c.kind = 'decision' AND "
-                  "c.last_bar <> p.confirmation_date"), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM chart_snapshots c JOIN pattern_events p "
-                  "ON p.id = c.pattern_id WHERE c.kind = 'outcome' AND "
-                  "c.last_bar <> p.outcome_resolved_at"), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM chart_snapshots d JOIN chart_snapshots o "
-                  "ON d.sha256 = o.sha256 AND d.kind = 'decision' AND o.kind = 'outcome'"),
-            0);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM chart_snapshots c JOIN pattern_events p "
+            "ON p.id = c.pattern_id WHERE c.kind = 'decision' AND "
+            "c.last_bar <> p.confirmation_date"),
+      0);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM chart_snapshots c JOIN pattern_events p "
+            "ON p.id = c.pattern_id WHERE c.kind = 'outcome' AND "
+            "c.last_bar <> p.outcome_resolved_at"),
+      0);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM chart_snapshots d JOIN chart_snapshots o "
+            "ON d.sha256 = o.sha256 AND d.kind = 'decision' AND o.kind = "
+            "'outcome'"),
+      0);
   // Content addressing: every file's name is the sha256 of its bytes.
   pqxx::connection conn(*conninfo_);
   ChartSnapshotCatalog catalog(conn);

@@ -42,7 +42,8 @@ DenseMatrix SyntheticRows(int rows, int cols, int seed, std::vector<float>* y) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0, 1);
   std::uniform_real_distribution<float> unit(0, 1);
-  DenseMatrix x{rows, cols, std::vector<float>(static_cast<size_t>(rows) * cols)};
+  DenseMatrix x{rows, cols,
+                std::vector<float>(static_cast<size_t>(rows) * cols)};
   y->resize(rows);
   for (int r = 0; r < rows; ++r) {
     for (int c = 0; c < cols; ++c) {
@@ -102,8 +103,8 @@ absl::StatusOr<std::string> WriteFakeModelArtifact(
     double margin = (*margins)[r];
     double p = Calibrate(1.0 / (1.0 + std::exp(-margin)));
     if (options.bad_reference) p += 0.01;
-    rows.push_back({{"features", features}, {"margin", margin},
-                    {"probability", p}});
+    rows.push_back(
+        {{"features", features}, {"margin", margin}, {"probability", p}});
   }
   std::string rows_text = nlohmann::json{{"rows", rows}}.dump();
   if (absl::Status s = WriteText(tmp / "reference_rows.json", rows_text);
@@ -121,7 +122,8 @@ absl::StatusOr<std::string> WriteFakeModelArtifact(
       {"model_sha256", options.corrupt_sha ? Sha256Hex("corrupt") : *model_sha},
       {"feature_schema",
        {{"version", schema.version},
-        {"hash", options.wrong_schema ? Sha256Hex("other schema") : schema.hash},
+        {"hash",
+         options.wrong_schema ? Sha256Hex("other schema") : schema.hash},
         {"names", schema.names}}},
       {"calibration", {{"method", "isotonic"}, {"x", kKnotX}, {"y", kKnotY}}},
       {"serving",
@@ -141,8 +143,8 @@ absl::StatusOr<std::string> WriteFakeModelArtifact(
   fs::remove_all(final_dir, ec);
   fs::rename(tmp, final_dir, ec);
   if (ec) {
-    return absl::InternalError(absl::StrCat("cannot publish ", final_dir.string(),
-                                            ": ", ec.message()));
+    return absl::InternalError(absl::StrCat(
+        "cannot publish ", final_dir.string(), ": ", ec.message()));
   }
   return final_dir.string();
 }
@@ -153,7 +155,8 @@ absl::Status WriteChampion(const std::string& models_dir,
   if (absl::Status s = WriteText(tmp, version + "\n"); !s.ok()) return s;
   std::error_code ec;
   fs::rename(tmp, fs::path(models_dir) / "CHAMPION", ec);
-  if (ec) return absl::InternalError("cannot replace CHAMPION: " + ec.message());
+  if (ec)
+    return absl::InternalError("cannot replace CHAMPION: " + ec.message());
   return absl::OkStatus();
 }
 

@@ -27,8 +27,9 @@ absl::Status MakeCa(const fs::path& dir, const std::string& name,
   const std::string base = (dir / name).string();
   return Run(absl::StrCat(
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-      "-keyout ", base, ".key -out ", base, ".pem -days 2 -subj '/CN=", cn,
-      "' >>", (dir / "openssl.log").string(), " 2>&1"));
+      "-keyout ",
+      base, ".key -out ", base, ".pem -days 2 -subj '/CN=", cn, "' >>",
+      (dir / "openssl.log").string(), " 2>&1"));
 }
 
 // A leaf certificate signed by `ca`; `days` < 0 gives an expired one.
@@ -42,8 +43,8 @@ absl::StatusOr<CertFiles> MakeLeaf(const fs::path& dir, const std::string& ca,
   std::string ext_arg;
   if (!extensions.empty()) {
     std::string ext_file = base + ".ext";
-    if (absl::Status s = Run(absl::StrCat("printf '%s\\n' '", extensions,
-                                          "' > ", ext_file));
+    if (absl::Status s =
+            Run(absl::StrCat("printf '%s\\n' '", extensions, "' > ", ext_file));
         !s.ok()) {
       return s;
     }
@@ -51,8 +52,9 @@ absl::StatusOr<CertFiles> MakeLeaf(const fs::path& dir, const std::string& ca,
   }
   if (absl::Status s = Run(absl::StrCat(
           "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-          "-keyout ", base, ".key -out ", base, ".csr -subj '", subject,
-          "' >>", log, " 2>&1"));
+          "-keyout ",
+          base, ".key -out ", base, ".csr -subj '", subject, "' >>", log,
+          " 2>&1"));
       !s.ok()) {
     return s;
   }
@@ -104,9 +106,8 @@ absl::StatusOr<TestPki> MakeTestPki(const std::string& tag) {
              &client_ext},
         Leaf{&pki.stranger, "other_ca", "stranger", "/O=pcs/CN=analyst-1", 2,
              &client_ext}}) {
-    auto files =
-        MakeLeaf(pki.dir, leaf.ca, leaf.name, leaf.subject, leaf.days,
-                 *leaf.ext);
+    auto files = MakeLeaf(pki.dir, leaf.ca, leaf.name, leaf.subject, leaf.days,
+                          *leaf.ext);
     if (!files.ok()) return files.status();
     *leaf.out = *files;
   }

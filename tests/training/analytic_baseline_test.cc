@@ -41,7 +41,10 @@ TEST(AnalyticBaselineTest, AgreesWithMonteCarlo) {
     double x = 0;
     for (int s = 0; s < horizon * steps_per_unit; ++s) {
       x += step(rng);
-      if (x >= up) { ++hits; break; }
+      if (x >= up) {
+        ++hits;
+        break;
+      }
       if (x <= -down) break;
     }
   }
@@ -66,7 +69,8 @@ BarSeries Series(const std::vector<double>& closes) {
 TEST(AnalyticBaselineTest, RecentStdAndPatternGeometry) {
   // Alternating +/- 1% log returns: std close to 0.01.
   std::vector<double> closes = {100};
-  for (int i = 0; i < 30; ++i) closes.push_back(closes.back() * std::exp(i % 2 ? 0.01 : -0.01));
+  for (int i = 0; i < 30; ++i)
+    closes.push_back(closes.back() * std::exp(i % 2 ? 0.01 : -0.01));
   const BarSeries s = Series(closes);
   EXPECT_NEAR(RecentLogReturnStd(s, 30), 0.01, 0.001);
   EXPECT_TRUE(std::isnan(RecentLogReturnStd(s, 2)));

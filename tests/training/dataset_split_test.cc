@@ -40,7 +40,8 @@ TEST(DatasetSplitTest, AssignsPeriodsAndPurgesAtTheBoundaries) {
   std::vector<SplitKey> keys = {
       // Comfortably inside train.
       {D("2010-06-01"), D("2010-08-01")},
-      // Train event whose label ends exactly embargo days before train_end: kept.
+      // Train event whose label ends exactly embargo days before train_end:
+      // kept.
       {D("2012-10-01"), D("2012-12-17")},
       // One day later: the embargo reaches into validation -> purged.
       {D("2012-10-01"), D("2012-12-18")},

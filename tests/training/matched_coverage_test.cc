@@ -14,7 +14,8 @@ namespace {
 // "rule" ranks them in the middle.
 struct Fixture {
   std::vector<int> labels = {1, 1, 1, 1, 0, 0, 0, 0, 0, 0};
-  std::vector<std::string> groups = {"A", "B", "A", "B", "A", "B", "A", "B", "A", "B"};
+  std::vector<std::string> groups = {"A", "B", "A", "B", "A",
+                                     "B", "A", "B", "A", "B"};
   std::vector<ScorerColumn> columns = {
       {"good", {0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0}},
       {"rule", {0.5, 0.2, 0.6, 0.1, 0.9, 0.3, 0.8, 0.0, 0.4, 0.7}},
@@ -63,8 +64,10 @@ TEST(MatchedCoverageTest, BootstrapIsDeterministicForASeed) {
   auto b = EvaluateMatchedCoverage(f.labels, f.groups, f.columns, o);
   ASSERT_TRUE(a.ok() && b.ok());
   for (size_t r = 0; r < a->size(); ++r) {
-    EXPECT_EQ((*a)[r].scorers[0].precision_ci.low, (*b)[r].scorers[0].precision_ci.low);
-    EXPECT_EQ((*a)[r].scorers[0].precision_ci.high, (*b)[r].scorers[0].precision_ci.high);
+    EXPECT_EQ((*a)[r].scorers[0].precision_ci.low,
+              (*b)[r].scorers[0].precision_ci.low);
+    EXPECT_EQ((*a)[r].scorers[0].precision_ci.high,
+              (*b)[r].scorers[0].precision_ci.high);
   }
 }
 
@@ -78,10 +81,12 @@ TEST(MatchedCoverageTest, RejectsBadInput) {
   MatchedCoverageOptions o;
   o.references = {"nope"};
   EXPECT_FALSE(EvaluateMatchedCoverage(f.labels, f.groups, f.columns, o).ok());
-  EXPECT_FALSE(EvaluateMatchedCoverage({}, {}, {}, MatchedCoverageOptions{}).ok());
+  EXPECT_FALSE(
+      EvaluateMatchedCoverage({}, {}, {}, MatchedCoverageOptions{}).ok());
   f.columns[0].scores.pop_back();
   EXPECT_FALSE(EvaluateMatchedCoverage(f.labels, f.groups, f.columns,
-                                       MatchedCoverageOptions{}).ok());
+                                       MatchedCoverageOptions{})
+                   .ok());
 }
 
 TEST(CurvesTest, RocAndPrOfAPerfectAndARandomScorer) {
@@ -92,7 +97,8 @@ TEST(CurvesTest, RocAndPrOfAPerfectAndARandomScorer) {
   EXPECT_DOUBLE_EQ(AreaUnder(RocCurve({0.5, 0.5, 0.5, 0.5}, labels)), 0.5);
   EXPECT_DOUBLE_EQ(AveragePrecision({0.9, 0.8, 0.2, 0.1}, labels), 1.0);
   // Ranking 1,0,1,0: AP = (1/2)*1 + (1/2)*(2/3).
-  EXPECT_NEAR(AveragePrecision({0.9, 0.8, 0.7, 0.1}, {1, 0, 1, 0}), 0.5 + 1.0 / 3, 1e-12);
+  EXPECT_NEAR(AveragePrecision({0.9, 0.8, 0.7, 0.1}, {1, 0, 1, 0}),
+              0.5 + 1.0 / 3, 1e-12);
 }
 
 TEST(CurvesTest, CalibrationNumbers) {
@@ -111,8 +117,8 @@ TEST(CurvesTest, PrecisionCoverage) {
   const std::vector<CurvePoint> c =
       PrecisionCoverageCurve({0.9, 0.8, 0.7, 0.6}, {1, 0, 1, 0});
   ASSERT_EQ(c.size(), 100u);
-  EXPECT_DOUBLE_EQ(c[24].y, 1.0);   // 25% -> top 1
-  EXPECT_DOUBLE_EQ(c[49].y, 0.5);   // 50% -> top 2
+  EXPECT_DOUBLE_EQ(c[24].y, 1.0);  // 25% -> top 1
+  EXPECT_DOUBLE_EQ(c[49].y, 0.5);  // 50% -> top 2
   EXPECT_DOUBLE_EQ(c[99].y, 0.5);
 }
 

@@ -15,21 +15,24 @@ using ::testing::ElementsAre;
 
 TEST(RocAucTest, KnownRankings) {
   const std::vector<int> y = {0, 0, 1, 1};
-  EXPECT_DOUBLE_EQ(RocAuc({0.1, 0.2, 0.3, 0.4}, y), 1.0);   // perfect
-  EXPECT_DOUBLE_EQ(RocAuc({0.4, 0.3, 0.2, 0.1}, y), 0.0);   // reversed
-  EXPECT_DOUBLE_EQ(RocAuc({0.5, 0.5, 0.5, 0.5}, y), 0.5);   // all ties
-  EXPECT_DOUBLE_EQ(RocAuc({0.1, 0.4, 0.35, 0.8}, y), 0.75);  // 3 of 4 pairs ordered
-  // Pairs (pos, neg): (0.5,0.5)=1/2, (0.5,0.2)=1, (0.9,0.5)=1, (0.9,0.2)=1 -> 3.5/4.
+  EXPECT_DOUBLE_EQ(RocAuc({0.1, 0.2, 0.3, 0.4}, y), 1.0);  // perfect
+  EXPECT_DOUBLE_EQ(RocAuc({0.4, 0.3, 0.2, 0.1}, y), 0.0);  // reversed
+  EXPECT_DOUBLE_EQ(RocAuc({0.5, 0.5, 0.5, 0.5}, y), 0.5);  // all ties
+  EXPECT_DOUBLE_EQ(RocAuc({0.1, 0.4, 0.35, 0.8}, y),
+                   0.75);  // 3 of 4 pairs ordered
+  // Pairs (pos, neg): (0.5,0.5)=1/2, (0.5,0.2)=1, (0.9,0.5)=1, (0.9,0.2)=1
+  // -> 3.5/4.
   EXPECT_DOUBLE_EQ(RocAuc({0.5, 0.5, 0.2, 0.9}, {1, 0, 0, 1}), 0.875);
   // A NaN score ranks lowest: the NaN positive loses to both negatives.
   EXPECT_DOUBLE_EQ(RocAuc({std::nan(""), 0.9, 0.2, 0.3}, {1, 1, 0, 0}), 0.5);
-  EXPECT_TRUE(std::isnan(RocAuc({0.1, 0.2}, {1, 1})));      // one class
-  EXPECT_TRUE(std::isnan(RocAuc({0.1, 0.2}, {1, 2})));      // bad label
+  EXPECT_TRUE(std::isnan(RocAuc({0.1, 0.2}, {1, 1})));  // one class
+  EXPECT_TRUE(std::isnan(RocAuc({0.1, 0.2}, {1, 2})));  // bad label
 }
 
 TEST(AveragePrecisionTest, HandComputed) {
   // Descending: 0.8(+) P=1 R=.5; 0.4(-); 0.35(+) P=2/3 R=1 -> .5*1 + .5*2/3.
-  EXPECT_NEAR(AveragePrecision({0.1, 0.4, 0.35, 0.8}, {0, 0, 1, 1}), 0.5 + 1.0 / 3.0, 1e-12);
+  EXPECT_NEAR(AveragePrecision({0.1, 0.4, 0.35, 0.8}, {0, 0, 1, 1}),
+              0.5 + 1.0 / 3.0, 1e-12);
   EXPECT_DOUBLE_EQ(AveragePrecision({0.1, 0.2, 0.3, 0.4}, {0, 0, 1, 1}), 1.0);
   // All tied: one threshold, precision = base rate.
   EXPECT_DOUBLE_EQ(AveragePrecision({0.5, 0.5, 0.5, 0.5}, {0, 1, 0, 0}), 0.25);
@@ -37,18 +40,21 @@ TEST(AveragePrecisionTest, HandComputed) {
 }
 
 TEST(ProbabilityMetricsTest, BrierLogLossAndEce) {
-  EXPECT_NEAR(BrierScore({0.1, 0.9, 0.8}, {0, 1, 0}), (0.01 + 0.01 + 0.64) / 3, 1e-12);
+  EXPECT_NEAR(BrierScore({0.1, 0.9, 0.8}, {0, 1, 0}), (0.01 + 0.01 + 0.64) / 3,
+              1e-12);
   EXPECT_NEAR(LogLoss({0.5, 0.5}, {0, 1}), std::log(2.0), 1e-12);
   EXPECT_NEAR(LogLoss({0.0, 1.0}, {0, 1}), 0.0, 1e-12);
   EXPECT_GT(LogLoss({1.0}, {0}), 30.0);  // clipped, finite
   EXPECT_TRUE(std::isfinite(LogLoss({1.0}, {0})));
 
   // Calibrated toy set: 0.25 -> 1 of 4 positive, 0.75 -> 3 of 4 positive.
-  const std::vector<double> p = {0.25, 0.25, 0.25, 0.25, 0.75, 0.75, 0.75, 0.75};
+  const std::vector<double> p = {0.25, 0.25, 0.25, 0.25,
+                                 0.75, 0.75, 0.75, 0.75};
   const std::vector<int> y = {1, 0, 0, 0, 1, 1, 1, 0};
   EXPECT_NEAR(ExpectedCalibrationError(p, y), 0.0, 1e-12);
   // Overconfident: says 0.9, half are positive -> ECE 0.4.
-  EXPECT_NEAR(ExpectedCalibrationError(std::vector<double>(10, 0.9), {1, 1, 1, 1, 1, 0, 0, 0, 0, 0}),
+  EXPECT_NEAR(ExpectedCalibrationError(std::vector<double>(10, 0.9),
+                                       {1, 1, 1, 1, 1, 0, 0, 0, 0, 0}),
               0.4, 1e-12);
   const auto bins = ReliabilityBins(p, y);
   ASSERT_EQ(bins.size(), 10u);
@@ -99,7 +105,8 @@ TEST(SelectionTest, ThresholdTopKAndCoverage) {
   EXPECT_EQ(CoverageCount(30, 0.1), 3);
   EXPECT_EQ(CoverageCount(31, 0.1), 4);
   EXPECT_EQ(CoverageCount(5, 0.01), 1);
-  EXPECT_DOUBLE_EQ(PrecisionAtCoverage(s, y, 0.5), 2.0 / 3.0);  // top 3: rows 1, 0, 2
+  EXPECT_DOUBLE_EQ(PrecisionAtCoverage(s, y, 0.5),
+                   2.0 / 3.0);  // top 3: rows 1, 0, 2
   EXPECT_DOUBLE_EQ(PrecisionAtCoverage(s, y, 1.0 / 6.0), 1.0);
 }
 
@@ -108,7 +115,10 @@ TEST(GroupBootstrapTest, ResamplesWholeGroupsDeterministically) {
   std::vector<std::string> groups;
   std::vector<double> values;
   const std::map<std::string, std::pair<int, double>> spec = {
-      {"AAA", {3, 1.0}}, {"BBB", {5, 2.0}}, {"CCC", {2, 3.0}}, {"DDD", {4, 4.0}}};
+      {"AAA", {3, 1.0}},
+      {"BBB", {5, 2.0}},
+      {"CCC", {2, 3.0}},
+      {"DDD", {4, 4.0}}};
   for (const auto& [name, sv] : spec) {
     for (int i = 0; i < sv.first; ++i) {
       groups.push_back(name);
@@ -119,7 +129,8 @@ TEST(GroupBootstrapTest, ResamplesWholeGroupsDeterministically) {
   auto mean = [&](const std::vector<int>& rows) {
     std::map<std::string, int> count;
     for (int r : rows) count[groups[r]] += 1;
-    for (const auto& [name, c] : count) whole_groups &= c % spec.at(name).first == 0;
+    for (const auto& [name, c] : count)
+      whole_groups &= c % spec.at(name).first == 0;
     double sum = 0;
     for (double v : Gather(values, rows)) sum += v;
     return sum / static_cast<double>(rows.size());
@@ -133,7 +144,8 @@ TEST(GroupBootstrapTest, ResamplesWholeGroupsDeterministically) {
   EXPECT_TRUE(whole_groups);
   EXPECT_EQ(a->lower, b->lower);
   EXPECT_EQ(a->upper, b->upper);
-  EXPECT_NEAR(a->estimate, (3 * 1.0 + 5 * 2.0 + 2 * 3.0 + 4 * 4.0) / 14.0, 1e-12);
+  EXPECT_NEAR(a->estimate, (3 * 1.0 + 5 * 2.0 + 2 * 3.0 + 4 * 4.0) / 14.0,
+              1e-12);
   EXPECT_EQ(a->replicates_used, 500);
   EXPECT_LT(a->lower, a->estimate);
   EXPECT_GT(a->upper, a->estimate);
@@ -146,10 +158,13 @@ TEST(GroupBootstrapTest, ResamplesWholeGroupsDeterministically) {
     BootstrapOptions o;
     o.replicates = 20;
     o.seed = seed;
-    auto r = GroupBootstrap(groups, [&](const std::vector<int>& rows) {
-      seen.push_back(rows);
-      return 0.0;
-    }, o);
+    auto r = GroupBootstrap(
+        groups,
+        [&](const std::vector<int>& rows) {
+          seen.push_back(rows);
+          return 0.0;
+        },
+        o);
     EXPECT_TRUE(r.ok());
     return seen;
   };
@@ -157,7 +172,9 @@ TEST(GroupBootstrapTest, ResamplesWholeGroupsDeterministically) {
   EXPECT_NE(draws(5), draws(6));
 
   // A statistic that is never finite is an error; empty input too.
-  EXPECT_FALSE(GroupBootstrap(groups, [](const std::vector<int>&) { return std::nan(""); }).ok());
+  EXPECT_FALSE(GroupBootstrap(groups, [](const std::vector<int>&) {
+                 return std::nan("");
+               }).ok());
   EXPECT_FALSE(GroupBootstrap({}, mean).ok());
 }
 

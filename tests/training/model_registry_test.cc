@@ -1,7 +1,5 @@
 #include "training/model_registry.h"
 
-#include "model/model_card.h"
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -9,6 +7,7 @@
 
 #include "features/sha256.h"
 #include "gtest/gtest.h"
+#include "model/model_card.h"
 
 namespace pcs {
 namespace {
@@ -23,7 +22,8 @@ std::string Slurp(const fs::path& path) {
 }
 
 // A one-row evaluation whose 30% row and model ECE are set by hand.
-EvaluationReport ReportWith(double model_precision, double rule_precision, double ece) {
+EvaluationReport ReportWith(double model_precision, double rule_precision,
+                            double ece) {
   EvaluationReport r;
   CoverageRow row;
   row.name = "30%";
@@ -49,10 +49,12 @@ EvaluationReport ReportWith(double model_precision, double rule_precision, doubl
 
 TEST(PromotionGateTest, AcceptsOnlyEnoughLiftAndGoodCalibration) {
   const GateOptions o;  // +10% at 30%, ECE <= 0.05
-  EXPECT_TRUE(EvaluateGate(ReportWith(0.55, 0.50, 0.02), o).promote);   // +10%
-  const GateDecision low = EvaluateGate(ReportWith(0.54, 0.50, 0.02), o);  // +8%
+  EXPECT_TRUE(EvaluateGate(ReportWith(0.55, 0.50, 0.02), o).promote);  // +10%
+  const GateDecision low =
+      EvaluateGate(ReportWith(0.54, 0.50, 0.02), o);  // +8%
   EXPECT_FALSE(low.promote);
-  EXPECT_NE(low.reason.find("lift below the bar"), std::string::npos) << low.reason;
+  EXPECT_NE(low.reason.find("lift below the bar"), std::string::npos)
+      << low.reason;
   const GateDecision bad_cal = EvaluateGate(ReportWith(0.60, 0.50, 0.08), o);
   EXPECT_FALSE(bad_cal.promote);
   EXPECT_NE(bad_cal.reason.find("calibration"), std::string::npos);
@@ -65,7 +67,8 @@ TEST(PromotionGateTest, AcceptsOnlyEnoughLiftAndGoodCalibration) {
   wide.coverage[0].scorers[0].lifts[0].ci = {0.0, 0.4};
   const GateDecision noisy = EvaluateGate(wide, o);
   EXPECT_FALSE(noisy.promote);
-  EXPECT_NE(noisy.reason.find("lower bound above"), std::string::npos) << noisy.reason;
+  EXPECT_NE(noisy.reason.find("lower bound above"), std::string::npos)
+      << noisy.reason;
 }
 
 GateDecision Decision(bool promote, const std::string& reason) {
@@ -78,15 +81,19 @@ GateDecision Decision(bool promote, const std::string& reason) {
 class RegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::path(::testing::TempDir()) / ("registry_" + std::string(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    root_ =
+        fs::path(::testing::TempDir()) /
+        ("registry_" +
+         std::string(
+             ::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(root_);
   }
   ModelArtifact Artifact(const std::string& version) {
     ModelArtifact a;
     a.version = version;
     a.model_json = "{\"learner\":{}}";
-    a.card = {{"feature_schema", {{"version", "v"}, {"hash", "h"}, {"names", {"a"}}}}};
+    a.card = {{"feature_schema",
+               {{"version", "v"}, {"hash", "h"}, {"names", {"a"}}}}};
     a.reference_rows = {{"rows", nlohmann::json::array()}};
     return a;
   }
@@ -95,29 +102,35 @@ class RegistryTest : public ::testing::Test {
 
 TEST_F(RegistryTest, PublishesAtomicallyAndPromotesChampion) {
   GateDecision pass = Decision(true, "promoted: test");
-  auto r = PublishModel(root_.string(), Artifact("20990101T000000Z"), pass, GateOptions{});
+  auto r = PublishModel(root_.string(), Artifact("20990101T000000Z"), pass,
+                        GateOptions{});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->status, "champion");
   EXPECT_FALSE(r->previous_champion.has_value());
   const fs::path dir = root_ / "20990101T000000Z";
   EXPECT_FALSE(fs::exists(root_ / ".tmp-20990101T000000Z"));
-  const nlohmann::json card = nlohmann::json::parse(Slurp(dir / "model_card.json"));
+  const nlohmann::json card =
+      nlohmann::json::parse(Slurp(dir / "model_card.json"));
   EXPECT_EQ(card["status"], "champion");
   EXPECT_EQ(card["version"], "20990101T000000Z");
   EXPECT_EQ(card["model_file"], "model.json");
-  EXPECT_EQ(card["model_sha256"], *Sha256HexOfFile((dir / "model.json").string()));
+  EXPECT_EQ(card["model_sha256"],
+            *Sha256HexOfFile((dir / "model.json").string()));
   EXPECT_EQ(card["reference_rows_sha256"],
             *Sha256HexOfFile((dir / "reference_rows.json").string()));
   EXPECT_TRUE(card["gate"]["passed"]);
   EXPECT_EQ(card["feature_schema"]["hash"], "h");
-  EXPECT_EQ(ReadChampion(root_.string()).value_or(std::nullopt), "20990101T000000Z");
+  EXPECT_EQ(ReadChampion(root_.string()).value_or(std::nullopt),
+            "20990101T000000Z");
   EXPECT_EQ(Slurp(root_ / "CHAMPION"), "20990101T000000Z\n");
 
   // A second champion replaces the pointer and appends history.
-  auto r2 = PublishModel(root_.string(), Artifact("20990102T000000Z"), pass, GateOptions{});
+  auto r2 = PublishModel(root_.string(), Artifact("20990102T000000Z"), pass,
+                         GateOptions{});
   ASSERT_TRUE(r2.ok());
   EXPECT_EQ(r2->previous_champion, "20990101T000000Z");
-  EXPECT_EQ(ReadChampion(root_.string()).value_or(std::nullopt), "20990102T000000Z");
+  EXPECT_EQ(ReadChampion(root_.string()).value_or(std::nullopt),
+            "20990102T000000Z");
   std::ifstream hist(root_ / "champion_history.jsonl");
   std::string line;
   std::vector<nlohmann::json> lines;
@@ -127,21 +140,27 @@ TEST_F(RegistryTest, PublishesAtomicallyAndPromotesChampion) {
   EXPECT_EQ(lines[1]["previous"], "20990101T000000Z");
   // No temporary pointer files are left behind.
   for (const auto& e : fs::directory_iterator(root_)) {
-    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
-    EXPECT_EQ(e.path().filename().string().find("CHAMPION.tmp"), std::string::npos);
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos)
+        << e.path();
+    EXPECT_EQ(e.path().filename().string().find("CHAMPION.tmp"),
+              std::string::npos);
   }
 }
 
 TEST_F(RegistryTest, RejectedChallengerDoesNotMoveThePointer) {
   GateDecision pass = Decision(true, "promoted");
   GateDecision fail = Decision(false, "rejected (lift below the bar): x");
-  ASSERT_TRUE(PublishModel(root_.string(), Artifact("20990101T000000Z"), pass, GateOptions{}).ok());
-  auto r = PublishModel(root_.string(), Artifact("20990103T000000Z"), fail, GateOptions{});
+  ASSERT_TRUE(PublishModel(root_.string(), Artifact("20990101T000000Z"), pass,
+                           GateOptions{})
+                  .ok());
+  auto r = PublishModel(root_.string(), Artifact("20990103T000000Z"), fail,
+                        GateOptions{});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, "rejected_challenger");
-  EXPECT_EQ(ReadChampion(root_.string()).value_or(std::nullopt), "20990101T000000Z");
-  const nlohmann::json card =
-      nlohmann::json::parse(Slurp(root_ / "20990103T000000Z" / "model_card.json"));
+  EXPECT_EQ(ReadChampion(root_.string()).value_or(std::nullopt),
+            "20990101T000000Z");
+  const nlohmann::json card = nlohmann::json::parse(
+      Slurp(root_ / "20990103T000000Z" / "model_card.json"));
   EXPECT_EQ(card["status"], "rejected_challenger");
   EXPECT_EQ(card["gate"]["reason"], "rejected (lift below the bar): x");
   std::ifstream hist(root_ / "champion_history.jsonl");
@@ -155,9 +174,12 @@ TEST_F(RegistryTest, RefusesToOverwriteAnExistingVersionAndCleansStaleTmp) {
   GateDecision fail = Decision(false, "r");
   fs::create_directories(root_ / ".tmp-20990101T000000Z");
   std::ofstream(root_ / ".tmp-20990101T000000Z" / "junk") << "x";
-  ASSERT_TRUE(PublishModel(root_.string(), Artifact("20990101T000000Z"), fail, GateOptions{}).ok());
+  ASSERT_TRUE(PublishModel(root_.string(), Artifact("20990101T000000Z"), fail,
+                           GateOptions{})
+                  .ok());
   EXPECT_FALSE(fs::exists(root_ / "20990101T000000Z" / "junk"));
-  auto again = PublishModel(root_.string(), Artifact("20990101T000000Z"), fail, GateOptions{});
+  auto again = PublishModel(root_.string(), Artifact("20990101T000000Z"), fail,
+                            GateOptions{});
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_FALSE(ReadChampion(root_.string()).value_or("x").has_value());
 }

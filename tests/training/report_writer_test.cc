@@ -35,8 +35,10 @@ EvaluationInput SyntheticInput() {
     in.symbols.push_back(absl::StrCat("S", i % 8));
     in.pattern_types.push_back(i % 2 ? "double_top" : "bull_flag");
     in.labels.push_back(label);
-    in.model.push_back(std::clamp(0.25 + 0.3 * label + 0.3 * (u(rng) - 0.5), 0.0, 1.0));
-    in.rule.push_back(std::clamp(0.5 + 0.1 * label + 0.4 * (u(rng) - 0.5), 0.0, 1.0));
+    in.model.push_back(
+        std::clamp(0.25 + 0.3 * label + 0.3 * (u(rng) - 0.5), 0.0, 1.0));
+    in.rule.push_back(
+        std::clamp(0.5 + 0.1 * label + 0.4 * (u(rng) - 0.5), 0.0, 1.0));
     in.type_base_rate.push_back(i % 2 ? 0.38 : 0.41);
     in.analytic.push_back(u(rng));
   }
@@ -57,7 +59,8 @@ bool WellFormed(const std::string& xml) {
     pos = end + 1;
     if (tag.empty() || tag[0] == '?' || tag[0] == '!') continue;
     if (tag.back() == '/') continue;
-    const std::string name = tag.substr(tag[0] == '/' ? 1 : 0, tag.find(' ') - (tag[0] == '/' ? 1 : 0));
+    const std::string name = tag.substr(
+        tag[0] == '/' ? 1 : 0, tag.find(' ') - (tag[0] == '/' ? 1 : 0));
     if (tag[0] == '/') {
       if (stack.empty() || stack.back() != name) return false;
       stack.pop_back();
@@ -94,7 +97,8 @@ TEST(SvgPlotTest, ProducesWellFormedSvgWithLegendAndEscapedText) {
 TEST(ReportWriterTest, WritesJsonMarkdownAndFourPlots) {
   absl::StatusOr<EvaluationReport> report = Evaluate(SyntheticInput());
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_GT(report->Scorer("model")->roc_auc, report->Scorer("analytic")->roc_auc);
+  EXPECT_GT(report->Scorer("model")->roc_auc,
+            report->Scorer("analytic")->roc_auc);
   const std::string dir = ::testing::TempDir() + "/report_writer_test";
   std::filesystem::remove_all(dir);
   ReportContext c;
@@ -108,18 +112,21 @@ TEST(ReportWriterTest, WritesJsonMarkdownAndFourPlots) {
   c.shuffle = shuffle;
   c.extra["hyperparameters"] = {{"max_depth", 4}};
   ASSERT_TRUE(WriteReport(dir, *report, c).ok());
-  for (const char* f : {"evaluation.json", "report.md", "reliability.svg", "roc.svg",
-                        "precision_recall.svg", "precision_coverage.svg"}) {
+  for (const char* f :
+       {"evaluation.json", "report.md", "reliability.svg", "roc.svg",
+        "precision_recall.svg", "precision_coverage.svg"}) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
   }
   for (const char* f : {"reliability.svg", "roc.svg", "precision_recall.svg",
                         "precision_coverage.svg"}) {
     EXPECT_TRUE(WellFormed(Slurp(dir + "/" + f))) << f;
   }
-  const nlohmann::json j = nlohmann::json::parse(Slurp(dir + "/evaluation.json"));
+  const nlohmann::json j =
+      nlohmann::json::parse(Slurp(dir + "/evaluation.json"));
   EXPECT_EQ(j["rows"], 400);
   EXPECT_EQ(j["matched_coverage"].size(), 5u);  // 10/20/30/50% + rule threshold
-  EXPECT_TRUE(j["matched_coverage"][2]["scorers"]["model"].contains("lift_vs_analytic"));
+  EXPECT_TRUE(j["matched_coverage"][2]["scorers"]["model"].contains(
+      "lift_vs_analytic"));
   EXPECT_EQ(j["hyperparameters"]["max_depth"], 4);
   EXPECT_TRUE(j["shuffle_check"]["lift_vanished"]);
   const std::string md = Slurp(dir + "/report.md");

@@ -14,9 +14,9 @@
 #include "gtest/gtest.h"
 #include "model/tree_ensemble.h"
 #include "nlohmann/json.hpp"
+#include "pipeline/data_preparation.h"
 #include "tests/test_util/shared_data.h"
 #include "tests/test_util/test_database.h"
-#include "pipeline/data_preparation.h"
 #include "training/labeled_dataset.h"
 #include "training/model_scoring.h"
 #include "training/trainer.h"
@@ -40,7 +40,8 @@ class TrainEndToEndTest : public ::testing::Test {
     fs::remove_all(*root_);
     fs::create_directories(*root_ / "data");
     for (const char* s : {"A", "AA", "AAPL", "ABC", "ABT", "DIA"}) {
-      fs::copy_file(pcs::testing::SharedOhlcvFile(s), *root_ / "data" / (std::string(s) + ".csv"));
+      fs::copy_file(pcs::testing::SharedOhlcvFile(s),
+                    *root_ / "data" / (std::string(s) + ".csv"));
     }
     conninfo_ = new std::string(pcs::testing::TestDatabase::FreshDatabase());
     PreparationOptions p;
@@ -69,14 +70,16 @@ class TrainEndToEndTest : public ::testing::Test {
     c.grid.max_depth = {3};
     c.grid.min_child_weight = {5};
     c.bootstrap_resamples = 50;
-    c.candidates = {ModelCandidate{"logistic", "binary:logistic", false},
-                    ModelCandidate{"logistic_monotone", "binary:logistic", true},
-                    ModelCandidate{"pairwise", "rank:pairwise", false}};
+    c.candidates = {
+        ModelCandidate{"logistic", "binary:logistic", false},
+        ModelCandidate{"logistic_monotone", "binary:logistic", true},
+        ModelCandidate{"pairwise", "rank:pairwise", false}};
     c.bagging_seeds = 2;
     return c;
   }
 
-  static TrainRunResult Train(const std::string& name, const std::string& version) {
+  static TrainRunResult Train(const std::string& name,
+                              const std::string& version) {
     TrainRunOptions o;
     o.models_dir = (*root_ / name / "models").string();
     o.reports_dir = (*root_ / name / "reports").string();
@@ -97,9 +100,11 @@ LabeledDataset* TrainEndToEndTest::dataset_ = nullptr;
 
 TEST_F(TrainEndToEndTest, DatasetHasFeaturesForEveryResolvedPattern) {
   ASSERT_NE(dataset_, nullptr);
-  EXPECT_EQ(dataset_->symbols.size(), 5u);  // DIA is market context, not a pattern source
+  EXPECT_EQ(dataset_->symbols.size(),
+            5u);  // DIA is market context, not a pattern source
   EXPECT_TRUE(dataset_->market_available);
-  EXPECT_EQ(static_cast<int>(dataset_->examples.size() + dataset_->feature_failures.size()),
+  EXPECT_EQ(static_cast<int>(dataset_->examples.size() +
+                             dataset_->feature_failures.size()),
             dataset_->patterns_loaded);
   for (const LabeledExample& e : dataset_->examples) {
     ASSERT_EQ(e.features.size(), FeatureBuilder::Schema().names.size());
@@ -113,30 +118,38 @@ TEST_F(TrainEndToEndTest, PublishesCompleteDeterministicArtifacts) {
   ASSERT_FALSE(a.model_dir.empty());
   // Determinism: same data and config -> same model bytes and metrics.
   EXPECT_EQ(a.model_sha256, b.model_sha256);
-  EXPECT_EQ(a.card["metrics"]["walk_forward"].dump(), b.card["metrics"]["walk_forward"].dump());
-  EXPECT_EQ(a.card["metrics"]["levers"].dump(), b.card["metrics"]["levers"].dump());
+  EXPECT_EQ(a.card["metrics"]["walk_forward"].dump(),
+            b.card["metrics"]["walk_forward"].dump());
+  EXPECT_EQ(a.card["metrics"]["levers"].dump(),
+            b.card["metrics"]["levers"].dump());
   EXPECT_EQ(a.card["data_vintage"]["training_rows_sha256"],
             b.card["data_vintage"]["training_rows_sha256"]);
 
   const fs::path dir = a.model_dir;
-  for (const char* f : {"model.json", "model_card.json", "reference_rows.json"}) {
+  for (const char* f :
+       {"model.json", "model_card.json", "reference_rows.json"}) {
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   }
   const nlohmann::json card = ReadJson(dir / "model_card.json");
-  for (const char* key : {"version", "status", "gate", "model_file", "model_sha256",
-                          "feature_schema", "calibration", "serving", "reference_rows_file",
-                          "reference_rows_sha256", "data_vintage", "hyperparameters", "metrics",
-                          "feature_reference", "code_version", "trained_at"}) {
+  for (const char* key :
+       {"version", "status", "gate", "model_file", "model_sha256",
+        "feature_schema", "calibration", "serving", "reference_rows_file",
+        "reference_rows_sha256", "data_vintage", "hyperparameters", "metrics",
+        "feature_reference", "code_version", "trained_at"}) {
     EXPECT_TRUE(card.contains(key)) << key;
   }
-  EXPECT_EQ(card["model_sha256"], *Sha256HexOfFile((dir / "model.json").string()));
-  EXPECT_EQ(card["reference_rows_sha256"], *Sha256HexOfFile((dir / "reference_rows.json").string()));
+  EXPECT_EQ(card["model_sha256"],
+            *Sha256HexOfFile((dir / "model.json").string()));
+  EXPECT_EQ(card["reference_rows_sha256"],
+            *Sha256HexOfFile((dir / "reference_rows.json").string()));
   EXPECT_EQ(card["feature_schema"]["hash"], FeatureBuilder::Schema().hash);
   EXPECT_EQ(card["calibration"]["method"], "isotonic");
-  EXPECT_TRUE(card["status"] == "champion" || card["status"] == "rejected_challenger");
+  EXPECT_TRUE(card["status"] == "champion" ||
+              card["status"] == "rejected_challenger");
   EXPECT_EQ(card["data_vintage"]["symbols"].size(), 5u);
   EXPECT_GT(card["data_vintage"]["refit"]["rows"].get<int>(), 0);
-  EXPECT_EQ(card["feature_reference"]["features"].size(), FeatureBuilder::Schema().names.size());
+  EXPECT_EQ(card["feature_reference"]["features"].size(),
+            FeatureBuilder::Schema().names.size());
   EXPECT_TRUE(card["metrics"].contains("shuffle_check"));
 
   // Reference rows reproduce through TreeEnsemble + the card's calibration.
@@ -147,16 +160,19 @@ TEST_F(TrainEndToEndTest, PublishesCompleteDeterministicArtifacts) {
   for (const nlohmann::json& row : rows) {
     std::vector<float> x;
     for (const nlohmann::json& v : row["features"]) {
-      x.push_back(v.is_null() ? std::numeric_limits<float>::quiet_NaN() : v.get<float>());
+      x.push_back(v.is_null() ? std::numeric_limits<float>::quiet_NaN()
+                              : v.get<float>());
     }
     const double m = model->ensemble->PredictMargin(x.data());
     EXPECT_NEAR(m, row["margin"].get<double>(), 1e-9);
-    EXPECT_NEAR(model->calibrator->Apply(Logistic(m)), row["probability"].get<double>(), 1e-9);
+    EXPECT_NEAR(model->calibrator->Apply(Logistic(m)),
+                row["probability"].get<double>(), 1e-9);
   }
 
   // Report bundle.
-  for (const char* f : {"evaluation.json", "report.md", "reliability.svg", "roc.svg",
-                        "precision_recall.svg", "precision_coverage.svg"}) {
+  for (const char* f :
+       {"evaluation.json", "report.md", "reliability.svg", "roc.svg",
+        "precision_recall.svg", "precision_coverage.svg"}) {
     EXPECT_TRUE(fs::exists(fs::path(a.report_dir) / f)) << f;
   }
 }
@@ -173,12 +189,18 @@ TEST_F(TrainEndToEndTest, EveryFoldIsChosenAndFittedOnEarlierDataOnly) {
     const std::string validation_start = f["validation_start"];
     const std::string test_start = f["test_start"];
     // Chronology: train < validation < test, and folds follow each other.
-    EXPECT_LT(f["train"]["last_confirmation"].get<std::string>(), validation_start) << f.dump();
-    EXPECT_GE(f["validation"]["first_confirmation"].get<std::string>(), validation_start);
-    EXPECT_LT(f["validation"]["last_confirmation"].get<std::string>(), test_start);
+    EXPECT_LT(f["train"]["last_confirmation"].get<std::string>(),
+              validation_start)
+        << f.dump();
+    EXPECT_GE(f["validation"]["first_confirmation"].get<std::string>(),
+              validation_start);
+    EXPECT_LT(f["validation"]["last_confirmation"].get<std::string>(),
+              test_start);
     EXPECT_GE(f["test"]["first_confirmation"].get<std::string>(), test_start);
-    EXPECT_LE(f["test"]["last_confirmation"].get<std::string>(), f["test_end"].get<std::string>());
-    EXPECT_GT(f["test"]["first_confirmation"].get<std::string>(), previous_test_last);
+    EXPECT_LE(f["test"]["last_confirmation"].get<std::string>(),
+              f["test_end"].get<std::string>());
+    EXPECT_GT(f["test"]["first_confirmation"].get<std::string>(),
+              previous_test_last);
     previous_test_last = f["test"]["last_confirmation"];
     test_rows += f["test"]["rows"].get<int>();
     // Purge: at least the rows whose label window reaches the next period.
@@ -190,14 +212,17 @@ TEST_F(TrainEndToEndTest, EveryFoldIsChosenAndFittedOnEarlierDataOnly) {
   EXPECT_EQ(a.pooled.rows, test_rows);
   EXPECT_EQ(a.card["metrics"]["walk_forward_rows"].get<int>(), test_rows);
   EXPECT_EQ(a.levers.size(), 5u);  // 3 candidates, bagged, chosen
-  const nlohmann::json card = ReadJson(fs::path(a.model_dir) / "model_card.json");
-  EXPECT_TRUE(card["gate"].contains("lift_vs_rule_ci95")) << card["gate"].dump();
+  const nlohmann::json card =
+      ReadJson(fs::path(a.model_dir) / "model_card.json");
+  EXPECT_TRUE(card["gate"].contains("lift_vs_rule_ci95"))
+      << card["gate"].dump();
   EXPECT_EQ(card["gate"]["lift_ci95_low_must_exceed"].get<double>(), 0.0);
   // The served model is a refit on all rows <= test_end: it scores through
   // the evaluate path (the server's TreeEnsemble + calibrator).
   absl::StatusOr<LoadedModel> model = LoadModelDir(a.model_dir);
   ASSERT_TRUE(model.ok()) << model.status();
-  absl::StatusOr<EvaluationReport> r = EvaluateLoadedModel(*model, *dataset_, 20);
+  absl::StatusOr<EvaluationReport> r =
+      EvaluateLoadedModel(*model, *dataset_, 20);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->rows, static_cast<int>(dataset_->examples.size()));
   EXPECT_EQ(a.refit_rows, a.card["data_vintage"]["refit"]["rows"].get<int>());
@@ -206,7 +231,8 @@ TEST_F(TrainEndToEndTest, EveryFoldIsChosenAndFittedOnEarlierDataOnly) {
 TEST_F(TrainEndToEndTest, RejectsAnImpossibleSplit) {
   ASSERT_NE(dataset_, nullptr);
   TrainerConfig c = SmallConfig();
-  c.walk_forward.test_starts = {*ParseDay("2000-06-01")};  // nothing to train on
+  c.walk_forward.test_starts = {
+      *ParseDay("2000-06-01")};  // nothing to train on
   TrainRunOptions o;
   o.models_dir = (*root_ / "bad" / "models").string();
   o.reports_dir = (*root_ / "bad" / "reports").string();

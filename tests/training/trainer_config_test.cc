@@ -13,7 +13,8 @@ TEST(TrainerConfigTest, DefaultsAndTheRepositoryConfigAgree) {
   const TrainerConfig d = DefaultTrainerConfig();
   EXPECT_EQ(d.rule_threshold, kDefaultRuleDecisionThreshold);
   EXPECT_EQ(ExpandGrid(d).size(), 6u);
-  absl::StatusOr<TrainerConfig> repo = LoadTrainerConfig(PCS_SOURCE_DIR "/config/train.json");
+  absl::StatusOr<TrainerConfig> repo =
+      LoadTrainerConfig(PCS_SOURCE_DIR "/config/train.json");
   ASSERT_TRUE(repo.ok()) << repo.status();
   ASSERT_GE(repo->walk_forward.test_starts.size(), 3u);
   EXPECT_LE(FormatDay(repo->walk_forward.test_starts.front()), "2010-01-01");
@@ -27,15 +28,19 @@ TEST(TrainerConfigTest, DefaultsAndTheRepositoryConfigAgree) {
 
 TEST(TrainerConfigTest, ParsesOverridesAndExpandsTheGridInOrder) {
   const nlohmann::json j = {
-      {"walk_forward", {{"test_starts", {"2006-01-01", "2008-01-01"}},
-                        {"test_end", "2009-12-31"}, {"validation_years", 2},
-                        {"embargo_calendar_days", 7}}},
-      {"candidates", {{{"name", "plain"}},
-                      {{"name", "mono"}, {"monotone", true}},
-                      {{"name", "rank"}, {"objective", "rank:pairwise"}}}},
+      {"walk_forward",
+       {{"test_starts", {"2006-01-01", "2008-01-01"}},
+        {"test_end", "2009-12-31"},
+        {"validation_years", 2},
+        {"embargo_calendar_days", 7}}},
+      {"candidates",
+       {{{"name", "plain"}},
+        {{"name", "mono"}, {"monotone", true}},
+        {{"name", "rank"}, {"objective", "rank:pairwise"}}}},
       {"bagging_seeds", 3},
       {"xgboost", {{"num_boost_round", 50}, {"seed", 9}}},
-      {"grid", {{"max_depth", {2, 5}}, {"eta", {0.1}}, {"min_child_weight", {1, 3}}}},
+      {"grid",
+       {{"max_depth", {2, 5}}, {"eta", {0.1}}, {"min_child_weight", {1, 3}}}},
       {"blend_weight", 0.25}};
   absl::StatusOr<TrainerConfig> c = TrainerConfigFromJson(j);
   ASSERT_TRUE(c.ok()) << c.status();
@@ -56,7 +61,8 @@ TEST(TrainerConfigTest, ParsesOverridesAndExpandsTheGridInOrder) {
   EXPECT_EQ(grid[3].seed, 9);
   EXPECT_EQ(grid[3].eta, 0.1);
   // Round trip through JSON.
-  absl::StatusOr<TrainerConfig> again = TrainerConfigFromJson(TrainerConfigToJson(*c));
+  absl::StatusOr<TrainerConfig> again =
+      TrainerConfigFromJson(TrainerConfigToJson(*c));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(TrainerConfigToJson(*again).dump(), TrainerConfigToJson(*c).dump());
 }
@@ -66,27 +72,38 @@ TEST(TrainerConfigTest, RejectsUnknownKeysBadDatesAndBadValues) {
     absl::StatusOr<TrainerConfig> c = TrainerConfigFromJson(j);
     return c.ok() ? std::string("ok") : std::string(c.status().message());
   };
-  EXPECT_NE(err({{"learning_rate", 0.1}}).find("unknown key 'learning_rate'"), std::string::npos);
-  EXPECT_NE(err({{"xgboost", {{"depth", 3}}}}).find("xgboost.depth"), std::string::npos);
-  EXPECT_NE(err({{"split", {{"train_end", "2012-12-31"}}}}).find("unknown key 'split'"),
+  EXPECT_NE(err({{"learning_rate", 0.1}}).find("unknown key 'learning_rate'"),
             std::string::npos);
-  EXPECT_NE(err({{"walk_forward", {{"test_end", "2012-13-01"}}}}).find("walk_forward.test_end"),
+  EXPECT_NE(err({{"xgboost", {{"depth", 3}}}}).find("xgboost.depth"),
             std::string::npos);
-  EXPECT_NE(err({{"walk_forward", {{"test_starts", {"2013-01-01", "2010-01-01"}}}}})
-                .find("ascending"),
+  EXPECT_NE(err({{"split", {{"train_end", "2012-12-31"}}}})
+                .find("unknown key 'split'"),
             std::string::npos);
-  EXPECT_NE(err({{"candidates", {{{"objective", "rank:pairwise"}}}}}).find("candidates[0]"),
+  EXPECT_NE(err({{"walk_forward", {{"test_end", "2012-13-01"}}}})
+                .find("walk_forward.test_end"),
             std::string::npos);
-  EXPECT_NE(err({{"candidates", {{{"name", "x"}}, {{"objective", "reg:tweedie"}}}}})
-                .find("rank:pairwise"),
+  EXPECT_NE(
+      err({{"walk_forward", {{"test_starts", {"2013-01-01", "2010-01-01"}}}}})
+          .find("ascending"),
+      std::string::npos);
+  EXPECT_NE(err({{"candidates", {{{"objective", "rank:pairwise"}}}}})
+                .find("candidates[0]"),
             std::string::npos);
-  EXPECT_NE(err({{"bagging_seeds", 0}}).find("bagging_seeds"), std::string::npos);
-  EXPECT_NE(err({{"grid", {{"max_depth", nlohmann::json::array()}}}}).find("grid"),
+  EXPECT_NE(
+      err({{"candidates", {{{"name", "x"}}, {{"objective", "reg:tweedie"}}}}})
+          .find("rank:pairwise"),
+      std::string::npos);
+  EXPECT_NE(err({{"bagging_seeds", 0}}).find("bagging_seeds"),
             std::string::npos);
-  EXPECT_NE(err({{"xgboost", {{"objective", "reg:squarederror"}}}}).find("binary:logistic"),
+  EXPECT_NE(
+      err({{"grid", {{"max_depth", nlohmann::json::array()}}}}).find("grid"),
+      std::string::npos);
+  EXPECT_NE(err({{"xgboost", {{"objective", "reg:squarederror"}}}})
+                .find("binary:logistic"),
             std::string::npos);
   EXPECT_NE(err({{"blend_weight", 2}}).find("blend_weight"), std::string::npos);
-  EXPECT_NE(err({{"blend_weight", "half"}}).find("train config"), std::string::npos);
+  EXPECT_NE(err({{"blend_weight", "half"}}).find("train config"),
+            std::string::npos);
   EXPECT_FALSE(LoadTrainerConfig("/nonexistent/train.json").ok());
 }
 

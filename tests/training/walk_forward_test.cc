@@ -31,7 +31,8 @@ TEST(WalkForwardTest, DefaultWindowsCover2010To2018WithEarlierValidation) {
 }
 
 TEST(WalkForwardTest, TestRowsAreNeverPurgedButEarlierBoundariesAre) {
-  const WalkForwardWindow w = MakeWalkForwardWindows(DefaultWalkForwardOptions())[1];
+  const WalkForwardWindow w =
+      MakeWalkForwardWindows(DefaultWalkForwardOptions())[1];
   const Day test_start = w.test_start;
   // A validation row confirmed 20 days before the test start: label window
   // (60 calendar days) crosses into the test period -> purged.
@@ -40,9 +41,12 @@ TEST(WalkForwardTest, TestRowsAreNeverPurgedButEarlierBoundariesAre) {
   const Day c2 = w.validation_start - 10;
   // A test row on the last test day: kept whatever its label window.
   const Day c3 = w.test_end;
-  std::vector<SplitKey> keys = {{c1, LabelEndDay(c1, -1, 40)}, {c2, LabelEndDay(c2, -1, 40)},
-                                {c3, LabelEndDay(c3, -1, 40)},
-                                {w.validation_start - 200, LabelEndDay(w.validation_start - 200, -1, 40)}};
+  std::vector<SplitKey> keys = {
+      {c1, LabelEndDay(c1, -1, 40)},
+      {c2, LabelEndDay(c2, -1, 40)},
+      {c3, LabelEndDay(c3, -1, 40)},
+      {w.validation_start - 200,
+       LabelEndDay(w.validation_start - 200, -1, 40)}};
   SplitCounts counts;
   const std::vector<SplitPart> parts = AssignSplit(keys, w.split, &counts);
   EXPECT_EQ(parts[0], SplitPart::kPurged);
