@@ -15,6 +15,7 @@ PACKAGES=(
   # the review console's browser test (tests/server/console_browser_test)
   chromium chromium-driver python3-selenium
   libssl-dev openssl
+  clang-format python3  # scripts/check_format.sh, scripts/check_layers.py
 )
 
 missing=()

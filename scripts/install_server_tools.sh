@@ -2,6 +2,7 @@
 # Installs the external tools the server tests and benchmarks drive:
 #   grpcurl  -> <build>/tools/grpcurl   (tests/server/server_tools_test)
 #   ghz      -> <build>/tools/ghz       (bench/server_bench; only with --ghz)
+#   buf      -> <build>/tools/buf       (scripts/check_api.sh: API compatibility)
 #   Python build, type-check and test tools for the Python client
 #   (tests/client/pcs_client_test builds client/python itself)
 # Go programs come from the Go module proxy (`go install`), Python packages
@@ -17,6 +18,7 @@ mkdir -p "$BUILD_DIR/tools"
 TOOLS="$(cd "$BUILD_DIR/tools" && pwd)"
 GRPCURL_VERSION=v1.9.1
 GHZ_VERSION=v0.120.0
+BUF_VERSION=v1.75.0
 
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
   export PATH="$PATH:/usr/local/go/bin"
@@ -26,6 +28,11 @@ if command -v go >/dev/null 2>&1; then
     echo "install_server_tools: go install grpcurl@$GRPCURL_VERSION"
     GOBIN="$TOOLS" go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION" \
       || echo "install_server_tools: WARNING grpcurl not installed (server_tools_test will skip)"
+  fi
+  if [ ! -x "$TOOLS/buf" ]; then
+    echo "install_server_tools: go install buf@$BUF_VERSION"
+    GOBIN="$TOOLS" go install "github.com/bufbuild/buf/cmd/buf@$BUF_VERSION" \
+      || echo "install_server_tools: WARNING buf not installed (scripts/check_api.sh fails)"
   fi
   if [ "${2:-}" = "--ghz" ] && [ ! -x "$TOOLS/ghz" ]; then
     echo "install_server_tools: go install ghz@$GHZ_VERSION"
