@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "db/transaction.h"
 
 namespace pcs {
 
@@ -65,12 +66,9 @@ absl::StatusOr<AppliedOverride> AnalystOverrideStore::Apply(
     out.history_id = history[0].as<int64_t>();
     out.recorded_at = history[1].as<std::string>();
     return out;
-  } catch (const pqxx::broken_connection& e) {
-    return absl::UnavailableError(absl::StrCat(
-        "database connection lost recording an override: ", e.what()));
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("recording the override of ",
-                                            o.pattern_id, ": ", e.what()));
+    return DatabaseErrorStatus(
+        e, absl::StrCat("recording the override of ", o.pattern_id), &conn_);
   }
 }
 
@@ -97,11 +95,8 @@ absl::StatusOr<AnalystAgreement> AnalystOverrideStore::Agreement(
     a.model_threshold = model_threshold;
     a.rule_threshold = rule_threshold;
     return a;
-  } catch (const pqxx::broken_connection& e) {
-    return absl::UnavailableError(absl::StrCat(
-        "database connection lost (analyst agreement): ", e.what()));
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("analyst agreement: ", e.what()));
+    return DatabaseErrorStatus(e, "analyst agreement", &conn_);
   }
 }
 

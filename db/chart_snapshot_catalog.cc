@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "db/transaction.h"
 
 namespace pcs {
 namespace {
@@ -19,18 +20,6 @@ constexpr char kSelect[] =
     "SELECT pattern_id, kind, sha256, size_bytes, content_type, "
     "first_bar - DATE '1970-01-01', last_bar - DATE '1970-01-01', bar_count, "
     "renderer_version, created_at::text FROM chart_snapshots ";
-
-template <typename F>
-auto Guard(const char* what, F&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const pqxx::broken_connection& e) {
-    return absl::UnavailableError(
-        absl::StrCat("database connection lost (", what, "): ", e.what()));
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(what, ": ", e.what()));
-  }
-}
 
 absl::StatusOr<ChartSnapshotEntry> FromRow(const pqxx::row& r) {
   ChartSnapshotEntry e;
@@ -56,9 +45,9 @@ absl::StatusOr<CatalogWriteCounts> ChartSnapshotCatalog::Record(
     const std::string& url_prefix) {
   CatalogWriteCounts counts;
   if (entries.empty()) return counts;
-  return Guard(
-      "recording chart snapshots", [&]() -> absl::StatusOr<CatalogWriteCounts> {
-        pqxx::work tx(conn_);
+  return RunInTransaction<pqxx::work>(
+      conn_, "recording chart snapshots",
+      [&](pqxx::work& tx) -> absl::StatusOr<CatalogWriteCounts> {
         std::vector<std::string> rows;
         std::vector<std::string> urls;
         rows.reserve(entries.size());
@@ -102,17 +91,16 @@ absl::StatusOr<CatalogWriteCounts> ChartSnapshotCatalog::Record(
                                    "p.snapshot_url IS DISTINCT FROM v.url"))
                   .affected_rows();
         }
-        tx.commit();
         return counts;
       });
 }
 
 absl::StatusOr<std::vector<ChartSnapshotEntry>>
 ChartSnapshotCatalog::ForPattern(const std::string& pattern_id) {
-  return Guard(
-      "loading chart snapshots",
-      [&]() -> absl::StatusOr<std::vector<ChartSnapshotEntry>> {
-        pqxx::read_transaction tx(conn_);
+  return RunInTransaction<pqxx::read_transaction>(
+      conn_, "loading chart snapshots",
+      [&](pqxx::read_transaction& tx)
+          -> absl::StatusOr<std::vector<ChartSnapshotEntry>> {
         std::vector<ChartSnapshotEntry> out;
         for (const auto& row : tx.exec_params(
                  absl::StrCat(kSelect, "WHERE pattern_id = $1 ORDER BY kind"),
@@ -127,10 +115,9 @@ ChartSnapshotCatalog::ForPattern(const std::string& pattern_id) {
 
 absl::StatusOr<ChartSnapshotEntry> ChartSnapshotCatalog::FindByHash(
     const std::string& sha256) {
-  return Guard(
-      "looking up a chart snapshot",
-      [&]() -> absl::StatusOr<ChartSnapshotEntry> {
-        pqxx::read_transaction tx(conn_);
+  return RunInTransaction<pqxx::read_transaction>(
+      conn_, "looking up a chart snapshot",
+      [&](pqxx::read_transaction& tx) -> absl::StatusOr<ChartSnapshotEntry> {
         const pqxx::result rows = tx.exec_params(
             absl::StrCat(kSelect, "WHERE sha256 = $1 LIMIT 1"), sha256);
         if (rows.empty()) {
@@ -141,10 +128,9 @@ absl::StatusOr<ChartSnapshotEntry> ChartSnapshotCatalog::FindByHash(
 }
 
 absl::StatusOr<CatalogSummary> ChartSnapshotCatalog::Summary() {
-  return Guard(
-      "summarising the snapshot catalog",
-      [&]() -> absl::StatusOr<CatalogSummary> {
-        pqxx::read_transaction tx(conn_);
+  return RunInTransaction<pqxx::read_transaction>(
+      conn_, "summarising the snapshot catalog",
+      [&](pqxx::read_transaction& tx) -> absl::StatusOr<CatalogSummary> {
         const pqxx::row r = tx.exec1(
             "SELECT (SELECT count(*) FROM chart_snapshots WHERE kind = "
             "'decision'), "

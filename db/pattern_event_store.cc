@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "db/transaction.h"
 
 namespace pcs {
 namespace {
@@ -449,47 +450,46 @@ absl::StatusOr<UpsertCounts> PatternEventStore::Upsert(
   if (absl::Status s = CheckUniqueIds(records, ids); !s.ok()) return s;
   UpsertCounts counts;
   if (records.empty()) return counts;
-  try {
-    pqxx::work tx(conn_, "pattern_event_upsert");
-    LockSymbols(tx, records);
-    StageRows(tx, records, ids);
-    const pqxx::result changed = tx.exec(UpsertSql());
-    for (const pqxx::row& row : changed) {
-      (row[0].as<bool>() ? counts.inserted : counts.updated) += 1;
-    }
-    counts.unchanged =
-        static_cast<int64_t>(records.size()) - counts.inserted - counts.updated;
-    counts.history_rows = static_cast<int64_t>(
-        tx.exec_params(HistorySql(), source).affected_rows());
-    tx.commit();
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(
-        "upserting ", records.size(), " pattern events (first symbol ",
-        records.front().pattern.symbol, "): ", e.what()));
-  }
-  return counts;
+  return RunInTransaction(
+      conn_,
+      absl::StrCat("upserting ", records.size(),
+                   " pattern events (first symbol ",
+                   records.front().pattern.symbol, ")"),
+      [&](pqxx::work& tx) -> absl::StatusOr<UpsertCounts> {
+        LockSymbols(tx, records);
+        StageRows(tx, records, ids);
+        const pqxx::result changed = tx.exec(UpsertSql());
+        for (const pqxx::row& row : changed) {
+          (row[0].as<bool>() ? counts.inserted : counts.updated) += 1;
+        }
+        counts.unchanged = static_cast<int64_t>(records.size()) -
+                           counts.inserted - counts.updated;
+        counts.history_rows = static_cast<int64_t>(
+            tx.exec_params(HistorySql(), source).affected_rows());
+        return counts;
+      });
 }
 
 absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::Query(
     const std::string& where, const std::vector<std::string>& params,
     const std::string& what) {
-  std::vector<StoredPattern> out;
-  try {
-    pqxx::read_transaction tx(conn_);
-    const pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kSelectColumns, " FROM pattern_events ", where,
-                     " ORDER BY confirmation_date, id"),
-        pqxx::prepare::make_dynamic_params(params));
-    out.reserve(rows.size());
-    for (const pqxx::row& row : rows) {
-      absl::StatusOr<StoredPattern> s = ParseRow(row);
-      if (!s.ok()) return s.status();
-      out.push_back(*std::move(s));
-    }
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("loading ", what, ": ", e.what()));
-  }
-  return out;
+  return RunInTransaction<pqxx::read_transaction>(
+      conn_, absl::StrCat("loading ", what),
+      [&](pqxx::read_transaction& tx)
+          -> absl::StatusOr<std::vector<StoredPattern>> {
+        const pqxx::result rows = tx.exec_params(
+            absl::StrCat("SELECT ", kSelectColumns, " FROM pattern_events ",
+                         where, " ORDER BY confirmation_date, id"),
+            pqxx::prepare::make_dynamic_params(params));
+        std::vector<StoredPattern> out;
+        out.reserve(rows.size());
+        for (const pqxx::row& row : rows) {
+          absl::StatusOr<StoredPattern> s = ParseRow(row);
+          if (!s.ok()) return s.status();
+          out.push_back(*std::move(s));
+        }
+        return out;
+      });
 }
 
 // Load by id is the server's per-request query, so it is a prepared
@@ -498,17 +498,18 @@ absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::Query(
 absl::StatusOr<StoredPattern> PatternEventStore::Load(const std::string& id) {
   static const std::string kLoadByIdSql = absl::StrCat(
       "SELECT ", kSelectColumns, " FROM pattern_events WHERE id = $1");
-  try {
-    conn_.prepare("pcs_load_pattern_by_id", kLoadByIdSql);
-    // One statement on the server's request path: no BEGIN/COMMIT round trips.
-    pqxx::nontransaction tx(conn_);
-    const pqxx::result rows = tx.exec_prepared("pcs_load_pattern_by_id", id);
-    if (rows.empty()) return absl::NotFoundError("no pattern with id " + id);
-    return ParseRow(rows[0]);
-  } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("loading pattern ", id, ": ", e.what()));
-  }
+  // One statement on the server's request path: no BEGIN/COMMIT round trips.
+  return RunInTransaction<pqxx::nontransaction>(
+      conn_, absl::StrCat("loading pattern ", id),
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<StoredPattern> {
+        conn_.prepare("pcs_load_pattern_by_id", kLoadByIdSql);
+        const pqxx::result rows =
+            tx.exec_prepared("pcs_load_pattern_by_id", id);
+        if (rows.empty()) {
+          return absl::NotFoundError("no pattern with id " + id);
+        }
+        return ParseRow(rows[0]);
+      });
 }
 
 absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::LoadPatterns(
@@ -547,26 +548,25 @@ absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::LoadUnresolved() {
 
 absl::StatusOr<std::vector<StoredTransition>> PatternEventStore::LoadHistory(
     const std::string& pattern_id) {
-  std::vector<StoredTransition> out;
-  try {
-    pqxx::read_transaction tx(conn_);
-    const pqxx::result rows = tx.exec_params(
-        "SELECT id, from_state, to_state, event_date - DATE '1970-01-01', "
-        "actual_outcome, reason, source, rule_confidence, ml_confidence, "
-        "blended_confidence, blend_weight, fallback_reason, model_version, "
-        "latency_ms FROM pattern_lifecycle_history WHERE pattern_id = $1 "
-        "ORDER BY id",
-        pattern_id);
-    for (const pqxx::row& row : rows) {
-      absl::StatusOr<StoredTransition> t = ParseHistoryRow(row, pattern_id);
-      if (!t.ok()) return t.status();
-      out.push_back(*std::move(t));
-    }
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("loading lifecycle history of ",
-                                            pattern_id, ": ", e.what()));
-  }
-  return out;
+  return RunInTransaction<pqxx::read_transaction>(
+      conn_, absl::StrCat("loading lifecycle history of ", pattern_id),
+      [&](pqxx::read_transaction& tx)
+          -> absl::StatusOr<std::vector<StoredTransition>> {
+        const pqxx::result rows = tx.exec_params(
+            "SELECT id, from_state, to_state, event_date - DATE '1970-01-01', "
+            "actual_outcome, reason, source, rule_confidence, ml_confidence, "
+            "blended_confidence, blend_weight, fallback_reason, "
+            "model_version, latency_ms FROM pattern_lifecycle_history WHERE "
+            "pattern_id = $1 ORDER BY id",
+            pattern_id);
+        std::vector<StoredTransition> out;
+        for (const pqxx::row& row : rows) {
+          absl::StatusOr<StoredTransition> t = ParseHistoryRow(row, pattern_id);
+          if (!t.ok()) return t.status();
+          out.push_back(*std::move(t));
+        }
+        return out;
+      });
 }
 
 }  // namespace pcs

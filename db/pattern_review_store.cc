@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "db/transaction.h"
 
 namespace pcs {
 namespace {
@@ -54,18 +55,6 @@ ReviewRow FromRow(const pqxx::row& r) {
   return row;
 }
 
-template <typename F>
-auto Guard(const char* what, F&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const pqxx::broken_connection& e) {
-    return absl::UnavailableError(
-        absl::StrCat("database connection lost (", what, "): ", e.what()));
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(what, ": ", e.what()));
-  }
-}
-
 // The WHERE clause of `f`, values quoted by `tx`.
 std::string Where(const ReviewFilter& f, pqxx::transaction_base& tx) {
   std::vector<std::string> c;
@@ -105,42 +94,47 @@ std::string Where(const ReviewFilter& f, pqxx::transaction_base& tx) {
 }  // namespace
 
 absl::StatusOr<ReviewPage> PatternReviewStore::List(const ReviewFilter& f) {
-  return Guard("listing patterns", [&]() -> absl::StatusOr<ReviewPage> {
-    pqxx::read_transaction tx(conn_);
-    const std::string where = Where(f, tx);
-    ReviewPage page;
-    page.total =
-        tx.exec1(absl::StrCat("SELECT count(*) FROM pattern_events", where))[0]
-            .as<int64_t>();
-    for (const auto& r : tx.exec(absl::StrCat(
-             "SELECT ", kColumns, " FROM pattern_events", where,
-             " ORDER BY predicted_at DESC NULLS LAST, confirmation_date DESC, "
-             "id LIMIT ",
-             f.limit, " OFFSET ", f.offset))) {
-      page.rows.push_back(FromRow(r));
-    }
-    return page;
-  });
+  return RunInTransaction<pqxx::read_transaction>(
+      conn_, "listing patterns",
+      [&](pqxx::read_transaction& tx) -> absl::StatusOr<ReviewPage> {
+        const std::string where = Where(f, tx);
+        ReviewPage page;
+        page.total = tx.exec1(absl::StrCat(
+            "SELECT count(*) FROM pattern_events", where))[0]
+                         .as<int64_t>();
+        for (const auto& r : tx.exec(absl::StrCat(
+                 "SELECT ", kColumns, " FROM pattern_events", where,
+                 " ORDER BY predicted_at DESC NULLS LAST, confirmation_date "
+                 "DESC, "
+                 "id LIMIT ",
+                 f.limit, " OFFSET ", f.offset))) {
+          page.rows.push_back(FromRow(r));
+        }
+        return page;
+      });
 }
 
 absl::StatusOr<ReviewRow> PatternReviewStore::Get(const std::string& id) {
-  return Guard("loading a pattern", [&]() -> absl::StatusOr<ReviewRow> {
-    pqxx::read_transaction tx(conn_);
-    const pqxx::result r = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns, " FROM pattern_events WHERE id = $1"),
-        id);
-    if (r.empty())
-      return absl::NotFoundError(absl::StrCat("pattern ", id, " not found"));
-    return FromRow(r[0]);
-  });
+  return RunInTransaction<pqxx::read_transaction>(
+      conn_, "loading a pattern",
+      [&](pqxx::read_transaction& tx) -> absl::StatusOr<ReviewRow> {
+        const pqxx::result r =
+            tx.exec_params(absl::StrCat("SELECT ", kColumns,
+                                        " FROM pattern_events WHERE id = $1"),
+                           id);
+        if (r.empty())
+          return absl::NotFoundError(
+              absl::StrCat("pattern ", id, " not found"));
+        return FromRow(r[0]);
+      });
 }
 
 absl::StatusOr<std::vector<ReviewHistoryRow>> PatternReviewStore::History(
     const std::string& id) {
-  return Guard(
-      "loading a lifecycle history",
-      [&]() -> absl::StatusOr<std::vector<ReviewHistoryRow>> {
-        pqxx::read_transaction tx(conn_);
+  return RunInTransaction<pqxx::read_transaction>(
+      conn_, "loading a lifecycle history",
+      [&](pqxx::read_transaction& tx)
+          -> absl::StatusOr<std::vector<ReviewHistoryRow>> {
         std::vector<ReviewHistoryRow> out;
         for (const auto& r : tx.exec_params(
                  "SELECT id, from_state, to_state, event_date::text, "

@@ -1,6 +1,7 @@
 #include "db/price_bar_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "db/transaction.h"
 
 namespace pcs {
 namespace {
@@ -47,8 +48,8 @@ absl::StatusOr<BarSeries> LoadBarSeries(pqxx::connection& conn,
       }
     }
   } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("loading bars of '", symbol, "': ", e.what()));
+    return DatabaseErrorStatus(
+        e, absl::StrCat("loading bars of '", symbol, "'"), &conn);
   }
   return series;
 }
@@ -68,7 +69,7 @@ absl::StatusOr<std::vector<std::string>> ListSymbols(pqxx::connection& conn) {
         " SELECT symbol FROM s WHERE symbol IS NOT NULL");
     for (const auto& row : rows) symbols.push_back(row[0].as<std::string>());
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("listing symbols: ", e.what()));
+    return DatabaseErrorStatus(e, "listing symbols", &conn);
   }
   return symbols;
 }

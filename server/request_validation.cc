@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "db/database_error.h"
 
 namespace pcs {
 namespace {
@@ -238,6 +239,11 @@ std::string ClientMessage(const absl::Status& status) {
       message = message.substr(0, message.find(": "));
       break;
     default:
+      // Any database error (db/database_error.h), e.g. ALREADY_EXISTS: our
+      // context and what happened, never the libpq text after ": ".
+      if (IsDatabaseError(status)) {
+        message = message.substr(0, message.find(": "));
+      }
       break;
   }
   if (message.size() > kMaxClientMessageBytes) {

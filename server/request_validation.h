@@ -45,8 +45,9 @@ inline constexpr size_t kMaxClientMessageBytes = 512;
 std::string QuoteInput(absl::string_view text);
 
 // The message a client sees for `status`: capped at kMaxClientMessageBytes;
-// for UNAVAILABLE, INTERNAL, UNKNOWN and DATA_LOSS only our context before
-// the first ": " (never libpq text, socket paths or SQL).
+// for UNAVAILABLE, INTERNAL, UNKNOWN, DATA_LOSS and every database error
+// (db/database_error.h) only our context before the first ": "
+// (never libpq text, socket paths or SQL).
 std::string ClientMessage(const absl::Status& status);
 
 // 16 lowercase hex characters (Pattern::Id()); `field` names it in errors.

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "db/pattern_event_store.h"
 #include "db/price_bar_store.h"
+#include "db/transaction.h"
 #include "lifecycle/pattern_lifecycle_manager.h"
 
 namespace pcs {
@@ -56,23 +57,18 @@ void PrepareStatements(pqxx::connection& conn) {
 absl::StatusOr<std::vector<Bar>> QueryBars(pqxx::connection& conn,
                                            const std::string& symbol, Day up_to,
                                            int limit) {
-  try {
-    // One statement: no BEGIN/COMMIT round trips.
-    pqxx::nontransaction tx(conn);
-    pqxx::result rows = tx.exec_prepared(kBarsStatement, symbol,
-                                         static_cast<int>(up_to), limit);
-    std::vector<Bar> bars;
-    bars.reserve(rows.size());
-    for (const auto& row : rows) bars.push_back(BarFromRow(row));
-    std::reverse(bars.begin(), bars.end());
-    return bars;
-  } catch (const pqxx::broken_connection& e) {
-    return absl::UnavailableError(absl::StrCat(
-        "database connection lost loading bars of ", symbol, ": ", e.what()));
-  } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("loading bars of ", symbol, ": ", e.what()));
-  }
+  // One statement: no BEGIN/COMMIT round trips.
+  return RunInTransaction<pqxx::nontransaction>(
+      conn, absl::StrCat("loading bars of ", symbol),
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<Bar>> {
+        pqxx::result rows = tx.exec_prepared(kBarsStatement, symbol,
+                                             static_cast<int>(up_to), limit);
+        std::vector<Bar> bars;
+        bars.reserve(rows.size());
+        for (const auto& row : rows) bars.push_back(BarFromRow(row));
+        std::reverse(bars.begin(), bars.end());
+        return bars;
+      });
 }
 
 }  // namespace
@@ -112,14 +108,17 @@ ScoringEngine::ScoringEngine(ScoringEngineOptions options,
 absl::Status ScoringEngine::Ping(absl::Time deadline) {
   auto lease = pool_->Acquire(deadline);
   if (!lease.ok()) return lease.status();
-  try {
-    pqxx::read_transaction tx(lease->conn());
-    tx.exec_prepared(kPingStatement);
-    return absl::OkStatus();
-  } catch (const std::exception& e) {
+  absl::Status s = RunInTransaction<pqxx::nontransaction>(
+      lease->conn(), "database ping", [](pqxx::nontransaction& tx) {
+        tx.exec_prepared(kPingStatement);
+        return absl::OkStatus();
+      });
+  if (!s.ok()) {
+    // Whatever failed (even a statement timeout), the probe says "not ready".
     lease->MarkBroken();
-    return absl::UnavailableError(absl::StrCat("database ping: ", e.what()));
+    return absl::Status(absl::StatusCode::kUnavailable, s.message());
   }
+  return s;
 }
 
 absl::StatusOr<int> ScoringEngine::WarmUp(absl::Time deadline,
@@ -128,19 +127,21 @@ absl::StatusOr<int> ScoringEngine::WarmUp(absl::Time deadline,
   {
     auto lease = pool_->Acquire(deadline);
     if (!lease.ok()) return lease.status();
-    try {
-      pqxx::read_transaction tx(lease->conn());
-      for (const auto& row : tx.exec_params(
-               "SELECT symbol, max(confirmation_date) - DATE '1970-01-01' "
-               "FROM pattern_events WHERE lifecycle_state IN ('detected', "
-               "'confirmed') AND confirmation_date IS NOT NULL "
-               "GROUP BY symbol ORDER BY symbol")) {
-        symbols.emplace_back(row[0].as<std::string>(), row[1].as<Day>());
-      }
-    } catch (const std::exception& e) {
-      lease->MarkBroken();
-      return absl::UnavailableError(absl::StrCat(
-          "warm-up: listing symbols with open patterns: ", e.what()));
+    absl::Status listed = RunInTransaction<pqxx::read_transaction>(
+        lease->conn(), "warm-up listing symbols with open patterns",
+        [&](pqxx::read_transaction& tx) {
+          for (const auto& row : tx.exec(
+                   "SELECT symbol, max(confirmation_date) - DATE '1970-01-01' "
+                   "FROM pattern_events WHERE lifecycle_state IN ('detected', "
+                   "'confirmed') AND confirmation_date IS NOT NULL "
+                   "GROUP BY symbol ORDER BY symbol")) {
+            symbols.emplace_back(row[0].as<std::string>(), row[1].as<Day>());
+          }
+          return absl::OkStatus();
+        });
+    if (!listed.ok()) {
+      if (absl::IsUnavailable(listed)) lease->MarkBroken();
+      return listed;
     }
   }
   Day newest = 0;
@@ -202,13 +203,7 @@ absl::StatusOr<ScoringEngine::LoadedPattern> ScoringEngine::LoadPattern(
   absl::StatusOr<StoredPattern> stored = store.Load(id);
   timing->database_us += MicrosSince(start);
   if (!stored.ok()) {
-    if (absl::IsNotFound(stored.status())) return stored.status();
-    if (!lease->conn().is_open()) {
-      lease->MarkBroken();
-      return absl::UnavailableError(
-          absl::StrCat("database unavailable loading pattern ", id, ": ",
-                       stored.status().message()));
-    }
+    if (absl::IsUnavailable(stored.status())) lease->MarkBroken();
     return stored.status();
   }
   return LoadedPattern{std::move(stored->pattern), stored->lifecycle_state};
@@ -407,71 +402,69 @@ std::string OptionalNumber(std::optional<double> v) {
 absl::StatusOr<bool> PersistDecision(pqxx::connection& conn,
                                      const ScoreResult& score, Day event_day,
                                      LifecycleState to, LifecycleState* from) {
-  try {
-    pqxx::work tx(conn);
-    pqxx::result row = tx.exec_params(
-        "SELECT lifecycle_state, EXISTS (SELECT 1 FROM "
-        "pattern_lifecycle_history WHERE pattern_id = $1 AND source = "
-        "'evaluate'), analyst_decision FROM pattern_events WHERE id = $1 "
-        "FOR UPDATE",
-        score.pattern_id);
-    if (row.empty()) {
-      return absl::NotFoundError("no pattern with id " + score.pattern_id);
-    }
-    // An analyst's override is final for automation (migrations/0005).
-    if (!row[0][2].is_null()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "pattern ", score.pattern_id, " was decided by an analyst (",
-          row[0][2].c_str(), "); EvaluatePattern does not change it"));
-    }
-    auto parsed = ParseLifecycleState(row[0][0].c_str());
-    if (!parsed.ok()) return parsed.status();
-    *from = *parsed;
-    const bool evaluated_before = row[0][1].as<bool>();
-    // The backfill stores an open pattern as 'confirmed' by the rules alone.
-    // The first ML decision on it re-decides that provisional state (and is
-    // recorded even when it agrees); afterwards the lifecycle table rules.
-    const bool first_decision_on_rule_confirmed =
-        *from == LifecycleState::kConfirmed && !evaluated_before;
-    if (*from != to && !first_decision_on_rule_confirmed) {
-      if (absl::Status s = CheckTransition(*from, to); !s.ok()) return s;
-    }
-    tx.exec_params(
-        "UPDATE pattern_events SET lifecycle_state = $2, "
-        "ml_confidence = NULLIF($3, '')::float8, blended_confidence = $4, "
-        "model_version = NULLIF($5, ''), predicted_at = now(), "
-        "updated_at = now() WHERE id = $1",
-        score.pattern_id, std::string(LifecycleStateName(to)),
-        OptionalNumber(score.ml_confidence), score.blended_confidence,
-        score.model_version);
-    bool recorded = *from != to || first_decision_on_rule_confirmed;
-    if (recorded) {
-      tx.exec_params(
-          "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
-          "to_state, event_date, source, rule_confidence, ml_confidence, "
-          "blended_confidence, blend_weight, model_version, fallback_reason, "
-          "latency_ms, reason) VALUES ($1, $2, $3, $4::date, 'evaluate', $5, "
-          "NULLIF($6, '')::float8, $7, $8, NULLIF($9, ''), NULLIF($10, ''), "
-          "$11, $12)",
-          score.pattern_id, std::string(LifecycleStateName(*from)),
-          std::string(LifecycleStateName(to)), FormatDay(event_day),
-          score.rule_confidence, OptionalNumber(score.ml_confidence),
-          score.blended_confidence, score.ml_weight_used, score.model_version,
-          std::string(FallbackReasonName(score.fallback_reason)),
-          score.timing.total_us / 1000.0,
-          absl::StrCat("EvaluatePattern: ",
-                       LifecycleDecisionName(score.decision)));
-    }
-    tx.commit();
-    return recorded;
-  } catch (const pqxx::broken_connection& e) {
-    return absl::UnavailableError(
-        absl::StrCat("database connection lost evaluating ", score.pattern_id,
-                     ": ", e.what()));
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("persisting the decision of ",
-                                            score.pattern_id, ": ", e.what()));
-  }
+  return RunInTransaction(
+      conn, absl::StrCat("persisting the decision of ", score.pattern_id),
+      [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+        pqxx::result row = tx.exec_params(
+            "SELECT lifecycle_state, EXISTS (SELECT 1 FROM "
+            "pattern_lifecycle_history WHERE pattern_id = $1 AND source = "
+            "'evaluate'), analyst_decision FROM pattern_events WHERE id = $1 "
+            "FOR UPDATE",
+            score.pattern_id);
+        if (row.empty()) {
+          return absl::NotFoundError("no pattern with id " + score.pattern_id);
+        }
+        // An analyst's override is final for automation (migrations/0005).
+        if (!row[0][2].is_null()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "pattern ", score.pattern_id, " was decided by an analyst (",
+              row[0][2].c_str(), "); EvaluatePattern does not change it"));
+        }
+        auto parsed = ParseLifecycleState(row[0][0].c_str());
+        if (!parsed.ok()) return parsed.status();
+        *from = *parsed;
+        const bool evaluated_before = row[0][1].as<bool>();
+        // The backfill stores an open pattern as 'confirmed' by the rules
+        // alone. The first ML decision on it re-decides that provisional state
+        // (and is recorded even when it agrees); afterwards the lifecycle table
+        // rules.
+        const bool first_decision_on_rule_confirmed =
+            *from == LifecycleState::kConfirmed && !evaluated_before;
+        if (*from != to && !first_decision_on_rule_confirmed) {
+          if (absl::Status s = CheckTransition(*from, to); !s.ok()) return s;
+        }
+        tx.exec_params(
+            "UPDATE pattern_events SET lifecycle_state = $2, "
+            "ml_confidence = NULLIF($3, '')::float8, blended_confidence = $4, "
+            "model_version = NULLIF($5, ''), predicted_at = now(), "
+            "updated_at = now() WHERE id = $1",
+            score.pattern_id, std::string(LifecycleStateName(to)),
+            OptionalNumber(score.ml_confidence), score.blended_confidence,
+            score.model_version);
+        bool recorded = *from != to || first_decision_on_rule_confirmed;
+        if (recorded) {
+          tx.exec_params(
+              "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
+              "to_state, event_date, source, rule_confidence, ml_confidence, "
+              "blended_confidence, blend_weight, model_version, "
+              "fallback_reason, "
+              "latency_ms, reason) VALUES ($1, $2, $3, $4::date, 'evaluate', "
+              "$5, "
+              "NULLIF($6, '')::float8, $7, $8, NULLIF($9, ''), NULLIF($10, "
+              "''), "
+              "$11, $12)",
+              score.pattern_id, std::string(LifecycleStateName(*from)),
+              std::string(LifecycleStateName(to)), FormatDay(event_day),
+              score.rule_confidence, OptionalNumber(score.ml_confidence),
+              score.blended_confidence, score.ml_weight_used,
+              score.model_version,
+              std::string(FallbackReasonName(score.fallback_reason)),
+              score.timing.total_us / 1000.0,
+              absl::StrCat("EvaluatePattern: ",
+                           LifecycleDecisionName(score.decision)));
+        }
+        return recorded;
+      });
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "db/transaction.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -230,6 +231,16 @@ TEST(ClientMessageTest, KeepsOurContextAndCapsLength) {
   EXPECT_LE(
       ClientMessage(absl::InvalidArgumentError(std::string(5000, 'x'))).size(),
       kMaxClientMessageBytes + 20);
+  // A database error of a code clients otherwise see in full keeps only our
+  // context and the kind of error, not what libpq said.
+  const absl::Status duplicate = DatabaseErrorStatus(
+      pqxx::unique_violation("ERROR:  duplicate key value violates unique "
+                             "constraint \"secret_pkey\"",
+                             "INSERT ...", "23505"),
+      "recording the override of 0123456789abcdef");
+  EXPECT_TRUE(absl::IsAlreadyExists(duplicate)) << duplicate;
+  EXPECT_EQ(ClientMessage(duplicate),
+            "recording the override of 0123456789abcdef (unique violation)");
   EXPECT_EQ(QuoteInput("ab\ncd"), "'ab?cd'");
   EXPECT_EQ(QuoteInput(std::string(100, 'q')),
             absl::StrCat("'", std::string(64, 'q'), "'... (100 bytes)"));
