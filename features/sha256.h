@@ -1,18 +1,22 @@
 #ifndef PCS_FEATURES_SHA256_H_
 #define PCS_FEATURES_SHA256_H_
 
-#include <array>
-#include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
+// OpenSSL's EVP_MD_CTX, forward-declared so that callers need no OpenSSL
+// headers.
+struct evp_md_ctx_st;
+
 namespace pcs {
 
 // SHA-256 (FIPS 180-4) as lowercase hex: 64 characters. Used for the feature
 // schema hash and for model / reference file checksums in model cards, so a
-// server can verify exactly what it loads. No external crypto dependency.
+// server can verify exactly what it loads. Computed by OpenSSL's libcrypto
+// (EVP_sha256).
 //
 // Example:
 //   Sha256Hex("abc") ==
@@ -27,7 +31,8 @@ absl::StatusOr<std::string> Sha256HexOfFile(const std::string& path);
 
 // Incremental hasher for callers that produce data piecewise.
 //   Sha256 h; h.Update("ab"); h.Update("c"); std::string hex = h.FinishHex();
-// After FinishHex() the object must not be updated again.
+// After FinishHex() the object must not be updated again. Movable, not
+// copyable.
 class Sha256 {
  public:
   Sha256();
@@ -35,12 +40,10 @@ class Sha256 {
   std::string FinishHex();
 
  private:
-  void Compress(const uint8_t* block);
-
-  std::array<uint32_t, 8> state_;
-  std::array<uint8_t, 64> buffer_;
-  size_t buffer_size_ = 0;
-  uint64_t total_bytes_ = 0;
+  struct ContextDeleter {
+    void operator()(evp_md_ctx_st* context) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, ContextDeleter> context_;
 };
 
 }  // namespace pcs

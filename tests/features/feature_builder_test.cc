@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -107,6 +109,23 @@ TEST(FeatureSchemaTest, PinnedCountUniqueNamesAndHash) {
   EXPECT_EQ(schema.hash,
             "f8ea4b1e9c735338d4faf1835d4b147cf15dd0a9ba2ffdeb0928c3d647be1413");
   EXPECT_EQ(&schema, &FeatureBuilder::Schema());  // one process-wide instance
+}
+
+// The committed model was trained when SHA-256 was still hand-written; its card
+// must still match the schema hash computed by today's implementation
+// (OpenSSL EVP), or the server would refuse it.
+TEST(FeatureSchemaTest, HashMatchesCommittedModelCard) {
+  const std::string path = std::string(PCS_SOURCE_DIR) +
+                           "/models/phase5/20261126T235550Z/model_card.json";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << "cannot open " << path;
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(
+      text.str().find("\"hash\": \"" + FeatureBuilder::Schema().hash + "\""),
+      std::string::npos)
+      << path << " does not carry schema hash "
+      << FeatureBuilder::Schema().hash;
 }
 
 TEST(FeatureBuilderTest, RowHasSchemaLengthAndNoInfinities) {
