@@ -116,15 +116,7 @@ TEST_F(ClientTest, CppClientSpeaksTlsAndSendsTokens) {
                                        pki->ca, " --tls-server-name localhost");
   const std::string id = pcs::testing::Seeded().pattern_ids[4];
   // Each permitted evaluate moves the pattern out of 'detected'; put it back.
-  auto detected = [&] {
-    pqxx::connection conn(pcs::testing::Seeded().conninfo);
-    pqxx::work tx(conn);
-    tx.exec_params(
-        "UPDATE pattern_events SET lifecycle_state = 'detected' "
-        "WHERE id = $1",
-        id);
-    tx.commit();
-  };
+  auto detected = [&] { pcs::testing::ResetToDetected(id); };
   detected();
 
   auto [rc, plain] = RunCommand(PCS_CLIENT_BINARY + address + " health");

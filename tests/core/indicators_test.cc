@@ -6,20 +6,12 @@
 
 #include "core/bar.h"
 #include "gtest/gtest.h"
+#include "tests/test_util/bars.h"
 
 namespace pcs {
 namespace {
 
-Bar MakeBar(double open, double high, double low, double close) {
-  Bar b;
-  b.open = open;
-  b.high = high;
-  b.low = low;
-  b.close = close;
-  b.adj_close = close;
-  b.volume = 1000;
-  return b;
-}
+using ::pcs::testing::MakeBar;
 
 TEST(CoreIndicatorsTest, WilderAtrByHand) {
   // True ranges: bar0 H-L = 2; bar1 max(11, 9) - min(9, 9) = 2;

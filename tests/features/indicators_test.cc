@@ -5,23 +5,14 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/test_util/bars.h"
 
 namespace pcs {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-Bar MakeBar(double open, double high, double low, double close,
-            double volume = 1000) {
-  Bar b;
-  b.open = open;
-  b.high = high;
-  b.low = low;
-  b.close = close;
-  b.adj_close = close;
-  b.volume = volume;
-  return b;
-}
+using ::pcs::testing::MakeBar;
 
 using Values = std::vector<double>;
 

@@ -43,12 +43,9 @@ class AuthorizationTest : public ::testing::Test {
   // it and records one history row.
   std::string DetectedPattern() {
     const std::string id = Seeded().pattern_ids[2];
+    pcs::testing::ResetToDetected(id);
     pqxx::connection conn(Seeded().conninfo);
     pqxx::work tx(conn);
-    tx.exec_params(
-        "UPDATE pattern_events SET lifecycle_state = 'detected' "
-        "WHERE id = $1",
-        id);
     tx.exec_params(
         "DELETE FROM pattern_lifecycle_history WHERE "
         "pattern_id = $1 AND source = 'evaluate'",

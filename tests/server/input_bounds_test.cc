@@ -19,6 +19,7 @@
 namespace pcs {
 namespace {
 
+using ::pcs::testing::InlineRequestFor;
 using ::pcs::testing::Seeded;
 using ::pcs::testing::StubFor;
 using ::pcs::testing::TestServerOptions;
@@ -29,51 +30,6 @@ using ::testing::Not;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// The stored pattern `id` and its bars as a ScoreInline request.
-v1::ScoreInlineRequest InlineRequestFor(const std::string& id) {
-  pqxx::connection conn(Seeded().conninfo);
-  pqxx::read_transaction tx(conn);
-  auto p = tx.exec_params1(
-      "SELECT symbol, pattern_type, direction, formation_start::text, "
-      "formation_end::text, confirmation_date::text, breakout_level, "
-      "target_price, stop_price, rule_confidence, key_points::text "
-      "FROM pattern_events WHERE id = $1",
-      id);
-  v1::ScoreInlineRequest request;
-  v1::PatternSpec* spec = request.mutable_pattern();
-  spec->set_symbol(p[0].c_str());
-  spec->set_pattern_type(p[1].c_str());
-  spec->set_direction(p[2].c_str());
-  spec->set_formation_start(p[3].c_str());
-  spec->set_formation_end(p[4].c_str());
-  spec->set_confirmation_date(p[5].c_str());
-  spec->set_breakout_level(p[6].as<double>());
-  spec->set_target_price(p[7].as<double>());
-  spec->set_stop_price(p[8].as<double>());
-  spec->set_rule_confidence(p[9].as<double>());
-  for (const auto& kp : nlohmann::json::parse(p[10].c_str())) {
-    v1::KeyPoint* k = spec->add_key_points();
-    k->set_role(kp["role"].get<std::string>());
-    k->set_day(kp["day"].get<std::string>());
-    k->set_price(kp["price"].get<double>());
-  }
-  for (const auto& row :
-       tx.exec_params("SELECT day::text, open, high, low, close, adj_close, "
-                      "volume FROM price_bars "
-                      "WHERE symbol = $1 AND day <= $2::date ORDER BY day",
-                      spec->symbol(), spec->confirmation_date())) {
-    v1::Bar* b = request.add_bars();
-    b->set_day(row[0].c_str());
-    b->set_open(row[1].as<double>());
-    b->set_high(row[2].as<double>());
-    b->set_low(row[3].as<double>());
-    b->set_close(row[4].as<double>());
-    b->set_adj_close(row[5].as<double>());
-    b->set_volume(row[6].as<double>());
-  }
-  return request;
-}
 
 class InputBoundsTest : public ::testing::Test {
  protected:

@@ -121,56 +121,8 @@ TEST_F(ServiceTest, InlineScoreEqualsStoredScore) {
   ASSERT_TRUE(Score(AnyId(), &stored, 3).ok());
   ASSERT_TRUE(stored.has_ml_confidence());
 
-  // Rebuild the same pattern and its bars from the database.
-  pqxx::connection conn(Seeded().conninfo);
-  pqxx::read_transaction tx(conn);
-  auto p = tx.exec_params1(
-      "SELECT symbol, pattern_type, direction, formation_start::text, "
-      "formation_end::text, confirmation_date::text, breakout_level, "
-      "target_price, stop_price, rule_confidence, rule_criteria::text, "
-      "key_points::text FROM pattern_events WHERE id = $1",
-      AnyId());
-  v1::ScoreInlineRequest request;
-  v1::PatternSpec* spec = request.mutable_pattern();
-  spec->set_symbol(p[0].c_str());
-  spec->set_pattern_type(p[1].c_str());
-  spec->set_direction(p[2].c_str());
-  spec->set_formation_start(p[3].c_str());
-  spec->set_formation_end(p[4].c_str());
-  spec->set_confirmation_date(p[5].c_str());
-  spec->set_breakout_level(p[6].as<double>());
-  spec->set_target_price(p[7].as<double>());
-  spec->set_stop_price(p[8].as<double>());
-  spec->set_rule_confidence(p[9].as<double>());
-  const nlohmann::json criteria = nlohmann::json::parse(p[10].c_str());
-  for (const auto& [k, v] : criteria.items()) {
-    (*spec->mutable_rule_criteria())[k] = v.get<double>();
-  }
-  const nlohmann::json key_points = nlohmann::json::parse(p[11].c_str());
-  for (const auto& kp : key_points) {
-    v1::KeyPoint* k = spec->add_key_points();
-    k->set_role(kp["role"].get<std::string>());
-    k->set_day(kp["day"].get<std::string>());
-    k->set_price(kp["price"].get<double>());
-  }
-  auto add_bars = [&](const std::string& symbol, auto* bars) {
-    for (const auto& row : tx.exec_params(
-             "SELECT day::text, open, high, low, close, adj_close, volume "
-             "FROM price_bars WHERE symbol = $1 AND day <= $2::date ORDER BY "
-             "day",
-             symbol, spec->confirmation_date())) {
-      v1::Bar* b = bars->Add();
-      b->set_day(row[0].c_str());
-      b->set_open(row[1].as<double>());
-      b->set_high(row[2].as<double>());
-      b->set_low(row[3].as<double>());
-      b->set_close(row[4].as<double>());
-      b->set_adj_close(row[5].as<double>());
-      b->set_volume(row[6].as<double>());
-    }
-  };
-  add_bars(spec->symbol(), request.mutable_bars());
-  add_bars("DIA", request.mutable_market_bars());
+  // The same pattern and its bars, rebuilt from the database.
+  v1::ScoreInlineRequest request = pcs::testing::InlineRequestFor(AnyId());
   request.set_top_k(3);
   grpc::ClientContext context;
   v1::ScoreResponse inline_r;
@@ -434,15 +386,7 @@ TEST_F(ServiceTest, EvaluatePersistsTheTransitionOnce) {
   Publish({.version = kV1});
   StartServer(true);
   const std::string id = Seeded().pattern_ids[1];
-  {
-    pqxx::connection conn(Seeded().conninfo);
-    pqxx::work tx(conn);
-    tx.exec_params(
-        "UPDATE pattern_events SET lifecycle_state = 'detected' "
-        "WHERE id = $1",
-        id);
-    tx.commit();
-  }
+  pcs::testing::ResetToDetected(id);
   auto evaluate = [&](v1::EvaluatePatternResponse* response) {
     grpc::ClientContext context;
     pcs::testing::AddWriteToken(&context);

@@ -56,6 +56,16 @@ PcsServerOptions TestServerOptions(const std::string& models_dir,
 // A stub over a real channel to `server`.
 std::unique_ptr<v1::PatternConfidence::Stub> StubFor(const PcsServer& server);
 
+// Puts the stored pattern `id` back to lifecycle_state 'detected', so that a
+// permitted EvaluatePattern moves it again.
+void ResetToDetected(const std::string& id);
+
+// The stored pattern `id` (with its rule criteria and key points), its bars
+// up to the confirmation day and the market proxy's (DIA) as a ScoreInline
+// request, read from the seeded database: scoring it inline must give what
+// ScorePattern gives for `id`.
+v1::ScoreInlineRequest InlineRequestFor(const std::string& id);
+
 // Number of pattern_lifecycle_history rows with `source`.
 int64_t HistoryRows(const std::string& conninfo, const std::string& source);
 

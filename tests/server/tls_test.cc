@@ -105,15 +105,7 @@ class TlsTest : public ::testing::Test {
   static grpc::Status Evaluate(v1::PatternConfidence::Stub& stub,
                                const std::string& header, bool* moved) {
     const std::string id = Seeded().pattern_ids[3];
-    pqxx::connection conn(Seeded().conninfo);
-    {
-      pqxx::work tx(conn);
-      tx.exec_params(
-          "UPDATE pattern_events SET lifecycle_state = 'detected' "
-          "WHERE id = $1",
-          id);
-      tx.commit();
-    }
+    pcs::testing::ResetToDetected(id);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(10));
@@ -122,6 +114,7 @@ class TlsTest : public ::testing::Test {
     request.set_pattern_id(id);
     v1::EvaluatePatternResponse response;
     grpc::Status status = stub.EvaluatePattern(&context, request, &response);
+    pqxx::connection conn(Seeded().conninfo);
     pqxx::read_transaction tx(conn);
     *moved = std::string(tx.exec_params1("SELECT lifecycle_state FROM "
                                          "pattern_events WHERE id = $1",
