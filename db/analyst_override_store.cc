@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "db/lifecycle_history_store.h"
 #include "db/transaction.h"
 
 namespace pcs {
@@ -31,45 +32,44 @@ absl::StatusOr<AppliedOverride> AnalystOverrideStore::Apply(
   const LifecycleState to = o.decision == AnalystDecision::kConfirm
                                 ? LifecycleState::kConfirmed
                                 : LifecycleState::kRejected;
-  try {
-    pqxx::work tx(conn_);
-    const pqxx::result row = tx.exec_params(
-        "SELECT lifecycle_state, confirmation_date::text FROM pattern_events "
-        "WHERE id = $1 FOR UPDATE",
-        o.pattern_id);
-    if (row.empty()) {
-      return absl::NotFoundError(
-          absl::StrCat("pattern ", o.pattern_id, " not found"));
-    }
-    auto from = ParseLifecycleState(row[0][0].as<std::string>());
-    if (!from.ok()) return from.status();
-    const std::string to_name(LifecycleStateName(to));
-    tx.exec_params(
-        "UPDATE pattern_events SET lifecycle_state = $2, analyst_decision = "
-        "$3, "
-        "analyst_reason = $4, analyst_identity = $5, analyst_at = "
-        "clock_timestamp(), "
-        "updated_at = now() WHERE id = $1",
-        o.pattern_id, to_name, std::string(AnalystDecisionName(o.decision)),
-        o.reason, o.identity);
-    const pqxx::row history = tx.exec_params1(
-        "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
-        "to_state, event_date, source, reason) VALUES ($1, $2, $3, "
-        "current_date, 'analyst', $4) RETURNING id, recorded_at::text",
-        o.pattern_id, std::string(LifecycleStateName(*from)), to_name,
-        absl::StrCat("analyst ", o.identity, ": ",
-                     AnalystDecisionName(o.decision), ": ", o.reason));
-    tx.commit();
-    AppliedOverride out;
-    out.from = *from;
-    out.to = to;
-    out.history_id = history[0].as<int64_t>();
-    out.recorded_at = history[1].as<std::string>();
-    return out;
-  } catch (const std::exception& e) {
-    return DatabaseErrorStatus(
-        e, absl::StrCat("recording the override of ", o.pattern_id), &conn_);
-  }
+  return RunInTransaction(
+      conn_, absl::StrCat("recording the override of ", o.pattern_id),
+      [&](pqxx::work& tx) -> absl::StatusOr<AppliedOverride> {
+        const pqxx::result row = tx.exec_params(
+            "SELECT lifecycle_state FROM pattern_events WHERE id = $1 FOR "
+            "UPDATE",
+            o.pattern_id);
+        if (row.empty()) {
+          return absl::NotFoundError(
+              absl::StrCat("pattern ", o.pattern_id, " not found"));
+        }
+        auto from = ParseLifecycleState(row[0][0].as<std::string>());
+        if (!from.ok()) return from.status();
+        tx.exec_params(
+            "UPDATE pattern_events SET lifecycle_state = $2, "
+            "analyst_decision = $3, analyst_reason = $4, analyst_identity = "
+            "$5, analyst_at = clock_timestamp(), updated_at = now() WHERE "
+            "id = $1",
+            o.pattern_id, std::string(LifecycleStateName(to)),
+            std::string(AnalystDecisionName(o.decision)), o.reason, o.identity);
+        HistoryEntry entry;
+        entry.transition.pattern_id = o.pattern_id;
+        entry.transition.from = *from;
+        entry.transition.to = to;
+        entry.transition.reason =
+            absl::StrCat("analyst ", o.identity, ": ",
+                         AnalystDecisionName(o.decision), ": ", o.reason);
+        entry.source = "analyst";
+        entry.dated_today = true;
+        const AppendedHistoryRow history =
+            LifecycleHistoryStore(tx).Append(entry);
+        AppliedOverride out;
+        out.from = *from;
+        out.to = to;
+        out.history_id = history.id;
+        out.recorded_at = history.recorded_at;
+        return out;
+      });
 }
 
 absl::StatusOr<AnalystAgreement> AnalystOverrideStore::Agreement(

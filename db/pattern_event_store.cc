@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "db/lifecycle_history_store.h"
 #include "db/transaction.h"
 
 namespace pcs {
@@ -43,11 +44,6 @@ constexpr const char* kEventColumns[] = {"id",
                                          "outcome_horizon_bars",
                                          "outcome_resolved_at"};
 
-constexpr const char* kHistoryColumns[] = {
-    "pattern_id",         "from_state",   "to_state",        "event_date",
-    "actual_outcome",     "reason",       "rule_confidence", "ml_confidence",
-    "blended_confidence", "blend_weight", "fallback_reason"};
-
 // Select list shared by every load; dates come back as Day integers.
 constexpr char kSelectColumns[] =
     "id, symbol, pattern_type, direction, "
@@ -62,7 +58,6 @@ constexpr char kSelectColumns[] =
 using Field = std::optional<std::string>;
 // libpqxx 6.4 streams tuple-like rows only; std::array qualifies.
 using EventRowT = std::array<Field, std::size(kEventColumns)>;
-using HistoryRowT = std::array<Field, std::size(kHistoryColumns)>;
 
 // %.17g round-trips every finite double exactly through PostgreSQL's
 // float8 input, so an unchanged value compares equal on the next run.
@@ -153,33 +148,6 @@ EventRowT EventRow(const PatternRecord& r, const std::string& id) {
           resolved_at};
 }
 
-Field OptNum(const std::optional<double>& v) {
-  if (!v || !std::isfinite(*v)) return std::nullopt;
-  return Num(*v);
-}
-
-Field OptText(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  return s;
-}
-
-HistoryRowT HistoryRow(const std::string& id, const LifecycleTransition& t) {
-  Field from, outcome;
-  if (t.from) from = std::string(LifecycleStateName(*t.from));
-  if (t.actual_outcome) outcome = std::to_string(*t.actual_outcome);
-  return {id,
-          from,
-          std::string(LifecycleStateName(t.to)),
-          FormatDay(t.event_day),
-          outcome,
-          OptText(t.reason),
-          OptNum(t.rule_confidence),
-          OptNum(t.ml_confidence),
-          OptNum(t.blended_confidence),
-          OptNum(t.blend_weight),
-          OptText(t.fallback_reason)};
-}
-
 std::string ColumnList(const char* const* begin, const char* const* end,
                        absl::string_view prefix = "") {
   std::vector<std::string> cols;
@@ -216,37 +184,6 @@ std::string UpsertSql() {
       ", updated_at = now() WHERE (", ColumnList(b + 1, e, "t."),
       ") IS DISTINCT FROM (", absl::StrJoin(new_values, ", "), ") ",
       "RETURNING (xmax = 0) AS inserted");
-}
-
-// $1 = source.
-std::string HistorySql() {
-  const std::string src = "$1";
-  return absl::StrCat(
-      "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
-      "to_state, event_date, actual_outcome, reason, rule_confidence, "
-      "ml_confidence, blended_confidence, blend_weight, fallback_reason, "
-      "source) "
-      "SELECT x.pattern_id, x.from_state, x.to_state, x.event_date, "
-      "x.actual_outcome, x.reason, x.rule_confidence, x.ml_confidence, "
-      "x.blended_confidence, x.blend_weight, x.fallback_reason, ",
-      src,
-      " FROM ("
-      "SELECT DISTINCT ON (s.pattern_id, s.to_state) s.* "
-      "FROM pcs_staging_history s "
-      // A LATERAL ... LIMIT 1 probe is planned as an index lookup per staged
-      // row whatever the table statistics say; NOT EXISTS became a hash anti
-      // join over the whole history (~100 ms per call at 70k rows) whenever
-      // the statistics were stale, e.g. right after a big backfill.
-      "LEFT JOIN LATERAL (SELECT 1 AS found FROM pattern_lifecycle_history h "
-      "WHERE h.pattern_id = s.pattern_id AND h.to_state = s.to_state AND "
-      "h.source = ",
-      src,
-      " LIMIT 1) e ON true WHERE e.found IS NULL "
-      // No rule-only transition after a decision rejected the pattern: its
-      // history ends at 'rejected' (see UpsertValue).
-      "AND NOT EXISTS (SELECT 1 FROM pattern_events pe WHERE pe.id = "
-      "s.pattern_id AND pe.lifecycle_state = 'rejected') "
-      "ORDER BY s.pattern_id, s.to_state, s.seq) x ORDER BY x.seq");
 }
 
 absl::Status CheckUniqueIds(const std::vector<PatternRecord>& records,
@@ -295,14 +232,6 @@ void StageRows(pqxx::work& tx, const std::vector<PatternRecord>& records,
       "SELECT " +
       ColumnList(std::begin(kEventColumns), std::end(kEventColumns)) +
       " FROM pattern_events WITH NO DATA");
-  tx.exec(
-      "CREATE TEMP TABLE IF NOT EXISTS pcs_staging_history (seq bigserial, "
-      "pattern_id text, "
-      "from_state text, to_state text, event_date date, actual_outcome "
-      "smallint, reason text, rule_confidence double precision, "
-      "ml_confidence double precision, blended_confidence double precision, "
-      "blend_weight double precision, fallback_reason text) "
-      "ON COMMIT DELETE ROWS");
   {
     pqxx::stream_to events(tx, "pcs_staging_events",
                            std::vector<std::string>(std::begin(kEventColumns),
@@ -311,15 +240,20 @@ void StageRows(pqxx::work& tx, const std::vector<PatternRecord>& records,
       events << EventRow(records[i], ids[i]);
     events.complete();
   }
-  pqxx::stream_to history(tx, "pcs_staging_history",
-                          std::vector<std::string>(std::begin(kHistoryColumns),
-                                                   std::end(kHistoryColumns)));
+}
+
+// Every record's transitions, pattern_id set to the record's id.
+std::vector<LifecycleTransition> Transitions(
+    const std::vector<PatternRecord>& records,
+    const std::vector<std::string>& ids) {
+  std::vector<LifecycleTransition> out;
   for (size_t i = 0; i < records.size(); ++i) {
-    for (const LifecycleTransition& t : records[i].transitions) {
-      history << HistoryRow(ids[i], t);
+    for (LifecycleTransition t : records[i].transitions) {
+      t.pattern_id = ids[i];
+      out.push_back(std::move(t));
     }
   }
-  history.complete();
+  return out;
 }
 
 template <typename T>
@@ -464,9 +398,68 @@ absl::StatusOr<UpsertCounts> PatternEventStore::Upsert(
         }
         counts.unchanged = static_cast<int64_t>(records.size()) -
                            counts.inserted - counts.updated;
-        counts.history_rows = static_cast<int64_t>(
-            tx.exec_params(HistorySql(), source).affected_rows());
+        counts.history_rows = LifecycleHistoryStore(tx).AppendOnce(
+            Transitions(records, ids), source);
         return counts;
+      });
+}
+
+absl::StatusOr<AppliedDecision> PatternEventStore::ApplyDecision(
+    const LifecycleTransition& decided, const std::string& model_version,
+    double latency_ms) {
+  const std::string& id = decided.pattern_id;
+  return RunInTransaction(
+      conn_, absl::StrCat("persisting the decision of ", id),
+      [&](pqxx::work& tx) -> absl::StatusOr<AppliedDecision> {
+        const pqxx::result row = tx.exec_params(
+            "SELECT lifecycle_state, analyst_decision FROM pattern_events "
+            "WHERE id = $1 FOR UPDATE",
+            id);
+        if (row.empty()) return absl::NotFoundError("no pattern with id " + id);
+        // An analyst's override is final for automation (migrations/0005).
+        if (!row[0][1].is_null()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "pattern ", id, " was decided by an analyst (", row[0][1].c_str(),
+              "); EvaluatePattern does not change it"));
+        }
+        absl::StatusOr<LifecycleState> from =
+            ParseLifecycleState(row[0][0].c_str());
+        if (!from.ok()) return from.status();
+        LifecycleHistoryStore history(tx);
+        // The backfill stores an open pattern as 'confirmed' by the rules
+        // alone. The first decision on it re-decides that provisional state
+        // (and is recorded even when it agrees); afterwards the lifecycle
+        // table rules.
+        const bool first_decision_on_rule_confirmed =
+            *from == LifecycleState::kConfirmed &&
+            !history.HasSource(id, "evaluate");
+        if (*from != decided.to && !first_decision_on_rule_confirmed) {
+          if (absl::Status s = CheckTransition(*from, decided.to); !s.ok()) {
+            return s;
+          }
+        }
+        tx.exec_params(
+            "UPDATE pattern_events SET lifecycle_state = $2, "
+            "ml_confidence = NULLIF($3, '')::float8, blended_confidence = "
+            "NULLIF($4, '')::float8, model_version = NULLIF($5, ''), "
+            "predicted_at = now(), updated_at = now() WHERE id = $1",
+            id, std::string(LifecycleStateName(decided.to)),
+            decided.ml_confidence ? Num(*decided.ml_confidence) : "",
+            decided.blended_confidence ? Num(*decided.blended_confidence) : "",
+            model_version);
+        AppliedDecision out;
+        out.from = *from;
+        out.recorded = *from != decided.to || first_decision_on_rule_confirmed;
+        if (out.recorded) {
+          HistoryEntry entry;
+          entry.transition = decided;
+          entry.transition.from = *from;
+          entry.source = "evaluate";
+          entry.model_version = model_version;
+          entry.latency_ms = latency_ms;
+          history.Append(entry);
+        }
+        return out;
       });
 }
 

@@ -70,6 +70,12 @@ struct UpsertCounts {
   }
 };
 
+// What ApplyDecision did.
+struct AppliedDecision {
+  LifecycleState from = LifecycleState::kDetected;  // state read FOR UPDATE
+  bool recorded = false;  // a history row (source 'evaluate') was written
+};
+
 // Which patterns LoadPatterns returns. All conditions are ANDed.
 struct PatternFilter {
   std::optional<Day> from;           // confirmation_date >= from
@@ -113,11 +119,32 @@ class PatternEventStore {
   // INSERT ... ON CONFLICT (id) DO UPDATE ... WHERE <something differs>.
   // ML/prediction columns are never touched. Each record's transitions are
   // appended to pattern_lifecycle_history with `source` unless a row with the
-  // same (pattern_id, to_state, source) exists, so re-running adds nothing.
+  // same (pattern_id, to_state, source) exists, so re-running adds nothing
+  // (LifecycleHistoryStore::AppendOnce, same transaction).
   // Invalid records (non-finite numbers, rule_confidence outside [0, 1], empty
   // symbol, duplicate ids in one call) fail the whole call, naming the id.
   absl::StatusOr<UpsertCounts> Upsert(const std::vector<PatternRecord>& records,
                                       const std::string& source = "backfill");
+
+  // Applies a lifecycle decision (EvaluatePattern) in one transaction:
+  // `decided` comes from PatternLifecycleManager::DecisionTransition (its
+  // `from` is ignored: the stored state is read under FOR UPDATE);
+  // pattern_events gets lifecycle_state = decided.to, ml/blended confidence,
+  // model_version ("" = NULL) and predicted_at; one history row (source
+  // 'evaluate', with `latency_ms`) is appended through LifecycleHistoryStore.
+  // Which moves are recorded:
+  //   detected -> confirmed | rejected          (the lifecycle table);
+  //   confirmed -> confirmed | rejected         only as the FIRST decision
+  //     on a pattern the backfill stored as 'confirmed' by the rules alone
+  //     (no earlier 'evaluate' row): the decision replaces the provisional
+  //     rule decision, recorded even if it agrees;
+  //   already in the decided state               nothing recorded;
+  //   anything else                              FailedPrecondition.
+  // NotFound for an unknown id; FailedPrecondition when an analyst decided
+  // the pattern (migrations/0005).
+  absl::StatusOr<AppliedDecision> ApplyDecision(
+      const LifecycleTransition& decided, const std::string& model_version,
+      double latency_ms);
 
   // The pattern with this id; NotFoundError when there is none.
   absl::StatusOr<StoredPattern> Load(const std::string& id);

@@ -2,6 +2,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "db/lifecycle_history_store.h"
+#include "db/transaction.h"
 
 namespace pcs {
 namespace {
@@ -14,20 +16,11 @@ std::optional<double> OptionalDouble(const pqxx::field& f) {
 }  // namespace
 
 absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn) {
-  try {
-    pqxx::work tx(conn);
-    const pqxx::result r = tx.exec(
-        "UPDATE pattern_lifecycle_history h "
-        "SET actual_outcome = e.outcome_label "
-        "FROM pattern_events e "
-        "WHERE h.pattern_id = e.id AND h.source = 'server' "
-        "  AND h.actual_outcome IS NULL AND e.outcome_label IS NOT NULL");
-    tx.commit();
-    return static_cast<int64_t>(r.affected_rows());
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(
-        "recording actual outcomes on server predictions: ", e.what()));
-  }
+  return RunInTransaction(
+      conn, "recording actual outcomes on server predictions",
+      [](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+        return LifecycleHistoryStore(tx).RecordActualOutcomes();
+      });
 }
 
 absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(
@@ -81,8 +74,7 @@ absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(
     }
     return out;
   } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("loading scored outcomes: ", e.what()));
+    return DatabaseErrorStatus(e, "loading scored outcomes", &conn);
   }
 }
 

@@ -9,14 +9,15 @@
 //
 //   RecordActualOutcomes: copies outcome_label into actual_outcome of every
 //     server row of a resolved pattern whose actual_outcome is still NULL
-//     (what `pcs outcomes` does after resolving new bars). Idempotent.
+//     (what `pcs outcomes` does after resolving new bars; the UPDATE is
+//     LifecycleHistoryStore::RecordActualOutcomes). Idempotent.
 //   LoadScoredOutcomes: one row per resolved pattern with a server
 //     prediction: the LATEST server row for that pattern (optionally of one
 //     model version), joined with its outcome and resolution date.
 //
 // Threading: uses the caller's connection (one thread at a time, as
 // pqxx::connection). Errors: libpqxx exceptions are caught and returned as a
-// Status naming the operation.
+// Status naming the operation (db/transaction.h DatabaseErrorStatus).
 
 #include <cstdint>
 #include <optional>

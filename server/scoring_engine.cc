@@ -384,90 +384,9 @@ ScoreResult ScoringEngine::Finish(const LoadedPattern& loaded,
       d.fallback_reason == FallbackReason::kNone && model != nullptr
           ? model->version
           : "";
+  result.lifecycle = d;
   return result;
 }
-
-}  // namespace pcs
-
-namespace pcs {
-namespace {
-
-// Full precision (absl::StrCat keeps only 6 significant digits).
-std::string OptionalNumber(std::optional<double> v) {
-  return v.has_value() ? absl::StrFormat("%.17g", *v) : "";
-}
-
-// Applies the decision inside one transaction; returns whether a history row
-// was written. `from` receives the state read under FOR UPDATE.
-absl::StatusOr<bool> PersistDecision(pqxx::connection& conn,
-                                     const ScoreResult& score, Day event_day,
-                                     LifecycleState to, LifecycleState* from) {
-  return RunInTransaction(
-      conn, absl::StrCat("persisting the decision of ", score.pattern_id),
-      [&](pqxx::work& tx) -> absl::StatusOr<bool> {
-        pqxx::result row = tx.exec_params(
-            "SELECT lifecycle_state, EXISTS (SELECT 1 FROM "
-            "pattern_lifecycle_history WHERE pattern_id = $1 AND source = "
-            "'evaluate'), analyst_decision FROM pattern_events WHERE id = $1 "
-            "FOR UPDATE",
-            score.pattern_id);
-        if (row.empty()) {
-          return absl::NotFoundError("no pattern with id " + score.pattern_id);
-        }
-        // An analyst's override is final for automation (migrations/0005).
-        if (!row[0][2].is_null()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "pattern ", score.pattern_id, " was decided by an analyst (",
-              row[0][2].c_str(), "); EvaluatePattern does not change it"));
-        }
-        auto parsed = ParseLifecycleState(row[0][0].c_str());
-        if (!parsed.ok()) return parsed.status();
-        *from = *parsed;
-        const bool evaluated_before = row[0][1].as<bool>();
-        // The backfill stores an open pattern as 'confirmed' by the rules
-        // alone. The first ML decision on it re-decides that provisional state
-        // (and is recorded even when it agrees); afterwards the lifecycle table
-        // rules.
-        const bool first_decision_on_rule_confirmed =
-            *from == LifecycleState::kConfirmed && !evaluated_before;
-        if (*from != to && !first_decision_on_rule_confirmed) {
-          if (absl::Status s = CheckTransition(*from, to); !s.ok()) return s;
-        }
-        tx.exec_params(
-            "UPDATE pattern_events SET lifecycle_state = $2, "
-            "ml_confidence = NULLIF($3, '')::float8, blended_confidence = $4, "
-            "model_version = NULLIF($5, ''), predicted_at = now(), "
-            "updated_at = now() WHERE id = $1",
-            score.pattern_id, std::string(LifecycleStateName(to)),
-            OptionalNumber(score.ml_confidence), score.blended_confidence,
-            score.model_version);
-        bool recorded = *from != to || first_decision_on_rule_confirmed;
-        if (recorded) {
-          tx.exec_params(
-              "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
-              "to_state, event_date, source, rule_confidence, ml_confidence, "
-              "blended_confidence, blend_weight, model_version, "
-              "fallback_reason, "
-              "latency_ms, reason) VALUES ($1, $2, $3, $4::date, 'evaluate', "
-              "$5, "
-              "NULLIF($6, '')::float8, $7, $8, NULLIF($9, ''), NULLIF($10, "
-              "''), "
-              "$11, $12)",
-              score.pattern_id, std::string(LifecycleStateName(*from)),
-              std::string(LifecycleStateName(to)), FormatDay(event_day),
-              score.rule_confidence, OptionalNumber(score.ml_confidence),
-              score.blended_confidence, score.ml_weight_used,
-              score.model_version,
-              std::string(FallbackReasonName(score.fallback_reason)),
-              score.timing.total_us / 1000.0,
-              absl::StrCat("EvaluatePattern: ",
-                           LifecycleDecisionName(score.decision)));
-        }
-        return recorded;
-      });
-}
-
-}  // namespace
 
 absl::StatusOr<EvaluateResult> ScoringEngine::Evaluate(
     const std::string& pattern_id, int top_k, std::optional<Day> event_day,
@@ -478,27 +397,34 @@ absl::StatusOr<EvaluateResult> ScoringEngine::Evaluate(
       !s.ok()) {
     return s;
   }
+  // The lifecycle seam: the manager turns the decision into the transition.
+  const PatternLifecycleManager manager(
+      {.decision_threshold = score->decision_threshold});
+  LifecycleTransition decided =
+      manager.DecisionTransition(score->pattern, score->lifecycle);
+  decided.pattern_id = pattern_id;
+  decided.event_day = event_day.value_or(score->pattern.confirmation_day);
+  decided.reason = absl::StrCat("EvaluatePattern: ", decided.reason);
   EvaluateResult result;
-  result.to = score->decision == LifecycleDecisionKind::kConfirm
-                  ? LifecycleState::kConfirmed
-                  : LifecycleState::kRejected;
+  result.to = decided.to;
   auto lease = pool_->Acquire(deadline);
   if (!lease.ok()) return lease.status();
-  auto recorded =
-      PersistDecision(lease->conn(), *score,
-                      event_day.value_or(score->pattern.confirmation_day),
-                      result.to, &result.from);
-  if (!recorded.ok()) {
-    if (absl::IsUnavailable(recorded.status())) lease->MarkBroken();
-    return recorded.status();
+  PatternEventStore store(lease->conn());
+  auto applied = store.ApplyDecision(decided, score->model_version,
+                                     score->timing.total_us / 1000.0);
+  if (!applied.ok()) {
+    if (absl::IsUnavailable(applied.status())) lease->MarkBroken();
+    return applied.status();
   }
+  result.from = applied->from;
+  const bool recorded = applied->recorded;
   // The stored state changed: drop the cached copy so traces see the new one.
-  if (*recorded) {
+  if (recorded) {
     if (auto model = models_->Current()) {
       score_cache_.Erase(absl::StrCat(pattern_id, "|", model->version));
     }
   }
-  result.transition_recorded = *recorded;
+  result.transition_recorded = recorded;
   result.score = std::move(*score);
   result.score.state = result.to;
   return result;

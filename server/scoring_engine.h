@@ -81,6 +81,9 @@ struct ScoreResult {
   std::vector<Contribution> top_contributions;
   StageTimings timing;
   bool cache_hit = false;
+  // PatternLifecycleManager::EvaluateWithRules's decision, the fields above
+  // come from (Evaluate persists it through DecisionTransition).
+  LifecycleDecision lifecycle;
 };
 
 // Outcome of EvaluatePattern.
@@ -126,18 +129,12 @@ class ScoringEngine {
                                           const BarSeries* market, int top_k,
                                           absl::Time deadline);
 
-  // Scores and applies the lifecycle decision: pattern_events is updated
-  // (lifecycle_state, ml/blended confidence, model_version, predicted_at)
-  // and one pattern_lifecycle_history row (source 'evaluate') is written in
-  // the same transaction. Which moves are recorded:
-  //   detected -> confirmed | rejected          (the lifecycle table);
-  //   confirmed -> confirmed | rejected         only as the FIRST ML decision
-  //     on a pattern the backfill stored as 'confirmed' by the rules alone
-  //     (an open pattern; no earlier 'evaluate' row): the blended decision
-  //     replaces the provisional rule decision, recorded even if it agrees;
-  //   already in the decided state               nothing recorded;
-  //   anything else (terminal states, a second decision that differs)
-  //     FailedPrecondition naming both states.
+  // Scores and applies the lifecycle decision through the lifecycle seam:
+  // PatternLifecycleManager::DecisionTransition of the score's decision,
+  // persisted by PatternEventStore::ApplyDecision (pattern_events updated and
+  // one pattern_lifecycle_history row, source 'evaluate', in one
+  // transaction; see there which moves are recorded and which are
+  // FailedPrecondition).
   absl::StatusOr<EvaluateResult> Evaluate(const std::string& pattern_id,
                                           int top_k,
                                           std::optional<Day> event_day,

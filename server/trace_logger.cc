@@ -1,31 +1,16 @@
 #include "server/trace_logger.h"
 
-#include <cmath>
-#include <exception>
+#include <iterator>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "db/transaction.h"
 #include "pqxx/pqxx"
 #include "server/metrics_registry.h"
 #include "spdlog/spdlog.h"
 
 namespace pcs {
-namespace {
-
-// A SQL string literal ('...' with esc()); pqxx's quote() trips GCC 12's
-// -Wrestrict false positive when inlined here.
-std::string Quote(pqxx::work& tx, const std::string& text) {
-  return absl::StrCat("'", tx.esc(text), "'");
-}
-
-// Full precision (absl::StrCat keeps only 6 significant digits).
-std::string Num(double v) {
-  if (!std::isfinite(v)) return "NULL";
-  return absl::StrFormat("%.17g", v);
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<TraceLogger>> TraceLogger::Create(
     TraceLoggerOptions options) {
@@ -142,40 +127,19 @@ void TraceLogger::WriteBatch(std::deque<TraceRecord>* batch) {
   // The writer's own connection, re-opened after it breaks.
   auto lease = pool_->Acquire(absl::Now() + absl::Seconds(5));
   if (!lease.ok()) return give_up(std::string(lease.status().message()));
-  try {
-    pqxx::work tx(lease->conn());
-    std::string sql =
-        "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
-        "to_state, event_date, source, rule_confidence, ml_confidence, "
-        "blended_confidence, blend_weight, model_version, fallback_reason, "
-        "latency_ms, reason) VALUES ";
-    bool first = true;
-    for (const TraceRecord& r : *batch) {
-      std::string date_sql = "NULL";
-      if (!r.event_date.empty()) {
-        date_sql = absl::StrCat(Quote(tx, r.event_date), "::date");
-      }
-      absl::StrAppend(
-          &sql, first ? "" : ",", "(", Quote(tx, r.pattern_id), ",",
-          Quote(tx, r.state), ",", Quote(tx, r.state), ",", date_sql,
-          ",'server',", Num(r.rule_confidence), ",",
-          r.ml_confidence ? Num(*r.ml_confidence) : "NULL", ",",
-          Num(r.blended_confidence), ",", Num(r.blend_weight), ",",
-          r.model_version.empty() ? "NULL" : Quote(tx, r.model_version), ",",
-          r.fallback_reason.empty() ? "NULL" : Quote(tx, r.fallback_reason),
-          ",", Num(r.latency_ms), ",", Quote(tx, r.reason), ")");
-      first = false;
-    }
-    tx.exec0(sql);
-    tx.commit();
-    written_.fetch_add(n);
-    if (written_counter_ != nullptr) written_counter_->Increment(n);
-  } catch (const pqxx::broken_connection& e) {
-    lease->MarkBroken();
-    return give_up(e.what());
-  } catch (const std::exception& e) {
-    return give_up(e.what());
+  const std::vector<TraceRecord> rows(std::make_move_iterator(batch->begin()),
+                                      std::make_move_iterator(batch->end()));
+  absl::Status written =
+      RunInTransaction(lease->conn(), "writing traces", [&](pqxx::work& tx) {
+        LifecycleHistoryStore(tx).AppendTraces(rows);
+        return absl::OkStatus();
+      });
+  if (!written.ok()) {
+    if (absl::IsUnavailable(written)) lease->MarkBroken();
+    return give_up(std::string(written.message()));
   }
+  written_.fetch_add(n);
+  if (written_counter_ != nullptr) written_counter_->Increment(n);
   absl::MutexLock lock(&mu_);
   completed_ += n;
 }

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "db/lifecycle_history_store.h"  // TraceRecord
 #include "pqxx/pqxx"
 #include "server/connection_pool.h"
 
@@ -21,23 +22,6 @@ namespace pcs {
 class Counter;
 class Gauge;
 class MetricsRegistry;
-
-// One scored request, as written to pattern_lifecycle_history
-// (source 'server', from_state = to_state = the stored state, reason
-// "score <method>").
-struct TraceRecord {
-  std::string pattern_id;
-  std::string state;       // lifecycle state at scoring time
-  std::string event_date;  // "YYYY-MM-DD" (the confirmation date)
-  double rule_confidence = 0;
-  std::optional<double> ml_confidence;
-  double blended_confidence = 0;
-  double blend_weight = 0;
-  std::string model_version;
-  std::string fallback_reason;
-  double latency_ms = 0;
-  std::string reason;
-};
 
 struct TraceLoggerOptions {
   std::string conninfo = {};
