@@ -10,12 +10,6 @@
 namespace pcs {
 namespace {
 
-// 'text' quoted for SQL (pqxx's quote() trips a GCC 12 -Wrestrict false
-// positive under -O2).
-std::string Quote(pqxx::transaction_base& tx, const std::string& text) {
-  return absl::StrCat("'", tx.esc(text), "'");
-}
-
 constexpr char kSelect[] =
     "SELECT pattern_id, kind, sha256, size_bytes, content_type, "
     "first_bar - DATE '1970-01-01', last_bar - DATE '1970-01-01', bar_count, "
@@ -53,15 +47,16 @@ absl::StatusOr<CatalogWriteCounts> ChartSnapshotCatalog::Record(
         rows.reserve(entries.size());
         for (const ChartSnapshotEntry& e : entries) {
           rows.push_back(absl::StrCat(
-              "(", Quote(tx, e.pattern_id), ",",
-              Quote(tx, std::string(SnapshotKindName(e.kind))), ",",
-              Quote(tx, e.sha256), ",", e.size_bytes, ",",
-              Quote(tx, e.content_type), ",DATE '1970-01-01' + ", e.first_bar,
-              ",DATE '1970-01-01' + ", e.last_bar, ",", e.bar_count, ",",
-              Quote(tx, e.renderer_version), ")"));
+              "(", SqlLiteral(tx, e.pattern_id), ",",
+              SqlLiteral(tx, std::string(SnapshotKindName(e.kind))), ",",
+              SqlLiteral(tx, e.sha256), ",", e.size_bytes, ",",
+              SqlLiteral(tx, e.content_type), ",DATE '1970-01-01' + ",
+              e.first_bar, ",DATE '1970-01-01' + ", e.last_bar, ",",
+              e.bar_count, ",", SqlLiteral(tx, e.renderer_version), ")"));
           if (e.kind == SnapshotKind::kDecision) {
-            urls.push_back(absl::StrCat("(", Quote(tx, e.pattern_id), ",",
-                                        Quote(tx, url_prefix + e.sha256), ")"));
+            urls.push_back(absl::StrCat("(", SqlLiteral(tx, e.pattern_id), ",",
+                                        SqlLiteral(tx, url_prefix + e.sha256),
+                                        ")"));
           }
         }
         const pqxx::result changed = tx.exec(absl::StrCat(

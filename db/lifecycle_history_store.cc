@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "db/transaction.h"
 
 namespace pcs {
 namespace {
@@ -55,12 +56,6 @@ StagedRow Staged(const LifecycleTransition& t) {
           OptNum(t.blended_confidence),
           OptNum(t.blend_weight),
           OptText(t.fallback_reason)};
-}
-
-// A SQL literal or NULL ('...' with esc(); pqxx's quote() trips a GCC 12
-// -Wrestrict false positive).
-std::string Literal(pqxx::transaction_base& tx, const std::string& text) {
-  return absl::StrCat("'", tx.esc(text), "'");
 }
 
 std::string NumOrNull(double v) { return std::isfinite(v) ? Num(v) : "NULL"; }
@@ -156,16 +151,17 @@ void LifecycleHistoryStore::AppendTraces(
     const std::string date =
         r.event_date.empty()
             ? "NULL"
-            : absl::StrCat(Literal(tx_, r.event_date), "::date");
+            : absl::StrCat(SqlLiteral(tx_, r.event_date), "::date");
     absl::StrAppend(
-        &sql, first ? "" : ",", "(", Literal(tx_, r.pattern_id), ",",
-        Literal(tx_, r.state), ",", Literal(tx_, r.state), ",", date,
+        &sql, first ? "" : ",", "(", SqlLiteral(tx_, r.pattern_id), ",",
+        SqlLiteral(tx_, r.state), ",", SqlLiteral(tx_, r.state), ",", date,
         ",'server',", NumOrNull(r.rule_confidence), ",",
         r.ml_confidence ? NumOrNull(*r.ml_confidence) : "NULL", ",",
         NumOrNull(r.blended_confidence), ",", NumOrNull(r.blend_weight), ",",
-        r.model_version.empty() ? "NULL" : Literal(tx_, r.model_version), ",",
-        r.fallback_reason.empty() ? "NULL" : Literal(tx_, r.fallback_reason),
-        ",", NumOrNull(r.latency_ms), ",", Literal(tx_, r.reason), ")");
+        r.model_version.empty() ? "NULL" : SqlLiteral(tx_, r.model_version),
+        ",",
+        r.fallback_reason.empty() ? "NULL" : SqlLiteral(tx_, r.fallback_reason),
+        ",", NumOrNull(r.latency_ms), ",", SqlLiteral(tx_, r.reason), ")");
     first = false;
   }
   tx_.exec0(sql);

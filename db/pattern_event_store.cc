@@ -534,9 +534,24 @@ absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::LoadPatterns(
                             " with ", absl::StrJoin(params, ", "), ")"));
 }
 
-absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::LoadUnresolved() {
-  return Query("WHERE outcome_label IS NULL AND exit_reason IS NULL", {},
-               "unresolved patterns");
+absl::StatusOr<UnresolvedPatterns> PatternEventStore::LoadUnresolved() {
+  return RunInTransaction<pqxx::read_transaction>(
+      conn_, "reading unresolved patterns",
+      [&](pqxx::read_transaction& tx) -> absl::StatusOr<UnresolvedPatterns> {
+        UnresolvedPatterns out;
+        const pqxx::row r = tx.exec1(
+            "SELECT min(confirmation_date) FILTER (WHERE outcome_label IS "
+            "NULL AND exit_reason IS NULL) - DATE '1970-01-01', "
+            "max(confirmation_date) - DATE '1970-01-01' FROM pattern_events");
+        out.earliest_confirmation = Opt<Day>(r[0]);
+        out.latest_confirmation = Opt<Day>(r[1]);
+        for (const pqxx::row& id : tx.exec(
+                 "SELECT id FROM pattern_events WHERE outcome_label IS NULL "
+                 "AND exit_reason IS NULL ORDER BY id")) {
+          out.ids.push_back(id[0].as<std::string>());
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<std::vector<StoredTransition>> PatternEventStore::LoadHistory(

@@ -76,6 +76,14 @@ struct AppliedDecision {
   bool recorded = false;  // a history row (source 'evaluate') was written
 };
 
+// Ids of the patterns whose outcome is not known yet, and the dates an
+// outcome run needs.
+struct UnresolvedPatterns {
+  std::vector<std::string> ids;              // sorted
+  std::optional<Day> earliest_confirmation;  // of the unresolved ones
+  std::optional<Day> latest_confirmation;    // of every pattern
+};
+
 // Which patterns LoadPatterns returns. All conditions are ANDed.
 struct PatternFilter {
   std::optional<Day> from;           // confirmation_date >= from
@@ -153,9 +161,9 @@ class PatternEventStore {
   absl::StatusOr<std::vector<StoredPattern>> LoadPatterns(
       const PatternFilter& filter);
 
-  // Patterns whose outcome is not known yet (outcome_label IS NULL AND
-  // exit_reason IS NULL), ordered by (confirmation_date, id).
-  absl::StatusOr<std::vector<StoredPattern>> LoadUnresolved();
+  // The patterns whose outcome is not known yet (outcome_label IS NULL AND
+  // exit_reason IS NULL): what `pcs outcomes` starts from.
+  absl::StatusOr<UnresolvedPatterns> LoadUnresolved();
 
   // History rows of one pattern, oldest first (by id).
   absl::StatusOr<std::vector<StoredTransition>> LoadHistory(

@@ -10,12 +10,6 @@
 namespace pcs {
 namespace {
 
-// 'text' quoted for SQL (pqxx's quote() trips a GCC 12 -Wrestrict false
-// positive under -O2).
-std::string Quote(pqxx::transaction_base& tx, const std::string& text) {
-  return absl::StrCat("'", tx.esc(text), "'");
-}
-
 constexpr char kColumns[] =
     "id, symbol, pattern_type, direction, "
     "confirmation_date - DATE '1970-01-01', lifecycle_state, rule_confidence, "
@@ -60,19 +54,21 @@ std::string Where(const ReviewFilter& f, pqxx::transaction_base& tx) {
   std::vector<std::string> c;
   const std::string mt = absl::StrCat(f.model_threshold);
   const std::string rt = absl::StrCat(f.rule_threshold);
-  if (f.symbol) c.push_back(absl::StrCat("symbol = ", Quote(tx, *f.symbol)));
+  if (f.symbol)
+    c.push_back(absl::StrCat("symbol = ", SqlLiteral(tx, *f.symbol)));
   if (f.pattern_type)
-    c.push_back(absl::StrCat("pattern_type = ", Quote(tx, *f.pattern_type)));
+    c.push_back(
+        absl::StrCat("pattern_type = ", SqlLiteral(tx, *f.pattern_type)));
   if (f.decision) {
     c.push_back(absl::StrCat("coalesce(blended_confidence, rule_confidence) ",
                              *f.decision == "confirm" ? ">=" : "<", " ",
-                             Quote(tx, mt), "::float8"));
+                             SqlLiteral(tx, mt), "::float8"));
   }
   if (f.disagreement) {
     c.push_back(absl::StrCat(
-        "ml_confidence IS NOT NULL AND ((ml_confidence >= ", Quote(tx, mt),
+        "ml_confidence IS NOT NULL AND ((ml_confidence >= ", SqlLiteral(tx, mt),
         "::float8) ", *f.disagreement ? "<>" : "=",
-        " (rule_confidence >= ", Quote(tx, rt), "::float8))"));
+        " (rule_confidence >= ", SqlLiteral(tx, rt), "::float8))"));
   }
   if (f.scored) {
     c.push_back(*f.scored ? "ml_confidence IS NOT NULL"

@@ -88,4 +88,8 @@ absl::Status DatabaseErrorStatus(const std::exception& e,
   return status;
 }
 
+std::string SqlLiteral(pqxx::transaction_base& tx, const std::string& text) {
+  return absl::StrCat("'", tx.esc(text), "'");
+}
+
 }  // namespace pcs

@@ -81,6 +81,11 @@ auto RunInTransaction(pqxx::connection& conn, absl::string_view context,
   }
 }
 
+// `text` as a SQL string literal ('...' escaped by the connection), for
+// statements built as text (multi-row VALUES). pqxx's quote() trips a GCC 12
+// -Wrestrict false positive under -O2.
+std::string SqlLiteral(pqxx::transaction_base& tx, const std::string& text);
+
 }  // namespace pcs
 
 #endif  // PCS_DB_TRANSACTION_H_

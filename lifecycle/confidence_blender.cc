@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -42,14 +41,6 @@ bool ParseFeatureFlag(absl::string_view value) {
     if (absl::EqualsIgnoreCase(v, yes)) return true;
   }
   return false;
-}
-
-BlendOptions BlendOptionsFromEnvironment(double ml_weight) {
-  BlendOptions options;
-  const char* flag = std::getenv(kPhase5ConfidenceFlag);
-  options.enabled = flag != nullptr && ParseFeatureFlag(flag);
-  options.ml_weight = ml_weight;
-  return options;
 }
 
 BlendResult BlendConfidence(double rule_confidence,

@@ -43,10 +43,6 @@ inline constexpr char kPhase5ConfidenceFlag[] = "ENABLE_PHASE5_CONFIDENCE";
 // false for anything else, including empty.
 bool ParseFeatureFlag(absl::string_view value);
 
-// BlendOptions with `enabled` from $ENABLE_PHASE5_CONFIDENCE (unset => off)
-// and the given weight (e.g. the champion model card's serving.blend_weight).
-BlendOptions BlendOptionsFromEnvironment(double ml_weight = 0.5);
-
 // Blends `rule_confidence` with `ml_confidence`. Falls back to the rule value
 // (weight 0) with reason:
 //   kFlagOff              options.enabled is false;

@@ -49,11 +49,6 @@ LifecycleDecision PatternLifecycleManager::EvaluateWithRules(
   return d;
 }
 
-absl::Status PatternLifecycleManager::Transition(LifecycleState from,
-                                                 LifecycleState to) const {
-  return CheckTransition(from, to);
-}
-
 LifecycleTransition PatternLifecycleManager::DecisionTransition(
     const Pattern& pattern, const LifecycleDecision& decision) const {
   LifecycleTransition t;

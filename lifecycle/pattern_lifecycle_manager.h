@@ -78,9 +78,6 @@ class PatternLifecycleManager {
       const BlendOptions& blend,
       FallbackReason unavailable_reason = FallbackReason::kNoModel) const;
 
-  // OkStatus if legal, FailedPrecondition naming both states otherwise.
-  absl::Status Transition(LifecycleState from, LifecycleState to) const;
-
   // detected -> confirmed|rejected for `decision`, dated at the
   // confirmation day, carrying the confidences.
   LifecycleTransition DecisionTransition(

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "db/pattern_event_store.h"
 #include "monitoring/monitoring_run_store.h"
 #include "monitoring/prediction_outcome_store.h"
 #include "pipeline/backfill_job.h"
@@ -21,35 +22,15 @@ struct PatternState {
 };
 
 absl::StatusOr<PatternState> ReadState(pqxx::connection& conn) {
-  try {
-    pqxx::read_transaction tx(conn);
-    const pqxx::row r = tx.exec1(
-        "SELECT count(*) FILTER (WHERE outcome_label IS NULL AND exit_reason "
-        "IS NULL), "
-        "  (min(confirmation_date) FILTER (WHERE outcome_label IS NULL "
-        "                                    AND exit_reason IS NULL))::text, "
-        "  max(confirmation_date)::text "
-        "FROM pattern_events");
-    PatternState s;
-    s.unresolved = r[0].as<int64_t>();
-    std::vector<std::string> ids;
-    for (const pqxx::row& id :
-         tx.exec("SELECT id FROM pattern_events "
-                 "WHERE outcome_label IS NULL AND exit_reason IS NULL")) {
-      ids.push_back(id[0].as<std::string>());
-    }
-    s.unresolved_ids = absl::StrCat("{", absl::StrJoin(ids, ","), "}");
-    for (int i : {1, 2}) {
-      if (r[i].is_null()) continue;
-      auto day = ParseDay(r[i].as<std::string>());
-      if (!day.ok()) return day.status();
-      (i == 1 ? s.earliest_unresolved : s.latest_confirmation) = *day;
-    }
-    return s;
-  } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("reading unresolved patterns: ", e.what()));
-  }
+  absl::StatusOr<UnresolvedPatterns> u =
+      PatternEventStore(conn).LoadUnresolved();
+  if (!u.ok()) return u.status();
+  PatternState s;
+  s.unresolved = static_cast<int64_t>(u->ids.size());
+  s.unresolved_ids = absl::StrCat("{", absl::StrJoin(u->ids, ","), "}");
+  s.earliest_unresolved = u->earliest_confirmation;
+  s.latest_confirmation = u->latest_confirmation;
+  return s;
 }
 
 }  // namespace

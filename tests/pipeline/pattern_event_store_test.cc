@@ -146,14 +146,16 @@ TEST_F(PatternEventStoreTest, UpsertIsIdempotentAndResolvesOnce) {
   EXPECT_EQ(again->unchanged, 1);
   EXPECT_EQ(again->history_rows, 0);
 
-  absl::StatusOr<std::vector<StoredPattern>> unresolved =
-      store_.LoadUnresolved();
+  absl::StatusOr<UnresolvedPatterns> unresolved = store_.LoadUnresolved();
   ASSERT_TRUE(unresolved.ok()) << unresolved.status();
-  ASSERT_EQ(unresolved->size(), 1u);
-  EXPECT_EQ((*unresolved)[0].lifecycle_state, LifecycleState::kConfirmed);
-  EXPECT_FALSE((*unresolved)[0].outcome.label.has_value());
-  EXPECT_EQ((*unresolved)[0].outcome.realized_pnl,
-            0);  // not persisted while open
+  EXPECT_THAT(unresolved->ids, ::testing::ElementsAre(p.Id()));
+  EXPECT_EQ(unresolved->earliest_confirmation, D("2010-03-15"));
+  EXPECT_EQ(unresolved->latest_confirmation, D("2010-03-15"));
+  absl::StatusOr<StoredPattern> open_row = store_.Load(p.Id());
+  ASSERT_TRUE(open_row.ok()) << open_row.status();
+  EXPECT_EQ(open_row->lifecycle_state, LifecycleState::kConfirmed);
+  EXPECT_FALSE(open_row->outcome.label.has_value());
+  EXPECT_EQ(open_row->outcome.realized_pnl, 0);  // not persisted while open
 
   const Outcome done = Resolved(D("2010-04-01"));
   absl::StatusOr<UpsertCounts> resolve = store_.Upsert({MakeRecord(p, done)});
@@ -161,7 +163,11 @@ TEST_F(PatternEventStoreTest, UpsertIsIdempotentAndResolvesOnce) {
   EXPECT_EQ(resolve->updated, 1);
   EXPECT_EQ(resolve->history_rows, 1);
   ASSERT_TRUE(store_.Upsert({MakeRecord(p, done)}).ok());
-  EXPECT_TRUE(store_.LoadUnresolved()->empty());
+  absl::StatusOr<UnresolvedPatterns> none = store_.LoadUnresolved();
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->ids.empty());
+  EXPECT_FALSE(none->earliest_confirmation.has_value());
+  EXPECT_EQ(none->latest_confirmation, D("2010-03-15"));
 
   absl::StatusOr<std::vector<StoredTransition>> history =
       store_.LoadHistory(p.Id());
