@@ -129,8 +129,13 @@ MonitoringRunRecord RunRecord(const DriftJobOptions& o,
     run.max_feature = r.drift->max_feature;
     run.max_psi = r.drift->max_feature_psi;
     if (r.drift->score) run.score_psi = r.drift->score->psi;
-    run.psi = r.drift->features;
-    if (r.drift->score) run.psi.push_back(*r.drift->score);
+    for (const PsiResult& p : r.drift->features) {
+      run.psi.push_back({p.name, p.psi, std::string(DriftLevelName(p.level))});
+    }
+    if (const auto& s = r.drift->score) {
+      run.psi.push_back(
+          {s->name, s->psi, std::string(DriftLevelName(s->level))});
+    }
   }
   run.alert = r.alert;
   if (!r.alert_outcome.empty()) run.alert_outcome = r.alert_outcome;

@@ -32,9 +32,9 @@
 
 #include "absl/status/statusor.h"
 #include "core/bar.h"
+#include "db/monitoring_run_store.h"
 #include "monitoring/drift_analyzer.h"
 #include "monitoring/monitored_model.h"
-#include "monitoring/monitoring_run_store.h"
 #include "monitoring/rolling_accuracy.h"
 #include "monitoring/webhook_notifier.h"
 #include "nlohmann/json.hpp"

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "db/monitoring_run_store.h"
 #include "db/pattern_event_store.h"
 #include "db/price_bar_store.h"
 #include "db/transaction.h"
@@ -159,39 +160,29 @@ absl::Status ScoringEngine::LatestMonitoringReport(
     absl::Time deadline, v1::GetMonitoringReportResponse* out) {
   auto lease = pool_->Acquire(deadline);
   if (!lease.ok()) return lease.status();
-  try {
-    pqxx::read_transaction tx(lease->conn());
-    const pqxx::result rows = tx.exec(
-        "SELECT id, to_char(finished_at AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(model_version, ''), "
-        "coalesce(since::text, ''), coalesce(as_of::text, ''), "
-        "coalesce(recent_rows, 0), coalesce(max_feature, ''), "
-        "coalesce(max_psi, 0), coalesce(score_psi, 0), alert, "
-        "coalesce(alert_outcome, ''), coalesce(alert_error, ''), details::text "
-        "FROM monitoring_runs WHERE kind = 'drift' ORDER BY id DESC LIMIT 1");
-    if (rows.empty()) {
-      return absl::NotFoundError("no drift run recorded yet (run `pcs drift`)");
-    }
-    const pqxx::row r = rows[0];
-    out->set_run_id(r[0].as<int64_t>());
-    out->set_finished_at(r[1].as<std::string>());
-    out->set_model_version(r[2].as<std::string>());
-    out->set_since(r[3].as<std::string>());
-    out->set_as_of(r[4].as<std::string>());
-    out->set_recent_rows(r[5].as<int64_t>());
-    out->set_max_feature(r[6].as<std::string>());
-    out->set_max_psi(r[7].as<double>());
-    out->set_score_psi(r[8].as<double>());
-    out->set_alert(r[9].as<bool>());
-    out->set_alert_outcome(r[10].as<std::string>());
-    out->set_alert_error(r[11].as<std::string>());
-    out->set_details_json(r[12].as<std::string>());
-    return absl::OkStatus();
-  } catch (const std::exception& e) {
-    lease->MarkBroken();
-    return absl::UnavailableError(
-        absl::StrCat("monitoring report: ", e.what()));
+  absl::StatusOr<StoredMonitoringRun> run =
+      LoadLatestMonitoringRun(lease->conn(), "drift");
+  if (absl::IsNotFound(run.status())) {
+    return absl::NotFoundError("no drift run recorded yet (run `pcs drift`)");
   }
+  if (!run.ok()) {
+    lease->MarkBroken();
+    return absl::Status(absl::StatusCode::kUnavailable, run.status().message());
+  }
+  out->set_run_id(run->id);
+  out->set_finished_at(run->finished_at);
+  out->set_model_version(run->model_version);
+  out->set_since(run->since);
+  out->set_as_of(run->as_of);
+  out->set_recent_rows(run->recent_rows);
+  out->set_max_feature(run->max_feature);
+  out->set_max_psi(run->max_psi);
+  out->set_score_psi(run->score_psi);
+  out->set_alert(run->alert);
+  out->set_alert_outcome(run->alert_outcome);
+  out->set_alert_error(run->alert_error);
+  out->set_details_json(run->details_json);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ScoringEngine::LoadedPattern> ScoringEngine::LoadPattern(

@@ -2,8 +2,8 @@
 // (embedded) PostgreSQL migrated with the repository's migrations.
 #include <string>
 
+#include "db/monitoring_run_store.h"
 #include "gtest/gtest.h"
-#include "monitoring/monitoring_run_store.h"
 #include "monitoring/prediction_outcome_store.h"
 #include "pqxx/pqxx"
 #include "tests/test_util/test_database.h"
@@ -119,11 +119,7 @@ TEST(MonitoringStoreTest, WritesRunsAndCountsAlerts) {
   run.alert = true;
   run.alert_outcome = "sent";
   run.details = {{"k", "v"}};
-  PsiResult p;
-  p.name = "atr_14";
-  p.psi = 0.31;
-  p.level = DriftLevel::kSignificant;
-  run.psi.push_back(p);
+  run.psi.push_back({"atr_14", 0.31, "significant"});
   auto id = InsertMonitoringRun(conn, run);
   ASSERT_TRUE(id.ok()) << id.status();
 
@@ -141,6 +137,16 @@ TEST(MonitoringStoreTest, WritesRunsAndCountsAlerts) {
   ASSERT_TRUE(totals.ok()) << totals.status();
   EXPECT_EQ(totals->sent, 1);
   EXPECT_EQ(totals->failed, 1);
+
+  auto latest = LoadLatestMonitoringRun(conn, "drift");
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(latest->id, *id + 1);  // `failed`, the newer drift run
+  EXPECT_EQ(latest->alert_outcome, "failed");
+  EXPECT_EQ(latest->alert_error, "HTTP 503");
+  EXPECT_EQ(latest->model_version, "");
+  EXPECT_EQ(latest->finished_at.size(), 20u);  // YYYY-MM-DDTHH:MM:SSZ
+  EXPECT_TRUE(
+      absl::IsNotFound(LoadLatestMonitoringRun(conn, "no-such-kind").status()));
 
   pqxx::read_transaction tx(conn);
   const pqxx::row r = tx.exec_params1(

@@ -1,8 +1,9 @@
-#include "monitoring/monitoring_run_store.h"
+#include "db/monitoring_run_store.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "db/transaction.h"
 
 namespace pcs {
 namespace {
@@ -60,18 +61,17 @@ absl::StatusOr<int64_t> InsertMonitoringRun(pqxx::connection& conn,
         run.alert ? "true" : "false", outcome.get(), error.get(),
         run.details.dump());
     const int64_t id = r[0].as<int64_t>();
-    for (const PsiResult& p : run.psi) {
+    for (const FeaturePsiRow& p : run.psi) {
       tx.exec_params(
           "INSERT INTO monitoring_feature_psi (run_id, feature, psi, level) "
           "VALUES ($1, $2, $3::double precision, $4)",
-          id, p.name, absl::StrFormat("%.17g", p.psi),
-          std::string(DriftLevelName(p.level)));
+          id, p.feature, absl::StrFormat("%.17g", p.psi), p.level);
     }
     tx.commit();
     return id;
   } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("writing the ", run.kind, " monitoring run: ", e.what()));
+    return DatabaseErrorStatus(
+        e, absl::StrCat("writing the ", run.kind, " monitoring run"), &conn);
   }
 }
 
@@ -84,9 +84,46 @@ absl::StatusOr<AlertTotals> LoadAlertTotals(pqxx::connection& conn) {
         "FROM monitoring_runs");
     return AlertTotals{r[0].as<int64_t>(), r[1].as<int64_t>()};
   } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("reading alert totals: ", e.what()));
+    return DatabaseErrorStatus(e, "reading alert totals", &conn);
   }
+}
+
+absl::StatusOr<StoredMonitoringRun> LoadLatestMonitoringRun(
+    pqxx::connection& conn, const std::string& kind) {
+  return RunInTransaction<pqxx::read_transaction>(
+      conn, absl::StrCat("reading the latest ", kind, " monitoring run"),
+      [&](pqxx::read_transaction& tx) -> absl::StatusOr<StoredMonitoringRun> {
+        const pqxx::result rows = tx.exec_params(
+            "SELECT id, to_char(finished_at AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(model_version, ''), "
+            "coalesce(since::text, ''), coalesce(as_of::text, ''), "
+            "coalesce(recent_rows, 0), coalesce(max_feature, ''), "
+            "coalesce(max_psi, 0), coalesce(score_psi, 0), alert, "
+            "coalesce(alert_outcome, ''), coalesce(alert_error, ''), "
+            "details::text FROM monitoring_runs WHERE kind = $1 "
+            "ORDER BY id DESC LIMIT 1",
+            kind);
+        if (rows.empty()) {
+          return absl::NotFoundError(
+              absl::StrCat("no ", kind, " run recorded yet"));
+        }
+        const pqxx::row r = rows[0];
+        StoredMonitoringRun run;
+        run.id = r[0].as<int64_t>();
+        run.finished_at = r[1].as<std::string>();
+        run.model_version = r[2].as<std::string>();
+        run.since = r[3].as<std::string>();
+        run.as_of = r[4].as<std::string>();
+        run.recent_rows = r[5].as<int64_t>();
+        run.max_feature = r[6].as<std::string>();
+        run.max_psi = r[7].as<double>();
+        run.score_psi = r[8].as<double>();
+        run.alert = r[9].as<bool>();
+        run.alert_outcome = r[10].as<std::string>();
+        run.alert_error = r[11].as<std::string>();
+        run.details_json = r[12].as<std::string>();
+        return run;
+      });
 }
 
 }  // namespace pcs
