@@ -6,7 +6,6 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
-#include "db/transaction.h"
 
 namespace pcs {
 namespace {
@@ -57,8 +56,6 @@ StagedRow Staged(const LifecycleTransition& t) {
           OptNum(t.blend_weight),
           OptText(t.fallback_reason)};
 }
-
-std::string NumOrNull(double v) { return std::isfinite(v) ? Num(v) : "NULL"; }
 
 // $1 = source.
 constexpr char kAppendOnceSql[] =
@@ -138,35 +135,6 @@ int64_t LifecycleHistoryStore::AppendOnce(
       tx_.exec_params(kAppendOnceSql, source).affected_rows());
 }
 
-void LifecycleHistoryStore::AppendTraces(
-    const std::vector<TraceRecord>& traces) {
-  if (traces.empty()) return;
-  std::string sql =
-      "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
-      "to_state, event_date, source, rule_confidence, ml_confidence, "
-      "blended_confidence, blend_weight, model_version, fallback_reason, "
-      "latency_ms, reason) VALUES ";
-  bool first = true;
-  for (const TraceRecord& r : traces) {
-    const std::string date =
-        r.event_date.empty()
-            ? "NULL"
-            : absl::StrCat(SqlLiteral(tx_, r.event_date), "::date");
-    absl::StrAppend(
-        &sql, first ? "" : ",", "(", SqlLiteral(tx_, r.pattern_id), ",",
-        SqlLiteral(tx_, r.state), ",", SqlLiteral(tx_, r.state), ",", date,
-        ",'server',", NumOrNull(r.rule_confidence), ",",
-        r.ml_confidence ? NumOrNull(*r.ml_confidence) : "NULL", ",",
-        NumOrNull(r.blended_confidence), ",", NumOrNull(r.blend_weight), ",",
-        r.model_version.empty() ? "NULL" : SqlLiteral(tx_, r.model_version),
-        ",",
-        r.fallback_reason.empty() ? "NULL" : SqlLiteral(tx_, r.fallback_reason),
-        ",", NumOrNull(r.latency_ms), ",", SqlLiteral(tx_, r.reason), ")");
-    first = false;
-  }
-  tx_.exec0(sql);
-}
-
 bool LifecycleHistoryStore::HasSource(const std::string& pattern_id,
                                       const std::string& source) {
   return tx_
@@ -175,16 +143,6 @@ bool LifecycleHistoryStore::HasSource(const std::string& pattern_id,
           "pattern_id = $1 AND source = $2)",
           pattern_id, source)[0]
       .as<bool>();
-}
-
-int64_t LifecycleHistoryStore::RecordActualOutcomes() {
-  return static_cast<int64_t>(
-      tx_.exec("UPDATE pattern_lifecycle_history h "
-               "SET actual_outcome = e.outcome_label "
-               "FROM pattern_events e "
-               "WHERE h.pattern_id = e.id AND h.source = 'server' "
-               "  AND h.actual_outcome IS NULL AND e.outcome_label IS NOT NULL")
-          .affected_rows());
 }
 
 }  // namespace pcs

@@ -16,26 +16,10 @@ struct HistoryEntry {
   // pattern_id, from (nullopt = first row), to, event_day, confidences,
   // fallback_reason ("" = NULL), reason ("" = NULL).
   LifecycleTransition transition;
-  std::string source;         // backfill | evaluate | analyst | server
+  std::string source;         // backfill | evaluate | analyst
   std::string model_version;  // "" = NULL
   std::optional<double> latency_ms;
   bool dated_today = false;  // event_date = current_date, not event_day
-};
-
-// One scored request (a prediction trace): source 'server', from_state =
-// to_state = the stored state at scoring time, reason "score <method>".
-struct TraceRecord {
-  std::string pattern_id;
-  std::string state;       // lifecycle state at scoring time
-  std::string event_date;  // "YYYY-MM-DD" (the confirmation date); "" = NULL
-  double rule_confidence = 0;
-  std::optional<double> ml_confidence;
-  double blended_confidence = 0;
-  double blend_weight = 0;
-  std::string model_version;
-  std::string fallback_reason;
-  double latency_ms = 0;
-  std::string reason;
 };
 
 // The id and recorded_at (as PostgreSQL prints it) of an appended row.
@@ -49,6 +33,9 @@ struct AppendedHistoryRow {
 // DecisionTransition, StateSequence) and change pattern_events themselves;
 // this class writes the matching history rows inside the caller's
 // transaction, so the state change and its history commit together.
+//
+// Prediction traces (scored requests) are not lifecycle history: they live
+// in prediction_traces (db/prediction_trace_store.h).
 //
 // Rows of a pattern an analyst decided are skipped by a trigger
 // (migrations/0005) unless they keep the analyst's state or come from the
@@ -80,16 +67,8 @@ class LifecycleHistoryStore {
   int64_t AppendOnce(const std::vector<LifecycleTransition>& transitions,
                      const std::string& source);
 
-  // Appends prediction traces (source 'server') with one INSERT.
-  void AppendTraces(const std::vector<TraceRecord>& traces);
-
   // True when `pattern_id` has a row with `source`.
   bool HasSource(const std::string& pattern_id, const std::string& source);
-
-  // Copies each pattern's resolved outcome label into the actual_outcome of
-  // its prediction traces (source 'server') that have none; returns the rows
-  // updated.
-  int64_t RecordActualOutcomes();
 
  private:
   pqxx::transaction_base& tx_;

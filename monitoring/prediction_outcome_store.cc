@@ -2,7 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "db/lifecycle_history_store.h"
+#include "db/prediction_trace_store.h"
 #include "db/transaction.h"
 
 namespace pcs {
@@ -19,7 +19,7 @@ absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn) {
   return RunInTransaction(
       conn, "recording actual outcomes on server predictions",
       [](pqxx::work& tx) -> absl::StatusOr<int64_t> {
-        return LifecycleHistoryStore(tx).RecordActualOutcomes();
+        return PredictionTraceStore(tx).RecordActualOutcomes();
       });
 }
 
@@ -38,9 +38,8 @@ absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(
         "       e.outcome_label, p.rule_confidence, p.ml_confidence, "
         "       p.blended_confidence, coalesce(p.model_version, ''), "
         "e.rule_confidence "
-        "FROM (SELECT DISTINCT ON (pattern_id) * FROM "
-        "pattern_lifecycle_history "
-        "      WHERE source = 'server' AND ($1 = '' OR model_version = $1) "
+        "FROM (SELECT DISTINCT ON (pattern_id) * FROM prediction_traces "
+        "      WHERE ($1 = '' OR model_version = $1) "
         "      ORDER BY pattern_id, recorded_at DESC, id DESC) p "
         "JOIN pattern_events e ON e.id = p.pattern_id "
         "WHERE e.outcome_label IS NOT NULL AND e.outcome_resolved_at IS NOT "

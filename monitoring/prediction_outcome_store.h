@@ -3,16 +3,16 @@
 
 // The join of served predictions to realised outcomes, in PostgreSQL.
 //
-// Predictions are pattern_lifecycle_history rows with source = 'server'
-// (pattern_id, rule/ml/blended_confidence, model_version, recorded_at).
+// Predictions are prediction_traces rows (migrations/0004; pattern_id,
+// rule/ml/blended_confidence, model_version, recorded_at).
 // Outcomes are pattern_events.outcome_label once the triple barrier resolved.
 //
 //   RecordActualOutcomes: copies outcome_label into actual_outcome of every
-//     server row of a resolved pattern whose actual_outcome is still NULL
+//     trace of a resolved pattern whose actual_outcome is still NULL
 //     (what `pcs outcomes` does after resolving new bars; the UPDATE is
-//     LifecycleHistoryStore::RecordActualOutcomes). Idempotent.
+//     PredictionTraceStore::RecordActualOutcomes). Idempotent.
 //   LoadScoredOutcomes: one row per resolved pattern with a server
-//     prediction: the LATEST server row for that pattern (optionally of one
+//     prediction: the LATEST trace for that pattern (optionally of one
 //     model version), joined with its outcome and resolution date.
 //
 // Threading: uses the caller's connection (one thread at a time, as
@@ -36,7 +36,7 @@ struct ScoredOutcomeFilter {
   std::optional<Day> resolved_from;          // outcome_resolved_at >= this
 };
 
-// Number of history rows updated.
+// Number of trace rows updated.
 absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn);
 
 absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(

@@ -5,7 +5,7 @@
 // known, compared with the metrics in the serving model's card.
 //
 // Input rows (ScoredOutcome) are predictions the server logged in
-// pattern_lifecycle_history (source 'server') joined with the resolved
+// prediction_traces joined with the resolved
 // outcome_label of pattern_events (see monitoring/prediction_outcome_store.h).
 // Two windows are computed, both on the resolution date:
 //   "last_<N>"  the N most recently resolved scored patterns (resolved on

@@ -29,7 +29,7 @@ TraceLogger::TraceLogger(TraceLoggerOptions options)
     written_counter_ =
         options_.metrics
             ->AddCounter("pcs_trace_written_total",
-                         "Trace rows written to pattern_lifecycle_history")
+                         "Trace rows written to prediction_traces")
             ->WithLabels({});
     dropped_counter_ =
         options_.metrics
@@ -131,7 +131,7 @@ void TraceLogger::WriteBatch(std::deque<TraceRecord>* batch) {
                                       std::make_move_iterator(batch->end()));
   absl::Status written =
       RunInTransaction(lease->conn(), "writing traces", [&](pqxx::work& tx) {
-        LifecycleHistoryStore(tx).AppendTraces(rows);
+        PredictionTraceStore(tx).Append(rows);
         return absl::OkStatus();
       });
   if (!written.ok()) {

@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "db/lifecycle_history_store.h"  // TraceRecord
+#include "db/prediction_trace_store.h"  // TraceRecord
 #include "pqxx/pqxx"
 #include "server/connection_pool.h"
 

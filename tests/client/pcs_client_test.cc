@@ -327,7 +327,7 @@ TEST_F(PythonClientTest, PytestPassesAgainstTheServerBinary) {
   std::ofstream(allow_list)
       << "write token pytest-writer " << write_token
       << "\nread token pytest-reader " << read_token << "\n";
-  const int64_t traces_before = pcs::testing::HistoryRows(conninfo, "server");
+  const int64_t traces_before = pcs::testing::TraceRows(conninfo);
   pcs::testing::Subprocess server(
       {PCS_SERVER_BINARY, "--listen", "127.0.0.1:0", "--metrics-listen",
        "127.0.0.1:0", "--database-url", conninfo, "--models-dir",
@@ -356,7 +356,7 @@ TEST_F(PythonClientTest, PytestPassesAgainstTheServerBinary) {
   EXPECT_THAT(out, Not(HasSubstr("skipped")));
   EXPECT_EQ(server.Stop(SIGTERM), 0);  // graceful exit
   // The traced scores pytest made were written before exit.
-  EXPECT_GT(pcs::testing::HistoryRows(conninfo, "server"), traces_before);
+  EXPECT_GT(pcs::testing::TraceRows(conninfo), traces_before);
   EXPECT_EQ(TreeListing(PythonDir()), tree_before_)
       << "running the tests wrote into " << PythonDir();
 }

@@ -129,33 +129,5 @@ TEST_F(LifecycleHistoryStoreTest, AppendOnceSkipsExistingAndRejected) {
   EXPECT_TRUE(*has);
 }
 
-TEST_F(LifecycleHistoryStoreTest, TracesAndActualOutcomes) {
-  TraceRecord r;
-  r.pattern_id = "p1";
-  r.state = "confirmed";
-  r.event_date = "2020-01-22";
-  r.rule_confidence = 0.6;
-  r.ml_confidence = 0.8;
-  r.blended_confidence = 0.7;
-  r.model_version = "v1";
-  r.reason = "score ScorePattern";
-  TraceRecord quoted = r;
-  quoted.reason = "it's quoted";
-  quoted.ml_confidence.reset();
-  absl::Status s = Run([&](pqxx::work& tx) {
-    LifecycleHistoryStore(tx).AppendTraces({r, quoted});
-    return absl::OkStatus();
-  });
-  ASSERT_TRUE(s.ok()) << s;
-  EXPECT_EQ(Count("source = 'server' AND from_state = to_state"), 2);
-  EXPECT_EQ(Count("reason = 'it''s quoted' AND ml_confidence IS NULL"), 1);
-  auto updated = Run([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
-    return LifecycleHistoryStore(tx).RecordActualOutcomes();
-  });
-  ASSERT_TRUE(updated.ok()) << updated.status();
-  EXPECT_EQ(*updated, 2);
-  EXPECT_EQ(Count("actual_outcome = 1"), 2);
-}
-
 }  // namespace
 }  // namespace pcs

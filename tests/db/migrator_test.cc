@@ -42,6 +42,15 @@ class MigrationsCopy {
   void Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name) << text;
   }
+  // Moves `name` out of the folder and back.
+  void Hide(const std::string& name) {
+    fs::rename(dir_ / name,
+               dir_.parent_path() / (dir_.filename().string() + "-" + name));
+  }
+  void Unhide(const std::string& name) {
+    fs::rename(dir_.parent_path() / (dir_.filename().string() + "-" + name),
+               dir_ / name);
+  }
 
  private:
   static inline int counter_ = 0;
@@ -57,9 +66,9 @@ TEST(MigratorTest, FreshDatabaseGetsEveryTable) {
   EXPECT_EQ(report.applied.size(), files->size());
   EXPECT_EQ(report.already_applied, 0);
   EXPECT_EQ(report.latest_version, files->back().version);
-  for (const char* table :
-       {"price_bars", "ingest_runs", "ingest_rejects", "pattern_events",
-        "pattern_lifecycle_history", "schema_migrations"}) {
+  for (const char* table : {"price_bars", "ingest_runs", "ingest_rejects",
+                            "pattern_events", "pattern_lifecycle_history",
+                            "prediction_traces", "schema_migrations"}) {
     EXPECT_EQ(CountRows(db, std::string("SELECT count(*) FROM "
                                         "information_schema.tables WHERE "
                                         "table_name = '") +
@@ -98,6 +107,66 @@ TEST(MigratorTest, NewFileIsAppliedOnTop) {
   EXPECT_THAT(report.applied, ElementsAre("0900_extra.sql"));
   EXPECT_EQ(report.latest_version, 900);
   EXPECT_EQ(CountRows(db, "SELECT count(*) FROM extra_table"), 0);
+}
+
+// A database from before 0004 (every other migration applied, as on a
+// deployed server) keeps its traces: 0004 moves the source 'server' rows of
+// pattern_lifecycle_history into prediction_traces, and leaves the rest.
+TEST(MigratorTest, PredictionTracesMigrationMovesServerRows) {
+  const std::string db = TestDatabase::EmptyDatabase();
+  MigrationsCopy copy;
+  const std::string file = "0004_prediction_traces.sql";
+  copy.Hide(file);
+  ASSERT_TRUE(Migrate(db, copy.dir()).ok());
+  {
+    pqxx::connection conn(db);
+    pqxx::work tx(conn);
+    tx.exec0(
+        "INSERT INTO pattern_events (id, symbol, pattern_type, direction, "
+        "formation_start, formation_end, confirmation_date, key_points, "
+        "breakout_level, target_price, stop_price, rule_confidence, "
+        "lifecycle_state, detector_version) VALUES ('p1', 'AAPL', "
+        "'double_bottom', 'bullish', '2020-01-01', '2020-01-20', "
+        "'2020-01-22', '[]', 10, 12, 9, 0.6, 'confirmed', 'test')");
+    tx.exec0(
+        "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
+        "to_state, event_date, source, rule_confidence, ml_confidence, "
+        "blended_confidence, blend_weight, model_version, latency_ms, "
+        "actual_outcome, reason) VALUES "
+        "('p1', NULL, 'detected', '2020-01-22', 'backfill', 0.6, NULL, NULL, "
+        "NULL, NULL, NULL, NULL, NULL), "
+        "('p1', 'confirmed', 'confirmed', '2020-01-22', 'server', 0.6, 0.7, "
+        "0.65, 0.5, 'v1', 2.5, 1, 'score ScorePattern'), "
+        "('p1', 'confirmed', 'confirmed', '2020-01-22', 'server', 0.6, 0.8, "
+        "0.7, 0.5, 'v2', 1.5, NULL, 'score ScoreBatch')");
+    tx.commit();
+  }
+  copy.Unhide(file);
+  MigrationReport report;
+  ASSERT_TRUE(Migrate(db, copy.dir(), &report).ok());
+  EXPECT_THAT(report.applied, ElementsAre(file));
+  EXPECT_EQ(CountRows(db,
+                      "SELECT count(*) FROM pattern_lifecycle_history WHERE "
+                      "source = 'server'"),
+            0);
+  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pattern_lifecycle_history"), 1);
+  EXPECT_EQ(CountRows(db,
+                      "SELECT count(*) FROM prediction_traces WHERE "
+                      "pattern_id = 'p1' AND state = 'confirmed' AND "
+                      "event_date = '2020-01-22' AND blend_weight = 0.5"),
+            2);
+  EXPECT_EQ(CountRows(db,
+                      "SELECT count(*) FROM prediction_traces WHERE "
+                      "model_version = 'v1' AND ml_confidence = 0.7 AND "
+                      "latency_ms = 2.5 AND actual_outcome = 1 AND reason = "
+                      "'score ScorePattern'"),
+            1);
+  // Oldest first: the v1 trace keeps the lower id.
+  EXPECT_EQ(CountRows(db,
+                      "SELECT count(*) FROM prediction_traces a JOIN "
+                      "prediction_traces b ON a.model_version = 'v1' AND "
+                      "b.model_version = 'v2' AND a.id < b.id"),
+            1);
 }
 
 TEST(MigratorTest, TamperedAppliedFileIsRefusedNamingIt) {

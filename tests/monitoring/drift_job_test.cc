@@ -353,11 +353,10 @@ TEST_F(DriftJobTest, AccuracyBelowRuleBaselineAlerts) {
     symbols += "}";
     inserted =
         tx.exec_params(
-              "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
-              "to_state, "
-              "  source, rule_confidence, ml_confidence, blended_confidence, "
+              "INSERT INTO prediction_traces (pattern_id, state, "
+              "  rule_confidence, ml_confidence, blended_confidence, "
               "model_version) "
-              "SELECT id, 'detected', 'confirmed', 'server', rule_confidence, "
+              "SELECT id, 'confirmed', rule_confidence, "
               "  CASE WHEN outcome_label = 1 THEN 0.3 ELSE 0.7 END, "
               "rule_confidence, "
               "  '20260102T000000Z' FROM pattern_events "

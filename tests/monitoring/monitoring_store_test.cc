@@ -36,11 +36,10 @@ void AddPrediction(pqxx::connection& conn, const std::string& id,
                    const char* recorded_at) {
   pqxx::work tx(conn);
   tx.exec_params(
-      "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
-      "to_state, source, "
+      "INSERT INTO prediction_traces (pattern_id, state, "
       " rule_confidence, ml_confidence, blended_confidence, model_version, "
       "recorded_at) "
-      "VALUES ($1, 'detected', 'confirmed', 'server', 0.6, $2::double "
+      "VALUES ($1, 'confirmed', 0.6, $2::double "
       "precision, "
       " $2::double precision, $3, $4::timestamptz)",
       id, ml, version, recorded_at);
@@ -68,7 +67,7 @@ TEST(MonitoringStoreTest, JoinsLatestServerPredictionToOutcome) {
 
   auto updated = RecordActualOutcomes(conn);
   ASSERT_TRUE(updated.ok()) << updated.status();
-  EXPECT_EQ(*updated, 4);  // p1 x2, p2 x2 server rows; p3 unresolved
+  EXPECT_EQ(*updated, 4);  // p1 x2, p2 x2 traces; p3 unresolved
   auto again = RecordActualOutcomes(conn);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, 0);  // idempotent
@@ -79,11 +78,10 @@ TEST(MonitoringStoreTest, JoinsLatestServerPredictionToOutcome) {
                  "WHERE source = 'backfill' AND actual_outcome IS NOT NULL")[0]
             .as<int>(),
         0);
-    EXPECT_EQ(
-        tx.exec1("SELECT actual_outcome FROM pattern_lifecycle_history "
-                 "WHERE pattern_id = 'p1' AND source = 'server' LIMIT 1")[0]
-            .as<int>(),
-        1);
+    EXPECT_EQ(tx.exec1("SELECT actual_outcome FROM prediction_traces "
+                       "WHERE pattern_id = 'p1' LIMIT 1")[0]
+                  .as<int>(),
+              1);
   }
 
   ScoredOutcomeFilter v1;

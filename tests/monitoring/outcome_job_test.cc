@@ -76,10 +76,9 @@ TEST(OutcomeJobTest, ResolvesOnNewBarsAndJoinsPredictions) {
   {
     pqxx::work tx(conn);
     tx.exec(
-        "INSERT INTO pattern_lifecycle_history (pattern_id, from_state, "
-        "to_state, source, "
+        "INSERT INTO prediction_traces (pattern_id, state, "
         "  rule_confidence, ml_confidence, blended_confidence, model_version) "
-        "SELECT id, 'detected', 'confirmed', 'server', rule_confidence, 0.6, "
+        "SELECT id, 'confirmed', rule_confidence, 0.6, "
         "  0.5 * rule_confidence + 0.3, 'v1' FROM pattern_events "
         "WHERE outcome_label IS NULL AND exit_reason IS NULL");
     tx.commit();
@@ -114,16 +113,16 @@ TEST(OutcomeJobTest, ResolvesOnNewBarsAndJoinsPredictions) {
   EXPECT_EQ(second->predictions_joined, predictions);
   // Every joined row carries its pattern's label.
   EXPECT_EQ(Count(conn,
-                  "SELECT count(*) FROM pattern_lifecycle_history h JOIN "
+                  "SELECT count(*) FROM prediction_traces h JOIN "
                   "pattern_events e "
-                  "ON e.id = h.pattern_id WHERE h.source = 'server' "
-                  "AND h.actual_outcome = e.outcome_label"),
+                  "ON e.id = h.pattern_id "
+                  "WHERE h.actual_outcome = e.outcome_label"),
             predictions);
   EXPECT_EQ(Count(conn,
-                  "SELECT count(*) FROM pattern_lifecycle_history h JOIN "
+                  "SELECT count(*) FROM prediction_traces h JOIN "
                   "pattern_events e "
-                  "ON e.id = h.pattern_id WHERE h.source = 'server' "
-                  "AND h.actual_outcome IS DISTINCT FROM e.outcome_label"),
+                  "ON e.id = h.pattern_id "
+                  "WHERE h.actual_outcome IS DISTINCT FROM e.outcome_label"),
             0);
 
   auto third = RunOutcomeJob(o);  // nothing new: idempotent

@@ -371,23 +371,24 @@ TEST_F(Phase5RegressionTest, Step4_ScoreByIdOverGrpc) {
   EXPECT_EQ(s->stub->ScorePattern(&bad_ctx, request, &r).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
-  // The traces of the batch reach pattern_lifecycle_history (written by a
-  // background queue: poll with a deadline).
+  // The traces of the batch reach prediction_traces (written by a
+  // background queue: poll with a deadline); none is lifecycle history.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(30);
   int64_t traced = 0;
   while (std::chrono::steady_clock::now() < deadline) {
-    traced = Count(
-        "SELECT count(*) FROM pattern_lifecycle_history WHERE source = "
-        "'server'");
+    traced = Count("SELECT count(*) FROM prediction_traces");
     if (traced >= static_cast<int64_t>(s->scored_ids.size())) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(traced, static_cast<int64_t>(s->scored_ids.size()));
-  EXPECT_EQ(Count(absl::StrCat(
-                "SELECT count(*) FROM pattern_lifecycle_history WHERE source = "
-                "'server' AND (ml_confidence IS NULL OR model_version <> '",
-                kVersion, "' OR latency_ms IS NULL)")),
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM prediction_traces WHERE "
+                               "ml_confidence IS NULL OR model_version <> '",
+                               kVersion, "' OR latency_ms IS NULL")),
+            0);
+  EXPECT_EQ(Count("SELECT count(*) FROM pattern_lifecycle_history WHERE "
+                  "from_state = to_state AND source NOT IN ('evaluate', "
+                  "'analyst')"),
             0);
 }
 
@@ -470,9 +471,8 @@ TEST_F(Phase5RegressionTest, Step6_NewBarsArrive) {
       AccuracyRows(nlohmann::json::parse(before_in, nullptr, false));
   EXPECT_EQ(s->accuracy_rows_before,
             Count("SELECT count(DISTINCT h.pattern_id) FROM "
-                  "pattern_lifecycle_history h JOIN "
-                  "pattern_events e ON e.id = h.pattern_id WHERE h.source = "
-                  "'server' AND "
+                  "prediction_traces h JOIN "
+                  "pattern_events e ON e.id = h.pattern_id WHERE "
                   "e.outcome_label IS NOT NULL"));
   EXPECT_GT(s->accuracy_rows_before, 0);
 
@@ -522,17 +522,16 @@ TEST_F(Phase5RegressionTest, Step7_OutcomesResolveAndJoinPredictions) {
   EXPECT_GT(report.value("patterns_inserted", int64_t{0}), 0)
       << "no pattern on 2017-2018 bars";
 
-  // Predictions joined: every server row of a labeled pattern carries it.
+  // Predictions joined: every trace of a labeled pattern carries it.
   const int64_t joined = report.value("predictions_joined", int64_t{-1});
-  EXPECT_EQ(joined,
-            Count("SELECT count(*) FROM pattern_lifecycle_history h JOIN "
-                  "pattern_events "
-                  "e ON e.id = h.pattern_id WHERE h.source = 'server' AND "
-                  "e.outcome_label IS NOT NULL"));
+  EXPECT_EQ(joined, Count("SELECT count(*) FROM prediction_traces h JOIN "
+                          "pattern_events "
+                          "e ON e.id = h.pattern_id WHERE "
+                          "e.outcome_label IS NOT NULL"));
   EXPECT_GE(joined, labeled);  // at least one traced score per labeled pattern
-  EXPECT_EQ(Count("SELECT count(*) FROM pattern_lifecycle_history h JOIN "
+  EXPECT_EQ(Count("SELECT count(*) FROM prediction_traces h JOIN "
                   "pattern_events e ON "
-                  "e.id = h.pattern_id WHERE h.source = 'server' AND "
+                  "e.id = h.pattern_id WHERE "
                   "e.outcome_label IS NOT "
                   "NULL AND h.actual_outcome IS DISTINCT FROM e.outcome_label"),
             0);
@@ -565,8 +564,8 @@ TEST_F(Phase5RegressionTest, Step7_OutcomesResolveAndJoinPredictions) {
     std::string chain, last;
     for (const auto& row : tx.exec_params(
              "SELECT coalesce(from_state, ''), to_state, source FROM "
-             "pattern_lifecycle_history WHERE pattern_id = $1 AND "
-             "source <> 'server' ORDER BY recorded_at, id",
+             "pattern_lifecycle_history WHERE pattern_id = $1 "
+             "ORDER BY recorded_at, id",
              s->evaluated_id)) {
       absl::StrAppend(&chain, row[0].c_str(), "->", row[1].c_str(), " (",
                       row[2].c_str(), ") ");
@@ -622,9 +621,9 @@ TEST_F(Phase5RegressionTest, Step8_RollingAccuracyAndDriftAlert) {
   pqxx::read_transaction tx(conn);
   const pqxx::result rows = tx.exec(
       "SELECT DISTINCT ON (h.pattern_id) h.ml_confidence, e.outcome_label FROM "
-      "pattern_lifecycle_history h JOIN pattern_events e ON e.id = "
+      "prediction_traces h JOIN pattern_events e ON e.id = "
       "h.pattern_id WHERE "
-      "h.source = 'server' AND e.outcome_label IS NOT NULL ORDER BY "
+      "e.outcome_label IS NOT NULL ORDER BY "
       "h.pattern_id, "
       "h.recorded_at DESC, h.id DESC");
   int positives = 0, confirmed = 0, true_positives = 0;

@@ -537,7 +537,7 @@ TEST_F(ServiceTest, MonitoringReportServesTheLatestDriftRun) {
 
 TEST_F(ServiceTest, ShutdownFlushesTraceQueue) {
   StartServer(false, [](PcsServerOptions& o) { o.trace = true; });
-  const int64_t before = pcs::testing::HistoryRows(Seeded().conninfo, "server");
+  const int64_t before = pcs::testing::TraceRows(Seeded().conninfo);
   const auto& ids = Seeded().pattern_ids;
   const int n = std::min<int>(25, ids.size());
   for (int i = 0; i < n; ++i) {
@@ -547,7 +547,7 @@ TEST_F(ServiceTest, ShutdownFlushesTraceQueue) {
   server_->Shutdown();
   EXPECT_EQ(server_->traces()->written(), n);
   EXPECT_EQ(server_->traces()->dropped(), 0);
-  EXPECT_EQ(pcs::testing::HistoryRows(Seeded().conninfo, "server"), before + n);
+  EXPECT_EQ(pcs::testing::TraceRows(Seeded().conninfo), before + n);
 }
 
 // A database outage fails uncached requests fast, but neither liveness nor

@@ -277,7 +277,7 @@ TEST_F(PcsServerTest, ShutdownCancelsAnInFlightBatchWhichIsNotTraced) {
   PublishModel(/*rounds=*/300);
   Start(/*phase5=*/true, /*trace=*/true);
   const std::vector<std::string>& ids = Seeded().pattern_ids;
-  const int64_t before = pcs::testing::HistoryRows(Seeded().conninfo, "server");
+  const int64_t before = pcs::testing::TraceRows(Seeded().conninfo);
   v1::ScoreBatchRequest request;
   for (size_t i = 0; i < ids.size() && i < 1000; ++i) {
     request.add_pattern_ids(ids[i]);
@@ -307,7 +307,7 @@ TEST_F(PcsServerTest, ShutdownCancelsAnInFlightBatchWhichIsNotTraced) {
   // It stopped early (observed the cancellation) and traced nothing.
   EXPECT_LT(server_->engine().cache_misses(),
             static_cast<uint64_t>(request.pattern_ids_size()));
-  EXPECT_EQ(pcs::testing::HistoryRows(Seeded().conninfo, "server"), before);
+  EXPECT_EQ(pcs::testing::TraceRows(Seeded().conninfo), before);
 }
 
 }  // namespace

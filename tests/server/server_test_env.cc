@@ -174,4 +174,10 @@ int64_t HistoryRows(const std::string& conninfo, const std::string& source) {
       .as<int64_t>();
 }
 
+int64_t TraceRows(const std::string& conninfo) {
+  pqxx::connection conn(conninfo);
+  pqxx::read_transaction tx(conn);
+  return tx.exec1("SELECT count(*) FROM prediction_traces")[0].as<int64_t>();
+}
+
 }  // namespace pcs::testing

@@ -69,6 +69,9 @@ v1::ScoreInlineRequest InlineRequestFor(const std::string& id);
 // Number of pattern_lifecycle_history rows with `source`.
 int64_t HistoryRows(const std::string& conninfo, const std::string& source);
 
+// Number of prediction_traces rows (the server's scored requests).
+int64_t TraceRows(const std::string& conninfo);
+
 }  // namespace pcs::testing
 
 #endif  // PCS_TESTS_SERVER_SERVER_TEST_ENV_H_

@@ -11,8 +11,8 @@
 namespace pcs {
 namespace {
 
-using ::pcs::testing::HistoryRows;
 using ::pcs::testing::Seeded;
+using ::pcs::testing::TraceRows;
 using ::testing::HasSubstr;
 
 TraceRecord Record(const std::string& id) {
@@ -29,7 +29,7 @@ TraceRecord Record(const std::string& id) {
 TEST(TraceLoggerTest, WritesEverythingQueuedBeforeShutdown) {
   const std::string& conninfo = Seeded().conninfo;
   MetricsRegistry metrics;
-  const int64_t before = HistoryRows(conninfo, "server");
+  const int64_t before = TraceRows(conninfo);
   auto logger = TraceLogger::Create(
       {.conninfo = conninfo, .batch_size = 7, .metrics = &metrics});
   ASSERT_TRUE(logger.ok());
@@ -39,7 +39,7 @@ TEST(TraceLoggerTest, WritesEverythingQueuedBeforeShutdown) {
   (*logger)->Shutdown();
   EXPECT_EQ((*logger)->written(), 50);
   EXPECT_EQ((*logger)->dropped(), 0);
-  EXPECT_EQ(HistoryRows(conninfo, "server"), before + 50);
+  EXPECT_EQ(TraceRows(conninfo), before + 50);
   EXPECT_FALSE((*logger)->Log(Record(Seeded().pattern_ids[0])));  // stopped
   EXPECT_EQ((*logger)->dropped(), 1);
   EXPECT_THAT(metrics.Render(), HasSubstr("pcs_trace_written_total 50\n"));

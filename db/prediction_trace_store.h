@@ -1,0 +1,58 @@
+#ifndef PCS_DB_PREDICTION_TRACE_STORE_H_
+#define PCS_DB_PREDICTION_TRACE_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pqxx/pqxx"
+
+namespace pcs {
+
+// One scored request: a prediction_traces row.
+struct TraceRecord {
+  std::string pattern_id;
+  std::string state;       // stored lifecycle state at scoring time
+  std::string event_date;  // "YYYY-MM-DD" (the confirmation date); "" = NULL
+  double rule_confidence = 0;
+  std::optional<double> ml_confidence;
+  double blended_confidence = 0;
+  double blend_weight = 0;
+  std::string model_version;
+  std::string fallback_reason;
+  double latency_ms = 0;
+  std::string reason;  // "score <method>"
+};
+
+// The one writer of prediction_traces (migrations/0004): the server's
+// scored requests, kept apart from pattern_lifecycle_history, which holds
+// state changes only. Works inside the caller's transaction.
+//
+// Errors: methods throw libpqxx exceptions; call them inside
+// RunInTransaction (db/transaction.h), which maps them to a Status.
+// Threading: as the transaction (one thread).
+//
+// Example:
+//   RunInTransaction(conn, "writing traces", [&](pqxx::work& tx) {
+//     PredictionTraceStore(tx).Append(traces);
+//     return absl::OkStatus();
+//   });
+class PredictionTraceStore {
+ public:
+  explicit PredictionTraceStore(pqxx::transaction_base& tx) : tx_(tx) {}
+
+  // Appends `traces` with one INSERT.
+  void Append(const std::vector<TraceRecord>& traces);
+
+  // Copies each resolved pattern's outcome label into actual_outcome of its
+  // traces that have none (`pcs outcomes`); returns the rows updated.
+  int64_t RecordActualOutcomes();
+
+ private:
+  pqxx::transaction_base& tx_;
+};
+
+}  // namespace pcs
+
+#endif  // PCS_DB_PREDICTION_TRACE_STORE_H_

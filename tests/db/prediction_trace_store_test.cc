@@ -1,0 +1,84 @@
+#include "db/prediction_trace_store.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "db/transaction.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "tests/test_util/test_database.h"
+
+namespace pcs {
+namespace {
+
+using ::pcs::testing::TestDatabase;
+
+// The one writer of prediction_traces, on a real PostgreSQL.
+class PredictionTraceStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    conn_ = std::make_unique<pqxx::connection>(TestDatabase::FreshDatabase());
+    pqxx::work tx(*conn_);
+    tx.exec0(
+        "INSERT INTO pattern_events (id, symbol, pattern_type, direction, "
+        "formation_start, formation_end, confirmation_date, key_points, "
+        "breakout_level, target_price, stop_price, rule_confidence, "
+        "lifecycle_state, detector_version, outcome_label) VALUES ('p1', "
+        "'AAPL', 'double_bottom', 'bullish', '2020-01-01', '2020-01-20', "
+        "'2020-01-22', '[]', 10, 12, 9, 0.6, 'confirmed', 'test', 1)");
+    tx.commit();
+  }
+
+  int64_t Count(const std::string& where) {
+    pqxx::read_transaction tx(*conn_);
+    return tx.exec1("SELECT count(*) FROM prediction_traces WHERE " + where)[0]
+        .as<int64_t>();
+  }
+
+  template <typename Fn>
+  auto Run(Fn&& fn) {
+    return RunInTransaction(*conn_, "test", std::forward<Fn>(fn));
+  }
+
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+TEST_F(PredictionTraceStoreTest, AppendsTracesAndRecordsOutcomes) {
+  TraceRecord r;
+  r.pattern_id = "p1";
+  r.state = "confirmed";
+  r.event_date = "2020-01-22";
+  r.rule_confidence = 0.6;
+  r.ml_confidence = 0.8;
+  r.blended_confidence = 0.7;
+  r.model_version = "v1";
+  r.reason = "score ScorePattern";
+  TraceRecord quoted = r;
+  quoted.reason = "it's quoted";
+  quoted.ml_confidence.reset();
+  absl::Status s = Run([&](pqxx::work& tx) {
+    PredictionTraceStore(tx).Append({r, quoted});
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(Count("state = 'confirmed' AND event_date = '2020-01-22' AND "
+                  "model_version = 'v1' AND blend_weight = 0"),
+            2);
+  EXPECT_EQ(Count("reason = 'it''s quoted' AND ml_confidence IS NULL"), 1);
+  auto updated = Run([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+    return PredictionTraceStore(tx).RecordActualOutcomes();
+  });
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(*updated, 2);
+  EXPECT_EQ(Count("actual_outcome = 1"), 2);
+  // Traces are not lifecycle history.
+  pqxx::read_transaction tx(*conn_);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM pattern_lifecycle_history")[0]
+                .as<int64_t>(),
+            0);
+}
+
+}  // namespace
+}  // namespace pcs
