@@ -1,13 +1,9 @@
 #include "training/trainer.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <mutex>
-#include <random>
-#include <thread>
 #include <unordered_map>
 
 #include "absl/status/status.h"
@@ -22,6 +18,7 @@
 #include "training/model_selection.h"
 #include "training/walk_forward.h"
 #include "training/walk_forward_report.h"
+#include "training/walk_forward_runner.h"
 
 namespace pcs {
 namespace {
@@ -46,139 +43,6 @@ nlohmann::json Num(double v) {
   return v;
 }
 
-// One walk-forward window's rows.
-struct WindowData {
-  WalkForwardWindow window;
-  SplitData train, valid, test;
-  SplitCounts counts;
-  std::map<std::string, double> rates;  // type base rates of `train`
-};
-
-absl::StatusOr<WindowData> MakeWindow(const LabeledDataset& ds,
-                                      const WalkForwardWindow& w) {
-  std::vector<SplitKey> keys;
-  for (const LabeledExample& e : ds.examples) {
-    keys.push_back(
-        {e.confirmation_day,
-         LabelEndDay(e.confirmation_day, e.resolved_day, e.horizon_bars)});
-  }
-  WindowData d;
-  d.window = w;
-  const std::vector<SplitPart> parts = AssignSplit(keys, w.split, &d.counts);
-  std::vector<const LabeledExample*> rows[3];
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const int p = static_cast<int>(parts[i]);
-    if (p < 3) rows[p].push_back(&ds.examples[i]);
-  }
-  const char* names[3] = {"train", "validation", "test"};
-  for (int p = 0; p < (w.is_test_fold ? 3 : 2); ++p) {
-    int pos = 0;
-    for (const LabeledExample* r : rows[p]) pos += r->label;
-    if (rows[p].empty() || pos == 0 ||
-        pos == static_cast<int>(rows[p].size())) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("walk-forward ", w.name, ": the ", names[p], " rows (",
-                       FormatDay(p == 0   ? Day{0}
-                                 : p == 1 ? w.validation_start
-                                          : w.test_start),
-                       "..",
-                       FormatDay(p == 0   ? w.split.train_end
-                                 : p == 1 ? w.split.valid_end
-                                          : w.test_end),
-                       ") are ", rows[p].size(), " with ", pos,
-                       " positives; both classes are needed (check "
-                       "walk_forward and the data)"));
-    }
-  }
-  const int cols = static_cast<int>(FeatureBuilder::Schema().names.size());
-  d.train = MakeSplitData(rows[0], cols);
-  d.valid = MakeSplitData(rows[1], cols);
-  d.test = MakeSplitData(rows[2], cols);
-  d.rates = TypeBaseRates(d.train.rows);
-  return d;
-}
-
-std::vector<float> Shuffled(std::vector<float> y, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  // Fisher-Yates with our own index draws (std::shuffle's algorithm is
-  // implementation-defined; this keeps runs identical across toolchains).
-  for (size_t i = y.size(); i > 1; --i) std::swap(y[i - 1], y[rng() % i]);
-  return y;
-}
-
-// What one window produced.
-struct WindowOutcome {
-  SelectionResult selection;
-  std::vector<std::vector<double>>
-      lever_test;                     // calibrated test probabilities per lever
-  std::vector<double> shuffled_test;  // shuffle control (empty when off)
-};
-
-absl::StatusOr<WindowOutcome> RunWindow(const WindowData& d,
-                                        const TrainerConfig& c,
-                                        const ProgressFn& progress) {
-  WindowOutcome out;
-  const std::vector<float> y_train =
-      c.shuffle_labels ? Shuffled(d.train.y, c.shuffle_seed) : d.train.y;
-  absl::StatusOr<SelectionResult> sel =
-      SelectOnValidation(d.train, y_train, d.valid, c, progress);
-  if (!sel.ok()) return sel.status();
-  out.selection = *std::move(sel);
-  if (!d.window.is_test_fold) return out;
-  for (const LeverModel& l : out.selection.levers) {
-    out.lever_test.push_back(
-        ScoreRows(*l.model.ensemble, *l.model.calibrator, d.test.rows)
-            .probabilities);
-  }
-  if (c.shuffle_check && !c.shuffle_labels) {
-    if (progress) progress("shuffle check");
-    const LeverModel& chosen = out.selection.levers[out.selection.chosen];
-    absl::StatusOr<FittedModel> f =
-        FitOne(d.train, Shuffled(d.train.y, c.shuffle_seed), d.valid,
-               chosen.model.params);
-    if (!f.ok()) return f.status();
-    out.shuffled_test =
-        ScoreRows(*f->ensemble, *f->calibrator, d.test.rows).probabilities;
-  }
-  return out;
-}
-
-// Runs every window on `workers` threads; results in window order.
-absl::StatusOr<std::vector<WindowOutcome>> RunWindows(
-    const std::vector<WindowData>& windows, const TrainerConfig& c,
-    const TrainRunOptions& o) {
-  std::vector<absl::StatusOr<WindowOutcome>> results;
-  for (size_t i = 0; i < windows.size(); ++i)
-    results.emplace_back(absl::UnknownError("not run"));
-  std::mutex print_mu;
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < windows.size(); i = next++) {
-      ProgressFn progress;
-      if (o.progress) {
-        progress = [&, i](const std::string& step) {
-          std::lock_guard<std::mutex> lock(print_mu);
-          o.progress(absl::StrCat("walk-forward ", windows[i].window.name, ": ",
-                                  step));
-        };
-      }
-      results[i] = RunWindow(windows[i], c, progress);
-    }
-  };
-  const int n =
-      std::max(1, std::min<int>(o.workers, static_cast<int>(windows.size())));
-  std::vector<std::thread> threads;
-  for (int t = 1; t < n; ++t) threads.emplace_back(work);
-  work();
-  for (std::thread& t : threads) t.join();
-  std::vector<WindowOutcome> out;
-  for (auto& r : results) {
-    if (!r.ok()) return r.status();
-    out.push_back(*std::move(r));
-  }
-  return out;
-}
-
 EvaluationSettings Settings(const TrainerConfig& c) {
   EvaluationSettings s;
   s.blend_weight = c.blend_weight;
@@ -187,122 +51,6 @@ EvaluationSettings Settings(const TrainerConfig& c) {
   s.resamples = c.bootstrap_resamples;
   s.seed = c.bootstrap_seed;
   return s;
-}
-
-// Pools per-fold test probabilities into one evaluation input, rows in
-// dataset (id) order; each row's type base rate is its own fold's.
-EvaluationInput PooledInput(const LabeledDataset& ds,
-                            const std::vector<WindowData>& folds,
-                            const std::vector<std::vector<double>>& fold_probs,
-                            const EvaluationSettings& s) {
-  std::unordered_map<const LabeledExample*, std::pair<int, int>> where;
-  for (size_t f = 0; f < fold_probs.size(); ++f) {
-    for (size_t i = 0; i < folds[f].test.rows.size(); ++i) {
-      where[folds[f].test.rows[i]] = {static_cast<int>(f), static_cast<int>(i)};
-    }
-  }
-  EvaluationInput in;
-  for (const LabeledExample& e : ds.examples) {
-    const auto it = where.find(&e);
-    if (it == where.end()) continue;
-    const auto [f, i] = it->second;
-    const EvaluationInput one =
-        BuildEvaluationInput({&e}, {fold_probs[f][i]}, folds[f].rates, s);
-    in.ids.push_back(one.ids[0]);
-    in.symbols.push_back(one.symbols[0]);
-    in.pattern_types.push_back(one.pattern_types[0]);
-    in.labels.push_back(one.labels[0]);
-    in.model.push_back(one.model[0]);
-    in.rule.push_back(one.rule[0]);
-    in.type_base_rate.push_back(one.type_base_rate[0]);
-    in.analytic.push_back(one.analytic[0]);
-  }
-  in.blend_weight = s.blend_weight;
-  in.rule_threshold = s.rule_threshold;
-  in.coverages = s.coverages;
-  in.resamples = s.resamples;
-  in.seed = s.seed;
-  return in;
-}
-
-// Iso-precision statistic on `rows` of `in` (with repetitions).
-IsoPrecision IsoPrecisionOf(const EvaluationInput& in,
-                            const std::vector<int>& rows, double threshold) {
-  IsoPrecision r;
-  std::vector<double> model;
-  std::vector<int> y;
-  for (int i : rows) {
-    model.push_back(in.model[i]);
-    y.push_back(in.labels[i]);
-    if (in.rule[i] >= threshold) {
-      ++r.rule_count;
-      r.rule_true_positives += in.labels[i];
-    }
-  }
-  r.rule_precision =
-      r.rule_count ? static_cast<double>(r.rule_true_positives) / r.rule_count
-                   : std::nan("");
-  const std::vector<int> order = RankDescending(model);
-  int tp = 0;
-  for (size_t n = 1; n <= order.size(); ++n) {
-    tp += y[order[n - 1]];
-    if (std::isnan(model[order[n - 1]])) break;
-    if (r.rule_count > 0 &&
-        tp >= r.rule_precision * static_cast<double>(n) - 1e-9) {
-      r.model_count = static_cast<int>(n);
-      r.model_true_positives = tp;
-    }
-  }
-  r.model_precision =
-      r.model_count
-          ? static_cast<double>(r.model_true_positives) / r.model_count
-          : std::nan("");
-  r.extra_true_positives = r.model_true_positives - r.rule_true_positives;
-  r.extra_relative = r.rule_true_positives
-                         ? static_cast<double>(r.model_true_positives) /
-                                   r.rule_true_positives -
-                               1
-                         : std::nan("");
-  return r;
-}
-
-absl::StatusOr<IsoPrecision> ComputeIsoPrecision(const EvaluationInput& in,
-                                                 double threshold,
-                                                 int resamples, uint64_t seed) {
-  std::vector<int> all(in.labels.size());
-  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
-  IsoPrecision r = IsoPrecisionOf(in, all, threshold);
-  if (resamples > 0) {
-    metrics::BootstrapOptions b;
-    b.replicates = resamples;
-    b.seed = seed;
-    absl::StatusOr<metrics::BootstrapInterval> ci = metrics::GroupBootstrap(
-        in.symbols,
-        [&](const std::vector<int>& rows) {
-          return IsoPrecisionOf(in, rows, threshold).extra_relative;
-        },
-        b);
-    if (ci.ok()) r.extra_relative_ci = {ci->lower, ci->upper};
-  }
-  return r;
-}
-
-nlohmann::json IsoPrecisionJson(const IsoPrecision& r, double threshold) {
-  return {
-      {"rule_threshold", threshold},
-      {"rule_count", r.rule_count},
-      {"rule_true_positives", r.rule_true_positives},
-      {"rule_precision", Num(r.rule_precision)},
-      {"model_count", r.model_count},
-      {"model_true_positives", r.model_true_positives},
-      {"model_precision", Num(r.model_precision)},
-      {"extra_true_positives", r.extra_true_positives},
-      {"extra_relative", Num(r.extra_relative)},
-      {"extra_relative_ci95",
-       {Num(r.extra_relative_ci.low), Num(r.extra_relative_ci.high)}},
-      {"definition",
-       "the model's largest top-n with precision >= the rule's precision at "
-       "its own threshold; extra = model TP - rule TP"}};
 }
 
 LeverSummary SummarizeLever(const std::string& name,
@@ -543,7 +291,7 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds,
   TrainRunResult result;
   PhaseTimer timer(&result.seconds);
   absl::StatusOr<std::vector<WindowOutcome>> outcomes =
-      RunWindows(windows, c, o);
+      RunWindows(windows, c, o.workers, o.progress);
   if (!outcomes.ok()) return outcomes.status();
   timer.Lap("walk_forward");
 

@@ -11,6 +11,7 @@
 #include "nlohmann/json.hpp"
 #include "training/dataset_split.h"
 #include "training/evaluation.h"
+#include "training/iso_precision.h"
 #include "training/labeled_dataset.h"
 #include "training/model_registry.h"
 #include "training/report_writer.h"
@@ -67,21 +68,6 @@ struct FoldSummary {
   TrainParams params;
   std::vector<int> member_rounds;
   EvaluationReport test;  // the chosen model on the test rows
-};
-
-// The iso-precision figure: at the rule's own operating point (its default
-// threshold: n_rule patterns at precision p_rule), the largest number of
-// patterns the model can confirm (its top n) with precision >= p_rule.
-struct IsoPrecision {
-  int rule_count = 0;
-  int rule_true_positives = 0;
-  double rule_precision = 0;
-  int model_count = 0;
-  int model_true_positives = 0;
-  double model_precision = 0;
-  int extra_true_positives = 0;  // model - rule
-  double extra_relative = 0;     // model TP / rule TP - 1
-  Interval extra_relative_ci;    // symbol bootstrap
 };
 
 // One lever's pooled out-of-sample figures (every candidate, "bagged", the
