@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/command_registry.h"
+#include "core/version.h"
 
 namespace {
 
@@ -23,6 +24,8 @@ int main(int argc, char** argv) {
   CLI::App app{"pcs: Pattern Confidence Service offline pipeline"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the subcommand name
+  app.set_version_flag("--version", pcs::VersionLine("pcs"),
+                       "Print the version and git commit, then exit");
   GlobalFlags flags;
   app.add_option("--database-url", flags.database_url,
                  "libpq conninfo or postgresql:// URL (default: "
@@ -65,6 +68,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

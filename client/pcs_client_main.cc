@@ -21,6 +21,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/strip.h"
 #include "client/pcs_client_output.h"
+#include "core/version.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "pcs/v1/pattern_confidence.grpc.pb.h"
@@ -206,6 +207,8 @@ int Health(const std::shared_ptr<grpc::Channel>& channel, const Flags& flags) {
 
 int main(int argc, char** argv) {
   CLI::App app{"pcs-client: query the Pattern Confidence service"};
+  app.set_version_flag("--version", pcs::VersionLine("pcs-client"),
+                       "Print the version and git commit, then exit");
   Flags flags;
   app.add_option("--server", flags.server, "host:port")
       ->envname("PCS_SERVER")

@@ -9,6 +9,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/notification.h"
+#include "core/version.h"
 #include "server/pcs_server.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
   sigset_t stop_signals = BlockStopSignals();  // before any thread starts
   CLI::App app{"pcs-server: Pattern Confidence gRPC service"};
   app.set_config("--config", "", "INI/TOML config file with the flags below");
+  app.set_version_flag("--version", pcs::VersionLine("pcs-server"),
+                       "Print the version and git commit, then exit");
   pcs::PcsServerOptions options;
   double blend_weight = -1;
   double poll_seconds = 10;

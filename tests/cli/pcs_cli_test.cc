@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/version.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
@@ -65,6 +66,17 @@ TEST(PcsCliTest, HelpListsCommands) {
   EXPECT_THAT(r.output, HasSubstr("migrate"));
   EXPECT_THAT(r.output, HasSubstr("ingest"));
   EXPECT_THAT(r.output, HasSubstr("--database-url"));
+}
+
+TEST(PcsCliTest, VersionPrintsVersionAndCommit) {
+  const RunResult r = RunPcs("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.output, VersionLine("pcs") + "\n");
+  EXPECT_THAT(r.output,
+              ::testing::MatchesRegex("pcs [0-9]+\\.[0-9]+\\.[0-9]+ \\(commit "
+                                      "([0-9a-f]+|unknown)\\)\n"));
+  // The subcommand's own --version (a model version) is not the global one.
+  EXPECT_THAT(RunPcs("train --help").output, HasSubstr("--version TEXT"));
 }
 
 TEST(PcsCliTest, MissingFileIsOneErrorLine) {

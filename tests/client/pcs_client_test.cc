@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/version.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -30,6 +31,12 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr char kVersion[] = "20260101T000000Z";
+
+TEST(PcsClientBinaryTest, Version) {
+  auto [rc, out] = RunCommand(std::string(PCS_CLIENT_BINARY) + " --version");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(out, VersionLine("pcs-client") + "\n");
+}
 
 class ClientTest : public ::testing::Test {
  protected:

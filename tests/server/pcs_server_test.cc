@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "core/version.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -34,6 +35,7 @@ namespace {
 using ::pcs::testing::Seeded;
 using ::pcs::testing::TestServerOptions;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct BinaryRun {
   int exit_code = -1;
@@ -151,6 +153,13 @@ class PcsServerTest : public ::testing::Test {
   std::filesystem::path models_dir_;
   std::unique_ptr<PcsServer> server_;
 };
+
+TEST(PcsServerBinaryTest, VersionPrintsVersionAndCommitAndStartsNothing) {
+  const BinaryRun run = RunServerBinary("--version");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output, VersionLine("pcs-server") + "\n");
+  EXPECT_THAT(run.output, Not(HasSubstr("listening")));
+}
 
 TEST_F(PcsServerTest, SecondServerOnTakenGrpcPortExitsOneWithClearMessage) {
   Start();
