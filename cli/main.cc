@@ -21,7 +21,8 @@ constexpr int kExitUsage = 2;
 int main(int argc, char** argv) {
   using pcs::cli::Command;
   using pcs::cli::GlobalFlags;
-  CLI::App app{"pcs: Pattern Confidence Service offline pipeline"};
+  // Named, so that help shows "Usage: pcs", not the path it was started by.
+  CLI::App app{"pcs: Pattern Confidence Service offline pipeline", "pcs"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the subcommand name
   app.set_version_flag("--version", pcs::VersionLine("pcs"),

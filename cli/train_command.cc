@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/command_context.h"
 #include "cli/command_registry.h"
+#include "cli/flag_checks.h"
 #include "pipeline/data_preparation.h"
 #include "training/labeled_dataset.h"
 #include "training/trainer.h"
@@ -71,8 +72,9 @@ std::string HeadlineTable(const TrainRunResult& r) {
 class TrainCommand : public Command {
  public:
   void Configure(CLI::App& app) override {
-    app.add_option("--config", config_path_, "Training configuration (JSON)")
-        ->capture_default_str();
+    app.add_option("--config", config_path_,
+                   "Training configuration (JSON; default: config/train.json "
+                   "of the source tree the binary was built from)");
     app.add_option("--models-dir", run_.models_dir, "Model registry folder")
         ->capture_default_str();
     app.add_option("--reports-dir", run_.reports_dir, "Reports folder")
@@ -103,7 +105,7 @@ class TrainCommand : public Command {
         ->check(CLI::PositiveNumber);
     app.add_option("--bootstrap-resamples", resamples_,
                    "Bootstrap resamples for intervals")
-        ->check(CLI::NonNegativeNumber);
+        ->check(NonNegativeNumber());
     app.add_option("--version", run_.version,
                    "Model version (default: UTC timestamp)");
     app.add_option("--threads", threads_, "Feature-building threads")

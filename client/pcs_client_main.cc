@@ -206,7 +206,8 @@ int Health(const std::shared_ptr<grpc::Channel>& channel, const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"pcs-client: query the Pattern Confidence service"};
+  CLI::App app{"pcs-client: query the Pattern Confidence service",
+               "pcs-client"};
   app.set_version_flag("--version", pcs::VersionLine("pcs-client"),
                        "Print the version and git commit, then exit");
   Flags flags;

@@ -31,7 +31,7 @@ sigset_t BlockStopSignals() {
 
 int main(int argc, char** argv) {
   sigset_t stop_signals = BlockStopSignals();  // before any thread starts
-  CLI::App app{"pcs-server: Pattern Confidence gRPC service"};
+  CLI::App app{"pcs-server: Pattern Confidence gRPC service", "pcs-server"};
   app.set_config("--config", "", "INI/TOML config file with the flags below");
   app.set_version_flag("--version", pcs::VersionLine("pcs-server"),
                        "Print the version and git commit, then exit");

@@ -79,6 +79,45 @@ TEST(PcsCliTest, VersionPrintsVersionAndCommit) {
   EXPECT_THAT(RunPcs("train --help").output, HasSubstr("--version TEXT"));
 }
 
+// Help shows defaults that mean something on another machine: never the
+// source or build folder this binary was compiled in.
+TEST(PcsCliTest, HelpNeverShowsBuildPaths) {
+  for (const char* command :
+       {"", "migrate", "ingest", "backfill", "report", "outcomes", "drift",
+        "train", "evaluate", "snapshots", "status"}) {
+    const RunResult r = RunPcs(std::string(command) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << command << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr("--help")) << command;
+    EXPECT_THAT(r.output, Not(HasSubstr(PCS_SOURCE_DIR))) << command;
+    EXPECT_THAT(r.output, Not(HasSubstr(PCS_BINARY_DIR))) << command;
+  }
+}
+
+// A value out of range is named as given, in one short line (CLI11's own
+// NonNegativeNumber printed DBL_MAX with 309 digits).
+TEST(PcsCliTest, RangeErrorsAreReadable) {
+  RunResult r =
+      RunPcs("train --version v1 --bootstrap-resamples -1 --models-dir /x");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(
+      r.output,
+      HasSubstr("--bootstrap-resamples: must be a number >= 0, got -1"));
+  r = RunPcs("drift --window-days 99999999999999999999");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("99999999999999999999"));
+  r = RunPcs("drift --window-days -3");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("-3"));
+  for (const std::string& run :
+       {RunPcs("train --bootstrap-resamples -1").output,
+        RunPcs("train --bootstrap-resamples 1e300").output,
+        RunPcs("drift --window-days 99999999999999999999").output,
+        RunPcs("drift --rule-threshold 1e999").output}) {
+    EXPECT_THAT(run, Not(::testing::ContainsRegex("[0-9]{30}"))) << run;
+    EXPECT_LT(run.size(), 300u) << run;
+  }
+}
+
 TEST(PcsCliTest, MissingFileIsOneErrorLine) {
   const RunResult r = RunPcs("ingest /nonexistent/pcs/x.csv");
   EXPECT_EQ(r.exit_code, 1);

@@ -32,10 +32,20 @@ using ::testing::Not;
 
 constexpr char kVersion[] = "20260101T000000Z";
 
-TEST(PcsClientBinaryTest, Version) {
+TEST(PcsClientBinaryTest, VersionAndHelp) {
   auto [rc, out] = RunCommand(std::string(PCS_CLIENT_BINARY) + " --version");
   EXPECT_EQ(rc, 0) << out;
   EXPECT_EQ(out, VersionLine("pcs-client") + "\n");
+  auto [help_rc, help] = RunCommand(std::string(PCS_CLIENT_BINARY) + " --help");
+  EXPECT_EQ(help_rc, 0) << help;
+  EXPECT_THAT(help, HasSubstr("--version"));
+  EXPECT_THAT(help, Not(HasSubstr(PCS_SOURCE_DIR)));
+  EXPECT_THAT(help, Not(HasSubstr(PCS_BINARY_DIR)));
+  auto [range_rc, range] = RunCommand(std::string(PCS_CLIENT_BINARY) +
+                                      " --timeout-ms 99999999999999999999 "
+                                      "health");
+  EXPECT_NE(range_rc, 0) << range;
+  EXPECT_THAT(range, HasSubstr("99999999999999999999"));
 }
 
 class ClientTest : public ::testing::Test {
