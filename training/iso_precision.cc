@@ -89,7 +89,8 @@ nlohmann::json IsoPrecisionJson(const IsoPrecision& r, double threshold) {
       {"extra_true_positives", r.extra_true_positives},
       {"extra_relative", JsonNumber(r.extra_relative)},
       {"extra_relative_ci95",
-       {JsonNumber(r.extra_relative_ci.low), JsonNumber(r.extra_relative_ci.high)}},
+       {JsonNumber(r.extra_relative_ci.low),
+        JsonNumber(r.extra_relative_ci.high)}},
       {"definition",
        "the model's largest top-n with precision >= the rule's precision at "
        "its own threshold; extra = model TP - rule TP"}};

@@ -66,7 +66,6 @@ std::vector<float> Shuffled(std::vector<float> y, uint64_t seed) {
   return y;
 }
 
-
 absl::StatusOr<WindowOutcome> RunWindow(const WindowData& d,
                                         const TrainerConfig& c,
                                         const ProgressFn& progress) {
@@ -111,7 +110,7 @@ absl::StatusOr<std::vector<WindowOutcome>> RunWindows(
         progress = [&, i](const std::string& step) {
           std::lock_guard<std::mutex> lock(print_mu);
           report(absl::StrCat("walk-forward ", windows[i].window.name, ": ",
-                                  step));
+                              step));
         };
       }
       results[i] = RunWindow(windows[i], c, progress);
@@ -164,6 +163,5 @@ EvaluationInput PooledInput(const LabeledDataset& ds,
   in.seed = s.seed;
   return in;
 }
-
 
 }  // namespace pcs
