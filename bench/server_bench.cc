@@ -186,7 +186,7 @@ ServerCounters Scrape() {
   ServerCounters c;
   if (!res) return c;
   std::regex req(
-      R"re(pcs_requests_total\{method="ScorePattern",code="([A-Z_]+)"\} (\S+))re");
+      R"re(pcs_requests_total\{code="([A-Z_]+)",method="ScorePattern"\} (\S+))re");
   std::regex bucket(
       R"re(pcs_request_duration_seconds_bucket\{method="ScorePattern",le="([^"]+)"\} (\S+))re");
   std::smatch m;

@@ -1,132 +1,113 @@
 #include "monitoring/prometheus_text.h"
 
 #include <optional>
-#include <utility>
-#include <vector>
+#include <sstream>
+#include <string>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
 
 namespace pcs {
 namespace {
 
-std::string Escape(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+using GaugeFamily = prometheus::Family<prometheus::Gauge>;
 
-using Labels = std::vector<std::pair<std::string, std::string>>;
-
-class Writer {
+// The page is built in a throwaway prometheus-cpp registry and written by its
+// TextSerializer: the same library and serializer as pcs-server's /metrics.
+class Page {
  public:
-  void Family(const char* name, const char* type, const char* help) {
-    absl::StrAppend(&out_, "# HELP ", name, " ", help, "\n# TYPE ", name, " ",
-                    type, "\n");
+  GaugeFamily& Gauge(const char* name, const char* help) {
+    return prometheus::BuildGauge().Name(name).Help(help).Register(registry_);
   }
-  void Sample(const char* name, const Labels& labels, double value) {
-    absl::StrAppend(&out_, name);
-    if (!labels.empty()) {
-      out_ += '{';
-      for (size_t i = 0; i < labels.size(); ++i) {
-        absl::StrAppend(&out_, i ? "," : "", labels[i].first, "=\"",
-                        Escape(labels[i].second), "\"");
-      }
-      out_ += '}';
-    }
-    absl::StrAppend(&out_, " ", absl::StrFormat("%.10g", value), "\n");
+  prometheus::Family<prometheus::Counter>& Counter(const char* name,
+                                                   const char* help) {
+    return prometheus::BuildCounter().Name(name).Help(help).Register(registry_);
   }
-  void Optional(const char* name, const Labels& labels,
-                const std::optional<double>& value) {
-    if (value) Sample(name, labels, *value);
+  std::string Serialize() const {
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, registry_.Collect());
+    return out.str();
   }
-  std::string Take() { return std::move(out_); }
 
  private:
-  std::string out_;
+  prometheus::Registry registry_;
 };
 
-void WriteDrift(const DriftAnalysis& drift, Writer& w) {
-  w.Family("pcs_drift_psi", "gauge",
-           "Population stability index of a feature (or __score__) vs the "
-           "training reference");
-  for (const PsiResult& r : drift.features)
-    w.Sample("pcs_drift_psi", {{"feature", r.name}}, r.psi);
-  if (drift.score)
-    w.Sample("pcs_drift_psi", {{"feature", drift.score->name}},
-             drift.score->psi);
-  w.Family("pcs_drift_rows", "gauge",
-           "Recent patterns compared with the training reference");
-  w.Sample("pcs_drift_rows", {}, drift.rows);
+// A value that does not exist is left out rather than written as NaN.
+void SetOptional(GaugeFamily& family, const prometheus::Labels& labels,
+                 const std::optional<double>& value) {
+  if (value) family.Add(labels).Set(*value);
 }
 
-void WriteAccuracy(const RollingAccuracyReport& report, Writer& w) {
-  w.Family("pcs_rolling_precision", "gauge",
-           "Precision of patterns confirmed by a scorer over a rolling window");
-  for (const WindowAccuracy& a : report.windows) {
-    w.Optional("pcs_rolling_precision",
-               {{"window", a.window}, {"scorer", "ml"}}, a.ml.precision);
-    w.Optional("pcs_rolling_precision",
-               {{"window", a.window}, {"scorer", "rule"}}, a.rule.precision);
-    w.Optional("pcs_rolling_precision",
-               {{"window", a.window}, {"scorer", "blended"}},
-               a.blended.precision);
+void WriteDrift(const DriftAnalysis& drift, Page& page) {
+  GaugeFamily& psi = page.Gauge(
+      "pcs_drift_psi",
+      "Population stability index of a feature (or __score__) vs the "
+      "training reference");
+  for (const PsiResult& r : drift.features) {
+    psi.Add({{"feature", r.name}}).Set(r.psi);
   }
-  w.Family("pcs_rolling_auc", "gauge",
-           "ROC-AUC of the ML confidence over a rolling window");
-  for (const WindowAccuracy& a : report.windows) {
-    w.Optional("pcs_rolling_auc", {{"window", a.window}}, a.roc_auc);
-  }
-  w.Family("pcs_rolling_brier", "gauge",
-           "Brier score of the ML confidence over a rolling window");
-  for (const WindowAccuracy& a : report.windows) {
-    w.Optional("pcs_rolling_brier", {{"window", a.window}}, a.brier);
-  }
-  w.Family(
-      "pcs_rolling_ece", "gauge",
+  if (drift.score)
+    psi.Add({{"feature", drift.score->name}}).Set(drift.score->psi);
+  page.Gauge("pcs_drift_rows",
+             "Recent patterns compared with the training reference")
+      .Add({})
+      .Set(drift.rows);
+}
+
+void WriteAccuracy(const RollingAccuracyReport& report, Page& page) {
+  GaugeFamily& precision = page.Gauge(
+      "pcs_rolling_precision",
+      "Precision of patterns confirmed by a scorer over a rolling window");
+  GaugeFamily& auc = page.Gauge(
+      "pcs_rolling_auc", "ROC-AUC of the ML confidence over a rolling window");
+  GaugeFamily& brier =
+      page.Gauge("pcs_rolling_brier",
+                 "Brier score of the ML confidence over a rolling window");
+  GaugeFamily& ece = page.Gauge(
+      "pcs_rolling_ece",
       "Expected calibration error of the ML confidence over a rolling window");
+  GaugeFamily& rows =
+      page.Gauge("pcs_rolling_rows", "Resolved patterns in a rolling window");
   for (const WindowAccuracy& a : report.windows) {
-    w.Optional("pcs_rolling_ece", {{"window", a.window}}, a.ece);
-  }
-  w.Family("pcs_rolling_rows", "gauge",
-           "Resolved patterns in a rolling window");
-  for (const WindowAccuracy& a : report.windows) {
-    w.Sample("pcs_rolling_rows", {{"window", a.window}}, a.rows);
+    SetOptional(precision, {{"window", a.window}, {"scorer", "ml"}},
+                a.ml.precision);
+    SetOptional(precision, {{"window", a.window}, {"scorer", "rule"}},
+                a.rule.precision);
+    SetOptional(precision, {{"window", a.window}, {"scorer", "blended"}},
+                a.blended.precision);
+    SetOptional(auc, {{"window", a.window}}, a.roc_auc);
+    SetOptional(brier, {{"window", a.window}}, a.brier);
+    SetOptional(ece, {{"window", a.window}}, a.ece);
+    rows.Add({{"window", a.window}}).Set(a.rows);
   }
 }
 
 }  // namespace
 
 std::string RenderMonitoringMetrics(const MonitoringSnapshot& s) {
-  Writer w;
-  if (s.drift != nullptr) WriteDrift(*s.drift, w);
-  if (s.accuracy != nullptr) WriteAccuracy(*s.accuracy, w);
-  w.Family("pcs_drift_alerts_total", "counter",
-           "Drift and accuracy alerts by delivery outcome");
-  w.Sample("pcs_drift_alerts_total", {{"outcome", "sent"}},
-           static_cast<double>(s.alerts_sent_total));
-  w.Sample("pcs_drift_alerts_total", {{"outcome", "failed"}},
-           static_cast<double>(s.alerts_failed_total));
-  w.Family("pcs_monitoring_last_run_timestamp_seconds", "gauge",
-           "Unix time the last monitoring run finished");
-  w.Sample("pcs_monitoring_last_run_timestamp_seconds", {},
-           s.run_timestamp_seconds);
+  Page page;
+  if (s.drift != nullptr) WriteDrift(*s.drift, page);
+  if (s.accuracy != nullptr) WriteAccuracy(*s.accuracy, page);
+  auto& alerts = page.Counter("pcs_drift_alerts_total",
+                              "Drift and accuracy alerts by delivery outcome");
+  alerts.Add({{"outcome", "sent"}})
+      .Increment(static_cast<double>(s.alerts_sent_total));
+  alerts.Add({{"outcome", "failed"}})
+      .Increment(static_cast<double>(s.alerts_failed_total));
+  page.Gauge("pcs_monitoring_last_run_timestamp_seconds",
+             "Unix time the last monitoring run finished")
+      .Add({})
+      .Set(s.run_timestamp_seconds);
   if (!s.model_version.empty()) {
-    w.Family("pcs_monitoring_model_info", "gauge",
-             "Model version the monitoring run checked");
-    w.Sample("pcs_monitoring_model_info", {{"version", s.model_version}}, 1);
+    page.Gauge("pcs_monitoring_model_info",
+               "Model version the monitoring run checked")
+        .Add({{"version", s.model_version}})
+        .Set(1);
   }
-  return w.Take();
+  return page.Serialize();
 }
 
 }  // namespace pcs

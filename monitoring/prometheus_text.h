@@ -3,20 +3,23 @@
 
 // Prometheus text exposition (format 0.0.4) of one monitoring run, for the
 // node-exporter textfile collector (`pcs drift --textfile`) or for a server
-// that wants to append it to its own /metrics page. Pure function.
+// that wants to append it to its own /metrics page. Written by prometheus-cpp's
+// TextSerializer (labels in alphabetical order of label name). Pure function.
 //
 // Series (names from the contract in docs/MONITORING.md):
-//   pcs_drift_psi{feature}                    gauge; feature="__score__" =
-//   model score pcs_drift_rows                            gauge; recent
-//   patterns compared pcs_rolling_precision{window,scorer}      gauge; scorer =
-//   ml | rule | blended pcs_rolling_auc{window} / pcs_rolling_brier{window} /
-//   pcs_rolling_ece{window} pcs_rolling_rows{window}                  gauge;
-//   resolved rows in the window pcs_drift_alerts_total{outcome} counter;
-//   outcome = sent | failed pcs_monitoring_last_run_timestamp_seconds gauge;
-//   unix time of the run pcs_monitoring_model_info{version}        gauge = 1
-//   for the monitored version
+//   pcs_drift_psi{feature}                     gauge; feature="__score__" is
+//                                              the model score
+//   pcs_drift_rows                             gauge; recent patterns compared
+//   pcs_rolling_precision{scorer,window}       gauge; scorer = ml|rule|blended
+//   pcs_rolling_auc{window}, pcs_rolling_brier{window},
+//   pcs_rolling_ece{window}                    gauges
+//   pcs_rolling_rows{window}                   gauge; resolved rows in window
+//   pcs_drift_alerts_total{outcome}            counter; outcome = sent|failed
+//   pcs_monitoring_last_run_timestamp_seconds  gauge; unix time of the run
+//   pcs_monitoring_model_info{version}         gauge = 1 for the version
 // A value that does not exist (no confirmed patterns => no precision, one
-// class => no AUC) is left out rather than written as NaN.
+// class => no AUC) is left out rather than written as NaN; a family with no
+// value at all is left out too.
 
 #include <cstdint>
 #include <string>

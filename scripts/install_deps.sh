@@ -10,6 +10,7 @@ PACKAGES=(
   libxgboost-dev xgboost libpqxx-dev libspdlog-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev postgresql
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
+  prometheus-cpp-dev  # metrics registry + text serializer (prometheus-cpp::core)
   prometheus nghttp2-client
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer + ASan/UBSan runtimes
   # the review console's browser test (tests/server/console_browser_test)

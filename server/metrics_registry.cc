@@ -1,26 +1,58 @@
 #include "server/metrics_registry.h"
 
-#include <cmath>
-#include <cstdio>
-#include <regex>
+#include <algorithm>
+#include <exception>
+#include <functional>
+#include <sstream>
+#include <utility>
 
-#include "absl/strings/str_cat.h"
+#include "prometheus/collectable.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
 
 namespace pcs {
+
+struct MetricsRegistry::Entry {
+  std::unique_ptr<CounterFamily> counter;
+  std::unique_ptr<GaugeFamily> gauge;
+  std::unique_ptr<HistogramFamily> histogram;
+};
+
+void Counter::Increment(double delta) {
+  if (delta > 0) counter_->Increment(delta);
+}
+
+double Counter::Value() const { return counter_->Value(); }
+
+void Gauge::Set(double value) { gauge_->Set(value); }
+void Gauge::Add(double delta) { gauge_->Increment(delta); }
+double Gauge::Value() const { return gauge_->Value(); }
+
+void Histogram::Observe(double value) { histogram_->Observe(value); }
+
+uint64_t Histogram::Count() const {
+  return histogram_->Collect().histogram.sample_count;
+}
+
+double Histogram::Sum() const {
+  return histogram_->Collect().histogram.sample_sum;
+}
+
+std::vector<double> ExponentialBuckets(double start, double factor, int count) {
+  std::vector<double> out;
+  double v = start;
+  for (int i = 0; i < count; ++i, v *= factor) out.push_back(v);
+  return out;
+}
+
 namespace {
 
-void AtomicAdd(std::atomic<double>& target, double delta) {
-  double current = target.load(std::memory_order_relaxed);
-  while (!target.compare_exchange_weak(current, current + delta,
-                                       std::memory_order_relaxed)) {
-  }
-}
-
-bool ValidName(const std::string& name) {
-  static const std::regex kName("[a-zA-Z_:][a-zA-Z0-9_:]*");
-  return std::regex_match(name, kName);
-}
-
+// prometheus-cpp 1.0.1 writes HELP verbatim; the text format wants `\` and
+// newline escaped there, so the facade escapes once, at registration.
 std::string EscapeHelp(const std::string& help) {
   std::string out;
   for (char c : help) {
@@ -35,238 +67,154 @@ std::string EscapeHelp(const std::string& help) {
   return out;
 }
 
-// {a="x",b="y"} plus an optional extra label (for `le`).
-std::string LabelSet(const std::vector<std::string>& names,
-                     const std::vector<std::string>& values,
-                     const std::string& extra_name = "",
-                     const std::string& extra_value = "") {
-  if (names.empty() && extra_name.empty()) return "";
-  std::string out = "{";
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) out += ",";
-    absl::StrAppend(&out, names[i], "=\"", EscapeLabelValue(values[i]), "\"");
-  }
-  if (!extra_name.empty()) {
-    if (!names.empty()) out += ",";
-    absl::StrAppend(&out, extra_name, "=\"", extra_value, "\"");
-  }
-  out += "}";
-  return out;
-}
-
-void RenderSeries(const std::string& name, const std::string& labels,
-                  const Counter& c, std::string* out) {
-  absl::StrAppend(out, name, labels, " ", FormatMetricValue(c.Value()), "\n");
-}
-
-void RenderSeries(const std::string& name, const std::string& labels,
-                  const Gauge& g, std::string* out) {
-  absl::StrAppend(out, name, labels, " ", FormatMetricValue(g.Value()), "\n");
-}
-
-const char* TypeName(const Counter*) { return "counter"; }
-const char* TypeName(const Gauge*) { return "gauge"; }
-
-}  // namespace
-
-void Counter::Increment(double delta) {
-  if (delta > 0) AtomicAdd(value_, delta);
-}
-
-void Gauge::Add(double delta) { AtomicAdd(value_, delta); }
-
-Histogram::Histogram(std::vector<double> bounds)
-    : bounds_(std::move(bounds)),
-      buckets_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
-  for (size_t i = 0; i <= bounds_.size(); ++i) buckets_[i].store(0);
-}
-
-void Histogram::Observe(double value) {
-  // Le semantics: the first bound >= value.
-  size_t i =
-      std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
-  if (std::isnan(value)) i = bounds_.size();
-  buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
-  AtomicAdd(sum_, value);
-}
-
-std::vector<uint64_t> Histogram::BucketCounts() const {
-  std::vector<uint64_t> out(bounds_.size() + 1);
-  for (size_t i = 0; i < out.size(); ++i) {
-    out[i] = buckets_[i].load(std::memory_order_relaxed);
-  }
-  return out;
-}
-
-std::vector<double> ExponentialBuckets(double start, double factor, int count) {
-  std::vector<double> out;
-  double v = start;
-  for (int i = 0; i < count; ++i, v *= factor) out.push_back(v);
-  return out;
-}
-
-std::vector<double> LinearBuckets(double start, double width, int count) {
-  std::vector<double> out;
-  for (int i = 0; i < count; ++i) out.push_back(start + i * width);
-  return out;
-}
-
-std::string EscapeLabelValue(const std::string& value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::string FormatMetricValue(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  // Integral values (counts) as plain integers: "50", not "5e+01".
-  if (std::abs(value) < 1e15 && value == std::floor(value)) {
-    std::snprintf(buf, sizeof(buf), "%.0f", value);
-    return buf;
-  }
-  std::snprintf(buf, sizeof(buf), "%.17g", value);
-  // Prefer the shortest representation that round-trips.
-  for (int precision = 1; precision < 17; ++precision) {
-    char shorter[64];
-    std::snprintf(shorter, sizeof(shorter), "%.*g", precision, value);
-    if (std::strtod(shorter, nullptr) == value) return shorter;
-  }
-  return buf;
-}
-
-template <typename T>
-std::unique_ptr<T> MetricFamily<T>::MakeSeries() const {
-  return std::make_unique<T>();
+// A series of a prometheus-cpp family (histograms also take their bounds),
+// and one that belongs to no family (for a wrong label count).
+template <typename P>
+P& AddSeries(prometheus::Family<P>* family, const prometheus::Labels& labels,
+             const std::vector<double>&) {
+  return family->Add(labels);
 }
 
 template <>
-std::unique_ptr<Histogram> MetricFamily<Histogram>::MakeSeries() const {
-  return std::make_unique<Histogram>(bounds_);
+prometheus::Histogram& AddSeries(
+    prometheus::Family<prometheus::Histogram>* family,
+    const prometheus::Labels& labels, const std::vector<double>& bounds) {
+  return family->Add(labels, bounds);
 }
 
-template <typename T>
-T* MetricFamily<T>::WithLabels(const std::vector<std::string>& label_values) {
-  absl::MutexLock lock(&mu_);
-  if (label_values.size() != label_names_.size()) {
-    if (!invalid_) invalid_ = MakeSeries();
-    return invalid_.get();
+template <typename P>
+std::unique_ptr<P> MakeDetached(const std::vector<double>&) {
+  return std::make_unique<P>();
+}
+
+template <>
+std::unique_ptr<prometheus::Histogram> MakeDetached(
+    const std::vector<double>& bounds) {
+  return std::make_unique<prometheus::Histogram>(bounds);
+}
+
+}  // namespace
+
+template <typename T, typename P>
+MetricFamily<T, P>::MetricFamily(prometheus::Family<P>* family,
+                                 std::vector<std::string> label_names,
+                                 std::vector<double> bounds)
+    : family_(family),
+      label_names_(std::move(label_names)),
+      bounds_(std::move(bounds)) {}
+
+template <typename T, typename P>
+MetricFamily<T, P>::~MetricFamily() = default;
+
+template <typename T, typename P>
+T* MetricFamily<T, P>::InvalidSeries() {
+  if (!invalid_) {
+    invalid_metric_ = MakeDetached<P>(bounds_);
+    invalid_ = std::make_unique<T>(invalid_metric_.get());
   }
+  return invalid_.get();
+}
+
+template <typename T, typename P>
+T* MetricFamily<T, P>::WithLabels(
+    const std::vector<std::string>& label_values) {
+  absl::MutexLock lock(&mu_);
+  if (label_values.size() != label_names_.size()) return InvalidSeries();
   auto it = series_.find(label_values);
   if (it == series_.end()) {
-    it = series_.emplace(label_values, MakeSeries()).first;
+    prometheus::Labels labels;
+    for (size_t i = 0; i < label_names_.size(); ++i) {
+      labels[label_names_[i]] = label_values[i];
+    }
+    P* metric = nullptr;
+    try {
+      metric = &AddSeries<P>(family_, labels, bounds_);
+    } catch (const std::exception&) {  // an invalid label name
+      return InvalidSeries();
+    }
+    it = series_.emplace(label_values, std::make_unique<T>(metric)).first;
   }
   return it->second.get();
 }
 
-template <typename T>
-void MetricFamily<T>::Render(std::string* out) const {
-  absl::StrAppend(out, "# HELP ", name_, " ", EscapeHelp(help_), "\n");
-  absl::StrAppend(out, "# TYPE ", name_, " ",
-                  TypeName(static_cast<const T*>(nullptr)), "\n");
+template class MetricFamily<Counter, prometheus::Counter>;
+template class MetricFamily<Gauge, prometheus::Gauge>;
+template class MetricFamily<Histogram, prometheus::Histogram>;
+
+MetricsRegistry::MetricsRegistry()
+    : registry_(std::make_unique<prometheus::Registry>()) {}
+
+MetricsRegistry::~MetricsRegistry() = default;
+
+// prometheus-cpp checks names and refuses one name registered as another
+// kind by throwing std::invalid_argument; this API answers null instead.
+template <typename F, typename Builder>
+F* MetricsRegistry::AddFamily(std::unique_ptr<F> Entry::*slot, Builder builder,
+                              const std::string& name, const std::string& help,
+                              std::vector<std::string> label_names,
+                              std::vector<double> bounds) {
   absl::MutexLock lock(&mu_);
-  for (const auto& [values, series] : series_) {
-    RenderSeries(name_, LabelSet(label_names_, values), *series, out);
+  auto it = families_.find(name);
+  if (it != families_.end()) return ((*it->second).*slot).get();
+  try {
+    auto& family =
+        builder.Name(name).Help(EscapeHelp(help)).Register(*registry_);
+    auto entry = std::make_unique<Entry>();
+    ((*entry).*slot)
+        .reset(new F(&family, std::move(label_names), std::move(bounds)));
+    F* out = ((*entry).*slot).get();
+    families_.emplace(name, std::move(entry));
+    return out;
+  } catch (const std::exception&) {
+    return nullptr;
   }
 }
-
-template <>
-void MetricFamily<Histogram>::Render(std::string* out) const {
-  absl::StrAppend(out, "# HELP ", name_, " ", EscapeHelp(help_), "\n");
-  absl::StrAppend(out, "# TYPE ", name_, " histogram\n");
-  absl::MutexLock lock(&mu_);
-  for (const auto& [values, h] : series_) {
-    std::vector<uint64_t> counts = h->BucketCounts();
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < counts.size(); ++i) {
-      cumulative += counts[i];
-      std::string le =
-          i < bounds_.size() ? FormatMetricValue(bounds_[i]) : "+Inf";
-      absl::StrAppend(out, name_, "_bucket",
-                      LabelSet(label_names_, values, "le", le), " ", cumulative,
-                      "\n");
-    }
-    std::string labels = LabelSet(label_names_, values);
-    absl::StrAppend(out, name_, "_sum", labels, " ",
-                    FormatMetricValue(h->Sum()), "\n");
-    // The +Inf bucket equals _count: both derive from the same snapshot.
-    absl::StrAppend(out, name_, "_count", labels, " ", cumulative, "\n");
-  }
-}
-
-template class MetricFamily<Counter>;
-template class MetricFamily<Gauge>;
-template class MetricFamily<Histogram>;
 
 CounterFamily* MetricsRegistry::AddCounter(
     const std::string& name, const std::string& help,
     std::vector<std::string> label_names) {
-  if (!ValidName(name)) return nullptr;
-  absl::MutexLock lock(&mu_);
-  Entry& e = families_[name];
-  if (e.gauge || e.histogram) return nullptr;
-  if (!e.counter) {
-    e.counter.reset(new CounterFamily(name, help, std::move(label_names), {}));
-  }
-  return e.counter.get();
+  return AddFamily(&Entry::counter, prometheus::BuildCounter(), name, help,
+                   std::move(label_names), {});
 }
 
 GaugeFamily* MetricsRegistry::AddGauge(const std::string& name,
                                        const std::string& help,
                                        std::vector<std::string> label_names) {
-  if (!ValidName(name)) return nullptr;
-  absl::MutexLock lock(&mu_);
-  Entry& e = families_[name];
-  if (e.counter || e.histogram) return nullptr;
-  if (!e.gauge) {
-    e.gauge.reset(new GaugeFamily(name, help, std::move(label_names), {}));
-  }
-  return e.gauge.get();
+  return AddFamily(&Entry::gauge, prometheus::BuildGauge(), name, help,
+                   std::move(label_names), {});
 }
 
 HistogramFamily* MetricsRegistry::AddHistogram(
     const std::string& name, const std::string& help,
     std::vector<std::string> label_names, std::vector<double> bounds) {
-  if (!ValidName(name) || bounds.empty() ||
-      !std::is_sorted(bounds.begin(), bounds.end())) {
+  if (bounds.empty() ||
+      std::adjacent_find(bounds.begin(), bounds.end(),
+                         std::greater_equal<double>()) != bounds.end()) {
     return nullptr;
   }
+  return AddFamily(&Entry::histogram, prometheus::BuildHistogram(), name, help,
+                   std::move(label_names), std::move(bounds));
+}
+
+void MetricsRegistry::AddCollectable(
+    std::shared_ptr<prometheus::Collectable> collectable) {
   absl::MutexLock lock(&mu_);
-  Entry& e = families_[name];
-  if (e.counter || e.gauge) return nullptr;
-  if (!e.histogram) {
-    e.histogram.reset(new HistogramFamily(name, help, std::move(label_names),
-                                          std::move(bounds)));
-  }
-  return e.histogram.get();
+  collectables_.push_back(std::move(collectable));
 }
 
 std::string MetricsRegistry::Render() const {
-  std::string out;
-  absl::MutexLock lock(&mu_);
-  for (const auto& [name, e] : families_) {
-    if (e.counter) e.counter->Render(&out);
-    if (e.gauge) e.gauge->Render(&out);
-    if (e.histogram) e.histogram->Render(&out);
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& c : collectables_) {
+      std::vector<prometheus::MetricFamily> more = c->Collect();
+      families.insert(families.end(), std::make_move_iterator(more.begin()),
+                      std::make_move_iterator(more.end()));
+    }
   }
-  return out;
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
 }
 
 }  // namespace pcs

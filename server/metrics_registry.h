@@ -1,7 +1,7 @@
 #ifndef PCS_SERVER_METRICS_REGISTRY_H_
 #define PCS_SERVER_METRICS_REGISTRY_H_
 
-#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -10,19 +10,34 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 
+namespace prometheus {
+class Collectable;
+class Counter;
+class Gauge;
+class Histogram;
+class Registry;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
 namespace pcs {
 
-// A small Prometheus client: counters, gauges and histograms with labels,
-// rendered in the text exposition format (version 0.0.4).
+// The server's metrics, kept by prometheus-cpp (a prometheus::Registry) and
+// written by its TextSerializer (text exposition format 0.0.4). This class is
+// a thin facade so callers keep one small API: families with fixed label
+// names in a fixed order, series looked up once by label values, handles
+// that hot paths keep.
 //
 // Shape: a registry owns metric families (one name, one HELP text, fixed
 // label names); a family owns series (one per label-value tuple). Looking up
 // a series takes the family mutex once; the returned handle is stable for
-// the registry's lifetime and its updates are lock-free atomics, so hot paths
-// look a series up once and keep the pointer.
+// the registry's lifetime. Counter and gauge updates are atomic; a histogram
+// observation takes that series' own mutex (prometheus-cpp's design).
+// On the page, labels appear in alphabetical order of label name (the
+// serializer's order), and a family without series is left out.
 //
-// Threading: every method is thread-safe. Render() takes each family's mutex
-// briefly; values read while being updated may be a moment stale, never torn.
+// Threading: every method is thread-safe. Render() collects every family;
+// values read while being updated may be a moment stale, never torn.
 //
 // Example:
 //   MetricsRegistry registry;
@@ -35,52 +50,49 @@ namespace pcs {
 // A monotonically increasing value. Name it with a `_total` suffix.
 class Counter {
  public:
+  explicit Counter(prometheus::Counter* counter) : counter_(counter) {}
   void Increment(double delta = 1.0);  // delta < 0 is ignored
-  double Value() const { return value_.load(std::memory_order_relaxed); }
+  double Value() const;
 
  private:
-  std::atomic<double> value_{0.0};
+  prometheus::Counter* counter_;
 };
 
 // A value that goes up and down.
 class Gauge {
  public:
-  void Set(double value) { value_.store(value, std::memory_order_relaxed); }
+  explicit Gauge(prometheus::Gauge* gauge) : gauge_(gauge) {}
+  void Set(double value);
   void Add(double delta);
-  double Value() const { return value_.load(std::memory_order_relaxed); }
+  double Value() const;
 
  private:
-  std::atomic<double> value_{0.0};
+  prometheus::Gauge* gauge_;
 };
 
-// Cumulative histogram over fixed upper bounds (an implicit +Inf bucket).
+// Cumulative histogram over fixed upper bounds (an implicit +Inf bucket);
+// an observation equal to a bound counts in that bound's bucket (le).
 class Histogram {
  public:
-  // `bounds` strictly increasing and finite.
-  explicit Histogram(std::vector<double> bounds);
+  explicit Histogram(prometheus::Histogram* histogram)
+      : histogram_(histogram) {}
   void Observe(double value);
-  const std::vector<double>& bounds() const { return bounds_; }
-  // Per-bucket (non-cumulative) counts; size bounds().size() + 1.
-  std::vector<uint64_t> BucketCounts() const;
-  uint64_t Count() const { return count_.load(std::memory_order_relaxed); }
-  double Sum() const { return sum_.load(std::memory_order_relaxed); }
+  uint64_t Count() const;
+  double Sum() const;
 
  private:
-  const std::vector<double> bounds_;
-  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;
-  std::atomic<uint64_t> count_{0};
-  std::atomic<double> sum_{0.0};
+  prometheus::Histogram* histogram_;
 };
 
 // Bounds start, start*factor, ... (count values).
 std::vector<double> ExponentialBuckets(double start, double factor, int count);
-// Bounds start, start+width, ... (count values).
-std::vector<double> LinearBuckets(double start, double width, int count);
 
-// One metric family: all series of one name. T is Counter, Gauge or Histogram.
-template <typename T>
+// One metric family: all series of one name. T is Counter, Gauge or Histogram
+// (P the prometheus-cpp type behind it).
+template <typename T, typename P>
 class MetricFamily {
  public:
+  ~MetricFamily();
   // The series for `label_values` (same order and count as the family's
   // label names), created on first use. Never null; a wrong number of values
   // is a programming error and returns a shared "invalid" series that is not
@@ -90,37 +102,37 @@ class MetricFamily {
 
  private:
   friend class MetricsRegistry;
-  MetricFamily(std::string name, std::string help,
-               std::vector<std::string> label_names, std::vector<double> bounds)
-      : name_(std::move(name)),
-        help_(std::move(help)),
-        label_names_(std::move(label_names)),
-        bounds_(std::move(bounds)) {}
-  std::unique_ptr<T> MakeSeries() const;
-  void Render(std::string* out) const ABSL_LOCKS_EXCLUDED(mu_);
+  MetricFamily(prometheus::Family<P>* family,
+               std::vector<std::string> label_names,
+               std::vector<double> bounds);
 
-  const std::string name_;
-  const std::string help_;
+  T* InvalidSeries() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  prometheus::Family<P>* const family_;  // owned by the prometheus registry
   const std::vector<std::string> label_names_;
   const std::vector<double> bounds_;  // histograms only
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   std::map<std::vector<std::string>, std::unique_ptr<T>> series_
       ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<P> invalid_metric_ ABSL_GUARDED_BY(mu_);  // not registered
   std::unique_ptr<T> invalid_ ABSL_GUARDED_BY(mu_);
 };
 
-using CounterFamily = MetricFamily<Counter>;
-using GaugeFamily = MetricFamily<Gauge>;
-using HistogramFamily = MetricFamily<Histogram>;
+using CounterFamily = MetricFamily<Counter, prometheus::Counter>;
+using GaugeFamily = MetricFamily<Gauge, prometheus::Gauge>;
+using HistogramFamily = MetricFamily<Histogram, prometheus::Histogram>;
 
 class MetricsRegistry {
  public:
-  MetricsRegistry() = default;
+  MetricsRegistry();
+  ~MetricsRegistry();
   MetricsRegistry(const MetricsRegistry&) = delete;
   MetricsRegistry& operator=(const MetricsRegistry&) = delete;
 
   // Registers (or returns the already registered) family. Names must match
-  // [a-zA-Z_:][a-zA-Z0-9_:]*; registering one name as two kinds returns null.
+  // [a-zA-Z_:][a-zA-Z0-9_:]*; a bad name or label name, one name registered
+  // as two kinds, or histogram bounds that are empty or not strictly
+  // increasing return null.
   CounterFamily* AddCounter(const std::string& name, const std::string& help,
                             std::vector<std::string> label_names = {});
   GaugeFamily* AddGauge(const std::string& name, const std::string& help,
@@ -130,22 +142,31 @@ class MetricsRegistry {
                                 std::vector<std::string> label_names,
                                 std::vector<double> bounds);
 
-  // The whole page in the text exposition format, families sorted by name.
+  // Adds a collector whose families are written after the registry's own
+  // (e.g. ProcessMetrics, read at scrape time). Shared: the caller may keep
+  // a reference.
+  void AddCollectable(std::shared_ptr<prometheus::Collectable> collectable)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The whole page in the text exposition format (prometheus-cpp's
+  // TextSerializer).
   std::string Render() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  struct Entry {
-    std::unique_ptr<CounterFamily> counter;
-    std::unique_ptr<GaugeFamily> gauge;
-    std::unique_ptr<HistogramFamily> histogram;
-  };
-  mutable absl::Mutex mu_;
-  std::map<std::string, Entry> families_ ABSL_GUARDED_BY(mu_);
-};
+  struct Entry;
+  // The shared part of the Add* methods (defined in the .cc only).
+  template <typename F, typename Builder>
+  F* AddFamily(std::unique_ptr<F> Entry::*slot, Builder builder,
+               const std::string& name, const std::string& help,
+               std::vector<std::string> label_names, std::vector<double> bounds)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
-// Text-format helpers (exposed for tests).
-std::string EscapeLabelValue(const std::string& value);
-std::string FormatMetricValue(double value);
+  std::unique_ptr<prometheus::Registry> registry_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::unique_ptr<Entry>> families_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_
+      ABSL_GUARDED_BY(mu_);
+};
 
 }  // namespace pcs
 

@@ -1,9 +1,11 @@
 #include "server/pcs_server.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/version.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/process_metrics.h"
 #include "server/request_identity.h"
 #include "snapshots/local_snapshot_blob_store.h"
 #include "spdlog/spdlog.h"
@@ -107,6 +109,14 @@ absl::Status PcsServer::Start() {
                .AddGauge("pcs_database_up",
                          "1 when PostgreSQL answered the last ping")
                ->WithLabels({});
+  metrics_
+      .AddGauge("pcs_build_info",
+                "1, labelled with the pcs version and git commit of this "
+                "build",
+                {"version", "commit"})
+      ->WithLabels({std::string(PcsVersion()), std::string(PcsGitCommit())})
+      ->Set(1);
+  metrics_.AddCollectable(std::make_shared<ProcessMetrics>());
   if (!options_.metrics_listen.empty()) {
     if (absl::Status s = StartRestApi(); !s.ok()) return s;
     MetricsHttpServer::TlsSetup tls_setup = nullptr;

@@ -61,7 +61,9 @@ ServiceMetrics::ServiceMetrics(MetricsRegistry* registry,
   }
   HistogramFamily* confidence = registry->AddHistogram(
       "pcs_confidence", "Confidences returned, by kind (rule|ml|blended)",
-      {"kind"}, LinearBuckets(0.1, 0.1, 9));
+      // Written out: computed bounds (0.1 + 6 * 0.1) would print as
+      // le="0.7000000000000001", not the documented 0.1 .. 0.9.
+      {"kind"}, {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9});
   confidence_rule_ = confidence->WithLabels({"rule"});
   confidence_ml_ = confidence->WithLabels({"ml"});
   confidence_blended_ = confidence->WithLabels({"blended"});

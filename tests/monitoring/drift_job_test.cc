@@ -395,7 +395,7 @@ TEST_F(DriftJobTest, AccuracyBelowRuleBaselineAlerts) {
   EXPECT_EQ(report->alert_outcome, "not_configured");
   const std::string prom = report->ToPrometheusText();
   EXPECT_NE(
-      prom.find("pcs_rolling_precision{window=\"1000d\",scorer=\"ml\"} 0\n"),
+      prom.find("pcs_rolling_precision{scorer=\"ml\",window=\"1000d\"} 0\n"),
       std::string::npos)
       << prom;
   EXPECT_NE(prom.find("pcs_rolling_auc{window=\"1000d\"} 0\n"),

@@ -61,11 +61,11 @@ TEST(PrometheusTextTest, RendersDriftAccuracyAndCounters) {
   EXPECT_THAT(page, HasSubstr("pcs_drift_psi{feature=\"__score__\"} 0.05\n"));
   EXPECT_THAT(
       page,
-      HasSubstr("pcs_rolling_precision{window=\"90d\",scorer=\"ml\"} 0.4\n"));
+      HasSubstr("pcs_rolling_precision{scorer=\"ml\",window=\"90d\"} 0.4\n"));
   EXPECT_THAT(
       page,
       HasSubstr(
-          "pcs_rolling_precision{window=\"90d\",scorer=\"rule\"} 0.45\n"));
+          "pcs_rolling_precision{scorer=\"rule\",window=\"90d\"} 0.45\n"));
   // No blended precision, no ECE: left out, not NaN.
   EXPECT_THAT(page, Not(HasSubstr("scorer=\"blended\"")));
   EXPECT_THAT(page, Not(HasSubstr("NaN")));

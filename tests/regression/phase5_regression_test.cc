@@ -39,6 +39,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -699,24 +700,25 @@ TEST_F(Phase5RegressionTest, Step9_ServerMetricsCountTheTraffic) {
   ASSERT_TRUE(res) << "no /metrics answer";
   ASSERT_EQ(res->status, 200);
   // One EvaluatePattern call was made (its code depends on step 5).
+  // Labels in alphabetical order of label name: {code=...,method=...}.
   int evaluate_calls = 0;
-  const std::string evaluate_prefix =
-      "pcs_requests_total{method=\"EvaluatePattern\",code=\"";
-  for (size_t pos = res->body.find(evaluate_prefix); pos != std::string::npos;
-       pos = res->body.find(evaluate_prefix, pos + 1)) {
-    const size_t space = res->body.find(' ', pos);
-    evaluate_calls += std::stoi(res->body.substr(space + 1));
+  std::istringstream lines(res->body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("pcs_requests_total{code=\"", 0) != 0) continue;
+    const size_t end = line.find(",method=\"EvaluatePattern\"} ");
+    if (end == std::string::npos) continue;
+    evaluate_calls += std::stoi(line.substr(line.rfind(' ') + 1));
   }
   EXPECT_EQ(evaluate_calls, 1);
   for (const char* line :
-       {"pcs_requests_total{method=\"ScoreBatch\",code=\"OK\"} 1",
-        "pcs_requests_total{method=\"ScorePattern\",code=\"NOT_FOUND\"} 1",
-        "pcs_requests_total{method=\"ScorePattern\",code=\"INVALID_ARGUMENT\"} "
+       {"pcs_requests_total{code=\"OK\",method=\"ScoreBatch\"} 1",
+        "pcs_requests_total{code=\"NOT_FOUND\",method=\"ScorePattern\"} 1",
+        "pcs_requests_total{code=\"INVALID_ARGUMENT\",method=\"ScorePattern\"} "
         "1"}) {
     EXPECT_NE(res->body.find(line), std::string::npos) << line << "\n"
                                                        << res->body;
   }
-  EXPECT_NE(res->body.find(absl::StrCat("pcs_model_info{version=\"", kVersion)),
+  EXPECT_NE(res->body.find(absl::StrCat(",version=\"", kVersion, "\"} 1\n")),
             std::string::npos);
 }
 

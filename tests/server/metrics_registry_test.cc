@@ -18,6 +18,7 @@ namespace pcs {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Runs `promtool check metrics` on `page`; returns its exit code and output.
 std::pair<int, std::string> PromtoolCheck(const std::string& page) {
@@ -51,11 +52,10 @@ TEST(MetricsRegistryTest, CounterRendersHelpTypeAndLabels) {
   EXPECT_THAT(page, HasSubstr("# TYPE pcs_requests_total counter\n"));
   EXPECT_THAT(
       page,
-      HasSubstr("pcs_requests_total{method=\"ScorePattern\",code=\"OK\"} 3\n"));
+      HasSubstr("pcs_requests_total{code=\"OK\",method=\"ScorePattern\"} 3\n"));
 }
 
 TEST(MetricsRegistryTest, LabelValuesAreEscaped) {
-  EXPECT_EQ(EscapeLabelValue("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
   MetricsRegistry registry;
   registry.AddGauge("pcs_model_info", "Serving model", {"version"})
       ->WithLabels({"v\"1\n"})
@@ -88,13 +88,59 @@ TEST(MetricsRegistryTest, HistogramIsCumulativeWithInfBucket) {
                               "\"ScorePattern\"} 3.0515\n"));
 }
 
-TEST(MetricsRegistryTest, ValuesUseShortRoundTripForms) {
-  EXPECT_EQ(FormatMetricValue(50), "50");
-  EXPECT_EQ(FormatMetricValue(1234567), "1234567");
-  EXPECT_EQ(FormatMetricValue(0.5), "0.5");
-  EXPECT_EQ(FormatMetricValue(25e-6), "2.5e-05");
-  EXPECT_EQ(FormatMetricValue(0.1 + 0.2), "0.30000000000000004");
-  EXPECT_EQ(FormatMetricValue(-3), "-3");
+TEST(MetricsRegistryTest, ValuesAndBucketBoundsAsTheSerializerWritesThem) {
+  MetricsRegistry registry;
+  GaugeFamily* g = registry.AddGauge("pcs_g", "g", {"k"});
+  g->WithLabels({"int"})->Set(1234567);
+  g->WithLabels({"half"})->Set(0.5);
+  g->WithLabels({"small"})->Set(25e-6);
+  g->WithLabels({"neg"})->Set(-3);
+  g->WithLabels({"big"})->Set(1.7e9);
+  registry
+      .AddHistogram("pcs_confidence_like", "c", {},
+                    {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9})
+      ->WithLabels({})
+      ->Observe(0.35);
+  // Latency bounds 25 us x 2^k as the server registers them.
+  registry
+      .AddHistogram("pcs_latency_like", "l", {},
+                    ExponentialBuckets(25e-6, 2, 17))
+      ->WithLabels({})
+      ->Observe(7e-5);
+  const std::string page = registry.Render();
+  EXPECT_THAT(page, HasSubstr("pcs_g{k=\"int\"} 1234567\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_g{k=\"half\"} 0.5\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_g{k=\"small\"} 2.5e-05\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_g{k=\"neg\"} -3\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_g{k=\"big\"} 1700000000\n"));
+  // The documented bounds appear literally, and an observation counts in
+  // every bucket whose bound it does not exceed.
+  EXPECT_THAT(page, HasSubstr("pcs_confidence_like_bucket{le=\"0.3\"} 0\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_confidence_like_bucket{le=\"0.4\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_confidence_like_bucket{le=\"0.7\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_confidence_like_bucket{le=\"0.9\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_latency_like_bucket{le=\"2.5e-05\"} 0\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_latency_like_bucket{le=\"5e-05\"} 0\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_latency_like_bucket{le=\"0.0001\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_latency_like_bucket{le=\"1.6384\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_latency_like_bucket{le=\"+Inf\"} 1\n"));
+}
+
+TEST(MetricsRegistryTest, WrongLabelCountGetsAnUnrenderedSeries) {
+  MetricsRegistry registry;
+  CounterFamily* f = registry.AddCounter("pcs_w_total", "w", {"a"});
+  Counter* bad = f->WithLabels({"x", "y"});
+  ASSERT_NE(bad, nullptr);
+  bad->Increment();
+  EXPECT_EQ(f->WithLabels({}), bad);
+  EXPECT_THAT(registry.Render(), Not(HasSubstr("pcs_w_total{")));
+}
+
+TEST(MetricsRegistryTest, HelpWithBackslashAndNewlineIsEscaped) {
+  MetricsRegistry registry;
+  registry.AddGauge("pcs_help", "line one\nline\\two")->WithLabels({})->Set(1);
+  EXPECT_THAT(registry.Render(),
+              HasSubstr("# HELP pcs_help line one\\nline\\\\two\n"));
 }
 
 TEST(MetricsRegistryTest, KindConflictAndBadNamesAreRefused) {
@@ -103,6 +149,9 @@ TEST(MetricsRegistryTest, KindConflictAndBadNamesAreRefused) {
   EXPECT_EQ(registry.AddGauge("pcs_x_total", "x"), nullptr);
   EXPECT_EQ(registry.AddCounter("1bad", "x"), nullptr);
   EXPECT_EQ(registry.AddHistogram("pcs_h", "h", {}, {2, 1}), nullptr);
+  // Registering again returns the same family.
+  EXPECT_EQ(registry.AddCounter("pcs_x_total", "x"),
+            registry.AddCounter("pcs_x_total", "x"));
 }
 
 TEST(MetricsRegistryTest, ConcurrentIncrementsAreNotLost) {

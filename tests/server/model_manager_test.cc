@@ -148,9 +148,12 @@ TEST_F(ModelLifecycleTest, ManagerPublishesChampionAndSwapsOnPromotion) {
   std::string page = metrics.Render();
   EXPECT_THAT(page,
               HasSubstr("pcs_model_reloads_total{outcome=\"success\"} 2"));
-  EXPECT_THAT(page, HasSubstr("pcs_model_info{version=\"20260102T000000Z\""));
-  EXPECT_THAT(page, HasSubstr("pcs_model_version_state{version="
-                              "\"20260101T000000Z\",state=\"unloaded\"} 1"));
+  // Labels in alphabetical order of label name (prometheus-cpp).
+  EXPECT_THAT(page, HasSubstr("pcs_model_info{feature_schema_hash=\""));
+  EXPECT_THAT(page, HasSubstr(",version=\"20260102T000000Z\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr(",version=\"20260101T000000Z\"} 0\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_model_version_state{state=\"unloaded\","
+                              "version=\"20260101T000000Z\"} 1"));
 }
 
 TEST_F(ModelLifecycleTest, FailingVersionNeverServesAndOldOneKeepsServing) {

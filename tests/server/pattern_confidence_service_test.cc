@@ -594,16 +594,19 @@ TEST_F(ServiceTest, MetricsPageCountsRequestsAndPassesPromtool) {
   auto res = client.Get("/metrics");
   ASSERT_TRUE(res);
   const std::string& page = res->body;
+  // prometheus-cpp writes labels in alphabetical order of label name.
   EXPECT_THAT(
       page,
-      HasSubstr("pcs_requests_total{method=\"ScorePattern\",code=\"OK\"} 1\n"));
-  EXPECT_THAT(page, HasSubstr("pcs_requests_total{method=\"ScorePattern\",code="
-                              "\"NOT_FOUND\"} 1\n"));
+      HasSubstr("pcs_requests_total{code=\"OK\",method=\"ScorePattern\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_requests_total{code=\"NOT_FOUND\",method="
+                              "\"ScorePattern\"} 1\n"));
   EXPECT_THAT(page, HasSubstr("pcs_request_duration_seconds_count{method="
                               "\"ScorePattern\"} 2\n"));
   EXPECT_THAT(page, HasSubstr("pcs_stage_duration_seconds_count{stage="
                               "\"predict\"} 1\n"));
-  EXPECT_THAT(page, HasSubstr("pcs_model_info{version=\"20260101T000000Z\""));
+  EXPECT_THAT(page, HasSubstr("pcs_model_info{feature_schema_hash=\""));
+  EXPECT_THAT(page, HasSubstr(",version=\"20260101T000000Z\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_build_info{commit=\""));
   EXPECT_THAT(page, HasSubstr("pcs_confidence_count{kind=\"ml\"} 1\n"));
   EXPECT_THAT(page, HasSubstr("pcs_db_pool_connections{state=\"idle\"}"));
   EXPECT_THAT(page, HasSubstr("pcs_trace_queue_depth"));
