@@ -14,6 +14,11 @@ std::string NumOrNull(double v) {
   return std::isfinite(v) ? absl::StrFormat("%.17g", v) : "NULL";
 }
 
+std::optional<double> OptionalDouble(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<double>();
+}
+
 }  // namespace
 
 void PredictionTraceStore::Append(const std::vector<TraceRecord>& traces) {
@@ -49,6 +54,68 @@ int64_t PredictionTraceStore::RecordActualOutcomes() {
                "WHERE t.pattern_id = e.id AND t.actual_outcome IS NULL "
                "AND e.outcome_label IS NOT NULL")
           .affected_rows());
+}
+
+absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn) {
+  return RunInTransaction(
+      conn, "recording actual outcomes on server predictions",
+      [](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+        return PredictionTraceStore(tx).RecordActualOutcomes();
+      });
+}
+
+absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(
+    pqxx::connection& conn, const ScoredOutcomeFilter& filter) {
+  const std::string version = filter.model_version.value_or("");
+  const std::string from =
+      filter.resolved_from ? FormatDay(*filter.resolved_from) : "";
+  try {
+    pqxx::read_transaction tx(conn);
+    // Latest server prediction per pattern; (pattern_id, recorded_at) is
+    // indexed.
+    const pqxx::result r = tx.exec_params(
+        "SELECT p.pattern_id, e.confirmation_date::text, "
+        "e.outcome_resolved_at::text, "
+        "       e.outcome_label, p.rule_confidence, p.ml_confidence, "
+        "       p.blended_confidence, coalesce(p.model_version, ''), "
+        "e.rule_confidence "
+        "FROM (SELECT DISTINCT ON (pattern_id) * FROM prediction_traces "
+        "      WHERE ($1 = '' OR model_version = $1) "
+        "      ORDER BY pattern_id, recorded_at DESC, id DESC) p "
+        "JOIN pattern_events e ON e.id = p.pattern_id "
+        "WHERE e.outcome_label IS NOT NULL AND e.outcome_resolved_at IS NOT "
+        "NULL "
+        "  AND ($2 = '' OR e.outcome_resolved_at >= $2::date) "
+        "ORDER BY e.outcome_resolved_at, p.pattern_id",
+        version, from);
+    std::vector<ScoredOutcome> out;
+    out.reserve(r.size());
+    for (const pqxx::row& row : r) {
+      ScoredOutcome s;
+      s.pattern_id = row[0].as<std::string>();
+      auto confirmation = ParseDay(row[1].as<std::string>());
+      auto resolved = ParseDay(row[2].as<std::string>());
+      if (!confirmation.ok() || !resolved.ok()) {
+        return absl::DataLossError(
+            absl::StrCat("pattern ", s.pattern_id,
+                         ": unreadable confirmation/resolution date"));
+      }
+      s.confirmation_day = *confirmation;
+      s.resolved_day = *resolved;
+      s.label = row[3].as<int>();
+      // The server row carries the rule confidence it saw; fall back to the
+      // event's.
+      s.rule_confidence =
+          row[4].is_null() ? row[8].as<double>() : row[4].as<double>();
+      s.ml_confidence = OptionalDouble(row[5]);
+      s.blended_confidence = OptionalDouble(row[6]);
+      s.model_version = row[7].as<std::string>();
+      out.push_back(std::move(s));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return DatabaseErrorStatus(e, "loading scored outcomes", &conn);
+  }
 }
 
 }  // namespace pcs

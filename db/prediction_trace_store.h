@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "core/bar.h"
 #include "pqxx/pqxx"
 
 namespace pcs {
@@ -52,6 +54,37 @@ class PredictionTraceStore {
  private:
   pqxx::transaction_base& tx_;
 };
+
+// The join of served predictions to realised outcomes: the latest trace of a
+// resolved pattern with its outcome_label and resolution date (input of the
+// rolling accuracy, monitoring/rolling_accuracy.h).
+struct ScoredOutcome {
+  std::string pattern_id;
+  Day confirmation_day = 0;
+  Day resolved_day = 0;  // outcome_resolved_at
+  int label = 0;         // outcome_label, 0 or 1
+  double rule_confidence = 0;
+  std::optional<double> ml_confidence;  // NULL when the server fell back
+  std::optional<double> blended_confidence;
+  std::string model_version;  // "" when none was recorded
+};
+
+struct ScoredOutcomeFilter {
+  std::optional<std::string> model_version;  // only predictions of this version
+  std::optional<Day> resolved_from;          // outcome_resolved_at >= this
+};
+
+// Connection-level calls (one thread at a time per connection; libpqxx
+// errors returned as DatabaseErrorStatus, db/transaction.h):
+//   RecordActualOutcomes: PredictionTraceStore::RecordActualOutcomes in its
+//     own transaction (what `pcs outcomes` does after resolving new bars).
+//     Idempotent. Returns the trace rows updated.
+//   LoadScoredOutcomes: one row per resolved pattern with a trace: the
+//     LATEST trace of that pattern (optionally of one model version), joined
+//     with its outcome and resolution date, ordered by resolution date.
+absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn);
+absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(
+    pqxx::connection& conn, const ScoredOutcomeFilter& filter);
 
 }  // namespace pcs
 

@@ -7,8 +7,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "db/prediction_trace_store.h"
 #include "monitoring/pattern_feature_loader.h"
-#include "monitoring/prediction_outcome_store.h"
 #include "monitoring/prometheus_text.h"
 #include "pqxx/pqxx"
 

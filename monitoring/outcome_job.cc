@@ -7,7 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "db/monitoring_run_store.h"
 #include "db/pattern_event_store.h"
-#include "monitoring/prediction_outcome_store.h"
+#include "db/prediction_trace_store.h"
 #include "pipeline/backfill_job.h"
 #include "pqxx/pqxx"
 

@@ -12,7 +12,7 @@
 //     outcome bars get their label and a lifecycle transition, patterns newly
 //     confirmed on the new bars are added. Idempotent.
 //  3. RecordActualOutcomes: copy the labels into actual_outcome of the
-//     server's prediction rows (monitoring/prediction_outcome_store.h).
+//     server's prediction rows (db/prediction_trace_store.h).
 //  4. Record the run in monitoring_runs (kind 'outcomes').
 //
 // Threading: one call at a time per database (the backfill uses `workers`

@@ -6,7 +6,8 @@
 //
 // Input rows (ScoredOutcome) are predictions the server logged in
 // prediction_traces joined with the resolved
-// outcome_label of pattern_events (see monitoring/prediction_outcome_store.h).
+// outcome_label of pattern_events (LoadScoredOutcomes in
+// db/prediction_trace_store.h).
 // Two windows are computed, both on the resolution date:
 //   "last_<N>"  the N most recently resolved scored patterns (resolved on
 //               or before as_of)
@@ -30,20 +31,10 @@
 
 #include "absl/status/statusor.h"
 #include "core/bar.h"
+#include "db/prediction_trace_store.h"  // ScoredOutcome
 #include "nlohmann/json.hpp"
 
 namespace pcs {
-
-struct ScoredOutcome {
-  std::string pattern_id;
-  Day confirmation_day = 0;
-  Day resolved_day = 0;  // outcome_resolved_at
-  int label = 0;         // outcome_label, 0 or 1
-  double rule_confidence = 0;
-  std::optional<double> ml_confidence;  // NULL when the server fell back
-  std::optional<double> blended_confidence;
-  std::string model_version;  // "" when none was recorded
-};
 
 struct RollingAccuracyOptions {
   int last_n = 500;                 // count window

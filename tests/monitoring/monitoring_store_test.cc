@@ -1,10 +1,10 @@
-// prediction_outcome_store and monitoring_run_store against a real
-// (embedded) PostgreSQL migrated with the repository's migrations.
+// db/prediction_trace_store (outcome join) and db/monitoring_run_store against
+// a real (embedded) PostgreSQL migrated with the repository's migrations.
 #include <string>
 
 #include "db/monitoring_run_store.h"
+#include "db/prediction_trace_store.h"
 #include "gtest/gtest.h"
-#include "monitoring/prediction_outcome_store.h"
 #include "pqxx/pqxx"
 #include "tests/test_util/test_database.h"
 

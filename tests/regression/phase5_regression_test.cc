@@ -612,7 +612,7 @@ TEST_F(Phase5RegressionTest, Step8_RollingAccuracyAndDriftAlert) {
   EXPECT_GE(report.value("patterns", 0), 50);
 
   // Rolling accuracy: recompute the time window from SQL (latest server row
-  // per resolved pattern, as monitoring/prediction_outcome_store.h defines).
+  // per resolved pattern, as db/prediction_trace_store.h defines).
   const nlohmann::json& windows = report["accuracy"]["windows"];
   ASSERT_TRUE(windows.is_array());
   ASSERT_EQ(windows.size(), 2u);
