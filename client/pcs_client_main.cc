@@ -2,7 +2,8 @@
 //
 //   pcs-client [--server host:port] [--json] [--timeout-ms N]
 //              [--tls-ca PEM [--tls-cert PEM --tls-key PEM]
-//               [--tls-server-name NAME]] [--token-file FILE] <command>
+//               [--tls-server-name NAME]] [--token-file FILE]
+//              [--retry-attempts N] <command>
 //     score ID [ID...] [--top-k K]  score stored patterns
 //     evaluate ID [--event-date D]  score + decide + record (a write: needs
 //                                   an identity on the server's allow-list)
@@ -13,6 +14,9 @@
 //     health                        grpc.health.v1 check (exit 0 = SERVING)
 // Exit codes: 0 ok, 1 RPC error (code and message on stderr), 2 usage or
 // input error, 3 health not SERVING.
+// --retry-attempts N (2..5; default 0 = off) retries reads that fail
+// UNAVAILABLE with gRPC's retry policy (client/retry_service_config.h), never
+// evaluate: useful behind a load balancer or across a server restart.
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -21,6 +25,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/strip.h"
 #include "client/pcs_client_output.h"
+#include "client/retry_service_config.h"
 #include "core/version.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -38,7 +43,8 @@ struct Flags {
   std::string tls_key;
   std::string tls_server_name;
   std::string token_file;
-  std::string token;  // read from token_file; never printed
+  std::string token;       // read from token_file; never printed
+  int retry_attempts = 0;  // 0 = no retry policy
 };
 
 // Deadline and, with --token-file, "authorization: Bearer <token>".
@@ -61,14 +67,21 @@ bool ReadFile(const std::string& path, std::string* out) {
 
 // Plaintext, or TLS (server verified against --tls-ca; with --tls-cert and
 // --tls-key also a client certificate for mTLS). Empty on a file error.
+// With --retry-attempts, the reads' retry policy as the service config.
 std::shared_ptr<grpc::Channel> MakeChannel(const Flags& flags) {
+  grpc::ChannelArguments args;
+  if (flags.retry_attempts > 0) {
+    pcs::client::RetryPolicyOptions retry;
+    retry.max_attempts = flags.retry_attempts;
+    args.SetServiceConfigJSON(pcs::client::RetryServiceConfigJson(retry));
+  }
   if (flags.tls_ca.empty()) {
     if (!flags.tls_cert.empty() || !flags.tls_key.empty()) {
       std::cerr << "error: --tls-cert/--tls-key need --tls-ca\n";
       return nullptr;
     }
-    return grpc::CreateChannel(flags.server,
-                               grpc::InsecureChannelCredentials());
+    return grpc::CreateCustomChannel(flags.server,
+                                     grpc::InsecureChannelCredentials(), args);
   }
   if (flags.tls_cert.empty() != flags.tls_key.empty()) {
     std::cerr << "error: --tls-cert and --tls-key go together\n";
@@ -83,7 +96,6 @@ std::shared_ptr<grpc::Channel> MakeChannel(const Flags& flags) {
       return nullptr;
     }
   }
-  grpc::ChannelArguments args;
   if (!flags.tls_server_name.empty()) {
     args.SetSslTargetNameOverride(flags.tls_server_name);
   }
@@ -230,6 +242,11 @@ int main(int argc, char** argv) {
   app.add_option("--token-file", flags.token_file,
                  "File holding a bearer token sent with every call")
       ->envname("PCS_TOKEN_FILE");
+  app.add_option("--retry-attempts", flags.retry_attempts,
+                 "Retry reads failing UNAVAILABLE: attempts per call, 2..5 "
+                 "(gRPC retry policy; 0 = off; never evaluate)")
+      ->envname("PCS_RETRY_ATTEMPTS")
+      ->check(CLI::IsMember({0, 2, 3, 4, 5}));
   app.require_subcommand(1);
   std::vector<std::string> ids;
   auto* score = app.add_subcommand("score", "Score stored patterns by id");
@@ -253,7 +270,12 @@ int main(int argc, char** argv) {
   auto* versions = app.add_subcommand("versions", "List model versions");
   auto* status_cmd = app.add_subcommand("status", "Serving status");
   auto* health = app.add_subcommand("health", "grpc.health.v1 check");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0; every usage error exits 2 (CLI11's own codes vary).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   if (!flags.token_file.empty()) {
     if (!ReadFile(flags.token_file, &flags.token)) {

@@ -17,6 +17,7 @@ PACKAGES=(
   chromium chromium-driver python3-selenium
   libssl-dev openssl
   clang-format python3  # scripts/check_format.sh, scripts/check_layers.py
+  haproxy  # tests/server/load_balancer_test: replicas behind deploy/haproxy/pcs.cfg
 )
 
 missing=()

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "client/retry_service_config.h"
 #include "core/version.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -106,6 +107,42 @@ TEST_F(ClientTest, CppClientScoresDescribesAndChecksHealth) {
   auto [rc7, status] = RunCommand(client + " status");
   EXPECT_EQ(rc7, 0) << status;
   EXPECT_THAT(status, HasSubstr("database reachable"));
+
+  // The retry policy's service config is accepted by the channel (an
+  // invalid one fails every call); out-of-range attempts are a usage error.
+  auto [rc8, retried] =
+      RunCommand(client + " --retry-attempts 3 score " + ids[0]);
+  EXPECT_EQ(rc8, 0) << retried;
+  EXPECT_THAT(retried, HasSubstr("pattern " + ids[0]));
+  auto [rc9, bad] = RunCommand(client + " --retry-attempts 9 health");
+  EXPECT_EQ(rc9, 2) << bad;
+}
+
+// The read retry policy (client/retry_service_config.h): UNAVAILABLE only,
+// every unary read, never the write EvaluatePattern or the stream.
+TEST(RetryServiceConfigTest, RetriesUnavailableOnUnaryReadsOnly) {
+  pcs::client::RetryPolicyOptions options;
+  options.max_attempts = 9;  // clamped to gRPC's 5
+  options.initial_backoff_seconds = 0.02;
+  const nlohmann::json config =
+      nlohmann::json::parse(pcs::client::RetryServiceConfigJson(options));
+  ASSERT_EQ(config["methodConfig"].size(), 1u);
+  const nlohmann::json& method = config["methodConfig"][0];
+  std::vector<std::string> names;
+  for (const auto& name : method["name"]) {
+    EXPECT_EQ(name["service"], "pcs.v1.PatternConfidence");
+    names.push_back(name["method"]);
+  }
+  EXPECT_THAT(names, ::testing::UnorderedElementsAre(
+                         "ScorePattern", "ScoreInline", "ScoreBatch",
+                         "DescribeModel", "ListModelVersions",
+                         "GetServingStatus", "GetMonitoringReport"));
+  const nlohmann::json& policy = method["retryPolicy"];
+  EXPECT_EQ(policy["maxAttempts"], 5);
+  EXPECT_EQ(policy["initialBackoff"], "0.020s");
+  EXPECT_EQ(policy["maxBackoff"], "1.000s");
+  EXPECT_EQ(policy["retryableStatusCodes"],
+            nlohmann::json::array({"UNAVAILABLE"}));
 }
 
 // pcs-client over TLS and mTLS: --tls-ca, --tls-cert/--tls-key,

@@ -99,8 +99,8 @@ class PcsClient:
         await self._channel.close()
 
     async def _call(self, fn: "grpc.aio.UnaryUnaryMultiCallable[Req, Resp]", request: Req,
-                    timeout: Optional[float]) -> Resp:
-        delays = self._retry.delays()
+                    timeout: Optional[float], *, retry: bool = True) -> Resp:
+        delays = self._retry.delays() if retry else iter(())
         while True:
             try:
                 return await fn(request, timeout=self.timeout if timeout is None else timeout,
@@ -162,11 +162,14 @@ class PcsClient:
     async def evaluate(self, pattern_id: str, *, top_k: int = 0, event_date: str = "",
                        timeout: Optional[float] = None) -> Evaluation:
         """EvaluatePattern: scores and applies the lifecycle decision (a write:
-        the server may require a token or a client certificate)."""
+        the server may require a token or a client certificate). Never
+        retried: an UNAVAILABLE answer does not prove the write was not
+        applied; read the pattern's state before calling again."""
         request = pb.EvaluatePatternRequest(pattern_id=pattern_id, top_k=top_k,
                                             event_date=event_date)
         return _convert.evaluation(
-            await self._call(self._stub.evaluate_pattern, request, timeout))
+            await self._call(self._stub.evaluate_pattern, request, timeout,
+                             retry=False))
 
     async def describe_model(self, version: str = "", *,
                              timeout: Optional[float] = None) -> ModelInfo:

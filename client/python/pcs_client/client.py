@@ -4,7 +4,8 @@ Every call has a deadline (``timeout`` seconds, per call overridable). Calls
 that fail with UNAVAILABLE (server restarting, connection refused, database
 briefly down) are retried with exponential backoff up to ``retries`` times;
 every other status raises PcsError at once, carrying the gRPC code and the
-server's message. score_stream is not retried (its requests are consumed).
+server's message. score_stream is not retried (its requests are consumed),
+nor is evaluate (a write: UNAVAILABLE does not prove it was not applied).
 pcs_client.aio.PcsClient has the same methods as coroutines, for asyncio.
 """
 from __future__ import annotations
@@ -90,8 +91,8 @@ class PcsClient:
         self._channel.close()
 
     def _call(self, fn: "grpc.UnaryUnaryMultiCallable[Req, Resp]", request: Req,
-              timeout: Optional[float]) -> Resp:
-        delays = self._retry.delays()
+              timeout: Optional[float], *, retry: bool = True) -> Resp:
+        delays = self._retry.delays() if retry else iter(())
         while True:
             try:
                 return fn(request, timeout=self.timeout if timeout is None else timeout,
@@ -144,10 +145,13 @@ class PcsClient:
     def evaluate(self, pattern_id: str, *, top_k: int = 0, event_date: str = "",
                  timeout: Optional[float] = None) -> Evaluation:
         """EvaluatePattern: scores and applies the lifecycle decision (a write:
-        the server may require a token or a client certificate)."""
+        the server may require a token or a client certificate). Never
+        retried: an UNAVAILABLE answer does not prove the write was not
+        applied; read the pattern's state before calling again."""
         request = pb.EvaluatePatternRequest(pattern_id=pattern_id, top_k=top_k,
                                             event_date=event_date)
-        return _convert.evaluation(self._call(self._stub.evaluate_pattern, request, timeout))
+        return _convert.evaluation(self._call(self._stub.evaluate_pattern, request, timeout,
+                                   retry=False))
 
     def describe_model(self, version: str = "", *, timeout: Optional[float] = None) -> ModelInfo:
         """DescribeModel: the serving model, or the given version."""

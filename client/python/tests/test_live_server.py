@@ -161,6 +161,16 @@ def test_unavailable_is_retried_then_raised() -> None:
     assert counter.calls == 3  # one call and two retries
 
 
+def test_evaluate_is_never_retried() -> None:
+    counter = _CountingInterceptor()
+    channel = grpc.intercept_channel(grpc.insecure_channel("127.0.0.1:1"), counter)
+    with PcsClient(channel=channel, timeout=1.0, retries=2, backoff=0.01) as c:
+        with pytest.raises(PcsError) as err:
+            c.evaluate("0123456789abcdef")
+    assert err.value.code == grpc.StatusCode.UNAVAILABLE
+    assert counter.calls == 1  # a write: no retry
+
+
 def test_other_errors_are_not_retried(live: Live) -> None:
     counter = _CountingInterceptor()
     channel = grpc.intercept_channel(grpc.insecure_channel(live.server), counter)
