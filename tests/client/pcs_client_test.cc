@@ -406,7 +406,7 @@ TEST_F(PythonClientTest, PytestPassesAgainstTheServerBinary) {
       " python3 -m pytest -q -p no:cacheprovider " + PythonDir().string() +
       "/tests");
   EXPECT_EQ(rc, 0) << out;
-  EXPECT_THAT(out, HasSubstr("23 passed"));
+  EXPECT_THAT(out, HasSubstr("24 passed"));
   EXPECT_THAT(out, Not(HasSubstr("skipped")));
   EXPECT_EQ(server.Stop(SIGTERM), 0);  // graceful exit
   // The traced scores pytest made were written before exit.
