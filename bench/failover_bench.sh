@@ -148,8 +148,30 @@ for e, n in errs.most_common(4):
     print("           %5d x %s" % (n, e))
 EOF
 }
+# CPU seconds (user + system) used so far by the given processes.
+cpu_of() {
+  local total=0 p t
+  for p in "$@"; do
+    t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)
+    total=$((total + t))
+  done
+  awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
+}
+pg_pids() {
+  local pm; pm=$(head -1 "$WORK/pg/data/postmaster.pid")
+  echo "$pm $(ps -o pid= --ppid "$pm" | tr '\n' ' ')"
+}
+replica_pids() { echo "$(cat "$WORK/r1.pid") $(cat "$WORK/r2.pid")"; }
+HAPROXY_PID=$(tail -1 "$WORK/pids")
 echo "== ghz through HAProxy, $RPS req/s offered, 16 in flight, $REQUESTS requests per run, no retry policy; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+c_r0=$(cpu_of $(replica_pids)); c_pg0=$(cpu_of $(pg_pids)); c_h0=$(cpu_of "$HAPROXY_PID")
+t0=$(date +%s.%N)
 run "no fault" "$WORK/data1.json"
+awk -v n="$REQUESTS" -v w="$(awk -v t="$t0" -v n="$(date +%s.%N)" 'BEGIN { print n - t }')" \
+    -v r="$(awk -v a="$c_r0" -v b="$(cpu_of $(replica_pids))" 'BEGIN { print b - a }')" \
+    -v pg="$(awk -v a="$c_pg0" -v b="$(cpu_of $(pg_pids))" 'BEGIN { print b - a }')" \
+    -v h="$(awk -v a="$c_h0" -v b="$(cpu_of "$HAPROXY_PID")" 'BEGIN { print b - a }')" \
+    'BEGIN { printf "CPU per request in run 1 (%.1f s wall): replicas %.3f ms, PostgreSQL %.3f ms, HAProxy %.3f ms\n", w, 1e3 * r / n, 1e3 * pg / n, 1e3 * h / n }'
 echo "HAProxy backend after run 1: $(stat_of BACKEND)"
 (
   sleep "$KILL_AFTER"
