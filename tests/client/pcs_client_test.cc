@@ -316,7 +316,7 @@ TEST_F(PythonClientTest, IsMypyStrictClean) {
   auto [rc, out] = RunInstalled(
       "python3 -m mypy --strict --no-incremental --cache-dir=/dev/null "
       "site/pcs_client " +
-      src + "/tests " + src + "/bench");
+      src + "/tests " + src + "/tests_tls " + src + "/bench");
   EXPECT_EQ(rc, 0) << out;
   EXPECT_THAT(out, HasSubstr("Success: no issues found"));
 }
@@ -413,6 +413,58 @@ TEST_F(PythonClientTest, PytestPassesAgainstTheServerBinary) {
   EXPECT_GT(pcs::testing::TraceRows(conninfo), traces_before);
   EXPECT_EQ(TreeListing(PythonDir()), tree_before_)
       << "running the tests wrote into " << PythonDir();
+}
+
+// The Python clients' TLS options (client/python/tests_tls) against the
+// pcs-server binary serving TLS and mTLS with certificates made by openssl.
+TEST_F(PythonClientTest, TlsOptionsAgainstATlsServer) {
+  auto pki = pcs::testing::MakeTestPki("pyclient-tls");
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  const std::string allow_list = (pki->dir / "allow-list").string();
+  std::ofstream(allow_list)
+      << "write subject " << pcs::testing::kClientSubject << "\n";
+  pcs::testing::Subprocess server({PCS_SERVER_BINARY,
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--metrics-listen",
+                                   "",
+                                   "--database-url",
+                                   pcs::testing::Seeded().conninfo,
+                                   "--models-dir",
+                                   models_dir_.string(),
+                                   "--poll-seconds",
+                                   "0",
+                                   "--threads",
+                                   "2",
+                                   "--allow-list",
+                                   allow_list,
+                                   "--tls-cert",
+                                   pki->server.cert,
+                                   "--tls-key",
+                                   pki->server.key,
+                                   "--tls-client-ca",
+                                   pki->ca});
+  ASSERT_TRUE(server.started());
+  std::string line;
+  std::smatch m;
+  do {
+    line = server.ReadLine();
+  } while (!line.empty() &&
+           !std::regex_search(line, m, std::regex("grpc_port=(\\d+)")));
+  ASSERT_FALSE(line.empty()) << "pcs-server printed no listening line";
+  auto [rc, out] = RunInstalled(
+      "PCS_TLS_SERVER=localhost:" + m[1].str() + " PCS_TLS_CA=" + pki->ca +
+      " PCS_TLS_OTHER_CA=" + pki->other_ca + " PCS_TLS_CLIENT_CERT=" +
+      pki->client.cert + " PCS_TLS_CLIENT_KEY=" + pki->client.key +
+      " PCS_PATTERN_ID=" + pcs::testing::Seeded().pattern_ids.front() +
+      " python3 -m pytest -q -p no:cacheprovider " + PythonDir().string() +
+      "/tests_tls");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_THAT(out, HasSubstr("6 passed"));
+  EXPECT_THAT(out, Not(HasSubstr("skipped")));
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+  std::error_code ec;
+  fs::remove_all(pki->dir, ec);
 }
 
 }  // namespace
