@@ -106,7 +106,13 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->envname("PCS_LOG_LEVEL")
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 2, like pcs and
+    // pcs-client (CLI11's own codes vary from 104 to 115).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   // Logs go to stderr; stdout carries only the "listening ..." line.
   spdlog::set_default_logger(spdlog::stderr_logger_mt("pcs-server"));

@@ -170,13 +170,16 @@ TEST(PcsServerBinaryTest, HelpHasNoBuildPathsAndRangeErrorsAreReadable) {
   EXPECT_THAT(run.output, Not(HasSubstr(PCS_SOURCE_DIR)));
   EXPECT_THAT(run.output, Not(HasSubstr(PCS_BINARY_DIR)));
   run = RunServerBinary("--threads 99999999999999999999");
-  EXPECT_NE(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_THAT(run.output, HasSubstr("--threads"));
   EXPECT_THAT(run.output, HasSubstr("99999999999999999999"));
   run = RunServerBinary("--blend-weight 1e300");
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_THAT(run.output,
               HasSubstr("--blend-weight must be in [0, 1], got 1e+300"));
+  run = RunServerBinary("--no-such-flag");
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("--no-such-flag"));
 }
 
 TEST_F(PcsServerTest, SecondServerOnTakenGrpcPortExitsOneWithClearMessage) {
