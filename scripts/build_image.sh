@@ -73,7 +73,7 @@ fi
 
 # 3. Build.
 build_start=$(date +%s)
-buildah bud --quiet --isolation chroot --pull=never --layers=false \
+buildah bud --quiet --isolation chroot --pull=never --layers \
   -f "$work/context/deploy/Dockerfile" -t "$tag" "$work/context" >"$work/bud.log" 2>&1 \
   || { tail -40 "$work/bud.log" >&2; fail "buildah bud (log above)"; }
 say "built $tag in $(( $(date +%s) - build_start )) s, $(buildah images --format '{{.Size}}' "$tag" | head -1)"
