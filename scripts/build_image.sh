@@ -23,8 +23,9 @@
 #     pcs-server runs from the image on loopback (host network, the chroot
 #     shares it) and answers /healthz and a grpc.health.v1 check from the
 #     host's pcs-client.
-# Exit 0 when all of it passed; 1 otherwise. Needs root (buildah, mmdebstrap)
-# and scripts/install_deps.sh's build of pcs-client in build/ for step 4.
+# Exit 0 when all of it passed; 1 otherwise. Installs buildah and mmdebstrap
+# (apt) when missing. Needs root (buildah, mmdebstrap) and the host build of
+# pcs-client in build/ (scripts/test.sh) for step 4. CI runs it (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tag="${1:-localhost/pcs:dev}"
@@ -42,9 +43,15 @@ say() { echo "build_image: $*"; }
 fail() { echo "build_image: FAILED: $*" >&2; exit 1; }
 start=$(date +%s)
 
-for tool in buildah mmdebstrap git; do
-  command -v "$tool" >/dev/null || fail "$tool not found (apt-get install buildah mmdebstrap)"
-done
+if ! command -v buildah >/dev/null || ! command -v mmdebstrap >/dev/null; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  say "installing buildah and mmdebstrap (apt)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    buildah mmdebstrap >/dev/null
+fi
+command -v git >/dev/null || fail "git not found"
 
 # 1. Context.
 git archive --format=tar HEAD | tar -x -C "$work" --one-top-level=context
