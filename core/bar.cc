@@ -5,32 +5,16 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 
 namespace pcs {
 namespace {
 
-// Howard Hinnant's days_from_civil / civil_from_days algorithms.
-Day DaysFromCivil(int y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int>(doe) - 719468;
-}
+// Day 0. absl::CivilDay does the calendar arithmetic (leap years, month
+// lengths); a Day is its distance from this date.
+constexpr absl::CivilDay kEpoch(1970, 1, 1);
 
-void CivilFromDays(Day z, int& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-}
+absl::CivilDay CivilOf(Day day) { return kEpoch + day; }
 
 }  // namespace
 
@@ -50,33 +34,26 @@ absl::StatusOr<Day> ParseDay(absl::string_view text) {
       parts[p] = parts[p] * 10 + (c - '0');
     }
   }
-  const int y = parts[0];
-  const unsigned m = static_cast<unsigned>(parts[1]);
-  const unsigned d = static_cast<unsigned>(parts[2]);
-  if (m < 1 || m > 12 || d < 1 || d > 31) return bad();
-  const Day day = DaysFromCivil(y, m, d);
-  int y2;
-  unsigned m2, d2;
-  CivilFromDays(day, y2, m2, d2);
-  if (y2 != y || m2 != m || d2 != d) return bad();  // e.g. 2001-02-30
-  return day;
+  // CivilDay normalises (2001-02-30 becomes 2001-03-02): a date that does
+  // not come back unchanged does not exist.
+  const absl::CivilDay civil(parts[0], parts[1], parts[2]);
+  if (civil.year() != parts[0] || civil.month() != parts[1] ||
+      civil.day() != parts[2]) {
+    return bad();
+  }
+  return static_cast<Day>(civil - kEpoch);
 }
 
 std::string FormatDay(Day day) {
-  int y;
-  unsigned m, d;
-  CivilFromDays(day, y, m, d);
+  const absl::CivilDay civil = CivilOf(day);
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02u", y, m, d);
+  std::snprintf(buf, sizeof(buf), "%04lld-%02d-%02d",
+                static_cast<long long>(civil.year()), civil.month(),
+                civil.day());
   return buf;
 }
 
-int YearOf(Day day) {
-  int y;
-  unsigned m, d;
-  CivilFromDays(day, y, m, d);
-  return y;
-}
+int YearOf(Day day) { return static_cast<int>(CivilOf(day).year()); }
 
 int BarSeries::IndexOf(Day day) const {
   auto it = std::lower_bound(bars.begin(), bars.end(), day,

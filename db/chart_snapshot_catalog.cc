@@ -108,20 +108,6 @@ ChartSnapshotCatalog::ForPattern(const std::string& pattern_id) {
       });
 }
 
-absl::StatusOr<ChartSnapshotEntry> ChartSnapshotCatalog::FindByHash(
-    const std::string& sha256) {
-  return RunInTransaction<pqxx::read_transaction>(
-      conn_, "looking up a chart snapshot",
-      [&](pqxx::read_transaction& tx) -> absl::StatusOr<ChartSnapshotEntry> {
-        const pqxx::result rows = tx.exec_params(
-            absl::StrCat(kSelect, "WHERE sha256 = $1 LIMIT 1"), sha256);
-        if (rows.empty()) {
-          return absl::NotFoundError(absl::StrCat("no snapshot ", sha256));
-        }
-        return FromRow(rows[0]);
-      });
-}
-
 absl::StatusOr<CatalogSummary> ChartSnapshotCatalog::Summary() {
   return RunInTransaction<pqxx::read_transaction>(
       conn_, "summarising the snapshot catalog",

@@ -77,9 +77,6 @@ class ChartSnapshotCatalog {
   absl::StatusOr<std::vector<ChartSnapshotEntry>> ForPattern(
       const std::string& pattern_id);
 
-  // One catalog row holding this hash; NotFound when none.
-  absl::StatusOr<ChartSnapshotEntry> FindByHash(const std::string& sha256);
-
   absl::StatusOr<CatalogSummary> Summary();
 
  private:

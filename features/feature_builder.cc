@@ -7,9 +7,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/sha256.h"
 #include "features/feature_context.h"
 #include "features/indicators.h"
-#include "features/sha256.h"
 
 namespace pcs {
 namespace {

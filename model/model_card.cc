@@ -10,7 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "features/sha256.h"
+#include "core/sha256.h"
 
 namespace pcs {
 namespace {

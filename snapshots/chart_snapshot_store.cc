@@ -1,6 +1,6 @@
 #include "snapshots/chart_snapshot_store.h"
 
-#include "features/sha256.h"
+#include "core/sha256.h"
 
 namespace pcs {
 

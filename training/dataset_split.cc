@@ -30,22 +30,6 @@ absl::Status ValidateSplitOptions(const SplitOptions& o) {
   return absl::OkStatus();
 }
 
-absl::string_view SplitPartName(SplitPart part) {
-  switch (part) {
-    case SplitPart::kTrain:
-      return "train";
-    case SplitPart::kValidation:
-      return "validation";
-    case SplitPart::kHoldout:
-      return "holdout";
-    case SplitPart::kPurged:
-      return "purged";
-    case SplitPart::kOutOfRange:
-      return "out_of_range";
-  }
-  return "unknown";
-}
-
 Day LabelEndDay(Day confirmation_day, Day resolved_day, int horizon_bars) {
   // 5 trading days per 7 calendar days, rounded up, plus slack for holidays.
   const int horizon_calendar = (std::max(horizon_bars, 0) * 7 + 4) / 5 + 4;

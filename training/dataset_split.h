@@ -54,7 +54,6 @@ enum class SplitPart {
   kPurged = 3,      // in train/validation, but its label window reaches on
   kOutOfRange = 4,  // confirmed after holdout_end
 };
-absl::string_view SplitPartName(SplitPart part);
 
 // The dates of one labeled event that the split needs.
 struct SplitKey {

@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "features/sha256.h"
+#include "core/sha256.h"
 #include "training/model_scoring.h"
 
 namespace pcs {
@@ -62,33 +62,6 @@ absl::StatusOr<FittedModel> FitOne(const SplitData& train,
   absl::StatusOr<std::string> json = (*b)->SaveModelToJson();
   if (!json.ok()) return json.status();
   return FinishModel(*std::move(json), *std::move(b), valid, params, log);
-}
-
-absl::StatusOr<FittedModel> SelectOnGrid(const SplitData& train,
-                                         const std::vector<float>& y_train,
-                                         const SplitData& valid,
-                                         const TrainerConfig& config,
-                                         nlohmann::json* grid_log) {
-  std::optional<FittedModel> best;
-  for (const TrainParams& p : ExpandGrid(config)) {
-    absl::StatusOr<FittedModel> f = FitOne(train, y_train, valid, p);
-    if (!f.ok()) return f.status();
-    if (grid_log != nullptr) {
-      grid_log->push_back({{"max_depth", p.max_depth},
-                           {"eta", p.eta},
-                           {"min_child_weight", p.min_child_weight},
-                           {"best_iteration", f->log.best_iteration},
-                           {"rounds_run", f->log.rounds_run},
-                           {"best_valid_logloss", f->log.best_valid_logloss}});
-    }
-    if (!best.has_value() ||
-        f->log.best_valid_logloss < best->log.best_valid_logloss) {
-      best = *std::move(f);
-    }
-  }
-  if (!best.has_value())
-    return absl::InvalidArgumentError("empty hyperparameter grid");
-  return *std::move(best);
 }
 
 absl::StatusOr<std::vector<FeatureImportance>> TopFeatures(

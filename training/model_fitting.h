@@ -54,14 +54,6 @@ absl::StatusOr<FittedModel> FitOne(const SplitData& train,
                                    const SplitData& valid,
                                    const TrainParams& params);
 
-// Fits every grid point; returns the one with the lowest best validation
-// logloss (ties: earlier point). `grid_log` gets one entry per point.
-absl::StatusOr<FittedModel> SelectOnGrid(const SplitData& train,
-                                         const std::vector<float>& y_train,
-                                         const SplitData& valid,
-                                         const TrainerConfig& config,
-                                         nlohmann::json* grid_log);
-
 // Top `k` features by total gain, with mean |TreeSHAP| over at most
 // `max_rows` evenly spaced training rows (TreeSHAP on every row is slow).
 absl::StatusOr<std::vector<FeatureImportance>> TopFeatures(

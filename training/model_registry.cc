@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "features/sha256.h"
+#include "core/sha256.h"
 #include "model/model_card.h"
 
 namespace pcs {

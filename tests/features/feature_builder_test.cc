@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
-#include "features/sha256.h"
+#include "core/sha256.h"
 #include "gtest/gtest.h"
 
 namespace pcs {

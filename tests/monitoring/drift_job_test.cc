@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "core/sha256.h"
 #include "db/pattern_event_store.h"
 #include "features/feature_builder.h"
-#include "features/sha256.h"
 #include "gtest/gtest.h"
 #include "ingest/ingester.h"
 #include "model/calibrator.h"

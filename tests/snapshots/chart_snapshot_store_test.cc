@@ -6,8 +6,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "core/sha256.h"
 #include "db/chart_snapshot_catalog.h"
-#include "features/sha256.h"
 #include "gtest/gtest.h"
 #include "ingest/ingester.h"
 #include "pipeline/backfill_job.h"

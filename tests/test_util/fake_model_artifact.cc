@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/sha256.h"
 #include "features/feature_builder.h"
-#include "features/sha256.h"
 #include "model/xgboost_booster.h"
 #include "nlohmann/json.hpp"
 

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "features/sha256.h"
+#include "core/sha256.h"
 #include "gtest/gtest.h"
 #include "model/model_card.h"
 

@@ -9,8 +9,8 @@
 #include <sstream>
 #include <string>
 
+#include "core/sha256.h"
 #include "features/feature_builder.h"
-#include "features/sha256.h"
 #include "gtest/gtest.h"
 #include "model/tree_ensemble.h"
 #include "nlohmann/json.hpp"

@@ -1,5 +1,5 @@
-#ifndef PCS_FEATURES_SHA256_H_
-#define PCS_FEATURES_SHA256_H_
+#ifndef PCS_CORE_SHA256_H_
+#define PCS_CORE_SHA256_H_
 
 #include <memory>
 #include <string>
@@ -48,4 +48,4 @@ class Sha256 {
 
 }  // namespace pcs
 
-#endif  // PCS_FEATURES_SHA256_H_
+#endif  // PCS_CORE_SHA256_H_
