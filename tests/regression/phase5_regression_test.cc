@@ -16,8 +16,11 @@
 //   8  `pcs drift`: rolling accuracy of the served predictions (numbers
 //      checked against SQL) and a drift alert POSTed to a real HTTP receiver
 //
-// The steps share one scenario and run in declaration order; a step whose
-// predecessor failed FAILS (it never skips), so a missing piece shows red.
+// The steps share one scenario (its state in `s`), and each step runs once
+// per process, in this order. Each test runs the steps it needs first
+// (RunThrough), so any one test passes alone (--gtest_filter) and the suite
+// passes in any order (--gtest_shuffle); a step whose predecessor failed
+// FAILS (it never skips), so a missing piece shows red.
 //
 // Gate: the tiny model (depth 2, <= 20 rounds) is not expected to beat the
 // rule by the production bar (+10% precision at 30% coverage, ECE <= 0.05),
@@ -83,7 +86,7 @@ const std::vector<std::string>& Symbols() {
   return *symbols;
 }
 
-// State handed from step to step (steps run in declaration order).
+// State handed from step to step (steps run in order, see RunThrough).
 struct Scenario {
   fs::path root;
   std::string conninfo;
@@ -114,27 +117,8 @@ int64_t Count(const std::string& sql) {
   return std::stoll(QueryScalar(s->conninfo, sql));
 }
 
-class Phase5RegressionTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    s = new Scenario();
-    s->root = fs::path(::testing::TempDir()) /
-              absl::StrCat("pcs_phase5_regression_", ::getpid());
-    fs::remove_all(s->root);
-    s->models_dir = (s->root / "models").string();
-    s->reports_dir = (s->root / "reports").string();
-    s->conninfo = testing::TestDatabase::FreshDatabase();
-  }
-  static void TearDownTestSuite() {
-    if (s->server) s->server->Shutdown(absl::Seconds(5));
-    fs::remove_all(s->root);
-    delete s;
-    s = nullptr;
-  }
-};
-
 // 1. Truncated real files -> price_bars -> pattern_events.
-TEST_F(Phase5RegressionTest, Step1_IngestTruncatedBarsAndBackfill) {
+void Step1() {
   std::vector<std::string> all = Symbols();
   all.push_back("DIA");
   for (const std::string& symbol : all) {
@@ -194,7 +178,7 @@ TEST_F(Phase5RegressionTest, Step1_IngestTruncatedBarsAndBackfill) {
 // 2. `pcs train`: features, XGBoost, calibration, walk-forward evaluation
 // (3 folds), the promotion gate, the refit, atomic publish of
 // models/phase5/<version>/ and a report.
-TEST_F(Phase5RegressionTest, Step2_TrainGateAndPublish) {
+void Step2() {
   ASSERT_FALSE(s->unresolved_at_cutoff.empty()) << "step 1 failed";
   const fs::path config = s->root / "train.json";
   std::ofstream(config) << nlohmann::json{
@@ -250,7 +234,7 @@ TEST_F(Phase5RegressionTest, Step2_TrainGateAndPublish) {
 }
 
 // 3. The server loads the champion and reports it.
-TEST_F(Phase5RegressionTest, Step3_ServeTheChampion) {
+void Step3() {
   ASSERT_TRUE(s->trained) << "step 2 failed";
   PcsServerOptions options;
   options.listen = "127.0.0.1:0";
@@ -309,7 +293,7 @@ void ExpectConsistentScore(const v1::ScoreResponse& r, double blend_weight) {
 }
 
 // 4. Score by id over gRPC.
-TEST_F(Phase5RegressionTest, Step4_ScoreByIdOverGrpc) {
+void Step4() {
   ASSERT_TRUE(s->server) << "step 3 failed";
   const double blend_weight = s->card["serving"].value("blend_weight", -1.0);
   ASSERT_GE(blend_weight, 0.0);
@@ -394,7 +378,7 @@ TEST_F(Phase5RegressionTest, Step4_ScoreByIdOverGrpc) {
 }
 
 // 5. EvaluatePattern: the lifecycle decision is applied and persisted.
-TEST_F(Phase5RegressionTest, Step5_EvaluatePersistsLifecycleTransition) {
+void Step5() {
   ASSERT_FALSE(s->scored_ids.empty()) << "step 4 failed";
   // A pattern still open at the cutoff, as the backfill stored it (its state
   // is not edited by hand): the live case EvaluatePattern exists for.
@@ -458,7 +442,7 @@ int AccuracyRows(const nlohmann::json& report) {
 // 6. New bars arrive: the full files (through 2018) go in with `pcs ingest`.
 // Before that, the rolling accuracy covers only the scored patterns that
 // were already resolved at the cutoff.
-TEST_F(Phase5RegressionTest, Step6_NewBarsArrive) {
+void Step6() {
   ASSERT_FALSE(s->unresolved_at_cutoff.empty()) << "step 1 failed";
   ASSERT_FALSE(s->scored_ids.empty()) << "step 4 failed";
   const fs::path before_json = s->root / "drift_before.json";
@@ -495,7 +479,7 @@ TEST_F(Phase5RegressionTest, Step6_NewBarsArrive) {
 
 // 7. `pcs outcomes`: unresolved patterns resolve on the new bars; the
 // server's predictions are joined to their outcomes.
-TEST_F(Phase5RegressionTest, Step7_OutcomesResolveAndJoinPredictions) {
+void Step7() {
   ASSERT_TRUE(s->new_bars) << "step 6 failed";
   ASSERT_FALSE(s->scored_ids.empty()) << "step 4 failed";
   const testing::CommandResult run =
@@ -592,7 +576,7 @@ TEST_F(Phase5RegressionTest, Step7_OutcomesResolveAndJoinPredictions) {
 
 // 8. `pcs drift`: rolling accuracy of the served predictions and a drift
 // alert delivered to a real HTTP receiver on 127.0.0.1.
-TEST_F(Phase5RegressionTest, Step8_RollingAccuracyAndDriftAlert) {
+void Step8() {
   ASSERT_TRUE(s->outcomes) << "step 7 failed";
   testing::WebhookReceiver receiver;
   const fs::path json_out = s->root / "drift.json";
@@ -693,7 +677,7 @@ TEST_F(Phase5RegressionTest, Step8_RollingAccuracyAndDriftAlert) {
 }
 
 // The server saw the traffic: /metrics counts the requests made above.
-TEST_F(Phase5RegressionTest, Step9_ServerMetricsCountTheTraffic) {
+void Step9() {
   ASSERT_TRUE(s->server) << "step 3 failed";
   httplib::Client client("127.0.0.1", s->server->metrics_port());
   auto res = client.Get("/metrics");
@@ -720,6 +704,104 @@ TEST_F(Phase5RegressionTest, Step9_ServerMetricsCountTheTraffic) {
   }
   EXPECT_NE(res->body.find(absl::StrCat(",version=\"", kVersion, "\"} 1\n")),
             std::string::npos);
+}
+
+// How one step ended when it ran (each step runs at most once per process).
+enum class StepOutcome { kNotRun, kPassed, kFailed, kAborted };
+
+struct StepRecord {
+  StepOutcome outcome = StepOutcome::kNotRun;
+  std::string ran_in;  // the test that ran it
+};
+
+constexpr int kSteps = 9;
+void (*const kStepFunctions[kSteps + 1])() = {
+    nullptr, Step1, Step2, Step3, Step4, Step5, Step6, Step7, Step8, Step9};
+StepRecord step_records[kSteps + 1];
+
+std::string CurrentTest() {
+  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
+}
+
+int FailedParts() {
+  const ::testing::TestResult* result =
+      ::testing::UnitTest::GetInstance()->current_test_info()->result();
+  int failed = 0;
+  for (int i = 0; i < result->total_part_count(); ++i) {
+    failed += result->GetTestPartResult(i).failed() ? 1 : 0;
+  }
+  return failed;
+}
+
+// Each test needs the steps before its own: RunThrough(n) runs those of
+// steps 1..n that have not run yet in this process, in order, each inside a
+// SCOPED_TRACE naming it, so `--gtest_filter=*Step5*` runs steps 1-5 and
+// `--gtest_shuffle` runs each step once, in order, within whichever test
+// needs it first. A step that failed fails every test that needs it (it is
+// never skipped); one that stopped (a fatal failure) also stops them.
+void RunThrough(int last) {
+  for (int n = 1; n <= last; ++n) {
+    StepRecord& record = step_records[n];
+    if (record.outcome == StepOutcome::kNotRun) {
+      SCOPED_TRACE(absl::StrCat("step ", n, " (run by ", CurrentTest(), ")"));
+      record.ran_in = CurrentTest();
+      const int failed_before = FailedParts();
+      kStepFunctions[n]();
+      record.outcome = ::testing::Test::HasFatalFailure()
+                           ? StepOutcome::kAborted
+                       : FailedParts() > failed_before ? StepOutcome::kFailed
+                                                       : StepOutcome::kPassed;
+      if (record.outcome == StepOutcome::kAborted) return;
+      continue;
+    }
+    if (record.outcome == StepOutcome::kAborted) {
+      FAIL() << "step " << n << " stopped when " << record.ran_in
+             << " ran it; this test needs it";
+    }
+    if (record.outcome == StepOutcome::kFailed && n == last) {
+      ADD_FAILURE() << "step " << n << " failed when " << record.ran_in
+                    << " ran it (its failures are listed there)";
+    }
+  }
+}
+
+class Phase5RegressionTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    s = new Scenario();
+    s->root = fs::path(::testing::TempDir()) /
+              absl::StrCat("pcs_phase5_regression_", ::getpid());
+    fs::remove_all(s->root);
+    s->models_dir = (s->root / "models").string();
+    s->reports_dir = (s->root / "reports").string();
+    s->conninfo = testing::TestDatabase::FreshDatabase();
+  }
+  static void TearDownTestSuite() {
+    if (s->server) s->server->Shutdown(absl::Seconds(5));
+    fs::remove_all(s->root);
+    delete s;
+    s = nullptr;
+  }
+};
+
+TEST_F(Phase5RegressionTest, Step1_IngestTruncatedBarsAndBackfill) {
+  RunThrough(1);
+}
+TEST_F(Phase5RegressionTest, Step2_TrainGateAndPublish) { RunThrough(2); }
+TEST_F(Phase5RegressionTest, Step3_ServeTheChampion) { RunThrough(3); }
+TEST_F(Phase5RegressionTest, Step4_ScoreByIdOverGrpc) { RunThrough(4); }
+TEST_F(Phase5RegressionTest, Step5_EvaluatePersistsLifecycleTransition) {
+  RunThrough(5);
+}
+TEST_F(Phase5RegressionTest, Step6_NewBarsArrive) { RunThrough(6); }
+TEST_F(Phase5RegressionTest, Step7_OutcomesResolveAndJoinPredictions) {
+  RunThrough(7);
+}
+TEST_F(Phase5RegressionTest, Step8_RollingAccuracyAndDriftAlert) {
+  RunThrough(8);
+}
+TEST_F(Phase5RegressionTest, Step9_ServerMetricsCountTheTraffic) {
+  RunThrough(9);
 }
 
 }  // namespace
