@@ -47,7 +47,14 @@ std::string Database::Describe() const {
                             "$1:***@");
 }
 
-absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Connect() const {
+absl::StatusOr<std::unique_ptr<DbConnection>> Database::ConnectTo(
+    const std::string& conninfo) {
+  Database described;  // for Describe(): the password masked
+  described.conninfo_ = conninfo;
+  return described.Connect();
+}
+
+absl::StatusOr<std::unique_ptr<DbConnection>> Database::Connect() const {
   try {
     return std::make_unique<pqxx::connection>(conninfo_);
   } catch (const std::exception& e) {

@@ -10,6 +10,13 @@
 
 namespace pcs {
 
+// A connection to PostgreSQL, as every store in db/ takes it. Outside db/ it
+// is only a handle: get one from Database::Connect (or Database::ConnectTo),
+// hand it to a store; all SQL and all libpqxx calls stay in db/
+// (scripts/check_layers.py refuses `pqxx` and SQL text elsewhere).
+// Not thread-safe: one thread at a time per connection.
+using DbConnection = pqxx::connection;
+
 struct DatabaseOptions {
   // libpq conninfo ("host=... dbname=...") or URL ("postgresql://...").
   // Empty: $PCS_DATABASE_URL when set and non-empty, otherwise an embedded
@@ -49,8 +56,13 @@ class Database {
   // conninfo with any password masked, for logs.
   std::string Describe() const;
 
-  // A new connection (errors returned, not thrown).
-  absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect() const;
+  // A new connection (errors returned, not thrown): UNAVAILABLE naming the
+  // server (password masked) when PostgreSQL does not answer.
+  absl::StatusOr<std::unique_ptr<DbConnection>> Connect() const;
+  // The same for a conninfo held by a job's options (the jobs get a conninfo,
+  // not a Database, so that worker threads open their own connections).
+  static absl::StatusOr<std::unique_ptr<DbConnection>> ConnectTo(
+      const std::string& conninfo);
 
  private:
   Database() = default;

@@ -554,6 +554,35 @@ absl::StatusOr<UnresolvedPatterns> PatternEventStore::LoadUnresolved() {
       });
 }
 
+absl::StatusOr<int64_t> PatternEventStore::CountResolved(
+    const std::vector<std::string>& ids) {
+  return RunInTransaction<pqxx::read_transaction>(
+      conn_, "counting resolved patterns",
+      [&](pqxx::read_transaction& tx) -> absl::StatusOr<int64_t> {
+        return tx
+            .exec_params1(
+                "SELECT count(*) FROM pattern_events WHERE id = "
+                "ANY($1::text[]) AND (outcome_label IS NOT NULL OR "
+                "exit_reason IS NOT NULL)",
+                absl::StrCat("{", absl::StrJoin(ids, ","), "}"))[0]
+            .as<int64_t>();
+      });
+}
+
+absl::StatusOr<std::vector<std::string>> PatternEventStore::ListSymbols() {
+  return RunInTransaction<pqxx::read_transaction>(
+      conn_, "listing symbols with patterns",
+      [&](pqxx::read_transaction& tx)
+          -> absl::StatusOr<std::vector<std::string>> {
+        std::vector<std::string> out;
+        for (const auto& row : tx.exec("SELECT DISTINCT symbol FROM "
+                                       "pattern_events ORDER BY symbol")) {
+          out.push_back(row[0].as<std::string>());
+        }
+        return out;
+      });
+}
+
 absl::StatusOr<std::vector<StoredTransition>> PatternEventStore::LoadHistory(
     const std::string& pattern_id) {
   return RunInTransaction<pqxx::read_transaction>(

@@ -115,8 +115,8 @@ struct PatternFilter {
 // naming the operation; nothing throws.
 //
 // Example:
-//   pqxx::connection conn(conninfo);
-//   PatternEventStore store(conn);
+//   auto conn = Database::ConnectTo(conninfo);
+//   PatternEventStore store(**conn);
 //   absl::StatusOr<UpsertCounts> counts = store.Upsert(records);
 class PatternEventStore {
  public:
@@ -164,6 +164,13 @@ class PatternEventStore {
   // The patterns whose outcome is not known yet (outcome_label IS NULL AND
   // exit_reason IS NULL): what `pcs outcomes` starts from.
   absl::StatusOr<UnresolvedPatterns> LoadUnresolved();
+
+  // How many of `ids` are resolved now (outcome_label or exit_reason set);
+  // unknown ids count as unresolved.
+  absl::StatusOr<int64_t> CountResolved(const std::vector<std::string>& ids);
+
+  // Every symbol with at least one stored pattern, sorted.
+  absl::StatusOr<std::vector<std::string>> ListSymbols();
 
   // History rows of one pattern, oldest first (by id).
   absl::StatusOr<std::vector<StoredTransition>> LoadHistory(

@@ -56,6 +56,14 @@ int64_t PredictionTraceStore::RecordActualOutcomes() {
           .affected_rows());
 }
 
+absl::Status AppendTraces(pqxx::connection& conn,
+                          const std::vector<TraceRecord>& traces) {
+  return RunInTransaction(conn, "writing traces", [&](pqxx::work& tx) {
+    PredictionTraceStore(tx).Append(traces);
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn) {
   return RunInTransaction(
       conn, "recording actual outcomes on server predictions",

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/bar.h"
 #include "pqxx/pqxx"
@@ -76,12 +77,16 @@ struct ScoredOutcomeFilter {
 
 // Connection-level calls (one thread at a time per connection; libpqxx
 // errors returned as DatabaseErrorStatus, db/transaction.h):
+//   AppendTraces: PredictionTraceStore::Append in its own transaction (the
+//     server's trace writer).
 //   RecordActualOutcomes: PredictionTraceStore::RecordActualOutcomes in its
 //     own transaction (what `pcs outcomes` does after resolving new bars).
 //     Idempotent. Returns the trace rows updated.
 //   LoadScoredOutcomes: one row per resolved pattern with a trace: the
 //     LATEST trace of that pattern (optionally of one model version), joined
 //     with its outcome and resolution date, ordered by resolution date.
+absl::Status AppendTraces(pqxx::connection& conn,
+                          const std::vector<TraceRecord>& traces);
 absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn);
 absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(
     pqxx::connection& conn, const ScoredOutcomeFilter& filter);

@@ -74,4 +74,16 @@ absl::StatusOr<std::vector<std::string>> ListSymbols(pqxx::connection& conn) {
   return symbols;
 }
 
+absl::StatusOr<std::optional<Day>> LatestBarDay(pqxx::connection& conn) {
+  try {
+    pqxx::read_transaction tx(conn);
+    const pqxx::row r =
+        tx.exec1("SELECT max(day) - DATE '1970-01-01' FROM price_bars");
+    if (r[0].is_null()) return std::optional<Day>();
+    return std::optional<Day>(r[0].as<Day>());
+  } catch (const std::exception& e) {
+    return DatabaseErrorStatus(e, "reading the latest bar day", &conn);
+  }
+}
+
 }  // namespace pcs

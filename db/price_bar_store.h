@@ -36,6 +36,9 @@ absl::StatusOr<BarSeries> LoadBarSeries(pqxx::connection& conn,
 // Every symbol with at least one bar, sorted.
 absl::StatusOr<std::vector<std::string>> ListSymbols(pqxx::connection& conn);
 
+// The latest day with a bar of any symbol; none when the table is empty.
+absl::StatusOr<std::optional<Day>> LatestBarDay(pqxx::connection& conn);
+
 }  // namespace pcs
 
 #endif  // PCS_DB_PRICE_BAR_STORE_H_

@@ -1,70 +1,21 @@
 #include "ingest/ingester.h"
 
 #include <algorithm>
-#include <array>
-#include <charconv>
 #include <filesystem>
 #include <set>
-#include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "db/ingest_store.h"
 #include "ingest/ohlcv_csv_reader.h"
 
 namespace pcs {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Longest raw line stored in ingest_rejects (a binary or garbage line can be
-// arbitrarily long).
-constexpr size_t kMaxRawChars = 500;
-
-// Advisory lock serialising ingest batches across processes ("pcsingst").
-constexpr long long kIngestLockKey = 0x706373696e677374;
-
-// `text` made safe for ingest_rejects: at most `max_chars` bytes, and
-// non-printable / non-ASCII bytes replaced by '?', so a garbage line cannot
-// break the UTF-8 encoding of the COPY stream.
-std::string Printable(std::string_view text, size_t max_chars) {
-  if (text.size() > max_chars) text = text.substr(0, max_chars);
-  std::string out(text);
-  for (char& c : out) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u >= 0x7f) c = '?';
-  }
-  return out;
-}
-
-void SetNumber(std::string& out, double value) {
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
-  out.assign(buf, end);  // shortest text that reads back to the same double
-}
-
-// Rows go through pqxx::stream_to (COPY ... FROM STDIN); the field strings
-// are reused between rows to avoid allocations. stream_to escapes them.
-// (libpqxx 6.4's stream_to only takes tuples, hence std::array + std::tie.)
-template <size_t N>
-class CopyWriter {
- public:
-  CopyWriter(pqxx::work& tx, const std::string& table,
-             const std::array<std::string, N>& columns)
-      : stream_(tx, table, columns) {}
-  std::array<std::string, N>& row() { return row_; }
-  void WriteRow() {
-    std::apply([this](auto&... fields) { stream_ << std::tie(fields...); },
-               row_);
-  }
-  void Complete() { stream_.complete(); }
-
- private:
-  pqxx::stream_to stream_;
-  std::array<std::string, N> row_;
-};
 
 // One file of a batch: its summary and what the reader produced.
 struct ParsedFile {
@@ -112,139 +63,6 @@ ParsedFile ParseFile(const std::string& path, const std::string& symbol,
   return parsed;
 }
 
-void StageFiles(pqxx::work& tx, const std::vector<ParsedFile>& batch) {
-  tx.exec0(
-      "CREATE TEMP TABLE pcs_stage_files (file_index integer PRIMARY KEY, "
-      "symbol text NOT NULL, path text NOT NULL) ON COMMIT DROP");
-  CopyWriter<3> files(tx, "pcs_stage_files", {"file_index", "symbol", "path"});
-  auto& row = files.row();
-  for (size_t i = 0; i < batch.size(); ++i) {
-    row[0] = std::to_string(i);
-    row[1] = Printable(batch[i].summary.symbol, 1000);
-    row[2] = Printable(batch[i].summary.path, 4000);
-    files.WriteRow();
-  }
-  files.Complete();
-}
-
-// Marks the files whose symbol has no bar in price_bars yet ("fresh").
-std::vector<bool> FreshFiles(pqxx::work& tx, size_t batch_size) {
-  std::vector<bool> fresh(batch_size, false);
-  const pqxx::result rows = tx.exec(
-      "SELECT f.file_index FROM pcs_stage_files f WHERE NOT EXISTS "
-      "(SELECT 1 FROM price_bars p WHERE p.symbol = f.symbol)");
-  for (const auto& r : rows) fresh[r[0].as<size_t>()] = true;
-  return fresh;
-}
-
-void SetBarNumbers(const Bar& b, std::string* out) {
-  SetNumber(out[0], b.open);
-  SetNumber(out[1], b.high);
-  SetNumber(out[2], b.low);
-  SetNumber(out[3], b.close);
-  SetNumber(out[4], b.adj_close);
-  SetNumber(out[5], b.volume);
-}
-
-// Bars of fresh symbols cannot conflict: COPY them straight into price_bars
-// (the batch holds the ingest lock, so no other ingester adds the symbol).
-void CopyFreshBars(pqxx::work& tx, std::vector<ParsedFile>& batch,
-                   const std::vector<bool>& fresh) {
-  CopyWriter<9> bars(tx, "price_bars",
-                     {"symbol", "day", "open", "high", "low", "close",
-                      "adj_close", "volume", "source_file"});
-  auto& row = bars.row();
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (!fresh[i]) continue;
-    row[0] = Printable(batch[i].summary.symbol, 1000);
-    row[8] = Printable(batch[i].summary.path, 4000);
-    for (const Bar& b : batch[i].result.series.bars) {
-      row[1] = FormatDay(b.day);
-      SetBarNumbers(b, &row[2]);
-      bars.WriteRow();
-    }
-    batch[i].summary.inserted =
-        static_cast<int64_t>(batch[i].result.series.bars.size());
-  }
-  bars.Complete();
-}
-
-// Bars of symbols already in price_bars go to a staging table for the upsert.
-void StageExistingBars(pqxx::work& tx, const std::vector<ParsedFile>& batch,
-                       const std::vector<bool>& fresh) {
-  tx.exec0(
-      "CREATE TEMP TABLE pcs_stage_bars (file_index integer, day integer, "
-      "open float8, high float8, low float8, close float8, adj_close float8, "
-      "volume float8) ON COMMIT DROP");
-  CopyWriter<8> bars(tx, "pcs_stage_bars",
-                     {"file_index", "day", "open", "high", "low", "close",
-                      "adj_close", "volume"});
-  auto& row = bars.row();
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (fresh[i]) continue;
-    row[0] = std::to_string(i);
-    for (const Bar& b : batch[i].result.series.bars) {
-      row[1] = std::to_string(b.day);
-      SetBarNumbers(b, &row[2]);
-      bars.WriteRow();
-    }
-  }
-  bars.Complete();
-}
-
-// Upserts the staged bars (symbols that already have bars); fills inserted
-// and updated of those files. The WHERE keeps identical rows untouched, so a
-// re-ingest writes nothing.
-void UpsertBars(pqxx::work& tx, std::vector<ParsedFile>& batch) {
-  const pqxx::result counts = tx.exec(
-      "WITH up AS ("
-      " INSERT INTO price_bars AS p (symbol, day, open, high, low, close,"
-      "   adj_close, volume, source_file, ingested_at)"
-      " SELECT f.symbol, DATE '1970-01-01' + s.day, s.open, s.high, s.low,"
-      "   s.close, s.adj_close, s.volume, f.path, now()"
-      " FROM pcs_stage_bars s JOIN pcs_stage_files f USING (file_index)"
-      " ON CONFLICT (symbol, day) DO UPDATE SET open = EXCLUDED.open,"
-      "   high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,"
-      "   adj_close = EXCLUDED.adj_close, volume = EXCLUDED.volume,"
-      "   source_file = EXCLUDED.source_file, ingested_at = now()"
-      " WHERE (p.open, p.high, p.low, p.close, p.adj_close, p.volume)"
-      "   IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low,"
-      "   EXCLUDED.close, EXCLUDED.adj_close, EXCLUDED.volume)"
-      " RETURNING p.symbol, (p.xmax = 0) AS inserted)"
-      " SELECT symbol, count(*) FILTER (WHERE inserted),"
-      "   count(*) FILTER (WHERE NOT inserted) FROM up GROUP BY symbol");
-  for (const auto& row : counts) {
-    const std::string symbol = row[0].as<std::string>();
-    for (auto& f : batch) {
-      if (f.summary.symbol != symbol) continue;
-      f.summary.inserted = row[1].as<int64_t>();
-      f.summary.updated = row[2].as<int64_t>();
-    }
-  }
-}
-
-void StoreRejects(pqxx::work& tx, int64_t run_id,
-                  const std::vector<ParsedFile>& batch) {
-  tx.exec0(
-      "DELETE FROM ingest_rejects WHERE file IN "
-      "(SELECT path FROM pcs_stage_files)");
-  CopyWriter<6> rejects(tx, "ingest_rejects",
-                        {"run_id", "file", "line", "raw", "reason", "detail"});
-  auto& row = rejects.row();
-  row[0] = std::to_string(run_id);
-  for (const auto& f : batch) {
-    row[1] = Printable(f.summary.path, 4000);
-    for (const CsvReject& r : f.result.rejects) {
-      row[2] = std::to_string(r.line);
-      row[3] = Printable(r.raw, kMaxRawChars);
-      row[4] = Printable(r.reason, 100);
-      row[5] = Printable(r.detail, 1000);
-      rejects.WriteRow();
-    }
-  }
-  rejects.Complete();
-}
-
 void AddTo(FileIngestSummary& total, const FileIngestSummary& f) {
   total.rows_read += f.rows_read;
   total.inserted += f.inserted;
@@ -257,34 +75,29 @@ void AddTo(FileIngestSummary& total, const FileIngestSummary& f) {
   }
 }
 
-absl::Status LoadBatch(pqxx::connection& conn, int64_t run_id,
+// Loads one batch through the store and fills in its files' counts.
+absl::Status LoadBatch(IngestStore& store, int64_t run_id,
                        std::vector<ParsedFile>& batch) {
-  try {
-    pqxx::work tx(conn);
-    // Ingesters take turns per batch (see CopyFreshBars).
-    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kIngestLockKey);
-    StageFiles(tx, batch);
-    const std::vector<bool> fresh = FreshFiles(tx, batch.size());
-    if (std::count(fresh.begin(), fresh.end(), true) > 0) {
-      CopyFreshBars(tx, batch, fresh);
+  std::vector<IngestFile> files;
+  files.reserve(batch.size());
+  for (const ParsedFile& f : batch) {
+    IngestFile& file = files.emplace_back();
+    file.symbol = f.summary.symbol;
+    file.path = f.summary.path;
+    file.bars = f.result.series.bars;
+    for (const CsvReject& r : f.result.rejects) {
+      file.rejects.push_back({r.line, r.raw, r.reason, r.detail});
     }
-    if (std::count(fresh.begin(), fresh.end(), false) > 0) {
-      StageExistingBars(tx, batch, fresh);
-      UpsertBars(tx, batch);
-    }
-    for (auto& f : batch) {
-      f.summary.unchanged = static_cast<int64_t>(f.result.series.bars.size()) -
-                            f.summary.inserted - f.summary.updated;
-    }
-    StoreRejects(tx, run_id, batch);
-    tx.commit();
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(
-        "loading ", batch.front().summary.path,
-        batch.size() > 1
-            ? absl::StrCat(" (and ", batch.size() - 1, " more files)")
-            : "",
-        " into the database: ", e.what()));
+  }
+  absl::StatusOr<std::vector<IngestFileCounts>> counts =
+      store.LoadBatch(run_id, files);
+  if (!counts.ok()) return counts.status();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    FileIngestSummary& s = batch[i].summary;
+    s.inserted = (*counts)[i].inserted;
+    s.updated = (*counts)[i].updated;
+    s.unchanged = static_cast<int64_t>(batch[i].result.series.bars.size()) -
+                  s.inserted - s.updated;
   }
   return absl::OkStatus();
 }
@@ -338,7 +151,7 @@ absl::StatusOr<std::vector<std::string>> ExpandCsvPaths(
   return files;
 }
 
-Ingester::Ingester(pqxx::connection& conn, IngestOptions options)
+Ingester::Ingester(DbConnection& conn, IngestOptions options)
     : conn_(conn), options_(std::move(options)) {}
 
 absl::StatusOr<IngestSummary> Ingester::Run(
@@ -352,23 +165,16 @@ absl::StatusOr<IngestSummary> Ingester::Run(
   }
   IngestSummary summary;
   summary.total.path = "TOTAL";
-  try {
-    pqxx::work tx(conn_);
-    summary.run_id =
-        tx.exec_params1(
-              "INSERT INTO ingest_runs (paths) VALUES ($1) RETURNING id",
-              absl::StrJoin(paths, " "))[0]
-            .as<int64_t>();
-    tx.commit();
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("starting ingest run: ", e.what()));
-  }
+  IngestStore store(conn_);
+  absl::StatusOr<int64_t> run_id = store.StartRun(absl::StrJoin(paths, " "));
+  if (!run_id.ok()) return run_id.status();
+  summary.run_id = *run_id;
   const int per_batch = std::max(1, options_.files_per_batch);
   std::vector<ParsedFile> batch;
   std::set<std::string> batch_symbols;
   auto flush = [&]() -> absl::Status {
     if (batch.empty()) return absl::OkStatus();
-    if (auto s = LoadBatch(conn_, summary.run_id, batch); !s.ok()) return s;
+    if (auto s = LoadBatch(store, summary.run_id, batch); !s.ok()) return s;
     for (auto& f : batch) {
       AddTo(summary.total, f.summary);
       if (!f.summary.error.empty()) ++summary.failed_files;
@@ -398,18 +204,12 @@ absl::StatusOr<IngestSummary> Ingester::Run(
   }
   if (auto s = flush(); !s.ok()) return s;
   const FileIngestSummary& t = summary.total;
-  try {
-    pqxx::work tx(conn_);
-    tx.exec_params(
-        "UPDATE ingest_runs SET finished_at = now(), files = $2, "
-        "rows_read = $3, inserted = $4, updated = $5, unchanged = $6, "
-        "rejected = $7, failed_files = $8 WHERE id = $1",
-        summary.run_id, static_cast<int>(summary.files.size()), t.rows_read,
-        t.inserted, t.updated, t.unchanged, t.rejected, summary.failed_files);
-    tx.commit();
-  } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("finishing ingest run: ", e.what()));
+  if (absl::Status s = store.FinishRun(
+          summary.run_id,
+          {static_cast<int>(summary.files.size()), t.rows_read, t.inserted,
+           t.updated, t.unchanged, t.rejected, summary.failed_files});
+      !s.ok()) {
+    return s;
   }
   return summary;
 }
@@ -446,6 +246,7 @@ std::string FormatIngestSummary(const IngestSummary& summary, bool per_file) {
       &out,
       "zero-volume bars loaded (warning only): ", summary.total.zero_volume,
       "\n",
+      // check_layers: sql-ok (a query shown to the user, never run)
       "details: SELECT * FROM ingest_rejects WHERE run_id = ", summary.run_id,
       "\n");
   return out;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "pqxx/pqxx"
+#include "db/database.h"
 
 namespace pcs {
 
@@ -56,14 +56,14 @@ struct IngestSummary {
 
 // Loads OHLCV CSV files into `price_bars`.
 //
-// Each batch of files is one transaction: the valid bars go through COPY
-// (pqxx::stream_to) into a temporary staging table, then one
-// INSERT ... ON CONFLICT (symbol, day) DO UPDATE ... WHERE the values changed,
-// which tells inserted, updated and unchanged bars apart. Every rejected row
-// (and every refused file, as line 0) goes to `ingest_rejects`, replacing
-// the rejects of earlier ingests of the same file, and each call records one
-// `ingest_runs` row. Ingesting the same files again leaves price_bars
-// identical (0 inserted, 0 updated).
+// The files are read and checked here (ingest/ohlcv_csv_reader.h); the
+// writing is db/ingest_store.h's: each batch of files is one transaction,
+// the valid bars go through COPY, then one INSERT ... ON CONFLICT (symbol,
+// day) DO UPDATE ... WHERE the values changed, which tells inserted, updated
+// and unchanged bars apart. Every rejected row (and every refused file, as
+// line 0) goes to `ingest_rejects`, replacing the rejects of earlier ingests
+// of the same file, and each call records one `ingest_runs` row. Ingesting
+// the same files again leaves price_bars identical (0 inserted, 0 updated).
 //
 // Fatal errors (a path that does not exist, --symbol with several files,
 // database errors) return a Status and stop the run; per-file problems
@@ -72,20 +72,20 @@ struct IngestSummary {
 // Threading: one Ingester per connection; not thread-safe.
 //
 // Example:
-//   pqxx::connection conn(db->conninfo());
-//   Ingester ingester(conn, {});
+//   auto conn = db->Connect();
+//   Ingester ingester(**conn, {});
 //   auto summary = ingester.Run({"../shared/data/ohlcv"});
 //   std::cout << FormatIngestSummary(*summary, /*per_file=*/true);
 class Ingester {
  public:
-  Ingester(pqxx::connection& conn, IngestOptions options);
+  Ingester(DbConnection& conn, IngestOptions options);
 
   // `paths`: files and folders (folders contribute their *.csv files, sorted
   // by name, not recursive).
   absl::StatusOr<IngestSummary> Run(const std::vector<std::string>& paths);
 
  private:
-  pqxx::connection& conn_;
+  DbConnection& conn_;
   IngestOptions options_;
 };
 

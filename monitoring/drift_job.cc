@@ -7,31 +7,27 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "db/database.h"
 #include "db/prediction_trace_store.h"
+#include "db/price_bar_store.h"
 #include "monitoring/pattern_feature_loader.h"
 #include "monitoring/prometheus_text.h"
-#include "pqxx/pqxx"
 
 namespace pcs {
 namespace {
 
-absl::StatusOr<Day> LatestBarDay(pqxx::connection& conn) {
-  try {
-    pqxx::read_transaction tx(conn);
-    const pqxx::row r = tx.exec1("SELECT max(day)::text FROM price_bars");
-    if (r[0].is_null()) {
-      return absl::FailedPreconditionError(
-          "price_bars is empty: give --as-of or ingest bars");
-    }
-    return ParseDay(r[0].as<std::string>());
-  } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("reading the latest bar day: ", e.what()));
+absl::StatusOr<Day> LatestBarDayOrError(DbConnection& conn) {
+  absl::StatusOr<std::optional<Day>> latest = LatestBarDay(conn);
+  if (!latest.ok()) return latest.status();
+  if (!latest->has_value()) {
+    return absl::FailedPreconditionError(
+        "price_bars is empty: give --as-of or ingest bars");
   }
+  return **latest;
 }
 
 // Steps 2-3: recent features, scores and PSI.
-absl::Status ComputeDrift(pqxx::connection& conn, const DriftJobOptions& o,
+absl::Status ComputeDrift(DbConnection& conn, const DriftJobOptions& o,
                           const MonitoredModel* serving,
                           DriftJobReport& report) {
   PatternFilter filter;
@@ -69,7 +65,7 @@ absl::Status ComputeDrift(pqxx::connection& conn, const DriftJobOptions& o,
   return absl::OkStatus();
 }
 
-absl::Status ComputeAccuracy(pqxx::connection& conn, const DriftJobOptions& o,
+absl::Status ComputeAccuracy(DbConnection& conn, const DriftJobOptions& o,
                              const MonitoredModel* model,
                              DriftJobReport& report) {
   ScoredOutcomeFilter filter;
@@ -144,6 +140,45 @@ MonitoringRunRecord RunRecord(const DriftJobOptions& o,
   return run;
 }
 
+// Steps 1-5 on the database: the period, drift, accuracy, the alert and the
+// monitoring_runs row.
+absl::Status RunOnDatabase(DbConnection& conn, const DriftJobOptions& o,
+                           const MonitoredModel* model,
+                           DriftJobReport& report) {
+  if (o.as_of) {
+    report.as_of = *o.as_of;
+  } else {
+    auto latest = LatestBarDayOrError(conn);
+    if (!latest.ok()) return latest.status();
+    report.as_of = *latest;
+  }
+  report.until = o.until.value_or(report.as_of);
+  report.since = o.since.value_or(report.until - o.window_days + 1);
+  if (report.since > report.until) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--since ", FormatDay(report.since), " is after ",
+                     FormatDay(report.until)));
+  }
+  if (absl::Status s = ComputeDrift(conn, o, model, report); !s.ok()) return s;
+  if (absl::Status s = ComputeAccuracy(conn, o, model, report); !s.ok())
+    return s;
+  DecideAndAlert(o, report);
+  report.finished_unix_seconds =
+      absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
+  if (o.write_to_db) {
+    auto id = InsertMonitoringRun(conn, RunRecord(o, report));
+    if (!id.ok()) return id.status();
+    report.run_id = *id;
+    auto totals = LoadAlertTotals(conn);
+    if (!totals.ok()) return totals.status();
+    report.alert_totals = *totals;
+  } else {
+    report.alert_totals.sent = report.alert_outcome == "sent";
+    report.alert_totals.failed = report.alert_outcome == "failed";
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<DriftJobReport> RunDriftJob(const DriftJobOptions& o) {
@@ -172,43 +207,11 @@ absl::StatusOr<DriftJobReport> RunDriftJob(const DriftJobOptions& o) {
     report.model_dir = *dir;
     report.reference_note = model->reference_note();
   }
-  try {
-    pqxx::connection conn(o.conninfo);
-    if (o.as_of) {
-      report.as_of = *o.as_of;
-    } else {
-      auto latest = LatestBarDay(conn);
-      if (!latest.ok()) return latest.status();
-      report.as_of = *latest;
-    }
-    report.until = o.until.value_or(report.as_of);
-    report.since = o.since.value_or(report.until - o.window_days + 1);
-    if (report.since > report.until) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--since ", FormatDay(report.since), " is after ",
-                       FormatDay(report.until)));
-    }
-    if (absl::Status s = ComputeDrift(conn, o, model.get(), report); !s.ok())
-      return s;
-    if (absl::Status s = ComputeAccuracy(conn, o, model.get(), report); !s.ok())
-      return s;
-    DecideAndAlert(o, report);
-    report.finished_unix_seconds =
-        absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
-    if (o.write_to_db) {
-      auto id = InsertMonitoringRun(conn, RunRecord(o, report));
-      if (!id.ok()) return id.status();
-      report.run_id = *id;
-      auto totals = LoadAlertTotals(conn);
-      if (!totals.ok()) return totals.status();
-      report.alert_totals = *totals;
-    } else {
-      report.alert_totals.sent = report.alert_outcome == "sent";
-      report.alert_totals.failed = report.alert_outcome == "failed";
-    }
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("drift job database: ", e.what()));
+  absl::StatusOr<std::unique_ptr<DbConnection>> conn =
+      Database::ConnectTo(o.conninfo);
+  if (!conn.ok()) return conn.status();
+  if (absl::Status s = RunOnDatabase(**conn, o, model.get(), report); !s.ok()) {
+    return s;
   }
   return report;
 }

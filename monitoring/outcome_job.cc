@@ -5,94 +5,74 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "db/database.h"
 #include "db/monitoring_run_store.h"
 #include "db/pattern_event_store.h"
 #include "db/prediction_trace_store.h"
 #include "pipeline/backfill_job.h"
-#include "pqxx/pqxx"
 
 namespace pcs {
 namespace {
 
-struct PatternState {
-  int64_t unresolved = 0;
-  std::string unresolved_ids;  // PostgreSQL text[] literal, ids are hex
-  std::optional<Day> earliest_unresolved;
-  std::optional<Day> latest_confirmation;
-};
-
-absl::StatusOr<PatternState> ReadState(pqxx::connection& conn) {
-  absl::StatusOr<UnresolvedPatterns> u =
-      PatternEventStore(conn).LoadUnresolved();
-  if (!u.ok()) return u.status();
-  PatternState s;
-  s.unresolved = static_cast<int64_t>(u->ids.size());
-  s.unresolved_ids = absl::StrCat("{", absl::StrJoin(u->ids, ","), "}");
-  s.earliest_unresolved = u->earliest_confirmation;
-  s.latest_confirmation = u->latest_confirmation;
-  return s;
+// The unresolved patterns need re-labelling; anything confirmed after the
+// latest stored pattern is new. The scan starts at the earlier of the two
+// (and at --from when that is earlier still).
+std::optional<Day> ScanFrom(const UnresolvedPatterns& before,
+                            std::optional<Day> from_flag) {
+  std::optional<Day> from = before.earliest_confirmation;
+  if (before.latest_confirmation) {
+    from = from ? std::min(*from, *before.latest_confirmation)
+                : before.latest_confirmation;
+  }
+  if (from_flag) from = from ? std::min(*from, *from_flag) : from_flag;
+  return from;
 }
 
 }  // namespace
 
 absl::StatusOr<OutcomeJobReport> RunOutcomeJob(const OutcomeJobOptions& o) {
   OutcomeJobReport report;
-  try {
-    pqxx::connection conn(o.conninfo);
-    auto before = ReadState(conn);
-    if (!before.ok()) return before.status();
-    report.unresolved_before = before->unresolved;
-    // Unresolved patterns need re-labelling; anything confirmed after the
-    // latest stored pattern is new. Start at the earlier of the two.
-    std::optional<Day> from = before->earliest_unresolved;
-    if (before->latest_confirmation) {
-      from = from ? std::min(*from, *before->latest_confirmation)
-                  : before->latest_confirmation;
-    }
-    if (o.from) from = from ? std::min(*from, *o.from) : o.from;
-    report.scan_from = from;
+  absl::StatusOr<std::unique_ptr<DbConnection>> connected =
+      Database::ConnectTo(o.conninfo);
+  if (!connected.ok()) return connected.status();
+  DbConnection& conn = **connected;
+  PatternEventStore patterns(conn);
+  auto before = patterns.LoadUnresolved();
+  if (!before.ok()) return before.status();
+  report.unresolved_before = static_cast<int64_t>(before->ids.size());
+  const std::optional<Day> from = ScanFrom(*before, o.from);
+  report.scan_from = from;
 
-    BackfillOptions bo;
-    bo.conninfo = o.conninfo;
-    bo.symbols = o.symbols;
-    bo.from = from;
-    bo.workers = o.workers;
-    auto summary = RunBackfill(bo);
-    if (!summary.ok()) return summary.status();
-    report.patterns_inserted = summary->upserts.inserted;
-    report.patterns_updated = summary->upserts.updated;
-    report.history_rows = summary->upserts.history_rows;
-    report.failures = summary->failures;
+  BackfillOptions bo;
+  bo.conninfo = o.conninfo;
+  bo.symbols = o.symbols;
+  bo.from = from;
+  bo.workers = o.workers;
+  auto summary = RunBackfill(bo);
+  if (!summary.ok()) return summary.status();
+  report.patterns_inserted = summary->upserts.inserted;
+  report.patterns_updated = summary->upserts.updated;
+  report.history_rows = summary->upserts.history_rows;
+  report.failures = summary->failures;
 
-    auto joined = RecordActualOutcomes(conn);
-    if (!joined.ok()) return joined.status();
-    report.predictions_joined = *joined;
-    auto after = ReadState(conn);
-    if (!after.ok()) return after.status();
-    report.unresolved_after = after->unresolved;
-    {
-      pqxx::read_transaction tx(conn);
-      report.resolved =
-          tx.exec_params1(
-                "SELECT count(*) FROM pattern_events WHERE id = "
-                "ANY($1::text[]) "
-                "AND (outcome_label IS NOT NULL OR exit_reason IS NOT NULL)",
-                before->unresolved_ids)[0]
-              .as<int64_t>();
-    }
+  auto joined = RecordActualOutcomes(conn);
+  if (!joined.ok()) return joined.status();
+  report.predictions_joined = *joined;
+  auto after = patterns.LoadUnresolved();
+  if (!after.ok()) return after.status();
+  report.unresolved_after = static_cast<int64_t>(after->ids.size());
+  auto resolved = patterns.CountResolved(before->ids);
+  if (!resolved.ok()) return resolved.status();
+  report.resolved = *resolved;
 
-    if (o.write_to_db) {
-      MonitoringRunRecord run;
-      run.kind = "outcomes";
-      run.since = from;
-      run.details = report.ToJson();
-      auto id = InsertMonitoringRun(conn, run);
-      if (!id.ok()) return id.status();
-      report.run_id = *id;
-    }
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("outcomes job database: ", e.what()));
+  if (o.write_to_db) {
+    MonitoringRunRecord run;
+    run.kind = "outcomes";
+    run.since = from;
+    run.details = report.ToJson();
+    auto id = InsertMonitoringRun(conn, run);
+    if (!id.ok()) return id.status();
+    report.run_id = *id;
   }
   return report;
 }

@@ -10,7 +10,7 @@
 namespace pcs {
 
 absl::StatusOr<PatternFeatureSet> LoadPatternFeatures(
-    pqxx::connection& conn, const PatternFilter& filter,
+    DbConnection& conn, const PatternFilter& filter,
     const std::string& market_symbol) {
   PatternEventStore store(conn);
   auto patterns = store.LoadPatterns(filter);

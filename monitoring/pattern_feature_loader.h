@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "db/database.h"
 #include "db/pattern_event_store.h"
 
 namespace pcs {
@@ -30,7 +31,7 @@ struct PatternFeatureSet {
 };
 
 absl::StatusOr<PatternFeatureSet> LoadPatternFeatures(
-    pqxx::connection& conn, const PatternFilter& filter,
+    DbConnection& conn, const PatternFilter& filter,
     const std::string& market_symbol = "DIA");
 
 }  // namespace pcs

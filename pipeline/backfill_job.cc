@@ -4,10 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <exception>
 #include <memory>
 #include <mutex>
-#include <pqxx/pqxx>
 #include <thread>
 #include <utility>
 
@@ -15,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "db/database.h"
 #include "db/price_bar_store.h"
 #include "lifecycle/outcome_labeler.h"
 #include "lifecycle/pattern_lifecycle_manager.h"
@@ -48,7 +47,7 @@ void Tally(const std::vector<PatternRecord>& records, BackfillSummary& s) {
 }
 
 absl::StatusOr<std::vector<std::string>> ResolveSymbols(
-    pqxx::connection& conn, const BackfillOptions& options) {
+    DbConnection& conn, const BackfillOptions& options) {
   if (!options.symbols.empty()) return options.symbols;
   absl::StatusOr<std::vector<std::string>> all = ListSymbols(conn);
   if (!all.ok()) return all.status();
@@ -70,16 +69,15 @@ class BackfillRun {
 
   // Processes symbols until none is left. One connection per call.
   void Work() {
-    std::unique_ptr<pqxx::connection> conn;
-    try {
-      conn = std::make_unique<pqxx::connection>(options_.conninfo);
-    } catch (const std::exception& e) {
-      Fail("(worker)", absl::StrCat("cannot connect: ", e.what()));
+    absl::StatusOr<std::unique_ptr<DbConnection>> conn =
+        Database::ConnectTo(options_.conninfo);
+    if (!conn.ok()) {
+      Fail("(worker)", conn.status().ToString());
       return;
     }
-    PatternEventStore store(*conn);
+    PatternEventStore store(**conn);
     for (size_t i = next_++; i < symbols_.size(); i = next_++) {
-      ProcessSymbol(*conn, store, symbols_[i]);
+      ProcessSymbol(**conn, store, symbols_[i]);
     }
   }
 
@@ -89,7 +87,7 @@ class BackfillRun {
   }
 
  private:
-  void ProcessSymbol(pqxx::connection& conn, PatternEventStore& store,
+  void ProcessSymbol(DbConnection& conn, PatternEventStore& store,
                      const std::string& symbol) {
     const auto t0 = Clock::now();
     absl::StatusOr<BarSeries> series = LoadBarSeries(conn, symbol);
@@ -182,15 +180,14 @@ std::vector<PatternRecord> BuildPatternRecords(const BarSeries& series,
 absl::StatusOr<BackfillSummary> RunBackfill(const BackfillOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> symbols;
-  try {
-    pqxx::connection conn(options.conninfo);
+  {
+    absl::StatusOr<std::unique_ptr<DbConnection>> conn =
+        Database::ConnectTo(options.conninfo);
+    if (!conn.ok()) return conn.status();
     absl::StatusOr<std::vector<std::string>> resolved =
-        ResolveSymbols(conn, options);
+        ResolveSymbols(**conn, options);
     if (!resolved.ok()) return resolved.status();
     symbols = *std::move(resolved);
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("backfill: cannot connect to the database: ", e.what()));
   }
   BackfillRun run(options, symbols);
   const int workers = std::clamp<int>(

@@ -1,18 +1,17 @@
 #include "pipeline/baseline_report.h"
 
 #include <cmath>
-#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <pqxx/pqxx>
 #include <set>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "db/database.h"
 #include "db/pattern_event_store.h"
 #include "db/price_bar_store.h"
 
@@ -137,7 +136,7 @@ std::string GroupLine(const BaselineGroup& g) {
 }
 
 absl::StatusOr<std::vector<StoredPattern>> LoadStored(
-    pqxx::connection& conn, const BaselineOptions& o) {
+    DbConnection& conn, const BaselineOptions& o) {
   PatternEventStore store(conn);
   PatternFilter filter;
   filter.from = o.from;
@@ -149,15 +148,11 @@ absl::StatusOr<std::vector<StoredPattern>> LoadStored(
 
 absl::StatusOr<BaselineReport> ComputeBaselineReport(
     const BaselineOptions& options) {
-  std::unique_ptr<pqxx::connection> conn;
-  try {
-    conn = std::make_unique<pqxx::connection>(options.conninfo);
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("baseline report: cannot connect: ", e.what()));
-  }
-  absl::StatusOr<std::vector<StoredPattern>> stored =
-      LoadStored(*conn, options);
+  absl::StatusOr<std::unique_ptr<DbConnection>> connected =
+      Database::ConnectTo(options.conninfo);
+  if (!connected.ok()) return connected.status();
+  DbConnection& conn = **connected;
+  absl::StatusOr<std::vector<StoredPattern>> stored = LoadStored(conn, options);
   if (!stored.ok()) return stored.status();
   std::map<std::string, std::vector<const StoredPattern*>> by_symbol;
   for (const StoredPattern& s : *stored)
@@ -169,7 +164,7 @@ absl::StatusOr<BaselineReport> ComputeBaselineReport(
   std::map<std::pair<PatternType, Direction>, Accumulator> groups;
   Accumulator total;
   for (const auto& [symbol, patterns] : by_symbol) {
-    absl::StatusOr<BarSeries> bars = LoadBarSeries(*conn, symbol);
+    absl::StatusOr<BarSeries> bars = LoadBarSeries(conn, symbol);
     if (!bars.ok()) return bars.status();
     for (const StoredPattern* s : patterns) {
       const Pattern& p = s->pattern;

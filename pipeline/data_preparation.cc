@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "db/database.h"
 #include "ingest/ingester.h"
 #include "pipeline/backfill_job.h"
 
@@ -13,17 +13,16 @@ absl::StatusOr<PreparationSummary> PrepareDatabase(
     const PreparationOptions& o) {
   PreparationSummary out;
   const auto t0 = std::chrono::steady_clock::now();
-  try {
-    pqxx::connection conn(o.conninfo);
-    Ingester ingester(conn, IngestOptions{});
+  {
+    absl::StatusOr<std::unique_ptr<DbConnection>> conn =
+        Database::ConnectTo(o.conninfo);
+    if (!conn.ok()) return conn.status();
+    Ingester ingester(**conn, IngestOptions{});
     absl::StatusOr<IngestSummary> ingest = ingester.Run({o.folder});
     if (!ingest.ok()) return ingest.status();
     out.ingest_text = FormatIngestSummary(*ingest, /*per_file=*/false);
     out.bars_loaded = ingest->total.loaded();
     out.failed_files = ingest->failed_files;
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("ingesting ", o.folder, ": ", e.what()));
   }
   const auto t1 = std::chrono::steady_clock::now();
   BackfillOptions b;

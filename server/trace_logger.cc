@@ -5,8 +5,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "db/transaction.h"
-#include "pqxx/pqxx"
 #include "server/metrics_registry.h"
 #include "spdlog/spdlog.h"
 
@@ -129,11 +127,7 @@ void TraceLogger::WriteBatch(std::deque<TraceRecord>* batch) {
   if (!lease.ok()) return give_up(std::string(lease.status().message()));
   const std::vector<TraceRecord> rows(std::make_move_iterator(batch->begin()),
                                       std::make_move_iterator(batch->end()));
-  absl::Status written =
-      RunInTransaction(lease->conn(), "writing traces", [&](pqxx::work& tx) {
-        PredictionTraceStore(tx).Append(rows);
-        return absl::OkStatus();
-      });
+  absl::Status written = AppendTraces(lease->conn(), rows);
   if (!written.ok()) {
     if (absl::IsUnavailable(written)) lease->MarkBroken();
     return give_up(std::string(written.message()));

@@ -14,7 +14,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "db/prediction_trace_store.h"  // TraceRecord
-#include "pqxx/pqxx"
 #include "server/connection_pool.h"
 
 namespace pcs {

@@ -33,7 +33,7 @@ absl::Status ChartSnapshotStore::Store(const std::string& pattern_id,
 }
 
 absl::StatusOr<SnapshotCounts> ChartSnapshotStore::SnapshotPatterns(
-    pqxx::connection& conn, const std::vector<StoredPattern>& patterns,
+    DbConnection& conn, const std::vector<StoredPattern>& patterns,
     const BarSeries& bars) {
   SnapshotCounts counts;
   std::vector<ChartSnapshotEntry> entries;

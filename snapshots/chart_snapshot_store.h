@@ -2,13 +2,13 @@
 #define PCS_SNAPSHOTS_CHART_SNAPSHOT_STORE_H_
 
 #include <cstdint>
-#include <pqxx/connection>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/bar.h"
 #include "db/chart_snapshot_catalog.h"
+#include "db/database.h"
 #include "db/pattern_event_store.h"
 #include "snapshots/chart_renderer.h"
 #include "snapshots/snapshot_blob_store.h"
@@ -69,7 +69,7 @@ class ChartSnapshotStore {
   // and records them in one catalog transaction on `conn`. A pattern whose
   // confirmation bar is missing from `bars` is skipped and counted.
   absl::StatusOr<SnapshotCounts> SnapshotPatterns(
-      pqxx::connection& conn, const std::vector<StoredPattern>& patterns,
+      DbConnection& conn, const std::vector<StoredPattern>& patterns,
       const BarSeries& bars);
 
   // The bytes of one snapshot (by hash).

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <exception>
 #include <mutex>
-#include <pqxx/pqxx>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "db/database.h"
+#include "db/pattern_event_store.h"
 #include "db/price_bar_store.h"
 
 namespace pcs {
@@ -16,22 +16,13 @@ namespace {
 
 absl::StatusOr<std::vector<std::string>> SymbolsWithPatterns(
     const std::string& conninfo) {
-  try {
-    pqxx::connection conn(conninfo);
-    pqxx::read_transaction tx(conn);
-    std::vector<std::string> out;
-    for (const auto& row : tx.exec(
-             "SELECT DISTINCT symbol FROM pattern_events ORDER BY symbol")) {
-      out.push_back(row[0].as<std::string>());
-    }
-    return out;
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("listing symbols with patterns: ", e.what()));
-  }
+  absl::StatusOr<std::unique_ptr<DbConnection>> conn =
+      Database::ConnectTo(conninfo);
+  if (!conn.ok()) return conn.status();
+  return PatternEventStore(**conn).ListSymbols();
 }
 
-absl::StatusOr<SnapshotCounts> SnapshotSymbol(pqxx::connection& conn,
+absl::StatusOr<SnapshotCounts> SnapshotSymbol(DbConnection& conn,
                                               const std::string& symbol,
                                               ChartSnapshotStore& store) {
   PatternEventStore events(conn);
@@ -62,16 +53,16 @@ absl::StatusOr<SnapshotBackfillReport> RunSnapshotBackfill(
   std::mutex mu;  // guards report and the progress callback
   int done = 0;
   auto work = [&] {
-    std::unique_ptr<pqxx::connection> conn;
-    try {
-      conn = std::make_unique<pqxx::connection>(options.conninfo);
-    } catch (const std::exception& e) {
+    absl::StatusOr<std::unique_ptr<DbConnection>> conn =
+        Database::ConnectTo(options.conninfo);
+    if (!conn.ok()) {
       std::lock_guard<std::mutex> lock(mu);
-      report.failures.push_back(absl::StrCat("(connect): ", e.what()));
+      report.failures.push_back(
+          absl::StrCat("(connect): ", conn.status().message()));
       return;
     }
     for (size_t i = next++; i < symbols.size(); i = next++) {
-      auto counts = SnapshotSymbol(*conn, symbols[i], store);
+      auto counts = SnapshotSymbol(**conn, symbols[i], store);
       std::lock_guard<std::mutex> lock(mu);
       ++done;
       if (counts.ok()) {

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "db/database.h"
 #include "db/pattern_event_store.h"
 #include "db/price_bar_store.h"
 #include "features/feature_builder.h"
@@ -27,7 +28,7 @@ struct SymbolResult {
   absl::Status status;
 };
 
-SymbolResult BuildSymbol(pqxx::connection& conn, const SymbolWork& work,
+SymbolResult BuildSymbol(DbConnection& conn, const SymbolWork& work,
                          const BarSeries* market,
                          const DatasetLoadOptions& options) {
   SymbolResult out;
@@ -72,26 +73,24 @@ absl::StatusOr<LabeledDataset> LoadLabeledDataset(
     const DatasetLoadOptions& options) {
   std::vector<StoredPattern> stored;
   std::unique_ptr<BarSeries> market;
-  try {
-    pqxx::connection conn(options.conninfo);
-    PatternEventStore store(conn);
-    PatternFilter filter;
-    filter.resolved_only = true;
-    filter.symbols = options.symbols;
-    filter.from = options.from;
-    filter.to = options.to;
-    absl::StatusOr<std::vector<StoredPattern>> loaded =
-        store.LoadPatterns(filter);
-    if (!loaded.ok()) return loaded.status();
-    stored = *std::move(loaded);
-    if (!options.market_symbol.empty()) {
-      absl::StatusOr<BarSeries> m = LoadBarSeries(conn, options.market_symbol);
-      if (m.ok() && !m->bars.empty())
-        market = std::make_unique<BarSeries>(*std::move(m));
-    }
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("loading resolved patterns: ", e.what()));
+  absl::StatusOr<std::unique_ptr<DbConnection>> connected =
+      Database::ConnectTo(options.conninfo);
+  if (!connected.ok()) return connected.status();
+  DbConnection& conn = **connected;
+  PatternEventStore store(conn);
+  PatternFilter filter;
+  filter.resolved_only = true;
+  filter.symbols = options.symbols;
+  filter.from = options.from;
+  filter.to = options.to;
+  absl::StatusOr<std::vector<StoredPattern>> loaded =
+      store.LoadPatterns(filter);
+  if (!loaded.ok()) return loaded.status();
+  stored = *std::move(loaded);
+  if (!options.market_symbol.empty()) {
+    absl::StatusOr<BarSeries> m = LoadBarSeries(conn, options.market_symbol);
+    if (m.ok() && !m->bars.empty())
+      market = std::make_unique<BarSeries>(*std::move(m));
   }
   LabeledDataset ds;
   ds.patterns_loaded = static_cast<int>(stored.size());
@@ -111,14 +110,14 @@ absl::StatusOr<LabeledDataset> LoadLabeledDataset(
   std::atomic<size_t> next{0};
   std::vector<absl::Status> thread_errors(std::max(1, options.threads));
   auto worker = [&](int t) {
-    try {
-      pqxx::connection conn(options.conninfo);
-      for (size_t i = next++; i < work.size(); i = next++) {
-        results[i] = BuildSymbol(conn, *work[i], market.get(), options);
-      }
-    } catch (const std::exception& e) {
-      thread_errors[t] =
-          absl::UnavailableError(absl::StrCat("feature worker: ", e.what()));
+    absl::StatusOr<std::unique_ptr<DbConnection>> conn =
+        Database::ConnectTo(options.conninfo);
+    if (!conn.ok()) {
+      thread_errors[t] = conn.status();
+      return;
+    }
+    for (size_t i = next++; i < work.size(); i = next++) {
+      results[i] = BuildSymbol(**conn, *work[i], market.get(), options);
     }
   };
   std::vector<std::thread> threads;
