@@ -29,6 +29,9 @@ std::string FormatScore(const v1::ScoreResponse& r) {
     for (const auto& c : r.top_contributions()) {
       absl::StrAppendFormat(&out, "    %-36s value %10.4g  %+.4f\n",
                             c.feature(), c.value(), c.contribution());
+      if (!c.reason().empty()) {
+        absl::StrAppend(&out, "      ", c.reason(), "\n");
+      }
     }
   }
   const auto& t = r.timing();

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "features/feature_builder.h"
+#include "features/feature_reasons.h"
 
 namespace pcs {
 
@@ -27,6 +28,7 @@ void ScoreResultToProto(const ScoreResult& r, v1::ScoreResponse* out) {
     fc->set_feature(c.feature);
     fc->set_value(c.value);
     fc->set_contribution(c.contribution);
+    fc->set_reason(FeatureReasonByName(c.feature, c.value, c.contribution));
   }
   v1::TimingBreakdown* t = out->mutable_timing();
   t->set_database_us(r.timing.database_us);

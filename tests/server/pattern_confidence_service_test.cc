@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "features/feature_reasons.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -97,6 +98,16 @@ TEST_F(ServiceTest, ScorePatternBlendsMlAndExplains) {
               std::abs(r.top_contributions(i).contribution()));
   }
   EXPECT_FALSE(r.top_contributions(0).feature().empty());
+  // Each contribution carries its plain-language reason, whose effect
+  // matches the contribution's sign (features/feature_reasons.h).
+  for (const v1::FeatureContribution& c : r.top_contributions()) {
+    EXPECT_EQ(c.reason(),
+              FeatureReasonByName(c.feature(), c.value(), c.contribution()));
+    EXPECT_NE(c.reason().find(c.contribution() > 0 ? "raises confidence"
+                                                   : "lowers confidence"),
+              std::string::npos)
+        << c.feature() << ": " << c.reason();
+  }
   EXPECT_TRUE(r.decision() == "confirm" || r.decision() == "reject");
   EXPECT_EQ(r.decision() == "confirm",
             r.blended_confidence() >= r.decision_threshold());
