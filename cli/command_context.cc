@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "absl/strings/str_cat.h"
 
 namespace pcs::cli {
@@ -22,6 +24,25 @@ absl::StatusOr<std::unique_ptr<Database>> OpenMigratedDatabase(
     return s;
   }
   return db;
+}
+
+absl::StatusOr<std::unique_ptr<Database>> OpenMigratedDatabaseToWrite(
+    const GlobalFlags& flags, const std::string& command,
+    MigrationReport* report) {
+  const char* env_url = std::getenv("PCS_DATABASE_URL");
+  const bool chosen = !flags.database_url.empty() ||
+                      (env_url != nullptr && *env_url != '\0') ||
+                      !flags.embedded_root.empty();
+  if (!chosen) {
+    return UsageError(absl::StrCat(
+        "no database given: `pcs ", command,
+        "` writes results that must outlast it, and without --database-url, "
+        "$PCS_DATABASE_URL or --embedded-root it would write them into a "
+        "throwaway cluster deleted when it ends. Give one of them, e.g. "
+        "--embedded-root .pcs/pg or --database-url "
+        "'host=/tmp port=5432 dbname=pcs'"));
+  }
+  return OpenMigratedDatabase(flags, report);
 }
 
 bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }

@@ -18,6 +18,16 @@ namespace pcs::cli {
 absl::StatusOr<std::unique_ptr<Database>> OpenMigratedDatabase(
     const GlobalFlags& flags, MigrationReport* report = nullptr);
 
+// For commands that write state meant to last (outcomes, drift, snapshots,
+// score): as OpenMigratedDatabase, but a usage error (exit 2) naming
+// `command` when no database was chosen (no --database-url,
+// $PCS_DATABASE_URL or --embedded-root / $PCS_EMBEDDED_ROOT), since the
+// throwaway cluster the command would otherwise start is deleted, with what
+// it wrote, when the command ends.
+absl::StatusOr<std::unique_ptr<Database>> OpenMigratedDatabaseToWrite(
+    const GlobalFlags& flags, const std::string& command,
+    MigrationReport* report = nullptr);
+
 // Opens the database without migrating (for `pcs migrate` itself).
 absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(
     const GlobalFlags& flags);

@@ -110,7 +110,9 @@ class DriftCommand : public Command {
       if (absl::Status s = OptionalDay(flag, *text, *out); !s.ok()) return s;
     }
     o_.write_to_db = !no_record_;
-    auto db = OpenMigratedDatabase(flags);
+    // --no-record writes nothing, so a throwaway cluster is fine then.
+    auto db = no_record_ ? OpenMigratedDatabase(flags)
+                         : OpenMigratedDatabaseToWrite(flags, "drift");
     if (!db.ok()) return db.status();
     o_.conninfo = (*db)->conninfo();
     auto report = RunDriftJob(o_);

@@ -36,7 +36,7 @@ class OutcomesCommand : public Command {
         return UsageError(absl::StrCat("--from: ", day.status().message()));
       options_.from = *day;
     }
-    auto db = OpenMigratedDatabase(flags);
+    auto db = OpenMigratedDatabaseToWrite(flags, "outcomes");
     if (!db.ok()) return db.status();
     options_.conninfo = (*db)->conninfo();
     auto report = RunOutcomeJob(options_);

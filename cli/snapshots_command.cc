@@ -38,7 +38,7 @@ class SnapshotsCommand : public Command {
   }
 
   absl::Status Run(const GlobalFlags& flags) override {
-    auto db = OpenMigratedDatabase(flags);
+    auto db = OpenMigratedDatabaseToWrite(flags, "snapshots");
     if (!db.ok()) return db.status();
     auto blobs = LocalSnapshotBlobStore::Create(root_);
     if (!blobs.ok()) return blobs.status();

@@ -84,7 +84,7 @@ TEST(PcsCliTest, VersionPrintsVersionAndCommit) {
 TEST(PcsCliTest, HelpNeverShowsBuildPaths) {
   for (const char* command :
        {"", "migrate", "ingest", "backfill", "report", "outcomes", "drift",
-        "train", "evaluate", "snapshots", "status"}) {
+        "train", "evaluate", "snapshots", "score", "status"}) {
     const RunResult r = RunPcs(std::string(command) + " --help");
     EXPECT_EQ(r.exit_code, 0) << command << ": " << r.output;
     EXPECT_THAT(r.output, HasSubstr("--help")) << command;
@@ -190,6 +190,24 @@ TEST(PcsCliTest, MigrationsDirComesFromTheEnvironment) {
              "PCS_MIGRATIONS_DIR=/nonexistent/pcs-migrations");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("applied"));
+}
+
+// Commands that write lasting state refuse a throwaway cluster and say why;
+// --embedded-root makes one that lasts.
+TEST(PcsCliTest, WritingCommandsRefuseAThrowawayCluster) {
+  for (const char* command :
+       {"outcomes", "drift --models-dir /nonexistent", "snapshots", "score"}) {
+    const RunResult r = RunPcs(command, "PCS_EMBEDDED_ROOT=");
+    EXPECT_EQ(r.exit_code, 2) << command << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr("no database given")) << command;
+    EXPECT_THAT(r.output, HasSubstr("throwaway cluster")) << command;
+    EXPECT_THAT(r.output, HasSubstr("--embedded-root")) << command;
+  }
+  // Writing nothing (--no-record) may use one.
+  EXPECT_THAT(RunPcs("drift --no-record --models-dir /nonexistent",
+                     "PCS_EMBEDDED_ROOT=")
+                  .output,
+              Not(HasSubstr("no database given")));
 }
 
 TEST(PcsCliTest, EmbeddedDatabaseWhenNoUrl) {
