@@ -49,6 +49,27 @@ ReviewRow FromRow(const pqxx::row& r) {
   return row;
 }
 
+struct OrderInfo {
+  ReviewOrder order;
+  const char* name;
+  const char* sql;
+};
+constexpr OrderInfo kOrders[] = {
+    {ReviewOrder::kConfirmedNewest, "confirmed_desc", "confirmation_date DESC"},
+    {ReviewOrder::kConfirmedOldest, "confirmed_asc", "confirmation_date ASC"},
+    {ReviewOrder::kBlendedHighest, "blended_desc",
+     "coalesce(blended_confidence, rule_confidence) DESC"},
+    {ReviewOrder::kMlHighest, "ml_desc", "ml_confidence DESC NULLS LAST"},
+    {ReviewOrder::kScoredNewest, "scored_desc", "predicted_at DESC NULLS LAST"},
+};
+
+const char* OrderBy(ReviewOrder order) {
+  for (const OrderInfo& o : kOrders) {
+    if (o.order == order) return o.sql;
+  }
+  return kOrders[0].sql;
+}
+
 // The WHERE clause of `f`, values quoted by `tx`.
 std::string Where(const ReviewFilter& f, pqxx::transaction_base& tx) {
   std::vector<std::string> c;
@@ -89,6 +110,23 @@ std::string Where(const ReviewFilter& f, pqxx::transaction_base& tx) {
 
 }  // namespace
 
+const char* ReviewOrderName(ReviewOrder order) {
+  for (const OrderInfo& o : kOrders) {
+    if (o.order == order) return o.name;
+  }
+  return kOrders[0].name;
+}
+
+bool ParseReviewOrder(const std::string& name, ReviewOrder* order) {
+  for (const OrderInfo& o : kOrders) {
+    if (name == o.name) {
+      *order = o.order;
+      return true;
+    }
+  }
+  return false;
+}
+
 absl::StatusOr<ReviewPage> PatternReviewStore::List(const ReviewFilter& f) {
   return RunInTransaction<pqxx::read_transaction>(
       conn_, "listing patterns",
@@ -98,12 +136,11 @@ absl::StatusOr<ReviewPage> PatternReviewStore::List(const ReviewFilter& f) {
         page.total = tx.exec1(absl::StrCat(
             "SELECT count(*) FROM pattern_events", where))[0]
                          .as<int64_t>();
-        for (const auto& r : tx.exec(absl::StrCat(
-                 "SELECT ", kColumns, " FROM pattern_events", where,
-                 " ORDER BY predicted_at DESC NULLS LAST, confirmation_date "
-                 "DESC, "
-                 "id LIMIT ",
-                 f.limit, " OFFSET ", f.offset))) {
+        for (const auto& r :
+             tx.exec(absl::StrCat("SELECT ", kColumns, " FROM pattern_events",
+                                  where, " ORDER BY ", OrderBy(f.order),
+                                  ", confirmation_date DESC, id LIMIT ",
+                                  f.limit, " OFFSET ", f.offset))) {
           page.rows.push_back(FromRow(r));
         }
         return page;

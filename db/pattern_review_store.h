@@ -36,6 +36,19 @@ struct ReviewRow {
   std::optional<std::string> analyst_at;
 };
 
+// Sort orders of the review list; ties broken by id. Wire names (REST
+// `order`): ReviewOrderName.
+enum class ReviewOrder {
+  kConfirmedNewest,  // "confirmed_desc": confirmation_date DESC (default)
+  kConfirmedOldest,  // "confirmed_asc": confirmation_date ASC
+  kBlendedHighest,   // "blended_desc": coalesce(blended, rule) DESC
+  kMlHighest,        // "ml_desc": ml_confidence DESC NULLS LAST
+  kScoredNewest,     // "scored_desc": predicted_at DESC NULLS LAST
+};
+const char* ReviewOrderName(ReviewOrder order);
+// False for an unknown name.
+bool ParseReviewOrder(const std::string& name, ReviewOrder* order);
+
 // Filters of the review list; all conditions are ANDed.
 struct ReviewFilter {
   std::optional<std::string> symbol;
@@ -51,6 +64,7 @@ struct ReviewFilter {
   std::optional<Day> to;           // confirmation_date <= to
   double model_threshold = 0.5;
   double rule_threshold = 0.5;
+  ReviewOrder order = ReviewOrder::kConfirmedNewest;
   int offset = 0;
   int limit = 50;
 };
@@ -76,8 +90,8 @@ struct ReviewHistoryRow {
 };
 
 // Read-only queries behind the REST listing and the analyst review console:
-// patterns ordered most recently scored first (predicted_at DESC NULLS
-// LAST, then confirmation_date DESC, id), filtered and paged, and one
+// patterns in ReviewFilter::order (newest confirmation first by default),
+// then confirmation_date DESC, id; filtered and paged; and one
 // pattern with its lifecycle history.
 // Threading: one thread at a time per instance (the borrowed connection).
 // Errors: NotFound (Get of an unknown id), Unavailable (connection lost),

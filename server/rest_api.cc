@@ -248,7 +248,8 @@ void RestApi::ListPatterns(const httplib::Request& req,
                {"next_page_token",
                 next < page->total ? json(std::to_string(next)) : json("")},
                {"model_threshold", filter->model_threshold},
-               {"rule_threshold", filter->rule_threshold}});
+               {"rule_threshold", filter->rule_threshold},
+               {"order", ReviewOrderName(filter->order)}});
     return absl::OkStatus();
   };
   if (absl::Status s = run(); !s.ok()) WriteError(res, s);

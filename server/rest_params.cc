@@ -41,9 +41,10 @@ absl::Status CheckParams(const httplib::Request& req,
 }
 
 absl::StatusOr<ReviewFilter> ParseFilter(const httplib::Request& req) {
-  if (absl::Status s = CheckParams(
-          req, {"symbol", "type", "decision", "disagreement", "scored",
-                "overridden", "from", "to", "page_size", "page_token"});
+  if (absl::Status s =
+          CheckParams(req, {"symbol", "type", "decision", "disagreement",
+                            "scored", "overridden", "from", "to", "order",
+                            "page_size", "page_token"});
       !s.ok()) {
     return s;
   }
@@ -87,6 +88,13 @@ absl::StatusOr<ReviewFilter> ParseFilter(const httplib::Request& req) {
       auto day = ParseDay(*v);
       if (!day.ok()) return BadParam(name, "must be YYYY-MM-DD");
       (std::string(name) == "from" ? f.from : f.to) = *day;
+    }
+  }
+  if (auto v = get("order")) {
+    if (!ParseReviewOrder(*v, &f.order)) {
+      return BadParam("order",
+                      "must be confirmed_desc, confirmed_asc, blended_desc, "
+                      "ml_desc or scored_desc");
     }
   }
   if (auto v = get("page_size")) {

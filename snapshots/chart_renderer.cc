@@ -84,7 +84,11 @@ std::string Level(const Frame& f, absl::string_view name, double price,
                   double x_from, absl::string_view color,
                   absl::string_view dash, bool label_left = false) {
   const double y = f.Y(price);
-  const double x_label = label_left ? x_from + 2 : f.right() - 2;
+  // A left label that would run past the right edge (a level starting near
+  // the last bar, e.g. the decision day) goes before the line's start.
+  const bool before = label_left && x_from + 110 > f.right();
+  const double x_label =
+      before ? x_from - 4 : (label_left ? x_from + 2 : f.right() - 2);
   return absl::StrCat(
       "<line class=\"level ", name, "\" x1=\"", C(x_from), "\" y1=\"", C(y),
       "\" x2=\"", C(f.right()), "\" y2=\"", C(y), "\" stroke=\"", color,
@@ -92,8 +96,8 @@ std::string Level(const Frame& f, absl::string_view name, double price,
       dash, dash.empty() ? "" : "\"", " data-price=\"", P(price), "\"/>\n",
       "<text class=\"level-label\" x=\"", C(x_label), "\" y=\"",
       C(label_left ? y + 11 : y - 3), "\" text-anchor=\"",
-      label_left ? "start" : "end", "\" fill=\"", color, "\">", name, " ",
-      L(price), "</text>\n");
+      label_left && !before ? "start" : "end", "\" fill=\"", color, "\">", name,
+      " ", L(price), "</text>\n");
 }
 
 std::string Candles(const BarSeries& bars, int begin, int end, const Frame& f) {
@@ -193,16 +197,25 @@ std::string Pivots(const Pattern& p, const Frame& f) {
   std::stable_sort(
       points.begin(), points.end(),
       [](const KeyPoint& a, const KeyPoint& b) { return a.day < b.day; });
+  // A point in the upper half of the key-point range is labelled above its
+  // circle, one in the lower half below it, so a shoulder and the neckline
+  // point next to it do not print over each other.
+  double lo = points.empty() ? 0 : points.front().price, hi = lo;
+  for (const KeyPoint& k : points) {
+    lo = std::min(lo, k.price);
+    hi = std::max(hi, k.price);
+  }
   std::string line, marks;
   for (const KeyPoint& k : points) {
     const double x = f.XOfDay(k.day);
     const double y = f.Y(k.price);
+    const double y_label = k.price >= (lo + hi) / 2 ? y - 7 : y + 15;
     absl::StrAppend(&line, line.empty() ? "" : " ", C(x), ",", C(y));
     absl::StrAppend(&marks, "<circle class=\"pivot\" cx=\"", C(x), "\" cy=\"",
                     C(y), "\" r=\"3.5\" fill=\"#1e88e5\" data-role=\"",
                     Escape(k.role), "\" data-day=\"", FormatDay(k.day),
                     "\" data-price=\"", P(k.price), "\"/>\n<text x=\"", C(x),
-                    "\" y=\"", C(y - 7),
+                    "\" y=\"", C(y_label),
                     "\" text-anchor=\"middle\" "
                     "fill=\"#1e88e5\">",
                     Escape(k.role), "</text>\n");
@@ -274,7 +287,7 @@ absl::StatusOr<RenderedChart> Render(const Pattern& p,
   absl::StrAppend(
       &s, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"", o.width,
       "\" height=\"", o.height, "\" viewBox=\"0 0 ", o.width, " ", o.height,
-      "\" font-family=\"sans-serif\" font-size=\"11\" data-pattern-id=\"",
+      "\" font-family=\"sans-serif\" font-size=\"13\" data-pattern-id=\"",
       p.Id(), "\" data-kind=\"", kind, "\" data-first-bar=\"",
       FormatDay(chart.first_bar), "\" data-last-bar=\"",
       FormatDay(chart.last_bar), "\" data-renderer=\"", kChartRendererVersion,

@@ -13,7 +13,7 @@ namespace pcs {
 
 // Bumped whenever the drawing changes, so the catalog records which renderer
 // made each snapshot (chart_snapshots.renderer_version).
-inline constexpr char kChartRendererVersion[] = "svg-1";
+inline constexpr char kChartRendererVersion[] = "svg-2";
 
 struct ChartRenderOptions {
   int width = 760;

@@ -6,6 +6,12 @@ const state = { pageToken: '0', tokens: ['0'], selected: null, threshold: 0.5,
 const $ = (id) => document.getElementById(id);
 const fmt = (v) => (v === null || v === undefined) ? '–' : Number(v).toFixed(3);
 
+const ORDER_TEXT = {
+  confirmed_desc: 'newest confirmation first', confirmed_asc: 'oldest confirmation first',
+  blended_desc: 'highest blended confidence first', ml_desc: 'highest ML confidence first',
+  scored_desc: 'most recently scored first',
+};
+
 async function api(path, options = {}) {
   const headers = Object.assign({}, options.headers || {});
   const token = $('token').value.trim();
@@ -14,9 +20,19 @@ async function api(path, options = {}) {
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
     const e = body.error || {};
-    throw new Error((e.code || res.status) + ': ' + (e.message || res.statusText));
+    const error = new Error((e.code || res.status) + ': ' + (e.message || res.statusText));
+    error.httpStatus = res.status;
+    throw error;
   }
   return body;
+}
+
+// The decision the list shows: the stored blended confidence (the rule
+// confidence when the model never scored the pattern) against the model's
+// threshold, as the server's decision filter computes it.
+function decisionOf(p) {
+  const c = p.blended_confidence === null ? p.rule_confidence : p.blended_confidence;
+  return c >= state.threshold ? 'confirm' : 'reject';
 }
 
 function filterQuery() {
@@ -29,6 +45,7 @@ function filterQuery() {
   if ($('f-scored').checked) q.set('scored', 'true');
   if ($('f-from').value) q.set('from', $('f-from').value);
   if ($('f-to').value) q.set('to', $('f-to').value);
+  q.set('order', $('f-order').value);
   q.set('page_size', '25');
   q.set('page_token', state.pageToken);
   return q;
@@ -54,19 +71,25 @@ async function loadList() {
       if (disagrees(p)) tr.classList.add('disagree');
       if (p.id === state.selected) tr.classList.add('selected');
       const outcome = p.exit_reason ? p.exit_reason + (p.outcome_label === 1 ? ' (win)' : '') : 'open';
-      const cells = [p.confirmation_date, p.symbol, p.pattern_type, fmt(p.rule_confidence),
-                     fmt(p.ml_confidence), fmt(p.blended_confidence), p.lifecycle_state,
-                     p.analyst_decision || '', outcome];
-      cells.forEach((text, i) => {
+      const decision = decisionOf(p);
+      const cells = [['', p.confirmation_date], ['', p.symbol],
+                     ['type', p.pattern_type.replace(/_/g, ' ')],
+                     ['rule', fmt(p.rule_confidence)], ['ml', fmt(p.ml_confidence)],
+                     ['blended', fmt(p.blended_confidence)], ['decision ' + decision, decision],
+                     ['', p.lifecycle_state],
+                     [p.analyst_decision ? 'analyst' : '', p.analyst_decision || ''],
+                     ['', outcome]];
+      for (const [cls, text] of cells) {
         const td = document.createElement('td');
         td.textContent = text;
-        if (i === 7 && text) td.className = 'analyst';
+        if (cls) td.className = cls;
         tr.appendChild(td);
-      });
+      }
       tr.addEventListener('click', () => openPattern(p.id));
       body.appendChild(tr);
     }
-    status.textContent = page.total + ' patterns match';
+    status.textContent = page.total + ' patterns match, ' +
+        (ORDER_TEXT[page.order] || ORDER_TEXT[$('f-order').value]);
     $('page-info').textContent = 'page ' + state.tokens.length;
     $('next').disabled = !page.next_page_token;
     $('next').dataset.token = page.next_page_token;
@@ -75,6 +98,73 @@ async function loadList() {
     status.className = 'error';
     status.textContent = e.message;
   }
+}
+
+// One list item per top contribution: the server's plain-language reason
+// (features/feature_reasons.h); the feature name, value and log-odds in the
+// tooltip and in small print.
+function renderReasons(score) {
+  const list = $('reasons');
+  list.innerHTML = '';
+  const items = score.top_contributions || [];
+  if (!items.length) {
+    const li = document.createElement('li');
+    li.textContent = 'The model gave no reasons: ' + (score.fallback_reason
+        ? 'it was not used (' + score.fallback_reason + '), the rule confidence decided.'
+        : 'no contributions.');
+    list.appendChild(li);
+    return;
+  }
+  for (const c of items) {
+    const li = document.createElement('li');
+    const raises = c.contribution >= 0;
+    li.className = raises ? 'raises' : 'lowers';
+    li.title = c.feature + ' = ' + (c.value === null || c.value === undefined ? 'NaN' : c.value) +
+        ', contribution ' + (raises ? '+' : '') + c.contribution.toFixed(3) + ' log-odds';
+    const text = c.reason || c.feature + ' ' + (raises ? 'raises' : 'lowers') + ' confidence';
+    const cut = text.lastIndexOf('; ');
+    li.append(cut > 0 ? text.slice(0, cut + 2) : text);
+    if (cut > 0) {
+      const effect = document.createElement('span');
+      effect.className = raises ? 'effect-raises' : 'effect-lowers';
+      effect.textContent = text.slice(cut + 2);
+      li.append(effect);
+    }
+    const feature = document.createElement('span');
+    feature.className = 'feature';
+    feature.textContent = ' (' + c.feature + ', ' + (raises ? '+' : '') +
+        c.contribution.toFixed(2) + ')';
+    li.append(feature);
+    list.appendChild(li);
+  }
+}
+
+// The policy in numbers: how the blend and the threshold gave the decision.
+function explainDecision(score) {
+  const t = score.decision_threshold;
+  const b = score.blended_confidence;
+  const gap = Math.abs(b - t);
+  const side = b >= t ? fmt(gap) + ' above' : fmt(gap) + ' below';
+  let text;
+  if (score.has_ml_confidence) {
+    const w = score.ml_weight_used;
+    text = 'Blended confidence = ' + fmt(w) + ' × ML + ' + fmt(1 - w) + ' × rule = ' +
+        fmt(w) + ' × ' + fmt(score.ml_confidence) + ' + ' + fmt(1 - w) + ' × ' +
+        fmt(score.rule_confidence) + ' = ' + fmt(b) + '. ';
+  } else {
+    text = 'The model was not used (' + (score.fallback_reason || 'no model') +
+        '), so the blended confidence is the rule confidence, ' + fmt(b) + '. ';
+  }
+  text += 'The threshold is ' + fmt(t) + ': this pattern is ' + side + ' it, so the decision is ' +
+      score.decision + '.';
+  if (score.has_ml_confidence) {
+    const ml = score.ml_confidence >= t ? 'confirm' : 'reject';
+    const rule = score.rule_confidence >= 0.5 ? 'confirm' : 'reject';
+    text += ' Alone, the model (' + fmt(score.ml_confidence) + ' against ' + fmt(t) +
+        ') would ' + ml + ' and the rule (' + fmt(score.rule_confidence) +
+        ' against 0.500) would ' + rule + (ml === rule ? '.' : ': they disagree.');
+  }
+  $('decision-explained').textContent = text;
 }
 
 function renderContributions(score) {
@@ -90,7 +180,9 @@ function renderContributions(score) {
     const row = document.createElement('div');
     row.className = 'bar-row';
     const name = document.createElement('span');
+    name.className = 'name';
     name.textContent = c.feature;
+    row.title = c.reason || c.feature;
     const track = document.createElement('div');
     track.className = 'track';
     const bar = document.createElement('div');
@@ -111,8 +203,9 @@ function renderPriceChart(data) {
     box.textContent = 'lightweight-charts did not load';
     return;
   }
-  const chart = LightweightCharts.createChart(box, { height: 300,
-    layout: { background: { color: '#ffffff' }, textColor: '#333' } });
+  const chart = LightweightCharts.createChart(box, { height: 320, autoSize: true,
+    layout: { background: { color: '#ffffff' }, textColor: '#333', fontSize: 13 },
+    timeScale: { rightOffset: 6 } });
   const series = chart.addCandlestickSeries();
   series.setData(data.bars.map((b) => ({ time: b.day, open: b.open, high: b.high,
                                          low: b.low, close: b.close })));
@@ -122,10 +215,18 @@ function renderPriceChart(data) {
   for (const [title, price, color] of lines) {
     series.createPriceLine({ price, color, title, lineWidth: 1, lineStyle: 2 });
   }
-  const markers = data.key_points.map((k) => ({ time: k.day, position: 'aboveBar',
-    color: '#1e88e5', shape: 'circle', text: k.role }));
-  markers.push({ time: data.confirmation_date, position: 'belowBar', color: '#ff8f00',
-                 shape: 'arrowUp', text: 'breakout' });
+  // A peak's label above its bar, a trough's below, so neighbouring key
+  // points (a shoulder and the neckline) do not print over each other.
+  const byDay = new Map(data.bars.map((b) => [b.day, b]));
+  const markers = data.key_points.map((k) => {
+    const bar = byDay.get(k.day);
+    const high = bar ? k.price >= (bar.high + bar.low) / 2 : true;
+    return { time: k.day, position: high ? 'aboveBar' : 'belowBar', color: '#1e88e5',
+             shape: 'circle', text: k.role.replace(/_/g, ' ') };
+  });
+  const bullish = data.target_price >= data.breakout_level;
+  markers.push({ time: data.confirmation_date, position: bullish ? 'belowBar' : 'aboveBar',
+                 color: '#ff8f00', shape: bullish ? 'arrowUp' : 'arrowDown', text: 'breakout' });
   markers.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   series.setMarkers(markers);
   chart.timeScale().fitContent();
@@ -138,8 +239,10 @@ function renderHistory(history) {
   for (const h of history) {
     const tr = document.createElement('tr');
     tr.dataset.source = h.source;
-    for (const text of [h.id, h.recorded_at, h.source, h.from_state || '', h.to_state,
-                        fmt(h.blended_confidence), h.reason || '']) {
+    // The market date the transition refers to, beside when it was written.
+    const recorded = (h.recorded_at || '').replace(/(\.\d+)?\+00(:00)?$/, '');
+    for (const text of [h.id, h.event_date || '–', recorded, h.source, h.from_state || '',
+                        h.to_state, fmt(h.blended_confidence), h.reason || '']) {
       const td = document.createElement('td');
       td.textContent = text;
       tr.appendChild(td);
@@ -182,6 +285,8 @@ async function openPattern(id, keepStatus = false) {
         ? p.exit_reason + ' on ' + p.outcome_resolved_at + ', label ' + p.outcome_label +
           ', pnl ' + fmt(p.realized_pnl)
         : 'not resolved yet';
+    renderReasons(score);
+    explainDecision(score);
     renderContributions(score);
     renderPriceChart(bars);
     renderHistory(detail.history);
@@ -194,9 +299,16 @@ async function submitOverride(event) {
   event.preventDefault();
   const status = $('ov-status');
   const chosen = document.querySelector('input[name=decision]:checked');
+  $('token-label').classList.remove('attention');
   if (!state.selected || !chosen) {
     status.className = 'error';
     status.textContent = 'pick confirm or reject';
+    return;
+  }
+  if (!$('token').value.trim()) {
+    needToken('An override needs write access: type your write token into the ' +
+              '"write token" field at the top right of the page, then press ' +
+              '"Record override" again.');
     return;
   }
   try {
@@ -209,9 +321,23 @@ async function submitOverride(event) {
     await loadList();
     await loadHeader();
   } catch (e) {
+    if (e.httpStatus === 401 || e.httpStatus === 403) {
+      needToken('The server did not accept the write token (' + e.message + '). Check the ' +
+                '"write token" field at the top right: it needs a token with write access.');
+      return;
+    }
     status.className = 'error';
     status.textContent = e.message;
   }
+}
+
+// Says what is missing and points at the token field.
+function needToken(message) {
+  const status = $('ov-status');
+  status.className = 'error';
+  status.textContent = message;
+  $('token-label').classList.add('attention');
+  $('token').focus();
 }
 
 async function loadHeader() {
@@ -223,9 +349,13 @@ async function loadHeader() {
         : 'no model serving: rule confidence only';
     const mon = await api('/api/v1/monitoring');
     const a = mon.analyst_agreement;
-    $('agreement-info').textContent = 'analyst overrides ' + a.overrides +
-        ', agree with model ' + (a.model_agreement_rate === null ? '–' : (100 * a.model_agreement_rate).toFixed(0) + '%') +
-        ', with rule ' + (a.rule_agreement_rate === null ? '–' : (100 * a.rule_agreement_rate).toFixed(0) + '%');
+    const pct = (r) => (r === null || r === undefined ? 'n/a' : (100 * r).toFixed(0) + '%');
+    $('agreement-info').textContent = a.overrides === 0
+        ? 'no analyst overrides yet'
+        : a.overrides + ' analyst override' + (a.overrides === 1 ? '' : 's') +
+          ': the analyst agreed with the model\'s decision in ' + pct(a.model_agreement_rate) +
+          ' (of ' + a.scored_by_model + ' the model scored) and with the rule\'s in ' +
+          pct(a.rule_agreement_rate);
   } catch (e) {
     $('model-info').textContent = e.message;
   }
@@ -249,6 +379,10 @@ $('prev').addEventListener('click', () => {
 });
 $('override').addEventListener('submit', submitOverride);
 $('token').value = sessionStorage.getItem('pcs-token') || '';
-$('token').addEventListener('change', () => sessionStorage.setItem('pcs-token', $('token').value));
+$('token').addEventListener('change', () => {
+  sessionStorage.setItem('pcs-token', $('token').value);
+  if ($('token').value.trim()) $('token-label').classList.remove('attention');
+});
+$('f-order').addEventListener('change', () => $('apply').click());
 loadHeader();
 loadList();

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "monitoring/score_job.h"
 #include "nlohmann/json.hpp"
 #include "pqxx/pqxx"
 #include "snapshots/local_snapshot_blob_store.h"
@@ -74,16 +75,26 @@ TEST(ConsoleBrowserTest, FilterOpenOverrideInHeadlessChromium) {
     v1::EvaluatePatternResponse response;
     (void)stub->EvaluatePattern(&context, request, &response);  // detected only
   }
+  // `pcs score`: every stored pattern (history too) gets the served
+  // version's score, so the day-one list and the disagreement filter have
+  // something to show.
+  ScoreJobOptions score;
+  score.conninfo = Seeded().conninfo;
+  score.model_dir = (models / model.version).string();
+  auto scored = RunScoreJob(score);
+  ASSERT_TRUE(scored.ok()) << scored.status();
+  int64_t total = 0;
   {
     pqxx::connection conn(Seeded().conninfo);
     pqxx::read_transaction tx(conn);
     ASSERT_GT(
         tx.exec1("SELECT count(*) FROM pattern_events WHERE ml_confidence "
                  "IS NOT NULL AND (ml_confidence >= 0.5) <> "
-                 "(rule_confidence >= 0.5)")[0]
+                 "(rule_confidence >= 0.5) AND outcome_label IS NOT NULL")[0]
             .as<int>(),
         0)
-        << "no disagreement to filter for";
+        << "no resolved pattern where ML and rule disagree";
+    total = tx.exec1("SELECT count(*) FROM pattern_events")[0].as<int64_t>();
   }
 
   const std::string out = std::string(PCS_ARTIFACTS_DIR) + "/console";
@@ -93,7 +104,7 @@ TEST(ConsoleBrowserTest, FilterOpenOverrideInHeadlessChromium) {
       "timeout 240 /usr/bin/python3 ", PCS_SOURCE_DIR,
       "/tests/server/console_browser_test.py --url http://127.0.0.1:",
       (*server)->metrics_port(), " --token ", pcs::testing::kTestWriteToken,
-      " --out ", out, " --reason '", reason, "'"));
+      " --out ", out, " --reason '", reason, "' --total ", total));
   ASSERT_EQ(rc, 0) << output;
   const std::string last = output.substr(output.rfind('{'));
   const nlohmann::json result = nlohmann::json::parse(last, nullptr, false);

@@ -3,10 +3,16 @@
 
 Run by tests/server/console_browser_test.cc (which starts pcs-server, seeds
 the database and checks it afterwards); not a test on its own. Loads the
-page, filters (ML and rule disagree), opens a pattern, overrides it (reject
-with a reason) and prints {"pattern_id": ..., "screenshots": [...]} as the
-last line on stdout. Screenshots are written to --out. Exit 0 on success.
-Bounded: every wait has a timeout.
+page (the day-one list: every stored pattern, no filter ticked, the sort
+order stated, a decision column and a legend), filters (ML and rule
+disagree), opens a pattern (plain-language reasons above the chart, how the
+decision was reached), tries an override without a token (the page must say
+what is missing and point at the token field), overrides it (reject with a
+reason), checks the history's market dates, and at 1280x800 and 1920x1080
+that the page never scrolls sideways (scrollWidth <= innerWidth). Prints
+{"pattern_id": ..., "screenshots": [...]} as the last line on stdout.
+Screenshots are written to --out. Exit 0 on success. Bounded: every wait has
+a timeout.
 """
 import argparse
 import json
@@ -30,13 +36,15 @@ def main():
     parser.add_argument("--token", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--reason", default="browser test: breakout on low volume")
+    parser.add_argument("--total", type=int, required=True,
+                        help="stored patterns: what the day-one list must count")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-dev-shm-usage", "--window-size=1500,1300"):
+                 "--disable-dev-shm-usage", "--window-size=1280,800"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"),
                               options=options)
@@ -52,12 +60,42 @@ def main():
     # means "look again".
     wait = WebDriverWait(driver, WAIT_SECONDS,
                          ignored_exceptions=[StaleElementReferenceException])
+    def fits(where):
+        sizes = driver.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth];")
+        if sizes[0] > sizes[1]:
+            raise SystemExit("%s: the page scrolls sideways (scrollWidth %d > innerWidth %d)"
+                             % (where, sizes[0], sizes[1]))
+
+    def resize(width, height):
+        driver.set_window_size(width, height)
+        # The window's outer size includes no chrome in headless mode, but
+        # make sure of the viewport anyway.
+        inner = driver.execute_script("return [window.innerWidth, window.innerHeight];")
+        driver.set_window_size(2 * width - inner[0], 2 * height - inner[1])
+        time.sleep(0.3)
+
     try:
+        resize(1280, 800)
         driver.get(args.url + "/console")
         wait.until(lambda d: "patterns match" in d.find_element(By.ID, "list-status").text)
         wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#patterns tbody tr")) > 0)
         total_all = driver.find_element(By.ID, "list-status").text
-        shot("01_list.png")
+        # Day one: every stored pattern, the order said, decisions, a legend.
+        if not total_all.startswith("%d patterns match" % args.total):
+            raise SystemExit("the default list says %r, want all %d patterns"
+                             % (total_all, args.total))
+        if "newest confirmation first" not in total_all:
+            raise SystemExit("the list does not state its order: %r" % total_all)
+        decisions = driver.execute_script(
+            "return [...document.querySelectorAll('#patterns tbody td.decision')]"
+            ".map((c) => c.textContent);")
+        if not decisions or not set(decisions) <= {"confirm", "reject"}:
+            raise SystemExit("no decision column: %r" % decisions)
+        if "disagree" not in driver.find_element(By.ID, "legend").text:
+            raise SystemExit("no legend for the colours")
+        fits("list at 1280x800")
+        shot("01_list_1280x800.png")
 
         # Filter: ML and rule disagree.
         driver.find_element(By.ID, "f-disagreement").click()
@@ -84,15 +122,44 @@ def main():
             "const i = document.getElementById('snapshot-decision');"
             "return i.complete && i.naturalWidth > 0;"))
         wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#price-chart canvas")) > 0)
+        # Reasons in plain language above the chart, and how it was decided.
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#reasons li")) > 0)
+        reasons = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#reasons li")]
+        for text in reasons:
+            if "raises confidence" not in text and "lowers confidence" not in text:
+                raise SystemExit("a reason is not plain language: %r" % text)
+        explained = driver.find_element(By.ID, "decision-explained").text
+        if "threshold" not in explained or "Blended confidence" not in explained:
+            raise SystemExit("the decision is not explained: %r" % explained)
+        above = driver.execute_script(
+            "return document.getElementById('reasons').getBoundingClientRect().top <"
+            " document.getElementById('contributions').getBoundingClientRect().top;")
+        if not above:
+            raise SystemExit("the reasons are not above the chart")
         time.sleep(0.5)  # let the canvas chart paint before the screenshot
-        shot("03_detail.png")
+        fits("detail at 1280x800")
+        shot("03_detail_1280x800.png")
+        driver.execute_script("document.getElementById('snapshots').scrollIntoView();")
+        shot("04_detail_charts_1280x800.png")
 
-        # Override: reject with a reason, with the write token.
+        # Override without a token: the page says what is missing and where.
         token = driver.find_element(By.ID, "token")
         token.clear()
-        token.send_keys(args.token)
         driver.find_element(By.ID, "ov-reject").click()
         driver.find_element(By.ID, "ov-reason").send_keys(args.reason)
+        driver.find_element(By.ID, "ov-submit").click()
+        wait.until(lambda d: "write token" in d.find_element(By.ID, "ov-status").text)
+        if "attention" not in driver.find_element(By.ID, "token-label").get_attribute("class"):
+            raise SystemExit("the token field is not pointed out")
+        if driver.switch_to.active_element.get_attribute("id") != "token":
+            raise SystemExit("the token field does not get the focus")
+        driver.execute_script("window.scrollTo(0, 0);")
+        shot("05_token_missing.png")
+        driver.execute_script("document.getElementById('override').scrollIntoView();")
+        shot("05b_token_message.png")
+
+        # Override: reject with a reason, with the write token.
+        token.send_keys(args.token)
         driver.find_element(By.ID, "ov-submit").click()
         wait.until(lambda d: "recorded" in d.find_element(By.ID, "ov-status").text
                    or "error" in d.find_element(By.ID, "ov-status").get_attribute("class"))
@@ -103,8 +170,21 @@ def main():
         wait.until(lambda d: d.execute_script(
             "return [...document.querySelectorAll('#history tbody tr')]"
             ".some((r) => r.dataset.source === 'analyst');"))
+        dates = driver.execute_script(
+            "return [...document.querySelectorAll('#history tbody tr')]"
+            ".map((r) => r.children[1].textContent);")
+        if not any(len(d) == 10 and d[4] == "-" for d in dates):
+            raise SystemExit("the history shows no market date: %r" % dates)
         driver.execute_script("document.getElementById('override').scrollIntoView();")
-        shot("04_overridden.png")
+        fits("overridden at 1280x800")
+        shot("06_overridden.png")
+
+        # The big screen: list and detail side by side, still no sideways scroll.
+        resize(1920, 1080)
+        driver.execute_script("window.scrollTo(0, 0);")
+        time.sleep(0.5)
+        fits("detail at 1920x1080")
+        shot("07_detail_1920x1080.png")
         print(json.dumps({"pattern_id": pattern_id, "status": status,
                           "screenshots": shots}))
         return 0

@@ -136,6 +136,9 @@ TEST_F(RestApiTest, ConfidenceEqualsTheGrpcScore) {
               grpc_response.top_contributions(i).feature());
     EXPECT_EQ(rest["top_contributions"][i]["contribution"].get<double>(),
               grpc_response.top_contributions(i).contribution());
+    EXPECT_FALSE(grpc_response.top_contributions(i).reason().empty());
+    EXPECT_EQ(rest["top_contributions"][i]["reason"],
+              grpc_response.top_contributions(i).reason());
   }
 }
 
@@ -239,8 +242,34 @@ TEST_F(RestApiTest, DisagreementFilterAfterTheModelScored) {
     EXPECT_EQ(p["ml_confidence"].get<double>() >= t,
               p["rule_confidence"].get<double>() >= 0.5);
   }
-  // Most recently scored first.
   EXPECT_FALSE(all["patterns"][0]["predicted_at"].is_null());
+  // The order is stated in the answer and changeable.
+  EXPECT_EQ(all["order"], "confirmed_desc");
+  for (const char* order :
+       {"confirmed_desc", "confirmed_asc", "blended_desc"}) {
+    json page =
+        Get(std::string("/api/v1/patterns?page_size=200&order=") + order);
+    EXPECT_EQ(page["order"], order);
+    for (size_t i = 1; i < page["patterns"].size(); ++i) {
+      const json& a = page["patterns"][i - 1];
+      const json& b = page["patterns"][i];
+      if (std::string(order) == "blended_desc") {
+        auto value = [](const json& p) {
+          return p["blended_confidence"].is_null()
+                     ? p["rule_confidence"].get<double>()
+                     : p["blended_confidence"].get<double>();
+        };
+        EXPECT_GE(value(a), value(b)) << order << " at " << i;
+      } else if (std::string(order) == "confirmed_asc") {
+        EXPECT_LE(a["confirmation_date"], b["confirmation_date"]) << i;
+      } else {
+        EXPECT_GE(a["confirmation_date"], b["confirmation_date"]) << i;
+      }
+    }
+  }
+  int status = 0;
+  json bad = Get("/api/v1/patterns?order=alphabetical", &status);
+  EXPECT_EQ(status, 400) << bad.dump();
 }
 
 TEST_F(RestApiTest, OverrideNeedsWriteAccessAndAutomationNeverOverwritesIt) {
