@@ -1,30 +1,61 @@
 #!/usr/bin/env bash
-# The pcs pipeline end to end on real data.
+# The pcs pipeline end to end on real data (usage: scripts/demo.sh --help).
 #
-#   scripts/demo.sh [DATA_DIR] [--fresh]
-#
-# DATA_DIR defaults to ../shared/data/ohlcv. The database is
-# $PCS_DATABASE_URL when set, otherwise a throwaway PostgreSQL cluster that
-# this script starts in .pcs/demo-pg (Unix socket only, never port 5432) and
-# stops on exit; --fresh deletes its data first. Logs go to .pcs/logs/.
-#
-# Steps: deps, build, database, ingest, backfill, baseline report, model
-# (the committed CHAMPION, else the newest committed version pinned and
-# labelled as such, else a fresh `pcs train`), pcs-server, a few real scores
-# with their feature contributions, /metrics, shutdown.
-#
-# Adding a step: write a function step_<n>_<name> below and append its name
-# to STEPS (keep the numbering); use `run_pcs <subcommand> ...`.
+# Adding a step: write a function step_<name> below and append its name to
+# STEPS; use `run_pcs <subcommand> ...`, and `quiet_step LOG cmd...` for
+# anything that runs longer than a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 
+usage() {
+  cat <<'USAGE'
+Usage: scripts/demo.sh [DATA_DIR] [--fresh] [--serve]
+
+Runs pcs end to end on real daily bars, from a fresh checkout to scored
+patterns in the review console: installs the Debian packages
+(scripts/install_deps.sh), builds only what it runs (pcs, pcs-server,
+pcs-client), starts a throwaway PostgreSQL, ingests DATA_DIR, detects and
+labels patterns (backfill), writes the rule baseline report, picks the model
+to serve (the committed CHAMPION, else the newest committed version, pinned
+and labelled as such), stores that model's score of every pattern
+(pcs score), renders the chart snapshots (pcs snapshots), starts pcs-server
+and asks it for a few real scores with their reasons. Every step longer than
+a few seconds prints its progress. Logs go to .pcs/logs/.
+
+Arguments:
+  DATA_DIR    folder of OHLCV CSV files (default: ../shared/data/ohlcv)
+  --fresh     delete the demo database (.pcs/demo-pg) first
+  --serve     leave PostgreSQL and pcs-server running at the end, print the
+              console URL and REST and grpcurl commands to try; Ctrl-C stops
+              everything
+  -h, --help  this text
+
+Environment variables:
+  PCS_DATABASE_URL       use this PostgreSQL (libpq conninfo or URL) instead
+                         of the throwaway cluster in .pcs/demo-pg (Unix
+                         socket only, port 54329, never 5432)
+  PCS_BUILD_DIR          build folder (default: build)
+  PCS_BUILD_JOBS         parallel compile jobs (default: 2)
+  PCS_DEMO_PORT          pcs-server gRPC port on 127.0.0.1 (default: 50551)
+  PCS_DEMO_METRICS_PORT  pcs-server HTTP port on 127.0.0.1: console, REST,
+                         /metrics (default: 9564)
+  PCS_SKIP_DEPS=1        do not run scripts/install_deps.sh
+
+Without --serve everything the demo started stops when it ends; its
+database stays in .pcs/demo-pg for the next run (--fresh deletes it).
+USAGE
+}
+
 DATA_DIR="$ROOT/../shared/data/ohlcv"
 FRESH=0
+SERVE=0
 for arg in "$@"; do
   case "$arg" in
     --fresh) FRESH=1 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --serve) SERVE=1 ;;
+    -h|--help) usage; exit 0 ;;
+    -*) echo "demo.sh: unknown option $arg (see scripts/demo.sh --help)" >&2; exit 2 ;;
     *) DATA_DIR="$arg" ;;
   esac
 done
@@ -41,6 +72,7 @@ LOG_DIR="$STATE_DIR/logs"
 # Targets the demo needs; later steps may append theirs.
 DEMO_TARGETS=(pcs pcs-server pcs-client)
 SERVER="$BUILD_DIR/server/pcs-server"
+SNAPSHOT_ROOT="$STATE_DIR/snapshots"
 CLIENT="$BUILD_DIR/client/pcs-client"
 MODELS_DIR="$ROOT/models/phase5"
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -62,27 +94,68 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-banner() { printf '\n=== %s ===\n' "$*"; }
+STEP_NO=0
+banner() { STEP_NO=$((STEP_NO + 1)); printf '\n=== %d. %s ===\n' "$STEP_NO" "$*"; }
 run_pcs() { "$PCS" "$@"; }
 DEMO_START=$(date +%s)
 
-step_1_deps() {
-  banner "1. dependencies"
+# quiet_step LOG CMD...: runs CMD with its stdout into LOG. The pcs commands
+# print their own progress on a terminal (stderr); when stderr is not one
+# (a CI log), a line every 15 s says that the step is still running.
+quiet_step() {
+  local log="$1"; shift
+  local t pid e
+  t=$(date +%s)
+  "$@" > "$log" &
+  pid=$!
+  if [ ! -t 2 ]; then
+    while kill -0 "$pid" 2>/dev/null; do
+      sleep 1
+      e=$(( $(date +%s) - t ))
+      if [ $((e % 15)) = 0 ] && kill -0 "$pid" 2>/dev/null; then
+        echo "  ... still running ($e s)" >&2
+      fi
+    done
+  fi
+  wait "$pid"
+}
+
+step_deps() {
+  banner "dependencies"
+  if [ "${PCS_SKIP_DEPS:-0}" = 1 ]; then echo "PCS_SKIP_DEPS=1: skipped"; return; fi
   scripts/install_deps.sh
 }
 
-step_2_build() {
-  banner "2. build (${DEMO_TARGETS[*]}, Release, $BUILD_DIR)"
-  local t=$(date +%s)
+step_build() {
+  banner "build (${DEMO_TARGETS[*]} only, Release, $BUILD_DIR)"
+  local t rc
+  t=$(date +%s)
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release > "$LOG_DIR/cmake.txt"
-  cmake --build "$BUILD_DIR" --target "${DEMO_TARGETS[@]}" -j"${PCS_BUILD_JOBS:-2}" \
-    > "$LOG_DIR/build.txt" || { tail -40 "$LOG_DIR/build.txt"; return 1; }
-  echo "built in $(( $(date +%s) - t )) s"
+  # The Makefile generator starts lines with "[ 42%]": print each new
+  # percentage with the time spent so far; everything goes to the log.
+  set +e
+  cmake --build "$BUILD_DIR" --target "${DEMO_TARGETS[@]}" -j"${PCS_BUILD_JOBS:-2}" 2>&1 |
+    tee "$LOG_DIR/build.txt" |
+    awk -v start="$t" '
+      match($0, /^\[ *[0-9]+%\]/) {
+        pct = substr($0, RSTART + 1, RLENGTH - 3) + 0
+        if (pct != last) {
+          last = pct
+          "date +%s" | getline now; close("date +%s")
+          printf "build: %3d%% (%d s)\n", pct, now - start
+          fflush()
+        }
+      }'
+  rc=${PIPESTATUS[0]}
+  set -e
+  if [ "$rc" != 0 ]; then tail -40 "$LOG_DIR/build.txt"; return 1; fi
+  echo "built in $(( $(date +%s) - t )) s (log: $LOG_DIR/build.txt)"
 }
 
-step_3_database() {
-  banner "3. database + migrations"
+step_database() {
+  banner "database + migrations"
   if [ -n "${PCS_DATABASE_URL:-}" ]; then
     echo "using PCS_DATABASE_URL"
   else
@@ -105,32 +178,33 @@ step_3_database() {
   run_pcs migrate
 }
 
-step_4_ingest() {
-  banner "4. ingest $DATA_DIR"
+step_ingest() {
+  banner "ingest $DATA_DIR"
   local t=$(date +%s)
-  run_pcs ingest "$DATA_DIR" > "$LOG_DIR/ingest.txt" ||
+  quiet_step "$LOG_DIR/ingest.txt" run_pcs ingest "$DATA_DIR" ||
     { cat "$LOG_DIR/ingest.txt"; return 1; }
   # Per-file table in the log; totals and rejects on screen.
   sed -n '1p;/^TOTAL/,$p' "$LOG_DIR/ingest.txt"
   echo "(per-file table: $LOG_DIR/ingest.txt; step took $(( $(date +%s) - t )) s)"
 }
 
-step_5_backfill() {
-  banner "5. backfill: detect patterns, label outcomes"
-  run_pcs backfill > "$LOG_DIR/backfill.txt" || { cat "$LOG_DIR/backfill.txt"; return 1; }
+step_backfill() {
+  banner "backfill: detect patterns, label outcomes"
+  quiet_step "$LOG_DIR/backfill.txt" run_pcs backfill ||
+    { cat "$LOG_DIR/backfill.txt"; return 1; }
   cat "$LOG_DIR/backfill.txt"
 }
 
-step_6_baseline() {
-  banner "6. rule baseline report (vs Bulkowski)"
+step_baseline() {
+  banner "rule baseline report (vs Bulkowski)"
   run_pcs report baseline --out "$STATE_DIR/reports" > "$LOG_DIR/baseline.txt" ||
     { cat "$LOG_DIR/baseline.txt"; return 1; }
   head -40 "$LOG_DIR/baseline.txt"
   echo "(full table: $LOG_DIR/baseline.txt, JSON in $STATE_DIR/reports)"
 }
 
-step_7_model() {
-  banner "7. model"
+step_model() {
+  banner "model"
   if [ -f "$MODELS_DIR/CHAMPION" ]; then
     echo "serving the committed champion $(cat "$MODELS_DIR/CHAMPION")"
     return
@@ -151,10 +225,28 @@ step_7_model() {
   grep -o '"reason": *"[^"]*"' "$MODELS_DIR/$newest/model_card.json" | head -1 || true
 }
 
-step_8_server() {
-  banner "8. pcs-server on $LISTEN (metrics on $METRICS_LISTEN)"
+# The served version's score of every stored pattern (history too), so the
+# console's list and its "ML and rule disagree" filter have data.
+step_score() {
+  banner "pcs score: the served model's score of every stored pattern"
+  local args=(--models-dir "$MODELS_DIR")
+  if [ -n "$PIN_VERSION" ]; then args+=(--pin-version "$PIN_VERSION"); fi
+  quiet_step "$LOG_DIR/score.txt" run_pcs score "${args[@]}" ||
+    { cat "$LOG_DIR/score.txt"; return 1; }
+  cat "$LOG_DIR/score.txt"
+}
+
+step_snapshots() {
+  banner "pcs snapshots: the chart of every pattern as of its decision day"
+  quiet_step "$LOG_DIR/snapshots.txt" run_pcs snapshots --snapshot-root "$SNAPSHOT_ROOT" ||
+    { cat "$LOG_DIR/snapshots.txt"; return 1; }
+  cat "$LOG_DIR/snapshots.txt"
+}
+
+step_server() {
+  banner "pcs-server on $LISTEN (console, REST and /metrics on $METRICS_LISTEN)"
   local args=(--listen "$LISTEN" --metrics-listen "$METRICS_LISTEN" --models-dir "$MODELS_DIR"
-              --enable-phase5-confidence --poll-seconds 0)
+              --enable-phase5-confidence --poll-seconds 0 --snapshot-root "$SNAPSHOT_ROOT")
   [ -n "$PIN_VERSION" ] && args+=(--pin-version "$PIN_VERSION")
   "$SERVER" "${args[@]}" > "$LOG_DIR/server.out" 2> "$LOG_DIR/server.log" &
   SERVER_PID=$!
@@ -167,8 +259,8 @@ step_8_server() {
   "$CLIENT" --server "$LISTEN" describe | head -20
 }
 
-step_9_scores() {
-  banner "9. real scores with contributions (3 patterns confirmed in 2018)"
+step_scores() {
+  banner "real scores with their reasons (3 patterns confirmed in 2018)"
   local ids
   ids=$(psql "$PCS_DATABASE_URL" -qAtc "SELECT id FROM pattern_events WHERE confirmation_date \
         >= '2018-01-01' ORDER BY confirmation_date DESC, id LIMIT 3")
@@ -177,8 +269,8 @@ step_9_scores() {
   "$CLIENT" --server "$LISTEN" score --top-k 5 $ids
 }
 
-step_10_metrics() {
-  banner "10. /metrics (excerpt)"
+step_metrics() {
+  banner "/metrics (excerpt)"
   local page
   page="$(curl -sf "http://$METRICS_LISTEN/metrics")" ||
     { echo "(could not fetch /metrics)"; return; }
@@ -186,16 +278,46 @@ step_10_metrics() {
   grep -E '^pcs_(requests_total|model_info|fallbacks_total)' <<< "$page" | grep -v ' 0$' || true
 }
 
-step_11_summary() {
-  banner "11. summary"
+step_summary() {
+  banner "summary"
   run_pcs status
 }
 
-STEPS=(step_1_deps step_2_build step_3_database step_4_ingest step_5_backfill step_6_baseline
-       step_7_model step_8_server step_9_scores step_10_metrics step_11_summary)
+# --serve: what to try while everything keeps running; waits for Ctrl-C.
+serve_forever() {
+  local id grpcurl="" g
+  id=$(psql "$PCS_DATABASE_URL" -qAtc "SELECT id FROM pattern_events
+       ORDER BY confirmation_date DESC, id LIMIT 1")
+  for g in "$BUILD_DIR/tools/grpcurl" "$(command -v grpcurl || true)"; do
+    if [ -n "$g" ] && [ -x "$g" ]; then grpcurl="$g"; break; fi
+  done
+  printf '\n=== serving (the demo took %d s) ===\n' "$(( $(date +%s) - DEMO_START ))"
+  echo "Review console:  http://$METRICS_LISTEN/console"
+  echo "REST:            curl -s 'http://$METRICS_LISTEN/api/v1/patterns?page_size=3&disagreement=true'"
+  echo "                 curl -s 'http://$METRICS_LISTEN/api/v1/patterns/$id/confidence?top_k=5'"
+  echo "gRPC:            $CLIENT --server $LISTEN score --top-k 5 $id"
+  if [ -n "$grpcurl" ]; then
+    echo "                 $grpcurl -plaintext -d '{\"pattern_id\": \"$id\", \"top_k\": 5}' \\"
+    echo "                   $LISTEN pcs.v1.PatternConfidence/ScorePattern"
+  else
+    echo "                 (grpcurl: scripts/install_server_tools.sh $BUILD_DIR installs it)"
+  fi
+  echo "Database:        psql \"$PCS_DATABASE_URL\""
+  echo "Server log:      $LOG_DIR/server.log"
+  echo "Stop:            press Ctrl-C (stops pcs-server and the demo's PostgreSQL)"
+  wait "$SERVER_PID" || true
+}
+
+STEPS=(step_deps step_build step_database step_ingest step_backfill step_baseline
+       step_model step_score step_snapshots step_server step_scores step_metrics step_summary)
 
 mkdir -p "$LOG_DIR"
 for step in "${STEPS[@]}"; do
   "$step"
 done
-banner "demo finished in $(( $(date +%s) - DEMO_START )) s"
+if [ "$SERVE" = 1 ]; then
+  serve_forever
+else
+  printf '\n=== demo finished in %d s (scripts/demo.sh --serve keeps the console running) ===\n' \
+    "$(( $(date +%s) - DEMO_START ))"
+fi
