@@ -80,7 +80,9 @@ fi
 
 # 3. Build.
 build_start=$(date +%s)
+commit=$(git rev-parse --short HEAD)
 buildah bud --quiet --isolation chroot --pull=never --layers \
+  --build-arg PCS_GIT_COMMIT="$commit" \
   -f "$work/context/deploy/Dockerfile" -t "$tag" "$work/context" >"$work/bud.log" 2>&1 \
   || { tail -40 "$work/bud.log" >&2; fail "buildah bud (log above)"; }
 say "built $tag in $(( $(date +%s) - build_start )) s, $(buildah images --format '{{.Size}}' "$tag" | head -1)"
@@ -96,6 +98,7 @@ run() { buildah run --isolation chroot --user 10001:10001 "$ctr" -- "$@"; }
 run ls /usr/local/share/pcs-migrations | grep -q '^0001_' || fail "no migrations in the image"
 for bin in pcs pcs-server pcs-client; do
   out=$(run "/usr/local/bin/$bin" --version) || fail "$bin --version: $out"
+  grep -q "(commit $commit)" <<<"$out" || fail "$bin --version says '$out', want commit $commit"
   say "image: $out"
 done
 

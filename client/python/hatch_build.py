@@ -1,4 +1,5 @@
-"""Build hooks (hatchling): generate the pcs.v1 message classes at build time.
+"""Build hooks (hatchling): generate the pcs.v1 message classes at build time,
+and take the package version from the repository's VERSION file.
 
 The .proto file is looked up in, first to last:
   $PCS_PROTO_DIR                 an explicit proto root
@@ -71,8 +72,18 @@ def generate(root: str, out: pathlib.Path) -> str:
     return ".".join(match.groups())
 
 
+def read_version(root: str) -> str:
+    """The repository's VERSION file: ./VERSION in an unpacked sdist,
+    ../../VERSION in the checkout (the binaries' version too)."""
+    for candidate in (pathlib.Path(root) / "VERSION", pathlib.Path(root) / ".." / ".." / "VERSION"):
+        if candidate.is_file():
+            return candidate.read_text().strip()
+    raise RuntimeError("pcs-client build: no VERSION file in . or ../..")
+
+
 class CustomMetadataHook(MetadataHookInterface):
     def update(self, metadata: Dict[str, Any]) -> None:
+        metadata["version"] = read_version(self.root)
         with tempfile.TemporaryDirectory() as tmp:
             version = generate(self.root, pathlib.Path(tmp))
         major = int(version.split(".")[0])

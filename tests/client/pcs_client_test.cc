@@ -290,6 +290,9 @@ class PythonClientTest : public ClientTest {
 
 TEST_F(PythonClientTest, BuildsWheelAndSdistWithoutWritingIntoTheCheckout) {
   EXPECT_THAT(build_out_, HasSubstr("Successfully built pcs_client-"));
+  // One version for the binaries and the package: the VERSION file.
+  EXPECT_THAT(build_out_,
+              HasSubstr(absl::StrCat("pcs_client-", PcsVersion(), ".tar.gz")));
   auto [rc, sdist] = RunCommand("tar tzf " + work_.string() + "/dist/*.tar.gz");
   ASSERT_EQ(rc, 0) << sdist;
   EXPECT_THAT(sdist, HasSubstr("/proto/pcs/v1/pattern_confidence.proto"));

@@ -10,7 +10,18 @@ or, with substitutions for paths that only exist on a production host,
     <!-- doc-command: /var/lib/pcs/ohlcv => $DOC_DATA; /etc/x => $DOC_TMP/x -->
 
 is run with `bash -euo pipefail` from the repository root, after the
-substitutions (plain text, left to right). Its environment:
+substitutions (plain text, left to right).
+
+Every other shell block (a fenced block tagged sh, bash, shell or console, or
+untagged, whose first line is a command) must follow a line
+
+    <!-- doc-example: why it does not run here -->
+
+and is not run; its placeholders are written <like-this>. An unmarked shell
+block fails the run, so a new command in the docs is either checked or says
+that it is not. The run ends with the count of blocks run and marked.
+
+Its environment:
 
   PATH               the build's pcs, pcs-server and pcs-client first
   PCS_EMBEDDED_ROOT  one embedded PostgreSQL for all blocks of the run, so
@@ -38,7 +49,78 @@ import tempfile
 import threading
 
 MARKER = re.compile(r"^<!--\s*doc-command\s*(?::(.*?))?\s*-->\s*$")
+EXAMPLE = re.compile(r"^<!--\s*doc-example\s*:\s*\S.*-->\s*$")
 FENCE = re.compile(r"^\s*```")
+SHELL_TAGS = ("", "sh", "bash", "shell", "console")
+# A block whose first line starts with one of these is a shell block.
+COMMANDS = re.compile(
+    r"^\s*(\$ )?((scripts|build[^/\s]*|\.)/\S*|PCS_[A-Z_]+=\S*|"
+    r"(pcs|pcs-server|pcs-client|cmake|ctest|curl|psql|python3|pip|grpcurl|"
+    r"ghz|docker|kubectl|helm|systemctl|sudo|export|cd|git|buf|openssl|flock|"
+    r"bash|sh|apt|apt-get|promtool|cat|ls|mkdir|cp|install|jq|tar)(\s|$))")
+
+
+def first_command_line(body):
+    """The first line of `body` that is not a shell comment."""
+    for line in body:
+        if line.strip() and not line.strip().startswith("#"):
+            return line
+    return ""
+
+
+def shell_blocks(path):
+    """Yields (line, first line, marked) of every shell block: a fenced
+    block tagged sh/bash/shell/console or untagged, or an indented (4
+    spaces) block after a blank line, whose first line is a command.
+    `marked`: the nearest non-blank line before it is a doc-command or
+    doc-example marker."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+
+    def marked_before(i):
+        k = i - 1
+        while k >= 0 and not lines[k].strip():
+            k -= 1
+        previous = lines[k].strip() if k >= 0 else ""
+        return bool(MARKER.match(previous) or EXAMPLE.match(previous))
+
+    i = 0
+    while i < len(lines):
+        if FENCE.match(lines[i]):
+            tag = lines[i].strip()[3:].strip()
+            j = i + 1
+            while j < len(lines) and not FENCE.match(lines[j]):
+                j += 1
+            body = [l for l in lines[i + 1:j] if l.strip()]
+            first = first_command_line(body)
+            if tag in SHELL_TAGS and COMMANDS.match(first):
+                yield i + 1, first.strip(), marked_before(i)
+            i = j + 1
+            continue
+        if (lines[i].startswith("    ") and lines[i].strip() and i > 0 and
+                not lines[i - 1].strip()):
+            j = i
+            while j < len(lines) and (lines[j].startswith("    ") or
+                                      not lines[j].strip()):
+                j += 1
+            first = first_command_line(lines[i:j])
+            if COMMANDS.match(first):
+                yield i + 1, first.strip(), marked_before(i)
+            i = j
+            continue
+        i += 1
+
+
+def unmarked_shell_blocks(path):
+    """(line, first line) of every shell block without a marker."""
+    for line, first, marked in shell_blocks(path):
+        if not marked:
+            yield line, first
+
+
+def count_examples(path):
+    with open(path, encoding="utf-8") as f:
+        return sum(1 for l in f if EXAMPLE.match(l.strip()))
 SYMBOLS = ("AAPL", "AA", "DIA")
 
 
@@ -122,6 +204,9 @@ def main():
         print("run_doc_commands: no <!-- doc-command --> block in %s" %
               ", ".join(docs), file=sys.stderr)
         return 2
+    unmarked = [(doc, line, first) for doc in docs
+                for line, first in unmarked_shell_blocks(doc)]
+    examples = sum(count_examples(doc) for doc in docs)
 
     scratch = tempfile.mkdtemp(prefix="pcs-doc-commands-")
     os.chmod(scratch, 0o755)  # the embedded cluster runs as user postgres
@@ -178,9 +263,14 @@ def main():
                             os.path.join(pg, "data"), "-m", "immediate",
                             "stop"], capture_output=True, check=False)
         shutil.rmtree(scratch, ignore_errors=True)
-    print("run_doc_commands: %d of %d blocks ran as written" %
-          (len(todo) - failed, len(todo)))
-    return 1 if failed else 0
+    for doc, line, first in unmarked:
+        print("FAIL %s:%d: shell block neither run (<!-- doc-command -->) nor "
+              "marked as an example (<!-- doc-example: why -->): %s" %
+              (os.path.relpath(doc, root), line, first))
+    print("run_doc_commands: %d of %d blocks ran as written; %d marked as "
+          "examples that do not run; %d unmarked" %
+          (len(todo) - failed, len(todo), examples, len(unmarked)))
+    return 1 if failed or unmarked else 0
 
 
 if __name__ == "__main__":
