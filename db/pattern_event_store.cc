@@ -343,6 +343,7 @@ absl::StatusOr<StoredPattern> ParseRow(const pqxx::row& row) {
                                             "Pattern::Id() of its fields (",
                                             p.Id(), ")"));
   }
+  s.id = id;
   return s;
 }
 
@@ -374,6 +375,23 @@ absl::StatusOr<StoredTransition> ParseHistoryRow(
   st.model_version = Opt<std::string>(row[12]);
   st.latency_ms = Opt<double>(row[13]);
   return st;
+}
+
+// `values` as a PostgreSQL text[] literal ({"a","b"}, quotes and
+// backslashes escaped): libpqxx 6 passes no arrays as parameters.
+std::string TextArrayLiteral(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace
@@ -502,6 +520,28 @@ absl::StatusOr<StoredPattern> PatternEventStore::Load(const std::string& id) {
           return absl::NotFoundError("no pattern with id " + id);
         }
         return ParseRow(rows[0]);
+      });
+}
+
+absl::StatusOr<std::vector<PatternEventStore::LoadedRow>>
+PatternEventStore::LoadMany(const std::vector<std::string>& ids) {
+  static const std::string kLoadManySql =
+      absl::StrCat("SELECT ", kSelectColumns,
+                   " FROM pattern_events WHERE id = ANY($1::text[])");
+  return RunInTransaction<pqxx::nontransaction>(
+      conn_,
+      absl::StrCat("loading ", ids.size(), " patterns (first ",
+                   ids.empty() ? "none" : ids.front(), ")"),
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<LoadedRow>> {
+        conn_.prepare("pcs_load_patterns_by_ids", kLoadManySql);
+        const pqxx::result rows =
+            tx.exec_prepared("pcs_load_patterns_by_ids", TextArrayLiteral(ids));
+        std::vector<LoadedRow> out;
+        out.reserve(rows.size());
+        for (const pqxx::row& row : rows) {
+          out.push_back({row[0].as<std::string>(), ParseRow(row)});
+        }
+        return out;
       });
 }
 

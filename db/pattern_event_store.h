@@ -32,6 +32,7 @@ struct PatternRecord {
 // One row of pattern_events as loaded back, including the columns that later
 // stages (serving, evaluation) fill in.
 struct StoredPattern {
+  std::string id;  // the row's id (== pattern.Id(), checked when loaded)
   Pattern pattern;
   Outcome outcome;  // label nullopt and exit_reason "" when unresolved
   std::optional<int> outcome_horizon_bars;
@@ -156,6 +157,17 @@ class PatternEventStore {
 
   // The pattern with this id; NotFoundError when there is none.
   absl::StatusOr<StoredPattern> Load(const std::string& id);
+
+  // The rows among `ids` that exist, in no particular order (an unknown id
+  // is simply absent), each parsed on its own (a corrupt row is a DataLoss
+  // status for its id only): one prepared `WHERE id = ANY($1)` statement,
+  // what the server's batched lookup (db/scoring_repository.h) runs.
+  struct LoadedRow {
+    std::string id;
+    absl::StatusOr<StoredPattern> pattern;
+  };
+  absl::StatusOr<std::vector<LoadedRow>> LoadMany(
+      const std::vector<std::string>& ids);
 
   // Patterns matching `filter`, ordered by (confirmation_date, id).
   absl::StatusOr<std::vector<StoredPattern>> LoadPatterns(

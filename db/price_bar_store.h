@@ -1,6 +1,7 @@
 #ifndef PCS_DB_PRICE_BAR_STORE_H_
 #define PCS_DB_PRICE_BAR_STORE_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,29 @@ absl::StatusOr<std::vector<std::string>> ListSymbols(pqxx::connection& conn);
 
 // The latest day with a bar of any symbol; none when the table is empty.
 absl::StatusOr<std::optional<Day>> LatestBarDay(pqxx::connection& conn);
+
+// The last `limit` bars of `symbol` with day <= up_to, in increasing day
+// order (fewer when the symbol has fewer): the feature window the server
+// reads. One prepared statement (prepared on the connection's first call),
+// no BEGIN/COMMIT round trips.
+absl::StatusOr<std::vector<Bar>> LoadLastBars(pqxx::connection& conn,
+                                              const std::string& symbol,
+                                              Day up_to, int limit);
+// LoadLastBars' statement ($1 symbol, $2 day number, $3 limit; newest
+// first), for bench/db_floor_bench.
+const std::string& LastBarsSql();
+
+// How much of one symbol price_bars holds.
+struct SymbolExtent {
+  std::string symbol;
+  int64_t bars = 0;
+  Day last_day = 0;
+};
+
+// Every symbol with its bar count and last day, sorted by symbol (what the
+// server's warm-up sizes its loads by).
+absl::StatusOr<std::vector<SymbolExtent>> ListSymbolExtents(
+    pqxx::connection& conn);
 
 }  // namespace pcs
 

@@ -54,11 +54,6 @@ DATABASE_ALLOWED = {
     "server/scoring_engine.cc":
         "issue 19: engineer 19a replaces ScoringEngine by a Scorer that "
         "touches no database and a db/ repository",
-    "server/connection_pool.h":
-        "issue 19: engineer 19a's ConnectionPool Run(deadline, fn) helper; "
-        "the pool moves below server/ with the repository",
-    "server/connection_pool.cc":
-        "issue 19: as server/connection_pool.h",
 }
 PQXX = re.compile(r"\bpqxx\b")
 STRING = re.compile(r'"(?:[^"\\]|\\.)*"')

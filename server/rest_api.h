@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/connection_pool.h"
+#include "db/connection_pool.h"
 #include "server/model_manager.h"
 #include "server/scoring_engine.h"
 #include "snapshots/snapshot_blob_store.h"

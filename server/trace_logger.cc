@@ -123,15 +123,13 @@ void TraceLogger::WriteBatch(std::deque<TraceRecord>* batch) {
     pool_ = std::move(*pool);
   }
   // The writer's own connection, re-opened after it breaks.
-  auto lease = pool_->Acquire(absl::Now() + absl::Seconds(5));
-  if (!lease.ok()) return give_up(std::string(lease.status().message()));
   const std::vector<TraceRecord> rows(std::make_move_iterator(batch->begin()),
                                       std::make_move_iterator(batch->end()));
-  absl::Status written = AppendTraces(lease->conn(), rows);
-  if (!written.ok()) {
-    if (absl::IsUnavailable(written)) lease->MarkBroken();
-    return give_up(std::string(written.message()));
-  }
+  // A generic lambda: server/ names no libpqxx type (scripts/check_layers.py).
+  absl::Status written =
+      pool_->Run(absl::Now() + absl::Seconds(5), "writing traces",
+                 [&](auto& conn) { return AppendTraces(conn, rows); });
+  if (!written.ok()) return give_up(std::string(written.message()));
   written_.fetch_add(n);
   if (written_counter_ != nullptr) written_counter_->Increment(n);
   absl::MutexLock lock(&mu_);

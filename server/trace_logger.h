@@ -13,8 +13,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "db/connection_pool.h"
 #include "db/prediction_trace_store.h"  // TraceRecord
-#include "server/connection_pool.h"
 
 namespace pcs {
 

@@ -1,16 +1,20 @@
-#ifndef PCS_SERVER_CONNECTION_POOL_H_
-#define PCS_SERVER_CONNECTION_POOL_H_
+#ifndef PCS_DB_CONNECTION_POOL_H_
+#define PCS_DB_CONNECTION_POOL_H_
 
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "db/transaction.h"
 #include "pqxx/pqxx"
 
 namespace pcs {
@@ -47,9 +51,10 @@ struct ConnectionPoolOptions {
 //
 // Example:
 //   auto pool = ConnectionPool::Create({.conninfo = url, .size = 4});
-//   auto lease = (*pool)->Acquire(absl::Now() + absl::Seconds(1));
-//   if (!lease.ok()) return lease.status();
-//   pqxx::work tx(lease->conn());
+//   absl::StatusOr<StoredPattern> p = (*pool)->Run(
+//       deadline, "loading pattern", [&](pqxx::connection& conn) {
+//         return PatternEventStore(conn).Load(id);
+//       });
 class ConnectionPool {
  public:
   class Lease {
@@ -77,8 +82,18 @@ class ConnectionPool {
       ConnectionPoolOptions options);
 
   // A free connection, opened if needed. DeadlineExceeded when none is free
-  // in time; Unavailable when the database cannot be reached.
+  // in time; Unavailable when the database cannot be reached. Prefer Run.
   absl::StatusOr<Lease> Acquire(absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Runs `fn(conn)` on a leased connection: the one way request code talks
+  // to the database. `fn` returns absl::Status or absl::StatusOr<T>; an
+  // exception it lets escape becomes DatabaseErrorStatus(e, context, &conn)
+  // (db/transaction.h), and an UNAVAILABLE outcome marks the connection
+  // broken (re-opened on its next use). Acquire's errors are returned as
+  // they are. Never throws.
+  template <typename Fn>
+  auto Run(absl::Time deadline, absl::string_view context, Fn&& fn)
+      -> std::invoke_result_t<Fn&, pqxx::connection&>;
 
   ~ConnectionPool();
 
@@ -108,6 +123,31 @@ class ConnectionPool {
   std::thread watchdog_;
 };
 
+template <typename Fn>
+auto ConnectionPool::Run(absl::Time deadline, absl::string_view context,
+                         Fn&& fn)
+    -> std::invoke_result_t<Fn&, pqxx::connection&> {
+  using Result = std::invoke_result_t<Fn&, pqxx::connection&>;
+  absl::StatusOr<Lease> lease = Acquire(deadline);
+  if (!lease.ok()) return Result(lease.status());
+  auto status_of = [](const Result& r) -> absl::Status {
+    if constexpr (std::is_same_v<Result, absl::Status>) {
+      return r;
+    } else {
+      return r.status();
+    }
+  };
+  Result result = [&]() -> Result {
+    try {
+      return fn(lease->conn());
+    } catch (const std::exception& e) {
+      return DatabaseErrorStatus(e, context, &lease->conn());
+    }
+  }();
+  if (absl::IsUnavailable(status_of(result))) lease->MarkBroken();
+  return result;
+}
+
 }  // namespace pcs
 
-#endif  // PCS_SERVER_CONNECTION_POOL_H_
+#endif  // PCS_DB_CONNECTION_POOL_H_

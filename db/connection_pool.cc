@@ -1,4 +1,4 @@
-#include "server/connection_pool.h"
+#include "db/connection_pool.h"
 
 #include <sys/socket.h>
 
