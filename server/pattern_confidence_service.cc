@@ -88,13 +88,19 @@ absl::Status PatternConfidenceService::ScoreOne(
     std::vector<ScoreResult>* to_trace) {
   if (absl::Status s = ValidatePatternId(id, field); !s.ok()) return s;
   auto result = deps_.engine->ScoreStored(id, top_k, deadline);
-  if (!result.ok()) return result.status();
-  if (absl::Now() > deadline) {
+  if (result.ok() && absl::Now() > deadline) {
     return absl::DeadlineExceededError("deadline passed while scoring " + id);
   }
+  if (absl::Status s = Answer(result, response); !s.ok()) return s;
+  if (!skip_trace) to_trace->push_back(std::move(*result));
+  return absl::OkStatus();
+}
+
+absl::Status PatternConfidenceService::Answer(
+    const absl::StatusOr<ScoreResult>& result, v1::ScoreResponse* response) {
+  if (!result.ok()) return result.status();
   metrics_.RecordScore(*result);
   ScoreResultToProto(*result, response);
-  if (!skip_trace) to_trace->push_back(std::move(*result));
   return absl::OkStatus();
 }
 
@@ -150,13 +156,11 @@ grpc::Status PatternConfidenceService::ScoreInline(
           "bars: no bar on pattern.confirmation_date " +
           request->pattern().confirmation_date());
     }
-    auto result = deps_.engine->ScoreInline(
-        *pattern, *bars, market->bars.empty() ? nullptr : &*market,
-        request->top_k(), DeadlineOf(*context));
-    if (!result.ok()) return result.status();
-    metrics_.RecordScore(*result);
-    ScoreResultToProto(*result, response);
-    return absl::OkStatus();
+    return Answer(
+        deps_.engine->ScoreInline(*pattern, *bars,
+                                  market->bars.empty() ? nullptr : &*market,
+                                  request->top_k(), DeadlineOf(*context)),
+        response);
   };
   return Finish("ScoreInline", start, run());
 }
@@ -263,8 +267,10 @@ grpc::Status PatternConfidenceService::EvaluatePattern(
         deps_.engine->Evaluate(request->pattern_id(), request->top_k(),
                                event_day, DeadlineOf(*context));
     if (!result.ok()) return result.status();
-    metrics_.RecordScore(result->score);
-    ScoreResultToProto(result->score, response->mutable_score());
+    if (absl::Status s = Answer(result->score, response->mutable_score());
+        !s.ok()) {
+      return s;
+    }
     response->set_from_state(std::string(LifecycleStateName(result->from)));
     response->set_to_state(std::string(LifecycleStateName(result->to)));
     response->set_transition_recorded(result->transition_recorded);

@@ -75,14 +75,21 @@ class PatternConfidenceService final : public v1::PatternConfidence::Service {
       v1::GetMonitoringReportResponse* response) override;
 
  private:
-  // Scores one stored id (validation included) and queues its trace.
-  // Scores one id into `response`; unless skip_trace, appends the result to
+  // Scores one stored id (validation included) into `response` through
+  // Answer; unless skip_trace, appends the result to
   // `to_trace`, which the caller traces only once the answer is on its way
   // (never for a call that was cancelled).
   absl::Status ScoreOne(const std::string& id, int top_k, bool skip_trace,
                         const std::string& field, absl::Time deadline,
                         v1::ScoreResponse* response,
                         std::vector<ScoreResult>* to_trace);
+  // The one instrumented scoring step: every method that scores
+  // (ScorePattern, ScoreBatch, ScoreStream, ScoreInline, EvaluatePattern;
+  // REST reaches them through the transcoder) hands the engine's result
+  // here, which records the score's stage times, fallback and confidences
+  // (ServiceMetrics::RecordScore) and fills `response`.
+  absl::Status Answer(const absl::StatusOr<ScoreResult>& result,
+                      v1::ScoreResponse* response);
   void Trace(const ScoreResult& result, const char* method);
   // Asks the authorizer; logs refusals and granted writes (principal only).
   absl::Status Authorize(const grpc::ServerContext& context, const char* method,

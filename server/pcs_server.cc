@@ -167,11 +167,14 @@ void PcsServer::WarmUp() {
   }
   if (options_.warmup > absl::ZeroDuration()) {
     const absl::Time start = absl::Now();
-    absl::StatusOr<int> loaded =
+    absl::StatusOr<WarmUpStats> loaded =
         engine_->WarmUp(start + options_.warmup, nullptr);
+    const WarmUpStats stats = loaded.ok() ? *loaded : WarmUpStats{};
     spdlog::info(
-        "event=warmup_done symbols={} cached_bytes={} ms={} error=\"{}\"",
-        loaded.ok() ? *loaded : 0, engine_->bar_cache().bytes(),
+        "event=warmup_done patterns={} symbols={} full_history={} bars={} "
+        "cached_bytes={} stopped_early={} ms={} error=\"{}\"",
+        stats.patterns, stats.symbols, stats.full_history, stats.bars,
+        engine_->bar_cache().bytes(), stats.stopped_early,
         absl::ToInt64Milliseconds(absl::Now() - start),
         loaded.ok() ? "" : loaded.status().ToString());
   }

@@ -175,6 +175,19 @@ void PriceHistoryCache::Put(const std::string& symbol, Entry entry) {
   }
 }
 
+void PriceHistoryCache::Preload(const std::string& symbol,
+                                std::vector<Bar> bars, bool starts_at_first) {
+  auto series = std::make_shared<BarSeries>();
+  series->symbol = symbol;
+  series->bars = std::move(bars);
+  Entry entry;
+  entry.starts_at_first = starts_at_first;
+  entry.loaded_at = absl::Now();
+  entry.bytes = EntryBytes(*series);
+  entry.series = std::move(series);
+  Put(symbol, std::move(entry));
+}
+
 size_t PriceHistoryCache::size() const {
   absl::MutexLock lock(&mu_);
   return order_.size();

@@ -83,6 +83,12 @@ class PriceHistoryCache {
       const std::string& symbol, Day needed_day, absl::Time deadline,
       bool* loaded = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Makes `bars` (increasing days, contiguous: the symbol's last
+  // bars.size() bars up to bars.back().day) the symbol's entry, replacing any;
+  // `starts_at_first`: no older bar exists. What the start-up warm-up does.
+  void Preload(const std::string& symbol, std::vector<Bar> bars,
+               bool starts_at_first) ABSL_LOCKS_EXCLUDED(mu_);
+
   size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
   size_t bytes() const ABSL_LOCKS_EXCLUDED(mu_);
   uint64_t loads() const ABSL_LOCKS_EXCLUDED(mu_);

@@ -6,21 +6,18 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/bar.h"
-#include "db/connection_pool.h"
-#include "features/feature_builder.h"
-#include "lifecycle/confidence_blender.h"
+#include "db/scoring_repository.h"
 #include "lifecycle/lifecycle_state.h"
 #include "lifecycle/pattern.h"
-#include "lifecycle/pattern_lifecycle_manager.h"
 #include "pcs/v1/pattern_confidence.pb.h"
 #include "server/lru_cache.h"
 #include "server/model_manager.h"
 #include "server/price_history_cache.h"
+#include "server/scorer.h"
 
 namespace pcs {
 
@@ -38,52 +35,14 @@ struct ScoringEngineOptions {
   std::string market_symbol = "DIA";
   // Top contributions returned when a request asks for 0.
   int default_top_k = 5;
-  // Scored-pattern cache entries ((pattern id, model version) -> pattern,
-  // features, margin, contributions). 0 disables it.
+  // Scored-pattern cache entries ((pattern id, model version) -> pattern and
+  // ModelOutput). 0 disables it.
   size_t score_cache_entries = 20000;
   // Memory budget of the price-history cache (server/price_history_cache.h;
   // default: the recent window of a 10,000-symbol universe), and how long an
   // entry is trusted.
   size_t bar_cache_bytes = PriceHistoryCacheOptions::DefaultMaxBytes(10000);
   absl::Duration bar_cache_ttl = absl::Minutes(5);
-};
-
-// Microseconds per stage of one request.
-struct StageTimings {
-  int64_t database_us = 0;
-  int64_t features_us = 0;
-  int64_t predict_us = 0;
-  int64_t contributions_us = 0;
-  int64_t total_us = 0;
-};
-
-struct Contribution {
-  std::string feature;
-  double value = 0;         // feature value (NaN = missing)
-  double contribution = 0;  // log-odds
-};
-
-// The result of scoring one pattern.
-struct ScoreResult {
-  std::string pattern_id;
-  Pattern pattern;
-  LifecycleState state = LifecycleState::kConfirmed;  // stored state
-  double rule_confidence = 0;
-  std::optional<double> ml_confidence;
-  double blended_confidence = 0;
-  double ml_weight_used = 0;
-  LifecycleDecisionKind decision = LifecycleDecisionKind::kReject;
-  double decision_threshold = 0.5;
-  std::string model_version;  // "" when no model was used
-  FallbackReason fallback_reason = FallbackReason::kNone;  // kNone: ML used
-  double margin = 0;
-  double bias = 0;
-  std::vector<Contribution> top_contributions;
-  StageTimings timing;
-  bool cache_hit = false;
-  // PatternLifecycleManager::EvaluateWithRules's decision, the fields above
-  // come from (Evaluate persists it through DecisionTransition).
-  LifecycleDecision lifecycle;
 };
 
 // Outcome of EvaluatePattern.
@@ -94,26 +53,31 @@ struct EvaluateResult {
   bool transition_recorded = false;
 };
 
-// The scoring path below the gRPC service: load the pattern and its bars
-// (pooled connections, a prepared query reading only the window the features
-// need, a memory-sized price-history cache with single-flight loads),
-// build features with the one FeatureBuilder (the training library), predict
-// with the serving TreeEnsemble snapshot, calibrate, explain with TreeSHAP
-// top-k, blend with BlendConfidence, decide with PatternLifecycleManager.
-// A bounded LRU keyed by (pattern id, model version) keeps the pattern,
-// features, margin and contributions, since a confirmed pattern's features
-// never change (its bars up to confirmation are history).
+// What WarmUp loaded.
+struct WarmUpStats {
+  int patterns = 0;            // patterns preloaded (0: too many to hold)
+  int symbols = 0;             // symbols now cached
+  int full_history = 0;        // of which with every stored bar
+  int64_t bars = 0;            // bars loaded
+  bool stopped_early = false;  // deadline or cancel before the last symbol
+};
+
+// The scoring path below the gRPC service: fetches a pattern and its bars
+// (db/scoring_repository.h, which batches the pattern lookups of concurrent
+// requests; a memory-sized price-history cache with single-flight loads in
+// front of its bar windows) and hands them to the Scorer
+// (server/scorer.h), which computes without I/O. A bounded LRU keyed by
+// (pattern id, model version) keeps the pattern and the ModelOutput, since a
+// confirmed pattern's features never change (its bars up to confirmation
+// are history).
 //
-// Fallbacks (answer OK with the rule confidence, fallback_reason set):
-//   flag_off              phase5_enabled is false;
-//   no_model              no version is serving;
-//   features_unavailable  FeatureBuilder failed (e.g. no confirmation bar);
-//   model_error           the model output was not a finite probability.
-// Errors (returned): NotFound (unknown id), Unavailable (database down),
-// DeadlineExceeded (deadline passed between stages), InvalidArgument.
+// Answers are the Scorer's (fallbacks flag_off, no_model,
+// features_unavailable, model_error answer OK). Errors (returned): NotFound
+// (unknown id), Unavailable (database down), DeadlineExceeded (deadline
+// passed between stages), InvalidArgument.
 //
-// Threading: all methods thread-safe; one request holds one model snapshot
-// and one pooled connection at a time. Never throws.
+// Threading: all methods thread-safe; one request holds one model snapshot.
+// Never throws.
 class ScoringEngine {
  public:
   static absl::StatusOr<std::unique_ptr<ScoringEngine>> Create(
@@ -140,13 +104,17 @@ class ScoringEngine {
                                           std::optional<Day> event_day,
                                           absl::Time deadline);
 
-  // Loads into the price-history cache the window of every symbol with an
-  // open pattern (lifecycle_state detected or confirmed), up to its newest
-  // confirmation day, plus the market symbol; stops at `deadline` or when
-  // `*cancel` turns true (the rest load on first use). Returns the number of
-  // symbols loaded; Unavailable when the symbol list cannot be read.
-  absl::StatusOr<int> WarmUp(absl::Time deadline,
-                             const std::atomic<bool>* cancel);
+  // Preloads the stored patterns (ScoringRepository::PreloadPatterns, when
+  // they fit its budget), then loads every symbol's bars into the
+  // price-history cache, the market symbol first: each symbol's whole series
+  // when all of them fit in half the cache budget (the other half is headroom
+  // for what requests load), else each symbol's newest window (the feature
+  // lookback plus kWarmUpSlackBars). Stops at `deadline` or when `*cancel`
+  // turns true (the rest load on first use). Unavailable when the symbol list
+  // cannot be read.
+  absl::StatusOr<WarmUpStats> WarmUp(absl::Time deadline,
+                                     const std::atomic<bool>* cancel);
+  static constexpr int kWarmUpSlackBars = 64;
 
   // OkStatus when PostgreSQL answers `SELECT 1` in time.
   absl::Status Ping(absl::Time deadline);
@@ -158,40 +126,32 @@ class ScoringEngine {
                                       v1::GetMonitoringReportResponse* out);
 
   const ScoringEngineOptions& options() const { return options_; }
-  const ConnectionPool& pool() const { return *pool_; }
+  const ConnectionPool& pool() const { return repository_->pool(); }
+  const ScoringRepository& repository() const { return *repository_; }
   const PriceHistoryCache& bar_cache() const { return bar_cache_; }
-  uint64_t cache_hits() const { return score_cache_.hits(); }
+  // Score-cache lookups that missed (every stored score that ran the model).
   uint64_t cache_misses() const { return score_cache_.misses(); }
 
  private:
-  struct CachedScore;  // pattern + features + margin + contributions
-  struct LoadedPattern {
+  struct CachedScore {
     Pattern pattern;
-    LifecycleState state;
+    LifecycleState state = LifecycleState::kConfirmed;
+    std::shared_ptr<const ModelOutput> output;
   };
 
   ScoringEngine(ScoringEngineOptions options, const ModelManager* models,
-                std::unique_ptr<ConnectionPool> pool);
-  absl::StatusOr<LoadedPattern> LoadPattern(const std::string& id,
-                                            absl::Time deadline,
-                                            StageTimings* timing);
-  absl::StatusOr<std::shared_ptr<const BarSeries>> LoadBars(
-      const std::string& symbol, Day needed_day, absl::Time deadline);
-  // `model` is the request's one snapshot (never re-read mid-request).
-  absl::StatusOr<ScoreResult> ScoreWithBars(
-      const ServableModel& model, const LoadedPattern& loaded,
-      const std::string& id, const BarSeries& bars, const BarSeries* market,
-      int top_k, absl::Time deadline, ScoreResult result);
-  ScoreResult Finish(const LoadedPattern& loaded, std::optional<double> ml,
-                     FallbackReason reason, double threshold,
-                     const ServableModel* model, ScoreResult result) const;
-  void FillTopK(const CachedScore& cached, const ServableModel& model,
-                int top_k, ScoreResult* result) const;
+                std::unique_ptr<ScoringRepository> repository);
+  // Bars of the pattern's symbol and of the market proxy (null when the
+  // proxy has no bars), timed into timing->database_us.
+  absl::Status LoadBars(const Pattern& pattern, absl::Time deadline,
+                        std::shared_ptr<const BarSeries>* bars,
+                        std::shared_ptr<const BarSeries>* market,
+                        StageTimings* timing);
 
   const ScoringEngineOptions options_;
   const ModelManager* models_;
-  std::unique_ptr<ConnectionPool> pool_;
-  FeatureBuilder builder_;
+  std::unique_ptr<ScoringRepository> repository_;
+  const Scorer scorer_;
   LruCache<std::string, CachedScore> score_cache_;
   PriceHistoryCache bar_cache_;
 };

@@ -1,10 +1,13 @@
 // ScoringEngine's bar path on a real PostgreSQL: the windowed bar query
 // (only FeatureBuilder::kHistoryBars bars up to the decision day) gives every
-// stored pattern the margin its full series gives, and the start-up warm-up
-// caches the symbols with open patterns.
+// stored pattern the margin its full series gives, the start-up warm-up
+// caches every symbol, and concurrent pattern lookups are batched.
 #include "server/scoring_engine.h"
 
+#include <atomic>
 #include <map>
+#include <thread>
+#include <vector>
 
 #include "db/pattern_event_store.h"
 #include "db/price_bar_store.h"
@@ -79,32 +82,54 @@ TEST_F(ScoringEngineTest, WindowedBarsGiveTheFullSeriesMarginOnEveryPattern) {
   EXPECT_GT(server_->engine().bar_cache().loads(), 0u);
 }
 
-TEST_F(ScoringEngineTest, WarmUpCachesSymbolsWithOpenPatterns) {
+TEST_F(ScoringEngineTest, WarmUpCachesEverySymbolsWholeSeriesWhenItFits) {
   pqxx::connection conn(Seeded().conninfo);
-  {
-    // The backfill resolves every seeded pattern; reopen one of AA's (this
-    // binary's own database).
-    pqxx::work tx(conn);
-    tx.exec(
-        "UPDATE pattern_events SET lifecycle_state = 'confirmed' WHERE "
-        "id = (SELECT min(id) FROM pattern_events WHERE symbol = 'AA')");
-    tx.commit();
-  }
   pqxx::read_transaction tx(conn);
-  const int open_symbols =
-      tx.exec1(
-            "SELECT count(DISTINCT symbol) FROM pattern_events WHERE "
-            "lifecycle_state IN ('detected', 'confirmed')")[0]
-          .as<int>();
+  const int symbols =
+      tx.exec1("SELECT count(DISTINCT symbol) FROM price_bars")[0].as<int>();
+  const int64_t bars =
+      tx.exec1("SELECT count(*) FROM price_bars")[0].as<int64_t>();
   tx.commit();
-  ASSERT_GT(open_symbols, 0) << "the seeded data has no open pattern";
+  ASSERT_GT(symbols, 1);
   Start(absl::Seconds(30));
-  // + the market proxy (DIA), unless DIA itself has an open pattern.
-  EXPECT_GE(server_->engine().bar_cache().size(), size_t(open_symbols));
-  EXPECT_LE(server_->engine().bar_cache().size(), size_t(open_symbols) + 1);
+  EXPECT_EQ(server_->engine().bar_cache().size(), size_t(symbols));
+  // The seeded bars fit in half the default budget: whole series, so every
+  // stored pattern is answered without another bar query.
+  EXPECT_GE(server_->engine().bar_cache().bytes(), bars * sizeof(Bar));
+  const uint64_t loads = server_->engine().bar_cache().loads();
+  for (const std::string& id : Seeded().pattern_ids) {
+    auto got =
+        server_->engine().ScoreStored(id, 1, absl::Now() + absl::Seconds(30));
+    ASSERT_TRUE(got.ok()) << id << ": " << got.status();
+  }
+  EXPECT_EQ(server_->engine().bar_cache().loads(), loads);
   server_.reset();
   Start(absl::ZeroDuration());
   EXPECT_EQ(server_->engine().bar_cache().size(), 0u);
+}
+
+TEST_F(ScoringEngineTest, ConcurrentLookupsShareBatchedQueries) {
+  Start(absl::ZeroDuration());
+  const std::vector<std::string>& ids = Seeded().pattern_ids;
+  ASSERT_GE(ids.size(), 32u);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = t; i < 32; i += 8) {
+        auto got = server_->engine().ScoreStored(
+            ids[i], 1, absl::Now() + absl::Seconds(30));
+        if (!got.ok() || got->pattern_id != ids[i]) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  const ScoringRepository& repo = server_->engine().repository();
+  EXPECT_EQ(repo.pattern_ids_queried(), 32u);
+  auto missing = server_->engine().ScoreStored(std::string(64, 'f'), 1,
+                                               absl::Now() + absl::Seconds(30));
+  EXPECT_TRUE(absl::IsNotFound(missing.status())) << missing.status();
 }
 
 }  // namespace
