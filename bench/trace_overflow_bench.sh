@@ -39,36 +39,13 @@ done
 PCS="$BUILD/cli/pcs"
 SERVER="$BUILD/server/pcs-server"
 GHZ="${PCS_GHZ:-$BUILD/tools/ghz}"
-PY=/usr/bin/python3
-PG_BIN=/usr/lib/postgresql/15/bin
-PG_PORT=54393
-for f in "$PCS" "$SERVER" "$GHZ"; do
-  [ -x "$f" ] || { echo "trace_overflow_bench: $f not found" >&2; exit 1; }
-done
-MODEL="$(ls -1 "$ROOT/models/phase5" | grep -E '^[0-9]{8}T[0-9]{6}Z$' | tail -1)"
-WORK="$(mktemp -d /tmp/pcs-trace-overflow-XXXXXX)"
-chmod 755 "$WORK"
-mkdir -p "$WORK/pg/sock"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-SERVER_PID=""
+. "$ROOT/bench/lib.sh"
+bench_init trace-overflow 54393
+need "$PCS" "$SERVER" "$GHZ"
 PG_PIDS=""
-cleanup() {
-  [ -n "$PG_PIDS" ] && kill -CONT $PG_PIDS 2>/dev/null || true
-  if [ -n "$SERVER_PID" ]; then kill -KILL "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-[ "$(id -u)" = 0 ] && chown -R postgres "$WORK/pg"
-as_pg "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
-as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w \
-  -o "-k $WORK/pg/sock -c listen_addresses='' -p $PG_PORT -c fsync=off" start >/dev/null
-as_pg "$PG_BIN/createdb" -h "$WORK/pg/sock" -p $PG_PORT -U postgres pcs
-export PCS_DATABASE_URL="host=$WORK/pg/sock port=$PG_PORT user=postgres dbname=pcs"
-psql_q() { as_pg "$PG_BIN/psql" -h "$WORK/pg/sock" -p $PG_PORT -U postgres -d pcs -qAtc "$1"; }
-"$PCS" migrate >/dev/null
-"$PCS" ingest "$DATA" >/dev/null
-"$PCS" backfill >/dev/null
+bench_extra_cleanup() { [ -n "$PG_PIDS" ] && kill -CONT $PG_PIDS 2>/dev/null || true; }
+pg_start
+seed_database "$DATA" quiet
 psql_q "SELECT id FROM pattern_events ORDER BY md5(id) LIMIT 2000" > "$WORK/ids.txt"
 $PY - "$WORK/ids.txt" "$WORK" <<'EOF'
 import json, sys

@@ -11,21 +11,30 @@
 # --synthetic N    instead: N synthetic symbols generated from --data by
 #                  bench/gen_synthetic_universe.py (seeded; load tests only)
 # --build-dir DIR  where pcs, pcs-server live (default build/); ghz from
-#                  $PCS_GHZ or DIR/tools/ghz
+#                  $PCS_GHZ or DIR/tools/ghz, grpcurl from DIR/tools,
+#                  db_floor_bench from $PCS_FLOOR_BENCH or DIR/bench
 # --work DIR       scratch (throwaway PostgreSQL on a Unix socket, data files;
-#                  default /tmp/pcs-user-path-$$, deleted at exit)
+#                  default a new /tmp/pcs-user-path-XXXXXX, deleted at exit)
 #
-# Runs, each with ids no earlier run asked for (so the score cache never
-# hits), on one server started with the committed model pinned and
-# ENABLE_PHASE5_CONFIDENCE on:
+# A server started with the committed model pinned, ENABLE_PHASE5_CONFIDENCE
+# on and a 60 s warm-up budget, measured once gRPC health says SERVING
+# (readiness time and the warm-up's own log line are printed). Runs, each with
+# ids no earlier run asked for (so the score cache never hits):
+#   0. with --synthetic only, first, right after readiness: the evening burst,
+#      every symbol's newest-day pattern once at 1,000 req/s, 16 in flight
+#      ("took" = time to drain it); then a fresh server for the rest
 #   1. distinct ids at an offered 1,000 req/s, 16 in flight (10,000 requests)
 #   2. distinct ids flat out, 16 in flight (10,000 requests)
 #   3. one request at a time, at most 50 req/s (500 requests)
 #   4. RSS of the server after the runs (and after its start-up warm-up)
 #   5. a restarted server with the warm-up off: the first request for each of
 #      up to 1,000 symbols never loaded before, one at a time (cold symbol)
-# Latencies are ghz's per-request figures (p50/p99/p99.9 computed from its
-# details); errors are counted by gRPC code. Run it under the CPU lock:
+# After each run, bench/db_floor_bench replays the same ids at the same
+# concurrency and rate as the SQL a cold ScorePattern issues (pattern row +
+# two 500-bar windows) on the same socket, and the ratios pcs / floor are
+# printed. Latencies are ghz's per-request figures (p50/p99/p99.9 computed
+# from its details); errors are counted by gRPC code; below each run, the
+# server's mean stage times. Run it under the CPU lock:
 #   flock /tmp/pcs-cpu.lock bench/user_path_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +42,7 @@ ROOT="$(pwd)"
 DATA="${PCS_DATA_DIR:-$ROOT/../shared/data/ohlcv}"
 SYNTHETIC=0
 BUILD="$ROOT/build"
-WORK="/tmp/pcs-user-path-$$"
+WORK=""
 LABEL=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,37 +51,16 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD="$2"; shift 2 ;;
     --work) WORK="$2"; shift 2 ;;
     --label) LABEL="$2"; shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
     *) echo "user_path_bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-PCS="$BUILD/cli/pcs"
-SERVER="$BUILD/server/pcs-server"
 GHZ="${PCS_GHZ:-$BUILD/tools/ghz}"
-PY=/usr/bin/python3
-PG_BIN=/usr/lib/postgresql/15/bin
-PORT=54391
-for f in "$PCS" "$SERVER" "$GHZ"; do
-  [ -x "$f" ] || { echo "user_path_bench: $f not found" >&2; exit 1; }
-done
-MODEL="$(ls -1 "$ROOT/models/phase5" | grep -E '^[0-9]{8}T[0-9]{6}Z$' | tail -1)"
-mkdir -p "$WORK/pg/sock"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-[ "$(id -u)" = 0 ] && chown -R postgres "$WORK/pg"
-as_pg "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
-as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w \
-  -o "-k $WORK/pg/sock -c listen_addresses='' -p $PORT -c fsync=off -c shared_buffers=256MB" start >/dev/null
-as_pg "$PG_BIN/createdb" -h "$WORK/pg/sock" -p $PORT -U postgres pcs
-export PCS_DATABASE_URL="host=$WORK/pg/sock port=$PORT user=postgres dbname=pcs"
-since() { awk -v t="$1" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - t }'; }
-psql_q() { as_pg "$PG_BIN/psql" -h "$WORK/pg/sock" -p $PORT -U postgres -d pcs -qAtc "$1"; }
+FLOOR="${PCS_FLOOR_BENCH:-$BUILD/bench/db_floor_bench}"
+. "$ROOT/bench/lib.sh"
+bench_init user-path 54391
+need "$BUILD/cli/pcs" "$BUILD/server/pcs-server" "$GHZ" "$FLOOR"
+pg_start shared_buffers=256MB
 
 if [ "$SYNTHETIC" -gt 0 ]; then
   t=$(date +%s.%N)
@@ -80,63 +68,49 @@ if [ "$SYNTHETIC" -gt 0 ]; then
   echo "generated in $(since $t) s"
   DATA="$WORK/universe"
 fi
-"$PCS" migrate >/dev/null
-t=$(date +%s.%N); "$PCS" ingest "$DATA" > "$WORK/ingest.txt"
-echo "ingest: $(grep ^TOTAL "$WORK/ingest.txt" | tr -s ' ') ($(since $t) s)"
-t=$(date +%s.%N); "$PCS" backfill > "$WORK/backfill.txt"
-echo "backfill: $(since $t) s; $(psql_q 'SELECT count(*) FROM pattern_events') patterns, $(psql_q 'SELECT count(DISTINCT symbol) FROM price_bars') symbols"
+seed_database "$DATA"
 psql_q "SELECT id FROM pattern_events ORDER BY md5(id)" > "$WORK/ids.txt"
 psql_q "SELECT id FROM (SELECT DISTINCT ON (symbol) id, symbol FROM pattern_events ORDER BY symbol, md5(id)) s ORDER BY md5(symbol) LIMIT 1000" > "$WORK/cold_ids.txt"
+# The evening burst: each symbol's newest-day pattern (its latest
+# confirmation date), in random order.
+psql_q "SELECT id FROM (SELECT DISTINCT ON (symbol) id, symbol FROM pattern_events ORDER BY symbol, confirmation_date DESC, id) s ORDER BY md5(id)" > "$WORK/burst_ids.txt"
 
-# ids_json FIRST COUNT [FILE] -> ghz data file of ids FIRST..FIRST+COUNT-1
-ids_json() {
-  $PY - "$1" "$2" "${3:-$WORK/ids.txt}" > "$WORK/data.json" <<'EOF'
+# run LABEL FIRST COUNT IDS_FILE CONCURRENCY RPS: ghz ScorePattern on ids
+# FIRST..FIRST+COUNT-1 of IDS_FILE (RPS 0 = flat out), then db_floor_bench on
+# the same ids, concurrency and rate (the SQL of a cold ScorePattern), and the
+# ratios pcs / floor. ghz's total duration is printed as "took".
+run() {
+  local label="$1" first="$2" count="$3" file="$4" c="$5" rps="$6"
+  local rate=(); [ "$rps" -gt 0 ] && rate=(--rps "$rps")
+  $PY - "$first" "$count" "$file" > "$WORK/data.json" <<'EOF'
 import json, sys
 first, count, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 ids = open(path).read().split()[first:first + count]
 print(json.dumps([{"pattern_id": i} for i in ids]))
 EOF
-}
-
-start_server() {  # extra flags...
-  SERVER_LOG="$WORK/server.$RANDOM.log"
-  "$SERVER" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
-    --models-dir "$ROOT/models/phase5" --pin-version "$MODEL" \
-    --enable-phase5-confidence --poll-seconds 0 "$@" \
-    > "$SERVER_LOG.out" 2> "$SERVER_LOG" &
-  SERVER_PID=$!
-  for _ in $(seq 600); do
-    grep -q '^listening' "$SERVER_LOG.out" 2>/dev/null && break; sleep 0.1
-  done
-  GRPC_PORT=$(sed -n 's/.*grpc_port=\([0-9]*\).*/\1/p' "$SERVER_LOG.out")
-  METRICS_PORT=$(sed -n 's/.*metrics_port=\([0-9]*\).*/\1/p' "$SERVER_LOG.out")
-  [ -n "$GRPC_PORT" ] || { cat "$SERVER_LOG"; exit 1; }
-  # Ready = grpc.health.v1 SERVING (the warm-up, if any, has ended).
-  for _ in $(seq 600); do
-    "$BUILD/tools/grpcurl" -plaintext 127.0.0.1:$GRPC_PORT grpc.health.v1.Health/Check 2>/dev/null |
-      grep -q '"SERVING"' && break
-    sleep 0.1
-  done
-}
-stop_server() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""; }
-rss() { grep -E '^(VmRSS|VmHWM)' /proc/$SERVER_PID/status | tr -s ' \t' ' ' | tr '\n' ' '; }
-
-# run LABEL GHZ_FLAGS... (data file: $WORK/data.json)
-run() {
-  local label="$1"; shift
   "$GHZ" --insecure --call pcs.v1.PatternConfidence.ScorePattern \
-    --data-file "$WORK/data.json" "$@" --format json 127.0.0.1:$GRPC_PORT \
-    > "$WORK/ghz.json" 2>/dev/null || true
-  $PY - "$label" "$WORK/ghz.json" <<'EOF'
+    --data-file "$WORK/data.json" "${rate[@]}" -c "$c" -n "$count" \
+    --format json 127.0.0.1:$GRPC_PORT > "$WORK/ghz.json" 2>/dev/null || true
+  "$FLOOR" --ids "$file" --first "$first" --count "$count" -c "$c" \
+    --rps "$rps" > "$WORK/floor.json"
+  $PY - "$label" "$WORK/ghz.json" "$WORK/floor.json" <<'EOF'
 import json, sys, collections
-label, path = sys.argv[1], sys.argv[2]
+label, path, floor_path = sys.argv[1], sys.argv[2], sys.argv[3]
 r = json.load(open(path))
+f = json.load(open(floor_path))
 lat = sorted(d["latency"] / 1e6 for d in r.get("details", []))
 codes = collections.Counter(d.get("status", "?") for d in r.get("details", []))
 q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")
-print("%-24s n %6d  rps %7.0f  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  max %7.2f ms  codes %s"
+print("%-24s n %6d  rps %7.0f  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  max %7.2f ms  took %.2f s  codes %s"
       % (label, len(lat), r.get("rps", 0), q(.5), q(.99), q(.999), lat[-1] if lat else 0,
-         dict(codes)))
+         r.get("total", 0) / 1e9, dict(codes)))
+print("%-24s n %6d  rps %7.0f  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  max %7.2f ms  errors %d"
+      % ("  db floor (same ids)", f["n"], f["rps"], f["p50_ms"], f["p99_ms"], f["p999_ms"],
+         f["max_ms"], f["errors"]))
+ratio = lambda a, b: a / b if b else float("nan")
+print("%-24s p50 %.2fx  p99 %.2fx  throughput %.2fx"
+      % ("  pcs / floor", ratio(q(.5), f["p50_ms"]), ratio(q(.99), f["p99_ms"]),
+         ratio(r.get("rps", 0), f["rps"])))
 EOF
 }
 
@@ -167,27 +141,32 @@ EOF
 
 N=$(wc -l < "$WORK/ids.txt")
 echo "== ${LABEL:-user path} on $(basename "$DATA") ($N patterns), model $MODEL pinned; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-WARM_FLAGS=()
-COLD_FLAGS=()
-if "$SERVER" --help 2>/dev/null | grep -q -- --warmup-seconds; then
-  WARM_FLAGS=(--warmup-seconds 30)
-  COLD_FLAGS=(--warmup-seconds 0)
+WARM_FLAGS=(--warmup-seconds 60)
+COLD_FLAGS=(--warmup-seconds 0)
+server_start "${WARM_FLAGS[@]}"
+echo "server ready in $READY_SECONDS s (${WARM_FLAGS[*]}); RSS: $(server_rss)"
+grep -o 'event=warmup_done.*' "$SERVER_LOG" || true
+if [ "$SYNTHETIC" -gt 0 ]; then
+  # Right after readiness: every symbol's newest-day pattern once, 1,000 req/s.
+  nb=$(wc -l < "$WORK/burst_ids.txt")
+  stages "$WORK/s0"
+  run "evening burst" 0 "$nb" "$WORK/burst_ids.txt" 16 1000; stages "$WORK/s0" "$WORK/s1"
+  echo "RSS after the burst: $(server_rss)"
+  server_stop; server_start "${WARM_FLAGS[@]}"
+  echo "(fresh server for the runs below, ready in $READY_SECONDS s)"
 fi
-t=$(date +%s.%N)
-start_server "${WARM_FLAGS[@]}"
-echo "server ready in $(since $t) s (${WARM_FLAGS[*]:-no warm-up}); RSS: $(rss)"
 per=$(( N >= 21000 ? 10000 : (N - 500) / 2 ))
-ids_json 0 "$per";              run "1000 req/s distinct" --rps 1000 -c 16 -n "$per"
-ids_json "$per" "$per";         stages "$WORK/s0"
-run "flat out distinct" -c 16 -n "$per"; stages "$WORK/s0" "$WORK/s1"
-ids_json $((2 * per)) 500;      stages "$WORK/s0"
-run "one at a time" -c 1 --rps 50 -n 500; stages "$WORK/s0" "$WORK/s1"
-echo "RSS after the runs: $(rss)"
-stop_server
+stages "$WORK/s0"
+run "1000 req/s distinct" 0 "$per" "$WORK/ids.txt" 16 1000; stages "$WORK/s0" "$WORK/s1"
+stages "$WORK/s0"
+run "flat out distinct" "$per" "$per" "$WORK/ids.txt" 16 0; stages "$WORK/s0" "$WORK/s1"
+stages "$WORK/s0"
+run "one at a time" $((2 * per)) 500 "$WORK/ids.txt" 1 50; stages "$WORK/s0" "$WORK/s1"
+echo "RSS after the runs: $(server_rss)"
+server_stop
 
-start_server "${COLD_FLAGS[@]}"
+server_start "${COLD_FLAGS[@]}"
 ncold=$(wc -l < "$WORK/cold_ids.txt")
-ids_json 0 "$ncold" "$WORK/cold_ids.txt"
-run "cold symbol (1st req)" -c 1 --rps 50 -n "$ncold"
-stop_server
+run "cold symbol (1st req)" 0 "$ncold" "$WORK/cold_ids.txt" 1 50
+server_stop
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
