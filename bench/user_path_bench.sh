@@ -16,19 +16,19 @@
 # --work DIR       scratch (throwaway PostgreSQL on a Unix socket, data files;
 #                  default a new /tmp/pcs-user-path-XXXXXX, deleted at exit)
 #
-# A server started with the committed model pinned, ENABLE_PHASE5_CONFIDENCE
-# on and a 60 s warm-up budget, measured once gRPC health says SERVING
-# (readiness time and the warm-up's own log line are printed). Runs, each with
-# ids no earlier run asked for (so the score cache never hits):
-#   0. with --synthetic only, first, right after readiness: the evening burst,
-#      every symbol's newest-day pattern once at 1,000 req/s, 16 in flight
-#      ("took" = time to drain it); then a fresh server for the rest
-#   1. distinct ids at an offered 1,000 req/s, 16 in flight (10,000 requests)
-#   2. distinct ids flat out, 16 in flight (10,000 requests)
+# Every run starts on a FRESH server (committed model pinned,
+# ENABLE_PHASE5_CONFIDENCE on, a 60 s warm-up budget), measured once gRPC
+# health says SERVING (readiness time, RSS and, first, the warm-up's own log
+# line are printed), with ids no earlier run asked for:
+#   0. with --synthetic only: the evening burst, every symbol's newest-day
+#      pattern once at 1,000 req/s, 16 in flight ("took" = time to drain it)
+#   1. random never-scored ids at an offered 1,000 req/s, 16 in flight
+#      (10,000 requests)
+#   2. the same flat out, 16 in flight (10,000 requests)
 #   3. one request at a time, at most 50 req/s (500 requests)
-#   4. RSS of the server after the runs (and after its start-up warm-up)
-#   5. a restarted server with the warm-up off: the first request for each of
-#      up to 1,000 symbols never loaded before, one at a time (cold symbol)
+#   4. the server's RSS after each run
+#   5. a server with the warm-up off: the first request for each of up to
+#      1,000 symbols never loaded before, one at a time (cold symbol)
 # After each run, bench/db_floor_bench replays the same ids at the same
 # concurrency and rate as the SQL a cold ScorePattern issues (pattern row +
 # two 500-bar windows) on the same socket, and the ratios pcs / floor are
@@ -146,23 +146,29 @@ COLD_FLAGS=(--warmup-seconds 0)
 server_start "${WARM_FLAGS[@]}"
 echo "server ready in $READY_SECONDS s (${WARM_FLAGS[*]}); RSS: $(server_rss)"
 grep -o 'event=warmup_done.*' "$SERVER_LOG" || true
+# fresh LABEL: a new server, ready (warm-up ended), for the next run.
+fresh() {
+  [ -n "$SERVER_PID" ] && server_stop
+  server_start "${WARM_FLAGS[@]}"
+  echo "-- $1: fresh server ready in $READY_SECONDS s; RSS: $(server_rss)"
+}
 if [ "$SYNTHETIC" -gt 0 ]; then
-  # Right after readiness: every symbol's newest-day pattern once, 1,000 req/s.
+  # Every symbol's newest-day pattern once, 1,000 req/s (the evening burst).
   nb=$(wc -l < "$WORK/burst_ids.txt")
   stages "$WORK/s0"
   run "evening burst" 0 "$nb" "$WORK/burst_ids.txt" 16 1000; stages "$WORK/s0" "$WORK/s1"
   echo "RSS after the burst: $(server_rss)"
-  server_stop; server_start "${WARM_FLAGS[@]}"
-  echo "(fresh server for the runs below, ready in $READY_SECONDS s)"
 fi
 per=$(( N >= 21000 ? 10000 : (N - 500) / 2 ))
-stages "$WORK/s0"
+fresh "1000 req/s"; stages "$WORK/s0"
 run "1000 req/s distinct" 0 "$per" "$WORK/ids.txt" 16 1000; stages "$WORK/s0" "$WORK/s1"
-stages "$WORK/s0"
+echo "RSS after the run: $(server_rss)"
+fresh "flat out"; stages "$WORK/s0"
 run "flat out distinct" "$per" "$per" "$WORK/ids.txt" 16 0; stages "$WORK/s0" "$WORK/s1"
-stages "$WORK/s0"
+echo "RSS after the run: $(server_rss)"
+fresh "one at a time"; stages "$WORK/s0"
 run "one at a time" $((2 * per)) 500 "$WORK/ids.txt" 1 50; stages "$WORK/s0" "$WORK/s1"
-echo "RSS after the runs: $(server_rss)"
+echo "RSS after the run: $(server_rss)"
 server_stop
 
 server_start "${COLD_FLAGS[@]}"
