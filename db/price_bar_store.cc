@@ -133,11 +133,17 @@ absl::StatusOr<std::vector<SymbolExtent>> ListSymbolExtents(
       [](pqxx::read_transaction& tx)
           -> absl::StatusOr<std::vector<SymbolExtent>> {
         std::vector<SymbolExtent> out;
-        for (const pqxx::row& row :
-             tx.exec("SELECT symbol, count(*), max(day) - DATE '1970-01-01' "
-                     "FROM price_bars GROUP BY symbol ORDER BY symbol")) {
-          out.push_back({row[0].as<std::string>(), row[1].as<int64_t>(),
-                         row[2].as<Day>()});
+        for (const pqxx::row& row : tx.exec(
+                 "SELECT b.symbol, b.n, b.last - DATE '1970-01-01', "
+                 "p.newest - DATE '1970-01-01' FROM (SELECT symbol, count(*) "
+                 "AS n, max(day) AS last FROM price_bars GROUP BY symbol) b "
+                 "LEFT JOIN (SELECT symbol, max(confirmation_date) AS newest "
+                 "FROM pattern_events GROUP BY symbol) p USING (symbol) "
+                 "ORDER BY b.symbol")) {
+          SymbolExtent e{row[0].as<std::string>(), row[1].as<int64_t>(),
+                         row[2].as<Day>(), std::nullopt};
+          if (!row[3].is_null()) e.newest_pattern_day = row[3].as<Day>();
+          out.push_back(std::move(e));
         }
         return out;
       });

@@ -56,10 +56,13 @@ struct SymbolExtent {
   std::string symbol;
   int64_t bars = 0;
   Day last_day = 0;
+  // The newest confirmation day of the symbol's stored patterns.
+  std::optional<Day> newest_pattern_day;
 };
 
-// Every symbol with its bar count and last day, sorted by symbol (what the
-// server's warm-up sizes its loads by).
+// Every symbol with its bar count, last day and newest pattern
+// (pattern_events), sorted by symbol (what the server's warm-up sizes its
+// loads by).
 absl::StatusOr<std::vector<SymbolExtent>> ListSymbolExtents(
     pqxx::connection& conn);
 

@@ -88,11 +88,18 @@ absl::StatusOr<WarmUpStats> ScoringEngine::WarmUp(
       stats.stopped_early = true;
       break;
     }
+    // A window ends at the newest pattern (what tonight's requests ask
+    // about); the market proxy's, and a whole series, at the last bar.
+    const Day up_to = full || s.symbol == options_.market_symbol
+                          ? s.last_day
+                          : s.newest_pattern_day.value_or(s.last_day);
     const int limit = full ? static_cast<int>(s.bars) : window;
     absl::StatusOr<std::vector<Bar>> bars =
-        repository_->LoadBarWindow(s.symbol, s.last_day, limit, deadline);
+        repository_->LoadBarWindow(s.symbol, up_to, limit, deadline);
     if (!bars.ok()) continue;  // this symbol loads on first use
-    const bool starts_at_first = static_cast<int64_t>(bars->size()) >= s.bars;
+    const bool starts_at_first =
+        bars->size() < static_cast<size_t>(limit) ||
+        static_cast<int64_t>(bars->size()) >= s.bars;
     stats.bars += static_cast<int64_t>(bars->size());
     stats.full_history += starts_at_first ? 1 : 0;
     bar_cache_.Preload(s.symbol, std::move(*bars), starts_at_first);

@@ -108,10 +108,11 @@ class ScoringEngine {
   // they fit its budget), then loads every symbol's bars into the
   // price-history cache, the market symbol first: each symbol's whole series
   // when all of them fit in half the cache budget (the other half is headroom
-  // for what requests load), else each symbol's newest window (the feature
-  // lookback plus kWarmUpSlackBars). Stops at `deadline` or when `*cancel`
-  // turns true (the rest load on first use). Unavailable when the symbol list
-  // cannot be read.
+  // for what requests load), else each symbol's window (the feature lookback
+  // plus kWarmUpSlackBars) up to its newest pattern's confirmation day (the
+  // market proxy's up to its last bar). Stops at `deadline` or when
+  // `*cancel` turns true (the rest load on first use). Unavailable when the
+  // symbol list cannot be read.
   absl::StatusOr<WarmUpStats> WarmUp(absl::Time deadline,
                                      const std::atomic<bool>* cancel);
   static constexpr int kWarmUpSlackBars = 64;
