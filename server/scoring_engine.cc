@@ -97,9 +97,8 @@ absl::StatusOr<WarmUpStats> ScoringEngine::WarmUp(
     absl::StatusOr<std::vector<Bar>> bars =
         repository_->LoadBarWindow(s.symbol, up_to, limit, deadline);
     if (!bars.ok()) continue;  // this symbol loads on first use
-    const bool starts_at_first =
-        bars->size() < static_cast<size_t>(limit) ||
-        static_cast<int64_t>(bars->size()) >= s.bars;
+    const bool starts_at_first = bars->size() < static_cast<size_t>(limit) ||
+                                 static_cast<int64_t>(bars->size()) >= s.bars;
     stats.bars += static_cast<int64_t>(bars->size());
     stats.full_history += starts_at_first ? 1 : 0;
     bar_cache_.Preload(s.symbol, std::move(*bars), starts_at_first);
