@@ -35,6 +35,12 @@ class SnapshotsCommand : public Command {
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     app.add_flag("--json", json_, "Print the summary as JSON");
+    app.add_flag("--verify", verify_,
+                 "First check every stored file (regular file, bytes hash to "
+                 "its name) and remove damaged ones; the run then writes "
+                 "them again");
+    app.add_flag("--gc", gc_,
+                 "Also remove files no catalog row names (after the run)");
   }
 
   absl::Status Run(const GlobalFlags& flags) override {
@@ -44,6 +50,15 @@ class SnapshotsCommand : public Command {
     if (!blobs.ok()) return blobs.status();
     ChartSnapshotStore store(blobs->get());
     options_.conninfo = (*db)->conninfo();
+    if (verify_) {
+      // Put() rewrites damaged blobs too; removing them first also catches
+      // those whose pattern the run skips.
+      auto swept = (*blobs)->Sweep(nullptr, false);
+      if (!swept.ok()) return swept.status();
+      std::cerr << "verify: " << swept->blobs << " files checked, "
+                << swept->damaged_removed << " damaged removed, "
+                << swept->temporaries_removed << " temporaries removed\n";
+    }
     if (StderrIsTerminal()) {
       options_.progress = [](int done, int total, const SnapshotCounts& c) {
         std::fprintf(stderr,
@@ -58,6 +73,19 @@ class SnapshotsCommand : public Command {
     if (!report.ok()) return report.status();
     auto conn = (*db)->Connect();
     if (!conn.ok()) return conn.status();
+    if (gc_) {
+      auto hashes = ChartSnapshotCatalog(**conn).AllHashes();
+      if (!hashes.ok()) return hashes.status();
+      auto swept = (*blobs)->Sweep(
+          [&](absl::string_view h) {
+            return hashes->count(std::string(h)) > 0;
+          },
+          false);
+      if (!swept.ok()) return swept.status();
+      std::cerr << "gc: " << swept->blobs << " files, "
+                << swept->unreferenced_removed << " unreferenced removed, "
+                << swept->damaged_removed << " damaged removed\n";
+    }
     auto summary = ChartSnapshotCatalog(**conn).Summary();
     if (!summary.ok()) return summary.status();
     Print(*report, *summary, (*blobs)->Describe());
@@ -117,6 +145,8 @@ class SnapshotsCommand : public Command {
   SnapshotBackfillOptions options_;
   std::string root_ = ".pcs/snapshots";
   bool json_ = false;
+  bool verify_ = false;
+  bool gc_ = false;
 };
 
 PCS_REGISTER_COMMAND(SnapshotsCommand, "snapshots",

@@ -18,6 +18,7 @@
 #include "cli/command_context.h"
 #include "cli/command_registry.h"
 #include "cli/flag_checks.h"
+#include "db/database.h"
 #include "pipeline/data_preparation.h"
 #include "training/labeled_dataset.h"
 #include "training/trainer.h"
@@ -153,7 +154,8 @@ class TrainCommand : public Command {
     for (size_t i = 0; i < ds->feature_failures.size() && i < 10; ++i) {
       std::cout << "  feature failure: " << ds->feature_failures[i] << "\n";
     }
-    run_.data_source = (*db)->Describe();
+    // The card is served to readers: no host, user, socket path or secret.
+    run_.data_source = PublicDatabaseName((*db)->conninfo());
     run_.reproduce_command = ReproduceCommand();
     if (isatty(STDERR_FILENO)) run_.progress = TerminalProgress;
     const auto t_train = std::chrono::steady_clock::now();

@@ -135,4 +135,17 @@ absl::StatusOr<CatalogSummary> ChartSnapshotCatalog::Summary() {
       });
 }
 
+absl::StatusOr<std::set<std::string>> ChartSnapshotCatalog::AllHashes() {
+  return RunInTransaction<pqxx::read_transaction>(
+      conn_, "listing the snapshot catalog's hashes",
+      [&](pqxx::read_transaction& tx) -> absl::StatusOr<std::set<std::string>> {
+        std::set<std::string> out;
+        for (const auto& row :
+             tx.exec("SELECT DISTINCT sha256 FROM chart_snapshots")) {
+          out.insert(row[0].as<std::string>());
+        }
+        return out;
+      });
+}
+
 }  // namespace pcs

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <pqxx/connection>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,9 @@ class ChartSnapshotCatalog {
       const std::string& pattern_id);
 
   absl::StatusOr<CatalogSummary> Summary();
+
+  // Every hash a catalog row names (what the blob store must keep).
+  absl::StatusOr<std::set<std::string>> AllHashes();
 
  private:
   pqxx::connection& conn_;

@@ -1,10 +1,14 @@
 #include "db/database.h"
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 #include <cstdlib>
-#include <regex>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 
 namespace pcs {
 
@@ -39,12 +43,63 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
 
 Database::~Database() = default;
 
-std::string Database::Describe() const {
-  // Mask "password=..." and "user:password@".
-  std::string text = std::regex_replace(conninfo_, std::regex("password=[^ ]*"),
-                                        "password=***");
-  return std::regex_replace(text, std::regex("(://[^:/@]*):[^@/]*@"),
-                            "$1:***@");
+std::string Database::Describe() const { return MaskConninfo(conninfo_); }
+
+namespace {
+
+// Calls fn(keyword, value) for every option `conninfo` sets; false when
+// libpq cannot parse it.
+template <typename Fn>
+bool ForEachConninfoOption(const std::string& conninfo, Fn fn) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (options == nullptr) {
+    if (error != nullptr) PQfreemem(error);
+    return false;
+  }
+  for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val != nullptr)
+      fn(absl::string_view(o->keyword), o->val, o->dispchar);
+  }
+  PQconninfoFree(options);
+  return true;
+}
+
+}  // namespace
+
+std::string MaskConninfo(const std::string& conninfo) {
+  std::vector<std::string> parts;
+  const bool parsed = ForEachConninfoOption(
+      conninfo, [&](absl::string_view key, absl::string_view value,
+                    const char* dispchar) {
+        // libpq marks secrets with dispchar "*" (password, sslpassword).
+        const bool secret = dispchar != nullptr && dispchar[0] == '*';
+        std::string shown = secret ? "***" : std::string(value);
+        if (!secret && (shown.empty() ||
+                        shown.find_first_of(" '\\") != std::string::npos)) {
+          std::string quoted = "'";
+          for (char c : shown) {
+            if (c == '\'' || c == '\\') quoted += '\\';
+            quoted += c;
+          }
+          shown = quoted + "'";
+        }
+        parts.push_back(absl::StrCat(key, "=", shown));
+      });
+  if (!parsed) return "<conninfo libpq cannot parse>";
+  return absl::StrJoin(parts, " ");
+}
+
+std::string PublicDatabaseName(const std::string& conninfo) {
+  std::string dbname;
+  ForEachConninfoOption(conninfo, [&](absl::string_view key,
+                                      absl::string_view value, const char*) {
+    if (key == "dbname") dbname = std::string(value);
+  });
+  if (dbname.empty() || dbname.find('=') != std::string::npos) {
+    return "postgresql";
+  }
+  return absl::StrCat("postgresql database '", dbname, "'");
 }
 
 absl::StatusOr<std::unique_ptr<DbConnection>> Database::ConnectTo(

@@ -53,7 +53,7 @@ class Database {
   const std::string& conninfo() const { return conninfo_; }
   // True when the server is the embedded cluster started by Open().
   bool embedded() const { return embedded_ != nullptr; }
-  // conninfo with any password masked, for logs.
+  // conninfo with any password masked, for logs (MaskConninfo).
   std::string Describe() const;
 
   // A new connection (errors returned, not thrown): UNAVAILABLE naming the
@@ -75,6 +75,19 @@ class Database {
 // `dbname` instead, everything else kept.
 std::string ConnInfoWithDatabase(const std::string& conninfo,
                                  const std::string& dbname);
+
+// `conninfo` (keyword form or postgresql:// URL) as libpq parses it
+// (PQconninfoParse), rewritten in keyword form with the password and any
+// other secret (sslpassword) shown as ***. Never string matching: quoted
+// values, spaces around '=' and URL forms are all libpq's to read. A string
+// libpq cannot parse becomes "<conninfo libpq cannot parse>" (its text may
+// hold a password).
+std::string MaskConninfo(const std::string& conninfo);
+
+// What may be recorded about a database where anyone can read it (a model
+// card): "postgresql database '<dbname>'", never a host, port, user, socket
+// path or credentials. "postgresql" when no dbname is set.
+std::string PublicDatabaseName(const std::string& conninfo);
 
 }  // namespace pcs
 

@@ -72,6 +72,25 @@ absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn) {
       });
 }
 
+absl::StatusOr<int64_t> PruneTraces(pqxx::connection& conn,
+                                    absl::Duration older_than) {
+  const double seconds = absl::ToDoubleSeconds(older_than);
+  return RunInTransaction(
+      conn, "pruning prediction traces",
+      [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+        const pqxx::result r = tx.exec_params(
+            "DELETE FROM prediction_traces t "
+            "WHERE t.recorded_at < now() - make_interval(secs => $1) "
+            "  AND EXISTS (SELECT 1 FROM prediction_traces n "
+            "              WHERE n.pattern_id = t.pattern_id "
+            "                AND n.model_version IS NOT DISTINCT FROM "
+            "                    t.model_version "
+            "                AND n.id > t.id)",
+            seconds);
+        return static_cast<int64_t>(r.affected_rows());
+      });
+}
+
 absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(
     pqxx::connection& conn, const ScoredOutcomeFilter& filter) {
   const std::string version = filter.model_version.value_or("");

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "core/bar.h"
 #include "pqxx/pqxx"
 
@@ -88,6 +89,12 @@ struct ScoredOutcomeFilter {
 absl::Status AppendTraces(pqxx::connection& conn,
                           const std::vector<TraceRecord>& traces);
 absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn);
+//   PruneTraces: deletes traces recorded more than `older_than` ago, except
+//     the latest of each (pattern, model version) (what drift and
+//     LoadScoredOutcomes read), in one transaction (`pcs traces prune`).
+//     Returns the rows deleted.
+absl::StatusOr<int64_t> PruneTraces(pqxx::connection& conn,
+                                    absl::Duration older_than);
 absl::StatusOr<std::vector<ScoredOutcome>> LoadScoredOutcomes(
     pqxx::connection& conn, const ScoredOutcomeFilter& filter);
 

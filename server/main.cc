@@ -2,12 +2,18 @@
 //
 // Every flag can also come from the environment (names below) or from an
 // INI/TOML config file (--config), command line first, then env, then file.
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "core/version.h"
 #include "server/pcs_server.h"
@@ -25,6 +31,106 @@ sigset_t BlockStopSignals() {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
+}
+
+// Limits of the HTTP port (server/http_limits.h; docs/SERVER.md "Limits").
+void AddHttpLimitFlags(CLI::App& app, pcs::HttpLimits& limits) {
+  auto seconds = [](absl::Duration* out) {
+    return [out](double s) { *out = absl::Seconds(s); };
+  };
+  app.add_option("--http-max-body-bytes", limits.max_body_bytes,
+                 "Largest request body; larger is 413 before it is read")
+      ->envname("PCS_HTTP_MAX_BODY_BYTES")
+      ->capture_default_str();
+  app.add_option("--http-max-json-depth", limits.max_json_depth,
+                 "Deepest JSON nesting accepted in a body (deeper is 400)")
+      ->envname("PCS_HTTP_MAX_JSON_DEPTH")
+      ->capture_default_str();
+  app.add_option_function<double>("--http-header-timeout-seconds",
+                                  seconds(&limits.header_timeout),
+                                  "Request line + headers must arrive within "
+                                  "this (default 10)")
+      ->envname("PCS_HTTP_HEADER_TIMEOUT_SECONDS");
+  app.add_option_function<double>("--http-read-timeout-seconds",
+                                  seconds(&limits.read_timeout),
+                                  "A body must arrive within this after its "
+                                  "headers (default 10)")
+      ->envname("PCS_HTTP_READ_TIMEOUT_SECONDS");
+  app.add_option_function<double>("--http-write-timeout-seconds",
+                                  seconds(&limits.write_timeout),
+                                  "Each response write must progress within "
+                                  "this (default 10)")
+      ->envname("PCS_HTTP_WRITE_TIMEOUT_SECONDS");
+  app.add_option_function<double>("--http-keep-alive-seconds",
+                                  seconds(&limits.keep_alive_timeout),
+                                  "Idle keep-alive connections are closed "
+                                  "after this (default 5)")
+      ->envname("PCS_HTTP_KEEP_ALIVE_SECONDS");
+  app.add_option("--http-max-connections", limits.max_connections,
+                 "HTTP connections served at once (a thread each); more are "
+                 "answered 503")
+      ->envname("PCS_HTTP_MAX_CONNECTIONS")
+      ->capture_default_str();
+}
+
+// Limits of the gRPC port (server/pcs_server.h GrpcLimits).
+void AddGrpcLimitFlags(CLI::App& app, pcs::GrpcLimits& limits) {
+  auto seconds = [](absl::Duration* out) {
+    return [out](double s) { *out = absl::Seconds(s); };
+  };
+  app.add_option("--grpc-max-threads", limits.max_threads,
+                 "gRPC threads (ResourceQuota); a call beyond is "
+                 "RESOURCE_EXHAUSTED")
+      ->envname("PCS_GRPC_MAX_THREADS")
+      ->capture_default_str();
+  app.add_option("--grpc-max-concurrent-streams", limits.max_concurrent_streams,
+                 "Concurrent calls per HTTP/2 connection")
+      ->envname("PCS_GRPC_MAX_CONCURRENT_STREAMS")
+      ->capture_default_str();
+  app.add_option_function<double>("--grpc-handshake-timeout-seconds",
+                                  seconds(&limits.handshake_timeout),
+                                  "TCP accept to HTTP/2 settings, TLS "
+                                  "included (default 10)")
+      ->envname("PCS_GRPC_HANDSHAKE_TIMEOUT_SECONDS");
+  app.add_option_function<double>("--grpc-min-ping-interval-seconds",
+                                  seconds(&limits.min_client_ping_interval),
+                                  "Clients pinging more often are closed at "
+                                  "the second strike (default 60)")
+      ->envname("PCS_GRPC_MIN_PING_INTERVAL_SECONDS");
+  app.add_option_function<double>("--grpc-max-connection-idle-seconds",
+                                  seconds(&limits.max_connection_idle),
+                                  "Connections without a call this long are "
+                                  "closed (default 600)")
+      ->envname("PCS_GRPC_MAX_CONNECTION_IDLE_SECONDS");
+}
+
+// Every key of the --config file must be a flag: a typo ("listn = ...")
+// would otherwise be ignored and the default used. Returns "" or the error,
+// naming the key and its line.
+std::string UnknownConfigKey(const CLI::App& app, const std::string& path) {
+  std::set<std::string> known;
+  for (const CLI::Option* option : app.get_options()) {
+    for (std::string name : option->get_lnames()) {
+      known.insert(name);
+      std::replace(name.begin(), name.end(), '-', '_');
+      known.insert(name);
+    }
+  }
+  std::ifstream in(path);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const std::string text(absl::StripAsciiWhitespace(line));
+    if (text.empty() || text[0] == '#' || text[0] == ';') continue;
+    const size_t eq = text.find('=');
+    const std::string key(
+        absl::StripAsciiWhitespace(text[0] == '[' ? text : text.substr(0, eq)));
+    if (known.count(key) == 0) {
+      return absl::StrCat(path, ":", number, ": unknown key '",
+                          key.substr(0, 64),
+                          "' (every key is a flag name, e.g. listen)");
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -103,6 +209,13 @@ int main(int argc, char** argv) {
   app.add_flag("--tls-require-client-cert", options.tls.require_client_cert,
                "With --tls-client-ca: refuse clients without a certificate")
       ->envname("PCS_TLS_REQUIRE_CLIENT_CERT");
+  AddHttpLimitFlags(app, options.http_limits);
+  AddGrpcLimitFlags(app, options.grpc_limits);
+  app.add_option("--http-allowed-origins", options.http_allowed_origins,
+                 "Origins (scheme://host:port) allowed to write over HTTP "
+                 "besides the server's own; other Origins are refused 403")
+      ->envname("PCS_HTTP_ALLOWED_ORIGINS")
+      ->delimiter(',');
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->envname("PCS_LOG_LEVEL")
       ->capture_default_str();
@@ -114,6 +227,13 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (const std::string config = app["--config"]->as<std::string>();
+      !config.empty()) {
+    if (std::string error = UnknownConfigKey(app, config); !error.empty()) {
+      std::cerr << "pcs-server: " << error << "\n";
+      return 2;
+    }
+  }
   // Logs go to stderr; stdout carries only the "listening ..." line.
   spdlog::set_default_logger(spdlog::stderr_logger_mt("pcs-server"));
   spdlog::set_level(spdlog::level::from_str(log_level));

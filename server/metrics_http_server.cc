@@ -4,6 +4,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/http_error.h"
+#include "server/limited_http_server.h"
 #include "server/metrics_registry.h"
 
 namespace pcs {
@@ -28,25 +30,56 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
   return std::make_pair(host, port);
 }
 
+namespace {
+
+bool HasBody(const httplib::Request& request) {
+  return request.has_header("Transfer-Encoding") ||
+         (request.has_header("Content-Length") &&
+          request.get_header_value("Content-Length") != "0");
+}
+
+// Size and credentials are checked from the headers, before a body is read.
+void InstallBodyChecks(httplib::Server& http, const HttpLimits& limits,
+                       MetricsHttpServer::BodyGate gate) {
+  http.set_expect_100_continue_handler(
+      [limits](const httplib::Request& req, httplib::Response& res) {
+        const BodyRefusal refusal = CheckBodyHeaders(req, limits);
+        if (refusal.http_status == 0) return 100;
+        WriteHttpError(res, refusal.status, refusal.http_status);
+        RefuseBodyAndClose();
+        return refusal.http_status;
+      });
+  http.set_pre_routing_handler(
+      [limits, gate = std::move(gate)](const httplib::Request& req,
+                                       httplib::Response& res) {
+        MarkHeadersRead();
+        if (gate && gate(req, res)) {
+          if (HasBody(req)) RefuseBodyAndClose();
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        const BodyRefusal refusal = CheckBodyHeaders(req, limits);
+        if (refusal.http_status != 0) {
+          WriteHttpError(res, refusal.status, refusal.http_status);
+          RefuseBodyAndClose();
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Create(
     const std::string& listen, const MetricsRegistry* registry,
-    Collector collector, RouteInstaller routes, TlsSetup tls_setup) {
+    Collector collector, RouteInstaller routes, TlsSetup tls_setup,
+    const HttpLimits& limits, BodyGate gate) {
   auto host_port = SplitHostPort(listen);
   if (!host_port.ok()) return host_port.status();
   std::unique_ptr<MetricsHttpServer> server(new MetricsHttpServer());
-  if (tls_setup) {
-    absl::Status tls_status;
-    auto https = std::make_unique<httplib::SSLServer>(
-        [&](SSL_CTX& ctx) { return (tls_status = tls_setup(&ctx)).ok(); });
-    if (!tls_status.ok()) return tls_status;
-    if (!https->is_valid()) {
-      return absl::InvalidArgumentError(
-          "tls: cannot set up the HTTPS listener");
-    }
-    server->http_ = std::move(https);
-  } else {
-    server->http_ = std::make_unique<httplib::Server>();
-  }
+  auto made = MakeLimitedHttpServer(limits, tls_setup);
+  if (!made.ok()) return made.status();
+  server->http_ = std::move(*made);
+  InstallBodyChecks(*server->http_, limits, std::move(gate));
   // cpp-httplib's default also sets SO_REUSEPORT, which lets a second server
   // bind a taken port and split the scrapes: SO_REUSEADDR only, so a taken
   // port is an error at start.

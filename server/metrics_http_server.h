@@ -7,10 +7,13 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "server/http_limits.h"
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 typedef struct ssl_ctx_st SSL_CTX;
 
 namespace pcs {
@@ -20,6 +23,10 @@ class MetricsRegistry;
 // Serves GET /metrics (Prometheus text format 0.0.4) and GET /healthz on its
 // own port, on a background thread (cpp-httplib), apart from the gRPC port so
 // a scrape never competes with request threads for gRPC completion queues.
+// Every connection is served under HttpLimits (server/limited_http_server.h):
+// a body larger than the limit is refused from its headers, slow clients are
+// cut off, and each connection has a thread of its own up to the cap, so
+// /healthz and /metrics answer while slow clients hold connections.
 //
 // Ownership: borrows `registry`, which must outlive this object.
 // Threading: Create() starts serving; Stop() (or the destructor) blocks until
@@ -38,12 +45,18 @@ class MetricsHttpServer {
   // client CA); set = serve HTTPS (cpp-httplib SSLServer), null = HTTP.
   // pcs-server passes ConfigureSslServerContext (server/tls_credentials.h).
   using TlsSetup = std::function<absl::Status(SSL_CTX*)>;
+  // Runs once a request's headers are read, before its body is: true = the
+  // request is refused and `response` written (the REST API checks
+  // credentials here, so an anonymous write never gets its body read).
+  using BodyGate =
+      std::function<bool(const httplib::Request&, httplib::Response&)>;
 
   // `listen` is "host:port"; port 0 picks a free port (see port()).
   static absl::StatusOr<std::unique_ptr<MetricsHttpServer>> Create(
       const std::string& listen, const MetricsRegistry* registry,
       Collector collector = nullptr, RouteInstaller routes = nullptr,
-      TlsSetup tls_setup = nullptr);
+      TlsSetup tls_setup = nullptr, const HttpLimits& limits = {},
+      BodyGate gate = nullptr);
   ~MetricsHttpServer();
 
   int port() const { return port_; }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "absl/strings/str_cat.h"
 #include "features/feature_builder.h"
 #include "model/model_card.h"
 
@@ -21,6 +22,28 @@ absl::StatusOr<std::shared_ptr<const ServableModel>> ModelLoader::Load() const {
   absl::StatusOr<ModelFolder> folder =
       ReadModelFolder(dir_, schema.hash, static_cast<int>(schema.names.size()));
   if (!folder.ok()) return folder.status();
+  // The hash says which schema the model was trained on; the names, when the
+  // card lists them, must be that schema's, in order (a card edited by hand
+  // or written by another build would otherwise describe other features).
+  const std::vector<std::string>& names = folder->card.feature_names;
+  if (!names.empty() && names != schema.names) {
+    size_t i = 0;
+    while (i < names.size() && i < schema.names.size() &&
+           names[i] == schema.names[i]) {
+      ++i;
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "model version ", version_,
+        ": model_card.json feature_schema.names disagrees with the feature "
+        "schema at index ",
+        i, " (",
+        i < names.size() ? absl::StrCat("'", names[i].substr(0, 64), "'")
+                         : "end",
+        " != ",
+        i < schema.names.size() ? absl::StrCat("'", schema.names[i], "'")
+                                : "end",
+        ")"));
+  }
   auto model = std::make_shared<ServableModel>(std::move(folder->ensemble),
                                                std::move(folder->calibrator));
   model->version = version_;

@@ -261,6 +261,15 @@ grpc::Status PatternConfidenceService::EvaluatePattern(
             absl::StrCat("event_date: ", QuoteInput(request->event_date()),
                          " is not YYYY-MM-DD"));
       }
+      // A decision refers to a market day that has happened: not before
+      // 1970, not after tomorrow (UTC; a day of slack for time zones).
+      const Day tomorrow =
+          static_cast<Day>(absl::ToUnixSeconds(absl::Now()) / 86400) + 1;
+      if (*day < 0 || *day > tomorrow) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("event_date: ", QuoteInput(request->event_date()),
+                         " is outside 1970-01-01 .. ", FormatDay(tomorrow)));
+      }
       event_day = *day;
     }
     auto result =

@@ -1,10 +1,14 @@
 #include "server/pcs_server.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "core/version.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "server/process_metrics.h"
 #include "server/request_identity.h"
 #include "snapshots/local_snapshot_blob_store.h"
@@ -15,6 +19,31 @@ namespace {
 
 constexpr char kServiceName[] = "pcs.v1.PatternConfidence";
 constexpr char kLivenessService[] = "liveness";
+
+int Ms(absl::Duration d) {
+  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d),
+                                            std::numeric_limits<int>::max()));
+}
+
+void ApplyGrpcLimits(const GrpcLimits& limits, grpc::ServerBuilder& builder) {
+  grpc::ResourceQuota quota("pcs-server");
+  quota.SetMaxThreads(limits.max_threads);
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             limits.max_concurrent_streams);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             Ms(limits.handshake_timeout));
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      Ms(limits.min_client_ping_interval));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             Ms(limits.keepalive_time));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             Ms(limits.keepalive_timeout));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                             Ms(limits.max_connection_idle));
+}
 
 }  // namespace
 
@@ -28,6 +57,17 @@ absl::StatusOr<std::unique_ptr<PcsServer>> PcsServer::Create(
     return absl::InvalidArgumentError("threads must be > 0");
   }
   if (absl::Status s = ValidateTlsOptions(options.tls); !s.ok()) return s;
+  if (absl::Status s = ValidateHttpLimits(options.http_limits); !s.ok()) {
+    return s;
+  }
+  if (options.grpc_limits.max_threads < options.threads + 2 ||
+      options.grpc_limits.max_concurrent_streams < 1 ||
+      options.grpc_limits.handshake_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("grpc limits: max threads must be >= threads + 2 (",
+                     options.threads + 2,
+                     "), max concurrent streams >= 1, handshake timeout > 0"));
+  }
   std::unique_ptr<PcsServer> server(new PcsServer(std::move(options)));
   if (absl::Status s = server->Start(); !s.ok()) return s;
   return server;
@@ -88,6 +128,7 @@ absl::Status PcsServer::Start() {
   // gRPC sets SO_REUSEPORT by default, so a second server on a taken port
   // would bind too and silently split the traffic: refuse instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  ApplyGrpcLimits(options_.grpc_limits, builder);
   builder.RegisterService(service_.get());
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS,
                               1);
@@ -128,7 +169,10 @@ absl::Status PcsServer::Start() {
     auto http = MetricsHttpServer::Create(
         options_.metrics_listen, &metrics_, [this] { RefreshGauges(); },
         [this](httplib::Server& http) { rest_->Register(http); },
-        std::move(tls_setup));
+        std::move(tls_setup), options_.http_limits,
+        [this](const httplib::Request& req, httplib::Response& res) {
+          return rest_->RefuseBeforeBody(req, res);
+        });
     if (!http.ok()) return http.status();
     metrics_http_ = std::move(*http);
   }
@@ -188,10 +232,13 @@ absl::Status PcsServer::StartRestApi() {
     snapshots_ = std::move(*blobs);
   }
   auto rest = RestApi::Create(
-      {.conninfo = options_.database_url},
+      {.conninfo = options_.database_url,
+       .max_json_depth = options_.http_limits.max_json_depth,
+       .allowed_origins = options_.http_allowed_origins},
       {.engine = engine_.get(),
        .models = models_.get(),
        .snapshots = snapshots_.get(),
+       .metrics = &metrics_,
        .authorize = [this](const httplib::Request& request, bool write) {
          return authorizer_->Authorize(IdentityFromHttp(request),
                                        write ? Access::kWrite : Access::kRead);

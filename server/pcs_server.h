@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
@@ -23,6 +24,29 @@
 #include "server/trace_logger.h"
 
 namespace pcs {
+
+// Limits of the gRPC port (--grpc-* flags; docs/SERVER.md "Limits").
+struct GrpcLimits {
+  // Threads the gRPC server may run (grpc::ResourceQuota::SetMaxThreads):
+  // every call in progress holds one (an open ScoreStream for its whole
+  // life); a call beyond the cap is answered RESOURCE_EXHAUSTED at once.
+  // Must leave room above `threads` (the pollers).
+  int max_threads = 64;
+  // Concurrent streams (calls) one HTTP/2 connection may open.
+  int max_concurrent_streams = 100;
+  // From TCP accept to the client's HTTP/2 SETTINGS (TLS handshake and
+  // connection preface included); a connection slower than this is closed.
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  // Keepalive enforcement: a client pinging more often than this without
+  // data gets a strike, at the second strike its connection is closed.
+  absl::Duration min_client_ping_interval = absl::Minutes(1);
+  // The server pings a connection silent for keepalive_time and closes it
+  // when no answer comes within keepalive_timeout (dead peers).
+  absl::Duration keepalive_time = absl::Minutes(2);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  // A connection with no call for this long is closed (GOAWAY).
+  absl::Duration max_connection_idle = absl::Minutes(10);
+};
 
 // Every knob of pcs-server (flags, env and config file map onto this).
 struct PcsServerOptions {
@@ -73,6 +97,13 @@ struct PcsServerOptions {
   // TLS / mTLS for both the gRPC and the HTTP listener; plaintext when
   // tls.cert_file is empty.
   TlsOptions tls = {};
+  // Limits of the HTTP port (server/http_limits.h; --http-* flags).
+  HttpLimits http_limits = {};
+  // Limits of the gRPC port.
+  GrpcLimits grpc_limits = {};
+  // Origins allowed to write over HTTP besides the server's own
+  // (RestApiOptions::allowed_origins).
+  std::vector<std::string> http_allowed_origins = {};
 };
 
 // The assembled server: metrics registry, model manager fed by the registry

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "db/database.h"
 #include "features/feature_builder.h"
 #include "features/feature_reasons.h"
 
@@ -62,10 +63,24 @@ void ModelToProto(const ServableModel& model, bool phase5_enabled,
   out->set_num_trees(model.ensemble.num_trees());
   out->set_phase5_enabled(phase5_enabled);
   out->set_gate_reason(card.gate_reason);
+  // Anyone who may read may call DescribeModel: cards written before the
+  // trainer recorded only PublicDatabaseName may hold a conninfo (host,
+  // port, user, socket path) in data_vintage.source; serve its dbname only.
+  nlohmann::json raw = card.raw;
+  if (raw.is_object() && raw.contains("data_vintage") &&
+      raw["data_vintage"].is_object() &&
+      raw["data_vintage"].contains("source") &&
+      raw["data_vintage"]["source"].is_string()) {
+    nlohmann::json& source = raw["data_vintage"]["source"];
+    const std::string text = source.get<std::string>();
+    if (text != "postgresql" && text.rfind("postgresql database '", 0) != 0) {
+      source = PublicDatabaseName(text);
+    }
+  }
   // dump() replaces invalid UTF-8 instead of throwing (protobuf strings
   // must be UTF-8 too).
   out->set_model_card_json(
-      card.raw.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      raw.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {

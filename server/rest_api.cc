@@ -5,12 +5,18 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <regex>
 #include <set>
 
+#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "db/analyst_override_store.h"
 #include "db/chart_snapshot_catalog.h"
 #include "db/pattern_event_store.h"
@@ -20,8 +26,11 @@
 #include "lifecycle/pattern_lifecycle_manager.h"
 #include "nlohmann/json.hpp"
 #include "server/console_assets.h"
+#include "server/http_limits.h"
 #include "server/proto_conversions.h"
+#include "server/request_validation.h"
 #include "server/rest_params.h"
+#include "spdlog/spdlog.h"
 
 namespace pcs {
 namespace {
@@ -30,16 +39,126 @@ using nlohmann::json;
 
 void WriteJson(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Invalid UTF-8 from the database or a query becomes U+FFFD, never a
+  // nlohmann exception.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
+                  "application/json");
 }
 
+// The client's message, as gRPC's: capped, and never libpq text, SQL or
+// paths (server/request_validation.h ClientMessage); the log keeps it all.
 void WriteError(httplib::Response& res, const absl::Status& status) {
-  const int http = HttpStatusOf(status.code());
-  WriteJson(res, http,
-            {{"error",
-              {{"code", absl::StatusCodeToString(status.code())},
-               {"http_status", http},
-               {"message", std::string(status.message())}}}});
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kInternal ||
+      status.code() == absl::StatusCode::kUnknown) {
+    spdlog::warn("event=http_error code={} error=\"{}\"",
+                 absl::StatusCodeToString(status.code()),
+                 std::string(status.message()));
+  }
+  WriteHttpError(res, absl::Status(status.code(), ClientMessage(status)));
+}
+
+// The request being served on this thread (set from its headers, before
+// routing; read by the access log and the authorization log lines).
+thread_local absl::Time t_request_start;
+thread_local std::string t_request_id;
+
+bool IsLowerHex(absl::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+}
+
+// The trace id of a W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>"), ""
+// when absent or malformed.
+std::string TraceIdOf(const std::string& traceparent) {
+  if (traceparent.size() != 55 || traceparent[2] != '-' ||
+      traceparent[35] != '-' || traceparent[52] != '-') {
+    return "";
+  }
+  const std::string id = traceparent.substr(3, 32);
+  if (!IsLowerHex(id) || id == std::string(32, '0')) return "";
+  return id;
+}
+
+std::string NewRequestId() {
+  static thread_local absl::BitGen bits;
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bits),
+                         absl::Uniform<uint64_t>(bits));
+}
+
+// The route template a request matched (bounded label values), else
+// "unmatched".
+std::string RouteOf(const httplib::Request& req);
+
+// The console loads only its own files and talks only to this server; no
+// other site may frame it (clickjacking of the override form). Inline style
+// attributes are allowed for the vendored chart library.
+void SetConsoleSecurityHeaders(httplib::Response& res) {
+  res.set_header("Content-Security-Policy",
+                 "default-src 'self'; script-src 'self'; "
+                 "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                 "connect-src 'self'; object-src 'none'; base-uri 'none'; "
+                 "form-action 'self'; frame-ancestors 'none'");
+  res.set_header("X-Frame-Options", "DENY");
+}
+
+// Every route of the HTTP port (REST, console, /metrics, /healthz) with its
+// method, to answer an unknown method 405 with Allow.
+struct MethodPattern {
+  const char* method;
+  std::regex path;
+};
+const std::vector<MethodPattern>& PortRoutes();
+
+std::string RouteOf(const httplib::Request& req) {
+  for (const RestRoute& r : RestApi::Routes()) {
+    if (r.method != req.method &&
+        !(r.method == "GET" && req.method == "HEAD")) {
+      continue;
+    }
+    static const auto* kTemplates = [] {
+      auto* out = new std::vector<std::pair<std::string, std::regex>>;
+      for (const RestRoute& route : RestApi::Routes()) {
+        out->emplace_back(
+            route.path, std::regex(std::regex_replace(
+                            route.path, std::regex(R"(\{[^}]+\})"), "[^/]+")));
+      }
+      return out;
+    }();
+    for (const auto& [path, pattern] : *kTemplates) {
+      if (path == r.path && std::regex_match(req.path, pattern)) return path;
+    }
+  }
+  for (const char* fixed : {"/metrics", "/healthz"}) {
+    if (req.path == fixed) return fixed;
+  }
+  if (absl::StartsWith(req.path, "/console")) return "/console";
+  return "unmatched";
+}
+
+const std::vector<MethodPattern>& PortRoutes() {
+  static const auto* kRoutes = [] {
+    auto* routes = new std::vector<MethodPattern>;
+    for (const RestRoute& r : RestApi::Routes()) {
+      routes->push_back({r.method.c_str(),
+                         std::regex(std::regex_replace(
+                             r.path, std::regex(R"(\{[^}]+\})"), "[^/]+"))});
+    }
+    for (const char* get :
+         {"/metrics", "/healthz", "/console/?", "/console/.+"}) {
+      routes->push_back({"GET", std::regex(get)});
+    }
+    return routes;
+  }();
+  return *kRoutes;
+}
+
+// "application/json", optionally with parameters ("; charset=utf-8").
+bool IsJsonContentType(const std::string& value) {
+  const std::string media(absl::StripAsciiWhitespace(
+      absl::string_view(value).substr(0, value.find(';'))));
+  return absl::EqualsIgnoreCase(media, "application/json");
 }
 
 json ProtoJson(const google::protobuf::Message& message) {
@@ -87,33 +206,6 @@ json RowJson(const ReviewRow& r) {
 
 }  // namespace
 
-int HttpStatusOf(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kOk:
-      return 200;
-    case absl::StatusCode::kInvalidArgument:
-      return 400;
-    case absl::StatusCode::kUnauthenticated:
-      return 401;
-    case absl::StatusCode::kPermissionDenied:
-      return 403;
-    case absl::StatusCode::kNotFound:
-      return 404;
-    case absl::StatusCode::kFailedPrecondition:
-      return 409;
-    case absl::StatusCode::kResourceExhausted:
-      return 429;
-    case absl::StatusCode::kUnimplemented:
-      return 501;
-    case absl::StatusCode::kUnavailable:
-      return 503;
-    case absl::StatusCode::kDeadlineExceeded:
-      return 504;
-    default:
-      return 500;
-  }
-}
-
 absl::StatusOr<std::unique_ptr<RestApi>> RestApi::Create(RestApiOptions options,
                                                          Deps deps) {
   if (deps.engine == nullptr || deps.models == nullptr) {
@@ -144,6 +236,77 @@ void RestApi::Register(httplib::Server& http) {
   // Without TCP_NODELAY a keep-alive client waits for the delayed ACK of the
   // response's first write: about 40 ms per request (measured by rest_bench).
   http.set_tcp_nodelay(true);
+  // One access-log line and one count per request, REST or not.
+  CounterFamily* requests =
+      deps_.metrics == nullptr
+          ? nullptr
+          : deps_.metrics->AddCounter("pcs_http_requests_total",
+                                      "HTTP requests answered on the HTTP port "
+                                      "by route template and status",
+                                      {"method", "route", "code"});
+  http.set_logger(
+      [requests](const httplib::Request& req, const httplib::Response& res) {
+        static const std::set<std::string> kMethods = {
+            "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+        const std::string method =
+            kMethods.count(req.method) ? req.method : "other";
+        const std::string route = RouteOf(req);
+        spdlog::info(
+            "event=http_request request_id={} method={} route=\"{}\" status={} "
+            "ms={:.3f} bytes_in={} bytes_out={} peer={}",
+            t_request_id, method, route, res.status,
+            absl::ToDoubleMilliseconds(absl::Now() - t_request_start),
+            req.body.size(), res.body.size(), req.remote_addr);
+        if (requests != nullptr) {
+          requests->WithLabels({method, route, std::to_string(res.status)})
+              ->Increment();
+        }
+      });
+  // An exception's text never reaches a client (cpp-httplib's default puts
+  // it in an EXCEPTION_WHAT header); the log keeps it.
+  http.set_exception_handler([](const httplib::Request& req,
+                                httplib::Response& res, std::exception_ptr e) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      what = ex.what();
+    } catch (...) {
+    }
+    spdlog::error("event=http_exception method={} path=\"{}\" what=\"{}\"",
+                  req.method, absl::CHexEscape(req.path),
+                  absl::CHexEscape(what));
+    WriteHttpError(res, absl::InternalError("internal error"));
+  });
+  // Unknown routes and methods get the JSON error body too: 405 with Allow
+  // when the path exists under another method, else 404.
+  http.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty())
+          return httplib::Server::HandlerResponse::Unhandled;
+        if (res.status == 404) {
+          std::set<std::string> allow;
+          for (const MethodPattern& r : PortRoutes()) {
+            if (std::regex_match(req.path, r.path)) allow.insert(r.method);
+          }
+          if (!allow.empty()) {
+            if (allow.count("GET")) allow.insert("HEAD");
+            res.set_header("Allow", absl::StrJoin(allow, ", "));
+            WriteHttpError(
+                res,
+                absl::UnimplementedError(absl::StrCat(
+                    "method ", absl::CHexEscape(req.method.substr(0, 16)),
+                    " not allowed here")),
+                405);
+            return httplib::Server::HandlerResponse::Handled;
+          }
+          WriteHttpError(res, absl::NotFoundError("no such route"));
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        WriteHttpError(res, absl::Status(absl::StatusCode::kUnknown, "error"),
+                       res.status);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   auto bind = [this](void (RestApi::*method)(const httplib::Request&,
                                              httplib::Response&)) {
     return [this, method](const httplib::Request& req, httplib::Response& res) {
@@ -159,9 +322,12 @@ void RestApi::Register(httplib::Server& http) {
   http.Get(R"(/api/v1/model)", bind(&RestApi::Model));
   http.Get(R"(/api/v1/monitoring)", bind(&RestApi::Monitoring));
   http.Get(R"(/api/v1/snapshots/([^/]+))", bind(&RestApi::Snapshot));
+  http.set_default_headers({{"X-Content-Type-Options", "nosniff"},
+                            {"Referrer-Policy", "no-referrer"}});
   http.Get(R"(/console/?)",
            [](const httplib::Request&, httplib::Response& res) {
              const ConsoleAsset* page = FindConsoleAsset("index.html");
+             SetConsoleSecurityHeaders(res);
              res.set_content(std::string(page->content), page->content_type);
            });
   http.Get(R"(/console/(.+))",
@@ -171,9 +337,57 @@ void RestApi::Register(httplib::Server& http) {
                WriteError(res, absl::NotFoundError("no such console file"));
                return;
              }
+             SetConsoleSecurityHeaders(res);
              res.set_header("Cache-Control", "no-cache");
              res.set_content(std::string(asset->content), asset->content_type);
            });
+}
+
+bool RestApi::RefuseBeforeBody(const httplib::Request& req,
+                               httplib::Response& res) {
+  // Every request gets an id (the W3C traceparent's trace id when one is
+  // sent), answered in X-Request-Id and logged with the access line.
+  t_request_start = absl::Now();
+  t_request_id = TraceIdOf(req.get_header_value("traceparent"));
+  if (t_request_id.empty()) t_request_id = NewRequestId();
+  res.set_header("X-Request-Id", t_request_id);
+  if (req.method != "POST") return false;  // reads: checked by the handler
+  if (!Allowed(req, res, true)) return true;
+  if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
+    WriteHttpError(
+        res,
+        absl::InvalidArgumentError("Content-Type: must be application/json"),
+        415);
+    return true;
+  }
+  if (!OriginAllowed(req)) {
+    spdlog::warn(
+        "event=cross_site_write_refused path=\"{}\" origin=\"{}\"",
+        absl::CHexEscape(req.path.substr(0, 128)),
+        absl::CHexEscape(req.get_header_value("Origin").substr(0, 128)));
+    WriteHttpError(res, absl::PermissionDeniedError(
+                            "cross-site write refused: Origin is not this "
+                            "server nor in --http-allowed-origins"));
+    return true;
+  }
+  return false;
+}
+
+bool RestApi::OriginAllowed(const httplib::Request& req) const {
+  if (!req.has_header("Origin")) {
+    // Browsers send Origin on every cross-site POST; without it, a
+    // Sec-Fetch-Site of cross-site still marks one.
+    return req.get_header_value("Sec-Fetch-Site") != "cross-site";
+  }
+  const std::string origin = req.get_header_value("Origin");
+  const std::string host = req.get_header_value("Host");
+  if (!host.empty() &&
+      (origin == "http://" + host || origin == "https://" + host)) {
+    return true;
+  }
+  return std::find(options_.allowed_origins.begin(),
+                   options_.allowed_origins.end(),
+                   origin) != options_.allowed_origins.end();
 }
 
 bool RestApi::Allowed(const httplib::Request& req, httplib::Response& res,
@@ -186,8 +400,20 @@ bool RestApi::Allowed(const httplib::Request& req, httplib::Response& res,
   }
   absl::StatusOr<std::string> who = deps_.authorize(req, write);
   if (!who.ok()) {
+    spdlog::warn(
+        "event=auth_refused entrypoint=http request_id={} path=\"{}\" "
+        "access={} code={} peer={}",
+        t_request_id, absl::CHexEscape(req.path.substr(0, 128)),
+        write ? "write" : "read", absl::StatusCodeToString(who.status().code()),
+        req.remote_addr);
     WriteError(res, who.status());
     return false;
+  }
+  if (write) {
+    spdlog::info(
+        "event=write_authorized entrypoint=http request_id={} path=\"{}\" "
+        "principal=\"{}\"",
+        t_request_id, absl::CHexEscape(req.path.substr(0, 128)), *who);
   }
   if (principal != nullptr) *principal = *who;
   return true;
@@ -357,6 +583,10 @@ void RestApi::Override(const httplib::Request& req, httplib::Response& res) {
   auto run = [&]() -> absl::Status {
     if (absl::Status s = CheckParams(req, {}); !s.ok()) return s;
     if (absl::Status s = ValidatePatternId(id, "id"); !s.ok()) return s;
+    if (absl::Status s = CheckJsonDepth(req.body, options_.max_json_depth);
+        !s.ok()) {
+      return s;
+    }
     const json body = json::parse(req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object()) {
       return absl::InvalidArgumentError("body: must be a JSON object");
@@ -380,6 +610,8 @@ void RestApi::Override(const httplib::Request& req, httplib::Response& res) {
       if (absl::IsUnavailable(applied.status())) lease->MarkBroken();
       return applied.status();
     }
+    // The stored state changed: the cached score must not outlive it.
+    deps_.engine->ForgetPattern(id);
     WriteJson(res, 200,
               {{"pattern_id", id},
                {"decision", std::string(AnalystDecisionName(o.decision))},

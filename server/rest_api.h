@@ -9,6 +9,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "db/connection_pool.h"
+#include "server/http_error.h"
+#include "server/metrics_registry.h"
 #include "server/model_manager.h"
 #include "server/scoring_engine.h"
 #include "snapshots/snapshot_blob_store.h"
@@ -43,6 +45,13 @@ struct RestApiOptions {
   absl::Duration deadline = absl::Seconds(10);
   // Top contributions returned by /confidence when ?top_k is absent.
   int default_top_k = 10;
+  // Deepest JSON nesting accepted in a body (HttpLimits::max_json_depth).
+  int max_json_depth = 32;
+  // Origins (scheme://host[:port]) allowed to write besides the server's own
+  // (the Host it was reached at): a write whose Origin header names another
+  // site is refused 403, so a page elsewhere cannot post with a browser's
+  // client certificate or credentials (--http-allowed-origins).
+  std::vector<std::string> allowed_origins = {};
 };
 
 // REST/JSON next to gRPC on the HTTP port (the /metrics listener): the same
@@ -61,8 +70,9 @@ struct RestApiOptions {
 // JSON of proto messages uses the proto field names (snake_case) and prints
 // default values. Errors: {"error": {"code": "NOT_FOUND", "http_status": 404,
 // "message": "..."}} with INVALID_ARGUMENT 400, UNAUTHENTICATED 401,
-// PERMISSION_DENIED 403, NOT_FOUND 404, FAILED_PRECONDITION 409,
-// RESOURCE_EXHAUSTED 429, UNAVAILABLE 503, DEADLINE_EXCEEDED 504, others 500.
+// PERMISSION_DENIED 403, NOT_FOUND 404, FAILED_PRECONDITION, ABORTED and
+// ALREADY_EXISTS 409, RESOURCE_EXHAUSTED 429, UNAVAILABLE 503,
+// DEADLINE_EXCEEDED 504, others 500 (server/http_error.h).
 //
 // Ownership: borrows engine, models and snapshots (which may be null: then
 // /snapshots answers 404 naming the missing configuration); they must
@@ -74,6 +84,7 @@ class RestApi {
     ScoringEngine* engine = nullptr;
     const ModelManager* models = nullptr;
     const SnapshotBlobStore* snapshots = nullptr;  // optional
+    MetricsRegistry* metrics = nullptr;   // optional: pcs_http_requests_total
     HttpAuthorizeFn authorize = nullptr;  // null: reads open, writes refused
   };
 
@@ -82,6 +93,14 @@ class RestApi {
 
   // Adds every route to `http` (before it starts listening).
   void Register(httplib::Server& http);
+
+  // The check made from a request's headers, before its body is read
+  // (MetricsHttpServer::BodyGate): a POST needs write access, a JSON content
+  // type (415; a cross-site form or text/plain post cannot send it without
+  // a CORS preflight, which is never granted) and, when the browser names
+  // one, an Origin that is the server's own or allowed (403). True = refused,
+  // `res` written.
+  bool RefuseBeforeBody(const httplib::Request& req, httplib::Response& res);
 
   // The routes Register() adds (the OpenAPI test compares them).
   static const std::vector<RestRoute>& Routes();
@@ -105,14 +124,12 @@ class RestApi {
   bool Allowed(const httplib::Request& req, httplib::Response& res, bool write,
                std::string* principal = nullptr);
   double ModelThreshold() const;
+  bool OriginAllowed(const httplib::Request& req) const;
 
   const RestApiOptions options_;
   const Deps deps_;
   std::unique_ptr<ConnectionPool> pool_;
 };
-
-// HTTP status for an absl status code (the table above).
-int HttpStatusOf(absl::StatusCode code);
 
 }  // namespace pcs
 

@@ -151,6 +151,12 @@ absl::Status ScoringEngine::LoadBars(const Pattern& pattern,
   return absl::OkStatus();
 }
 
+void ScoringEngine::ForgetPattern(const std::string& pattern_id) {
+  if (auto model = models_->Current()) {
+    score_cache_.Erase(CacheKey(pattern_id, *model));
+  }
+}
+
 absl::StatusOr<ScoreResult> ScoringEngine::ScoreStored(
     const std::string& pattern_id, int top_k, absl::Time deadline) {
   const auto start = std::chrono::steady_clock::now();

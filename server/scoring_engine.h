@@ -126,6 +126,11 @@ class ScoringEngine {
   absl::Status LatestMonitoringReport(absl::Time deadline,
                                       v1::GetMonitoringReportResponse* out);
 
+  // Drops the cached score of `pattern_id` (its stored state changed
+  // elsewhere, e.g. an analyst override), so the next score and its trace
+  // read the new state.
+  void ForgetPattern(const std::string& pattern_id);
+
   const ScoringEngineOptions& options() const { return options_; }
   const ConnectionPool& pool() const { return repository_->pool(); }
   const ScoringRepository& repository() const { return *repository_; }

@@ -48,7 +48,7 @@ struct TrainRunOptions {
   std::string reports_dir = "reports/phase5";
   std::string version;            // empty: UtcVersionNow()
   std::string reproduce_command;  // recorded in the card and report
-  std::string data_source;        // e.g. the database, password masked
+  std::string data_source;        // PublicDatabaseName: no host/user/secret
   std::string market_symbol = "DIA";
   int workers = 2;  // windows fitted in parallel
   // Non-empty: also write the windows' rows to <export_dir>/folds.csv

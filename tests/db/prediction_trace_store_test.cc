@@ -80,5 +80,30 @@ TEST_F(PredictionTraceStoreTest, AppendsTracesAndRecordsOutcomes) {
             0);
 }
 
+// Retention (`pcs traces prune`): old rows go, recent rows and the latest
+// trace of each (pattern, model version) stay, whatever their age.
+TEST_F(PredictionTraceStoreTest, PruneKeepsRecentAndLatestPerModel) {
+  {
+    pqxx::work tx(*conn_);
+    for (const char* row :
+         {"('p1', 'confirmed', now() - interval '40 days', 'v1')",
+          "('p1', 'confirmed', now() - interval '35 days', 'v1')",
+          "('p1', 'confirmed', now() - interval '31 days', 'v2')",
+          "('p1', 'confirmed', now() - interval '1 day', 'v1')",
+          "('p1', 'confirmed', now(), 'v1')"}) {
+      tx.exec0(std::string("INSERT INTO prediction_traces (pattern_id, state, "
+                           "recorded_at, model_version) VALUES ") +
+               row);
+    }
+    tx.commit();
+  }
+  absl::StatusOr<int64_t> deleted = PruneTraces(*conn_, absl::Hours(24 * 30));
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(*deleted, 2);                       // the two old v1 rows
+  EXPECT_EQ(Count("model_version = 'v2'"), 1);  // latest of v2, though old
+  EXPECT_EQ(Count("model_version = 'v1'"), 2);
+  EXPECT_EQ(*PruneTraces(*conn_, absl::Hours(24 * 30)), 0);  // idempotent
+}
+
 }  // namespace
 }  // namespace pcs

@@ -119,6 +119,30 @@ TEST_F(InputBoundsTest, NonFiniteOrAbsurdInlineNumbersNameTheField) {
   }
 }
 
+// An event date in the far future (or before 1970) is refused before any
+// history row is written.
+TEST_F(InputBoundsTest, EventDatesAreBounded) {
+  Start();
+  const std::string id = pcs::testing::Seeded().pattern_ids[2];
+  const int64_t before =
+      pcs::testing::HistoryRows(pcs::testing::Seeded().conninfo, "evaluate");
+  for (const char* date : {"9999-12-31", "1969-12-31", "2200-01-01"}) {
+    grpc::ClientContext context;
+    pcs::testing::AddWriteToken(&context);
+    v1::EvaluatePatternRequest request;
+    request.set_pattern_id(id);
+    request.set_event_date(date);
+    v1::EvaluatePatternResponse response;
+    grpc::Status status = stub_->EvaluatePattern(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << date;
+    EXPECT_THAT(status.error_message(), HasSubstr("event_date"));
+    EXPECT_THAT(status.error_message(), HasSubstr("outside 1970-01-01"));
+  }
+  EXPECT_EQ(
+      pcs::testing::HistoryRows(pcs::testing::Seeded().conninfo, "evaluate"),
+      before);
+}
+
 TEST_F(InputBoundsTest, EchoedInputIsCapped) {
   Start();
   const std::string huge(20 * 1024, 'z');

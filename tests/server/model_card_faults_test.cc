@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/sha256.h"
+#include "features/feature_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -95,6 +96,26 @@ std::vector<CardFault> Faults() {
          c["model_file"] = "../x/model.json";
        },
        "model_file must be a plain file name"},
+      {"feature_names_disagree_with_schema",
+       [](Json& c, Json&, std::string*) {
+         Json names = Json::array();
+         for (const std::string& n : FeatureBuilder::Schema().names) {
+           names.push_back(n);
+         }
+         std::swap(names[0], names[1]);
+         c["feature_schema"]["names"] = names;
+       },
+       "feature_schema.names disagrees with the feature schema at index 0"},
+      {"feature_names_short",
+       [](Json& c, Json&, std::string*) {
+         Json names = Json::array();
+         for (const std::string& n : FeatureBuilder::Schema().names) {
+           names.push_back(n);
+         }
+         names.erase(names.size() - 1);
+         c["feature_schema"]["names"] = names;
+       },
+       "feature_schema.names disagrees"},
       {"schema_hash_is_object",
        [](Json& c, Json&, std::string*) {
          c["feature_schema"]["hash"] = Json::object();

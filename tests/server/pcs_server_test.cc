@@ -14,6 +14,7 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <string>
@@ -180,6 +181,24 @@ TEST(PcsServerBinaryTest, HelpHasNoBuildPathsAndRangeErrorsAreReadable) {
   run = RunServerBinary("--no-such-flag");
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_THAT(run.output, HasSubstr("--no-such-flag"));
+}
+
+// A config-file key that is no flag is an error naming the key and line,
+// never a silently ignored typo that leaves the default in place.
+TEST(PcsServerBinaryTest, UnknownConfigKeyIsAnErrorNamingKeyAndLine) {
+  const std::string path =
+      absl::StrCat(std::filesystem::temp_directory_path().string(),
+                   "/pcs_server_config_", ::getpid(), ".ini");
+  {
+    std::ofstream out(path);
+    out << "# pcs-server\nthreads = 2\nlistn = 127.0.0.1:0\n";
+  }
+  BinaryRun run = RunServerBinary(absl::StrCat("--config ", path));
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output,
+              HasSubstr(absl::StrCat(path, ":3: unknown key 'listn'")));
+  EXPECT_THAT(run.output, Not(HasSubstr("listening")));
+  std::filesystem::remove(path);
 }
 
 TEST_F(PcsServerTest, SecondServerOnTakenGrpcPortExitsOneWithClearMessage) {

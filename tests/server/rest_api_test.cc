@@ -22,6 +22,7 @@
 #include "snapshots/snapshot_backfill.h"
 #include "tests/server/server_test_env.h"
 #include "tests/test_util/fake_model_artifact.h"
+#include "tests/test_util/raw_http_client.h"
 
 namespace pcs {
 namespace {
@@ -371,6 +372,139 @@ TEST_F(RestApiTest, OverrideNeedsWriteAccessAndAutomationNeverOverwritesIt) {
   json monitoring = Get("/api/v1/monitoring");
   EXPECT_TRUE(monitoring["drift"].is_null());
   EXPECT_GE(monitoring["analyst_agreement"]["overrides"].get<int>(), 1);
+}
+
+// An override changes the stored state: the cached score must go, so the
+// next score (and its trace) reads the new state rather than the old one.
+TEST_F(RestApiTest, OverrideDropsTheCachedScore) {
+  const std::string id = Seeded().pattern_ids[9];
+  auto score = [&] {
+    grpc::ClientContext context;
+    v1::ScorePatternRequest request;
+    request.set_pattern_id(id);
+    v1::ScoreResponse response;
+    EXPECT_TRUE(testing::StubFor(*server_)
+                    ->ScorePattern(&context, request, &response)
+                    .ok());
+    return response.cache_hit();
+  };
+  score();
+  ASSERT_TRUE(score()) << "the second score should come from the cache";
+  auto res = Override(id, {{"decision", "reject"}, {"reason", "cache check"}},
+                      kTestWriteToken);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_FALSE(score()) << "the override left the old score in the cache";
+}
+
+// Size and credentials are checked from the headers: an anonymous override
+// announcing a body gets its 401 before sending a byte of it, a 1 GiB one
+// its 413; JSON nested deeper than the limit is 400 before any parser.
+TEST_F(RestApiTest, WritesAreRefusedBeforeTheirBodyIsRead) {
+  const std::string path =
+      absl::StrCat("/api/v1/patterns/", Seeded().pattern_ids[0], "/override");
+  {
+    testing::RawClient client(server_->metrics_port());
+    ASSERT_TRUE(client.Send(absl::StrCat(
+        "POST ", path, " HTTP/1.1\r\nHost: x\r\n",
+        "Content-Type: application/json\r\nContent-Length: 500000\r\n\r\n")));
+    const std::string answer = client.Receive();
+    EXPECT_THAT(answer, ::testing::StartsWith("HTTP/1.1 401")) << answer;
+  }
+  {
+    testing::RawClient client(server_->metrics_port());
+    ASSERT_TRUE(client.Send(
+        absl::StrCat("POST ", path, " HTTP/1.1\r\nHost: x\r\n",
+                     "Authorization: Bearer ", kTestWriteToken, "\r\n",
+                     "Content-Type: application/json\r\nContent-Length: "
+                     "1073741824\r\n\r\n")));
+    EXPECT_THAT(client.Receive(), ::testing::StartsWith("HTTP/1.1 413"));
+  }
+  const std::string deep = std::string(1000, '[') + std::string(1000, ']');
+  httplib::Headers headers = {
+      {"Authorization", absl::StrCat("Bearer ", kTestWriteToken)}};
+  auto res = Http().Post(path.c_str(), headers, deep, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400) << res->body;
+  EXPECT_THAT(res->body, HasSubstr("nested deeper than 32"));
+}
+
+// A cross-site page cannot write: a non-JSON content type (what a form or a
+// no-preflight fetch sends) is 415, a foreign Origin 403, the server's own
+// origin passes; the console forbids framing and sniffing.
+TEST_F(RestApiTest, CrossSiteWritesAreRefused) {
+  const std::string id = Seeded().pattern_ids[1];
+  const std::string path = absl::StrCat("/api/v1/patterns/", id, "/override");
+  const std::string body = R"({"decision":"reject","reason":"csrf"})";
+  const std::string bearer = absl::StrCat("Bearer ", kTestWriteToken);
+  auto text = Http().Post(path.c_str(), {{"Authorization", bearer}}, body,
+                          "text/plain");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->status, 415) << text->body;
+  auto foreign = Http().Post(
+      path.c_str(),
+      {{"Authorization", bearer}, {"Origin", "https://evil.example"}}, body,
+      "application/json");
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 403) << foreign->body;
+  EXPECT_THAT(foreign->body, HasSubstr("cross-site write refused"));
+  auto fetch_site =
+      Http().Post(path.c_str(),
+                  {{"Authorization", bearer}, {"Sec-Fetch-Site", "cross-site"}},
+                  body, "application/json");
+  ASSERT_TRUE(fetch_site);
+  EXPECT_EQ(fetch_site->status, 403) << fetch_site->body;
+  EXPECT_EQ(Count("SELECT count(*) FROM pattern_lifecycle_history WHERE "
+                  "source = 'analyst' AND pattern_id = '" +
+                  id + "'"),
+            0);
+  // Same origin (the Host it was reached at) passes the gate: the bad id
+  // is the handler's 400, not the gate's 403.
+  const std::string own =
+      absl::StrCat("http://127.0.0.1:", server_->metrics_port());
+  auto same = Http().Post("/api/v1/patterns/NOT-AN-ID/override",
+                          {{"Authorization", bearer}, {"Origin", own}}, body,
+                          "application/json");
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->status, 400) << same->body;
+
+  auto page = Http().Get("/console");
+  ASSERT_TRUE(page);
+  EXPECT_THAT(page->get_header_value("Content-Security-Policy"),
+              HasSubstr("frame-ancestors 'none'"));
+  EXPECT_EQ(page->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(page->get_header_value("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(page->get_header_value("X-Frame-Options"), "DENY");
+}
+
+// Unknown routes and methods answer the JSON error body (405 with Allow);
+// bytes that are not UTF-8 never turn into an exception's text.
+TEST_F(RestApiTest, UnknownRoutesMethodsAndBadBytesAnswerJsonErrors) {
+  auto missing = Http().Get("/api/v1/no-such-route");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(json::parse(missing->body)["error"]["code"], "NOT_FOUND");
+  auto wrong = Http().Delete(
+      absl::StrCat("/api/v1/patterns/", Seeded().pattern_ids[0]).c_str());
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405) << wrong->body;
+  EXPECT_EQ(wrong->get_header_value("Allow"), "GET, HEAD");
+  EXPECT_EQ(json::parse(wrong->body)["error"]["http_status"], 405);
+  auto health = Http().Put("/healthz", "", "application/json");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 405);
+  for (const char* path :
+       {"/api/v1/patterns?%ff=1", "/api/v1/patterns?symbol=%ff%fe",
+        "/api/v1/patterns/%ff%ff%ff%ff%ff%ff%ff%ff/confidence",
+        "/console/%ff"}) {
+    auto res = Http().Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_GE(res->status, 400) << path;
+    EXPECT_LT(res->status, 500) << path << ": " << res->body;
+    EXPECT_FALSE(res->has_header("EXCEPTION_WHAT")) << path;
+    EXPECT_FALSE(json::parse(res->body, nullptr, false).is_discarded())
+        << path << ": " << res->body;
+  }
 }
 
 TEST_F(RestApiTest, SnapshotsAndModel) {
