@@ -16,7 +16,7 @@
 # --build-dir DIR  where cli/pcs and server/pcs-server live (default build/;
 #                  give /work/main/build or an older build for "before")
 # --data DIR       CSV folder (default ../shared/data/ohlcv; 5 files used)
-# Run it under the CPU lock: flock /tmp/pcs-cpu.lock bench/front_door_bench.sh
+# Needs python3 with grpcio (PCS_PYTHON picks another). Run it under the CPU lock: flock /tmp/pcs-cpu.lock bench/front_door_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -75,6 +75,6 @@ GRPC_PORT=$(sed -n 's/.*grpc_port=\([0-9]*\).*/\1/p' "$WORK/server.out")
 HTTP_PORT=$(sed -n 's/.*metrics_port=\([0-9]*\).*/\1/p' "$WORK/server.out")
 [ -n "$GRPC_PORT" ] || { cat "$WORK/server.log"; exit 1; }
 echo "front_door_bench ${LABEL:+($LABEL) }$(basename "$(dirname "$(dirname "$SERVER")")")/server/pcs-server, pattern $ID"
-/usr/bin/python3 \
+"${PCS_PYTHON:-python3}" \
   "$ROOT/bench/front_door_probe.py" --pid "$SERVER_PID" --grpc-port "$GRPC_PORT" \
   --http-port "$HTTP_PORT" --pattern "$ID" --token "$TOKEN"
