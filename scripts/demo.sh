@@ -134,20 +134,20 @@ step_build() {
   t=$(date +%s)
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release > "$LOG_DIR/cmake.txt"
   # The Makefile generator starts lines with "[ 42%]": print each new
-  # percentage with the time spent so far; everything goes to the log.
+  # percentage with the time spent so far; everything goes to the log. (A
+  # bash loop, not awk: mawk reads a pipe in blocks, which held the lines
+  # back for minutes.)
   set +e
   cmake --build "$BUILD_DIR" --target "${DEMO_TARGETS[@]}" -j"${PCS_BUILD_JOBS:-2}" 2>&1 |
-    tee "$LOG_DIR/build.txt" |
-    awk -v start="$t" '
-      match($0, /^\[ *[0-9]+%\]/) {
-        pct = substr($0, RSTART + 1, RLENGTH - 3) + 0
-        if (pct != last) {
-          last = pct
-          "date +%s" | getline now; close("date +%s")
-          printf "build: %3d%% (%d s)\n", pct, now - start
-          fflush()
-        }
-      }'
+    tee "$LOG_DIR/build.txt" | {
+      last="" start=$SECONDS
+      while IFS= read -r line; do
+        if [[ $line =~ ^\[\ *([0-9]+)%\] ]] && [ "${BASH_REMATCH[1]}" != "$last" ]; then
+          last=${BASH_REMATCH[1]}
+          printf 'build: %3d%% (%d s)\n' "$last" $((SECONDS - start))
+        fi
+      done
+    }
   rc=${PIPESTATUS[0]}
   set -e
   if [ "$rc" != 0 ]; then tail -40 "$LOG_DIR/build.txt"; return 1; fi
