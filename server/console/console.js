@@ -76,8 +76,9 @@ async function loadList() {
                      ['type', p.pattern_type.replace(/_/g, ' ')],
                      ['rule', fmt(p.rule_confidence)], ['ml', fmt(p.ml_confidence)],
                      ['blended', fmt(p.blended_confidence)], ['decision ' + decision, decision],
-                     ['', p.lifecycle_state],
-                     [p.analyst_decision ? 'analyst' : '', p.analyst_decision || ''],
+                     // An analyst's override shows in the state cell, in bold.
+                     [p.analyst_decision ? 'analyst' : '',
+                      p.lifecycle_state + (p.analyst_decision ? ' (analyst)' : '')],
                      ['', outcome]];
       for (const [cls, text] of cells) {
         const td = document.createElement('td');
