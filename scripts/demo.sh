@@ -133,18 +133,22 @@ step_build() {
   local t rc
   t=$(date +%s)
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release > "$LOG_DIR/cmake.txt"
-  # The Makefile generator starts lines with "[ 42%]": print each new
-  # percentage with the time spent so far; everything goes to the log. (A
-  # bash loop, not awk: mawk reads a pipe in blocks, which held the lines
-  # back for minutes.)
+  # The Makefile generator starts lines with "[ 42%]", counted per target
+  # (make builds the targets in the order given, so a percentage that drops
+  # means the next target): print each new percentage with its target and
+  # the time spent so far; everything goes to the log. (A bash loop, not
+  # awk: mawk reads a pipe in blocks, which held the lines back for minutes.)
   set +e
   cmake --build "$BUILD_DIR" --target "${DEMO_TARGETS[@]}" -j"${PCS_BUILD_JOBS:-2}" 2>&1 |
     tee "$LOG_DIR/build.txt" | {
-      last="" start=$SECONDS
+      last=-1 i=0
       while IFS= read -r line; do
         if [[ $line =~ ^\[\ *([0-9]+)%\] ]] && [ "${BASH_REMATCH[1]}" != "$last" ]; then
+          if [ "${BASH_REMATCH[1]}" -lt "$last" ] && [ $((i + 1)) -lt ${#DEMO_TARGETS[@]} ]; then
+            i=$((i + 1))
+          fi
           last=${BASH_REMATCH[1]}
-          printf 'build: %3d%% (%d s)\n' "$last" $((SECONDS - start))
+          printf 'build %s: %3d%% (%d s)\n' "${DEMO_TARGETS[$i]}" "$last" $(( $(date +%s) - t ))
         fi
       done
     }
