@@ -3,7 +3,8 @@
 // Uses its own throwaway embedded PostgreSQL (never the configured database):
 // ingest FOLDER, backfill, build features, score with the model's own
 // calibration, evaluate the patterns confirmed on or after --since (earlier
-// bars only warm up indicators and detection).
+// bars only warm up indicators and detection), apply the card's decision
+// policy unchanged (operating point, money view) and write predictions.csv.
 
 #include <iostream>
 #include <string>
@@ -17,6 +18,7 @@
 #include "training/labeled_dataset.h"
 #include "training/model_registry.h"
 #include "training/model_scoring.h"
+#include "training/operating_point.h"
 #include "training/report_writer.h"
 
 namespace pcs::cli {
@@ -68,9 +70,23 @@ class EvaluateCommand : public Command {
     std::cout << absl::StrFormat(
         "evaluating %d resolved patterns (%d feature failures)\n",
         ds->examples.size(), ds->feature_failures.size());
-    absl::StatusOr<EvaluationReport> report =
-        EvaluateLoadedModel(*model, *ds, resamples_);
+    absl::StatusOr<EvaluationInput> input =
+        LoadedModelInput(*model, *ds, resamples_);
+    if (!input.ok()) return input.status();
+    absl::StatusOr<EvaluationReport> report = Evaluate(*input);
     if (!report.ok()) return report.status();
+    // The card's decision policy, applied unchanged.
+    const AppliedPolicies policies = PoliciesOf(model->card);
+    std::vector<double> pnl, r_multiple;
+    std::vector<std::string> days;
+    for (const LabeledExample& e : ds->examples) {
+      pnl.push_back(e.realized_pnl);
+      r_multiple.push_back(e.r_multiple);
+      days.push_back(FormatDay(e.confirmation_day));
+    }
+    absl::StatusOr<OperatingPoint> op =
+        MeasureOperatingPoint(*input, pnl, r_multiple, policies);
+    if (!op.ok()) return op.status();
     const std::string version =
         model->card.version.empty() ? "unknown" : model->card.version;
     if (report_dir_.empty()) {
@@ -90,8 +106,34 @@ class EvaluateCommand : public Command {
     ctx.reproduce_command =
         absl::StrCat("pcs evaluate --model ", model_dir_, " --data ", data_dir_,
                      since_.empty() ? "" : " --since ", since_);
+    ctx.extra["operating_point"] = OperatingPointJson(*op);
+    ctx.markdown_sections.push_back(OperatingPointMarkdown(*op));
     if (absl::Status s = WriteReport(report_dir_, *report, ctx); !s.ok())
       return s;
+    if (absl::Status s = WritePredictionsCsv(report_dir_ + "/predictions.csv",
+                                             *input, days, policies);
+        !s.ok())
+      return s;
+    const PolicyEvidence& e = op->model;
+    std::cout << absl::StrFormat(
+        "operating point (%s): rule-only %d confirmed, %d TP, precision "
+        "%.2f%%; policy w=%.2f t=%.3f %d confirmed, %d TP, precision %.2f%%; "
+        "TP lift %+.1f%% [%+.1f%%, %+.1f%%], precision %+.2f points "
+        "[%+.2f, %+.2f]; TP vs analytic %+.1f%% [%+.1f%%, %+.1f%%]\n",
+        policies.from_card ? "the card's policy"
+                           : "NO policy in the card: pre-policy default",
+        e.rule.confirmed, e.rule.true_positives, 100 * e.rule.precision,
+        policies.blend_weight, policies.threshold, e.policy.confirmed,
+        e.policy.true_positives, 100 * e.policy.precision, 100 * e.tp_lift,
+        100 * e.tp_lift_ci_low, 100 * e.tp_lift_ci_high, 100 * e.precision_diff,
+        100 * e.precision_diff_ci_low, 100 * e.precision_diff_ci_high,
+        100 * op->tp_lift_vs_analytic, 100 * op->tp_lift_vs_analytic_ci.low,
+        100 * op->tp_lift_vs_analytic_ci.high);
+    std::cout << absl::StrFormat(
+        "money view (mean / sum R multiple): rule-only %+.3f / %+.1f, policy "
+        "%+.3f / %+.1f\n",
+        op->money_rule.mean_r, op->money_rule.sum_r, op->money_model.mean_r,
+        op->money_model.sum_r);
     const CoverageRow* row = report->Row("30%");
     if (row != nullptr) {
       std::cout << absl::StrFormat(

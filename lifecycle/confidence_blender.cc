@@ -31,6 +31,8 @@ absl::string_view FallbackReasonName(FallbackReason reason) {
       return "features_unavailable";
     case FallbackReason::kInvalidMlValue:
       return "invalid_ml_value";
+    case FallbackReason::kNoPolicy:
+      return "no_policy";
   }
   return "";
 }
@@ -71,6 +73,8 @@ BlendResult BlendConfidence(double rule_confidence,
                        : 0.0;
   out.blended = Clamp01(w * ml + (1 - w) * rule);
   out.ml_weight_used = w;
+  if (!options.policy_from_card)
+    out.fallback_reason = FallbackReason::kNoPolicy;
   return out;
 }
 

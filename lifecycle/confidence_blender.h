@@ -15,6 +15,10 @@ struct BlendOptions {
   // Weight of the ML confidence in [0, 1]; values outside are clamped.
   // blended = ml_weight * ml + (1 - ml_weight) * rule.
   double ml_weight = 0.5;
+  // False when the model's card has no trained decision policy
+  // (model/decision_policy.h), so ml_weight and the threshold are the old
+  // constants: the blend is still used, with fallback reason kNoPolicy.
+  bool policy_from_card = true;
 };
 
 // Why a confidence fell back to the rule value. The wire strings (gRPC
@@ -27,6 +31,10 @@ enum class FallbackReason {
   kModelError,           // "model_error"
   kFeaturesUnavailable,  // "features_unavailable"
   kInvalidMlValue,       // "invalid_ml_value"
+  // "no_policy": ML WAS used, but the card has no trained policy, so the
+  // decision is the pre-policy default (serving.blend_weight and
+  // serving.decision_threshold).
+  kNoPolicy,
 };
 absl::string_view FallbackReasonName(FallbackReason reason);
 
@@ -49,6 +57,8 @@ bool ParseFeatureFlag(absl::string_view value);
 //   `unavailable_reason`  ML value absent (e.g. kModelError,
 //                         kFeaturesUnavailable; kNone counts as kNoModel);
 //   kInvalidMlValue       ML value is NaN/inf or outside [0, 1].
+// With the ML value used and options.policy_from_card false, the blend is
+// returned with reason kNoPolicy (the only reason that keeps the ML weight).
 // Inputs are clamped to [0, 1] (NaN rule confidence is treated as 0).
 // Pure function; thread-safe.
 BlendResult BlendConfidence(

@@ -37,12 +37,12 @@ LifecycleDecision PatternLifecycleManager::EvaluateWithRules(
   d.blended_confidence = r.blended;
   d.ml_weight = r.ml_weight_used;
   d.fallback_reason = r.fallback_reason;
-  auto decide = [&](double c) {
-    return c >= options_.decision_threshold ? LifecycleDecisionKind::kConfirm
-                                            : LifecycleDecisionKind::kReject;
+  auto decide = [](double c, double threshold) {
+    return c >= threshold ? LifecycleDecisionKind::kConfirm
+                          : LifecycleDecisionKind::kReject;
   };
-  d.rule_decision = decide(rule);
-  d.decision = decide(r.blended);
+  d.rule_decision = decide(rule, options_.rule_threshold);
+  d.decision = decide(r.blended, options_.decision_threshold);
   d.state = d.decision == LifecycleDecisionKind::kConfirm
                 ? LifecycleState::kConfirmed
                 : LifecycleState::kRejected;

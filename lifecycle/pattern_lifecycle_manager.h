@@ -53,8 +53,12 @@ struct LifecycleTransition {
 };
 
 struct LifecycleManagerOptions {
-  // Confirm when confidence >= threshold (rule-only and blended alike).
+  // Confirm when the (blended or, on fallback, rule) confidence >= this:
+  // the served policy's threshold (model/decision_policy.h).
   double decision_threshold = kDefaultRuleDecisionThreshold;
+  // LifecycleDecision::rule_decision compares the rule confidence with this,
+  // whatever the policy's threshold is.
+  double rule_threshold = kDefaultRuleDecisionThreshold;
 };
 
 // Decides and validates pattern state changes. Stateless apart from its

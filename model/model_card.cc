@@ -388,6 +388,10 @@ absl::StatusOr<ModelCard> ParseModelCard(const Json& json) {
     return WrongType("calibration", "an object", *calibration);
   card.calibration = *calibration;
   if (absl::Status s = ParseServingAndGate(json, &card); !s.ok()) return s;
+  absl::StatusOr<std::optional<DecisionPolicy>> policy =
+      ParseDecisionPolicy(json);
+  if (!policy.ok()) return policy.status();
+  card.policy = *std::move(policy);
   if (absl::Status s = ParseNumbers(json, &card); !s.ok()) return s;
   for (const char* key : {"data_vintage", "hyperparameters", "config"}) {
     if (absl::Status s = CheckObject(json, key); !s.ok()) return s;

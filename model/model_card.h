@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "model/calibrator.h"
+#include "model/decision_policy.h"
 #include "model/tree_ensemble.h"
 #include "nlohmann/json.hpp"
 
@@ -53,10 +54,18 @@ struct ModelCard {
   nlohmann::json calibration;       // required object (Calibrator::FromJson)
   double decision_threshold = 0.5;  // serving.decision_threshold, in [0, 1]
   double blend_weight = 0.5;        // serving.blend_weight, in [0, 1]
+  // policy: the trained decision policy (model/decision_policy.h); nullopt
+  // for cards written before it existed. Every field is checked.
+  std::optional<DecisionPolicy> policy;
   std::string trained_at;           // optional string
   std::string code_version;         // optional string
   std::optional<bool> gate_passed;  // gate.passed
   std::string gate_reason;          // gate.reason
+
+  // What this version decides by: the policy, or serving.* when absent.
+  ServedPolicy Served() const {
+    return ServedPolicyOf(policy, blend_weight, decision_threshold);
+  }
   // metrics: an object; its top-level finite numbers are copied here (the
   // nested objects stay in `metrics`, read tolerantly by monitoring).
   nlohmann::json metrics = nlohmann::json::object();

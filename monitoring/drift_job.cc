@@ -80,6 +80,18 @@ absl::Status ComputeAccuracy(DbConnection& conn, const DriftJobOptions& o,
   ro.decision_threshold =
       model != nullptr ? model->decision_threshold() : o.rule_threshold;
   ro.rule_threshold = o.rule_threshold;
+  // The served decision policy (without a card policy: the pre-policy
+  // default the server then uses; rule-only without a model).
+  ro.policy_blend_weight = 0;
+  ro.policy_threshold = o.rule_threshold;
+  if (model != nullptr) {
+    const ServedPolicy served = model->card().Served();
+    ro.policy_blend_weight = served.blend_weight;
+    ro.policy_threshold = served.threshold;
+    if (model->card().policy) {
+      ro.policy_precision_tolerance = model->card().policy->precision_tolerance;
+    }
+  }
   report.accuracy = ComputeRollingAccuracy(
       std::move(*rows), ro,
       model != nullptr ? model->card_metrics() : CardMetrics{}, o.tolerances);
@@ -331,6 +343,14 @@ std::string DriftJobReport::ToText() const {
                           Fmt(w.ml.precision), w.ml.confirmed,
                           Fmt(w.rule.precision), w.rule.confirmed,
                           Fmt(w.roc_auc), Fmt(w.brier), Fmt(w.ece));
+    absl::StrAppendFormat(
+        &out,
+        "  decision policy: confirms %s of rows, precision %s (%d), TP rate "
+        "%s; rule-only: confirms %s, precision %s (%d), TP rate %s\n",
+        Fmt(w.policy_confirmation_rate), Fmt(w.policy.precision),
+        w.policy.confirmed, Fmt(w.policy_tp_rate),
+        Fmt(w.rule_confirmation_rate), Fmt(w.rule.precision), w.rule.confirmed,
+        Fmt(w.rule_tp_rate));
   }
   absl::StrAppendFormat(&out, "card: AUC %s, Brier %s, ECE %s\n",
                         Fmt(accuracy.card.roc_auc), Fmt(accuracy.card.brier),

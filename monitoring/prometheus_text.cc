@@ -71,6 +71,14 @@ void WriteAccuracy(const RollingAccuracyReport& report, Page& page) {
       "Expected calibration error of the ML confidence over a rolling window");
   GaugeFamily& rows =
       page.Gauge("pcs_rolling_rows", "Resolved patterns in a rolling window");
+  GaugeFamily& confirmation_rate = page.Gauge(
+      "pcs_rolling_confirmation_rate",
+      "Share of resolved patterns confirmed (scorer: the served decision "
+      "policy or rule-only) over a rolling window");
+  GaugeFamily& tp_rate = page.Gauge(
+      "pcs_rolling_tp_rate",
+      "Share of the window's positives that were confirmed (scorer: policy "
+      "or rule-only)");
   for (const WindowAccuracy& a : report.windows) {
     SetOptional(precision, {{"window", a.window}, {"scorer", "ml"}},
                 a.ml.precision);
@@ -78,6 +86,16 @@ void WriteAccuracy(const RollingAccuracyReport& report, Page& page) {
                 a.rule.precision);
     SetOptional(precision, {{"window", a.window}, {"scorer", "blended"}},
                 a.blended.precision);
+    SetOptional(precision, {{"window", a.window}, {"scorer", "policy"}},
+                a.policy.precision);
+    SetOptional(confirmation_rate, {{"window", a.window}, {"scorer", "policy"}},
+                a.policy_confirmation_rate);
+    SetOptional(confirmation_rate, {{"window", a.window}, {"scorer", "rule"}},
+                a.rule_confirmation_rate);
+    SetOptional(tp_rate, {{"window", a.window}, {"scorer", "policy"}},
+                a.policy_tp_rate);
+    SetOptional(tp_rate, {{"window", a.window}, {"scorer", "rule"}},
+                a.rule_tp_rate);
     SetOptional(auc, {{"window", a.window}}, a.roc_auc);
     SetOptional(brier, {{"window", a.window}}, a.brier);
     SetOptional(ece, {{"window", a.window}}, a.ece);

@@ -5,70 +5,20 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "lifecycle/confidence_blender.h"
+#include "model/metrics.h"
 
 namespace pcs {
-namespace rolling {
+namespace {
 
-std::optional<double> RocAuc(const std::vector<double>& scores,
-                             const std::vector<int>& labels) {
-  const size_t n = scores.size();
-  std::vector<size_t> order(n);
-  for (size_t i = 0; i < n; ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return scores[a] < scores[b]; });
-  // Sum of (average) ranks of the positives.
-  double rank_sum = 0;
-  int64_t pos = 0;
-  for (size_t i = 0; i < n;) {
-    size_t j = i;
-    while (j < n && scores[order[j]] == scores[order[i]]) ++j;
-    const double avg_rank =
-        (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
-    for (size_t k = i; k < j; ++k) {
-      if (labels[order[k]] == 1) {
-        rank_sum += avg_rank;
-        ++pos;
-      }
-    }
-    i = j;
-  }
-  const int64_t neg = static_cast<int64_t>(n) - pos;
-  if (pos == 0 || neg == 0) return std::nullopt;
-  const double p = static_cast<double>(pos);
-  return (rank_sum - p * (p + 1) / 2.0) / (p * static_cast<double>(neg));
+// model/metrics.h returns NaN where a metric does not exist; the report
+// carries that as "no value".
+std::optional<double> Value(double v) {
+  if (std::isnan(v)) return std::nullopt;
+  return v;
 }
 
-double Brier(const std::vector<double>& probabilities,
-             const std::vector<int>& labels) {
-  if (probabilities.empty()) return 0;
-  double sum = 0;
-  for (size_t i = 0; i < probabilities.size(); ++i) {
-    const double d = probabilities[i] - labels[i];
-    sum += d * d;
-  }
-  return sum / static_cast<double>(probabilities.size());
-}
-
-double ExpectedCalibrationError(const std::vector<double>& probabilities,
-                                const std::vector<int>& labels, int bins) {
-  if (probabilities.empty() || bins < 1) return 0;
-  std::vector<double> sum_p(bins, 0), sum_y(bins, 0), count(bins, 0);
-  for (size_t i = 0; i < probabilities.size(); ++i) {
-    const double p = std::clamp(probabilities[i], 0.0, 1.0);
-    const int b = std::min(bins - 1, static_cast<int>(p * bins));
-    sum_p[b] += p;
-    sum_y[b] += labels[i];
-    count[b] += 1;
-  }
-  double ece = 0;
-  for (int b = 0; b < bins; ++b) {
-    if (count[b] == 0) continue;
-    ece += count[b] * std::fabs(sum_y[b] / count[b] - sum_p[b] / count[b]);
-  }
-  return ece / static_cast<double>(probabilities.size());
-}
-
-}  // namespace rolling
+}  // namespace
 
 namespace {
 
@@ -149,7 +99,16 @@ WindowAccuracy ComputeWindowAccuracy(const std::string& window,
   for (const ScoredOutcome& r : rows) {
     ++w.rows;
     w.positives += r.label;
-    Count(w.rule, r.rule_confidence >= options.rule_threshold, r.label);
+    const bool rule_confirms = r.rule_confidence >= options.rule_threshold;
+    Count(w.rule, rule_confirms, r.label);
+    const bool has_ml = r.ml_confidence && std::isfinite(*r.ml_confidence);
+    Count(w.policy,
+          has_ml ? BlendConfidence(r.rule_confidence, *r.ml_confidence,
+                                   {.enabled = true,
+                                    .ml_weight = options.policy_blend_weight})
+                           .blended >= options.policy_threshold
+                 : rule_confirms,
+          r.label);
     if (r.blended_confidence) {
       Count(w.blended, *r.blended_confidence >= options.decision_threshold,
             r.label);
@@ -166,16 +125,42 @@ WindowAccuracy ComputeWindowAccuracy(const std::string& window,
   Finish(w.ml);
   Finish(w.rule);
   Finish(w.blended);
+  Finish(w.policy);
+  if (w.rows > 0) {
+    w.policy_confirmation_rate =
+        static_cast<double>(w.policy.confirmed) / w.rows;
+    w.rule_confirmation_rate = static_cast<double>(w.rule.confirmed) / w.rows;
+  }
+  if (w.positives > 0) {
+    w.policy_tp_rate =
+        static_cast<double>(w.policy.true_positives) / w.positives;
+    w.rule_tp_rate = static_cast<double>(w.rule.true_positives) / w.positives;
+  }
   if (!scores.empty()) {
-    w.roc_auc = rolling::RocAuc(scores, labels);
-    w.brier = rolling::Brier(scores, labels);
-    w.ece = rolling::ExpectedCalibrationError(scores, labels,
-                                              options.calibration_bins);
+    w.roc_auc = Value(metrics::RocAuc(scores, labels));
+    w.brier = Value(metrics::BrierScore(scores, labels));
+    w.ece = Value(metrics::ExpectedCalibrationError(scores, labels,
+                                                    options.calibration_bins));
   }
   return w;
 }
 
 namespace {
+
+void ComparePolicy(const WindowAccuracy& w, double tolerance,
+                   std::vector<AccuracyFinding>& out) {
+  if (w.policy.precision && w.rule.precision &&
+      *w.policy.precision < *w.rule.precision - tolerance) {
+    out.push_back(
+        {w.window, "policy_precision_vs_rule", *w.policy.precision,
+         *w.rule.precision,
+         absl::StrCat("policy precision ", *w.policy.precision, " (",
+                      w.policy.confirmed, " confirmed) below rule-only ",
+                      *w.rule.precision, " (", w.rule.confirmed,
+                      " confirmed) by more than the card's tolerance ",
+                      tolerance)});
+  }
+}
 
 void Compare(const WindowAccuracy& w, const CardMetrics& card,
              const AccuracyTolerances& t, std::vector<AccuracyFinding>& out) {
@@ -238,6 +223,9 @@ RollingAccuracyReport ComputeRollingAccuracy(
     if (w.scored_rows >= options.min_rows_for_verdict) {
       Compare(w, card, tolerances, report.degraded);
     }
+    if (w.rows >= options.min_rows_for_verdict) {
+      ComparePolicy(w, options.policy_precision_tolerance, report.degraded);
+    }
   }
   return report;
 }
@@ -265,6 +253,11 @@ nlohmann::json WindowAccuracyToJson(const WindowAccuracy& w) {
           {"ml", PrecisionJson(w.ml)},
           {"rule", PrecisionJson(w.rule)},
           {"blended", PrecisionJson(w.blended)},
+          {"policy", PrecisionJson(w.policy)},
+          {"policy_confirmation_rate", Optional(w.policy_confirmation_rate)},
+          {"rule_confirmation_rate", Optional(w.rule_confirmation_rate)},
+          {"policy_tp_rate", Optional(w.policy_tp_rate)},
+          {"rule_tp_rate", Optional(w.rule_tp_rate)},
           {"roc_auc", Optional(w.roc_auc)},
           {"brier", Optional(w.brier)},
           {"ece", Optional(w.ece)}};

@@ -19,7 +19,18 @@
 //   precision of rule-confirmed patterns: rule_confidence >= rule_threshold
 //     (the rule baseline the model has to beat)
 //   precision of blended-confirmed patterns: blended >= decision_threshold
-//   ROC-AUC, Brier and ECE (10 equal-width bins) of ml_confidence
+//   ROC-AUC, Brier and ECE (10 equal-width bins) of ml_confidence, by the
+//     one metrics library (model/metrics.h); nullopt where it gives NaN
+//   the SERVED DECISION POLICY next to rule-only (model/decision_policy.h):
+//     a row is confirmed by the policy when
+//       policy_blend_weight * ml + (1 - w) * rule >= policy_threshold,
+//     or, when it has no ml_confidence (the server fell back to rules), when
+//     rule >= rule_threshold (what the server decided); its confirmation
+//     rate (confirmed / rows), precision and true-positive rate (TP /
+//     positives), and the same three for rule-only.
+//     Degraded ("policy_precision_vs_rule") when the policy's precision is
+//     below the rule's by more than policy_precision_tolerance (the card's
+//     policy.precision_tolerance).
 // Rows without ml_confidence (the server fell back to rules) count in the
 // rule precision and in `fallback_rows`, not in the ML metrics.
 //
@@ -42,6 +53,11 @@ struct RollingAccuracyOptions {
   Day as_of = 0;                    // end of the time window (inclusive)
   double decision_threshold = 0.5;  // ML / blended confirmation threshold
   double rule_threshold = 0.5;      // rule confirmation threshold
+  // The served decision policy (ModelCard::Served()) and the card's
+  // tolerance for its precision vs the rule's.
+  double policy_blend_weight = 0.5;
+  double policy_threshold = 0.5;
+  double policy_precision_tolerance = 0.02;
   int calibration_bins = 10;
   // A window with fewer scored rows reports its metrics but never degrades.
   int min_rows_for_verdict = 30;
@@ -62,6 +78,10 @@ struct WindowAccuracy {
   PrecisionAt ml;
   PrecisionAt rule;
   PrecisionAt blended;
+  PrecisionAt policy;  // the served policy's decisions (see above)
+  // confirmed / rows and TP / positives; nullopt without rows / positives.
+  std::optional<double> policy_confirmation_rate, rule_confirmation_rate;
+  std::optional<double> policy_tp_rate, rule_tp_rate;
   std::optional<double> roc_auc;  // nullopt with < 2 classes among scored rows
   std::optional<double> brier;    // nullopt without scored rows
   std::optional<double> ece;
@@ -97,6 +117,8 @@ struct AccuracyTolerances {
   double brier_rise = 0.03;  // brier > card + brier_rise
   double ece_rise = 0.05;    // ece > card + ece_rise
 };
+// The policy's tolerance is RollingAccuracyOptions::policy_precision_tolerance
+// (it comes from the card, not from flags).
 
 struct RollingAccuracyReport {
   std::vector<WindowAccuracy> windows;  // [last_N, Dd]
@@ -115,20 +137,6 @@ WindowAccuracy ComputeWindowAccuracy(const std::string& window,
 RollingAccuracyReport ComputeRollingAccuracy(
     std::vector<ScoredOutcome> rows, const RollingAccuracyOptions& options,
     const CardMetrics& card, const AccuracyTolerances& tolerances = {});
-
-// Small metric kernels (own namespace: training/curves.h has same-named
-// functions in pcs::, and both libraries can end up in one binary).
-namespace rolling {
-// ROC-AUC (Mann-Whitney, ties count one half); nullopt with one class.
-std::optional<double> RocAuc(const std::vector<double>& scores,
-                             const std::vector<int>& labels);
-double Brier(const std::vector<double>& probabilities,
-             const std::vector<int>& labels);
-// sum_b (n_b / N) |observed_b - mean_predicted_b| over equal-width bins of [0,
-// 1].
-double ExpectedCalibrationError(const std::vector<double>& probabilities,
-                                const std::vector<int>& labels, int bins);
-}  // namespace rolling
 
 nlohmann::json WindowAccuracyToJson(const WindowAccuracy& window);
 nlohmann::json RollingAccuracyReportToJson(const RollingAccuracyReport& report);

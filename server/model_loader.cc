@@ -52,8 +52,10 @@ absl::StatusOr<std::shared_ptr<const ServableModel>> ModelLoader::Load() const {
   model->model_sha256 = folder->card.model_sha256;
   model->feature_schema_hash = folder->card.feature_schema_hash;
   model->feature_names = schema.names;
-  model->decision_threshold = folder->card.decision_threshold;
-  model->blend_weight = folder->card.blend_weight;
+  const ServedPolicy policy = folder->card.Served();
+  model->decision_threshold = policy.threshold;
+  model->blend_weight = policy.blend_weight;
+  model->policy_from_card = policy.from_card;
   model->card = std::move(folder->card);
   return std::shared_ptr<const ServableModel>(std::move(model));
 }

@@ -83,7 +83,9 @@ ScoreResult Scorer::Decide(const Pattern& pattern, LifecycleState state,
   const PatternLifecycleManager manager({.decision_threshold = threshold});
   const BlendOptions blend{.enabled = options_.phase5_enabled,
                            .ml_weight = options_.blend_weight.value_or(
-                               use_ml ? model->blend_weight : 0.5)};
+                               use_ml ? model->blend_weight : 0.5),
+                           .policy_from_card = !use_ml ||
+                                               model->policy_from_card};
   LifecycleDecision d = manager.EvaluateWithRules(pattern, ml, blend, reason);
   result.pattern = pattern;
   result.state = state;
@@ -94,9 +96,8 @@ ScoreResult Scorer::Decide(const Pattern& pattern, LifecycleState state,
   result.decision = d.decision;
   result.decision_threshold = threshold;
   result.fallback_reason = d.fallback_reason;
-  result.model_version = d.fallback_reason == FallbackReason::kNone && use_ml
-                             ? model->version
-                             : "";
+  // kNoPolicy: the model was used (by the pre-policy default).
+  result.model_version = use_ml ? model->version : "";
   result.lifecycle = d;
   return result;
 }

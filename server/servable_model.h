@@ -29,8 +29,12 @@ struct ServableModel {
   std::string model_sha256;
   std::string feature_schema_hash;
   std::vector<std::string> feature_names;
-  double decision_threshold = 0.5;  // card serving.decision_threshold
-  double blend_weight = 0.5;        // card serving.blend_weight
+  // The decision policy (ModelCard::Served): the card's trained policy, or
+  // serving.decision_threshold / serving.blend_weight when it has none
+  // (policy_from_card false: answers carry fallback reason "no_policy").
+  double decision_threshold = 0.5;
+  double blend_weight = 0.5;
+  bool policy_from_card = false;
   TreeEnsemble ensemble;
   Calibrator calibrator;  // model/calibrator.h, the same code training uses
 

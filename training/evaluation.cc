@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "lifecycle/confidence_blender.h"
-#include "training/metrics.h"
+#include "model/metrics.h"
 
 namespace pcs {
 namespace {
@@ -40,7 +40,7 @@ nlohmann::json BinsJson(const std::vector<ReliabilityBin>& bins) {
   return a;
 }
 
-// Scalar metrics come from training/metrics.h (shared with monitoring);
+// Scalar metrics come from model/metrics.h (shared with monitoring);
 // training/curves.h only draws the plots.
 double RocAuc(const std::vector<double>& s, const std::vector<int>& y) {
   return metrics::RocAuc(s, y);

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <vector>
 
-#include "training/metrics.h"
+#include "model/metrics.h"
 
 namespace pcs {
 namespace {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <thread>
@@ -59,6 +60,10 @@ SymbolResult BuildSymbol(DbConnection& conn, const SymbolWork& work,
     e.horizon_bars = sp->outcome_horizon_bars.value_or(40);
     e.label = *sp->outcome.label;
     e.rule_confidence = p.rule_confidence;
+    e.realized_pnl = sp->outcome.realized_pnl;
+    const double entry = bars->bars[index].close;
+    const double risk = entry > 0 ? std::abs(entry - p.stop) / entry : 0;
+    e.r_multiple = risk > 0 ? e.realized_pnl / risk : std::nan("");
     e.analytic_probability = AnalyticHitProbability(
         p, *bars, index, e.horizon_bars, options.volatility_window);
     e.features = *std::move(f);

@@ -36,7 +36,12 @@ struct LabeledExample {
   int label = 0;
   double rule_confidence = 0;
   double analytic_probability = 0;  // NaN when volatility is unavailable
-  std::vector<float> features;      // FeatureBuilder::Schema() order
+  // The outcome in money: realized_pnl = signed (exit - entry) / entry
+  // (lifecycle/outcome_labeler.h); r_multiple = realized_pnl / the stop
+  // distance |entry - stop| / entry (NaN when that distance is 0).
+  double realized_pnl = 0;
+  double r_multiple = 0;
+  std::vector<float> features;  // FeatureBuilder::Schema() order
 };
 
 struct DatasetLoadOptions {

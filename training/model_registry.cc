@@ -57,62 +57,6 @@ absl::Status PromoteChampion(const fs::path& root, const std::string& version,
 
 }  // namespace
 
-GateDecision EvaluateGate(const EvaluationReport& holdout,
-                          const GateOptions& o) {
-  GateDecision d;
-  const CoverageRow* row = holdout.Row(o.coverage_row);
-  const ScorerSummary* model = holdout.Scorer("model");
-  if (row == nullptr || model == nullptr) {
-    d.reason = absl::StrCat("no '", o.coverage_row,
-                            "' row / model scorer in the evaluation");
-    return d;
-  }
-  const ScorerAtCoverage* m = FindScorer(*row, "model");
-  d.lift_vs_rule = LiftOf(*row, "model", "rule");
-  for (const LiftVs& l : m->lifts) {
-    if (l.reference == "rule") d.lift_ci = l.ci;
-  }
-  d.ece = model->ece;
-  const bool lift_ok = !std::isnan(d.lift_vs_rule) &&
-                       d.lift_vs_rule >= o.min_relative_lift &&
-                       d.lift_ci.low > o.min_lift_ci_low;
-  const bool ece_ok = d.ece <= o.max_ece;
-  const std::string facts = absl::StrFormat(
-      "precision lift vs rule at %s coverage %+.1f%% (95%% CI "
-      "%+.1f%%..%+.1f%%; "
-      "required >= %+.1f%% with the CI's lower bound above %+.1f%%), ECE %.4f "
-      "(required <= %.4f)",
-      o.coverage_row, 100 * d.lift_vs_rule, 100 * d.lift_ci.low,
-      100 * d.lift_ci.high, 100 * o.min_relative_lift, 100 * o.min_lift_ci_low,
-      d.ece, o.max_ece);
-  d.promote = lift_ok && ece_ok;
-  if (d.promote) {
-    d.reason = absl::StrCat("promoted: ", facts);
-  } else {
-    d.reason = absl::StrCat("rejected (", !lift_ok ? "lift below the bar" : "",
-                            !lift_ok && !ece_ok ? "; " : "",
-                            !ece_ok ? "calibration outside the bound" : "",
-                            "): ", facts);
-  }
-  return d;
-}
-
-nlohmann::json GateJson(const GateDecision& d, const GateOptions& o) {
-  auto num = [](double v) -> nlohmann::json {
-    if (std::isnan(v)) return nullptr;
-    return v;
-  };
-  return {{"passed", d.promote},
-          {"reason", d.reason},
-          {"coverage", o.coverage_row},
-          {"min_relative_lift_vs_rule", o.min_relative_lift},
-          {"lift_ci95_low_must_exceed", o.min_lift_ci_low},
-          {"max_ece", o.max_ece},
-          {"lift_vs_rule", num(d.lift_vs_rule)},
-          {"lift_vs_rule_ci95", {num(d.lift_ci.low), num(d.lift_ci.high)}},
-          {"ece", num(d.ece)}};
-}
-
 std::string UtcVersionNow() { return Utc("%Y%m%dT%H%M%SZ"); }
 std::string UtcIsoNow() { return Utc("%Y-%m-%dT%H:%M:%SZ"); }
 

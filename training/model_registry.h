@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "training/evaluation.h"
+#include "training/promotion_gate.h"
 
 namespace pcs {
 
@@ -25,32 +26,6 @@ namespace pcs {
 //
 // Threading: one publisher at a time per models_dir (not locked); readers may
 // run concurrently.
-
-// Promotion gate: champion only if, on the evaluation it is given (the pooled
-// walk-forward out-of-sample predictions), the model's precision at
-// `coverage_row` beats the rule's by at least `min_relative_lift` (relative,
-// matched coverage) with the lift's interval lower bound above
-// `min_lift_ci_low`, AND the calibrated model's ECE is at most `max_ece`.
-struct GateOptions {
-  std::string coverage_row = "30%";
-  double min_relative_lift = 0.10;
-  // The lower bound of the lift's 95% interval must be ABOVE this.
-  double min_lift_ci_low = 0.0;
-  double max_ece = 0.05;
-};
-
-struct GateDecision {
-  bool promote = false;
-  std::string reason;  // human-readable, always set
-  double lift_vs_rule = 0;
-  Interval lift_ci;
-  double ece = 0;
-};
-
-GateDecision EvaluateGate(const EvaluationReport& holdout,
-                          const GateOptions& options);
-nlohmann::json GateJson(const GateDecision& decision,
-                        const GateOptions& options);
 
 // What the trainer hands to Publish. `card` holds every model_card.json field
 // except the ones Publish fills in: version, status, gate, model_file,

@@ -77,8 +77,9 @@ EvaluationInput BuildEvaluationInput(
   return in;
 }
 
-absl::StatusOr<EvaluationReport> EvaluateLoadedModel(
-    const LoadedModel& model, const LabeledDataset& dataset, int resamples) {
+absl::StatusOr<EvaluationInput> LoadedModelInput(const LoadedModel& model,
+                                                 const LabeledDataset& dataset,
+                                                 int resamples) {
   std::vector<const LabeledExample*> rows;
   for (const LabeledExample& e : dataset.examples) rows.push_back(&e);
   if (rows.empty())
@@ -91,11 +92,21 @@ absl::StatusOr<EvaluationReport> EvaluateLoadedModel(
   }
   EvaluationSettings s;
   s.blend_weight = model.card.blend_weight;
-  s.rule_threshold = model.card.decision_threshold;
-  const std::map<std::string, double>& rates = model.card.type_base_rates;
+  s.rule_threshold = model.card.policy.has_value()
+                         ? model.card.policy->rule_threshold
+                         : model.card.decision_threshold;
   s.resamples = resamples;
   const ScoredRows scored = ScoreRows(*model.ensemble, *model.calibrator, rows);
-  return Evaluate(BuildEvaluationInput(rows, scored.probabilities, rates, s));
+  return BuildEvaluationInput(rows, scored.probabilities,
+                              model.card.type_base_rates, s);
+}
+
+absl::StatusOr<EvaluationReport> EvaluateLoadedModel(
+    const LoadedModel& model, const LabeledDataset& dataset, int resamples) {
+  absl::StatusOr<EvaluationInput> in =
+      LoadedModelInput(model, dataset, resamples);
+  if (!in.ok()) return in.status();
+  return Evaluate(*in);
 }
 
 }  // namespace pcs

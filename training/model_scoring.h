@@ -68,6 +68,11 @@ EvaluationInput BuildEvaluationInput(
 // rates from the card) and evaluates them. Rows must be sorted by id.
 absl::StatusOr<EvaluationReport> EvaluateLoadedModel(
     const LoadedModel& model, const LabeledDataset& dataset, int resamples);
+// The input EvaluateLoadedModel evaluates (for the operating point and
+// predictions.csv of `pcs evaluate`).
+absl::StatusOr<EvaluationInput> LoadedModelInput(const LoadedModel& model,
+                                                 const LabeledDataset& dataset,
+                                                 int resamples);
 
 }  // namespace pcs
 

@@ -8,7 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "features/feature_builder.h"
 #include "model/bagged_model.h"
-#include "training/metrics.h"
+#include "model/metrics.h"
 
 namespace pcs {
 namespace {

@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "features/feature_builder.h"
+#include "model/metrics.h"
 #include "monitoring/feature_reference.h"
 #include "training/fold_export.h"
-#include "training/metrics.h"
 #include "training/model_fitting.h"
 #include "training/model_scoring.h"
 #include "training/model_selection.h"
@@ -271,6 +271,65 @@ std::vector<LeverSummary> EvaluateLevers(
   return out;
 }
 
+// Step 4: the decision policy of the model and, by the same procedure, of
+// the analytic baseline, on the pooled out-of-sample rows; the gate's
+// figures.
+absl::StatusOr<GatePolicyFigures> ChoosePolicies(const EvaluationInput& in,
+                                                 const TrainerConfig& c,
+                                                 TrainRunResult* result) {
+  PolicyOptions o = c.policy;
+  o.rule_threshold = c.rule_threshold;
+  o.resamples = c.bootstrap_resamples;
+  o.seed = c.bootstrap_seed;
+  const PolicyRows rows{in.symbols, in.labels, in.rule};
+  absl::StatusOr<PolicyChoice> model = ChoosePolicy(rows, in.model, o);
+  if (!model.ok()) return model.status();
+  absl::StatusOr<PolicyChoice> analytic = ChoosePolicy(rows, in.analytic, o);
+  if (!analytic.ok()) return analytic.status();
+  GatePolicyFigures f;
+  f.policy_found = model->found;
+  f.model = model->policy.evidence;
+  f.analytic_found = analytic->found;
+  f.analytic = analytic->policy.evidence;
+  f.analytic_blend_weight = analytic->policy.blend_weight;
+  f.analytic_threshold = analytic->policy.threshold;
+  f.tp_vs_analytic = f.tp_vs_analytic_ci.low = f.tp_vs_analytic_ci.high = NAN;
+  if (model->found && analytic->found) {
+    absl::StatusOr<TruePositiveComparison> cmp = CompareTruePositives(
+        rows, in.model, model->policy.blend_weight, model->policy.threshold,
+        in.analytic, analytic->policy.blend_weight, analytic->policy.threshold,
+        o);
+    if (!cmp.ok()) return cmp.status();
+    f.tp_vs_analytic = cmp->lift;
+    f.tp_vs_analytic_ci = cmp->ci;
+  } else if (model->found) {
+    f.tp_vs_analytic = f.tp_vs_analytic_ci.low = f.tp_vs_analytic_ci.high =
+        INFINITY;  // the analytic baseline cannot meet the constraint at all
+  }
+  if (analytic->found) {
+    model->policy.has_analytic = true;
+    model->policy.analytic_blend_weight = analytic->policy.blend_weight;
+    model->policy.analytic_threshold = analytic->policy.threshold;
+  }
+  model->policy.chosen_on = absl::StrCat(
+      "pooled walk-forward out-of-sample predictions of the folds ",
+      FoldsText(c), " (", in.labels.size(), " patterns); never a holdout");
+  result->policy = *std::move(model);
+  result->analytic_policy = *std::move(analytic);
+  return f;
+}
+
+nlohmann::json PolicySearchJson(const TrainRunResult& r) {
+  nlohmann::json analytic = {
+      {"per_weight", WeightChoicesJson(r.analytic_policy.per_weight)},
+      {"found", r.analytic_policy.found}};
+  if (r.analytic_policy.found) {
+    analytic["policy"] = DecisionPolicyToJson(r.analytic_policy.policy);
+  }
+  return {{"model_per_weight", WeightChoicesJson(r.policy.per_weight)},
+          {"analytic", analytic}};
+}
+
 }  // namespace
 
 absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds,
@@ -372,7 +431,12 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds,
     }
   }
   timer.Lap("evaluation");
-  result.gate = EvaluateGate(result.pooled, c.gate);
+  say("choosing the decision policy");
+  absl::StatusOr<GatePolicyFigures> policy_figures =
+      ChoosePolicies(pooled_in, c, &result);
+  if (!policy_figures.ok()) return policy_figures.status();
+  timer.Lap("policy");
+  result.gate = EvaluateGate(result.pooled, *policy_figures, c.gate);
   if (c.shuffle_labels) {
     result.gate.promote = false;
     result.gate.reason =
@@ -441,6 +505,9 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds,
       "separately verified";
   card["serving"] = {{"decision_threshold", c.rule_threshold},
                      {"blend_weight", c.blend_weight}};
+  if (result.policy.found) {
+    card["policy"] = DecisionPolicyToJson(result.policy.policy);
+  }
   card["data_vintage"] = CardDataVintage(ds, o, c, all, windows);
   card["hyperparameters"] = {
       {"selected", TrainParamsToJson(f.params)},
@@ -472,6 +539,7 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds,
       {"walk_forward_positives", result.pooled.positives},
       {"iso_precision",
        IsoPrecisionJson(result.iso_precision, c.rule_threshold)},
+      {"policy_search", PolicySearchJson(result)},
       {"folds", folds_json},
       {"levers", levers_json}};
   if (result.shuffle)
@@ -525,6 +593,9 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds,
   ctx.extra["iso_precision"] = card["metrics"]["iso_precision"];
   ctx.extra["levers"] = levers_json;
   ctx.extra["gate"] = GateJson(result.gate, c.gate);
+  ctx.extra["policy"] = card.contains("policy") ? card["policy"] : nullptr;
+  ctx.extra["policy_search"] = card["metrics"]["policy_search"];
+  ctx.markdown_sections.push_back(PolicyMarkdown(result, c));
   ctx.markdown_sections.push_back(WalkForwardMarkdown(result, c));
   result.report_dir = o.reports_dir + "/" + result.version;
   if (absl::Status st = WriteReport(result.report_dir, result.pooled, ctx);

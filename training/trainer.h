@@ -14,6 +14,7 @@
 #include "training/iso_precision.h"
 #include "training/labeled_dataset.h"
 #include "training/model_registry.h"
+#include "training/policy_selection.h"
 #include "training/report_writer.h"
 #include "training/trainer_config.h"
 
@@ -90,6 +91,10 @@ struct TrainRunResult {
   std::string report_dir;
   std::string model_sha256;
   GateDecision gate;
+  // The decision policy chosen on the pooled out-of-sample predictions, and
+  // the analytic baseline's own policy by the same procedure.
+  PolicyChoice policy;
+  PolicyChoice analytic_policy;
   EvaluationReport pooled;  // pooled out-of-sample predictions of all folds
   std::vector<FoldSummary> folds;
   IsoPrecision iso_precision;

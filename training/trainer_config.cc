@@ -156,18 +156,41 @@ absl::Status ReadSections(const nlohmann::json& j, TrainerConfig& c) {
     Read(g, "eta", c.grid.eta);
     Read(g, "min_child_weight", c.grid.min_child_weight);
   }
+  if (j.contains("policy")) {
+    const nlohmann::json& p = j["policy"];
+    if (absl::Status st =
+            Unknown("policy.", p,
+                    {"blend_weights", "threshold_step", "stable_width",
+                     "precision_tolerance", "min_precision_diff_ci_low"});
+        !st.ok()) {
+      return st;
+    }
+    Read(p, "blend_weights", c.policy.blend_weights);
+    Read(p, "threshold_step", c.policy.threshold_step);
+    Read(p, "stable_width", c.policy.stable_width);
+    Read(p, "precision_tolerance", c.policy.precision_tolerance);
+    Read(p, "min_precision_diff_ci_low", c.policy.min_precision_diff_ci_low);
+  }
   if (j.contains("gate")) {
     const nlohmann::json& g = j["gate"];
-    if (absl::Status st = Unknown("gate.", g,
-                                  {"coverage_row", "min_relative_lift",
-                                   "min_lift_ci_low", "max_ece"});
+    if (absl::Status st =
+            Unknown("gate.", g,
+                    {"coverage_row", "min_tp_lift", "min_tp_lift_ci_low",
+                     "min_precision_diff", "min_precision_diff_ci_low",
+                     "max_ece", "min_coverage_lift_ci_low",
+                     "min_tp_vs_analytic_ci_low", "coverage_lift_goal"});
         !st.ok()) {
       return st;
     }
     Read(g, "coverage_row", c.gate.coverage_row);
-    Read(g, "min_relative_lift", c.gate.min_relative_lift);
-    Read(g, "min_lift_ci_low", c.gate.min_lift_ci_low);
+    Read(g, "min_tp_lift", c.gate.min_tp_lift);
+    Read(g, "min_tp_lift_ci_low", c.gate.min_tp_lift_ci_low);
+    Read(g, "min_precision_diff", c.gate.min_precision_diff);
+    Read(g, "min_precision_diff_ci_low", c.gate.min_precision_diff_ci_low);
     Read(g, "max_ece", c.gate.max_ece);
+    Read(g, "min_coverage_lift_ci_low", c.gate.min_coverage_lift_ci_low);
+    Read(g, "min_tp_vs_analytic_ci_low", c.gate.min_tp_vs_analytic_ci_low);
+    Read(g, "coverage_lift_goal", c.gate.coverage_lift_goal);
   }
   return absl::OkStatus();
 }
@@ -186,7 +209,7 @@ absl::StatusOr<TrainerConfig> TrainerConfigFromJson(const nlohmann::json& j) {
     if (absl::Status s =
             Unknown("", j,
                     {"comment", "walk_forward", "candidates", "bagging_seeds",
-                     "xgboost", "grid", "gate", "blend_weight",
+                     "xgboost", "grid", "gate", "policy", "blend_weight",
                      "rule_threshold", "coverages", "bootstrap_resamples",
                      "bootstrap_seed", "reference_rows", "top_features",
                      "shuffle_check", "shuffle_seed", "shuffle_labels"});
@@ -283,9 +306,20 @@ nlohmann::json TrainerConfigToJson(const TrainerConfig& c) {
             {"min_child_weight", c.grid.min_child_weight}}},
           {"gate",
            {{"coverage_row", c.gate.coverage_row},
-            {"min_relative_lift", c.gate.min_relative_lift},
-            {"min_lift_ci_low", c.gate.min_lift_ci_low},
-            {"max_ece", c.gate.max_ece}}},
+            {"min_tp_lift", c.gate.min_tp_lift},
+            {"min_tp_lift_ci_low", c.gate.min_tp_lift_ci_low},
+            {"min_precision_diff", c.gate.min_precision_diff},
+            {"min_precision_diff_ci_low", c.gate.min_precision_diff_ci_low},
+            {"max_ece", c.gate.max_ece},
+            {"min_coverage_lift_ci_low", c.gate.min_coverage_lift_ci_low},
+            {"min_tp_vs_analytic_ci_low", c.gate.min_tp_vs_analytic_ci_low},
+            {"coverage_lift_goal", c.gate.coverage_lift_goal}}},
+          {"policy",
+           {{"blend_weights", c.policy.blend_weights},
+            {"threshold_step", c.policy.threshold_step},
+            {"stable_width", c.policy.stable_width},
+            {"precision_tolerance", c.policy.precision_tolerance},
+            {"min_precision_diff_ci_low", c.policy.min_precision_diff_ci_low}}},
           {"blend_weight", c.blend_weight},
           {"rule_threshold", c.rule_threshold},
           {"coverages", c.coverages},

@@ -10,6 +10,7 @@
 #include "nlohmann/json.hpp"
 #include "training/dataset_split.h"
 #include "training/model_registry.h"
+#include "training/policy_selection.h"
 #include "training/walk_forward.h"
 
 namespace pcs {
@@ -41,10 +42,16 @@ struct TrainerConfig {
   TrainParams base;  // everything the grid does not vary
   HyperparameterGrid grid;
   std::vector<ModelCandidate> candidates = {ModelCandidate{}};
-  int bagging_seeds = 1;        // > 1: also try the winner averaged over seeds
+  int bagging_seeds = 1;  // > 1: also try the winner averaged over seeds
+  // The blend column of the matched-coverage table (the pre-policy serving
+  // constant); the served blend weight is the policy's.
   double blend_weight = 0.5;    // blend = (1 - w) rule + w model
   double rule_threshold = 0.5;  // the rule's default decision threshold
   GateOptions gate;
+  // The decision policy search (training/policy_selection.h); its
+  // rule_threshold, resamples and seed are rule_threshold,
+  // bootstrap_resamples and bootstrap_seed below.
+  PolicyOptions policy;
   std::vector<double> coverages = {0.10, 0.20, 0.30, 0.50};
   int bootstrap_resamples = 1000;
   uint64_t bootstrap_seed = 20240605;

@@ -26,7 +26,81 @@ std::string ParamsText(const TrainParams& p, const std::vector<int>& rounds) {
                       ", eta ", p.eta, ", trees ", absl::StrJoin(rounds, "+"));
 }
 
+std::string Prec(double v) {
+  return std::isnan(v) ? "n/a" : absl::StrFormat("%.2f%%", 100 * v);
+}
+std::string PointsText(double v) {
+  return std::isnan(v) ? "n/a" : absl::StrFormat("%+.2f", 100 * v);
+}
+
+std::string PointRow(const std::string& name, double w,
+                     const OperatingPointFigures& p, double diff_low) {
+  return absl::StrCat("| ", name, " | ", absl::StrFormat("%.2f", w), " | ",
+                      absl::StrFormat("%.3f", p.threshold), " | ", p.confirmed,
+                      " | ", p.true_positives, " | ", Prec(p.precision), " | ",
+                      PointsText(diff_low), " |\n");
+}
+
 }  // namespace
+
+std::string PolicyMarkdown(const TrainRunResult& r, const TrainerConfig& c) {
+  std::string md =
+      "## Decision policy (chosen on the pooled out-of-sample predictions)\n\n"
+      "Confirm when w * model + (1 - w) * rule >= t. For each w, the lowest t "
+      "at which (and up to +0.02 above which) the 95% symbol-bootstrap lower "
+      "bound of precision(policy) - precision(rule >= ";
+  absl::StrAppend(&md, c.rule_threshold,
+                  ") is >= 0; then the w with the most true positives. "
+                  "Diff low = that lower bound, in points.\n\n"
+                  "| scorer | w | t | confirmed | TP | precision | diff low "
+                  "|\n|---|---|---|---|---|---|---|\n");
+  for (const WeightChoice& w : r.policy.per_weight) {
+    if (w.found)
+      absl::StrAppend(&md, PointRow("model", w.blend_weight, w.point,
+                                    w.precision_diff_ci_low));
+  }
+  for (const WeightChoice& w : r.analytic_policy.per_weight) {
+    if (w.found)
+      absl::StrAppend(&md, PointRow("analytic", w.blend_weight, w.point,
+                                    w.precision_diff_ci_low));
+  }
+  if (!r.policy.found) {
+    absl::StrAppend(&md, "\nNo policy meets the precision constraint.\n\n");
+    return md;
+  }
+  const DecisionPolicy& p = r.policy.policy;
+  const PolicyEvidence& e = p.evidence;
+  absl::StrAppend(
+      &md, "\n**Chosen: w = ", p.blend_weight, ", t = ", p.threshold,
+      ".** Rule-only (rule >= ", e.rule.threshold, "): ", e.rule.confirmed,
+      " confirmed, ", e.rule.true_positives, " TP, precision ",
+      Prec(e.rule.precision), ". Policy: ", e.policy.confirmed, " confirmed, ",
+      e.policy.true_positives, " TP, precision ", Prec(e.policy.precision),
+      ". TP lift ", Signed(e.tp_lift), " [", Signed(e.tp_lift_ci_low), ", ",
+      Signed(e.tp_lift_ci_high), "], precision difference ",
+      PointsText(e.precision_diff), " points [",
+      PointsText(e.precision_diff_ci_low), ", ",
+      PointsText(e.precision_diff_ci_high),
+      "].\n\n"
+      "Sensitivity (same w):\n\n| t | confirmed | TP | precision | diff "
+      "low |\n|---|---|---|---|---|\n");
+  for (size_t i = 0; i < e.sensitivity.size(); ++i) {
+    const OperatingPointFigures& s = e.sensitivity[i];
+    absl::StrAppend(&md, "| ", absl::StrFormat("%.3f", s.threshold), " | ",
+                    s.confirmed, " | ", s.true_positives, " | ",
+                    Prec(s.precision), " | ",
+                    PointsText(e.sensitivity_precision_diff_ci_low[i]), " |\n");
+  }
+  absl::StrAppend(&md,
+                  "\n## Gate checks\n\n| check | passed | figures "
+                  "|\n|---|---|---|\n");
+  for (const GateCheck& g : r.gate.checks) {
+    absl::StrAppend(&md, "| ", g.name, " | ", g.passed ? "yes" : "NO", " | ",
+                    g.text, " |\n");
+  }
+  absl::StrAppend(&md, "\n");
+  return md;
+}
 
 std::string WalkForwardMarkdown(const TrainRunResult& r,
                                 const TrainerConfig& c) {

@@ -15,6 +15,12 @@ namespace pcs {
 std::string WalkForwardMarkdown(const TrainRunResult& result,
                                 const TrainerConfig& config);
 
+// The decision policy section: every blend weight's chosen threshold (model
+// and analytic), the chosen policy vs rule-only with intervals, the
+// sensitivity table at t +- 0.02 and the gate's checks.
+std::string PolicyMarkdown(const TrainRunResult& result,
+                           const TrainerConfig& config);
+
 }  // namespace pcs
 
 #endif  // PCS_TRAINING_WALK_FORWARD_REPORT_H_

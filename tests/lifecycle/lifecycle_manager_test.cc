@@ -78,6 +78,7 @@ TEST(ConfidenceBlenderTest, FallbackReasonWireStrings) {
             "features_unavailable");
   EXPECT_EQ(FallbackReasonName(FallbackReason::kInvalidMlValue),
             "invalid_ml_value");
+  EXPECT_EQ(FallbackReasonName(FallbackReason::kNoPolicy), "no_policy");
   EXPECT_EQ(LifecycleDecisionName(LifecycleDecisionKind::kConfirm), "confirm");
   EXPECT_EQ(LifecycleDecisionName(LifecycleDecisionKind::kReject), "reject");
 }
@@ -92,6 +93,19 @@ TEST(ConfidenceBlenderTest, Weights) {
   EXPECT_DOUBLE_EQ(BlendConfidence(0.8, 0.2, {true, 7.0}).ml_weight_used, 1.0);
   EXPECT_EQ(BlendConfidence(0.8, 1.5, {true, 0.5}).fallback_reason,
             FallbackReason::kInvalidMlValue);
+}
+
+TEST(ConfidenceBlenderTest, ACardWithoutPolicyBlendsAndSaysSo) {
+  const BlendResult r = BlendConfidence(
+      0.8, 0.2, {.enabled = true, .ml_weight = 0.5, .policy_from_card = false});
+  EXPECT_DOUBLE_EQ(r.blended, 0.5);  // the ML value is still used
+  EXPECT_DOUBLE_EQ(r.ml_weight_used, 0.5);
+  EXPECT_EQ(r.fallback_reason, FallbackReason::kNoPolicy);
+  // Falling back to the rule keeps its own reason.
+  EXPECT_EQ(BlendConfidence(0.8, std::nullopt,
+                            {.enabled = true, .policy_from_card = false})
+                .fallback_reason,
+            FallbackReason::kNoModel);
 }
 
 Pattern MakePattern(double rule) {
@@ -123,6 +137,15 @@ TEST(PatternLifecycleManagerTest, EvaluateWithRules) {
   EXPECT_EQ(blended.rule_decision, LifecycleDecisionKind::kConfirm);
   EXPECT_EQ(blended.state, S::kRejected);
   EXPECT_DOUBLE_EQ(blended.ml_weight, 0.5);
+
+  // A policy threshold below the rule's: the decision uses the policy's,
+  // rule_decision still the rule's own threshold.
+  const PatternLifecycleManager policy(
+      {.decision_threshold = 0.38, .rule_threshold = 0.5});
+  const LifecycleDecision low =
+      policy.EvaluateWithRules(MakePattern(0.45), 0.40, {true, 1.0});
+  EXPECT_EQ(low.decision, LifecycleDecisionKind::kConfirm);
+  EXPECT_EQ(low.rule_decision, LifecycleDecisionKind::kReject);
 
   const LifecycleDecision no_model =
       m.EvaluateWithRules(MakePattern(0.4), std::nullopt, {true, 0.5},

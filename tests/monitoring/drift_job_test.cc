@@ -24,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "ingest/ingester.h"
 #include "model/calibrator.h"
+#include "model/decision_policy.h"
 #include "model/tree_ensemble.h"
 #include "model/xgboost_booster.h"
 #include "monitoring/feature_reference.h"
@@ -400,6 +401,113 @@ TEST_F(DriftJobTest, AccuracyBelowRuleBaselineAlerts) {
       << prom;
   EXPECT_NE(prom.find("pcs_rolling_auc{window=\"1000d\"} 0\n"),
             std::string::npos);
+}
+
+// Monitoring against the served decision policy: a version whose card
+// carries a policy (w = 1, t = 0.5, tolerance 2 points). Logged predictions
+// on group B's 2003-2006 patterns first agree with the outcomes (ml 0.8 for
+// every winner, 0.2 for every loser): the policy's precision is 1, no policy
+// alert. Then a synthetic shift (a second version, the same patterns, ml
+// inverted): the policy confirms only losers, its rolling precision falls
+// below the rule's by more than the card's tolerance, and the job alerts
+// through the webhook and exports the policy's figures.
+std::string PolicyVersion(const std::string& version) {
+  const std::string dir = ::testing::TempDir() + "/pcs_drift_models/" + version;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* f : {"model.json", "reference_rows.json"}) {
+    fs::copy_file(scenario->model_dir + "/" + f, dir + "/" + f);
+  }
+  std::ifstream in(scenario->model_dir + "/model_card.json");
+  nlohmann::json card = nlohmann::json::parse(in);
+  card["version"] = version;
+  DecisionPolicy policy;
+  policy.blend_weight = 1.0;
+  policy.threshold = 0.5;
+  policy.precision_tolerance = 0.02;
+  policy.chosen_on = "test";
+  policy.procedure = "test";
+  policy.evidence.sensitivity = {};
+  card["policy"] = DecisionPolicyToJson(policy);
+  WriteText(dir + "/model_card.json", card.dump());
+  return dir;
+}
+
+int64_t InsertTraces(const std::string& version, double winner_ml,
+                     double loser_ml) {
+  pqxx::connection conn(scenario->conninfo);
+  pqxx::work tx(conn);
+  std::string symbols = "{";
+  for (size_t i = 0; i < scenario->group_b.size(); ++i) {
+    symbols += (i ? "," : "") + scenario->group_b[i];
+  }
+  symbols += "}";
+  const int64_t n =
+      tx.exec_params(
+            "INSERT INTO prediction_traces (pattern_id, state, "
+            "  rule_confidence, ml_confidence, blended_confidence, "
+            "  model_version) "
+            "SELECT id, 'confirmed', rule_confidence, "
+            "  CASE WHEN outcome_label = 1 THEN $2 ELSE $3 END, "
+            "  CASE WHEN outcome_label = 1 THEN $2 ELSE $3 END, $4 "
+            "FROM pattern_events "
+            "WHERE symbol = ANY($1::text[]) AND outcome_label IS NOT NULL "
+            "  AND confirmation_date BETWEEN '2003-01-01' AND '2006-12-31'",
+            symbols, winner_ml, loser_ml, version)
+          .affected_rows();
+  tx.commit();
+  return n;
+}
+
+bool HasFinding(const DriftJobReport& r, const std::string& metric) {
+  for (const AccuracyFinding& f : r.accuracy.degraded) {
+    if (f.metric == metric) return true;
+  }
+  return false;
+}
+
+TEST_F(DriftJobTest, PolicyPrecisionBelowTheRuleAlertsOnASyntheticShift) {
+  ASSERT_NE(scenario, nullptr);
+  testing::WebhookReceiver receiver;
+  const std::string good = PolicyVersion("20260103T000000Z");
+  ASSERT_GE(InsertTraces("20260103T000000Z", 0.8, 0.2), 100);
+  DriftJobOptions o = Options("2003-01-01", "2006-12-31", receiver.url());
+  o.model.model_dir = good;
+  o.as_of = D("2007-06-30");
+  o.window_days = 1000;
+  auto before = RunDriftJob(o);
+  ASSERT_TRUE(before.ok()) << before.status();
+  const WindowAccuracy& w0 = before->accuracy.windows[1];
+  EXPECT_DOUBLE_EQ(*w0.policy.precision, 1.0);
+  EXPECT_FALSE(HasFinding(*before, "policy_precision_vs_rule"));
+  EXPECT_TRUE(receiver.bodies().empty());
+
+  const std::string shifted = PolicyVersion("20260104T000000Z");
+  ASSERT_GE(InsertTraces("20260104T000000Z", 0.2, 0.8), 100);
+  o.model.model_dir = shifted;
+  auto after = RunDriftJob(o);
+  ASSERT_TRUE(after.ok()) << after.status();
+  std::printf("%s", after->ToText().c_str());
+  const WindowAccuracy& w = after->accuracy.windows[1];
+  EXPECT_EQ(w.window, "1000d");
+  EXPECT_DOUBLE_EQ(*w.policy.precision, 0.0);
+  EXPECT_GT(*w.rule.precision, 0.02);
+  EXPECT_EQ(w.policy.confirmed, w.rows - w.positives);  // every loser
+  EXPECT_DOUBLE_EQ(*w.policy_tp_rate, 0.0);
+  EXPECT_TRUE(HasFinding(*after, "policy_precision_vs_rule"));
+  EXPECT_TRUE(after->alert);
+  EXPECT_EQ(after->alert_outcome, "sent");
+  ASSERT_EQ(receiver.bodies().size(), 1u);
+  EXPECT_NE(receiver.bodies()[0].find("policy precision"), std::string::npos)
+      << receiver.bodies()[0];
+  const std::string prom = after->ToPrometheusText();
+  for (const char* line :
+       {"pcs_rolling_precision{scorer=\"policy\",window=\"1000d\"} 0\n",
+        "pcs_rolling_tp_rate{scorer=\"policy\",window=\"1000d\"} 0\n",
+        "pcs_rolling_confirmation_rate{scorer=\"rule\",window=\"1000d\"} ",
+        "pcs_rolling_confirmation_rate{scorer=\"policy\",window=\"1000d\"} "}) {
+    EXPECT_NE(prom.find(line), std::string::npos) << line << "\n" << prom;
+  }
 }
 
 }  // namespace

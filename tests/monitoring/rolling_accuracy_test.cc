@@ -49,14 +49,56 @@ TEST(RollingAccuracyTest, HandComputedWindow) {
   EXPECT_NEAR(*w.ece, 0.45, 1e-12);
 }
 
-TEST(RollingAccuracyTest, MetricKernels) {
-  EXPECT_DOUBLE_EQ(*rolling::RocAuc({0.5, 0.5}, {1, 0}), 0.5);
-  EXPECT_DOUBLE_EQ(*rolling::RocAuc({0.1, 0.9}, {0, 1}), 1.0);
-  EXPECT_FALSE(rolling::RocAuc({0.1, 0.9}, {1, 1}).has_value());
-  EXPECT_DOUBLE_EQ(rolling::Brier({1.0, 0.0}, {1, 0}), 0.0);
-  // Both in bin [0.6, 0.7): mean p 0.65, observed 0.5.
-  EXPECT_NEAR(rolling::ExpectedCalibrationError({0.6, 0.7 - 1e-9}, {1, 0}, 10),
-              0.15, 1e-8);
+TEST(RollingAccuracyTest, TheServedPolicyNextToRuleOnly) {
+  RollingAccuracyOptions o;
+  o.policy_blend_weight = 1.0;  // the model alone ...
+  o.policy_threshold = 0.5;     // ... at 0.5
+  o.last_n = 10;
+  o.window_days = 30;
+  o.as_of = 110;
+  o.min_rows_for_verdict = 1;
+  const WindowAccuracy w = ComputeWindowAccuracy("all", FiveRows(), o);
+  // a (0.9) and b (0.8) by the model; e has no ML value: the server fell
+  // back to the rule (0.9 >= 0.5). 1 of 3 right.
+  EXPECT_EQ(w.policy.confirmed, 3);
+  EXPECT_EQ(w.policy.true_positives, 1);
+  EXPECT_DOUBLE_EQ(*w.policy.precision, 1.0 / 3);
+  EXPECT_DOUBLE_EQ(*w.policy_confirmation_rate, 0.6);
+  EXPECT_DOUBLE_EQ(*w.policy_tp_rate, 0.5);
+  EXPECT_DOUBLE_EQ(*w.rule_confirmation_rate, 0.8);
+  EXPECT_DOUBLE_EQ(*w.rule_tp_rate, 1.0);
+  // 1/3 is below the rule's 1/2 by more than 2 points: degraded; by less
+  // than a 20-point tolerance: not.
+  auto finds = [&](double tolerance) {
+    o.policy_precision_tolerance = tolerance;
+    for (const AccuracyFinding& f :
+         ComputeRollingAccuracy(FiveRows(), o, CardMetrics{}).degraded) {
+      if (f.metric == "policy_precision_vs_rule") return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(finds(0.02));
+  EXPECT_FALSE(finds(0.20));
+  const nlohmann::json j = WindowAccuracyToJson(w);
+  EXPECT_EQ(j["policy"]["confirmed"], 3);
+  EXPECT_DOUBLE_EQ(j["policy_tp_rate"].get<double>(), 0.5);
+}
+
+TEST(RollingAccuracyTest, NoScoredRowsMeansNoMetricNotZero) {
+  // The one metrics library gives NaN on empty input; the window reports
+  // "no value" (before, monitoring's own kernels said Brier 0 and ECE 0).
+  RollingAccuracyOptions o;
+  const WindowAccuracy w = ComputeWindowAccuracy(
+      "fallback only", {Row("e", 104, 0, 0.9, std::nullopt)}, o);
+  EXPECT_EQ(w.scored_rows, 0);
+  EXPECT_FALSE(w.brier.has_value());
+  EXPECT_FALSE(w.ece.has_value());
+  EXPECT_FALSE(w.roc_auc.has_value());
+  // One class only: no AUC, but Brier and ECE exist.
+  const WindowAccuracy one = ComputeWindowAccuracy(
+      "one class", {Row("a", 100, 1, 0.6, 0.9), Row("c", 102, 1, 0.7, 0.3)}, o);
+  EXPECT_FALSE(one.roc_auc.has_value());
+  EXPECT_NEAR(*one.brier, (0.01 + 0.49) / 2, 1e-12);
 }
 
 TEST(RollingAccuracyTest, WindowsByCountAndDays) {

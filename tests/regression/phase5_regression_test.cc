@@ -187,10 +187,16 @@ void Step2() {
         {"test_end", "2016-12-31"},
         {"validation_years", 2}}},
       {"grid", {{"max_depth", {2}}, {"eta", {0.3}}, {"min_child_weight", {5}}}},
+      // Every bar open (this run proves the pipeline, not the model).
+      {"policy", {{"min_precision_diff_ci_low", -1.0}}},
       {"gate",
        {{"coverage_row", "30%"},
-        {"min_relative_lift", -1.0},
-        {"min_lift_ci_low", -1.0},
+        {"min_tp_lift", -1.0},
+        {"min_tp_lift_ci_low", -2.0},
+        {"min_precision_diff", -1.0},
+        {"min_precision_diff_ci_low", -1.0},
+        {"min_coverage_lift_ci_low", -2.0},
+        {"min_tp_vs_analytic_ci_low", -2.0},
         {"max_ece", 1.0}}},
       {"bootstrap_resamples", 50},
       {"shuffle_check", false}}.dump(2);

@@ -211,6 +211,38 @@ TEST_F(ServiceTest, FlagOffFallsBackToRules) {
   EXPECT_EQ(r.top_contributions_size(), 0);
 }
 
+// A card without a trained policy: the model still blends (serving.*
+// constants) and every answer says so; with a policy the decision is the
+// policy's threshold on its blend.
+TEST_F(ServiceTest, ACardWithoutPolicyDecidesByTheOldDefaultAndSaysSo) {
+  Publish({.version = kV1, .blend_weight = 0.4, .with_policy = false});
+  StartServer(true);
+  v1::ScoreResponse r;
+  ASSERT_TRUE(Score(AnyId(), &r).ok());
+  EXPECT_TRUE(r.has_ml_confidence());
+  EXPECT_EQ(r.fallback_reason(), "no_policy");
+  EXPECT_EQ(r.model_version(), kV1);
+  EXPECT_DOUBLE_EQ(r.ml_weight_used(), 0.4);
+  EXPECT_DOUBLE_EQ(r.decision_threshold(), 0.5);
+}
+
+TEST_F(ServiceTest, ThePolicyDecides) {
+  // Threshold 0: every pattern is confirmed by the policy, whatever the rule.
+  Publish({.version = kV1,
+           .decision_threshold = 0.0,
+           .blend_weight = 1.0,
+           .with_policy = true});
+  StartServer(true);
+  for (int i = 0; i < 10; ++i) {
+    v1::ScoreResponse r;
+    ASSERT_TRUE(Score(Seeded().pattern_ids[i], &r).ok());
+    EXPECT_EQ(r.fallback_reason(), "");
+    EXPECT_EQ(r.decision(), "confirm");
+    EXPECT_DOUBLE_EQ(r.decision_threshold(), 0.0);
+    EXPECT_DOUBLE_EQ(r.blended_confidence(), r.ml_confidence());
+  }
+}
+
 TEST_F(ServiceTest, NoModelFallsBackAndHealthStaysServing) {
   StartServer(true);
   v1::ScoreResponse r;

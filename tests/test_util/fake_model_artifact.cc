@@ -134,6 +134,30 @@ absl::StatusOr<std::string> WriteFakeModelArtifact(
       {"metrics", {{"test_auc", 0.61}, {"test_brier", 0.23}}},
       {"code_version", "test"},
       {"trained_at", "2026-01-01T00:00:00Z"}};
+  if (options.with_policy) {
+    // A trained decision policy (model/decision_policy.h) deciding by the
+    // same blend weight and threshold; its figures are placeholders.
+    const nlohmann::json point = {{"threshold", options.decision_threshold},
+                                  {"confirmed", 0},
+                                  {"true_positives", 0},
+                                  {"precision", nullptr}};
+    card["policy"] = {{"blend_weight", options.blend_weight},
+                      {"threshold", options.decision_threshold},
+                      {"rule_threshold", 0.5},
+                      {"precision_tolerance", 0.02},
+                      {"analytic_baseline", nullptr},
+                      {"chosen_on", "fake artifact for tests"},
+                      {"procedure", "none"},
+                      {"out_of_sample",
+                       {{"rows", 0},
+                        {"rule", point},
+                        {"policy", point},
+                        {"tp_lift", nullptr},
+                        {"tp_lift_ci95", {nullptr, nullptr}},
+                        {"precision_diff", nullptr},
+                        {"precision_diff_ci95", {nullptr, nullptr}},
+                        {"sensitivity", nlohmann::json::array()}}}};
+  }
   if (!options.omit_card) {
     if (absl::Status s = WriteText(tmp / "model_card.json", card.dump(2));
         !s.ok()) {

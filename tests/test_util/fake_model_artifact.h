@@ -16,6 +16,9 @@ struct FakeModelOptions {
   int rows = 400;                            // synthetic training rows
   double decision_threshold = 0.5;
   double blend_weight = 0.5;
+  // Write a `policy` section deciding by blend_weight and
+  // decision_threshold; false: a pre-policy card (answers "no_policy").
+  bool with_policy = true;
   // Defects:
   bool corrupt_sha = false;    // card model_sha256 != sha256(model.json)
   bool wrong_schema = false;   // card feature_schema.hash differs

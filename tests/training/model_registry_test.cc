@@ -47,28 +47,87 @@ EvaluationReport ReportWith(double model_precision, double rule_precision,
   return r;
 }
 
-TEST(PromotionGateTest, AcceptsOnlyEnoughLiftAndGoodCalibration) {
-  const GateOptions o;  // +10% at 30%, ECE <= 0.05
-  EXPECT_TRUE(EvaluateGate(ReportWith(0.55, 0.50, 0.02), o).promote);  // +10%
-  const GateDecision low =
-      EvaluateGate(ReportWith(0.54, 0.50, 0.02), o);  // +8%
-  EXPECT_FALSE(low.promote);
-  EXPECT_NE(low.reason.find("lift below the bar"), std::string::npos)
-      << low.reason;
-  const GateDecision bad_cal = EvaluateGate(ReportWith(0.60, 0.50, 0.08), o);
-  EXPECT_FALSE(bad_cal.promote);
-  EXPECT_NE(bad_cal.reason.find("calibration"), std::string::npos);
-  GateOptions lenient;
-  lenient.min_relative_lift = 0.05;
-  EXPECT_TRUE(EvaluateGate(ReportWith(0.54, 0.50, 0.02), lenient).promote);
-  EXPECT_FALSE(EvaluateGate(EvaluationReport{}, o).promote);
-  // Enough lift but an interval reaching down to zero: not promoted.
-  EvaluationReport wide = ReportWith(0.60, 0.50, 0.02);
-  wide.coverage[0].scorers[0].lifts[0].ci = {0.0, 0.4};
-  const GateDecision noisy = EvaluateGate(wide, o);
-  EXPECT_FALSE(noisy.promote);
-  EXPECT_NE(noisy.reason.find("lower bound above"), std::string::npos)
-      << noisy.reason;
+// Policy figures that pass every check; each test breaks one.
+GatePolicyFigures PassingPolicy() {
+  GatePolicyFigures f;
+  f.policy_found = true;
+  f.model.tp_lift = 0.20;
+  f.model.tp_lift_ci_low = 0.05;
+  f.model.tp_lift_ci_high = 0.35;
+  f.model.precision_diff = 0.01;
+  f.model.precision_diff_ci_low = -0.005;
+  f.model.precision_diff_ci_high = 0.03;
+  f.analytic_found = true;
+  f.tp_vs_analytic = 0.02;
+  f.tp_vs_analytic_ci = {-0.03, 0.08};
+  return f;
+}
+
+bool Failed(const GateDecision& d, const std::string& check) {
+  for (const GateCheck& c : d.checks) {
+    if (c.name == check) return !c.passed;
+  }
+  ADD_FAILURE() << "no check " << check;
+  return false;
+}
+
+TEST(PromotionGateTest, PromotesWhenEveryCheckHolds) {
+  const GateOptions o;
+  const GateDecision d =
+      EvaluateGate(ReportWith(0.55, 0.50, 0.02), PassingPolicy(), o);
+  EXPECT_TRUE(d.promote) << d.reason;
+  EXPECT_EQ(d.checks.size(), 6u);
+  EXPECT_NE(d.reason.find("true positives vs rule-only +20.0%"),
+            std::string::npos)
+      << d.reason;
+  EXPECT_NE(d.reason.find("goal (not gated): +10.0% at 30% coverage, met"),
+            std::string::npos)
+      << d.reason;
+}
+
+TEST(PromotionGateTest, EachCheckRejectsOnItsOwn) {
+  const GateOptions o;
+  const EvaluationReport good = ReportWith(0.55, 0.50, 0.02);
+  GatePolicyFigures f = PassingPolicy();
+  f.model.tp_lift = 0.09;  // below +10%
+  EXPECT_TRUE(Failed(EvaluateGate(good, f, o), "tp_lift"));
+  f = PassingPolicy();
+  f.model.tp_lift_ci_low = 0.0;  // lower bound must be ABOVE 0
+  EXPECT_TRUE(Failed(EvaluateGate(good, f, o), "tp_lift"));
+  f = PassingPolicy();
+  f.model.precision_diff = -0.001;
+  EXPECT_TRUE(Failed(EvaluateGate(good, f, o), "precision_diff"));
+  f = PassingPolicy();
+  f.model.precision_diff_ci_low = -0.011;  // below -1 point
+  EXPECT_TRUE(Failed(EvaluateGate(good, f, o), "precision_diff"));
+  f = PassingPolicy();
+  f.tp_vs_analytic_ci.low = -0.06;  // worse than geometry by > 5%
+  const GateDecision geometry = EvaluateGate(good, f, o);
+  EXPECT_FALSE(geometry.promote);
+  EXPECT_TRUE(Failed(geometry, "tp_vs_analytic"));
+  EXPECT_NE(geometry.reason.find("rejected (failed: tp_vs_analytic)"),
+            std::string::npos)
+      << geometry.reason;
+  EXPECT_TRUE(Failed(
+      EvaluateGate(ReportWith(0.60, 0.50, 0.08), PassingPolicy(), o), "ece"));
+  EvaluationReport flat = ReportWith(0.52, 0.50, 0.02);
+  flat.coverage[0].scorers[0].lifts[0].ci = {0.0, 0.1};  // ranking ties rule
+  EXPECT_TRUE(Failed(EvaluateGate(flat, PassingPolicy(), o), "coverage_lift"));
+  f = PassingPolicy();
+  f.policy_found = false;
+  const GateDecision none = EvaluateGate(good, f, o);
+  EXPECT_FALSE(none.promote);
+  EXPECT_TRUE(Failed(none, "policy_found"));
+  EXPECT_FALSE(EvaluateGate(EvaluationReport{}, PassingPolicy(), o).promote);
+}
+
+TEST(PromotionGateTest, CoverageLiftIsAGoalNotAGate) {
+  // +4% at 30% coverage with a lower bound above 0: promoted, goal not met.
+  const GateDecision d =
+      EvaluateGate(ReportWith(0.52, 0.50, 0.02), PassingPolicy(), {});
+  EXPECT_TRUE(d.promote) << d.reason;
+  EXPECT_FALSE(d.coverage_goal_met);
+  EXPECT_NE(d.reason.find("not met"), std::string::npos) << d.reason;
 }
 
 GateDecision Decision(bool promote, const std::string& reason) {

@@ -19,6 +19,7 @@
 #include "tests/test_util/test_database.h"
 #include "training/labeled_dataset.h"
 #include "training/model_scoring.h"
+#include "training/operating_point.h"
 #include "training/trainer.h"
 
 namespace pcs {
@@ -214,9 +215,25 @@ TEST_F(TrainEndToEndTest, EveryFoldIsChosenAndFittedOnEarlierDataOnly) {
   EXPECT_EQ(a.levers.size(), 5u);  // 3 candidates, bagged, chosen
   const nlohmann::json card =
       ReadJson(fs::path(a.model_dir) / "model_card.json");
-  EXPECT_TRUE(card["gate"].contains("lift_vs_rule_ci95"))
-      << card["gate"].dump();
-  EXPECT_EQ(card["gate"]["lift_ci95_low_must_exceed"].get<double>(), 0.0);
+  // The gate reads the policy's figures: six checks, each with its text.
+  EXPECT_TRUE(card["gate"].contains("tp_lift_ci95")) << card["gate"].dump();
+  EXPECT_EQ(card["gate"]["checks"].size(), 6u) << card["gate"].dump();
+  EXPECT_EQ(card["gate"]["bars"]["min_tp_lift"].get<double>(), 0.10);
+  // The policy search ran for every blend weight, model and analytic, and is
+  // deterministic; a policy found is in the card and reads back typed.
+  const nlohmann::json& search = a.card["metrics"]["policy_search"];
+  EXPECT_EQ(search["model_per_weight"].size(), 4u) << search.dump();
+  EXPECT_EQ(search["analytic"]["per_weight"].size(), 4u) << search.dump();
+  EXPECT_EQ(search.dump(), b.card["metrics"]["policy_search"].dump());
+  EXPECT_EQ(card.contains("policy"), a.policy.found);
+  absl::StatusOr<std::optional<DecisionPolicy>> policy =
+      ParseDecisionPolicy(card);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->has_value(), a.policy.found);
+  if (policy->has_value()) {
+    EXPECT_EQ((*policy)->evidence.sensitivity.size(), 3u);
+    EXPECT_GE((*policy)->evidence.precision_diff_ci_low, 0.0);
+  }
   // The served model is a refit on all rows <= test_end: it scores through
   // the evaluate path (the server's TreeEnsemble + calibrator).
   absl::StatusOr<LoadedModel> model = LoadModelDir(a.model_dir);
@@ -225,6 +242,26 @@ TEST_F(TrainEndToEndTest, EveryFoldIsChosenAndFittedOnEarlierDataOnly) {
       EvaluateLoadedModel(*model, *dataset_, 20);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->rows, static_cast<int>(dataset_->examples.size()));
+  // pcs evaluate's operating point: the card's policy applied unchanged.
+  absl::StatusOr<EvaluationInput> in = LoadedModelInput(*model, *dataset_, 20);
+  ASSERT_TRUE(in.ok()) << in.status();
+  std::vector<double> pnl, r_multiple;
+  for (const LabeledExample& e : dataset_->examples) {
+    pnl.push_back(e.realized_pnl);
+    r_multiple.push_back(e.r_multiple);
+  }
+  const AppliedPolicies applied = PoliciesOf(model->card);
+  EXPECT_EQ(applied.from_card, a.policy.found);
+  absl::StatusOr<OperatingPoint> op =
+      MeasureOperatingPoint(*in, pnl, r_multiple, applied);
+  ASSERT_TRUE(op.ok()) << op.status();
+  EXPECT_EQ(op->money_rule.confirmed, op->model.rule.confirmed);
+  EXPECT_EQ(op->money_model.confirmed, op->model.policy.confirmed);
+  const nlohmann::json op_json = OperatingPointJson(*op);
+  for (const char* key : {"rule", "model", "analytic", "tp_lift",
+                          "precision_diff", "tp_lift_vs_analytic"}) {
+    EXPECT_TRUE(op_json.contains(key)) << key;
+  }
   EXPECT_EQ(a.refit_rows, a.card["data_vintage"]["refit"]["rows"].get<int>());
 }
 

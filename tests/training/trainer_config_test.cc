@@ -19,8 +19,13 @@ TEST(TrainerConfigTest, DefaultsAndTheRepositoryConfigAgree) {
   ASSERT_GE(repo->walk_forward.test_starts.size(), 3u);
   EXPECT_LE(FormatDay(repo->walk_forward.test_starts.front()), "2010-01-01");
   EXPECT_EQ(FormatDay(repo->walk_forward.test_end), "2018-12-31");
-  EXPECT_EQ(repo->gate.min_lift_ci_low, 0.0);
-  EXPECT_EQ(repo->gate.min_relative_lift, 0.10);
+  EXPECT_EQ(repo->gate.min_tp_lift_ci_low, 0.0);
+  EXPECT_EQ(repo->gate.min_tp_lift, 0.10);
+  EXPECT_EQ(repo->gate.min_precision_diff_ci_low, -0.01);
+  EXPECT_EQ(repo->gate.min_tp_vs_analytic_ci_low, -0.05);
+  EXPECT_EQ(repo->gate.coverage_lift_goal, 0.10);
+  EXPECT_EQ(repo->policy.blend_weights.back(), 1.0);
+  EXPECT_EQ(repo->policy.min_precision_diff_ci_low, 0.0);
   EXPECT_EQ(repo->gate.max_ece, 0.05);
   EXPECT_EQ(repo->bootstrap_resamples, 1000);
   EXPECT_EQ(repo->rule_threshold, kDefaultRuleDecisionThreshold);

@@ -1,4 +1,4 @@
-#include "training/metrics.h"
+#include "model/metrics.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
-#ifndef PCS_TRAINING_METRICS_H_
-#define PCS_TRAINING_METRICS_H_
+#ifndef PCS_MODEL_METRICS_H_
+#define PCS_MODEL_METRICS_H_
 
 // Evaluation metrics for binary classifiers: ranking (ROC-AUC, average
 // precision, curves, top-k), probability quality (Brier, log loss, ECE,
@@ -17,6 +17,11 @@
 //    score; top-k breaks ties by the lower row index (stable, deterministic).
 // Pure functions; thread-safe. Everything lives in pcs::metrics (training/
 // curves.h has similarly named report helpers in pcs).
+//
+// The ONE implementation of these metrics, in the layer below both users:
+// training (evaluation, model selection, the decision policy) and monitoring
+// (rolling accuracy) call it, so they agree on every edge case (empty input
+// or one class: NaN, which monitoring reports as "no value").
 
 #include <cstdint>
 #include <functional>
@@ -136,6 +141,20 @@ absl::StatusOr<BootstrapInterval> GroupBootstrap(
     const std::function<double(const std::vector<int>& rows)>& statistic,
     const BootstrapOptions& options = {});
 
+// The resamples of GroupBootstrap, as row weights: calls `visit` once per
+// replicate with weight[i] = how many times row i's group was drawn (the
+// same draws as GroupBootstrap with the same options). For statistics over
+// many thresholds at once, where a vector of row indices per statistic
+// would be slow.
+absl::Status ForEachGroupResample(
+    const std::vector<std::string>& row_groups, const BootstrapOptions& options,
+    const std::function<void(const std::vector<int>& row_weights)>& visit);
+
+// The percentile interval (options.confidence) of replicate values; NaN/inf
+// values are skipped and counted. estimate is left 0.
+BootstrapInterval PercentileInterval(std::vector<double> values,
+                                     double confidence = 0.95);
+
 // values[rows[i]] for every i: the usual first step of a bootstrap statistic.
 template <typename T>
 std::vector<T> Gather(const std::vector<T>& values,
@@ -148,4 +167,4 @@ std::vector<T> Gather(const std::vector<T>& values,
 
 }  // namespace pcs::metrics
 
-#endif  // PCS_TRAINING_METRICS_H_
+#endif  // PCS_MODEL_METRICS_H_

@@ -1,4 +1,4 @@
-#include "training/metrics.h"
+#include "model/metrics.h"
 
 #include <algorithm>
 #include <cmath>
@@ -316,6 +316,57 @@ absl::StatusOr<BootstrapInterval> GroupBootstrap(
   const double alpha = (1.0 - options.confidence) / 2.0;
   out.lower = Percentile(values, alpha);
   out.upper = Percentile(values, 1.0 - alpha);
+  return out;
+}
+
+absl::Status ForEachGroupResample(
+    const std::vector<std::string>& row_groups, const BootstrapOptions& options,
+    const std::function<void(const std::vector<int>& row_weights)>& visit) {
+  if (row_groups.empty())
+    return absl::InvalidArgumentError("bootstrap over no rows");
+  if (options.replicates <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad bootstrap replicates: ", options.replicates));
+  }
+  std::map<std::string, int> index;  // ordered by name, as GroupBootstrap
+  for (const std::string& g : row_groups) index.emplace(g, 0);
+  int next = 0;
+  for (auto& [name, i] : index) i = next++;
+  std::vector<int> group_of(row_groups.size());
+  for (size_t i = 0; i < row_groups.size(); ++i)
+    group_of[i] = index[row_groups[i]];
+  const uint64_t groups = index.size();
+  std::mt19937_64 gen(options.seed);
+  std::vector<int> drawn(groups), weights(row_groups.size());
+  for (int rep = 0; rep < options.replicates; ++rep) {
+    std::fill(drawn.begin(), drawn.end(), 0);
+    for (uint64_t g = 0; g < groups; ++g) ++drawn[UniformBelow(gen, groups)];
+    for (size_t i = 0; i < weights.size(); ++i) weights[i] = drawn[group_of[i]];
+    visit(weights);
+  }
+  return absl::OkStatus();
+}
+
+BootstrapInterval PercentileInterval(std::vector<double> values,
+                                     double confidence) {
+  BootstrapInterval out;
+  std::vector<double> finite;
+  for (double v : values) {
+    if (std::isfinite(v)) {
+      finite.push_back(v);
+    } else {
+      ++out.replicates_skipped;
+    }
+  }
+  out.replicates_used = static_cast<int>(finite.size());
+  if (finite.empty()) {
+    out.lower = out.upper = kNaN;
+    return out;
+  }
+  std::sort(finite.begin(), finite.end());
+  const double alpha = (1.0 - confidence) / 2.0;
+  out.lower = Percentile(finite, alpha);
+  out.upper = Percentile(finite, 1.0 - alpha);
   return out;
 }
 
