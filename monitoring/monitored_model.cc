@@ -68,7 +68,7 @@ absl::StatusOr<std::unique_ptr<MonitoredModel>> MonitoredModel::Load(
   m->version_ =
       folder->card.version.empty() ? folder->version : folder->card.version;
   m->feature_names_ = schema.names;
-  m->decision_threshold_ = folder->card.decision_threshold;
+  m->decision_threshold_ = folder->card.Served().threshold;
   m->card_metrics_ = ParseCardMetrics(folder->card.raw);
   std::string why;
   if (!folder->card.feature_reference.is_null()) {

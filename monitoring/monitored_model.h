@@ -56,6 +56,9 @@ class MonitoredModel {
   const std::vector<std::string>& feature_names() const {
     return feature_names_;
   }
+  // The served decision policy's threshold (ModelCard::Served(): the card's
+  // policy, else serving.decision_threshold); its blend weight is
+  // card().Served().blend_weight.
   double decision_threshold() const { return decision_threshold_; }
   const CardMetrics& card_metrics() const { return card_metrics_; }
   // Empty when neither the card nor reference_rows.json gave one.

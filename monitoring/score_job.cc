@@ -46,7 +46,7 @@ absl::StatusOr<SymbolScores> ScoreSymbol(DbConnection& conn,
   const PatternLifecycleManager manager(
       {.decision_threshold = model.decision_threshold()});
   const BlendOptions blend{.enabled = true,
-                           .ml_weight = model.card().blend_weight};
+                           .ml_weight = model.card().Served().blend_weight};
   for (const StoredPattern& stored : *patterns) {
     const Pattern& p = stored.pattern;
     auto row = builder.Build(p, *bars, market);
@@ -110,7 +110,7 @@ absl::StatusOr<ScoreJobReport> RunScoreJob(const ScoreJobOptions& options) {
   if (!model.ok()) return model.status();
   ScoreJobReport report;
   report.model_version = (*model)->version();
-  report.blend_weight = (*model)->card().blend_weight;
+  report.blend_weight = (*model)->card().Served().blend_weight;
   report.decision_threshold = (*model)->decision_threshold();
   auto conn = Database::ConnectTo(options.conninfo);
   if (!conn.ok()) return conn.status();
