@@ -51,12 +51,13 @@ absl::Status Number(const Json& object, const char* key,
   return absl::OkStatus();
 }
 
-absl::Status Count(const Json& object, const char* key,
-                   const std::string& path, int* out) {
+absl::Status Count(const Json& object, const char* key, const std::string& path,
+                   int* out) {
   double v = 0;
   if (absl::Status s = Number(object, key, path, 0, 1e9, false, &v); !s.ok())
     return s;
-  if (v != std::floor(v)) return Bad(absl::StrCat(path, ".", key), "an integer");
+  if (v != std::floor(v))
+    return Bad(absl::StrCat(path, ".", key), "an integer");
   *out = static_cast<int>(v);
   return absl::OkStatus();
 }
@@ -91,8 +92,7 @@ absl::Status ParsePoint(const Json& j, const std::string& path,
 }
 
 absl::Status ParseInterval(const Json& j, const char* key,
-                           const std::string& path, double* low,
-                           double* high) {
+                           const std::string& path, double* low, double* high) {
   const std::string field = absl::StrCat(path, ".", key);
   auto it = j.find(key);
   if (it == j.end() || !it->is_array() || it->size() != 2) {
@@ -115,8 +115,8 @@ absl::Status ParseInterval(const Json& j, const char* key,
 absl::Status ParseEvidence(const Json& j, const std::string& path,
                            PolicyEvidence* e) {
   if (absl::Status s = Count(j, "rows", path, &e->rows); !s.ok()) return s;
-  for (auto [key, out] : {std::pair{"rule", &e->rule},
-                          std::pair{"policy", &e->policy}}) {
+  for (auto [key, out] :
+       {std::pair{"rule", &e->rule}, std::pair{"policy", &e->policy}}) {
     absl::StatusOr<const Json*> o = Object(j, key, path);
     if (!o.ok()) return o.status();
     if (absl::Status s = ParsePoint(**o, absl::StrCat(path, ".", key), out);
@@ -126,12 +126,12 @@ absl::Status ParseEvidence(const Json& j, const std::string& path,
   if (absl::Status s = Number(j, "tp_lift", path, -1, 1e9, true, &e->tp_lift);
       !s.ok())
     return s;
-  if (absl::Status s = Number(j, "precision_diff", path, -1, 1, true,
-                              &e->precision_diff);
+  if (absl::Status s =
+          Number(j, "precision_diff", path, -1, 1, true, &e->precision_diff);
       !s.ok())
     return s;
-  if (absl::Status s = ParseInterval(j, "tp_lift_ci95", path, &e->tp_lift_ci_low,
-                                     &e->tp_lift_ci_high);
+  if (absl::Status s = ParseInterval(j, "tp_lift_ci95", path,
+                                     &e->tp_lift_ci_low, &e->tp_lift_ci_high);
       !s.ok())
     return s;
   if (absl::Status s =
@@ -180,27 +180,26 @@ Json DecisionPolicyToJson(const DecisionPolicy& p) {
                 : NAN);
     sensitivity.push_back(s);
   }
-  return {
-      {"blend_weight", p.blend_weight},
-      {"threshold", p.threshold},
-      {"rule_threshold", p.rule_threshold},
-      {"precision_tolerance", p.precision_tolerance},
-      {"analytic_baseline",
-       p.has_analytic ? Json{{"blend_weight", p.analytic_blend_weight},
-                             {"threshold", p.analytic_threshold}}
-                      : Json(nullptr)},
-      {"chosen_on", p.chosen_on},
-      {"procedure", p.procedure},
-      {"out_of_sample",
-       {{"rows", e.rows},
-        {"rule", PointJson(e.rule)},
-        {"policy", PointJson(e.policy)},
-        {"tp_lift", Num(e.tp_lift)},
-        {"tp_lift_ci95", {Num(e.tp_lift_ci_low), Num(e.tp_lift_ci_high)}},
-        {"precision_diff", Num(e.precision_diff)},
-        {"precision_diff_ci95",
-         {Num(e.precision_diff_ci_low), Num(e.precision_diff_ci_high)}},
-        {"sensitivity", sensitivity}}}};
+  return {{"blend_weight", p.blend_weight},
+          {"threshold", p.threshold},
+          {"rule_threshold", p.rule_threshold},
+          {"precision_tolerance", p.precision_tolerance},
+          {"analytic_baseline",
+           p.has_analytic ? Json{{"blend_weight", p.analytic_blend_weight},
+                                 {"threshold", p.analytic_threshold}}
+                          : Json(nullptr)},
+          {"chosen_on", p.chosen_on},
+          {"procedure", p.procedure},
+          {"out_of_sample",
+           {{"rows", e.rows},
+            {"rule", PointJson(e.rule)},
+            {"policy", PointJson(e.policy)},
+            {"tp_lift", Num(e.tp_lift)},
+            {"tp_lift_ci95", {Num(e.tp_lift_ci_low), Num(e.tp_lift_ci_high)}},
+            {"precision_diff", Num(e.precision_diff)},
+            {"precision_diff_ci95",
+             {Num(e.precision_diff_ci_low), Num(e.precision_diff_ci_high)}},
+            {"sensitivity", sensitivity}}}};
 }
 
 absl::StatusOr<std::optional<DecisionPolicy>> ParseDecisionPolicy(
@@ -227,8 +226,8 @@ absl::StatusOr<std::optional<DecisionPolicy>> ParseDecisionPolicy(
                                 &p.analytic_blend_weight);
         !s.ok())
       return s;
-    if (absl::Status s = Number(*a, "threshold", apath, 0, 1, false,
-                                &p.analytic_threshold);
+    if (absl::Status s =
+            Number(*a, "threshold", apath, 0, 1, false, &p.analytic_threshold);
         !s.ok())
       return s;
     p.has_analytic = true;

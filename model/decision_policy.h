@@ -42,7 +42,7 @@ struct OperatingPointFigures {
 
 // The out-of-sample evidence recorded with a policy.
 struct PolicyEvidence {
-  int rows = 0;  // pooled out-of-sample patterns
+  int rows = 0;                  // pooled out-of-sample patterns
   OperatingPointFigures rule;    // rule >= rule_threshold
   OperatingPointFigures policy;  // blended >= threshold
   double tp_lift = 0;            // policy TP / rule TP - 1

@@ -119,10 +119,9 @@ absl::StatusOr<OperatingPoint> MeasureOperatingPoint(
     }
   }
   op.analytic.precision =
-      op.analytic.confirmed
-          ? static_cast<double>(op.analytic.true_positives) /
-                op.analytic.confirmed
-          : NAN;
+      op.analytic.confirmed ? static_cast<double>(op.analytic.true_positives) /
+                                  op.analytic.confirmed
+                            : NAN;
   return op;
 }
 
@@ -138,30 +137,30 @@ nlohmann::json OperatingPointJson(const OperatingPoint& op) {
   nlohmann::json sensitivity = nlohmann::json::array();
   for (const OperatingPointFigures& s : e.sensitivity)
     sensitivity.push_back(PointJson(s));
-  return {
-      {"rule", PointJson(e.rule)},
-      {"model", model},
-      {"analytic", analytic},
-      {"tp_lift",
-       {{"lift", Num(e.tp_lift)},
-        {"ci95", {Num(e.tp_lift_ci_low), Num(e.tp_lift_ci_high)}}}},
-      {"precision_diff",
-       {{"diff", Num(e.precision_diff)},
-        {"ci95", {Num(e.precision_diff_ci_low), Num(e.precision_diff_ci_high)}}}},
-      {"tp_lift_vs_analytic",
-       {{"lift", Num(op.tp_lift_vs_analytic)},
-        {"ci95",
-         {Num(op.tp_lift_vs_analytic_ci.low),
-          Num(op.tp_lift_vs_analytic_ci.high)}}}},
-      {"sensitivity", sensitivity},
-      {"money",
-       {{"rule", MoneyJson(op.money_rule)},
-        {"model", MoneyJson(op.money_model)},
-        {"analytic", MoneyJson(op.money_analytic)},
-        {"definition",
-         "realized_pnl = signed (exit - entry) / entry of each confirmed "
-         "pattern (triple-barrier exit); R multiple = realized_pnl / "
-         "(|entry - stop| / entry)"}}}};
+  return {{"rule", PointJson(e.rule)},
+          {"model", model},
+          {"analytic", analytic},
+          {"tp_lift",
+           {{"lift", Num(e.tp_lift)},
+            {"ci95", {Num(e.tp_lift_ci_low), Num(e.tp_lift_ci_high)}}}},
+          {"precision_diff",
+           {{"diff", Num(e.precision_diff)},
+            {"ci95",
+             {Num(e.precision_diff_ci_low), Num(e.precision_diff_ci_high)}}}},
+          {"tp_lift_vs_analytic",
+           {{"lift", Num(op.tp_lift_vs_analytic)},
+            {"ci95",
+             {Num(op.tp_lift_vs_analytic_ci.low),
+              Num(op.tp_lift_vs_analytic_ci.high)}}}},
+          {"sensitivity", sensitivity},
+          {"money",
+           {{"rule", MoneyJson(op.money_rule)},
+            {"model", MoneyJson(op.money_model)},
+            {"analytic", MoneyJson(op.money_analytic)},
+            {"definition",
+             "realized_pnl = signed (exit - entry) / entry of each confirmed "
+             "pattern (triple-barrier exit); R multiple = realized_pnl / "
+             "(|entry - stop| / entry)"}}}};
 }
 
 std::string OperatingPointMarkdown(const OperatingPoint& op) {
@@ -175,8 +174,8 @@ std::string OperatingPointMarkdown(const OperatingPoint& op) {
                     "applied",
       ": confirm when ", a.blend_weight, " * model + ", 1 - a.blend_weight,
       " * rule >= ", a.threshold, ". Analytic: ", a.analytic_blend_weight,
-      " * analytic + ", 1 - a.analytic_blend_weight, " * rule >= ",
-      a.analytic_threshold,
+      " * analytic + ", 1 - a.analytic_blend_weight,
+      " * rule >= ", a.analytic_threshold,
       a.analytic_from_card ? " (its own policy from the card)"
                            : " (the model's policy reused)",
       ".\n\n| decision | confirmed | true positives | precision |\n"
@@ -230,8 +229,8 @@ absl::Status WritePredictionsCsv(const std::string& path,
   for (size_t i = 0; i < in.labels.size(); ++i) {
     const double blended = PolicyBlend(in.rule[i], in.model[i], a.blend_weight);
     out << in.ids[i] << ',' << in.symbols[i] << ',' << in.pattern_types[i]
-        << ',' << (i < days.size() ? days[i] : "") << ',' << in.labels[i]
-        << ',' << num(in.rule[i]) << ',' << num(in.analytic[i]) << ','
+        << ',' << (i < days.size() ? days[i] : "") << ',' << in.labels[i] << ','
+        << num(in.rule[i]) << ',' << num(in.analytic[i]) << ','
         << num(in.model[i]) << ',' << num(blended) << ','
         << (blended >= a.threshold ? "confirm" : "reject") << '\n';
   }

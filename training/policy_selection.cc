@@ -23,12 +23,12 @@ metrics::BootstrapOptions Bootstrap(const PolicyOptions& o) {
 
 absl::Status Check(const PolicyRows& rows, const std::vector<double>& score) {
   const size_t n = rows.labels.size();
-  if (n == 0) return absl::InvalidArgumentError("no rows to choose a policy on");
+  if (n == 0)
+    return absl::InvalidArgumentError("no rows to choose a policy on");
   if (rows.symbols.size() != n || rows.rule.size() != n || score.size() != n) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("policy rows: ", n, " labels, ", rows.symbols.size(),
-                     " symbols, ", rows.rule.size(), " rule and ",
-                     score.size(), " scores"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "policy rows: ", n, " labels, ", rows.symbols.size(), " symbols, ",
+        rows.rule.size(), " rule and ", score.size(), " scores"));
   }
   return absl::OkStatus();
 }
@@ -77,9 +77,8 @@ std::vector<double> RuleColumn(const PolicyRows& rows) {
 
 std::vector<double> ThresholdGrid(const PolicyOptions& o) {
   std::vector<double> grid;
-  const int steps = static_cast<int>(
-      std::floor((o.threshold_high - o.threshold_low) / o.threshold_step +
-                 1e-9));
+  const int steps = static_cast<int>(std::floor(
+      (o.threshold_high - o.threshold_low) / o.threshold_step + 1e-9));
   for (int k = 0; k <= steps; ++k) {
     // Rounded to 1e-6 so thresholds print and compare exactly.
     grid.push_back(std::round((o.threshold_low + k * o.threshold_step) * 1e6) /
@@ -140,15 +139,14 @@ WeightChoice ChooseThreshold(double w, const std::vector<double>& grid,
   };
   for (size_t j = 0; j < grid.size(); ++j) {
     bool stable = true;
-    for (size_t k = j; k < grid.size() && grid[k] <= grid[j] + o.stable_width +
-                                                         1e-9;
-         ++k) {
+    for (size_t k = j;
+         k < grid.size() && grid[k] <= grid[j] + o.stable_width + 1e-9; ++k) {
       stable = stable && feasible(k);
     }
     if (!stable) continue;
     c.found = true;
-    c.point = Figures(grid[j], CountAbove(blended, rows.labels, grid[j],
-                                          nullptr));
+    c.point =
+        Figures(grid[j], CountAbove(blended, rows.labels, grid[j], nullptr));
     c.precision_diff_ci_low = low[j];
     return c;
   }
@@ -158,7 +156,8 @@ WeightChoice ChooseThreshold(double w, const std::vector<double>& grid,
 }  // namespace
 
 double PolicyBlend(double rule, double score, double blend_weight) {
-  return BlendConfidence(rule, score, {.enabled = true, .ml_weight = blend_weight})
+  return BlendConfidence(rule, score,
+                         {.enabled = true, .ml_weight = blend_weight})
       .blended;
 }
 
@@ -182,7 +181,8 @@ absl::StatusOr<PolicyChoice> ChoosePolicy(const PolicyRows& rows,
   }
   for (const WeightChoice& c : out.per_weight) {
     if (!c.found) continue;
-    if (best == nullptr || c.point.true_positives > best->point.true_positives ||
+    if (best == nullptr ||
+        c.point.true_positives > best->point.true_positives ||
         (c.point.true_positives == best->point.true_positives &&
          c.point.precision >= best->point.precision)) {
       best = &c;
@@ -220,7 +220,8 @@ absl::StatusOr<PolicyEvidence> MeasurePolicy(const PolicyRows& rows,
                                   t + o.sensitivity_step};
   PolicyEvidence e;
   e.rows = static_cast<int>(rows.labels.size());
-  const Counts rule_all = CountAbove(rule, rows.labels, o.rule_threshold, nullptr);
+  const Counts rule_all =
+      CountAbove(rule, rows.labels, o.rule_threshold, nullptr);
   e.rule = Figures(o.rule_threshold, rule_all);
   std::vector<std::vector<double>> diffs(ts.size());
   std::vector<double> lifts;

@@ -42,24 +42,22 @@ std::vector<GateCheck> Checks(const GateDecision& d, const GateOptions& o) {
                    m.precision_diff_ci_low >= o.min_precision_diff_ci_low,
                absl::StrCat("precision vs rule-only ", Points(m.precision_diff),
                             " (95% CI ", Points(m.precision_diff_ci_low), "..",
-                            Points(m.precision_diff_ci_high), "; required >= ",
-                            Points(o.min_precision_diff),
+                            Points(m.precision_diff_ci_high),
+                            "; required >= ", Points(o.min_precision_diff),
                             " with the lower bound >= ",
                             Points(o.min_precision_diff_ci_low), ")")});
-  c.push_back({"ece", d.ece <= o.max_ece,
-               absl::StrFormat("ECE %.4f (required <= %.4f)", d.ece,
-                               o.max_ece)});
-  c.push_back({"coverage_lift",
-               d.coverage_lift_ci.low > o.min_coverage_lift_ci_low,
-               absl::StrCat("precision lift vs rule at ", o.coverage_row,
-                            " coverage ", Pct(d.coverage_lift), " (95% CI ",
-                            Pct(d.coverage_lift_ci.low), "..",
-                            Pct(d.coverage_lift_ci.high),
-                            "; lower bound required above ",
-                            Pct(o.min_coverage_lift_ci_low), ")")});
   c.push_back(
-      {"tp_vs_analytic",
-       p.tp_vs_analytic_ci.low > o.min_tp_vs_analytic_ci_low,
+      {"ece", d.ece <= o.max_ece,
+       absl::StrFormat("ECE %.4f (required <= %.4f)", d.ece, o.max_ece)});
+  c.push_back(
+      {"coverage_lift", d.coverage_lift_ci.low > o.min_coverage_lift_ci_low,
+       absl::StrCat(
+           "precision lift vs rule at ", o.coverage_row, " coverage ",
+           Pct(d.coverage_lift), " (95% CI ", Pct(d.coverage_lift_ci.low), "..",
+           Pct(d.coverage_lift_ci.high), "; lower bound required above ",
+           Pct(o.min_coverage_lift_ci_low), ")")});
+  c.push_back(
+      {"tp_vs_analytic", p.tp_vs_analytic_ci.low > o.min_tp_vs_analytic_ci_low,
        absl::StrCat(
            "true positives vs the analytic baseline at its own policy ",
            Pct(p.tp_vs_analytic), " (95% CI ", Pct(p.tp_vs_analytic_ci.low),
@@ -103,8 +101,8 @@ GateDecision EvaluateGate(const EvaluationReport& pooled,
       " coverage, ", d.coverage_goal_met ? "met" : "not met");
   d.reason = absl::StrCat(
       d.promote ? "promoted: "
-                : absl::StrCat("rejected (failed: ", absl::StrJoin(failed, ", "),
-                               "): "),
+                : absl::StrCat(
+                      "rejected (failed: ", absl::StrJoin(failed, ", "), "): "),
       absl::StrJoin(facts, "; "), "; ", goal);
   return d;
 }

@@ -46,7 +46,7 @@ struct GatePolicyFigures {
   PolicyEvidence model;  // the chosen policy's evidence
   bool analytic_found = false;
   double analytic_blend_weight = 0, analytic_threshold = 0;
-  PolicyEvidence analytic;  // the analytic's own chosen policy
+  PolicyEvidence analytic;    // the analytic's own chosen policy
   double tp_vs_analytic = 0;  // model TP / analytic TP - 1
   Interval tp_vs_analytic_ci;
 };

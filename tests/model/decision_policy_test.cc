@@ -36,7 +36,8 @@ DecisionPolicy Policy() {
   e.precision_diff = 150.0 / 360 - 0.4;
   e.precision_diff_ci_low = 0.001;
   e.precision_diff_ci_high = 0.03;
-  e.sensitivity = {{0.39, 400, 155, 155.0 / 400}, e.policy, {0.43, 300, 130, NAN}};
+  e.sensitivity = {
+      {0.39, 400, 155, 155.0 / 400}, e.policy, {0.43, 300, 130, NAN}};
   e.sensitivity_precision_diff_ci_low = {-0.01, 0.001, 0.01};
   return p;
 }
