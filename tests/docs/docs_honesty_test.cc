@@ -281,7 +281,9 @@ std::string MonitoringPage() {
   WindowAccuracy w;
   w.window = "90d";
   w.rows = w.scored_rows = 10;
-  w.ml = w.rule = w.blended = PrecisionAt{5, 3, 0.6};
+  w.ml = w.rule = w.blended = w.policy = PrecisionAt{5, 3, 0.6};
+  w.policy_confirmation_rate = w.rule_confirmation_rate = 0.5;
+  w.policy_tp_rate = w.rule_tp_rate = 0.6;
   w.roc_auc = 0.6;
   w.brier = 0.2;
   w.ece = 0.05;
