@@ -301,7 +301,9 @@ void ExpectConsistentScore(const v1::ScoreResponse& r, double blend_weight) {
 // 4. Score by id over gRPC.
 void Step4() {
   ASSERT_TRUE(s->server) << "step 3 failed";
-  const double blend_weight = s->card["serving"].value("blend_weight", -1.0);
+  // The server blends by the card's decision policy (issue 18).
+  ASSERT_TRUE(s->card.contains("policy")) << "no policy in the card";
+  const double blend_weight = s->card["policy"].value("blend_weight", -1.0);
   ASSERT_GE(blend_weight, 0.0);
 
   // Every pattern confirmed in the last six months, including those still
