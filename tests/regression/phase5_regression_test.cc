@@ -608,7 +608,8 @@ void Step8() {
   const nlohmann::json& windows = report["accuracy"]["windows"];
   ASSERT_TRUE(windows.is_array());
   ASSERT_EQ(windows.size(), 2u);
-  const double threshold = s->card["serving"].value("decision_threshold", -1.0);
+  // ML-confirmed = ml >= the served policy's threshold (issue 18).
+  const double threshold = s->card["policy"].value("threshold", -1.0);
   ASSERT_GE(threshold, 0.0);
   pqxx::connection conn(s->conninfo);
   pqxx::read_transaction tx(conn);
