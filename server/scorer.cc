@@ -81,11 +81,11 @@ ScoreResult Scorer::Decide(const Pattern& pattern, LifecycleState state,
   const double threshold =
       use_ml ? model->decision_threshold : kDefaultRuleDecisionThreshold;
   const PatternLifecycleManager manager({.decision_threshold = threshold});
-  const BlendOptions blend{.enabled = options_.phase5_enabled,
-                           .ml_weight = options_.blend_weight.value_or(
-                               use_ml ? model->blend_weight : 0.5),
-                           .policy_from_card = !use_ml ||
-                                               model->policy_from_card};
+  const BlendOptions blend{
+      .enabled = options_.phase5_enabled,
+      .ml_weight =
+          options_.blend_weight.value_or(use_ml ? model->blend_weight : 0.5),
+      .policy_from_card = !use_ml || model->policy_from_card};
   LifecycleDecision d = manager.EvaluateWithRules(pattern, ml, blend, reason);
   result.pattern = pattern;
   result.state = state;
@@ -97,7 +97,11 @@ ScoreResult Scorer::Decide(const Pattern& pattern, LifecycleState state,
   result.decision_threshold = threshold;
   result.fallback_reason = d.fallback_reason;
   // kNoPolicy: the model was used (by the pre-policy default).
-  result.model_version = use_ml ? model->version : "";
+  result.model_version =
+      use_ml && (d.fallback_reason == FallbackReason::kNone ||
+                 d.fallback_reason == FallbackReason::kNoPolicy)
+          ? model->version
+          : "";
   result.lifecycle = d;
   return result;
 }

@@ -448,8 +448,10 @@ int64_t InsertTraces(const std::string& version, double winner_ml,
             "  rule_confidence, ml_confidence, blended_confidence, "
             "  model_version) "
             "SELECT id, 'confirmed', rule_confidence, "
-            "  CASE WHEN outcome_label = 1 THEN $2::float8 ELSE $3::float8 END, "
-            "  CASE WHEN outcome_label = 1 THEN $2::float8 ELSE $3::float8 END, $4 "
+            "  CASE WHEN outcome_label = 1 THEN $2::float8 ELSE $3::float8 "
+            "END, "
+            "  CASE WHEN outcome_label = 1 THEN $2::float8 ELSE $3::float8 "
+            "END, $4 "
             "FROM pattern_events "
             "WHERE symbol = ANY($1::text[]) AND outcome_label IS NOT NULL "
             "  AND confirmation_date BETWEEN '2003-01-01' AND '2006-12-31'",
