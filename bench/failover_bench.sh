@@ -53,7 +53,7 @@ GHZ="${PCS_GHZ:-$BUILD/tools/ghz}"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 . "$ROOT/bench/lib.sh"
 bench_init failover 54392
-need "$PCS" "$SERVER" "$GHZ" "$HAPROXY"
+need "$PCS" "$SERVER" "$GHZ" "$HAPROXY" "$BUILD/tools/grpcurl"
 pg_start
 seed_database "$DATA" quiet
 psql_q "SELECT id FROM pattern_events ORDER BY md5(id)" > "$WORK/ids.txt"
@@ -98,7 +98,17 @@ wait_status() {  # server prefix -> seconds waited
   done
   awk -v t="$t" -v n="$(date +%s.%N)" 'BEGIN { printf "%.2f", n - t }'
 }
+# Ready = gRPC health SERVING (the warm-up has ended): HAProxy counts a
+# server UP until its checks fail, so do not start the load before.
+wait_serving() {  # port
+  for _ in $(seq 1200); do
+    "$BUILD/tools/grpcurl" -plaintext "127.0.0.1:$1" grpc.health.v1.Health/Check 2>/dev/null |
+      grep -q '"SERVING"' && return 0
+    sleep 0.05
+  done
+}
 start_replica 1 "$R1_PORT"; start_replica 2 "$R2_PORT"
+wait_serving "$R1_PORT"; wait_serving "$R2_PORT"
 PCS_HAPROXY_BIND="127.0.0.1:$FRONT_PORT" PCS_HAPROXY_STATS_SOCKET="$WORK/haproxy.sock" \
   PCS_REPLICA_1="127.0.0.1:$R1_PORT" PCS_REPLICA_2="127.0.0.1:$R2_PORT" \
   PCS_HAPROXY_CHECK_INTER=200ms "$HAPROXY" -db -f "$ROOT/deploy/haproxy/pcs.cfg" 2> "$WORK/haproxy.log" &
