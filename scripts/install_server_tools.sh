@@ -45,11 +45,12 @@ fi
 
 # The Python client (client/python) is built, type-checked and tested by
 # tests/client/pcs_client_test with the interpreter `python3` on PATH:
-# grpcio + grpcio-tools (stubs), hatchling + mypy-protobuf (its build backend
+# grpcio + grpcio-tools (stubs), googleapis-common-protos (google.api
+# annotations the generated module imports), hatchling + mypy-protobuf (its build backend
 # and .pyi generator), build (`python3 -m build`), mypy with the grpc and
 # protobuf type stubs, pytest. Versions pinned where a newer release could
 # change the result (mypy's checks, the generated stubs).
-PY_TOOLS=(grpcio grpcio-tools pytest "build==1.6.1" "hatchling==1.33.0"
+PY_TOOLS=(grpcio grpcio-tools googleapis-common-protos pytest "build==1.6.1" "hatchling==1.33.0"
           "mypy-protobuf==5.1.0" "mypy==2.4.1" "types-grpcio==1.85.0.20261028"
           "types-protobuf==7.35.1.20260906")
 if python3 -m pip install -q "${PY_TOOLS[@]}"; then

@@ -1,7 +1,8 @@
 """Build hooks (hatchling): generate the pcs.v1 message classes at build time,
 and take the package version from the repository's VERSION file.
 
-The .proto file is looked up in, first to last:
+The .proto file (and the google/api protos it imports, vendored next to it)
+is looked up in, first to last:
   $PCS_PROTO_DIR                 an explicit proto root
   ./proto                        inside an unpacked sdist
   ../../proto                    the repository checkout
@@ -28,6 +29,9 @@ from hatchling.metadata.plugin.interface import MetadataHookInterface
 
 PROTO = "pcs/v1/pattern_confidence.proto"
 GRPCIO = "grpcio>=1.51"
+# The proto imports google/api/annotations.proto (its REST routes); the
+# generated module imports google.api.annotations_pb2 from this package.
+GOOGLEAPIS = "googleapis-common-protos>=1.56"
 
 
 def find_proto_root(root: str) -> pathlib.Path:
@@ -87,7 +91,7 @@ class CustomMetadataHook(MetadataHookInterface):
         with tempfile.TemporaryDirectory() as tmp:
             version = generate(self.root, pathlib.Path(tmp))
         major = int(version.split(".")[0])
-        metadata["dependencies"] = [GRPCIO, f"protobuf>={version},<{major + 1}"]
+        metadata["dependencies"] = [GRPCIO, GOOGLEAPIS, f"protobuf>={version},<{major + 1}"]
 
 
 class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]

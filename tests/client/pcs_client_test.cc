@@ -223,7 +223,8 @@ class PythonClientTest : public ClientTest {
   static void SetUpTestSuite() {
     auto [probe, probe_out] = RunCommand(
         "cd /tmp && python3 -c 'import grpc, grpc_tools, hatchling, "
-        "mypy_protobuf, build, mypy, pytest' && python3 -m pip show -q "
+        "mypy_protobuf, build, mypy, pytest, google.api.annotations_pb2' && "
+        "python3 -m pip show -q "
         "types-grpcio types-protobuf");
     if (probe != 0) {
       skip_reason_ =
@@ -296,6 +297,7 @@ TEST_F(PythonClientTest, BuildsWheelAndSdistWithoutWritingIntoTheCheckout) {
   auto [rc, sdist] = RunCommand("tar tzf " + work_.string() + "/dist/*.tar.gz");
   ASSERT_EQ(rc, 0) << sdist;
   EXPECT_THAT(sdist, HasSubstr("/proto/pcs/v1/pattern_confidence.proto"));
+  EXPECT_THAT(sdist, HasSubstr("/proto/google/api/annotations.proto"));
   EXPECT_THAT(sdist, HasSubstr("/pcs_client/py.typed"));
   auto [rc2, wheel] = RunCommand("cd " + work_.string() +
                                  "/site && find pcs_client -type f | sort");
