@@ -77,9 +77,9 @@ async function loadList() {
                      ['rule', fmt(p.rule_confidence)], ['ml', fmt(p.ml_confidence)],
                      ['blended', fmt(p.blended_confidence)], ['decision ' + decision, decision],
                      // An analyst's override shows in the state cell, in bold.
-                     [p.analyst_decision ? 'analyst' : '',
+                     [p.analyst_decision ? 'state analyst' : 'state',
                       p.lifecycle_state + (p.analyst_decision ? ' (analyst)' : '')],
-                     ['', outcome]];
+                     ['outcome', outcome]];
       for (const [cls, text] of cells) {
         const td = document.createElement('td');
         td.textContent = text;
@@ -234,6 +234,18 @@ function renderPriceChart(data) {
   state.chart = chart;
 }
 
+// A cell whose text wraps between words and after each "_" of an
+// identifier (descending_<wbr>triangle), never inside a word.
+function wrappable(text, cls) {
+  const td = document.createElement('td');
+  td.className = cls;
+  text.split('_').forEach((part, i, parts) => {
+    td.append(part + (i + 1 < parts.length ? '_' : ''));
+    if (i + 1 < parts.length) td.append(document.createElement('wbr'));
+  });
+  return td;
+}
+
 function renderHistory(history) {
   const body = $('history').querySelector('tbody');
   body.innerHTML = '';
@@ -242,12 +254,14 @@ function renderHistory(history) {
     tr.dataset.source = h.source;
     // The market date the transition refers to, beside when it was written.
     const recorded = (h.recorded_at || '').replace(/(\.\d+)?\+00(:00)?$/, '');
-    for (const text of [h.id, h.event_date || '–', recorded, h.source, h.from_state || '',
-                        h.to_state, fmt(h.blended_confidence), h.reason || '']) {
+    const change = (h.from_state ? h.from_state + ' → ' : '') + h.to_state;
+    for (const text of [h.id, h.event_date || '–', recorded, h.source, change,
+                        fmt(h.blended_confidence)]) {
       const td = document.createElement('td');
       td.textContent = text;
       tr.appendChild(td);
     }
+    tr.appendChild(wrappable(h.reason || '', 'reason'));
     body.appendChild(tr);
   }
 }

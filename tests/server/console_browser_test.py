@@ -9,7 +9,9 @@ disagree), opens a pattern (plain-language reasons above the chart, how the
 decision was reached), tries an override without a token (the page must say
 what is missing and point at the token field), overrides it (reject with a
 reason), checks the history's market dates, and at 1280x800 and 1920x1080
-that the page never scrolls sideways (scrollWidth <= innerWidth). Prints
+that the page never scrolls sideways (scrollWidth <= innerWidth), nor does
+any pane inside it (list, detail, each table box), and that the history's
+reasons wrap between words, never inside one. Prints
 {"pattern_id": ..., "screenshots": [...]} as the last line on stdout.
 Screenshots are written to --out. Exit 0 on success. Bounded: every wait has
 a timeout.
@@ -66,6 +68,34 @@ def main():
         if sizes[0] > sizes[1]:
             raise SystemExit("%s: the page scrolls sideways (scrollWidth %d > innerWidth %d)"
                              % (where, sizes[0], sizes[1]))
+        # Nor does any pane scroll sideways inside itself (a clipped column).
+        inside = driver.execute_script(
+            "return [...document.querySelectorAll('#list-pane, #detail, .table-box')]"
+            ".filter((e) => e.scrollWidth > e.clientWidth)"
+            ".map((e) => (e.id || e.firstElementChild.id) + ' ' + e.scrollWidth +"
+            " ' > ' + e.clientWidth);")
+        if inside:
+            raise SystemExit("%s: a pane scrolls sideways inside itself: %s" % (where, inside))
+
+    def whole_words(where):
+        # The history's reasons wrap between words (or after an identifier's
+        # "_"), never inside one: each word fits on one line.
+        broken = driver.execute_script(
+            "const out = [];"
+            "for (const td of document.querySelectorAll('#history td.reason')) {"
+            "  for (const node of td.childNodes) {"
+            "    if (node.nodeType !== Node.TEXT_NODE) continue;"
+            "    for (const m of node.data.matchAll(/[^\\s_]+/g)) {"
+            "      const r = document.createRange();"
+            "      r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);"
+            "      const tops = new Set([...r.getClientRects()].map((b) => Math.round(b.top)));"
+            "      if (tops.size > 1) out.push(m[0]);"
+            "    }"
+            "  }"
+            "}"
+            "return out;")
+        if broken:
+            raise SystemExit("%s: the history breaks words: %r" % (where, broken))
 
     def resize(width, height):
         driver.set_window_size(width, height)
@@ -177,6 +207,7 @@ def main():
             raise SystemExit("the history shows no market date: %r" % dates)
         driver.execute_script("document.getElementById('override').scrollIntoView();")
         fits("overridden at 1280x800")
+        whole_words("overridden at 1280x800")
         shot("06_overridden.png")
 
         # The big screen: list and detail side by side, still no sideways scroll.
@@ -184,6 +215,7 @@ def main():
         driver.execute_script("window.scrollTo(0, 0);")
         time.sleep(0.5)
         fits("detail at 1920x1080")
+        whole_words("detail at 1920x1080")
         shot("07_detail_1920x1080.png")
         print(json.dumps({"pattern_id": pattern_id, "status": status,
                           "screenshots": shots}))
