@@ -9,14 +9,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "snapshots/label_layout.h"
 
 namespace pcs {
 namespace {
 
 constexpr double kPlotLeft = 58;
-constexpr double kPlotRightMargin = 14;
 constexpr double kPlotTop = 30;
 constexpr double kPlotBottomMargin = 30;
+constexpr double kFontPx = 13;
+// The levels' labels ("stop 36.72") sit in the right margin, like price
+// axis labels, in a smaller face.
+constexpr double kLevelFontPx = 12;
+constexpr double kLevelLabelGap = 14;  // between stacked level baselines
 
 // Coordinates with one decimal keep the files small and deterministic.
 std::string C(double v) { return absl::StrFormat("%.1f", v); }
@@ -34,13 +39,13 @@ std::string Escape(absl::string_view text) {
 class Frame {
  public:
   Frame(const BarSeries& bars, int begin, int end, double lo, double hi,
-        const ChartRenderOptions& o)
+        double right_margin, const ChartRenderOptions& o)
       : bars_(bars),
         begin_(begin),
         end_(end),
         lo_(lo),
         hi_(hi),
-        right_(o.width - kPlotRightMargin),
+        right_(o.width - right_margin),
         bottom_(o.height - kPlotBottomMargin),
         slot_((right_ - kPlotLeft) / (end - begin + 1)) {}
 
@@ -78,34 +83,76 @@ std::string Line(const Frame& f, double x1, double y1, double x2, double y2,
                       "/>\n");
 }
 
-// A horizontal level with its label at the right edge (or, `label_left`, at
-// its start, so close levels do not print over each other).
-std::string Level(const Frame& f, absl::string_view name, double price,
-                  double x_from, absl::string_view color,
-                  absl::string_view dash, bool label_left = false) {
-  const double y = f.Y(price);
-  // A left label that would run past the right edge (a level starting near
-  // the last bar, e.g. the decision day) goes before the line's start.
-  const bool before = label_left && x_from + 110 > f.right();
-  const double x_label =
-      before ? x_from - 4 : (label_left ? x_from + 2 : f.right() - 2);
-  return absl::StrCat(
-      "<line class=\"level ", name, "\" x1=\"", C(x_from), "\" y1=\"", C(y),
-      "\" x2=\"", C(f.right()), "\" y2=\"", C(y), "\" stroke=\"", color,
-      "\" stroke-width=\"1.5\"", dash.empty() ? "" : " stroke-dasharray=\"",
-      dash, dash.empty() ? "" : "\"", " data-price=\"", P(price), "\"/>\n",
-      "<text class=\"level-label\" x=\"", C(x_label), "\" y=\"",
-      C(label_left ? y + 11 : y - 3), "\" text-anchor=\"",
-      label_left && !before ? "start" : "end", "\" fill=\"", color, "\">", name,
-      " ", L(price), "</text>\n");
+struct LevelSpec {
+  absl::string_view name;
+  double price;
+  absl::string_view color;
+  absl::string_view dash;
+};
+
+std::string LevelText(const LevelSpec& l) {
+  return absl::StrCat(l.name, " ", L(l.price));
 }
 
-std::string Candles(const BarSeries& bars, int begin, int end, const Frame& f) {
+// The right margin: wide enough for the widest level label.
+double RightMargin(const std::vector<LevelSpec>& levels) {
+  const LabelLayout measure(kLevelFontPx);
+  double width = 0;
+  for (const LevelSpec& l : levels) {
+    const LabelBox box = measure.BoxOf(LevelText(l), {});
+    width = std::max(width, box.x1 - box.x0);
+  }
+  return width + 10;
+}
+
+// A horizontal level from x_from to the plot's right edge.
+std::string LevelLine(const Frame& f, const LevelSpec& l, double x_from) {
+  const double y = f.Y(l.price);
+  return absl::StrCat("<line class=\"level ", l.name, "\" x1=\"", C(x_from),
+                      "\" y1=\"", C(y), "\" x2=\"", C(f.right()), "\" y2=\"",
+                      C(y), "\" stroke=\"", l.color, "\" stroke-width=\"1.5\"",
+                      l.dash.empty() ? "" : " stroke-dasharray=\"", l.dash,
+                      l.dash.empty() ? "" : "\"", " data-price=\"", P(l.price),
+                      "\"/>\n");
+}
+
+// The levels' labels in the right margin, each at its level's height unless
+// that would print over a neighbour: then pushed apart (kLevelLabelGap) and
+// kept within the plot's height, in price order.
+std::string LevelLabels(const Frame& f, std::vector<LevelSpec> levels,
+                        LabelLayout& labels) {
+  std::sort(
+      levels.begin(), levels.end(),
+      [](const LevelSpec& a, const LevelSpec& b) { return a.price > b.price; });
+  std::vector<double> y(levels.size());
+  for (size_t i = 0; i < levels.size(); ++i) {
+    y[i] = f.Y(levels[i].price) + 4;
+    if (i > 0) y[i] = std::max(y[i], y[i - 1] + kLevelLabelGap);
+  }
+  const double below = y.empty() ? 0 : y.back() - (f.bottom() + 4);
+  const LabelLayout measure(kLevelFontPx);
+  std::string out;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    const LabelSpot spot{f.right() + 4, y[i] - std::max(0.0, below),
+                         TextAnchor::kStart};
+    labels.Take(measure.BoxOf(LevelText(levels[i]), spot));
+    absl::StrAppend(&out, "<text class=\"level-label\" x=\"", C(spot.x),
+                    "\" y=\"", C(spot.y), "\" font-size=\"", kLevelFontPx,
+                    "\" fill=\"", levels[i].color, "\">", LevelText(levels[i]),
+                    "</text>\n");
+  }
+  return out;
+}
+
+// Also records each bar's box for `labels` to avoid.
+std::string Candles(const BarSeries& bars, int begin, int end, const Frame& f,
+                    LabelLayout& labels) {
   std::string wicks, up, down;
   const double w = std::max(1.0, f.slot() * 0.7);
   for (int i = begin; i <= end; ++i) {
     const Bar& b = bars.bars[i];
     const double x = f.X(i);
+    labels.Avoid({x - w / 2, f.Y(b.high), x + w / 2, f.Y(b.low)});
     absl::StrAppend(&wicks, "M", C(x), " ", C(f.Y(b.high)), "V", C(f.Y(b.low)));
     const double top = f.Y(std::max(b.open, b.close));
     const double h = std::max(0.6, f.Y(std::min(b.open, b.close)) - top);
@@ -119,19 +166,20 @@ std::string Candles(const BarSeries& bars, int begin, int end, const Frame& f) {
       "\"/>\n");
 }
 
-std::string Grid(const Frame& f, double lo, double hi, int width) {
+std::string Grid(const Frame& f, double lo, double hi, LabelLayout& labels) {
   std::string out = "<g class=\"grid\" stroke=\"#eee\">\n";
-  std::string labels = "<g class=\"axis\" fill=\"#666\">\n";
+  std::string ticks = "<g class=\"axis\" fill=\"#666\">\n";
   for (int k = 0; k <= 4; ++k) {
     const double price = lo + (hi - lo) * k / 4;
     const double y = f.Y(price);
     absl::StrAppend(&out, "<line x1=\"", C(kPlotLeft), "\" y1=\"", C(y),
                     "\" x2=\"", C(f.right()), "\" y2=\"", C(y), "\"/>\n");
-    absl::StrAppend(&labels, "<text x=\"", C(kPlotLeft - 4), "\" y=\"",
-                    C(y + 4), "\" text-anchor=\"end\">", L(price), "</text>\n");
+    const LabelSpot spot{kPlotLeft - 4, y + 4, TextAnchor::kEnd};
+    labels.Take(labels.BoxOf(L(price), spot));
+    absl::StrAppend(&ticks, "<text x=\"", C(spot.x), "\" y=\"", C(spot.y),
+                    "\" text-anchor=\"end\">", L(price), "</text>\n");
   }
-  (void)width;
-  return absl::StrCat(out, "</g>\n", labels, "</g>\n");
+  return absl::StrCat(out, "</g>\n", ticks, "</g>\n");
 }
 
 // Neckline / boundaries of the pattern's type, ending at the breakout level
@@ -192,33 +240,61 @@ std::string Boundaries(const Pattern& p, const Frame& f) {
   return out;
 }
 
-std::string Pivots(const Pattern& p, const Frame& f) {
+// Where a key point's label may go, best first: above an upper point
+// (below a lower one), the other side, then further out row by row, then
+// beside the circle.
+std::vector<LabelSpot> PivotLabelSpots(double x, double y, bool upper) {
+  std::vector<LabelSpot> spots;
+  for (int row = 0; row < 4; ++row) {
+    const double above = y - 7 - 14 * row;
+    const double below = y + 15 + 14 * row;
+    spots.push_back({x, upper ? above : below, TextAnchor::kMiddle});
+    spots.push_back({x, upper ? below : above, TextAnchor::kMiddle});
+    if (row == 0) {
+      spots.push_back({x + 7, y + 4, TextAnchor::kStart});
+      spots.push_back({x - 7, y + 4, TextAnchor::kEnd});
+    }
+  }
+  return spots;
+}
+
+std::string Pivots(const Pattern& p, const Frame& f, LabelLayout& labels) {
   std::vector<KeyPoint> points = p.key_points;
   std::stable_sort(
       points.begin(), points.end(),
       [](const KeyPoint& a, const KeyPoint& b) { return a.day < b.day; });
-  // A point in the upper half of the key-point range is labelled above its
-  // circle, one in the lower half below it, so a shoulder and the neckline
-  // point next to it do not print over each other.
+  // A point in the upper half of the key-point range prefers its label
+  // above the circle, one in the lower half below it.
   double lo = points.empty() ? 0 : points.front().price, hi = lo;
   for (const KeyPoint& k : points) {
     lo = std::min(lo, k.price);
     hi = std::max(hi, k.price);
   }
+  for (const KeyPoint& k : points) {  // every circle before any label
+    const double x = f.XOfDay(k.day), y = f.Y(k.price);
+    labels.Take({x - 4.5, y - 4.5, x + 4.5, y + 4.5});
+  }
   std::string line, marks;
   for (const KeyPoint& k : points) {
     const double x = f.XOfDay(k.day);
     const double y = f.Y(k.price);
-    const double y_label = k.price >= (lo + hi) / 2 ? y - 7 : y + 15;
     absl::StrAppend(&line, line.empty() ? "" : " ", C(x), ",", C(y));
     absl::StrAppend(&marks, "<circle class=\"pivot\" cx=\"", C(x), "\" cy=\"",
                     C(y), "\" r=\"3.5\" fill=\"#1e88e5\" data-role=\"",
                     Escape(k.role), "\" data-day=\"", FormatDay(k.day),
-                    "\" data-price=\"", P(k.price), "\"/>\n<text x=\"", C(x),
-                    "\" y=\"", C(y_label),
-                    "\" text-anchor=\"middle\" "
-                    "fill=\"#1e88e5\">",
-                    Escape(k.role), "</text>\n");
+                    "\" data-price=\"", P(k.price), "\"><title>",
+                    Escape(k.role), "</title></circle>\n");
+    // A label that fits nowhere is left out (the circle's tooltip names it).
+    const auto spot =
+        labels.Place(k.role, PivotLabelSpots(x, y, k.price >= (lo + hi) / 2),
+                     kPlotLeft, f.right());
+    if (!spot) continue;
+    absl::StrAppend(&marks, "<text class=\"pivot-label\" x=\"", C(spot->x),
+                    "\" y=\"", C(spot->y), "\" text-anchor=\"",
+                    spot->anchor == TextAnchor::kMiddle ? "middle"
+                    : spot->anchor == TextAnchor::kEnd  ? "end"
+                                                        : "start",
+                    "\" fill=\"#1e88e5\">", Escape(k.role), "</text>\n");
   }
   return absl::StrCat(
       "<polyline class=\"formation\" fill=\"none\" "
@@ -249,6 +325,48 @@ absl::StatusOr<Window> FindWindow(const Pattern& p, const BarSeries& bars,
   return w;
 }
 
+// The title line and the date axis: the first bar, the decision day and
+// the last bar (the decision day's date is left out where it would print
+// over another; the shaded bar still marks it).
+std::string TitleAndDates(const Pattern& p,
+                          const std::optional<Outcome>& outcome,
+                          const RenderedChart& chart, const Frame& f,
+                          const Window& w, LabelLayout& labels) {
+  const std::string title = absl::StrCat(
+      Escape(p.symbol), " ", PatternTypeName(p.type), " ",
+      DirectionName(p.direction), "  rule ",
+      absl::StrFormat("%.3f", p.rule_confidence), "  ",
+      outcome ? absl::StrCat("outcome: ", Escape(outcome->exit_reason), " ",
+                             FormatDay(chart.last_bar))
+              : absl::StrCat("as of ", FormatDay(p.confirmation_day)));
+  LabelBox box = labels.BoxOf(title, {kPlotLeft, 18, TextAnchor::kStart});
+  box.x1 += 0.12 * (box.x1 - box.x0);  // bold
+  labels.Take(box);
+  std::string out = absl::StrCat("<text x=\"", C(kPlotLeft),
+                                 "\" y=\"18\" font-weight=\"bold\">", title,
+                                 "</text>\n<g class=\"axis\" fill=\"#666\">\n");
+  const double y = f.bottom() + 16;
+  auto date = [&](Day day, const LabelSpot& spot) {
+    labels.Take(labels.BoxOf(FormatDay(day), spot));
+    absl::StrAppend(&out, "<text x=\"", C(spot.x), "\" y=\"", C(y),
+                    "\" text-anchor=\"",
+                    spot.anchor == TextAnchor::kStart    ? "start"
+                    : spot.anchor == TextAnchor::kMiddle ? "middle"
+                                                         : "end",
+                    "\">", FormatDay(day), "</text>\n");
+  };
+  date(chart.first_bar, {kPlotLeft, y, TextAnchor::kStart});
+  if (w.end != w.confirm)
+    date(chart.last_bar, {f.right(), y, TextAnchor::kEnd});
+  const LabelSpot decision{
+      f.X(w.confirm), y,
+      w.confirm == w.end ? TextAnchor::kEnd : TextAnchor::kMiddle};
+  if (labels.Free(labels.BoxOf(FormatDay(p.confirmation_day), decision))) {
+    date(p.confirmation_day, decision);
+  }
+  return out + "</g>\n";
+}
+
 absl::StatusOr<RenderedChart> Render(const Pattern& p,
                                      const std::optional<Outcome>& outcome,
                                      const BarSeries& bars, Day last_day,
@@ -270,7 +388,11 @@ absl::StatusOr<RenderedChart> Render(const Pattern& p,
   const double pad = std::max((hi - lo) * 0.04, 1e-6);
   lo -= pad;
   hi += pad;
-  Frame f(bars, w.begin, w.end, lo, hi, o);
+  const std::vector<LevelSpec> levels = {
+      {"breakout", p.breakout_level, "#6a1b9a", "2,2"},
+      {"target", p.target, "#2e7d32", "6,3"},
+      {"stop", p.stop, "#c62828", "6,3"}};
+  Frame f(bars, w.begin, w.end, lo, hi, RightMargin(levels), o);
 
   RenderedChart chart;
   chart.kind = outcome ? SnapshotKind::kOutcome : SnapshotKind::kDecision;
@@ -295,7 +417,28 @@ absl::StatusOr<RenderedChart> Render(const Pattern& p,
       DirectionName(p.direction), "), ", kind, " chart to ",
       FormatDay(chart.last_bar), "</title>\n<rect width=\"", o.width,
       "\" height=\"", o.height, "\" fill=\"#fff\"/>\n");
-  absl::StrAppend(&s, Grid(f, lo, hi, o.width));
+  // Labels are placed in this order; each later one avoids the earlier.
+  LabelLayout labels(kFontPx);
+  const std::string grid = Grid(f, lo, hi, labels);
+  const std::string titles = TitleAndDates(p, outcome, chart, f, w, labels);
+  const std::string level_labels = LevelLabels(f, levels, labels);
+  std::string exit_mark;
+  if (outcome) {
+    const Bar& exit_bar = bars.bars[w.end];
+    const double ye = outcome->exit_reason == "target" ? f.Y(p.target)
+                      : outcome->exit_reason == "stop" ? f.Y(p.stop)
+                                                       : f.Y(exit_bar.close);
+    labels.Take({f.X(w.end) - 6, ye - 6, f.X(w.end) + 6, ye + 6});
+    absl::StrAppend(&exit_mark, "<circle class=\"exit\" cx=\"", C(f.X(w.end)),
+                    "\" cy=\"", C(ye),
+                    "\" r=\"5\" fill=\"none\" "
+                    "stroke=\"#000\" stroke-width=\"2\" data-reason=\"",
+                    Escape(outcome->exit_reason), "\" data-day=\"",
+                    FormatDay(exit_bar.day), "\"/>\n");
+  }
+  const std::string candles = Candles(bars, w.begin, w.end, f, labels);
+  const std::string pivots = Pivots(p, f, labels);
+  absl::StrAppend(&s, grid);
   // The breakout bar, shaded behind the candles.
   absl::StrAppend(&s, "<rect class=\"breakout-bar\" x=\"",
                   C(f.X(w.confirm) - f.slot() / 2), "\" y=\"", C(kPlotTop),
@@ -304,47 +447,11 @@ absl::StatusOr<RenderedChart> Render(const Pattern& p,
                   "\" fill=\"#ffca28\" "
                   "fill-opacity=\"0.35\" data-day=\"",
                   FormatDay(p.confirmation_day), "\"/>\n");
-  absl::StrAppend(&s, Candles(bars, w.begin, w.end, f));
-  absl::StrAppend(&s, Boundaries(p, f), Pivots(p, f));
-  const double x_levels = f.XOfDay(p.formation_end);
-  absl::StrAppend(&s, Level(f, "breakout", p.breakout_level, x_levels,
-                            "#6a1b9a", "2,2", /*label_left=*/true));
-  absl::StrAppend(&s, Level(f, "target", p.target, x_levels, "#2e7d32", "6,3"));
-  absl::StrAppend(&s, Level(f, "stop", p.stop, x_levels, "#c62828", "6,3"));
-  if (outcome) {
-    const Bar& exit_bar = bars.bars[w.end];
-    const double ye = outcome->exit_reason == "target" ? f.Y(p.target)
-                      : outcome->exit_reason == "stop" ? f.Y(p.stop)
-                                                       : f.Y(exit_bar.close);
-    absl::StrAppend(&s, "<circle class=\"exit\" cx=\"", C(f.X(w.end)),
-                    "\" cy=\"", C(ye),
-                    "\" r=\"5\" fill=\"none\" "
-                    "stroke=\"#000\" stroke-width=\"2\" data-reason=\"",
-                    Escape(outcome->exit_reason), "\" data-day=\"",
-                    FormatDay(exit_bar.day), "\"/>\n");
+  absl::StrAppend(&s, candles, Boundaries(p, f));
+  for (const LevelSpec& l : levels) {
+    absl::StrAppend(&s, LevelLine(f, l, f.XOfDay(p.formation_end)));
   }
-  // Title line and the date axis.
-  absl::StrAppend(
-      &s, "<text x=\"", C(kPlotLeft),
-      "\" y=\"18\" font-size=\"13\" "
-      "font-weight=\"bold\">",
-      Escape(p.symbol), " ", PatternTypeName(p.type), " ",
-      DirectionName(p.direction), "  rule ",
-      absl::StrFormat("%.3f", p.rule_confidence), "  ",
-      outcome ? absl::StrCat("outcome: ", Escape(outcome->exit_reason), " ",
-                             FormatDay(chart.last_bar))
-              : absl::StrCat("as of ", FormatDay(p.confirmation_day)),
-      "</text>\n<g class=\"axis\" fill=\"#666\">\n<text x=\"", C(kPlotLeft),
-      "\" y=\"", C(f.bottom() + 16), "\">", FormatDay(chart.first_bar),
-      "</text>\n<text x=\"", C(f.X(w.confirm)), "\" y=\"", C(f.bottom() + 16),
-      "\" text-anchor=\"", w.confirm == w.end ? "end" : "middle", "\">",
-      FormatDay(p.confirmation_day), "</text>\n");
-  if (w.end != w.confirm) {
-    absl::StrAppend(&s, "<text x=\"", C(f.right()), "\" y=\"",
-                    C(f.bottom() + 16), "\" text-anchor=\"end\">",
-                    FormatDay(chart.last_bar), "</text>\n");
-  }
-  absl::StrAppend(&s, "</g>\n</svg>\n");
+  absl::StrAppend(&s, pivots, exit_mark, level_labels, titles, "</svg>\n");
   return chart;
 }
 

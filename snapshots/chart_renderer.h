@@ -13,7 +13,7 @@ namespace pcs {
 
 // Bumped whenever the drawing changes, so the catalog records which renderer
 // made each snapshot (chart_snapshots.renderer_version).
-inline constexpr char kChartRendererVersion[] = "svg-2";
+inline constexpr char kChartRendererVersion[] = "svg-3";
 
 struct ChartRenderOptions {
   int width = 760;
@@ -44,7 +44,9 @@ struct RenderedChart {
 // formation's pivots (circles labelled with their role) joined in day order,
 // the neckline or boundaries of its type, the breakout bar (shaded), and
 // horizontal breakout, target and stop levels. Each level is an SVG <line>
-// with class "level <name>" and data-price holding the stored value.
+// with class "level <name>" and data-price holding the stored value; its
+// label sits in the right margin. Labels are placed by LabelLayout
+// (snapshots/label_layout.h) so no two texts overlap.
 //
 // Errors: FailedPrecondition when the series has no bar on the confirmation
 // day. Pure function; thread-safe; the same input gives the same bytes.

@@ -207,7 +207,10 @@ function renderPriceChart(data) {
   const chart = LightweightCharts.createChart(box, { height: 320, autoSize: true,
     layout: { background: { color: '#ffffff' }, textColor: '#333', fontSize: 13 },
     timeScale: { rightOffset: 6 } });
-  const series = chart.addCandlestickSeries();
+  // No last-price label: it printed over the axis ticks and the level
+  // labels (27.33 over 28.00); the levels keep theirs.
+  const series = chart.addCandlestickSeries({ lastValueVisible: false,
+                                              priceLineVisible: false });
   series.setData(data.bars.map((b) => ({ time: b.day, open: b.open, high: b.high,
                                          low: b.low, close: b.close })));
   const lines = [['breakout', data.breakout_level, '#6a1b9a'],
@@ -226,8 +229,10 @@ function renderPriceChart(data) {
              shape: 'circle', text: k.role.replace(/_/g, ' ') };
   });
   const bullish = data.target_price >= data.breakout_level;
+  // The breakout day's arrow carries no text (it printed over the
+  // candles); the caption under the chart names it.
   markers.push({ time: data.confirmation_date, position: bullish ? 'belowBar' : 'aboveBar',
-                 color: '#ff8f00', shape: bullish ? 'arrowUp' : 'arrowDown', text: 'breakout' });
+                 color: '#ff8f00', shape: bullish ? 'arrowUp' : 'arrowDown', text: '' });
   markers.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   series.setMarkers(markers);
   chart.timeScale().fitContent();

@@ -11,7 +11,9 @@ what is missing and point at the token field), overrides it (reject with a
 reason), checks the history's market dates, and at 1280x800 and 1920x1080
 that the page never scrolls sideways (scrollWidth <= innerWidth), nor does
 any pane inside it (list, detail, each table box), and that the history's
-reasons wrap between words, never inside one. Prints
+reasons wrap between words, never inside one. In the server-rendered
+snapshots of the listed patterns no text's box (getBBox) meets another text
+or a key point's circle. Prints
 {"pattern_id": ..., "screenshots": [...]} as the last line on stdout.
 Screenshots are written to --out. Exit 0 on success. Bounded: every wait has
 a timeout.
@@ -30,6 +32,44 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 WAIT_SECONDS = 30
+
+# Fetches each pattern's snapshots (decision and outcome SVG), draws them
+# off-screen and compares the boxes of every <text> with every other <text>
+# and every key-point <circle>.
+SNAPSHOT_LABEL_CHECK = """
+const [ids, done] = arguments;
+(async () => {
+  const box = document.createElement('div');
+  box.style.cssText = 'position:absolute; left:-5000px; top:0; width:800px';
+  document.body.appendChild(box);
+  const overlaps = [];
+  let charts = 0;
+  for (const id of ids) {
+    const detail = await (await fetch('/api/v1/patterns/' + id)).json();
+    for (const snap of detail.snapshots || []) {
+      box.innerHTML = await (await fetch(snap.url)).text();
+      charts++;
+      const texts = [...box.querySelectorAll('text')];
+      const marks = texts.concat([...box.querySelectorAll('circle')]);
+      const rects = marks.map((e) => e.getBBox());
+      for (let i = 0; i < texts.length; i++) {
+        for (let j = i + 1; j < marks.length; j++) {
+          const a = rects[i], b = rects[j];
+          const dx = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+          const dy = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+          if (dx > 0.5 && dy > 0.5) {
+            overlaps.push(id + ' ' + snap.kind + ': "' + texts[i].textContent + '" meets "' +
+                          (marks[j].textContent || marks[j].getAttribute('data-role') ||
+                           marks[j].getAttribute('class')) + '"');
+          }
+        }
+      }
+    }
+  }
+  box.remove();
+  done({ overlaps, charts });
+})().catch((e) => done({ error: String(e) }));
+"""
 
 
 def main():
@@ -76,6 +116,17 @@ def main():
             " ' > ' + e.clientWidth);")
         if inside:
             raise SystemExit("%s: a pane scrolls sideways inside itself: %s" % (where, inside))
+
+    def snapshot_labels_apart(ids):
+        # The server-rendered snapshots of these patterns: no text's box
+        # (getBBox with the browser's fonts) meets another text or a key
+        # point's circle. Returns the number of charts checked.
+        result = driver.execute_async_script(SNAPSHOT_LABEL_CHECK, ids)
+        if result.get("error"):
+            raise SystemExit("snapshot labels: " + result["error"])
+        if result["overlaps"]:
+            raise SystemExit("snapshot labels overlap: %r" % result["overlaps"][:5])
+        return result["charts"]
 
     def whole_words(where):
         # The history's reasons wrap between words (or after an identifier's
@@ -166,6 +217,12 @@ def main():
             " document.getElementById('contributions').getBoundingClientRect().top;")
         if not above:
             raise SystemExit("the reasons are not above the chart")
+        # No label of the snapshots prints over another (this page's rows).
+        ids = [r.get_attribute("data-id") for r in
+               driver.find_elements(By.CSS_SELECTOR, "#patterns tbody tr")]
+        driver.set_script_timeout(WAIT_SECONDS)
+        if snapshot_labels_apart(ids) < len(ids):
+            raise SystemExit("fewer snapshots than patterns listed")
         time.sleep(0.5)  # let the canvas chart paint before the screenshot
         fits("detail at 1280x800")
         shot("03_detail_1280x800.png")
