@@ -5,6 +5,7 @@
 #include <optional>
 #include <pqxx/connection>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -172,6 +173,24 @@ class PatternEventStore {
   // Patterns matching `filter`, ordered by (confirmation_date, id).
   absl::StatusOr<std::vector<StoredPattern>> LoadPatterns(
       const PatternFilter& filter);
+
+  // What changed since a poller's last look (pcs-server's pattern preload,
+  // db/scoring_repository.h): the rows whose updated_at is at or after
+  // `since` minus `overlap_seconds` (migrations/0007 stamps updated_at on
+  // every lifecycle_state change; an insert takes its insert time), and the
+  // database clock of the read, the next look's `since`. `since` empty: no
+  // rows, only the clock (before a first full read).
+  struct ChangedPatterns {
+    std::string as_of;  // timestamptz as PostgreSQL prints it
+    std::vector<StoredPattern> patterns;
+  };
+  absl::StatusOr<ChangedPatterns> LoadChangedSince(const std::string& since,
+                                                   double overlap_seconds);
+
+  // Every stored pattern's id and lifecycle state (a poller's periodic full
+  // check, which no long transaction can slip past).
+  absl::StatusOr<std::vector<std::pair<std::string, LifecycleState>>>
+  LoadAllStates();
 
   // The patterns whose outcome is not known yet (outcome_label IS NULL AND
   // exit_reason IS NULL): what `pcs outcomes` starts from.
