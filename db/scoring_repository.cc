@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,11 +10,52 @@
 
 namespace pcs {
 
+namespace {
+
+// glibc malloc: a block of n bytes takes n + 8 rounded up to 16, at least 32.
+size_t Block(size_t n) {
+  return n == 0 ? 0 : std::max<size_t>(32, (n + 8 + 15) / 16 * 16);
+}
+// Heap bytes of a string beyond its inline buffer.
+size_t Heap(const std::string& s) {
+  return s.capacity() > 15 ? Block(s.capacity() + 1) : 0;
+}
+
+std::shared_ptr<const ScoringPattern> ToScoring(StoredPattern&& stored) {
+  auto row = std::make_shared<ScoringPattern>();
+  row->pattern = std::move(stored.pattern);
+  row->pattern.key_points.shrink_to_fit();
+  row->pattern.rule_criteria.shrink_to_fit();
+  row->lifecycle_state = stored.lifecycle_state;
+  return row;
+}
+
+}  // namespace
+
+size_t PreloadedBytes(const std::string& id, const ScoringPattern& p) {
+  using Node =
+      std::pair<const std::string, std::shared_ptr<const ScoringPattern>>;
+  // make_shared: one block for the control block (16 B) and the struct.
+  size_t bytes = Block(16 + sizeof(ScoringPattern)) + Heap(p.pattern.symbol);
+  bytes += Block(p.pattern.key_points.capacity() * sizeof(KeyPoint));
+  for (const KeyPoint& k : p.pattern.key_points) bytes += Heap(k.role);
+  bytes += Block(p.pattern.rule_criteria.capacity() *
+                 sizeof(p.pattern.rule_criteria[0]));
+  for (const auto& [name, value] : p.pattern.rule_criteria) {
+    bytes += Heap(name);
+  }
+  // The map: a node (next pointer, cached hash, key and value), the key's
+  // heap block and a bucket slot.
+  return bytes + Block(2 * sizeof(void*) + sizeof(Node)) + Heap(id) +
+         sizeof(void*);
+}
+
 struct ScoringRepository::PatternRequest {
   std::string id;
   absl::Time deadline;
   bool done = false;
-  absl::StatusOr<StoredPattern> result = absl::UnknownError("not looked up");
+  absl::StatusOr<std::shared_ptr<const ScoringPattern>> result =
+      absl::UnknownError("not looked up");
 };
 
 absl::StatusOr<std::unique_ptr<ScoringRepository>> ScoringRepository::Create(
@@ -33,17 +75,26 @@ ScoringRepository::ScoringRepository(ScoringRepositoryOptions options,
                                      std::unique_ptr<ConnectionPool> pool)
     : options_(std::move(options)), pool_(std::move(pool)) {}
 
-absl::StatusOr<StoredPattern> ScoringRepository::LoadPattern(
-    const std::string& id, absl::Time deadline) {
-  auto request = std::make_shared<PatternRequest>();
-  request->id = id;
-  request->deadline = deadline;
-  absl::MutexLock lock(&mu_);
-  if (absl::Now() - preloaded_at_ < options_.preload_ttl) {
+ScoringRepository::~ScoringRepository() {
+  stop_.Notify();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+absl::StatusOr<std::shared_ptr<const ScoringPattern>>
+ScoringRepository::LoadPattern(const std::string& id, absl::Time deadline,
+                               bool* queried) {
+  if (queried != nullptr) *queried = false;
+  {
+    absl::MutexLock lock(&mu_);
     if (auto it = preloaded_.find(id); it != preloaded_.end()) {
       return it->second;
     }
   }
+  if (queried != nullptr) *queried = true;
+  auto request = std::make_shared<PatternRequest>();
+  request->id = id;
+  request->deadline = deadline;
+  absl::MutexLock lock(&mu_);
   queue_.push_back(request);
   struct Wait {
     ScoringRepository* self;
@@ -89,9 +140,17 @@ void ScoringRepository::RunPatternBatch() {
       pool_->Run(deadline, "loading patterns", [&](pqxx::connection& conn) {
         return PatternEventStore(conn).LoadMany(ids);
       });
-  std::unordered_map<std::string, const absl::StatusOr<StoredPattern>*> by_id;
+  std::unordered_map<std::string,
+                     absl::StatusOr<std::shared_ptr<const ScoringPattern>>>
+      by_id;
   if (rows.ok()) {
-    for (const auto& row : *rows) by_id[row.id] = &row.pattern;
+    for (auto& row : *rows) {
+      if (row.pattern.ok()) {
+        by_id.emplace(row.id, ToScoring(*std::move(row.pattern)));
+      } else {
+        by_id.emplace(row.id, row.pattern.status());
+      }
+    }
   }
   mu_.Lock();
   --in_flight_;
@@ -99,7 +158,7 @@ void ScoringRepository::RunPatternBatch() {
     if (!rows.ok()) {
       r->result = rows.status();
     } else if (auto it = by_id.find(r->id); it != by_id.end()) {
-      r->result = *it->second;  // copied: an id may be asked for twice
+      r->result = it->second;  // shared: an id may be asked for twice
     } else {
       r->result = absl::NotFoundError("no pattern with id " + r->id);
     }
@@ -108,8 +167,9 @@ void ScoringRepository::RunPatternBatch() {
 }
 
 absl::StatusOr<int> ScoringRepository::PreloadPatterns(absl::Time deadline) {
-  // Rough bytes per row: the struct, its strings, key points and criteria.
-  constexpr size_t kBytesPerPattern = sizeof(StoredPattern) + 320;
+  // A floor per row (struct, id, a few key points and criteria): a table
+  // that cannot fit is not read at all; one that may is measured exactly.
+  constexpr size_t kMinBytesPerPattern = sizeof(ScoringPattern) + 400;
   absl::StatusOr<int64_t> count = pool_->Run(
       deadline, "counting patterns",
       [](pqxx::connection& conn) -> absl::StatusOr<int64_t> {
@@ -121,32 +181,130 @@ absl::StatusOr<int> ScoringRepository::PreloadPatterns(absl::Time deadline) {
             });
       });
   if (!count.ok()) return count.status();
-  if (static_cast<size_t>(*count) * kBytesPerPattern >
+  if (static_cast<size_t>(*count) * kMinBytesPerPattern >
       options_.preload_max_bytes) {
     return 0;
   }
-  const absl::Time started = absl::Now();
+  absl::MutexLock refresh(&refresh_mu_);
+  // The clock first: changes made while the rows are read are polled again.
+  absl::StatusOr<PatternEventStore::ChangedPatterns> clock = pool_->Run(
+      deadline, "reading the database clock", [](pqxx::connection& conn) {
+        return PatternEventStore(conn).LoadChangedSince("", 0);
+      });
+  if (!clock.ok()) return clock.status();
   absl::StatusOr<std::vector<StoredPattern>> rows =
       pool_->Run(deadline, "preloading patterns", [](pqxx::connection& conn) {
         return PatternEventStore(conn).LoadPatterns({});
       });
   if (!rows.ok()) return rows.status();
-  std::unordered_map<std::string, StoredPattern> by_id;
+  std::unordered_map<std::string, std::shared_ptr<const ScoringPattern>> by_id;
   by_id.reserve(rows->size());
+  size_t bytes = 0;
   for (StoredPattern& p : *rows) {
-    std::string id = p.id;
-    by_id.emplace(std::move(id), std::move(p));
+    std::string id = std::move(p.id);
+    std::shared_ptr<const ScoringPattern> row = ToScoring(std::move(p));
+    bytes += PreloadedBytes(id, *row);
+    if (bytes > options_.preload_max_bytes) return 0;
+    by_id.emplace(std::move(id), std::move(row));
   }
+  rows->clear();
   const int n = static_cast<int>(by_id.size());
-  absl::MutexLock lock(&mu_);
-  preloaded_ = std::move(by_id);
-  preloaded_at_ = started;
+  {
+    absl::MutexLock lock(&mu_);
+    preloaded_ = std::move(by_id);
+    preloaded_bytes_ = bytes;
+  }
+  since_ = clock->as_of;
+  if (options_.refresh_period > absl::ZeroDuration() &&
+      !refresher_.joinable()) {
+    refresher_ = std::thread([this] { RefreshLoop(); });
+  }
   return n;
+}
+
+int ScoringRepository::Remember(std::string id,
+                                std::shared_ptr<const ScoringPattern> row) {
+  auto it = preloaded_.find(id);
+  if (it != preloaded_.end()) {
+    if (it->second->lifecycle_state == row->lifecycle_state) return 0;
+    it->second = std::move(row);  // same fields (the id is their hash)
+    return 1;
+  }
+  const size_t bytes = PreloadedBytes(id, *row);
+  if (preloaded_bytes_ + bytes > options_.preload_max_bytes) return 0;
+  preloaded_bytes_ += bytes;
+  preloaded_.emplace(std::move(id), std::move(row));
+  return 2;
+}
+
+absl::StatusOr<PreloadRefresh> ScoringRepository::RefreshPreload(
+    absl::Time deadline) {
+  absl::MutexLock refresh(&refresh_mu_);
+  PreloadRefresh out;
+  if (since_.empty()) return out;  // nothing preloaded
+  ++polls_;
+  out.full =
+      options_.full_check_every > 0 && polls_ % options_.full_check_every == 0;
+  const double overlap = absl::ToDoubleSeconds(options_.refresh_overlap);
+  absl::StatusOr<PatternEventStore::ChangedPatterns> changed = pool_->Run(
+      deadline, "polling changed patterns", [&](pqxx::connection& conn) {
+        return PatternEventStore(conn).LoadChangedSince(since_, overlap);
+      });
+  if (!changed.ok()) return changed.status();
+  absl::StatusOr<std::vector<std::pair<std::string, LifecycleState>>> states;
+  if (out.full) {
+    states = pool_->Run(deadline, "checking every pattern's state",
+                        [](pqxx::connection& conn) {
+                          return PatternEventStore(conn).LoadAllStates();
+                        });
+    if (!states.ok()) return states.status();
+  }
+  absl::MutexLock lock(&mu_);
+  for (StoredPattern& p : changed->patterns) {
+    std::string id = std::move(p.id);
+    const int what = Remember(std::move(id), ToScoring(std::move(p)));
+    out.changed += what == 1 ? 1 : 0;
+    out.added += what == 2 ? 1 : 0;
+  }
+  if (out.full) {
+    std::unordered_set<std::string> stored;
+    stored.reserve(states->size());
+    for (auto& [id, state] : *states) {
+      auto it = preloaded_.find(id);
+      if (it != preloaded_.end() && it->second->lifecycle_state != state) {
+        auto row = std::make_shared<ScoringPattern>(*it->second);
+        row->lifecycle_state = state;
+        it->second = std::move(row);
+        ++out.changed;
+      }
+      stored.insert(std::move(id));
+    }
+    for (auto it = preloaded_.begin(); it != preloaded_.end();) {
+      if (stored.count(it->first) > 0) {
+        ++it;
+        continue;
+      }
+      preloaded_bytes_ -= PreloadedBytes(it->first, *it->second);  // deleted
+      it = preloaded_.erase(it);
+    }
+  }
+  since_ = changed->as_of;
+  return out;
+}
+
+void ScoringRepository::RefreshLoop() {
+  while (!stop_.WaitForNotificationWithTimeout(options_.refresh_period)) {
+    // A failed poll keeps `since_`: the next one reads from there.
+    (void)RefreshPreload(absl::Now() + options_.refresh_period * 10);
+  }
 }
 
 void ScoringRepository::Forget(const std::string& id) {
   absl::MutexLock lock(&mu_);
-  preloaded_.erase(id);
+  auto it = preloaded_.find(id);
+  if (it == preloaded_.end()) return;
+  preloaded_bytes_ -= PreloadedBytes(it->first, *it->second);
+  preloaded_.erase(it);
 }
 
 absl::StatusOr<std::vector<Bar>> ScoringRepository::LoadBarWindow(
@@ -166,11 +324,22 @@ absl::StatusOr<std::vector<SymbolExtent>> ScoringRepository::ListSymbolExtents(
 absl::StatusOr<AppliedDecision> ScoringRepository::ApplyDecision(
     const LifecycleTransition& decided, const std::string& model_version,
     double latency_ms, absl::Time deadline) {
-  return pool_->Run(deadline, "persisting a decision",
-                    [&](pqxx::connection& conn) {
-                      return PatternEventStore(conn).ApplyDecision(
-                          decided, model_version, latency_ms);
-                    });
+  absl::StatusOr<AppliedDecision> applied = pool_->Run(
+      deadline, "persisting a decision", [&](pqxx::connection& conn) {
+        return PatternEventStore(conn).ApplyDecision(decided, model_version,
+                                                     latency_ms);
+      });
+  if (applied.ok() && applied->recorded) {
+    // The preloaded row takes the new state at once (the poll would too).
+    absl::MutexLock lock(&mu_);
+    auto it = preloaded_.find(decided.pattern_id);
+    if (it != preloaded_.end() && it->second->lifecycle_state != decided.to) {
+      auto row = std::make_shared<ScoringPattern>(*it->second);
+      row->lifecycle_state = decided.to;
+      it->second = std::move(row);
+    }
+  }
+  return applied;
 }
 
 absl::StatusOr<StoredMonitoringRun> ScoringRepository::LatestDriftRun(
@@ -197,6 +366,16 @@ absl::Status ScoringRepository::Ping(absl::Time deadline) {
       });
   if (s.ok() || absl::IsDeadlineExceeded(s)) return s;
   return absl::UnavailableError(s.message());
+}
+
+size_t ScoringRepository::preloaded() const {
+  absl::MutexLock lock(&mu_);
+  return preloaded_.size();
+}
+
+size_t ScoringRepository::preloaded_bytes() const {
+  absl::MutexLock lock(&mu_);
+  return preloaded_bytes_;
 }
 
 uint64_t ScoringRepository::pattern_queries() const {

@@ -5,6 +5,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "core/bar.h"
 #include "db/connection_pool.h"
@@ -20,6 +22,18 @@
 #include "db/price_bar_store.h"
 
 namespace pcs {
+
+// What the scoring path reads of a stored pattern. Shared and immutable: a
+// state change makes a new one.
+struct ScoringPattern {
+  Pattern pattern;
+  LifecycleState lifecycle_state = LifecycleState::kDetected;
+};
+
+// Memory one preloaded ScoringPattern holds (the struct, its strings' and
+// vectors' heap blocks, the shared_ptr control block, the map node and its
+// key), for the preload's budget.
+size_t PreloadedBytes(const std::string& id, const ScoringPattern& p);
 
 struct ScoringRepositoryOptions {
   // PostgreSQL conninfo (pattern_events, price_bars, monitoring_runs).
@@ -32,10 +46,26 @@ struct ScoringRepositoryOptions {
   // requests arriving meanwhile queue and go out together in the next one.
   int max_batches_in_flight = 2;
   // PreloadPatterns keeps every stored pattern in memory when they take at
-  // most this much (about 700 B each: 64 MB is ~90,000 patterns), and
-  // trusts a preloaded row this long.
+  // most this much, counted by PreloadedBytes (about 700 B each on the
+  // shared data: 64 MiB is ~90,000 patterns).
   size_t preload_max_bytes = size_t{64} << 20;
-  absl::Duration preload_ttl = absl::Minutes(5);
+  // How often the preload polls for rows changed since its last look
+  // (RefreshPreload); zero = never (tests call RefreshPreload by hand).
+  absl::Duration refresh_period = absl::Seconds(1);
+  // Each poll re-reads the rows changed since the previous one's start
+  // minus this overlap, so a change whose transaction committed up to this
+  // long after it was made is still seen by the next poll.
+  absl::Duration refresh_overlap = absl::Seconds(10);
+  // Every this many polls, every row's state is compared instead (what a
+  // transaction longer than the overlap cannot slip past).
+  int full_check_every = 60;
+};
+
+// What one RefreshPreload found.
+struct PreloadRefresh {
+  int changed = 0;    // preloaded rows whose state changed
+  int added = 0;      // rows not preloaded before (new patterns)
+  bool full = false;  // a full state check
 };
 
 // Everything the scoring path reads from or writes to PostgreSQL, behind one
@@ -54,10 +84,17 @@ struct ScoringRepositoryOptions {
 //
 // Preload: a pattern's fields never change under its id (the id is their
 // hash), only its lifecycle state and prediction columns do. PreloadPatterns
-// reads every row once (at start-up) so LoadPattern answers from memory; a
-// preloaded row is used for preload_ttl, so its state is at most that old
-// (like a score-cache entry's), and Forget drops one after a write.
-// Ids not preloaded (new patterns) go to the batched query.
+// reads every row once (at start-up) so LoadPattern answers from memory.
+// Freshness: a background poll (RefreshPreload every refresh_period) reads
+// the rows whose updated_at moved since its last look (migrations/0007
+// stamps it on every state change, whoever writes), replacing their state
+// and adding new patterns while the budget allows; every full_check_every
+// polls it compares every row's state. So a state changed by any writer is
+// served at most refresh_period (plus the poll's own time) after its commit
+// (for transactions that commit within refresh_overlap of the change; a
+// longer one within full_check_every polls). Writes through this
+// repository (ApplyDecision) update the row at once; Forget drops one.
+// Ids not preloaded go to the batched query.
 //
 // Errors: NotFound (unknown id), Unavailable (database down or timing out),
 // DeadlineExceeded (waited past the deadline). Never throws.
@@ -65,25 +102,33 @@ struct ScoringRepositoryOptions {
 //
 // Example:
 //   auto repo = ScoringRepository::Create({.conninfo = url, .pool_size = 8});
-//   absl::StatusOr<StoredPattern> p = (*repo)->LoadPattern(id, deadline);
-//   auto bars = (*repo)->LoadBarWindow(p->pattern.symbol,
-//                                      p->pattern.confirmation_day, 500,
+//   absl::StatusOr<std::shared_ptr<const ScoringPattern>> p =
+//       (*repo)->LoadPattern(id, deadline);
+//   auto bars = (*repo)->LoadBarWindow((*p)->pattern.symbol,
+//                                      (*p)->pattern.confirmation_day, 500,
 //                                      deadline);
 class ScoringRepository {
  public:
   static absl::StatusOr<std::unique_ptr<ScoringRepository>> Create(
       ScoringRepositoryOptions options);
+  // Stops the refresh poll.
+  ~ScoringRepository();
 
-  // The stored pattern `id` (batched with concurrent calls).
-  absl::StatusOr<StoredPattern> LoadPattern(const std::string& id,
-                                            absl::Time deadline)
+  // The stored pattern `id` (from the preload, else batched with concurrent
+  // calls). `queried` (optional) is set when the database was asked.
+  absl::StatusOr<std::shared_ptr<const ScoringPattern>> LoadPattern(
+      const std::string& id, absl::Time deadline, bool* queried = nullptr)
       ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Reads every stored pattern into memory when they fit preload_max_bytes;
-  // returns how many (0 when they do not fit).
+  // Reads every stored pattern into memory when they fit preload_max_bytes
+  // and starts the refresh poll; returns how many (0 when they do not fit).
   absl::StatusOr<int> PreloadPatterns(absl::Time deadline)
       ABSL_LOCKS_EXCLUDED(mu_);
-  // Drops `id`'s preloaded row (its state changed).
+  // One poll of the preload's freshness (see the class comment).
+  absl::StatusOr<PreloadRefresh> RefreshPreload(absl::Time deadline)
+      ABSL_LOCKS_EXCLUDED(mu_, refresh_mu_);
+  // Drops `id`'s preloaded row (its state changed elsewhere); the next
+  // lookup reads it from the database.
   void Forget(const std::string& id) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The last `limit` bars of `symbol` with day <= up_to, oldest first.
@@ -108,6 +153,9 @@ class ScoringRepository {
   absl::Status Ping(absl::Time deadline);
 
   const ConnectionPool& pool() const { return *pool_; }
+  // Preloaded patterns and the bytes they hold (PreloadedBytes).
+  size_t preloaded() const ABSL_LOCKS_EXCLUDED(mu_);
+  size_t preloaded_bytes() const ABSL_LOCKS_EXCLUDED(mu_);
   // Batched pattern queries run so far, and the ids they asked for.
   uint64_t pattern_queries() const ABSL_LOCKS_EXCLUDED(mu_);
   uint64_t pattern_ids_queried() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -119,6 +167,11 @@ class ScoringRepository {
   // Takes queued requests into one query; called and returns with mu_ held
   // (released while the query runs).
   void RunPatternBatch() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Puts `row` into the preload when it is preloaded or fits the budget;
+  // returns 1 when its state changed, 2 when it was added, else 0.
+  int Remember(std::string id, std::shared_ptr<const ScoringPattern> row)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RefreshLoop();
 
   const ScoringRepositoryOptions options_;
   std::unique_ptr<ConnectionPool> pool_;
@@ -126,10 +179,17 @@ class ScoringRepository {
   std::deque<std::shared_ptr<PatternRequest>> queue_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t pattern_queries_ ABSL_GUARDED_BY(mu_) = 0;
-  std::unordered_map<std::string, StoredPattern> preloaded_
-      ABSL_GUARDED_BY(mu_);
-  absl::Time preloaded_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::unordered_map<std::string, std::shared_ptr<const ScoringPattern>>
+      preloaded_ ABSL_GUARDED_BY(mu_);
+  size_t preloaded_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t pattern_ids_queried_ ABSL_GUARDED_BY(mu_) = 0;
+  // The refresh poll: one at a time; `since_` is the database clock of the
+  // previous look ("" = nothing preloaded).
+  absl::Mutex refresh_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  std::string since_ ABSL_GUARDED_BY(refresh_mu_);
+  int polls_ ABSL_GUARDED_BY(refresh_mu_) = 0;
+  absl::Notification stop_;
+  std::thread refresher_;
 };
 
 }  // namespace pcs

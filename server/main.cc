@@ -194,6 +194,13 @@ int main(int argc, char** argv) {
                  "most this long (0 = off)")
       ->envname("PCS_WARMUP_SECONDS")
       ->capture_default_str();
+  size_t bar_cache_mb = options.bar_cache_bytes >> 20;
+  app.add_option("--bar-cache-mb", bar_cache_mb,
+                 "Price-history cache budget in MiB (bars held compactly, "
+                 "28 B each; docs/SERVER.md \"Caches\")")
+      ->envname("PCS_BAR_CACHE_MB")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))
+      ->capture_default_str();
   app.add_option("--snapshot-root", options.snapshot_root,
                  "Chart snapshot folder served at /api/v1/snapshots "
                  "('' = not served)")
@@ -249,6 +256,7 @@ int main(int argc, char** argv) {
   }
   options.poll_period = absl::Seconds(poll_seconds);
   options.warmup = absl::Seconds(warmup_seconds);
+  options.bar_cache_bytes = bar_cache_mb << 20;
 
   auto server = pcs::PcsServer::Create(options);
   if (!server.ok()) {

@@ -89,6 +89,7 @@ absl::Status PcsServer::Start() {
   engine_options.pool_size = options_.threads;
   engine_options.phase5_enabled = options_.enable_phase5;
   engine_options.blend_weight = options_.blend_weight;
+  engine_options.bar_cache_bytes = options_.bar_cache_bytes;
   auto engine = ScoringEngine::Create(engine_options, models_.get());
   if (!engine.ok()) return engine.status();
   engine_ = std::move(*engine);
@@ -215,11 +216,12 @@ void PcsServer::WarmUp() {
         engine_->WarmUp(start + options_.warmup, nullptr);
     const WarmUpStats stats = loaded.ok() ? *loaded : WarmUpStats{};
     spdlog::info(
-        "event=warmup_done patterns={} symbols={} full_history={} bars={} "
-        "cached_bytes={} stopped_early={} ms={} error=\"{}\"",
-        stats.patterns, stats.symbols, stats.full_history, stats.bars,
-        engine_->bar_cache().bytes(), stats.stopped_early,
-        absl::ToInt64Milliseconds(absl::Now() - start),
+        "event=warmup_done patterns={} pattern_bytes={} symbols={} "
+        "full_history={} bars={} cached_bytes={} stopped_early={} ms={} "
+        "error=\"{}\"",
+        stats.patterns, engine_->repository().preloaded_bytes(), stats.symbols,
+        stats.full_history, stats.bars, engine_->bar_cache().bytes(),
+        stats.stopped_early, absl::ToInt64Milliseconds(absl::Now() - start),
         loaded.ok() ? "" : loaded.status().ToString());
   }
   warm_done_ = true;

@@ -81,6 +81,9 @@ struct PcsServerOptions {
   // stays NOT_SERVING until it ends, which is at most this long, then the
   // rest load on first use. Zero = no warm-up.
   absl::Duration warmup = absl::Seconds(20);
+  // Memory budget of the price-history cache in bytes (--bar-cache-mb;
+  // ScoringEngineOptions::bar_cache_bytes, docs/SERVER.md "Caches").
+  size_t bar_cache_bytes = ScoringEngineOptions{}.bar_cache_bytes;
   // How often the health checker pings PostgreSQL.
   absl::Duration health_period = absl::Seconds(2);
   // Trace logging of scores into pattern_lifecycle_history.

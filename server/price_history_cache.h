@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "core/bar.h"
 #include "features/feature_builder.h"
+#include "server/compact_bar_series.h"
 
 namespace pcs {
 
@@ -22,21 +23,28 @@ struct PriceHistoryCacheOptions {
   // Bars a request needs, ending at its decision day: the feature builder's
   // declared lookback (features/feature_builder.h).
   int history_bars = FeatureBuilder::kHistoryBars;
-  // Memory budget for cached bars (sizeof(Bar) per bar plus a small
-  // per-symbol overhead). The default holds the recent window
-  // (history_bars bars) of a 10,000-symbol universe: 10,000 x 500 x 56 B
-  // = 280 MB at most; entries only take what they hold.
-  size_t max_bytes = DefaultMaxBytes(10000);
+  // Memory budget of the cache: what its entries hold, counted honestly
+  // (CompactBarSeries::bytes(), i.e. array capacities, plus
+  // kEntryOverheadBytes and the symbol per entry, plus the decoded copy of a
+  // `decoded_symbols` entry). Default 128 MiB: the recent window
+  // (history_bars bars, 28 B each) of about 9,000 symbols; a universe whose
+  // requests range over all of history fills it and then evicts the least
+  // recently used symbols. pcs-server's --bar-cache-mb.
+  size_t max_bytes = size_t{128} << 20;
   // An entry older than this is dropped and reloaded (bars corrected by a
   // later ingest are picked up within ttl).
   absl::Duration ttl = absl::Minutes(5);
+  // Symbols read by every request (the market proxy): their entries also
+  // keep the decoded run, so Get hands it out without decoding a window.
+  std::vector<std::string> decoded_symbols = {};
 
-  static constexpr size_t DefaultMaxBytes(size_t symbols) {
-    return symbols * FeatureBuilder::kHistoryBars * sizeof(Bar);
-  }
+  // Per-entry bytes besides the bars: list node, map slots, flight, Entry.
+  static constexpr size_t kEntryOverheadBytes = 256;
 };
 
-// Cache of the bars each symbol's requests need, sized by memory.
+// Cache of the bars each symbol's requests need, sized by memory. Entries
+// are CompactBarSeries (28 B a bar instead of 56, lossless); Get decodes the
+// window a request reads.
 //
 // A request for (symbol, day d) needs the last `history_bars` bars with
 // day <= d (all of them when the symbol has fewer). An entry holds one
@@ -75,8 +83,11 @@ class PriceHistoryCache {
 
   PriceHistoryCache(PriceHistoryCacheOptions options, Loader loader);
 
-  // Bars of `symbol` holding the window the features of a pattern decided
-  // on `needed_day` read. `loaded` (optional) is set when a load ran.
+  // The bars the features of a pattern decided on `needed_day` read: the
+  // last history_bars bars of `symbol` with day <= needed_day (fewer when
+  // the symbol has fewer; for a `decoded_symbols` symbol, its whole cached
+  // run, which holds that window). `loaded` (optional) is set when a load
+  // ran.
   // DeadlineExceeded when waiting for another thread's load outlasts
   // `deadline`; the loader's error otherwise.
   absl::StatusOr<std::shared_ptr<const BarSeries>> Get(
@@ -89,6 +100,10 @@ class PriceHistoryCache {
   void Preload(const std::string& symbol, std::vector<Bar> bars,
                bool starts_at_first) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // The cached run of `symbol` (null when none); tests and logs.
+  std::shared_ptr<const CompactBarSeries> CachedRun(
+      const std::string& symbol) const ABSL_LOCKS_EXCLUDED(mu_);
+
   size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
   size_t bytes() const ABSL_LOCKS_EXCLUDED(mu_);
   uint64_t loads() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -96,7 +111,8 @@ class PriceHistoryCache {
 
  private:
   struct Entry {
-    std::shared_ptr<const BarSeries> series;
+    std::shared_ptr<const CompactBarSeries> run;
+    std::shared_ptr<const BarSeries> decoded;  // decoded_symbols only
     bool starts_at_first = false;  // no older bar exists in the database
     absl::Time loaded_at;
     size_t bytes = 0;
@@ -107,14 +123,20 @@ class PriceHistoryCache {
   };
   using Order = std::list<std::pair<std::string, Entry>>;
 
-  // The entry when it is fresh and covers `day`, else nullptr; bumps LRU.
-  std::shared_ptr<const BarSeries> Lookup(const std::string& symbol, Day day,
-                                          Entry* stale_or_partial)
+  // True when the entry is fresh and covers `day` (then *hit is a copy of
+  // it); else *have is the fresh part to extend, if any. Bumps LRU.
+  bool Lookup(const std::string& symbol, Day day, Entry* hit, Entry* have)
       ABSL_LOCKS_EXCLUDED(mu_);
-  absl::StatusOr<std::shared_ptr<const BarSeries>> Load(
-      const std::string& symbol, Day day, const Entry& have,
-      absl::Time deadline);
-  void Put(const std::string& symbol, Entry entry) ABSL_LOCKS_EXCLUDED(mu_);
+  // The window of `entry` a request for `day` reads.
+  std::shared_ptr<const BarSeries> Window(const std::string& symbol,
+                                          const Entry& entry, Day day) const;
+  absl::StatusOr<Entry> Load(const std::string& symbol, Day day,
+                             const Entry& have, absl::Time deadline);
+  // Encodes `bars` into an entry (and its decoded copy for decoded_symbols).
+  Entry MakeEntry(const std::string& symbol, std::vector<Bar> bars,
+                  bool starts_at_first) const;
+  void Put(const std::string& symbol, const Entry& entry)
+      ABSL_LOCKS_EXCLUDED(mu_);
   bool Covers(const Entry& entry, Day day) const;
 
   const PriceHistoryCacheOptions options_;

@@ -53,7 +53,8 @@ ScoringEngine::ScoringEngine(ScoringEngineOptions options,
                .default_top_k = options_.default_top_k}),
       score_cache_(options_.score_cache_entries),
       bar_cache_({.max_bytes = options_.bar_cache_bytes,
-                  .ttl = options_.bar_cache_ttl},
+                  .ttl = options_.bar_cache_ttl,
+                  .decoded_symbols = {options_.market_symbol}},
                  [this](const std::string& symbol, Day up_to, int limit,
                         absl::Time deadline) {
                    return repository_->LoadBarWindow(symbol, up_to, limit,
@@ -80,8 +81,12 @@ absl::StatusOr<WarmUpStats> ScoringEngine::WarmUp(
                         });
   int64_t all_bars = 0;
   for (const SymbolExtent& s : *symbols) all_bars += s.bars;
-  const bool full = static_cast<size_t>(all_bars) * sizeof(Bar) <=
-                    bar_cache_.options().max_bytes / 2;
+  const size_t entry_bytes =
+      PriceHistoryCacheOptions::kEntryOverheadBytes + sizeof(CompactBarSeries);
+  const bool full =
+      static_cast<size_t>(all_bars) * CompactBarSeries::kBytesPerBar +
+          symbols->size() * entry_bytes <=
+      bar_cache_.options().max_bytes / 2;
   const int window = bar_cache_.options().history_bars + kWarmUpSlackBars;
   for (const SymbolExtent& s : *symbols) {
     if (absl::Now() >= deadline || (cancel != nullptr && cancel->load())) {
@@ -152,6 +157,9 @@ absl::Status ScoringEngine::LoadBars(const Pattern& pattern,
 }
 
 void ScoringEngine::ForgetPattern(const std::string& pattern_id) {
+  repository_->Forget(pattern_id);
+  // The output does not depend on the state, but an answer after an
+  // override is recomputed whole (callers look for cache_hit = false).
   if (auto model = models_->Current()) {
     score_cache_.Erase(CacheKey(pattern_id, *model));
   }
@@ -165,49 +173,46 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreStored(
   }
   std::shared_ptr<const ServableModel> model = models_->Current();
   const bool use_ml = options_.phase5_enabled && model != nullptr;
+  // The pattern and its current state come from the repository every time
+  // (the preload when it holds the id: no query); only the model output,
+  // which never changes for (id, version), is cached here.
+  StageTimings timing;
+  bool queried = false;
+  absl::StatusOr<std::shared_ptr<const ScoringPattern>> stored =
+      repository_->LoadPattern(pattern_id, deadline, &queried);
+  if (queried) timing.database_us += MicrosSince(start);
+  if (!stored.ok()) return stored.status();
+  const Pattern& pattern = (*stored)->pattern;
+  Prediction prediction;
+  bool cache_hit = false;
   if (use_ml) {
     if (auto hit = score_cache_.Get(CacheKey(pattern_id, *model))) {
-      ScoreResult result = scorer_.Decide(hit->pattern, hit->state, model.get(),
-                                          {hit->output}, top_k);
-      result.pattern_id = pattern_id;
-      result.cache_hit = true;
-      result.timing.total_us = MicrosSince(start);
-      return result;
+      prediction.output = std::move(hit);
+      cache_hit = true;
+    } else {
+      if (absl::Status s = CheckDeadline(deadline, "loading bars"); !s.ok()) {
+        return s;
+      }
+      std::shared_ptr<const BarSeries> bars, market;
+      if (absl::Status s = LoadBars(pattern, deadline, &bars, &market, &timing);
+          !s.ok()) {
+        return s;
+      }
+      if (absl::Status s = CheckDeadline(deadline, "building features");
+          !s.ok()) {
+        return s;
+      }
+      prediction =
+          scorer_.Predict(*model, pattern, *bars, market.get(), &timing);
+      if (prediction.output != nullptr) {
+        score_cache_.Put(CacheKey(pattern_id, *model), prediction.output);
+      }
     }
   }
-  StageTimings timing;
-  const auto db_start = std::chrono::steady_clock::now();
-  absl::StatusOr<StoredPattern> stored =
-      repository_->LoadPattern(pattern_id, deadline);
-  timing.database_us += MicrosSince(db_start);
-  if (!stored.ok()) return stored.status();
-  Prediction prediction;
-  if (use_ml) {
-    if (absl::Status s = CheckDeadline(deadline, "loading bars"); !s.ok()) {
-      return s;
-    }
-    std::shared_ptr<const BarSeries> bars, market;
-    if (absl::Status s =
-            LoadBars(stored->pattern, deadline, &bars, &market, &timing);
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = CheckDeadline(deadline, "building features");
-        !s.ok()) {
-      return s;
-    }
-    prediction =
-        scorer_.Predict(*model, stored->pattern, *bars, market.get(), &timing);
-    if (prediction.output != nullptr) {
-      score_cache_.Put(
-          CacheKey(pattern_id, *model),
-          std::make_shared<const CachedScore>(CachedScore{
-              stored->pattern, stored->lifecycle_state, prediction.output}));
-    }
-  }
-  ScoreResult result = scorer_.Decide(stored->pattern, stored->lifecycle_state,
+  ScoreResult result = scorer_.Decide(pattern, (*stored)->lifecycle_state,
                                       model.get(), prediction, top_k);
   result.pattern_id = pattern_id;
+  result.cache_hit = cache_hit;
   result.timing = timing;
   result.timing.total_us = MicrosSince(start);
   return result;
@@ -250,14 +255,7 @@ absl::StatusOr<EvaluateResult> ScoringEngine::Evaluate(
   auto applied = repository_->ApplyDecision(
       decided, score->model_version, score->timing.total_us / 1000.0, deadline);
   if (!applied.ok()) return applied.status();
-  // The stored state changed: drop the cached copies so answers see the new
-  // one.
-  if (applied->recorded) {
-    repository_->Forget(pattern_id);
-    if (auto model = models_->Current()) {
-      score_cache_.Erase(CacheKey(pattern_id, *model));
-    }
-  }
+  // The repository's ApplyDecision gave its preloaded row the new state.
   EvaluateResult result;
   result.from = applied->from;
   result.to = decided.to;

@@ -35,13 +35,14 @@ struct ScoringEngineOptions {
   std::string market_symbol = "DIA";
   // Top contributions returned when a request asks for 0.
   int default_top_k = 5;
-  // Scored-pattern cache entries ((pattern id, model version) -> pattern and
-  // ModelOutput). 0 disables it.
+  // Score cache entries ((pattern id, model version) -> ModelOutput: the
+  // features, margin, probability and contributions, about 1.7 KB each with
+  // the current 99-feature schema). 0 disables it.
   size_t score_cache_entries = 20000;
-  // Memory budget of the price-history cache (server/price_history_cache.h;
-  // default: the recent window of a 10,000-symbol universe), and how long an
-  // entry is trusted.
-  size_t bar_cache_bytes = PriceHistoryCacheOptions::DefaultMaxBytes(10000);
+  // Memory budget of the price-history cache (server/price_history_cache.h,
+  // bytes counted honestly; default 128 MiB), and how long an entry is
+  // trusted.
+  size_t bar_cache_bytes = PriceHistoryCacheOptions{}.max_bytes;
   absl::Duration bar_cache_ttl = absl::Minutes(5);
 };
 
@@ -126,9 +127,9 @@ class ScoringEngine {
   absl::Status LatestMonitoringReport(absl::Time deadline,
                                       v1::GetMonitoringReportResponse* out);
 
-  // Drops the cached score of `pattern_id` (its stored state changed
-  // elsewhere, e.g. an analyst override), so the next score and its trace
-  // read the new state.
+  // Drops the preloaded row and the cached score of `pattern_id` (its
+  // stored state changed elsewhere, e.g. an analyst override), so the next
+  // score and its trace read the new state from the database.
   void ForgetPattern(const std::string& pattern_id);
 
   const ScoringEngineOptions& options() const { return options_; }
@@ -139,12 +140,6 @@ class ScoringEngine {
   uint64_t cache_misses() const { return score_cache_.misses(); }
 
  private:
-  struct CachedScore {
-    Pattern pattern;
-    LifecycleState state = LifecycleState::kConfirmed;
-    std::shared_ptr<const ModelOutput> output;
-  };
-
   ScoringEngine(ScoringEngineOptions options, const ModelManager* models,
                 std::unique_ptr<ScoringRepository> repository);
   // Bars of the pattern's symbol and of the market proxy (null when the
@@ -158,7 +153,9 @@ class ScoringEngine {
   const ModelManager* models_;
   std::unique_ptr<ScoringRepository> repository_;
   const Scorer scorer_;
-  LruCache<std::string, CachedScore> score_cache_;
+  // (pattern id, model version) -> what the model said; the pattern and its
+  // state are the repository's.
+  LruCache<std::string, ModelOutput> score_cache_;
   PriceHistoryCache bar_cache_;
 };
 

@@ -1,10 +1,16 @@
 // PriceHistoryCache: loads only the feature window, merges overlapping
-// windows, evicts by bytes, reloads after ttl, runs one load per symbol for
-// concurrent misses. The loader here reads an in-memory series; the real one
-// (the server's prepared bar query) is exercised by the service tests.
+// windows, hands out exactly the bars loaded (compact storage is lossless),
+// counts its bytes honestly and evicts by them, reloads after ttl, runs one
+// load per symbol for concurrent misses. The loader here reads an in-memory
+// series; the real one (the server's prepared bar query) is exercised by the
+// service tests.
 #include "server/price_history_cache.h"
 
 #include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -88,17 +94,25 @@ TEST(PriceHistoryCacheTest, OlderDayInsideTheRunLoadsOnlyTheMissingBars) {
   ASSERT_EQ(store.calls.size(), 2u);
   EXPECT_EQ(store.calls[1].up_to, 1000);
   EXPECT_EQ(store.calls[1].limit, 300);
+  // The request gets its window; the cache keeps the merged run.
   EXPECT_EQ((*bars)->bars.front().day, 701);
-  EXPECT_EQ((*bars)->bars.back().day, 1500);
-  EXPECT_EQ((*bars)->bars.size(), 800u);
+  EXPECT_EQ((*bars)->bars.back().day, 1200);
+  EXPECT_EQ((*bars)->bars.size(), 500u);
+  auto run = cache.CachedRun("X");
+  ASSERT_NE(run, nullptr);
+  EXPECT_EQ(run->front_day(), 701);
+  EXPECT_EQ(run->back_day(), 1500);
+  EXPECT_EQ(run->size(), 800);
 }
 
-void ExpectContiguous(const BarSeries& s, Day front, Day back) {
-  ASSERT_FALSE(s.bars.empty());
-  EXPECT_EQ(s.bars.front().day, front);
-  EXPECT_EQ(s.bars.back().day, back);
-  for (size_t i = 1; i < s.bars.size(); ++i) {
-    ASSERT_EQ(s.bars[i].day, s.bars[i - 1].day + 1) << i;
+void ExpectContiguous(const PriceHistoryCache& cache, Day front, Day back) {
+  auto run = cache.CachedRun("X");
+  ASSERT_NE(run, nullptr);
+  ASSERT_FALSE(run->empty());
+  EXPECT_EQ(run->front_day(), front);
+  EXPECT_EQ(run->back_day(), back);
+  for (int i = 1; i < run->size(); ++i) {
+    ASSERT_EQ(run->day(i), run->day(i - 1) + 1) << i;
   }
 }
 
@@ -110,22 +124,92 @@ TEST(PriceHistoryCacheTest, DaysAfterOrBeforeTheRunExtendItContiguously) {
   ASSERT_TRUE(newer.ok());
   EXPECT_EQ(store.calls.back().up_to, 1700);
   EXPECT_EQ(store.calls.back().limit, 201);  // 1500..1700: only the new bars
-  ExpectContiguous(**newer, 1001, 1700);
+  ExpectContiguous(cache, 1001, 1700);
   auto far = cache.Get("X", 2900, Later());  // 1,200 days past the run
   ASSERT_TRUE(far.ok());
   EXPECT_EQ(store.calls.back().limit, 1201);
-  ExpectContiguous(**far, 1001, 2900);
+  ExpectContiguous(cache, 1001, 2900);
+  EXPECT_EQ((*far)->bars.front().day, 2401);   // the window only
   auto before = cache.Get("X", 600, Later());  // needs 101..600
   ASSERT_TRUE(before.ok());
   EXPECT_EQ(store.calls.back().up_to, 1000);
   EXPECT_EQ(store.calls.back().limit, 500 + 401);
-  ExpectContiguous(**before, 100, 2900);
+  ExpectContiguous(cache, 100, 2900);
   // Everything in between is now a hit.
   const size_t calls = store.calls.size();
   for (Day d : {700, 1200, 2000, 2899}) {
     ASSERT_TRUE(cache.Get("X", d, Later()).ok());
   }
   EXPECT_EQ(store.calls.size(), calls);
+}
+
+// Bars with CSV-like prices (4 decimals, as strtod parses them).
+std::vector<Bar> PricedSeries(int n) {
+  std::vector<Bar> bars;
+  char text[32];
+  const auto parsed = [&](double x) {
+    std::snprintf(text, sizeof(text), "%.4f", x);
+    return std::strtod(text, nullptr);
+  };
+  for (int d = 0; d < n; ++d) {
+    const double p = 50 + 10 * std::sin(d / 17.0) + d * 0.01;
+    bars.push_back({d, parsed(p), parsed(p * 1.013), parsed(p * 0.987),
+                    parsed(p * 1.001), parsed(p * 0.95), 1e6 + 37 * d});
+  }
+  return bars;
+}
+
+TEST(PriceHistoryCacheTest, HandsOutExactlyTheBarsLoadedIn28BytesABar) {
+  const std::vector<Bar> all = PricedSeries(2000);
+  PriceHistoryCache cache(
+      Options(), [&](const std::string&, Day up_to, int limit, absl::Time) {
+        std::vector<Bar> out(all.begin(), all.begin() + up_to + 1);
+        if (static_cast<int>(out.size()) > limit) {
+          out.erase(out.begin(), out.end() - limit);
+        }
+        return absl::StatusOr<std::vector<Bar>>(std::move(out));
+      });
+  ASSERT_TRUE(cache.Get("X", 1900, Later()).ok());
+  auto window = cache.Get("X", 1200, Later());  // merged into one run
+  ASSERT_TRUE(window.ok()) << window.status();
+  ASSERT_EQ((*window)->bars.size(), 500u);
+  EXPECT_EQ((*window)->symbol, "X");
+  for (size_t i = 0; i < 500; ++i) {
+    const Bar& got = (*window)->bars[i];
+    const Bar& want = all[701 + i];
+    ASSERT_EQ(got.day, want.day);
+    // Bit for bit: == would let -0.0 pass for 0.0.
+    ASSERT_EQ(got.day, want.day);
+    for (double Bar::*f : {&Bar::open, &Bar::high, &Bar::low, &Bar::close,
+                           &Bar::adj_close, &Bar::volume}) {
+      EXPECT_EQ(std::memcmp(&(got.*f), &(want.*f), sizeof(double)), 0) << i;
+    }
+  }
+  // The run holds days 700..1900 at 28 B a bar, plus the entry.
+  auto run = cache.CachedRun("X");
+  ASSERT_NE(run, nullptr);
+  EXPECT_EQ(run->size(), 1201);  // 700..1900
+  EXPECT_EQ(run->raw_columns(), 0);
+  EXPECT_EQ(cache.bytes(), PriceHistoryCacheOptions::kEntryOverheadBytes +
+                               std::string("X").capacity() + run->bytes());
+  EXPECT_LE(cache.bytes(), 1201 * CompactBarSeries::kBytesPerBar + 1024);
+}
+
+TEST(PriceHistoryCacheTest, DecodedSymbolsHandOutTheirWholeRun) {
+  FakeStore store(2000);
+  PriceHistoryCacheOptions o = Options();
+  o.decoded_symbols = {"DIA"};
+  PriceHistoryCache cache(o, store.Loader());
+  auto first = cache.Get("DIA", 1500, Later());
+  auto second = cache.Get("DIA", 1500, Later());
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->get(), second->get());  // the same decoded run, no copy
+  EXPECT_EQ((*first)->bars.size(), 500u);
+  // Its bytes count the decoded copy too.
+  EXPECT_GE(cache.bytes(), 500 * sizeof(Bar) + 500 * 4 * 7);
+  auto other = cache.Get("X", 1500, Later());
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->get(), cache.Get("X", 1500, Later())->get());  // windows
 }
 
 TEST(PriceHistoryCacheTest, ShortSeriesIsCoveredFromItsFirstBar) {
@@ -142,7 +226,10 @@ TEST(PriceHistoryCacheTest, ShortSeriesIsCoveredFromItsFirstBar) {
 TEST(PriceHistoryCacheTest, EvictsLeastRecentlyUsedByBytes) {
   FakeStore store(1000);
   PriceHistoryCacheOptions o = Options(100);
-  o.max_bytes = 2 * (100 * sizeof(Bar) + 200);  // two windows of 100 bars
+  const size_t one_window = PriceHistoryCacheOptions::kEntryOverheadBytes +
+                            std::string("A").capacity() +
+                            CompactBarSeries(Series(100)).bytes();
+  o.max_bytes = 2 * one_window + one_window / 2;  // two windows of 100 bars
   PriceHistoryCache cache(o, store.Loader());
   ASSERT_TRUE(cache.Get("A", 500, Later()).ok());
   ASSERT_TRUE(cache.Get("B", 500, Later()).ok());
@@ -150,7 +237,7 @@ TEST(PriceHistoryCacheTest, EvictsLeastRecentlyUsedByBytes) {
   EXPECT_EQ(cache.size(), 2u);
   ASSERT_TRUE(cache.Get("C", 500, Later()).ok());  // evicts B
   EXPECT_EQ(cache.size(), 2u);
-  EXPECT_LE(cache.bytes(), o.max_bytes);
+  EXPECT_EQ(cache.bytes(), 2 * one_window);
   bool loaded = false;
   ASSERT_TRUE(cache.Get("A", 500, Later(), &loaded).ok());
   EXPECT_FALSE(loaded);

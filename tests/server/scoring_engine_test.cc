@@ -1,7 +1,9 @@
 // ScoringEngine's bar path on a real PostgreSQL: the windowed bar query
 // (only FeatureBuilder::kHistoryBars bars up to the decision day) gives every
-// stored pattern the margin its full series gives, the start-up warm-up
-// caches every symbol, and concurrent pattern lookups are batched.
+// stored pattern the margin its full series gives (bars cached compactly),
+// the start-up warm-up caches every symbol and preloads every pattern, a
+// state changed by another writer reaches the answers within the preload's
+// poll, and concurrent pattern lookups are batched.
 #include "server/scoring_engine.h"
 
 #include <atomic>
@@ -95,7 +97,21 @@ TEST_F(ScoringEngineTest, WarmUpCachesEverySymbolsWholeSeriesWhenItFits) {
   EXPECT_EQ(server_->engine().bar_cache().size(), size_t(symbols));
   // The seeded bars fit in half the default budget: whole series, so every
   // stored pattern is answered without another bar query.
-  EXPECT_GE(server_->engine().bar_cache().bytes(), bars * sizeof(Bar));
+  EXPECT_GE(server_->engine().bar_cache().bytes(),
+            bars * CompactBarSeries::kBytesPerBar);
+  // Compact (28 B a bar on these prices, not sizeof(Bar) = 56; the market
+  // proxy also keeps its decoded run) and honestly counted.
+  pqxx::read_transaction dia_tx(conn);
+  const int64_t dia_bars =
+      dia_tx.exec1("SELECT count(*) FROM price_bars WHERE symbol = 'DIA'")[0]
+          .as<int64_t>();
+  dia_tx.commit();
+  EXPECT_LE(server_->engine().bar_cache().bytes(),
+            bars * CompactBarSeries::kBytesPerBar + dia_bars * sizeof(Bar) +
+                symbols * 1024);
+  const ScoringRepository& repo = server_->engine().repository();
+  EXPECT_EQ(repo.preloaded(), Seeded().pattern_ids.size());
+  EXPECT_GT(repo.preloaded_bytes(), repo.preloaded() * sizeof(ScoringPattern));
   const uint64_t loads = server_->engine().bar_cache().loads();
   for (const std::string& id : Seeded().pattern_ids) {
     auto got =
@@ -106,6 +122,48 @@ TEST_F(ScoringEngineTest, WarmUpCachesEverySymbolsWholeSeriesWhenItFits) {
   server_.reset();
   Start(absl::ZeroDuration());
   EXPECT_EQ(server_->engine().bar_cache().size(), 0u);
+}
+
+// Another writer (a second replica's EvaluatePattern, `pcs outcomes`, an
+// operator's UPDATE) changes a preloaded pattern's state: the preload's
+// background poll (every second by default) brings it to the answers, and
+// the cached model output is still used.
+TEST_F(ScoringEngineTest, PreloadedStateFollowsAnotherWritersChange) {
+  Start(absl::Seconds(30));
+  const std::string& id = Seeded().pattern_ids.front();
+  ASSERT_GT(server_->engine().repository().preloaded(), 0u);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  auto first = server_->engine().ScoreStored(id, 1, deadline);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto cached = server_->engine().ScoreStored(id, 1, deadline);
+  ASSERT_TRUE(cached.ok()) << cached.status();
+  EXPECT_TRUE(cached->cache_hit);
+  EXPECT_EQ(cached->timing.database_us, 0);  // preload and score cache
+  const LifecycleState before = first->state;
+  const LifecycleState after = before == LifecycleState::kExpired
+                                   ? LifecycleState::kDetected
+                                   : LifecycleState::kExpired;
+  pqxx::connection conn(Seeded().conninfo);
+  const auto set_state = [&](LifecycleState state) {
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "UPDATE pattern_events SET lifecycle_state = $2 WHERE id = $1", id,
+        std::string(LifecycleStateName(state)));
+    tx.commit();
+  };
+  set_state(after);
+  LifecycleState seen = before;
+  bool hit = false;
+  while (seen != after && absl::Now() < deadline) {
+    auto got = server_->engine().ScoreStored(id, 1, deadline);
+    ASSERT_TRUE(got.ok()) << got.status();
+    seen = got->state;
+    hit = got->cache_hit;
+    if (seen != after) absl::SleepFor(absl::Milliseconds(20));
+  }
+  set_state(before);  // the seeded database is shared by the other tests
+  EXPECT_EQ(seen, after);
+  EXPECT_TRUE(hit);
 }
 
 TEST_F(ScoringEngineTest, ConcurrentLookupsShareBatchedQueries) {
