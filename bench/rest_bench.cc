@@ -9,8 +9,8 @@
 // score cache and the comparison is the transport: HTTP/1.1 keep-alive + JSON
 // vs HTTP/2 + protobuf):
 //   grpc  ScorePattern(top_k=10, skip_trace=true) on one channel;
-//   rest  GET /api/v1/patterns/{id}/confidence?top_k=10 on one keep-alive
-//         cpp-httplib connection (REST does not trace).
+//   rest  GET /api/v1/patterns/{id}/confidence?top_k=10&skip_trace=true on
+//         one keep-alive cpp-httplib connection (the same RPC, transcoded).
 // Prints p50, p90, p99 and mean per kind. Run under the CPU lock:
 //   flock /tmp/pcs-cpu.lock build/bench/rest_bench [N]
 #include <httplib.h>
@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
   httplib::Client http("127.0.0.1", (*server)->metrics_port());
   http.set_keep_alive(true);
   http.set_tcp_nodelay(true);
-  const std::string path = "/api/v1/patterns/" + id + "/confidence?top_k=10";
+  const std::string path =
+      "/api/v1/patterns/" + id + "/confidence?top_k=10&skip_trace=true";
 
   auto grpc_once = [&] {
     grpc::ClientContext context;

@@ -35,18 +35,22 @@ int HttpStatusOf(absl::StatusCode code) {
   }
 }
 
-void WriteHttpError(httplib::Response& response, const absl::Status& status,
-                    int http_status) {
+std::string HttpErrorBody(const absl::Status& status, int http_status) {
   const int http = http_status != 0 ? http_status : HttpStatusOf(status.code());
   const nlohmann::json body = {
       {"error",
        {{"code", absl::StatusCodeToString(status.code())},
         {"http_status", http},
         {"message", std::string(status.message())}}}};
-  response.status = http;
-  response.set_content(
-      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-      "application/json");
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void WriteHttpError(httplib::Response& response, const absl::Status& status,
+                    int http_status) {
+  response.status =
+      http_status != 0 ? http_status : HttpStatusOf(status.code());
+  response.set_content(HttpErrorBody(status, response.status),
+                       "application/json");
 }
 
 }  // namespace pcs

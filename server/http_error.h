@@ -1,6 +1,8 @@
 #ifndef PCS_SERVER_HTTP_ERROR_H_
 #define PCS_SERVER_HTTP_ERROR_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 
 namespace httplib {
@@ -21,6 +23,9 @@ int HttpStatusOf(absl::StatusCode code);
 // The message must already be fit for a client (no exception or libpq text).
 void WriteHttpError(httplib::Response& response, const absl::Status& status,
                     int http_status = 0);
+
+// That body as text, for `http_status` (0: HttpStatusOf(status.code())).
+std::string HttpErrorBody(const absl::Status& status, int http_status = 0);
 
 }  // namespace pcs
 

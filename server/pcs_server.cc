@@ -111,12 +111,17 @@ absl::Status PcsServer::Start() {
       "subject_entries={} reads_require_identity={}",
       options_.allow_list_file, authorizer_->token_entries(),
       authorizer_->subject_entries(), options_.reads_require_identity);
+  auto reviews =
+      PatternReviewQueries::Create({.conninfo = options_.database_url});
+  if (!reviews.ok()) return reviews.status();
+  reviews_ = std::move(*reviews);
   service_ = std::make_unique<PatternConfidenceService>(
       PatternConfidenceService::Deps{.engine = engine_.get(),
                                      .models = models_.get(),
                                      .traces = traces_.get(),
                                      .metrics = &metrics_,
-                                     .authorizer = authorizer_.get()});
+                                     .authorizer = authorizer_.get(),
+                                     .reviews = reviews_.get()});
 
   // Reflection needs the health descriptors linked in (TOOLCHAIN.md).
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
@@ -234,11 +239,9 @@ absl::Status PcsServer::StartRestApi() {
     snapshots_ = std::move(*blobs);
   }
   auto rest = RestApi::Create(
-      {.conninfo = options_.database_url,
-       .max_json_depth = options_.http_limits.max_json_depth,
+      {.max_json_depth = options_.http_limits.max_json_depth,
        .allowed_origins = options_.http_allowed_origins},
-      {.engine = engine_.get(),
-       .models = models_.get(),
+      {.service = service_.get(),
        .snapshots = snapshots_.get(),
        .metrics = &metrics_,
        .authorize = [this](const httplib::Request& request, bool write) {

@@ -168,6 +168,7 @@ class PcsServer {
   std::unique_ptr<ScoringEngine> engine_;
   std::unique_ptr<TraceLogger> traces_;
   std::unique_ptr<AllowListAuthorizer> authorizer_;
+  std::unique_ptr<PatternReviewQueries> reviews_;
   std::unique_ptr<PatternConfidenceService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<SnapshotBlobStore> snapshots_;

@@ -3,8 +3,6 @@
 #include <httplib.h>
 
 #include <algorithm>
-#include <cmath>
-#include <optional>
 #include <regex>
 #include <set>
 
@@ -13,37 +11,17 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "db/analyst_override_store.h"
-#include "db/chart_snapshot_catalog.h"
-#include "db/pattern_event_store.h"
-#include "db/pattern_review_store.h"
-#include "db/price_bar_store.h"
-#include "google/protobuf/util/json_util.h"
-#include "lifecycle/pattern_lifecycle_manager.h"
-#include "nlohmann/json.hpp"
+#include "pcs/v1/pattern_confidence.pb.h"
 #include "server/console_assets.h"
-#include "server/http_limits.h"
-#include "server/proto_conversions.h"
+#include "server/request_identity.h"
 #include "server/request_validation.h"
-#include "server/rest_params.h"
 #include "spdlog/spdlog.h"
 
 namespace pcs {
 namespace {
-
-using nlohmann::json;
-
-void WriteJson(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  // Invalid UTF-8 from the database or a query becomes U+FFFD, never a
-  // nlohmann exception.
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
-                  "application/json");
-}
 
 // The client's message, as gRPC's: capped, and never libpq text, SQL or
 // paths (server/request_validation.h ClientMessage); the log keeps it all.
@@ -161,74 +139,34 @@ bool IsJsonContentType(const std::string& value) {
   return absl::EqualsIgnoreCase(media, "application/json");
 }
 
-json ProtoJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string text;
-  (void)google::protobuf::util::MessageToJsonString(message, &text, options);
-  return json::parse(text, nullptr, false);
-}
-
-template <typename T>
-json OrNull(const std::optional<T>& v) {
-  return v.has_value() ? json(*v) : json(nullptr);
-}
-
-json NumberOrNull(const std::optional<double>& v) {
-  return v.has_value() && std::isfinite(*v) ? json(*v) : json(nullptr);
-}
-
-json RowJson(const ReviewRow& r) {
-  return {{"id", r.id},
-          {"symbol", r.symbol},
-          {"pattern_type", r.pattern_type},
-          {"direction", r.direction},
-          {"confirmation_date", FormatDay(r.confirmation_day)},
-          {"lifecycle_state", r.lifecycle_state},
-          {"rule_confidence", r.rule_confidence},
-          {"ml_confidence", NumberOrNull(r.ml_confidence)},
-          {"blended_confidence", NumberOrNull(r.blended_confidence)},
-          {"model_version", OrNull(r.model_version)},
-          {"predicted_at", OrNull(r.predicted_at)},
-          {"outcome_label", OrNull(r.outcome_label)},
-          {"exit_reason", OrNull(r.exit_reason)},
-          {"realized_pnl", NumberOrNull(r.realized_pnl)},
-          {"outcome_resolved_at", r.outcome_resolved_day
-                                      ? json(FormatDay(*r.outcome_resolved_day))
-                                      : json(nullptr)},
-          {"snapshot_url", OrNull(r.snapshot_url)},
-          {"analyst_decision", OrNull(r.analyst_decision)},
-          {"analyst_reason", OrNull(r.analyst_reason)},
-          {"analyst_identity", OrNull(r.analyst_identity)},
-          {"analyst_at", OrNull(r.analyst_at)}};
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RestApi>> RestApi::Create(RestApiOptions options,
                                                          Deps deps) {
-  if (deps.engine == nullptr || deps.models == nullptr) {
-    return absl::InvalidArgumentError("RestApi needs the engine and models");
+  if (deps.service == nullptr) {
+    return absl::InvalidArgumentError("RestApi needs the service");
   }
-  auto pool = ConnectionPool::Create(
-      {.conninfo = options.conninfo, .size = options.pool_size});
-  if (!pool.ok()) return pool.status();
+  auto transcoder = Transcoder::Create(
+      PatternConfidenceService::Descriptor(), deps.service->UnaryMethods(),
+      {.max_json_depth = options.max_json_depth});
+  if (!transcoder.ok()) return transcoder.status();
   return std::unique_ptr<RestApi>(
-      new RestApi(std::move(options), std::move(deps), std::move(*pool)));
+      new RestApi(std::move(options), std::move(deps), std::move(*transcoder)));
 }
 
 const std::vector<RestRoute>& RestApi::Routes() {
-  static const auto* kRoutes = new std::vector<RestRoute>{
-      {"GET", "/api/v1/patterns"},
-      {"GET", "/api/v1/patterns/{id}"},
-      {"GET", "/api/v1/patterns/{id}/confidence"},
-      {"GET", "/api/v1/patterns/{id}/bars"},
-      {"POST", "/api/v1/patterns/{id}/override"},
-      {"GET", "/api/v1/model"},
-      {"GET", "/api/v1/monitoring"},
-      {"GET", "/api/v1/snapshots/{sha256}"},
-  };
+  static const auto* kRoutes = [] {
+    auto* routes = new std::vector<RestRoute>;
+    auto transcoded =
+        Transcoder::RoutesOf(PatternConfidenceService::Descriptor());
+    if (transcoded.ok()) {  // else Create() fails and nothing is served
+      for (const Transcoder::Route& r : *transcoded) {
+        routes->push_back({r.http_method, r.path_template});
+      }
+    }
+    routes->push_back({"GET", "/api/v1/snapshots/{sha256}"});
+    return routes;
+  }();
   return *kRoutes;
 }
 
@@ -307,21 +245,17 @@ void RestApi::Register(httplib::Server& http) {
                        res.status);
         return httplib::Server::HandlerResponse::Handled;
       }));
-  auto bind = [this](void (RestApi::*method)(const httplib::Request&,
-                                             httplib::Response&)) {
-    return [this, method](const httplib::Request& req, httplib::Response& res) {
-      (this->*method)(req, res);
-    };
+  // Bytes, not a proto message: a plain route (registered first: the
+  // transcoder takes the rest of /api/v1).
+  http.Get(R"(/api/v1/snapshots/([^/]+))",
+           [this](const httplib::Request& req, httplib::Response& res) {
+             Snapshot(req, res);
+           });
+  auto transcode = [this](const httplib::Request& req, httplib::Response& res) {
+    Transcode(req, res);
   };
-  http.Get(R"(/api/v1/patterns)", bind(&RestApi::ListPatterns));
-  http.Get(R"(/api/v1/patterns/([^/]+)/confidence)",
-           bind(&RestApi::Confidence));
-  http.Get(R"(/api/v1/patterns/([^/]+)/bars)", bind(&RestApi::Bars));
-  http.Get(R"(/api/v1/patterns/([^/]+))", bind(&RestApi::GetPattern));
-  http.Post(R"(/api/v1/patterns/([^/]+)/override)", bind(&RestApi::Override));
-  http.Get(R"(/api/v1/model)", bind(&RestApi::Model));
-  http.Get(R"(/api/v1/monitoring)", bind(&RestApi::Monitoring));
-  http.Get(R"(/api/v1/snapshots/([^/]+))", bind(&RestApi::Snapshot));
+  http.Get(R"(/api/v1/.*)", transcode);
+  http.Post(R"(/api/v1/.*)", transcode);
   http.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                             {"Referrer-Policy", "no-referrer"}});
   http.Get(R"(/console/?)",
@@ -390,8 +324,10 @@ bool RestApi::OriginAllowed(const httplib::Request& req) const {
                    origin) != options_.allowed_origins.end();
 }
 
+// The snapshot route's read check and a write's before-body check; the
+// transcoded methods are authorized (and logged) by the service itself.
 bool RestApi::Allowed(const httplib::Request& req, httplib::Response& res,
-                      bool write, std::string* principal) {
+                      bool write) {
   if (deps_.authorize == nullptr) {
     if (!write) return true;
     WriteError(res, absl::PermissionDeniedError(
@@ -409,302 +345,38 @@ bool RestApi::Allowed(const httplib::Request& req, httplib::Response& res,
     WriteError(res, who.status());
     return false;
   }
-  if (write) {
-    spdlog::info(
-        "event=write_authorized entrypoint=http request_id={} path=\"{}\" "
-        "principal=\"{}\"",
-        t_request_id, absl::CHexEscape(req.path.substr(0, 128)), *who);
-  }
-  if (principal != nullptr) *principal = *who;
   return true;
 }
 
-double RestApi::ModelThreshold() const {
-  auto model = deps_.models->Current();
-  return model != nullptr && deps_.engine->options().phase5_enabled
-             ? model->decision_threshold
-             : kDefaultRuleDecisionThreshold;
-}
-
-void RestApi::Confidence(const httplib::Request& req, httplib::Response& res) {
-  if (!Allowed(req, res, false)) return;
-  const std::string id = req.matches[1].str();
-  auto run = [&]() -> absl::Status {
-    if (absl::Status s = CheckParams(req, {"top_k"}); !s.ok()) return s;
-    int top_k = options_.default_top_k;
-    if (req.has_param("top_k")) {
-      auto n = ParseInt("top_k", req.get_param_value("top_k"), 0, 64);
-      if (!n.ok()) return n.status();
-      top_k = *n;
-    }
-    if (absl::Status s = ValidateTopK(top_k, "top_k"); !s.ok()) return s;
-    if (absl::Status s = ValidatePatternId(id, "id"); !s.ok()) return s;
-    auto result =
-        deps_.engine->ScoreStored(id, top_k, absl::Now() + options_.deadline);
-    if (!result.ok()) return result.status();
-    v1::ScoreResponse response;
-    ScoreResultToProto(*result, &response);
-    WriteJson(res, 200, ProtoJson(response));
-    return absl::OkStatus();
-  };
-  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
-}
-
-void RestApi::ListPatterns(const httplib::Request& req,
-                           httplib::Response& res) {
-  if (!Allowed(req, res, false)) return;
-  auto run = [&]() -> absl::Status {
-    auto filter = ParseFilter(req);
-    if (!filter.ok()) return filter.status();
-    filter->model_threshold = ModelThreshold();
-    filter->rule_threshold = kDefaultRuleDecisionThreshold;
-    auto lease = pool_->Acquire(absl::Now() + options_.deadline);
-    if (!lease.ok()) return lease.status();
-    auto page = PatternReviewStore(lease->conn()).List(*filter);
-    if (!page.ok()) {
-      if (absl::IsUnavailable(page.status())) lease->MarkBroken();
-      return page.status();
-    }
-    json items = json::array();
-    for (const ReviewRow& r : page->rows) items.push_back(RowJson(r));
-    const int next = filter->offset + static_cast<int>(page->rows.size());
-    WriteJson(res, 200,
-              {{"patterns", items},
-               {"total", page->total},
-               {"next_page_token",
-                next < page->total ? json(std::to_string(next)) : json("")},
-               {"model_threshold", filter->model_threshold},
-               {"rule_threshold", filter->rule_threshold},
-               {"order", ReviewOrderName(filter->order)}});
-    return absl::OkStatus();
-  };
-  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
-}
-
-void RestApi::GetPattern(const httplib::Request& req, httplib::Response& res) {
-  if (!Allowed(req, res, false)) return;
-  const std::string id = req.matches[1].str();
-  auto run = [&]() -> absl::Status {
-    if (absl::Status s = CheckParams(req, {}); !s.ok()) return s;
-    if (absl::Status s = ValidatePatternId(id, "id"); !s.ok()) return s;
-    auto lease = pool_->Acquire(absl::Now() + options_.deadline);
-    if (!lease.ok()) return lease.status();
-    PatternReviewStore store(lease->conn());
-    auto row = store.Get(id);
-    if (!row.ok()) return row.status();
-    auto history = store.History(id);
-    if (!history.ok()) return history.status();
-    auto snapshots = ChartSnapshotCatalog(lease->conn()).ForPattern(id);
-    if (!snapshots.ok()) return snapshots.status();
-    json h = json::array();
-    for (const ReviewHistoryRow& r : *history) {
-      h.push_back({{"id", r.id},
-                   {"from_state", OrNull(r.from_state)},
-                   {"to_state", r.to_state},
-                   {"event_date", OrNull(r.event_date)},
-                   {"recorded_at", r.recorded_at},
-                   {"source", r.source},
-                   {"rule_confidence", NumberOrNull(r.rule_confidence)},
-                   {"ml_confidence", NumberOrNull(r.ml_confidence)},
-                   {"blended_confidence", NumberOrNull(r.blended_confidence)},
-                   {"model_version", OrNull(r.model_version)},
-                   {"reason", OrNull(r.reason)}});
-    }
-    json s = json::array();
-    for (const ChartSnapshotEntry& e : *snapshots) {
-      s.push_back({{"kind", std::string(SnapshotKindName(e.kind))},
-                   {"sha256", e.sha256},
-                   {"url", "/api/v1/snapshots/" + e.sha256},
-                   {"size_bytes", e.size_bytes},
-                   {"first_bar", FormatDay(e.first_bar)},
-                   {"last_bar", FormatDay(e.last_bar)},
-                   {"bar_count", e.bar_count},
-                   {"renderer_version", e.renderer_version},
-                   {"created_at", e.created_at}});
-    }
-    WriteJson(res, 200,
-              {{"pattern", RowJson(*row)}, {"history", h}, {"snapshots", s}});
-    return absl::OkStatus();
-  };
-  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
-}
-
-void RestApi::Bars(const httplib::Request& req, httplib::Response& res) {
-  if (!Allowed(req, res, false)) return;
-  const std::string id = req.matches[1].str();
-  auto run = [&]() -> absl::Status {
-    if (absl::Status s = CheckParams(req, {}); !s.ok()) return s;
-    if (absl::Status s = ValidatePatternId(id, "id"); !s.ok()) return s;
-    auto lease = pool_->Acquire(absl::Now() + options_.deadline);
-    if (!lease.ok()) return lease.status();
-    auto stored = PatternEventStore(lease->conn()).Load(id);
-    if (!stored.ok()) return stored.status();
-    const Pattern& p = stored->pattern;
-    Day first = p.formation_start;
-    for (const KeyPoint& k : p.key_points) first = std::min(first, k.day);
-    // About 20 trading bars of context, as in the snapshot charts.
-    first -= 30;
-    const Day last = stored->outcome.resolved_day.value_or(p.confirmation_day);
-    auto bars = LoadBarSeries(lease->conn(), p.symbol, first, last);
-    if (!bars.ok()) return bars.status();
-    json out_bars = json::array();
-    for (const Bar& b : bars->bars) {
-      out_bars.push_back({{"day", FormatDay(b.day)},
-                          {"open", b.open},
-                          {"high", b.high},
-                          {"low", b.low},
-                          {"close", b.close},
-                          {"volume", b.volume}});
-    }
-    json points = json::array();
-    for (const KeyPoint& k : p.key_points) {
-      points.push_back(
-          {{"role", k.role}, {"day", FormatDay(k.day)}, {"price", k.price}});
-    }
-    WriteJson(res, 200,
-              {{"pattern_id", id},
-               {"symbol", p.symbol},
-               {"confirmation_date", FormatDay(p.confirmation_day)},
-               {"through", FormatDay(last)},
-               {"breakout_level", p.breakout_level},
-               {"target_price", p.target},
-               {"stop_price", p.stop},
-               {"key_points", points},
-               {"bars", out_bars}});
-    return absl::OkStatus();
-  };
-  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
-}
-
-void RestApi::Override(const httplib::Request& req, httplib::Response& res) {
-  std::string principal;
-  if (!Allowed(req, res, true, &principal)) return;
-  const std::string id = req.matches[1].str();
-  auto run = [&]() -> absl::Status {
-    if (absl::Status s = CheckParams(req, {}); !s.ok()) return s;
-    if (absl::Status s = ValidatePatternId(id, "id"); !s.ok()) return s;
-    if (absl::Status s = CheckJsonDepth(req.body, options_.max_json_depth);
-        !s.ok()) {
-      return s;
-    }
-    const json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
-      return absl::InvalidArgumentError("body: must be a JSON object");
-    }
-    for (const auto& [key, value] : body.items()) {
-      if (key != "decision" && key != "reason") {
-        return BadParam(key.substr(0, 40), "unknown field");
-      }
-      if (!value.is_string()) return BadParam(key, "must be a string");
-    }
-    auto decision = ParseAnalystDecision(body.value("decision", ""));
-    if (!decision.ok()) return decision.status();
-    AnalystOverride o{.pattern_id = id,
-                      .decision = *decision,
-                      .reason = body.value("reason", ""),
-                      .identity = principal};
-    auto lease = pool_->Acquire(absl::Now() + options_.deadline);
-    if (!lease.ok()) return lease.status();
-    auto applied = AnalystOverrideStore(lease->conn()).Apply(o);
-    if (!applied.ok()) {
-      if (absl::IsUnavailable(applied.status())) lease->MarkBroken();
-      return applied.status();
-    }
-    // The stored state changed: the cached score must not outlive it.
-    deps_.engine->ForgetPattern(id);
-    WriteJson(res, 200,
-              {{"pattern_id", id},
-               {"decision", std::string(AnalystDecisionName(o.decision))},
-               {"reason", o.reason},
-               {"analyst", principal},
-               {"from_state", std::string(LifecycleStateName(applied->from))},
-               {"to_state", std::string(LifecycleStateName(applied->to))},
-               {"history_id", applied->history_id},
-               {"recorded_at", applied->recorded_at}});
-    return absl::OkStatus();
-  };
-  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
-}
-
-void RestApi::Model(const httplib::Request& req, httplib::Response& res) {
-  if (!Allowed(req, res, false)) return;
-  if (absl::Status s = CheckParams(req, {}); !s.ok()) {
-    WriteError(res, s);
-    return;
-  }
-  v1::DescribeModelResponse response;
-  const ScoringEngineOptions& options = deps_.engine->options();
-  response.set_phase5_enabled(options.phase5_enabled);
-  if (auto model = deps_.models->Current()) {
-    ModelToProto(*model, options.phase5_enabled, options.blend_weight,
-                 &response);
-  }
-  json out = ProtoJson(response);
-  // The card is already JSON: nest it instead of a string inside JSON.
-  out["model_card"] = json::parse(response.model_card_json(), nullptr, false);
-  if (out["model_card"].is_discarded()) out["model_card"] = nullptr;
-  out.erase("model_card_json");
-  WriteJson(res, 200, out);
-}
-
-void RestApi::Monitoring(const httplib::Request& req, httplib::Response& res) {
-  if (!Allowed(req, res, false)) return;
-  auto run = [&]() -> absl::Status {
-    if (absl::Status s = CheckParams(req, {}); !s.ok()) return s;
-    const absl::Time deadline = absl::Now() + options_.deadline;
-    json out;
-    v1::GetMonitoringReportResponse drift;
-    absl::Status s = deps_.engine->LatestMonitoringReport(deadline, &drift);
-    if (s.ok()) {
-      out["drift"] = ProtoJson(drift);
-      out["drift"]["details"] =
-          json::parse(drift.details_json(), nullptr, false);
-      if (out["drift"]["details"].is_discarded())
-        out["drift"]["details"] = nullptr;
-      out["drift"].erase("details_json");
-    } else if (absl::IsNotFound(s)) {
-      out["drift"] = nullptr;
-      out["drift_status"] = std::string(s.message());
-    } else {
-      return s;
-    }
-    auto lease = pool_->Acquire(deadline);
-    if (!lease.ok()) return lease.status();
-    auto agreement =
-        AnalystOverrideStore(lease->conn())
-            .Agreement(ModelThreshold(), kDefaultRuleDecisionThreshold);
-    if (!agreement.ok()) return agreement.status();
-    const AnalystAgreement& a = *agreement;
-    out["analyst_agreement"] = {
-        {"overrides", a.overrides},
-        {"confirmed", a.confirmed},
-        {"rejected", a.overrides - a.confirmed},
-        {"scored_by_model", a.with_model},
-        {"agree_with_model", a.agree_with_model},
-        {"agree_with_rule", a.agree_with_rule},
-        {"model_agreement_rate",
-         a.with_model > 0
-             ? json(static_cast<double>(a.agree_with_model) / a.with_model)
-             : json(nullptr)},
-        {"rule_agreement_rate",
-         a.overrides > 0
-             ? json(static_cast<double>(a.agree_with_rule) / a.overrides)
-             : json(nullptr)},
-        {"model_threshold", a.model_threshold},
-        {"rule_threshold", a.rule_threshold}};
-    WriteJson(res, 200, out);
-    return absl::OkStatus();
-  };
-  if (absl::Status s = run(); !s.ok()) WriteError(res, s);
+void RestApi::Transcode(const httplib::Request& req, httplib::Response& res) {
+  Transcoder::HttpRequest request{
+      .method = req.method,
+      .path = req.path,
+      .query = std::vector<std::pair<std::string, std::string>>(
+          req.params.begin(), req.params.end()),
+      .body = req.body};
+  const CallContext call{.identity = IdentityFromHttp(req),
+                         .peer = req.remote_addr,
+                         .deadline = absl::Now() + options_.deadline,
+                         .request_id = t_request_id,
+                         .entrypoint = Entrypoint::kHttp,
+                         .cancelled = nullptr};
+  Transcoder::HttpReply reply = transcoder_->Handle(request, call);
+  res.status = reply.status;
+  if (!reply.allow.empty()) res.set_header("Allow", reply.allow);
+  res.set_content(std::move(reply.json), "application/json");
 }
 
 void RestApi::Snapshot(const httplib::Request& req, httplib::Response& res) {
   if (!Allowed(req, res, false)) return;
   const std::string hash = req.matches[1].str();
   auto run = [&]() -> absl::Status {
-    if (absl::Status s = CheckParams(req, {}); !s.ok()) return s;
+    if (!req.params.empty()) {
+      return absl::InvalidArgumentError("this route takes no query parameters");
+    }
     if (!IsSha256Hex(hash)) {
-      return BadParam("sha256", "must be 64 lowercase hex characters");
+      return absl::InvalidArgumentError(
+          "sha256: must be 64 lowercase hex characters");
     }
     if (deps_.snapshots == nullptr) {
       return absl::NotFoundError(

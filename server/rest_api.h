@@ -8,11 +8,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "db/connection_pool.h"
 #include "server/http_error.h"
 #include "server/metrics_registry.h"
-#include "server/model_manager.h"
-#include "server/scoring_engine.h"
+#include "server/pattern_confidence_service.h"
+#include "server/transcoder.h"
 #include "snapshots/snapshot_blob_store.h"
 
 namespace httplib {
@@ -37,14 +36,8 @@ using HttpAuthorizeFn = std::function<absl::StatusOr<std::string>(
     const httplib::Request& request, bool write)>;
 
 struct RestApiOptions {
-  // PostgreSQL conninfo for the listing/detail/override queries (a pool of
-  // its own, so REST traffic never takes the gRPC workers' connections).
-  std::string conninfo = {};
-  int pool_size = 2;
   // Deadline of one REST request (the engine checks it between stages).
   absl::Duration deadline = absl::Seconds(10);
-  // Top contributions returned by /confidence when ?top_k is absent.
-  int default_top_k = 10;
   // Deepest JSON nesting accepted in a body (HttpLimits::max_json_depth).
   int max_json_depth = 32;
   // Origins (scheme://host[:port]) allowed to write besides the server's own
@@ -54,35 +47,36 @@ struct RestApiOptions {
   std::vector<std::string> allowed_origins = {};
 };
 
-// REST/JSON next to gRPC on the HTTP port (the /metrics listener): the same
-// ScoringEngine, the same validation (server/proto_conversions.h) and the
-// same error model, codes mapped to HTTP statuses. Routes (OpenAPI:
-// proto/pcs/v1/openapi.json; docs/REST.md):
-//   GET  /api/v1/patterns/{id}/confidence  ScoreResponse as JSON
-//   GET  /api/v1/patterns                  filtered, paged review list
-//   GET  /api/v1/patterns/{id}             one pattern, history, snapshots
-//   GET  /api/v1/patterns/{id}/bars        its bars (to the outcome, if any)
-//   POST /api/v1/patterns/{id}/override    analyst override (write access)
-//   GET  /api/v1/model                     DescribeModelResponse as JSON
-//   GET  /api/v1/monitoring                latest drift run + analyst agreement
-//   GET  /api/v1/snapshots/{sha256}        snapshot bytes (immutable)
-//   GET  /console, /console/{asset}        the analyst review console
-// JSON of proto messages uses the proto field names (snake_case) and prints
-// default values. Errors: {"error": {"code": "NOT_FOUND", "http_status": 404,
-// "message": "..."}} with INVALID_ARGUMENT 400, UNAUTHENTICATED 401,
-// PERMISSION_DENIED 403, NOT_FOUND 404, FAILED_PRECONDITION, ABORTED and
-// ALREADY_EXISTS 409, RESOURCE_EXHAUSTED 429, UNAVAILABLE 503,
-// DEADLINE_EXCEEDED 504, others 500 (server/http_error.h).
+// The HTTP port's glue around the REST API: every /api/v1 route but one is
+// the JSON form of a pcs.v1 RPC, declared by its google.api.http option in
+// proto/pcs/v1/pattern_confidence.proto and run by the generic transcoder
+// (server/transcoder.h) through the same PatternConfidenceService methods
+// as gRPC: same validation, authorization, metrics, log lines and errors.
+// Routes (docs/REST.md):
+//   GET  /api/v1/patterns                            ListPatterns
+//   GET  /api/v1/patterns/{pattern_id}               GetPattern
+//   GET  /api/v1/patterns/{pattern_id}/confidence    ScorePattern
+//   GET  /api/v1/patterns/{pattern_id}/bars          GetPatternBars
+//   POST /api/v1/patterns/{pattern_id}/override      OverridePattern
+//   GET  /api/v1/model                               DescribeModel
+//   GET  /api/v1/monitoring                          GetMonitoringSummary
+// and, outside the proto (bytes, not a message): GET
+// /api/v1/snapshots/{sha256} (snapshot SVG, immutable) and GET /console,
+// /console/{asset} (the analyst review console).
+// Also here: the request id (X-Request-Id, or a W3C traceparent's trace
+// id) and one access-log line and pcs_http_requests_total count per
+// request; the before-body checks of a write (RefuseBeforeBody); JSON
+// errors for unknown routes (404) and methods (405 with Allow); security
+// headers. Errors: {"error": {"code": "NOT_FOUND", "http_status": 404,
+// "message": "..."}}, codes mapped as in server/http_error.h.
 //
-// Ownership: borrows engine, models and snapshots (which may be null: then
-// /snapshots answers 404 naming the missing configuration); they must
-// outlive the HTTP server the routes are registered on.
-// Threading: handlers run on cpp-httplib's worker threads concurrently.
+// Ownership: borrows the deps; they must outlive the HTTP server the routes
+// are registered on. Threading: handlers run on the HTTP server's threads
+// concurrently.
 class RestApi {
  public:
   struct Deps {
-    ScoringEngine* engine = nullptr;
-    const ModelManager* models = nullptr;
+    PatternConfidenceService* service = nullptr;   // required
     const SnapshotBlobStore* snapshots = nullptr;  // optional
     MetricsRegistry* metrics = nullptr;   // optional: pcs_http_requests_total
     HttpAuthorizeFn authorize = nullptr;  // null: reads open, writes refused
@@ -102,33 +96,26 @@ class RestApi {
   // `res` written.
   bool RefuseBeforeBody(const httplib::Request& req, httplib::Response& res);
 
-  // The routes Register() adds (the OpenAPI test compares them).
+  // The routes Register() adds under /api/v1 (the OpenAPI test compares
+  // them).
   static const std::vector<RestRoute>& Routes();
 
  private:
   RestApi(RestApiOptions options, Deps deps,
-          std::unique_ptr<ConnectionPool> pool)
+          std::unique_ptr<Transcoder> transcoder)
       : options_(std::move(options)),
         deps_(std::move(deps)),
-        pool_(std::move(pool)) {}
+        transcoder_(std::move(transcoder)) {}
 
-  void Confidence(const httplib::Request& req, httplib::Response& res);
-  void ListPatterns(const httplib::Request& req, httplib::Response& res);
-  void GetPattern(const httplib::Request& req, httplib::Response& res);
-  void Bars(const httplib::Request& req, httplib::Response& res);
-  void Override(const httplib::Request& req, httplib::Response& res);
-  void Model(const httplib::Request& req, httplib::Response& res);
-  void Monitoring(const httplib::Request& req, httplib::Response& res);
+  void Transcode(const httplib::Request& req, httplib::Response& res);
   void Snapshot(const httplib::Request& req, httplib::Response& res);
-  // OkStatus when the request may proceed; else the error was written.
-  bool Allowed(const httplib::Request& req, httplib::Response& res, bool write,
-               std::string* principal = nullptr);
-  double ModelThreshold() const;
+  // True when the request may proceed; else the error was written.
+  bool Allowed(const httplib::Request& req, httplib::Response& res, bool write);
   bool OriginAllowed(const httplib::Request& req) const;
 
   const RestApiOptions options_;
   const Deps deps_;
-  std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<Transcoder> transcoder_;
 };
 
 }  // namespace pcs

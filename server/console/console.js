@@ -31,7 +31,7 @@ async function api(path, options = {}) {
 // confidence when the model never scored the pattern) against the model's
 // threshold, as the server's decision filter computes it.
 function decisionOf(p) {
-  const c = p.blended_confidence === null ? p.rule_confidence : p.blended_confidence;
+  const c = p.blended_confidence == null ? p.rule_confidence : p.blended_confidence;
   return c >= state.threshold ? 'confirm' : 'reject';
 }
 
@@ -52,7 +52,7 @@ function filterQuery() {
 }
 
 function disagrees(p) {
-  if (p.ml_confidence === null) return false;
+  if (p.ml_confidence == null) return false;
   return (p.ml_confidence >= state.threshold) !== (p.rule_confidence >= 0.5);
 }
 
@@ -258,7 +258,7 @@ function renderHistory(history) {
     const tr = document.createElement('tr');
     tr.dataset.source = h.source;
     // The market date the transition refers to, beside when it was written.
-    const recorded = (h.recorded_at || '').replace(/(\.\d+)?\+00(:00)?$/, '');
+    const recorded = (h.recorded_at || '').replace('T', ' ').replace(/(\.\d+)?(Z|\+00(:00)?)$/, '');
     const change = (h.from_state ? h.from_state + ' → ' : '') + h.to_state;
     for (const text of [h.id, h.event_date || '–', recorded, h.source, change,
                         fmt(h.blended_confidence)]) {
@@ -281,7 +281,7 @@ async function openPattern(id, keepStatus = false) {
   try {
     const [detail, score, bars] = await Promise.all([
       api('/api/v1/patterns/' + id),
-      api('/api/v1/patterns/' + id + '/confidence?top_k=10'),
+      api('/api/v1/patterns/' + id + '/confidence?top_k=10&skip_trace=true'),
       api('/api/v1/patterns/' + id + '/bars'),
     ]);
     const p = detail.pattern;
