@@ -116,6 +116,10 @@ class TrainCommand : public Command {
         "Control run: train on permuted training labels (never promoted)");
     app.add_flag("--no-shuffle-check", no_shuffle_check_,
                  "Skip the built-in label-shuffle control");
+    app.add_option("--experiment", experiment_,
+                   "Training-only inputs, comma separated: analytic_feature, "
+                   "analytic_base_margin, relative_strength, none (overrides "
+                   "the config's experiment section; never promoted)");
   }
 
   absl::Status Run(const GlobalFlags& flags) override {
@@ -142,6 +146,7 @@ class TrainCommand : public Command {
     load.conninfo = (*db)->conninfo();
     load.symbols = symbols_;
     load.threads = threads_;
+    load.experiment = config->experiment;
     absl::StatusOr<LabeledDataset> ds = LoadLabeledDataset(load);
     if (!ds.ok()) return ds.status();
     const double feature_seconds = Since(t_features);
@@ -192,6 +197,12 @@ class TrainCommand : public Command {
     if (resamples_ >= 0) c.bootstrap_resamples = resamples_;
     c.shuffle_labels = shuffle_labels_;
     if (no_shuffle_check_) c.shuffle_check = false;
+    if (!experiment_.empty()) {
+      if (absl::Status s = ParseExperimentColumns(experiment_, c.experiment);
+          !s.ok()) {
+        return UsageError(absl::StrCat("--experiment: ", s.message()));
+      }
+    }
     return absl::OkStatus();
   }
 
@@ -216,6 +227,8 @@ class TrainCommand : public Command {
       absl::StrAppend(&cmd, " --bootstrap-resamples ", resamples_);
     if (shuffle_labels_) cmd += " --shuffle-labels";
     if (no_shuffle_check_) cmd += " --no-shuffle-check";
+    if (!experiment_.empty())
+      absl::StrAppend(&cmd, " --experiment ", experiment_);
     return cmd;
   }
 
@@ -303,6 +316,7 @@ class TrainCommand : public Command {
   int threads_ = 2;
   bool shuffle_labels_ = false;
   bool no_shuffle_check_ = false;
+  std::string experiment_;  // empty: from the config
 };
 
 PCS_REGISTER_COMMAND(

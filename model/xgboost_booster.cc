@@ -58,6 +58,12 @@ class DMatrix {
                                 static_cast<bst_ulong>(labels->size())),
           "XGDMatrixSetFloatInfo(label)");
     }
+    if (!x.base_margin.empty()) {
+      PCS_XGB_CALL(
+          XGDMatrixSetFloatInfo(handle_, "base_margin", x.base_margin.data(),
+                                static_cast<bst_ulong>(x.base_margin.size())),
+          "XGDMatrixSetFloatInfo(base_margin)");
+    }
     return absl::OkStatus();
   }
   DMatrixHandle get() const { return handle_; }
@@ -77,6 +83,12 @@ absl::Status ValidateMatrix(const DenseMatrix& x, absl::string_view name) {
         absl::StrCat(name, ": values has ", x.values.size(),
                      " entries, expected rows*cols = ",
                      static_cast<size_t>(x.rows) * x.cols));
+  }
+  if (!x.base_margin.empty() &&
+      x.base_margin.size() != static_cast<size_t>(x.rows)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": base_margin has ", x.base_margin.size(),
+                     " entries, expected one per row (", x.rows, ")"));
   }
   return absl::OkStatus();
 }
@@ -280,7 +292,13 @@ absl::StatusOr<std::unique_ptr<XGBoostBooster>> XGBoostBooster::Train(
   BoosterHandle raw = nullptr;
   PCS_XGB_CALL(XGBoosterCreate(mats, num_mats, &raw), "XGBoosterCreate");
   BoosterPtr booster(raw);
-  if (auto s = SetParams(booster.get(), params); !s.ok()) return s;
+  TrainParams set = params;
+  // A constraint list shorter than the columns leaves the rest free.
+  if (!set.monotone_constraints.empty() &&
+      set.monotone_constraints.size() < static_cast<size_t>(x.cols)) {
+    set.monotone_constraints.resize(static_cast<size_t>(x.cols), 0);
+  }
+  if (auto s = SetParams(booster.get(), set); !s.ok()) return s;
 
   TrainLog local_log;
   TrainLog& out = log != nullptr ? *log : local_log;

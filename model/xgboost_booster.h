@@ -71,6 +71,10 @@ struct DenseMatrix {
   int rows = 0;
   int cols = 0;
   std::vector<float> values;  // rows * cols
+  // Per-row starting margin (XGBoost's base_margin), used in training and
+  // early stopping instead of base_score; empty = none. Only the opt-in
+  // training experiments set it (training/experiment_columns.h).
+  std::vector<float> base_margin = {};
 
   const float* Row(int r) const {
     return values.data() + static_cast<size_t>(r) * cols;

@@ -67,12 +67,26 @@ SymbolResult BuildSymbol(DbConnection& conn, const SymbolWork& work,
     e.analytic_probability = AnalyticHitProbability(
         p, *bars, index, e.horizon_bars, options.volatility_window);
     e.features = *std::move(f);
+    if (options.experiment.Any()) {
+      const std::vector<float> extra = ExperimentColumnValues(
+          options.experiment, p, *bars, index, market, e.analytic_probability);
+      e.features.insert(e.features.end(), extra.begin(), extra.end());
+      if (options.experiment.analytic_base_margin)
+        e.margin_offset = AnalyticBaseMargin(e.analytic_probability);
+    }
     out.examples.push_back(std::move(e));
   }
   return out;
 }
 
 }  // namespace
+
+std::vector<std::string> FeatureNames(const LabeledDataset& ds) {
+  std::vector<std::string> names = FeatureBuilder::Schema().names;
+  names.insert(names.end(), ds.experiment_columns.begin(),
+               ds.experiment_columns.end());
+  return names;
+}
 
 absl::StatusOr<LabeledDataset> LoadLabeledDataset(
     const DatasetLoadOptions& options) {
@@ -98,6 +112,7 @@ absl::StatusOr<LabeledDataset> LoadLabeledDataset(
       market = std::make_unique<BarSeries>(*std::move(m));
   }
   LabeledDataset ds;
+  ds.experiment_columns = ExperimentColumnNames(options.experiment);
   ds.patterns_loaded = static_cast<int>(stored.size());
   ds.market_available = market != nullptr;
 

@@ -1,6 +1,7 @@
 #ifndef PCS_TRAINING_LABELED_DATASET_H_
 #define PCS_TRAINING_LABELED_DATASET_H_
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/bar.h"
+#include "training/experiment_columns.h"
 
 namespace pcs {
 
@@ -41,7 +43,11 @@ struct LabeledExample {
   // distance |entry - stop| / entry (NaN when that distance is 0).
   double realized_pnl = 0;
   double r_multiple = 0;
-  std::vector<float> features;  // FeatureBuilder::Schema() order
+  std::vector<float> features;  // FeatureBuilder::Schema() order, then the
+                                // dataset's experiment_columns
+  // The row's starting margin when the analytic_base_margin experiment is
+  // on (AnalyticBaseMargin); NaN otherwise (boosting starts at base_score).
+  double margin_offset = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct DatasetLoadOptions {
@@ -51,7 +57,8 @@ struct DatasetLoadOptions {
   std::optional<Day> from;            // confirmation_date >= from
   std::optional<Day> to;              // confirmation_date <= to
   int threads = 2;
-  int volatility_window = 20;  // bars, for the analytic baseline
+  int volatility_window = 20;    // bars, for the analytic baseline
+  ExperimentColumns experiment;  // opt-in training-only inputs (none)
 };
 
 struct LabeledDataset {
@@ -61,7 +68,13 @@ struct LabeledDataset {
   std::vector<std::string> feature_failures;  // "id (symbol): reason"
   bool market_available = false;
   std::map<std::string, int> rows_by_type;
+  // Names of the experiment columns appended to every row's features.
+  std::vector<std::string> experiment_columns;
 };
+
+// FeatureBuilder::Schema().names followed by ds.experiment_columns: the
+// columns of every row of `ds`.
+std::vector<std::string> FeatureNames(const LabeledDataset& ds);
 
 absl::StatusOr<LabeledDataset> LoadLabeledDataset(
     const DatasetLoadOptions& options);

@@ -23,6 +23,10 @@ SplitData MakeSplitData(std::vector<const LabeledExample*> rows, int cols) {
     d.x.values.insert(d.x.values.end(), r->features.begin(), r->features.end());
     d.y.push_back(static_cast<float>(r->label));
   }
+  if (!d.rows.empty() && !std::isnan(d.rows.front()->margin_offset)) {
+    for (const LabeledExample* r : d.rows)
+      d.x.base_margin.push_back(static_cast<float>(r->margin_offset));
+  }
   return d;
 }
 
@@ -41,8 +45,7 @@ absl::StatusOr<FittedModel> FinishModel(std::string model_json,
   f.ensemble.emplace(*std::move(e));
   std::vector<int> labels;
   for (const LabeledExample* r : valid.rows) {
-    f.valid_raw.push_back(
-        Logistic(f.ensemble->PredictMargin(r->features.data())));
+    f.valid_raw.push_back(Logistic(RowMargin(*f.ensemble, *r)));
     labels.push_back(r->label);
   }
   absl::StatusOr<Calibrator> c = Calibrator::FitIsotonic(f.valid_raw, labels);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "core/sha256.h"
 #include "model/model_card.h"
+#include "model/model_card_writer.h"
 
 namespace pcs {
 namespace {
@@ -102,13 +103,10 @@ absl::StatusOr<PublishResult> PublishModel(const std::string& models_dir,
       !s.ok())
     return fail(s);
   nlohmann::json card = a.card;
-  card["version"] = a.version;
-  card["status"] = result.status;
-  card["gate"] = GateJson(gate, gate_options);
-  card["model_file"] = "model.json";
-  card["model_sha256"] = result.model_sha256;
-  card["reference_rows_file"] = "reference_rows.json";
-  card["reference_rows_sha256"] = Sha256Hex(rows_text);
+  AddPublication(
+      {a.version, result.status, GateJson(gate, gate_options), "model.json",
+       result.model_sha256, "reference_rows.json", Sha256Hex(rows_text)},
+      card);
   if (absl::Status s = WriteText(tmp / "model_card.json", card.dump(2) + "\n");
       !s.ok()) {
     return fail(s);

@@ -21,13 +21,19 @@ absl::StatusOr<LoadedModel> LoadModelDir(const std::string& dir) {
   return m;
 }
 
+double RowMargin(const TreeEnsemble& ensemble, const LabeledExample& row) {
+  const double m = ensemble.PredictMargin(row.features.data());
+  if (std::isnan(row.margin_offset)) return m;
+  return m - ensemble.base_margin() + row.margin_offset;
+}
+
 ScoredRows ScoreRows(const TreeEnsemble& ensemble, const Calibrator& calibrator,
                      const std::vector<const LabeledExample*>& rows) {
   ScoredRows out;
   out.margins.reserve(rows.size());
   out.probabilities.reserve(rows.size());
   for (const LabeledExample* r : rows) {
-    const double m = ensemble.PredictMargin(r->features.data());
+    const double m = RowMargin(ensemble, *r);
     out.margins.push_back(m);
     out.probabilities.push_back(CalibratedProbability(calibrator, m));
   }

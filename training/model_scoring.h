@@ -36,6 +36,11 @@ struct LoadedModel {
 // FeatureBuilder::Schema().hash, warm-up on reference_rows.json.
 absl::StatusOr<LoadedModel> LoadModelDir(const std::string& dir);
 
+// The row's margin: the ensemble's, or, when the row has a margin_offset
+// (the analytic_base_margin experiment), the trees' sum started at that
+// offset instead of base_score, as XGBoost trained it.
+double RowMargin(const TreeEnsemble& ensemble, const LabeledExample& row);
+
 struct ScoredRows {
   std::vector<double> margins;
   std::vector<double> probabilities;  // calibrated

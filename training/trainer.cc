@@ -11,11 +11,13 @@
 #include "absl/strings/str_format.h"
 #include "features/feature_builder.h"
 #include "model/metrics.h"
+#include "model/model_card_writer.h"
 #include "monitoring/feature_reference.h"
 #include "training/fold_export.h"
 #include "training/model_fitting.h"
 #include "training/model_scoring.h"
 #include "training/model_selection.h"
+#include "training/run_record.h"
 #include "training/walk_forward.h"
 #include "training/walk_forward_report.h"
 #include "training/walk_forward_runner.h"
@@ -37,11 +39,6 @@ class PhaseTimer {
   std::chrono::steady_clock::time_point last_ =
       std::chrono::steady_clock::now();
 };
-
-nlohmann::json Num(double v) {
-  if (std::isnan(v) || std::isinf(v)) return nullptr;
-  return v;
-}
 
 EvaluationSettings Settings(const TrainerConfig& c) {
   EvaluationSettings s;
@@ -75,71 +72,6 @@ LeverSummary SummarizeLever(const std::string& name,
   return l;
 }
 
-nlohmann::json LeverJson(const LeverSummary& l) {
-  nlohmann::json folds = nlohmann::json::array();
-  for (double v : l.fold_lifts) folds.push_back(Num(v));
-  return {{"name", l.name},
-          {"lift_vs_rule", Num(l.lift_vs_rule_at_gate)},
-          {"lift_vs_rule_ci95", {Num(l.lift_ci.low), Num(l.lift_ci.high)}},
-          {"precision", Num(l.precision_at_gate)},
-          {"roc_auc", Num(l.roc_auc)},
-          {"ece", Num(l.ece)},
-          {"fold_lifts_vs_rule", folds},
-          {"folds_chosen", l.folds_chosen}};
-}
-
-nlohmann::json ScorerMetrics(const EvaluationReport& r,
-                             const std::string& name) {
-  const ScorerSummary* s = r.Scorer(name);
-  nlohmann::json j = {{"roc_auc", Num(s->roc_auc)},
-                      {"pr_auc", Num(s->pr_auc)},
-                      {"brier", Num(s->brier)},
-                      {"ece", Num(s->ece)}};
-  for (const CoverageRow& row : r.coverage) {
-    const ScorerAtCoverage* sc = FindScorer(row, name);
-    j["precision_at"][row.name] = Num(sc->precision);
-    j["lift_vs_rule_at"][row.name] = Num(LiftOf(row, name, "rule"));
-  }
-  return j;
-}
-
-nlohmann::json DateRange(const SplitData& d) {
-  if (d.rows.empty()) return {{"rows", 0}};
-  Day lo = d.rows.front()->confirmation_day, hi = lo;
-  int pos = 0;
-  for (const LabeledExample* r : d.rows) {
-    lo = std::min(lo, r->confirmation_day);
-    hi = std::max(hi, r->confirmation_day);
-    pos += r->label;
-  }
-  return {{"first_confirmation", FormatDay(lo)},
-          {"last_confirmation", FormatDay(hi)},
-          {"rows", d.rows.size()},
-          {"positives", pos},
-          {"rows_sha256", RowsSha256(d.rows)}};
-}
-
-nlohmann::json CountsJson(const SplitCounts& c) {
-  return {{"train", c.train},
-          {"validation", c.validation},
-          {"test", c.holdout},
-          {"purged_train", c.purged_train},
-          {"purged_validation", c.purged_validation},
-          {"after_window", c.out_of_range}};
-}
-
-nlohmann::json WindowJson(const WindowData& d, const SelectionResult& sel) {
-  return {{"name", d.window.name},
-          {"train", DateRange(d.train)},
-          {"validation", DateRange(d.valid)},
-          {"test", DateRange(d.test)},
-          {"validation_start", FormatDay(d.window.validation_start)},
-          {"test_start", FormatDay(d.window.test_start)},
-          {"test_end", FormatDay(d.window.test_end)},
-          {"counts", CountsJson(d.counts)},
-          {"selection", sel.log}};
-}
-
 nlohmann::json ReferenceRows(const FittedModel& f, const SplitData& rows_from,
                              int count) {
   nlohmann::json rows = nlohmann::json::array();
@@ -148,7 +80,7 @@ nlohmann::json ReferenceRows(const FittedModel& f, const SplitData& rows_from,
   for (int i = 0; i < k; ++i) {
     const LabeledExample* r =
         rows_from.rows[static_cast<size_t>(static_cast<int64_t>(i) * n / k)];
-    const double m = f.ensemble->PredictMargin(r->features.data());
+    const double m = RowMargin(*f.ensemble, *r);
     nlohmann::json feats = nlohmann::json::array();
     for (float v : r->features)
       feats.push_back(std::isnan(v) ? nlohmann::json(nullptr)
@@ -193,44 +125,6 @@ std::string CodeVersion() {
 }
 
 namespace {
-
-std::string FoldsText(const TrainerConfig& c) {
-  std::string out;
-  for (const WalkForwardWindow& w : MakeWalkForwardWindows(c.walk_forward)) {
-    if (!w.is_test_fold) continue;
-    absl::StrAppend(&out, out.empty() ? "" : ", ", FormatDay(w.test_start),
-                    "..", FormatDay(w.test_end));
-  }
-  return out;
-}
-
-nlohmann::json CardDataVintage(const LabeledDataset& ds,
-                               const TrainRunOptions& o, const TrainerConfig& c,
-                               const SplitData& all,
-                               const std::vector<WindowData>& windows) {
-  int after = 0;
-  for (const LabeledExample& e : ds.examples)
-    after += e.confirmation_day > c.walk_forward.test_end;
-  return {{"source", o.data_source},
-          {"symbols", ds.symbols},
-          {"market_symbol", o.market_symbol},
-          {"market_available", ds.market_available},
-          {"resolved_patterns_loaded", ds.patterns_loaded},
-          {"feature_failures", ds.feature_failures.size()},
-          {"rows_by_pattern_type", ds.rows_by_type},
-          {"walk_forward", TrainerConfigToJson(c)["walk_forward"]},
-          {"refit", DateRange(all)},
-          {"rows_after_test_end_not_used", after},
-          {"final_window",
-           {{"train", DateRange(windows.back().train)},
-            {"validation", DateRange(windows.back().valid)},
-            {"counts", CountsJson(windows.back().counts)}}},
-          {"training_rows_sha256", RowsSha256(all.rows)},
-          {"training_rows_serialisation",
-           "rows sorted by id; per row: id TAB label TAB features as %08x of "
-           "float32 bits, "
-           "comma separated, newline"}};
-}
 
 std::vector<LeverSummary> EvaluateLevers(
     const LabeledDataset& ds, const std::vector<WindowData>& windows,
@@ -319,22 +213,9 @@ absl::StatusOr<GatePolicyFigures> ChoosePolicies(const EvaluationInput& in,
   return f;
 }
 
-nlohmann::json PolicySearchJson(const TrainRunResult& r) {
-  nlohmann::json analytic = {
-      {"per_weight", WeightChoicesJson(r.analytic_policy.per_weight)},
-      {"found", r.analytic_policy.found}};
-  if (r.analytic_policy.found) {
-    analytic["policy"] = DecisionPolicyToJson(r.analytic_policy.policy);
-  }
-  return {{"model_per_weight", WeightChoicesJson(r.policy.per_weight)},
-          {"analytic", analytic}};
-}
-
-}  // namespace
-
-absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds,
-                                          const TrainerConfig& c,
-                                          const TrainRunOptions& o) {
+// Step 1: the walk-forward windows' rows.
+absl::StatusOr<std::vector<WindowData>> MakeWindows(const LabeledDataset& ds,
+                                                    const TrainerConfig& c) {
   if (absl::Status st = ValidateWalkForwardOptions(c.walk_forward); !st.ok())
     return st;
   std::vector<WindowData> windows;
@@ -343,229 +224,216 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds,
     if (!d.ok()) return d.status();
     windows.push_back(*std::move(d));
   }
-  const size_t nf = windows.size() - 1;
-  auto say = [&](const std::string& text) {
-    if (o.progress) o.progress(text);
-  };
-  TrainRunResult result;
-  PhaseTimer timer(&result.seconds);
-  absl::StatusOr<std::vector<WindowOutcome>> outcomes =
-      RunWindows(windows, c, o.workers, o.progress);
-  if (!outcomes.ok()) return outcomes.status();
-  timer.Lap("walk_forward");
+  return windows;
+}
 
-  // Pooled out-of-sample evaluation of what the procedure chose in each fold.
-  say("evaluating the pooled out-of-sample predictions");
+// What the procedure chose in each test fold, pooled: the rows the policy
+// and the gate are decided on.
+struct OutOfSample {
+  std::vector<std::vector<double>> chosen_probs;  // per test fold
+  EvaluationInput pooled;
+};
+
+// Step 3: the pooled out-of-sample evaluation, per fold, the iso-precision
+// figure, every lever and the shuffle control, into `result`.
+absl::StatusOr<OutOfSample> EvaluateOutOfSample(
+    const LabeledDataset& ds, const std::vector<WindowData>& windows,
+    const std::vector<WindowOutcome>& outcomes, const TrainerConfig& c,
+    TrainRunResult& result) {
+  const size_t nf = windows.size() - 1;
   const EvaluationSettings settings = Settings(c);
-  std::vector<std::vector<double>> chosen_probs(nf);
-  for (size_t f = 0; f < nf; ++f) {
-    chosen_probs[f] =
-        (*outcomes)[f].lever_test[(*outcomes)[f].selection.chosen];
-  }
-  const EvaluationInput pooled_in =
-      PooledInput(ds, windows, chosen_probs, settings);
-  absl::StatusOr<EvaluationReport> pooled = Evaluate(pooled_in);
+  OutOfSample oos;
+  oos.chosen_probs.resize(nf);
+  for (size_t f = 0; f < nf; ++f)
+    oos.chosen_probs[f] = outcomes[f].lever_test[outcomes[f].selection.chosen];
+  oos.pooled = PooledInput(ds, windows, oos.chosen_probs, settings);
+  absl::StatusOr<EvaluationReport> pooled = Evaluate(oos.pooled);
   if (!pooled.ok()) return pooled.status();
   result.pooled = *std::move(pooled);
   std::vector<EvaluationReport> fold_reports;
   for (size_t f = 0; f < nf; ++f) {
     absl::StatusOr<EvaluationReport> r = Evaluate(BuildEvaluationInput(
-        windows[f].test.rows, chosen_probs[f], windows[f].rates, settings));
+        windows[f].test.rows, oos.chosen_probs[f], windows[f].rates, settings));
     if (!r.ok()) return r.status();
-    const SelectionResult& sel = (*outcomes)[f].selection;
-    FoldSummary fs;
-    fs.name = windows[f].window.name;
-    fs.test_first = FormatDay(windows[f].window.test_start);
-    fs.test_last = FormatDay(windows[f].window.test_end);
-    fs.counts = windows[f].counts;
-    fs.chosen = sel.levers[sel.chosen].name;
-    fs.params = sel.levers[sel.chosen].model.params;
-    fs.member_rounds = sel.levers[sel.chosen].member_rounds;
-    fs.test = *r;
+    const LeverModel& chosen =
+        outcomes[f].selection.levers[outcomes[f].selection.chosen];
+    result.folds.push_back(
+        {windows[f].window.name, FormatDay(windows[f].window.test_start),
+         FormatDay(windows[f].window.test_end), windows[f].counts, chosen.name,
+         chosen.model.params, chosen.member_rounds, *r});
     fold_reports.push_back(*std::move(r));
-    result.folds.push_back(std::move(fs));
   }
   absl::StatusOr<IsoPrecision> iso = ComputeIsoPrecision(
-      pooled_in, c.rule_threshold, c.bootstrap_resamples, c.bootstrap_seed);
+      oos.pooled, c.rule_threshold, c.bootstrap_resamples, c.bootstrap_seed);
   if (!iso.ok()) return iso.status();
   result.iso_precision = *iso;
-  say("evaluating every lever");
   absl::Status lever_status;
-  result.levers = EvaluateLevers(ds, windows, *outcomes, c, &lever_status);
+  result.levers = EvaluateLevers(ds, windows, outcomes, c, &lever_status);
   if (!lever_status.ok()) return lever_status;
-  {
-    LeverSummary chosen = SummarizeLever("chosen", result.pooled, fold_reports,
-                                         c.gate.coverage_row);
-    chosen.folds_chosen = static_cast<int>(nf);
-    result.levers.push_back(chosen);
-  }
+  LeverSummary chosen = SummarizeLever("chosen", result.pooled, fold_reports,
+                                       c.gate.coverage_row);
+  chosen.folds_chosen = static_cast<int>(nf);
+  result.levers.push_back(chosen);
   if (c.shuffle_check && !c.shuffle_labels) {
     std::vector<std::vector<double>> probs(nf);
-    for (size_t f = 0; f < nf; ++f) probs[f] = (*outcomes)[f].shuffled_test;
+    for (size_t f = 0; f < nf; ++f) probs[f] = outcomes[f].shuffled_test;
     absl::StatusOr<EvaluationReport> r =
         Evaluate(PooledInput(ds, windows, probs, settings));
     if (!r.ok()) return r.status();
     result.shuffle = ShuffleFrom(*r);
   }
-  if (!o.export_dir.empty()) {
-    std::vector<ExportedRow> rows;
-    for (size_t w = 0; w < windows.size(); ++w) {
-      const WindowData& d = windows[w];
-      const char* parts[3] = {"train", "validation", "test"};
-      const SplitData* data[3] = {&d.train, &d.valid, &d.test};
-      for (int p = 0; p < 3; ++p) {
-        for (size_t i = 0; i < data[p]->rows.size(); ++i) {
-          const LabeledExample* e = data[p]->rows[i];
-          const auto rate = d.rates.find(e->pattern_type);
-          rows.push_back(
-              {d.window.name, parts[p], e,
-               rate == d.rates.end() ? d.rates.at("__all__") : rate->second,
-               p == 2 && w < nf ? chosen_probs[w][i] : std::nan("")});
-        }
+  return oos;
+}
+
+// --export-folds: every window's rows, with the test folds' probabilities.
+absl::Status ExportWindows(const std::string& dir, const LabeledDataset& ds,
+                           const std::vector<WindowData>& windows,
+                           const OutOfSample& oos) {
+  const size_t nf = windows.size() - 1;
+  std::vector<ExportedRow> rows;
+  for (size_t w = 0; w < windows.size(); ++w) {
+    const WindowData& d = windows[w];
+    const char* parts[3] = {"train", "validation", "test"};
+    const SplitData* data[3] = {&d.train, &d.valid, &d.test};
+    for (int p = 0; p < 3; ++p) {
+      for (size_t i = 0; i < data[p]->rows.size(); ++i) {
+        const LabeledExample* e = data[p]->rows[i];
+        const auto rate = d.rates.find(e->pattern_type);
+        rows.push_back(
+            {d.window.name, parts[p], e,
+             rate == d.rates.end() ? d.rates.at("__all__") : rate->second,
+             p == 2 && w < nf ? oos.chosen_probs[w][i] : std::nan("")});
       }
     }
-    if (absl::Status st =
-            ExportFolds(o.export_dir, FeatureBuilder::Schema().names, rows);
-        !st.ok()) {
-      return st;
-    }
   }
-  timer.Lap("evaluation");
-  say("choosing the decision policy");
-  absl::StatusOr<GatePolicyFigures> policy_figures =
-      ChoosePolicies(pooled_in, c, &result);
-  if (!policy_figures.ok()) return policy_figures.status();
-  timer.Lap("policy");
-  result.gate = EvaluateGate(result.pooled, *policy_figures, c.gate);
+  return ExportFolds(dir, FeatureNames(ds), rows);
+}
+
+// Step 4: the decision policy and the gate's verdict, into `result`.
+absl::Status DecidePolicyAndGate(const EvaluationInput& pooled,
+                                 const TrainerConfig& c,
+                                 TrainRunResult& result) {
+  absl::StatusOr<GatePolicyFigures> figures =
+      ChoosePolicies(pooled, c, &result);
+  if (!figures.ok()) return figures.status();
+  result.gate = EvaluateGate(result.pooled, *figures, c.gate);
   if (c.shuffle_labels) {
     result.gate.promote = false;
-    result.gate.reason =
-        "rejected: trained on shuffled labels (--shuffle-labels control "
-        "run); " +
-        result.gate.reason;
+    result.gate.reason = absl::StrCat(
+        "rejected: trained on shuffled labels (--shuffle-labels control run); ",
+        result.gate.reason);
   }
+  if (c.experiment.Any()) {
+    result.gate.promote = false;
+    result.gate.reason = absl::StrCat(
+        "rejected: experiment run (", ExperimentColumnsText(c.experiment),
+        "; its inputs are not in the served feature schema); ",
+        result.gate.reason);
+  }
+  return absl::OkStatus();
+}
 
-  // The served model: the final window's choice, refit on every row <=
-  // test_end.
-  const int cols = static_cast<int>(FeatureBuilder::Schema().names.size());
+// The served model: the final window's choice refit on every row <=
+// test_end.
+struct ServedModel {
+  SplitData all;
+  FittedModel fitted;
+};
+
+// Step 5: the refit, into `result`'s chosen/selected/member_rounds.
+absl::StatusOr<ServedModel> RefitServedModel(const LabeledDataset& ds,
+                                             const SelectionResult& final_sel,
+                                             const TrainerConfig& c,
+                                             const TrainRunOptions& o,
+                                             TrainRunResult& result) {
   std::vector<const LabeledExample*> all_rows;
   for (const LabeledExample& e : ds.examples) {
     if (e.confirmation_day <= c.walk_forward.test_end) all_rows.push_back(&e);
   }
-  SplitData all = MakeSplitData(all_rows, cols);
-  if (c.shuffle_labels) all.y = Shuffled(all.y, c.shuffle_seed);
-  const SelectionResult& final_sel = outcomes->back().selection;
+  ServedModel served;
+  served.all =
+      MakeSplitData(all_rows, static_cast<int>(FeatureNames(ds).size()));
+  if (c.shuffle_labels) served.all.y = Shuffled(served.all.y, c.shuffle_seed);
   ProgressFn refit_progress;
   if (o.progress)
     refit_progress = [&](const std::string& s) { o.progress("refit: " + s); };
   absl::StatusOr<FittedModel> refit =
-      RefitChosen(final_sel, all, refit_progress);
+      RefitChosen(final_sel, served.all, refit_progress);
   if (!refit.ok()) return refit.status();
-  FittedModel& f = *refit;
+  served.fitted = *std::move(refit);
   result.chosen = final_sel.levers[final_sel.chosen].name;
-  result.selected = f.params;
+  result.selected = served.fitted.params;
   result.member_rounds = final_sel.levers[final_sel.chosen].member_rounds;
-  result.refit_rows = all.x.rows;
-  timer.Lap("refit");
-  say("feature importance");
-  const std::vector<std::string>& names = FeatureBuilder::Schema().names;
+  result.refit_rows = served.all.x.rows;
+  return served;
+}
+
+// Step 6: feature importance of the served model and its drift reference
+// (features of the refit rows; score = the pooled out-of-sample
+// probabilities, what a model of this procedure outputs on unseen data).
+struct Explanation {
+  std::vector<FeatureImportance> top;
+  FeatureReference reference;
+};
+
+absl::StatusOr<Explanation> ExplainServedModel(
+    const LabeledDataset& ds, const ServedModel& served,
+    const std::vector<double>& out_of_sample, const TrainerConfig& c) {
+  const std::vector<std::string> names = FeatureNames(ds);
   absl::StatusOr<std::vector<FeatureImportance>> top =
-      TopFeatures(*f.booster, all, names, c.top_features);
+      TopFeatures(*served.fitted.booster, served.all, names, c.top_features);
   if (!top.ok()) return top.status();
-  timer.Lap("importance");
-
-  // Drift reference: features of the refit rows, score = pooled out-of-sample
-  // probabilities (what a model of this procedure outputs on unseen data).
-  std::vector<std::vector<float>> ref_rows;
-  for (const LabeledExample* r : all.rows) ref_rows.push_back(r->features);
+  std::vector<std::vector<float>> rows;
+  for (const LabeledExample* r : served.all.rows) rows.push_back(r->features);
   absl::StatusOr<FeatureReference> ref =
-      BuildFeatureReference(names, ref_rows, pooled_in.model);
+      BuildFeatureReference(names, rows, out_of_sample);
   if (!ref.ok()) return ref.status();
+  return Explanation{*std::move(top), *std::move(ref)};
+}
 
-  result.version = o.version.empty() ? UtcVersionNow() : o.version;
-  nlohmann::json folds_json = nlohmann::json::array();
-  for (size_t w = 0; w < nf; ++w) {
-    nlohmann::json j = WindowJson(windows[w], (*outcomes)[w].selection);
-    j["test_metrics"] = ScorerMetrics(result.folds[w].test, "model");
-    j["test_rule_metrics"] = ScorerMetrics(result.folds[w].test, "rule");
-    folds_json.push_back(j);
-  }
-  nlohmann::json levers_json = nlohmann::json::array();
-  for (const LeverSummary& l : result.levers)
-    levers_json.push_back(LeverJson(l));
-  nlohmann::json card;
-  card["feature_schema"] = {{"version", FeatureBuilder::Schema().version},
-                            {"hash", FeatureBuilder::Schema().hash},
-                            {"names", names}};
-  card["calibration"] = f.calibrator->ToJson();
-  card["calibration"]["fitted_on"] =
-      "validation rows of the final window (the selection model's predictions, "
-      "before the "
-      "refit); the refit itself has no holdout, so its calibration is not "
-      "separately verified";
-  card["serving"] = {{"decision_threshold", c.rule_threshold},
-                     {"blend_weight", c.blend_weight}};
-  if (result.policy.found) {
-    card["policy"] = DecisionPolicyToJson(result.policy.policy);
-  }
-  card["data_vintage"] = CardDataVintage(ds, o, c, all, windows);
-  card["hyperparameters"] = {
-      {"selected", TrainParamsToJson(f.params)},
-      {"chosen", result.chosen},
-      {"member_rounds", result.member_rounds},
-      {"trees_in_model", f.ensemble->num_trees()},
-      {"selection",
-       "the walk-forward procedure (grid by validation logloss, candidate by "
-       "validation ROC-AUC, bagging if it raises validation ROC-AUC) run on "
-       "the "
-       "final window, then refit on all rows <= test_end with each member's "
-       "best-iteration tree count"},
-      {"final_window", WindowJson(windows.back(), final_sel)},
-      {"shuffle_labels", c.shuffle_labels}};
-  nlohmann::json baselines;
-  for (const char* b : {"rule", "blend", "type_base_rate", "analytic"}) {
-    baselines[b] = ScorerMetrics(result.pooled, b);
-  }
-  card["metrics"] = {
-      {"evaluation",
-       "walk-forward: pooled out-of-sample predictions of the folds " +
-           FoldsText(c) +
-           " (each fold's model chosen and fitted on earlier "
-           "data only); the served model is a refit with no holdout of its "
-           "own"},
-      {"walk_forward", ScorerMetrics(result.pooled, "model")},
-      {"baselines", baselines},
-      {"walk_forward_rows", result.pooled.rows},
-      {"walk_forward_positives", result.pooled.positives},
-      {"iso_precision",
-       IsoPrecisionJson(result.iso_precision, c.rule_threshold)},
-      {"policy_search", PolicySearchJson(result)},
-      {"folds", folds_json},
-      {"levers", levers_json}};
-  if (result.shuffle)
-    card["metrics"]["shuffle_check"] = ShuffleCheckJson(*result.shuffle);
-  card["type_base_rates"] = TypeBaseRates(all.rows);
-  card["feature_reference"] = FeatureReferenceToJson(*ref);
-  card["feature_reference_note"] =
+// Step 7: what the card says (model/model_card_writer.h writes it).
+ModelCardDraft DraftCard(const LabeledDataset& ds, const TrainerConfig& c,
+                         const TrainRunOptions& o,
+                         const std::vector<WindowData>& windows,
+                         const std::vector<WindowOutcome>& outcomes,
+                         const ServedModel& served,
+                         const FeatureReference& reference,
+                         const TrainRunResult& result) {
+  const FittedModel& f = served.fitted;
+  ModelCardDraft d;
+  d.feature_schema_version = FeatureBuilder::Schema().version;
+  d.feature_schema_hash = FeatureBuilder::Schema().hash;
+  d.feature_names = FeatureNames(ds);
+  d.calibration = f.calibrator->ToJson();
+  d.calibration_fitted_on =
+      "validation rows of the final window (the selection model's "
+      "predictions, before the refit); the refit itself has no holdout, so "
+      "its calibration is not separately verified";
+  d.decision_threshold = c.rule_threshold;
+  d.blend_weight = c.blend_weight;
+  if (result.policy.found) d.policy = result.policy.policy;
+  d.data_vintage = CardDataVintage(ds, o, c, served.all, windows);
+  d.hyperparameters = HyperparametersJson(result, f, c, windows.back(),
+                                          outcomes.back().selection);
+  d.metrics = MetricsJson(result, c, FoldsJson(windows, outcomes, result));
+  d.type_base_rates = TypeBaseRates(served.all.rows);
+  d.feature_reference = FeatureReferenceToJson(reference);
+  d.feature_reference_note =
       "features: the refit rows; __score__: the pooled walk-forward "
       "out-of-sample probabilities";
-  card["code_version"] = CodeVersion();
-  card["trained_at"] = UtcIsoNow();
-  card["config"] = TrainerConfigToJson(c);
-  card["reproduce"] = o.reproduce_command;
+  d.code_version = CodeVersion();
+  d.trained_at = UtcIsoNow();
+  d.config = TrainerConfigToJson(c);
+  d.reproduce = o.reproduce_command;
+  return d;
+}
 
-  say("publishing");
-  ModelArtifact artifact{
-      result.version, f.model_json, card,
-      ReferenceRows(f, windows[nf - 1].test, c.reference_rows)};
-  absl::StatusOr<PublishResult> pub =
-      PublishModel(o.models_dir, artifact, result.gate, c.gate);
-  if (!pub.ok()) return pub.status();
-  result.status = pub->status;
-  result.model_dir = pub->dir;
-  result.model_sha256 = pub->model_sha256;
-  result.card = card;
-
+// Step 8: report.md, evaluation.json and the plots of the run.
+absl::Status WriteRunReport(const LabeledDataset& ds, const TrainerConfig& c,
+                            const TrainRunOptions& o, int refit_rows,
+                            const std::vector<FeatureImportance>& top,
+                            TrainRunResult& result) {
+  const nlohmann::json& card = result.card;
   ReportContext ctx;
   ctx.title = "Pattern confidence model: walk-forward evaluation";
   ctx.evaluated_set = "walk-forward out-of-sample";
@@ -573,32 +441,92 @@ absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds,
   ctx.status = result.status;
   ctx.gate_reason = result.gate.reason;
   ctx.data_description = absl::StrCat(
-      "walk-forward, pooled out-of-sample predictions of ", nf,
+      "walk-forward, pooled out-of-sample predictions of ", result.folds.size(),
       " test periods (", FoldsText(c), "); each fold's model chosen on the ",
       c.walk_forward.validation_years,
       " years before its test period and trained on everything earlier, purge "
       "+ ",
       c.walk_forward.embargo_calendar_days, "-day embargo at both boundaries; ",
       ds.symbols.size(), " symbols, ", ds.feature_failures.size(),
-      " feature failures. The served model is refit on ", all.x.rows,
+      " feature failures. The served model is refit on ", refit_rows,
       " rows (all confirmed <= ", FormatDay(c.walk_forward.test_end),
       ") and has no holdout of its own.");
-  ctx.top_features = *top;
+  ctx.top_features = top;
   ctx.shuffle = result.shuffle;
   ctx.reproduce_command = o.reproduce_command;
   ctx.extra["model_sha256"] = result.model_sha256;
   ctx.extra["hyperparameters"] = card["hyperparameters"];
   ctx.extra["data_vintage"] = card["data_vintage"];
-  ctx.extra["walk_forward_folds"] = folds_json;
+  ctx.extra["walk_forward_folds"] = card["metrics"]["folds"];
   ctx.extra["iso_precision"] = card["metrics"]["iso_precision"];
-  ctx.extra["levers"] = levers_json;
+  ctx.extra["levers"] = card["metrics"]["levers"];
   ctx.extra["gate"] = GateJson(result.gate, c.gate);
   ctx.extra["policy"] = card.contains("policy") ? card["policy"] : nullptr;
   ctx.extra["policy_search"] = card["metrics"]["policy_search"];
+  if (c.experiment.Any())
+    ctx.extra["experiment"] = card["config"]["experiment"];
   ctx.markdown_sections.push_back(PolicyMarkdown(result, c));
   ctx.markdown_sections.push_back(WalkForwardMarkdown(result, c));
   result.report_dir = o.reports_dir + "/" + result.version;
-  if (absl::Status st = WriteReport(result.report_dir, result.pooled, ctx);
+  return WriteReport(result.report_dir, result.pooled, ctx);
+}
+
+}  // namespace
+
+absl::StatusOr<TrainRunResult> TrainModel(const LabeledDataset& ds,
+                                          const TrainerConfig& c,
+                                          const TrainRunOptions& o) {
+  absl::StatusOr<std::vector<WindowData>> windows = MakeWindows(ds, c);
+  if (!windows.ok()) return windows.status();
+  auto say = [&](const std::string& text) {
+    if (o.progress) o.progress(text);
+  };
+  TrainRunResult result;
+  PhaseTimer timer(&result.seconds);
+  // Step 2: the selection procedure in every window, test folds scored.
+  absl::StatusOr<std::vector<WindowOutcome>> outcomes =
+      RunWindows(*windows, c, o.workers, o.progress);
+  if (!outcomes.ok()) return outcomes.status();
+  timer.Lap("walk_forward");
+  say("evaluating the pooled out-of-sample predictions and every lever");
+  absl::StatusOr<OutOfSample> oos =
+      EvaluateOutOfSample(ds, *windows, *outcomes, c, result);
+  if (!oos.ok()) return oos.status();
+  if (!o.export_dir.empty()) {
+    if (absl::Status st = ExportWindows(o.export_dir, ds, *windows, *oos);
+        !st.ok())
+      return st;
+  }
+  timer.Lap("evaluation");
+  say("choosing the decision policy");
+  if (absl::Status st = DecidePolicyAndGate(oos->pooled, c, result); !st.ok())
+    return st;
+  timer.Lap("policy");
+  absl::StatusOr<ServedModel> served =
+      RefitServedModel(ds, outcomes->back().selection, c, o, result);
+  if (!served.ok()) return served.status();
+  timer.Lap("refit");
+  say("feature importance");
+  absl::StatusOr<Explanation> explained =
+      ExplainServedModel(ds, *served, oos->pooled.model, c);
+  if (!explained.ok()) return explained.status();
+  timer.Lap("importance");
+  result.version = o.version.empty() ? UtcVersionNow() : o.version;
+  result.card = ModelCardJson(DraftCard(ds, c, o, *windows, *outcomes, *served,
+                                        explained->reference, result));
+  say("publishing");
+  const size_t nf = windows->size() - 1;
+  ModelArtifact artifact{
+      result.version, served->fitted.model_json, result.card,
+      ReferenceRows(served->fitted, (*windows)[nf - 1].test, c.reference_rows)};
+  absl::StatusOr<PublishResult> pub =
+      PublishModel(o.models_dir, artifact, result.gate, c.gate);
+  if (!pub.ok()) return pub.status();
+  result.status = pub->status;
+  result.model_dir = pub->dir;
+  result.model_sha256 = pub->model_sha256;
+  if (absl::Status st =
+          WriteRunReport(ds, c, o, served->all.x.rows, explained->top, result);
       !st.ok())
     return st;
   timer.Lap("publish_and_report");

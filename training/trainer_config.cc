@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "lifecycle/pattern_lifecycle_manager.h"
 
 namespace pcs {
@@ -25,6 +26,26 @@ absl::Status Unknown(const std::string& where, const nlohmann::json& obj,
 template <typename T>
 void Read(const nlohmann::json& obj, const char* key, T& out) {
   if (obj.contains(key)) out = obj[key].get<T>();
+}
+
+// One key of a config section and the field it sets.
+template <typename T>
+struct Key {
+  const char* name;
+  T* out;
+};
+template <typename T>
+Key(const char*, T*) -> Key<T>;
+
+// Reads section `where` (e.g. "gate.") of the config: a key not listed is an
+// error naming it, a missing key keeps its field's default.
+template <typename... T>
+absl::Status ReadKeys(const std::string& where, const nlohmann::json& section,
+                      Key<T>... keys) {
+  if (absl::Status st = Unknown(where, section, {keys.name...}); !st.ok())
+    return st;
+  (Read(section, keys.name, *keys.out), ...);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Day> ParseConfigDay(const std::string& where,
@@ -146,51 +167,48 @@ absl::Status ReadSections(const nlohmann::json& j, TrainerConfig& c) {
     if (absl::Status st = ReadParams(j["xgboost"], c.base); !st.ok()) return st;
   }
   if (j.contains("grid")) {
-    const nlohmann::json& g = j["grid"];
-    if (absl::Status st =
-            Unknown("grid.", g, {"max_depth", "eta", "min_child_weight"});
-        !st.ok()) {
+    HyperparameterGrid& g = c.grid;
+    if (absl::Status st = ReadKeys(
+            "grid.", j["grid"], Key{"max_depth", &g.max_depth},
+            Key{"eta", &g.eta}, Key{"min_child_weight", &g.min_child_weight});
+        !st.ok())
       return st;
-    }
-    Read(g, "max_depth", c.grid.max_depth);
-    Read(g, "eta", c.grid.eta);
-    Read(g, "min_child_weight", c.grid.min_child_weight);
   }
   if (j.contains("policy")) {
-    const nlohmann::json& p = j["policy"];
-    if (absl::Status st =
-            Unknown("policy.", p,
-                    {"blend_weights", "threshold_step", "stable_width",
-                     "precision_tolerance", "min_precision_diff_ci_low"});
-        !st.ok()) {
+    PolicyOptions& p = c.policy;
+    if (absl::Status st = ReadKeys(
+            "policy.", j["policy"], Key{"blend_weights", &p.blend_weights},
+            Key{"threshold_step", &p.threshold_step},
+            Key{"stable_width", &p.stable_width},
+            Key{"precision_tolerance", &p.precision_tolerance},
+            Key{"min_precision_diff_ci_low", &p.min_precision_diff_ci_low});
+        !st.ok())
       return st;
-    }
-    Read(p, "blend_weights", c.policy.blend_weights);
-    Read(p, "threshold_step", c.policy.threshold_step);
-    Read(p, "stable_width", c.policy.stable_width);
-    Read(p, "precision_tolerance", c.policy.precision_tolerance);
-    Read(p, "min_precision_diff_ci_low", c.policy.min_precision_diff_ci_low);
   }
   if (j.contains("gate")) {
-    const nlohmann::json& g = j["gate"];
-    if (absl::Status st =
-            Unknown("gate.", g,
-                    {"coverage_row", "min_tp_lift", "min_tp_lift_ci_low",
-                     "min_precision_diff", "min_precision_diff_ci_low",
-                     "max_ece", "min_coverage_lift_ci_low",
-                     "min_tp_vs_analytic_ci_low", "coverage_lift_goal"});
-        !st.ok()) {
+    GateOptions& g = c.gate;
+    if (absl::Status st = ReadKeys(
+            "gate.", j["gate"], Key{"coverage_row", &g.coverage_row},
+            Key{"min_tp_lift", &g.min_tp_lift},
+            Key{"min_tp_lift_ci_low", &g.min_tp_lift_ci_low},
+            Key{"min_precision_diff", &g.min_precision_diff},
+            Key{"min_precision_diff_ci_low", &g.min_precision_diff_ci_low},
+            Key{"max_ece", &g.max_ece},
+            Key{"min_coverage_lift_ci_low", &g.min_coverage_lift_ci_low},
+            Key{"min_tp_vs_analytic_ci_low", &g.min_tp_vs_analytic_ci_low},
+            Key{"coverage_lift_goal", &g.coverage_lift_goal});
+        !st.ok())
       return st;
-    }
-    Read(g, "coverage_row", c.gate.coverage_row);
-    Read(g, "min_tp_lift", c.gate.min_tp_lift);
-    Read(g, "min_tp_lift_ci_low", c.gate.min_tp_lift_ci_low);
-    Read(g, "min_precision_diff", c.gate.min_precision_diff);
-    Read(g, "min_precision_diff_ci_low", c.gate.min_precision_diff_ci_low);
-    Read(g, "max_ece", c.gate.max_ece);
-    Read(g, "min_coverage_lift_ci_low", c.gate.min_coverage_lift_ci_low);
-    Read(g, "min_tp_vs_analytic_ci_low", c.gate.min_tp_vs_analytic_ci_low);
-    Read(g, "coverage_lift_goal", c.gate.coverage_lift_goal);
+  }
+  if (j.contains("experiment")) {
+    ExperimentColumns& e = c.experiment;
+    if (absl::Status st =
+            ReadKeys("experiment.", j["experiment"],
+                     Key{"analytic_feature", &e.analytic_feature},
+                     Key{"analytic_base_margin", &e.analytic_base_margin},
+                     Key{"relative_strength", &e.relative_strength});
+        !st.ok())
+      return st;
   }
   return absl::OkStatus();
 }
@@ -206,13 +224,13 @@ TrainerConfig DefaultTrainerConfig() {
 absl::StatusOr<TrainerConfig> TrainerConfigFromJson(const nlohmann::json& j) {
   TrainerConfig c = DefaultTrainerConfig();
   try {
-    if (absl::Status s =
-            Unknown("", j,
-                    {"comment", "walk_forward", "candidates", "bagging_seeds",
-                     "xgboost", "grid", "gate", "policy", "blend_weight",
-                     "rule_threshold", "coverages", "bootstrap_resamples",
-                     "bootstrap_seed", "reference_rows", "top_features",
-                     "shuffle_check", "shuffle_seed", "shuffle_labels"});
+    if (absl::Status s = Unknown(
+            "", j,
+            {"comment", "walk_forward", "candidates", "bagging_seeds",
+             "xgboost", "grid", "gate", "policy", "blend_weight",
+             "rule_threshold", "coverages", "bootstrap_resamples",
+             "bootstrap_seed", "reference_rows", "top_features",
+             "shuffle_check", "shuffle_seed", "shuffle_labels", "experiment"});
         !s.ok()) {
       return s;
     }
@@ -283,7 +301,9 @@ nlohmann::json TrainParamsToJson(const TrainParams& p) {
           {"nthread", p.nthread}};
 }
 
-nlohmann::json TrainerConfigToJson(const TrainerConfig& c) {
+namespace {
+
+nlohmann::json TrainerConfigCoreJson(const TrainerConfig& c) {
   std::vector<std::string> starts;
   for (Day d : c.walk_forward.test_starts) starts.push_back(FormatDay(d));
   nlohmann::json candidates = nlohmann::json::array();
@@ -330,6 +350,41 @@ nlohmann::json TrainerConfigToJson(const TrainerConfig& c) {
           {"shuffle_labels", c.shuffle_labels},
           {"shuffle_check", c.shuffle_check},
           {"shuffle_seed", c.shuffle_seed}};
+}
+
+}  // namespace
+
+nlohmann::json TrainerConfigToJson(const TrainerConfig& c) {
+  nlohmann::json j = TrainerConfigCoreJson(c);
+  // Only experiment runs carry the key, so a default run's card is unchanged.
+  if (c.experiment.Any()) {
+    j["experiment"] = {
+        {"analytic_feature", c.experiment.analytic_feature},
+        {"analytic_base_margin", c.experiment.analytic_base_margin},
+        {"relative_strength", c.experiment.relative_strength}};
+  }
+  return j;
+}
+
+absl::Status ParseExperimentColumns(const std::string& text,
+                                    ExperimentColumns& e) {
+  e = ExperimentColumns{};
+  for (absl::string_view name : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    if (name == "none") continue;
+    if (name == "analytic_feature") {
+      e.analytic_feature = true;
+    } else if (name == "analytic_base_margin") {
+      e.analytic_base_margin = true;
+    } else if (name == "relative_strength") {
+      e.relative_strength = true;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown experiment '", name,
+                       "' (known: analytic_feature, analytic_base_margin, "
+                       "relative_strength, none)"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::vector<TrainParams> ExpandGrid(const TrainerConfig& c) {

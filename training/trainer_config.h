@@ -9,6 +9,7 @@
 #include "model/xgboost_booster.h"
 #include "nlohmann/json.hpp"
 #include "training/dataset_split.h"
+#include "training/experiment_columns.h"
 #include "training/model_registry.h"
 #include "training/policy_selection.h"
 #include "training/walk_forward.h"
@@ -60,6 +61,9 @@ struct TrainerConfig {
   bool shuffle_labels = false;  // train on permuted training labels
   bool shuffle_check = true;    // also run the shuffled control and report it
   uint64_t shuffle_seed = 7;
+  // Opt-in training-only inputs (training/experiment_columns.h); a run with
+  // any of them is reported, never promoted.
+  ExperimentColumns experiment;
 };
 
 // Defaults with rule_threshold = lifecycle's kDefaultRuleDecisionThreshold.
@@ -71,6 +75,11 @@ absl::StatusOr<TrainerConfig> LoadTrainerConfig(const std::string& path);
 absl::StatusOr<TrainerConfig> TrainerConfigFromJson(const nlohmann::json& json);
 nlohmann::json TrainerConfigToJson(const TrainerConfig& config);
 nlohmann::json TrainParamsToJson(const TrainParams& params);
+
+// Sets `experiment` from "analytic_feature,relative_strength"-style text
+// (names of ExperimentColumns, comma separated; "none" clears them).
+absl::Status ParseExperimentColumns(const std::string& text,
+                                    ExperimentColumns& experiment);
 
 // The grid's parameter sets, in selection order.
 std::vector<TrainParams> ExpandGrid(const TrainerConfig& config);

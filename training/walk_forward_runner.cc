@@ -50,7 +50,7 @@ absl::StatusOr<WindowData> MakeWindow(const LabeledDataset& ds,
                        "walk_forward and the data)"));
     }
   }
-  const int cols = static_cast<int>(FeatureBuilder::Schema().names.size());
+  const int cols = static_cast<int>(FeatureNames(ds).size());
   d.train = MakeSplitData(rows[0], cols);
   d.valid = MakeSplitData(rows[1], cols);
   d.test = MakeSplitData(rows[2], cols);

@@ -4,6 +4,7 @@
 // artifacts, the card, checksums, determinism, that every fold used only
 // earlier data, and that `pcs evaluate`'s scoring path reads the refit.
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -264,6 +265,57 @@ TEST_F(TrainEndToEndTest, EveryFoldIsChosenAndFittedOnEarlierDataOnly) {
     EXPECT_TRUE(op_json.contains(key)) << key;
   }
   EXPECT_EQ(a.refit_rows, a.card["data_vintage"]["refit"]["rows"].get<int>());
+}
+
+// The "toward beating geometry" experiments: the extra columns reach the
+// model (the card lists them; the rows have them), the analytic base margin
+// starts every row at the analytic logit (so the model's out-of-sample
+// probabilities differ from a run without it), and the run is never
+// promoted.
+TEST_F(TrainEndToEndTest, ExperimentRunsAddTheirInputsAndAreNeverPromoted) {
+  ASSERT_NE(dataset_, nullptr);
+  DatasetLoadOptions load;
+  load.conninfo = *conninfo_;
+  load.experiment.analytic_feature = true;
+  load.experiment.analytic_base_margin = true;
+  load.experiment.relative_strength = true;
+  absl::StatusOr<LabeledDataset> ds = LoadLabeledDataset(load);
+  ASSERT_TRUE(ds.ok()) << ds.status();
+  const size_t cols = FeatureBuilder::Schema().names.size() + 5;
+  ASSERT_EQ(FeatureNames(*ds).size(), cols);
+  int with_rs = 0;
+  for (const LabeledExample& e : ds->examples) {
+    ASSERT_EQ(e.features.size(), cols);
+    ASSERT_FALSE(std::isnan(e.margin_offset));
+    with_rs += !std::isnan(e.features[cols - 1]);  // exp_rel_strength_250
+  }
+  EXPECT_GT(with_rs, static_cast<int>(ds->examples.size()) / 2);
+
+  TrainerConfig c = SmallConfig();
+  c.experiment = load.experiment;
+  TrainRunOptions o;
+  o.models_dir = (*root_ / "experiment" / "models").string();
+  o.reports_dir = (*root_ / "experiment" / "reports").string();
+  o.version = "20000101T000000Z";
+  absl::StatusOr<TrainRunResult> r = TrainModel(*ds, c, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, "rejected_challenger");
+  EXPECT_FALSE(r->gate.promote);
+  EXPECT_NE(r->gate.reason.find("experiment run (analytic_feature,"
+                                "analytic_base_margin,relative_strength"),
+            std::string::npos)
+      << r->gate.reason;
+  EXPECT_FALSE(fs::exists(fs::path(o.models_dir) / "CHAMPION"));
+  const nlohmann::json card =
+      ReadJson(fs::path(r->model_dir) / "model_card.json");
+  EXPECT_EQ(card["feature_schema"]["names"].size(), cols);
+  EXPECT_EQ(card["feature_schema"]["names"][cols - 5],
+            "exp_analytic_probability");
+  EXPECT_TRUE(card["config"]["experiment"]["analytic_base_margin"]);
+
+  const TrainRunResult plain = Train("plain", "20000101T000000Z");
+  EXPECT_NE(r->model_sha256, plain.model_sha256);
+  EXPECT_FALSE(plain.card["config"].contains("experiment"));
 }
 
 TEST_F(TrainEndToEndTest, RejectsAnImpossibleSplit) {

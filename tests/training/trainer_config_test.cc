@@ -112,5 +112,41 @@ TEST(TrainerConfigTest, RejectsUnknownKeysBadDatesAndBadValues) {
   EXPECT_FALSE(LoadTrainerConfig("/nonexistent/train.json").ok());
 }
 
+TEST(TrainerConfigTest, ExperimentSectionIsOptInAndRoundTrips) {
+  const TrainerConfig d = DefaultTrainerConfig();
+  EXPECT_FALSE(d.experiment.Any());
+  // A default run's card carries no experiment key (its config unchanged).
+  EXPECT_FALSE(TrainerConfigToJson(d).contains("experiment"));
+  absl::StatusOr<TrainerConfig> c = TrainerConfigFromJson(
+      {{"experiment",
+        {{"analytic_feature", true}, {"relative_strength", true}}}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->experiment.analytic_feature);
+  EXPECT_FALSE(c->experiment.analytic_base_margin);
+  EXPECT_TRUE(c->experiment.relative_strength);
+  EXPECT_EQ(ExperimentColumnsText(c->experiment),
+            "analytic_feature,relative_strength");
+  absl::StatusOr<TrainerConfig> again =
+      TrainerConfigFromJson(TrainerConfigToJson(*c));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(TrainerConfigToJson(*again).dump(), TrainerConfigToJson(*c).dump());
+
+  absl::StatusOr<TrainerConfig> bad =
+      TrainerConfigFromJson({{"experiment", {{"dia_regime", true}}}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("experiment.dia_regime"),
+            std::string::npos);
+
+  ExperimentColumns e;
+  ASSERT_TRUE(ParseExperimentColumns("analytic_base_margin", e).ok());
+  EXPECT_TRUE(e.analytic_base_margin);
+  EXPECT_FALSE(e.analytic_feature);
+  ASSERT_TRUE(ParseExperimentColumns("none", e).ok());
+  EXPECT_FALSE(e.Any());
+  absl::Status unknown = ParseExperimentColumns("analytic_feature,volume", e);
+  EXPECT_NE(unknown.message().find("unknown experiment 'volume'"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace pcs
