@@ -35,6 +35,11 @@ absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(
 // True when stderr is a terminal: show progress lines only then.
 bool StderrIsTerminal();
 
+// Writes `text` to `path` through `path`.tmp and a rename, so a reader (the
+// node-exporter textfile collector) never sees half a file.
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::string& text);
+
 }  // namespace pcs::cli
 
 #endif  // PCS_CLI_COMMAND_CONTEXT_H_

@@ -73,25 +73,10 @@ absl::Status ComputeAccuracy(DbConnection& conn, const DriftJobOptions& o,
   if (model != nullptr) filter.model_version = model->version();
   auto rows = LoadScoredOutcomes(conn, filter);
   if (!rows.ok()) return rows.status();
-  RollingAccuracyOptions ro;
+  RollingAccuracyOptions ro = ServedAccuracyOptions(model, o.rule_threshold);
   ro.last_n = o.last_n;
   ro.window_days = o.window_days;
   ro.as_of = report.as_of;
-  ro.decision_threshold =
-      model != nullptr ? model->decision_threshold() : o.rule_threshold;
-  ro.rule_threshold = o.rule_threshold;
-  // The served decision policy (without a card policy: the pre-policy
-  // default the server then uses; rule-only without a model).
-  ro.policy_blend_weight = 0;
-  ro.policy_threshold = o.rule_threshold;
-  if (model != nullptr) {
-    const ServedPolicy served = model->card().Served();
-    ro.policy_blend_weight = served.blend_weight;
-    ro.policy_threshold = served.threshold;
-    if (model->card().policy) {
-      ro.policy_precision_tolerance = model->card().policy->precision_tolerance;
-    }
-  }
   report.accuracy = ComputeRollingAccuracy(
       std::move(*rows), ro,
       model != nullptr ? model->card_metrics() : CardMetrics{}, o.tolerances);
@@ -195,30 +180,13 @@ absl::Status RunOnDatabase(DbConnection& conn, const DriftJobOptions& o,
 
 absl::StatusOr<DriftJobReport> RunDriftJob(const DriftJobOptions& o) {
   DriftJobReport report;
-  std::unique_ptr<MonitoredModel> model;  // null: the rule confidence alone
-  ModelLocation location = o.model;
-  if (location.model_dir.empty() && !o.pin_version.empty()) {
-    location.model_dir =
-        (std::filesystem::path(location.models_dir) / o.pin_version).string();
-  }
-  if (location.model_dir.empty() && !location.models_dir.empty() &&
-      !std::filesystem::exists(std::filesystem::path(location.models_dir) /
-                               "CHAMPION")) {
-    report.model_dir = location.models_dir;
-    report.reference_note =
-        absl::StrCat("no CHAMPION in ", location.models_dir,
-                     " and no --pin-version: the server answers with the rule "
-                     "confidence alone");
-  } else {
-    auto dir = ResolveModelDir(location);
-    if (!dir.ok()) return dir.status();
-    auto loaded = MonitoredModel::Load(*dir);
-    if (!loaded.ok()) return loaded.status();
-    model = std::move(*loaded);
-    report.model_version = model->version();
-    report.model_dir = *dir;
-    report.reference_note = model->reference_note();
-  }
+  absl::StatusOr<ServedModelChoice> served =
+      LoadServedModel(o.model, o.pin_version);
+  if (!served.ok()) return served.status();
+  std::unique_ptr<MonitoredModel> model = std::move(served->model);
+  if (model != nullptr) report.model_version = model->version();
+  report.model_dir = served->dir;
+  report.reference_note = served->note;
   absl::StatusOr<std::unique_ptr<DbConnection>> conn =
       Database::ConnectTo(o.conninfo);
   if (!conn.ok()) return conn.status();

@@ -111,4 +111,51 @@ double MonitoredModel::Probability(const float* row) const {
   return CalibratedProbability(calibrator_, ensemble_.PredictMargin(row));
 }
 
+absl::StatusOr<ServedModelChoice> LoadServedModel(
+    const ModelLocation& location, const std::string& pin_version) {
+  ServedModelChoice out;
+  ModelLocation where = location;
+  if (where.model_dir.empty() && !pin_version.empty()) {
+    where.model_dir = (fs::path(where.models_dir) / pin_version).string();
+  }
+  if (where.model_dir.empty() && !where.models_dir.empty() &&
+      !fs::exists(fs::path(where.models_dir) / "CHAMPION")) {
+    out.dir = where.models_dir;
+    out.note = absl::StrCat("no CHAMPION in ", where.models_dir,
+                            " and no --pin-version: the server answers with "
+                            "the rule confidence alone");
+    return out;
+  }
+  absl::StatusOr<std::string> dir = ResolveModelDir(where);
+  if (!dir.ok()) return dir.status();
+  absl::StatusOr<std::unique_ptr<MonitoredModel>> loaded =
+      MonitoredModel::Load(*dir);
+  if (!loaded.ok()) return loaded.status();
+  out.model = *std::move(loaded);
+  out.dir = *dir;
+  out.note = out.model->reference_note();
+  return out;
+}
+
+RollingAccuracyOptions ServedAccuracyOptions(const MonitoredModel* model,
+                                             double rule_threshold) {
+  RollingAccuracyOptions ro;
+  ro.rule_threshold = rule_threshold;
+  ro.decision_threshold =
+      model != nullptr ? model->decision_threshold() : rule_threshold;
+  // The served decision policy (without a card policy: the pre-policy
+  // default the server then uses; rule-only without a model).
+  ro.policy_blend_weight = 0;
+  ro.policy_threshold = rule_threshold;
+  if (model != nullptr) {
+    const ServedPolicy served = model->card().Served();
+    ro.policy_blend_weight = served.blend_weight;
+    ro.policy_threshold = served.threshold;
+    if (model->card().policy) {
+      ro.policy_precision_tolerance = model->card().policy->precision_tolerance;
+    }
+  }
+  return ro;
+}
+
 }  // namespace pcs

@@ -86,6 +86,24 @@ class MonitoredModel {
   Calibrator calibrator_;
 };
 
+// What the server serves at `location`: --model DIR, else the pinned
+// version (`pin_version`) of --models-dir, else its CHAMPION. With
+// --models-dir, no pin and no CHAMPION file the server answers with the rule
+// confidence alone: `model` is null and `note` says so.
+struct ServedModelChoice {
+  std::unique_ptr<MonitoredModel> model;  // null: rule confidence alone
+  std::string dir;
+  std::string note;  // the model's reference_note, or why there is none
+};
+absl::StatusOr<ServedModelChoice> LoadServedModel(
+    const ModelLocation& location, const std::string& pin_version);
+
+// Rolling-accuracy options that judge what `model` serves: its decision
+// threshold and its card's policy (ModelCard::Served(), with the policy's
+// precision tolerance); without a model, rule-only at `rule_threshold`.
+RollingAccuracyOptions ServedAccuracyOptions(const MonitoredModel* model,
+                                             double rule_threshold);
+
 }  // namespace pcs
 
 #endif  // PCS_MONITORING_MONITORED_MODEL_H_

@@ -13,7 +13,13 @@
 //     confirmed on the new bars are added. Idempotent.
 //  3. RecordActualOutcomes: copy the labels into actual_outcome of the
 //     server's prediction rows (db/prediction_trace_store.h).
-//  4. Record the run in monitoring_runs (kind 'outcomes').
+//  4. With a model location: the served decision policy's confirmation
+//     rate, precision and true-positive rate next to rule-only over the
+//     resolved outcomes of that version's traced predictions, in the two
+//     rolling windows of `pcs drift` (monitoring/rolling_accuracy.h; the
+//     version and its policy as monitoring/monitored_model.h LoadServedModel
+//     finds them). Reported, never alerted on (`pcs drift` alerts).
+//  5. Record the run in monitoring_runs (kind 'outcomes').
 //
 // Threading: one call at a time per database (the backfill uses `workers`
 // connections).
@@ -25,6 +31,8 @@
 
 #include "absl/status/statusor.h"
 #include "core/bar.h"
+#include "monitoring/monitored_model.h"
+#include "monitoring/rolling_accuracy.h"
 #include "nlohmann/json.hpp"
 
 namespace pcs {
@@ -37,6 +45,13 @@ struct OutcomeJobOptions {
   std::optional<Day> from;
   int workers = 2;
   bool write_to_db = true;  // monitoring_runs row
+  // Step 4: skipped when neither model.model_dir nor model.models_dir is set.
+  ModelLocation model;
+  std::string pin_version;   // with models_dir, as the server's --pin-version
+  std::optional<Day> as_of;  // end of the time window; default: latest bar
+  int window_days = 90;
+  int last_n = 500;
+  double rule_threshold = 0.5;
 };
 
 struct OutcomeJobReport {
@@ -50,9 +65,16 @@ struct OutcomeJobReport {
   int64_t predictions_joined = 0;     // server rows given actual_outcome
   std::vector<std::string> failures;  // per-symbol backfill failures
   int64_t run_id = 0;
+  // Step 4. `policy` is nullopt when skipped (policy_note says why).
+  std::string model_version;  // "" = the rule confidence alone
+  std::optional<RollingAccuracyReport> policy;
+  std::string policy_note;
+  double finished_unix_seconds = 0;
 
   nlohmann::json ToJson() const;
   std::string ToText() const;
+  // `pcs outcomes --textfile` (RenderOutcomeMetrics); only with `policy`.
+  std::string ToPrometheusText() const;
 };
 
 absl::StatusOr<OutcomeJobReport> RunOutcomeJob(

@@ -3,6 +3,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
@@ -123,6 +124,51 @@ std::string RenderMonitoringMetrics(const MonitoringSnapshot& s) {
     page.Gauge("pcs_monitoring_model_info",
                "Model version the monitoring run checked")
         .Add({{"version", s.model_version}})
+        .Set(1);
+  }
+  return page.Serialize();
+}
+
+std::string RenderOutcomeMetrics(const RollingAccuracyReport& accuracy,
+                                 const std::string& model_version,
+                                 double run_timestamp_seconds) {
+  Page page;
+  GaugeFamily& rate = page.Gauge(
+      "pcs_outcomes_confirmation_rate",
+      "Share of resolved patterns confirmed (scorer: the served decision "
+      "policy or rule-only)");
+  GaugeFamily& precision = page.Gauge(
+      "pcs_outcomes_precision",
+      "Precision of the confirmations over resolved patterns (scorer: policy "
+      "or rule-only)");
+  GaugeFamily& tp_rate = page.Gauge(
+      "pcs_outcomes_tp_rate",
+      "Share of the resolved positives that were confirmed (scorer: policy or "
+      "rule-only)");
+  GaugeFamily& rows =
+      page.Gauge("pcs_outcomes_rows", "Resolved scored patterns in a window");
+  for (const WindowAccuracy& a : accuracy.windows) {
+    for (const auto& [scorer, r, p, tp] :
+         {std::tuple{"policy", a.policy_confirmation_rate, a.policy.precision,
+                     a.policy_tp_rate},
+          std::tuple{"rule", a.rule_confirmation_rate, a.rule.precision,
+                     a.rule_tp_rate}}) {
+      const prometheus::Labels labels = {{"window", a.window},
+                                         {"scorer", scorer}};
+      SetOptional(rate, labels, r);
+      SetOptional(precision, labels, p);
+      SetOptional(tp_rate, labels, tp);
+    }
+    rows.Add({{"window", a.window}}).Set(a.rows);
+  }
+  page.Gauge("pcs_outcomes_last_run_timestamp_seconds",
+             "Unix time the last `pcs outcomes` run finished")
+      .Add({})
+      .Set(run_timestamp_seconds);
+  if (!model_version.empty()) {
+    page.Gauge("pcs_outcomes_model_info",
+               "Model version whose served policy `pcs outcomes` judged")
+        .Add({{"version", model_version}})
         .Set(1);
   }
   return page.Serialize();

@@ -42,6 +42,20 @@ struct MonitoringSnapshot {
 
 std::string RenderMonitoringMetrics(const MonitoringSnapshot& snapshot);
 
+// `pcs outcomes --textfile`: the served decision policy next to rule-only
+// over resolved outcomes, per window (its own names, so it can sit beside
+// `pcs drift`'s textfile in one collector directory):
+//   pcs_outcomes_confirmation_rate{scorer,window}  gauge; scorer = policy|rule
+//   pcs_outcomes_precision{scorer,window}          gauge
+//   pcs_outcomes_tp_rate{scorer,window}            gauge
+//   pcs_outcomes_rows{window}                      gauge; resolved rows
+//   pcs_outcomes_last_run_timestamp_seconds        gauge
+//   pcs_outcomes_model_info{version}               gauge = 1 (with a model)
+// Values that do not exist are left out, as above.
+std::string RenderOutcomeMetrics(const RollingAccuracyReport& accuracy,
+                                 const std::string& model_version,
+                                 double run_timestamp_seconds);
+
 }  // namespace pcs
 
 #endif  // PCS_MONITORING_PROMETHEUS_TEXT_H_

@@ -266,7 +266,8 @@ std::string ServerMetricsPage() {
   return page;
 }
 
-// The monitoring textfile with every family present.
+// The monitoring textfiles (`pcs drift`, `pcs outcomes`) with every family
+// present.
 std::string MonitoringPage() {
   DriftAnalysis drift;
   drift.rows = 10;
@@ -294,7 +295,9 @@ std::string MonitoringPage() {
   snapshot.accuracy = &accuracy;
   snapshot.alerts_sent_total = 1;
   snapshot.run_timestamp_seconds = 1.7e9;
-  return RenderMonitoringMetrics(snapshot);
+  // `pcs outcomes --textfile` writes its own families.
+  return RenderMonitoringMetrics(snapshot) +
+         RenderOutcomeMetrics(accuracy, snapshot.model_version, 1.7e9);
 }
 
 TEST(DocsHonestyTest, MetricsExist) {

@@ -9,8 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ingest/ingester.h"
+#include "model/model_card.h"
+#include "monitoring/rolling_accuracy.h"
 #include "pqxx/pqxx"
 #include "tests/test_util/shared_data.h"
 #include "tests/test_util/test_database.h"
@@ -134,6 +137,71 @@ TEST(OutcomeJobTest, ResolvesOnNewBarsAndJoinsPredictions) {
       Count(conn,
             "SELECT count(*) FROM monitoring_runs WHERE kind = 'outcomes'"),
       3);
+
+  // The served policy over resolved outcomes: the committed champion
+  // (models/phase5/CHAMPION) served the 2003-2005 patterns with ml 0.9. Its
+  // policy (w 0.5, t 0.435: 0.45 + 0.5 rule >= t) confirms every one of them;
+  // rule-only confirms those with rule >= 0.5.
+  const std::string models_dir = PCS_SOURCE_DIR "/models/phase5";
+  absl::StatusOr<std::optional<std::string>> champion =
+      ReadChampion(models_dir);
+  ASSERT_TRUE(champion.ok() && champion->has_value()) << champion.status();
+  {
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "INSERT INTO prediction_traces (pattern_id, state, rule_confidence, "
+        "  ml_confidence, blended_confidence, model_version) "
+        "SELECT id, 'confirmed', rule_confidence, 0.9, "
+        "  0.5 * rule_confidence + 0.45, $1 FROM pattern_events "
+        "WHERE outcome_label IS NOT NULL "
+        "  AND confirmation_date < '2006-01-01'",
+        **champion);
+    tx.commit();
+  }
+  const std::string resolved =
+      "FROM pattern_events WHERE outcome_label IS NOT NULL "
+      "AND confirmation_date < '2006-01-01'";
+  const int64_t rows = Count(conn, "SELECT count(*) " + resolved);
+  const int64_t positives =
+      Count(conn, "SELECT count(*) " + resolved + " AND outcome_label = 1");
+  const int64_t rule_confirmed = Count(
+      conn, "SELECT count(*) " + resolved + " AND rule_confidence >= 0.5");
+  const int64_t rule_tp =
+      Count(conn, "SELECT count(*) " + resolved +
+                      " AND rule_confidence >= 0.5 AND outcome_label = 1");
+  ASSERT_GT(rows, 30);
+  ASSERT_LT(rows, 500);  // all of them in the last_500 window
+  o.model.models_dir = models_dir;
+  auto fourth = RunOutcomeJob(o);
+  ASSERT_TRUE(fourth.ok()) << fourth.status();
+  std::printf("%s", fourth->ToText().c_str());
+  EXPECT_EQ(fourth->predictions_joined, rows);
+  EXPECT_EQ(fourth->model_version, **champion);
+  ASSERT_TRUE(fourth->policy.has_value()) << fourth->policy_note;
+  const WindowAccuracy& w = fourth->policy->windows[0];
+  EXPECT_EQ(w.window, "last_500");
+  EXPECT_EQ(w.rows, rows);
+  EXPECT_EQ(w.positives, positives);
+  EXPECT_EQ(w.policy.confirmed, rows);
+  EXPECT_DOUBLE_EQ(*w.policy_confirmation_rate, 1.0);
+  EXPECT_DOUBLE_EQ(*w.policy_tp_rate, 1.0);
+  EXPECT_DOUBLE_EQ(*w.policy.precision, static_cast<double>(positives) / rows);
+  EXPECT_EQ(w.rule.confirmed, rule_confirmed);
+  EXPECT_EQ(w.rule.true_positives, rule_tp);
+  EXPECT_DOUBLE_EQ(*w.rule_tp_rate, static_cast<double>(rule_tp) / positives);
+  const std::string prom = fourth->ToPrometheusText();
+  for (const std::string& line :
+       {std::string("pcs_outcomes_confirmation_rate{scorer=\"policy\","
+                    "window=\"last_500\"} 1\n"),
+        std::string("pcs_outcomes_tp_rate{scorer=\"policy\",window=\"last_"
+                    "500\"} 1\n"),
+        absl::StrCat("pcs_outcomes_rows{window=\"last_500\"} ", rows, "\n"),
+        absl::StrCat("pcs_outcomes_model_info{version=\"", **champion,
+                     "\"} 1\n")}) {
+    EXPECT_NE(prom.find(line), std::string::npos) << line << "\n" << prom;
+  }
+  EXPECT_NE(fourth->ToJson()["policy"]["windows"][0]["policy_tp_rate"],
+            nullptr);
 }
 
 }  // namespace
