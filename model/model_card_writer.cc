@@ -5,25 +5,24 @@ namespace pcs {
 nlohmann::json ModelCardJson(const ModelCardDraft& d) {
   nlohmann::json calibration = d.calibration;
   calibration["fitted_on"] = d.calibration_fitted_on;
-  nlohmann::json card = {
-      {"feature_schema",
-       {{"version", d.feature_schema_version},
-        {"hash", d.feature_schema_hash},
-        {"names", d.feature_names}}},
-      {"calibration", calibration},
-      {"serving",
-       {{"decision_threshold", d.decision_threshold},
-        {"blend_weight", d.blend_weight}}},
-      {"data_vintage", d.data_vintage},
-      {"hyperparameters", d.hyperparameters},
-      {"metrics", d.metrics},
-      {"type_base_rates", d.type_base_rates},
-      {"feature_reference", d.feature_reference},
-      {"feature_reference_note", d.feature_reference_note},
-      {"code_version", d.code_version},
-      {"trained_at", d.trained_at},
-      {"config", d.config},
-      {"reproduce", d.reproduce}};
+  nlohmann::json card = {{"feature_schema",
+                          {{"version", d.feature_schema_version},
+                           {"hash", d.feature_schema_hash},
+                           {"names", d.feature_names}}},
+                         {"calibration", calibration},
+                         {"serving",
+                          {{"decision_threshold", d.decision_threshold},
+                           {"blend_weight", d.blend_weight}}},
+                         {"data_vintage", d.data_vintage},
+                         {"hyperparameters", d.hyperparameters},
+                         {"metrics", d.metrics},
+                         {"type_base_rates", d.type_base_rates},
+                         {"feature_reference", d.feature_reference},
+                         {"feature_reference_note", d.feature_reference_note},
+                         {"code_version", d.code_version},
+                         {"trained_at", d.trained_at},
+                         {"config", d.config},
+                         {"reproduce", d.reproduce}};
   if (d.policy.has_value()) card["policy"] = DecisionPolicyToJson(*d.policy);
   return card;
 }

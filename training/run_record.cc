@@ -58,7 +58,8 @@ nlohmann::json LeverJson(const LeverSummary& l) {
   for (double v : l.fold_lifts) folds.push_back(JsonNumber(v));
   return {{"name", l.name},
           {"lift_vs_rule", JsonNumber(l.lift_vs_rule_at_gate)},
-          {"lift_vs_rule_ci95", {JsonNumber(l.lift_ci.low), JsonNumber(l.lift_ci.high)}},
+          {"lift_vs_rule_ci95",
+           {JsonNumber(l.lift_ci.low), JsonNumber(l.lift_ci.high)}},
           {"precision", JsonNumber(l.precision_at_gate)},
           {"roc_auc", JsonNumber(l.roc_auc)},
           {"ece", JsonNumber(l.ece)},
@@ -130,8 +131,7 @@ nlohmann::json PolicySearchJson(const TrainRunResult& r) {
 }
 
 nlohmann::json HyperparametersJson(const TrainRunResult& result,
-                                   const FittedModel& f,
-                                   const TrainerConfig& c,
+                                   const FittedModel& f, const TrainerConfig& c,
                                    const WindowData& final_window,
                                    const SelectionResult& final_sel) {
   return {{"selected", TrainParamsToJson(f.params)},
@@ -147,8 +147,7 @@ nlohmann::json HyperparametersJson(const TrainRunResult& result,
           {"shuffle_labels", c.shuffle_labels}};
 }
 
-nlohmann::json MetricsJson(const TrainRunResult& result,
-                           const TrainerConfig& c,
+nlohmann::json MetricsJson(const TrainRunResult& result, const TrainerConfig& c,
                            const nlohmann::json& folds_json) {
   nlohmann::json baselines;
   for (const char* b : {"rule", "blend", "type_base_rate", "analytic"})

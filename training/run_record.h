@@ -43,14 +43,12 @@ nlohmann::json CardDataVintage(const LabeledDataset& ds,
 nlohmann::json PolicySearchJson(const TrainRunResult& r);
 // The card's hyperparameters: what the final window chose, refit as `f`.
 nlohmann::json HyperparametersJson(const TrainRunResult& result,
-                                   const FittedModel& f,
-                                   const TrainerConfig& c,
+                                   const FittedModel& f, const TrainerConfig& c,
                                    const WindowData& final_window,
                                    const SelectionResult& final_sel);
 // The card's metrics: pooled out-of-sample figures of the model and the
 // baselines, iso-precision, policy search, `folds_json`, levers, shuffle.
-nlohmann::json MetricsJson(const TrainRunResult& result,
-                           const TrainerConfig& c,
+nlohmann::json MetricsJson(const TrainRunResult& result, const TrainerConfig& c,
                            const nlohmann::json& folds_json);
 // Every test fold's window and its model and rule test metrics.
 nlohmann::json FoldsJson(const std::vector<WindowData>& windows,

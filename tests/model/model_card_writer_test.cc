@@ -12,7 +12,8 @@ ModelCardDraft Draft() {
   d.feature_schema_version = "features-v9";
   d.feature_schema_hash = "h9";
   d.feature_names = {"a", "b"};
-  d.calibration = {{"method", "isotonic"}, {"x", {0.1, 0.9}}, {"y", {0.2, 0.8}}};
+  d.calibration = {
+      {"method", "isotonic"}, {"x", {0.1, 0.9}}, {"y", {0.2, 0.8}}};
   d.calibration_fitted_on = "validation rows";
   d.decision_threshold = 0.5;
   d.blend_weight = 0.25;
@@ -34,9 +35,13 @@ TEST(ModelCardWriterTest, TheReaderReadsWhatTheWriterWrote) {
   policy.procedure = "bootstrap plateau";
   d.policy = policy;
   nlohmann::json card = ModelCardJson(d);
-  AddPublication({"20260101T000000Z", "champion",
-                  {{"passed", true}, {"reason", "promoted"}}, "model.json",
-                  "abc", "reference_rows.json", "def"},
+  AddPublication({"20260101T000000Z",
+                  "champion",
+                  {{"passed", true}, {"reason", "promoted"}},
+                  "model.json",
+                  "abc",
+                  "reference_rows.json",
+                  "def"},
                  card);
   absl::StatusOr<ModelCard> read = ParseModelCard(card);
   ASSERT_TRUE(read.ok()) << read.status();

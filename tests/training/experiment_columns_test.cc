@@ -36,7 +36,7 @@ TEST(ExperimentColumnsTest, NamesFollowTheSwitchesInOrder) {
 }
 
 TEST(ExperimentColumnsTest, RelativeStrengthIsTheReturnGapSignedByDirection) {
-  const BarSeries stock = Series("S", 300, 100, 1);    // rising
+  const BarSeries stock = Series("S", 300, 100, 1);     // rising
   const BarSeries market = Series("DIA", 300, 100, 0);  // flat
   ExperimentColumns e;
   e.relative_strength = true;
