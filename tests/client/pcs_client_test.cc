@@ -411,7 +411,7 @@ TEST_F(PythonClientTest, PytestPassesAgainstTheServerBinary) {
       " python3 -m pytest -q -p no:cacheprovider " + PythonDir().string() +
       "/tests");
   EXPECT_EQ(rc, 0) << out;
-  EXPECT_THAT(out, HasSubstr("24 passed"));
+  EXPECT_THAT(out, HasSubstr("25 passed"));
   EXPECT_THAT(out, Not(HasSubstr("skipped")));
   EXPECT_EQ(server.Stop(SIGTERM), 0);  // graceful exit
   // The traced scores pytest made were written before exit.

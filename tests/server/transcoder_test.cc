@@ -195,6 +195,8 @@ TEST(TranscoderTest, HandleAnswersJsonAndMapsCodes) {
   EXPECT_THAT(ok.json, HasSubstr(R"("ml_confidence":0.25)"));
   EXPECT_THAT(ok.json, HasSubstr(R"("rule_confidence":0)"));
   EXPECT_THAT(ok.json, ::testing::Not(HasSubstr("blended_confidence")));
+  // Empty repeated fields are printed (the console reads detail.history).
+  EXPECT_THAT(ok.json, HasSubstr(R"("history":[])"));
   auto aborted = (*t)->Handle(
       {.method = "GET", .path = "/api/v1/patterns/aaaaaaaaaaaaaaaa"}, call);
   EXPECT_EQ(aborted.status, 409);

@@ -46,8 +46,18 @@ GET_SERVING_STATUS = Method("GetServingStatus", pb.GetServingStatusRequest,
                             pb.GetServingStatusResponse)
 GET_MONITORING_REPORT = Method("GetMonitoringReport", pb.GetMonitoringReportRequest,
                                pb.GetMonitoringReportResponse)
+LIST_PATTERNS = Method("ListPatterns", pb.ListPatternsRequest, pb.ListPatternsResponse)
+GET_PATTERN = Method("GetPattern", pb.GetPatternRequest, pb.GetPatternResponse)
+GET_PATTERN_BARS = Method("GetPatternBars", pb.GetPatternBarsRequest,
+                          pb.GetPatternBarsResponse)
+OVERRIDE_PATTERN = Method("OverridePattern", pb.OverridePatternRequest,
+                          pb.OverridePatternResponse)
+GET_MONITORING_SUMMARY = Method("GetMonitoringSummary", pb.GetMonitoringSummaryRequest,
+                                pb.GetMonitoringSummaryResponse)
 UNARY_METHODS = (SCORE_PATTERN, SCORE_INLINE, SCORE_BATCH, EVALUATE_PATTERN, DESCRIBE_MODEL,
-                 LIST_MODEL_VERSIONS, GET_SERVING_STATUS, GET_MONITORING_REPORT)
+                 LIST_MODEL_VERSIONS, GET_SERVING_STATUS, GET_MONITORING_REPORT,
+                 LIST_PATTERNS, GET_PATTERN, GET_PATTERN_BARS, OVERRIDE_PATTERN,
+                 GET_MONITORING_SUMMARY)
 STREAM_METHODS = (SCORE_STREAM,)
 
 
@@ -78,6 +88,11 @@ class Stub:
         self.list_model_versions = _unary(channel, LIST_MODEL_VERSIONS)
         self.get_serving_status = _unary(channel, GET_SERVING_STATUS)
         self.get_monitoring_report = _unary(channel, GET_MONITORING_REPORT)
+        self.list_patterns = _unary(channel, LIST_PATTERNS)
+        self.get_pattern = _unary(channel, GET_PATTERN)
+        self.get_pattern_bars = _unary(channel, GET_PATTERN_BARS)
+        self.override_pattern = _unary(channel, OVERRIDE_PATTERN)
+        self.get_monitoring_summary = _unary(channel, GET_MONITORING_SUMMARY)
 
 
 class AioStub:
@@ -95,3 +110,8 @@ class AioStub:
         self.list_model_versions = _unary_aio(channel, LIST_MODEL_VERSIONS)
         self.get_serving_status = _unary_aio(channel, GET_SERVING_STATUS)
         self.get_monitoring_report = _unary_aio(channel, GET_MONITORING_REPORT)
+        self.list_patterns = _unary_aio(channel, LIST_PATTERNS)
+        self.get_pattern = _unary_aio(channel, GET_PATTERN)
+        self.get_pattern_bars = _unary_aio(channel, GET_PATTERN_BARS)
+        self.override_pattern = _unary_aio(channel, OVERRIDE_PATTERN)
+        self.get_monitoring_summary = _unary_aio(channel, GET_MONITORING_SUMMARY)

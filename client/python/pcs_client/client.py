@@ -175,3 +175,39 @@ class PcsClient:
         request = pb.GetMonitoringReportRequest()
         return _convert.monitoring_report(
             self._call(self._stub.get_monitoring_report, request, timeout))
+
+    # The review console's RPCs answer their pcs.v1 messages as they are.
+
+    def list_patterns(self, request: Optional[pb.ListPatternsRequest] = None, *,
+                      timeout: Optional[float] = None) -> pb.ListPatternsResponse:
+        """ListPatterns: one page of stored patterns; filters are the request's
+        fields (e.g. pb.ListPatternsRequest(symbol="AAPL", page_size=20))."""
+        return self._call(self._stub.list_patterns, request or pb.ListPatternsRequest(),
+                          timeout)
+
+    def get_pattern(self, pattern_id: str, *,
+                    timeout: Optional[float] = None) -> pb.GetPatternResponse:
+        """GetPattern: a stored pattern with its history and chart snapshots."""
+        request = pb.GetPatternRequest(pattern_id=pattern_id)
+        return self._call(self._stub.get_pattern, request, timeout)
+
+    def pattern_bars(self, pattern_id: str, *,
+                     timeout: Optional[float] = None) -> pb.GetPatternBarsResponse:
+        """GetPatternBars: a stored pattern's bars, key points and levels."""
+        request = pb.GetPatternBarsRequest(pattern_id=pattern_id)
+        return self._call(self._stub.get_pattern_bars, request, timeout)
+
+    def override(self, pattern_id: str, decision: str, reason: str, *,
+                 timeout: Optional[float] = None) -> pb.OverridePatternResponse:
+        """OverridePattern: an analyst's "confirm" or "reject" (a write, never
+        retried, as evaluate)."""
+        request = pb.OverridePatternRequest(pattern_id=pattern_id, decision=decision,
+                                            reason=reason)
+        return self._call(self._stub.override_pattern, request, timeout, retry=False)
+
+    def monitoring_summary(self, *, timeout: Optional[float] = None
+                           ) -> pb.GetMonitoringSummaryResponse:
+        """GetMonitoringSummary: the latest drift run, if any, and the analysts'
+        agreement with the model and the rule."""
+        request = pb.GetMonitoringSummaryRequest()
+        return self._call(self._stub.get_monitoring_summary, request, timeout)

@@ -26,7 +26,10 @@ RPC_METHODS: Dict[str, str] = {
     "ScorePattern": "score", "ScoreInline": "score_inline", "ScoreBatch": "score_batch",
     "ScoreStream": "score_stream", "EvaluatePattern": "evaluate",
     "DescribeModel": "describe_model", "ListModelVersions": "list_versions",
-    "GetServingStatus": "serving_status", "GetMonitoringReport": "monitoring_report"}
+    "GetServingStatus": "serving_status", "GetMonitoringReport": "monitoring_report",
+    "ListPatterns": "list_patterns", "GetPattern": "get_pattern",
+    "GetPatternBars": "pattern_bars", "OverridePattern": "override",
+    "GetMonitoringSummary": "monitoring_summary"}
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,27 @@ def test_monitoring_report(client: PcsClient) -> None:
     assert report.details == {"source": "pcs_client_test"}
 
 
+def test_console_rpcs(client: PcsClient, live: Live) -> None:
+    page = client.list_patterns(pb.ListPatternsRequest(page_size=2, order="confirmed_asc"))
+    assert len(page.patterns) == 2 and page.total >= len(live.pattern_ids)
+    assert page.order == "confirmed_asc" and page.next_page_token == "2"
+    target = live.pattern_ids[3]
+    detail = client.get_pattern(target)
+    assert detail.pattern.id == target
+    bars = client.pattern_bars(target)
+    assert bars.pattern_id == target and len(bars.bars) > 0
+    with pytest.raises(PcsError) as err:
+        with PcsClient(live.server, timeout=10.0, token=live.read_token) as reader:
+            reader.override(target, "reject", "read token")
+    assert err.value.code == grpc.StatusCode.PERMISSION_DENIED
+    done = client.override(target, "reject", "python client")
+    assert done.to_state == "rejected" and done.history_id > 0
+    after = client.get_pattern(target)
+    assert after.pattern.analyst_decision == "reject"
+    assert after.history[-1].source == "analyst"
+    assert client.monitoring_summary().analyst_agreement.overrides >= 1
+
+
 class _CountingInterceptor(grpc.UnaryUnaryClientInterceptor):
     def __init__(self) -> None:
         self.calls = 0
