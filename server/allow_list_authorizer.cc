@@ -110,7 +110,7 @@ absl::StatusOr<std::string> AllowListAuthorizer::Authorize(
     const Identity& identity, Access access) const {
   if (access == Access::kRead && !reads_require_identity_) {
     if (identity.certificate_subject) return *identity.certificate_subject;
-    return std::string("anonymous");
+    return std::string(kAnonymousPrincipal);
   }
   std::string principal;
   bool write = false;

@@ -16,6 +16,10 @@ inline const char* AccessName(Access access) {
   return access == Access::kWrite ? "write" : "read";
 }
 
+// The principal Authorize() names a caller it did not identify (an open
+// read without a verified certificate; a bearer token is not looked at).
+inline constexpr char kAnonymousPrincipal[] = "anonymous";
+
 // What a caller presented, as the transport saw it. Either, both or neither
 // may be set. Built by IdentityFromGrpc / IdentityFromHttp
 // (server/request_identity.h), never from unverified input:

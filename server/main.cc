@@ -201,6 +201,12 @@ int main(int argc, char** argv) {
       ->envname("PCS_BAR_CACHE_MB")
       ->check(CLI::Range(size_t{1}, size_t{1} << 20))
       ->capture_default_str();
+  app.add_option("--trace-anonymous-one-in", options.trace_anonymous_one_in,
+                 "Trace one of every N anonymous reads (1 = all); the others "
+                 "are counted in pcs_trace_sampled_out_total")
+      ->envname("PCS_TRACE_ANONYMOUS_ONE_IN")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--snapshot-root", options.snapshot_root,
                  "Chart snapshot folder served at /api/v1/snapshots "
                  "('' = not served)")

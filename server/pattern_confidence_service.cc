@@ -131,7 +131,8 @@ double PatternConfidenceService::ModelThreshold() const {
              : kDefaultRuleDecisionThreshold;
 }
 
-void PatternConfidenceService::Trace(const ScoreResult& r, const char* method) {
+void PatternConfidenceService::Trace(const ScoreResult& r, const char* method,
+                                     TraceCaller caller) {
   if (deps_.traces == nullptr) return;
   TraceRecord record;
   record.pattern_id = r.pattern_id;
@@ -145,7 +146,7 @@ void PatternConfidenceService::Trace(const ScoreResult& r, const char* method) {
   record.fallback_reason = std::string(FallbackReasonName(r.fallback_reason));
   record.latency_ms = r.timing.total_us / 1000.0;
   record.reason = absl::StrCat("score ", method);
-  deps_.traces->Log(std::move(record));
+  deps_.traces->Log(std::move(record), caller);
 }
 
 absl::Status PatternConfidenceService::ScoreOne(
@@ -171,10 +172,13 @@ absl::Status PatternConfidenceService::Answer(
 }
 
 void PatternConfidenceService::TraceUnlessCancelled(
-    const CallContext& call, const std::vector<ScoreResult>& results,
-    const char* method) {
+    const CallContext& call, const std::string& principal,
+    const std::vector<ScoreResult>& results, const char* method) {
   if (call.IsCancelled()) return;
-  for (const ScoreResult& r : results) Trace(r, method);
+  const TraceCaller caller = principal == kAnonymousPrincipal
+                                 ? TraceCaller::kAnonymous
+                                 : TraceCaller::kAuthenticated;
+  for (const ScoreResult& r : results) Trace(r, method, caller);
 }
 
 // The gRPC door: one line each.
@@ -205,7 +209,7 @@ PCS_GRPC_UNARY(GetMonitoringSummary, GetMonitoringSummaryRequest,
 #undef PCS_GRPC_UNARY
 
 absl::Status PatternConfidenceService::DoScorePattern(
-    const CallContext& call, const std::string&,
+    const CallContext& call, const std::string& principal,
     const v1::ScorePatternRequest& request, v1::ScoreResponse* response) {
   std::vector<ScoreResult> to_trace;
   if (absl::Status s = ValidateTopK(request.top_k(), "top_k"); !s.ok()) {
@@ -214,7 +218,7 @@ absl::Status PatternConfidenceService::DoScorePattern(
   absl::Status status =
       ScoreOne(request.pattern_id(), request.top_k(), request.skip_trace(),
                "pattern_id", call.deadline, response, &to_trace);
-  TraceUnlessCancelled(call, to_trace, "ScorePattern");
+  TraceUnlessCancelled(call, principal, to_trace, "ScorePattern");
   return status;
 }
 
@@ -248,7 +252,7 @@ absl::Status PatternConfidenceService::DoScoreInline(
 }
 
 absl::Status PatternConfidenceService::DoScoreBatch(
-    const CallContext& call, const std::string&,
+    const CallContext& call, const std::string& principal,
     const v1::ScoreBatchRequest& request, v1::ScoreBatchResponse* response) {
   const absl::Time start = absl::Now();
   std::vector<ScoreResult> to_trace;
@@ -274,7 +278,7 @@ absl::Status PatternConfidenceService::DoScoreBatch(
     if (!s.ok()) item->clear_response();
   }
   response->set_total_us(absl::ToInt64Microseconds(absl::Now() - start));
-  TraceUnlessCancelled(call, to_trace, "ScoreBatch");
+  TraceUnlessCancelled(call, principal, to_trace, "ScoreBatch");
   return absl::OkStatus();
 }
 
@@ -285,7 +289,9 @@ grpc::Status PatternConfidenceService::ScoreStream(
   const absl::Time start = absl::Now();
   const CallContext call = CallContextFromGrpc(*context);
   v1::ScorePatternRequest request;
-  absl::Status status = Authorize(call, "ScoreStream", Access::kRead).status();
+  const absl::StatusOr<std::string> principal =
+      Authorize(call, "ScoreStream", Access::kRead);
+  absl::Status status = principal.status();
   while (status.ok() && !call.IsCancelled() && stream->Read(&request)) {
     std::vector<ScoreResult> to_trace;
     v1::ScoreBatchItem item;
@@ -306,7 +312,7 @@ grpc::Status PatternConfidenceService::ScoreStream(
     if (!stream->Write(item)) {
       status = absl::CancelledError("client went away");
     } else {
-      TraceUnlessCancelled(call, to_trace, "ScoreStream");
+      TraceUnlessCancelled(call, *principal, to_trace, "ScoreStream");
     }
   }
   return Finish("ScoreStream", call, start, status);

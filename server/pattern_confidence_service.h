@@ -191,12 +191,15 @@ class PatternConfidenceService final : public v1::PatternConfidence::Service {
   // and confidences (ServiceMetrics::RecordScore) and fills `response`.
   absl::Status Answer(const absl::StatusOr<ScoreResult>& result,
                       v1::ScoreResponse* response);
-  void Trace(const ScoreResult& result, const char* method);
+  void Trace(const ScoreResult& result, const char* method, TraceCaller caller);
   // Asks the authorizer; logs refusals and granted writes (principal only).
   absl::StatusOr<std::string> Authorize(const CallContext& call,
                                         const char* method, Access access);
-  // Traces `results` unless the call was cancelled.
+  // Traces `results` unless the call was cancelled, as an anonymous
+  // caller's (TraceCaller::kAnonymous, which the trace logger may sample)
+  // when the authorizer named the caller kAnonymousPrincipal.
   void TraceUnlessCancelled(const CallContext& call,
+                            const std::string& principal,
                             const std::vector<ScoreResult>& results,
                             const char* method);
   grpc::Status Finish(const char* method, const CallContext& call,

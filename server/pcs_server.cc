@@ -95,9 +95,11 @@ absl::Status PcsServer::Start() {
   engine_ = std::move(*engine);
 
   if (options_.trace) {
-    auto traces = TraceLogger::Create({.conninfo = options_.database_url,
-                                       .max_queue = options_.trace_queue,
-                                       .metrics = &metrics_});
+    auto traces = TraceLogger::Create(
+        {.conninfo = options_.database_url,
+         .anonymous_one_in = options_.trace_anonymous_one_in,
+         .max_queue = options_.trace_queue,
+         .metrics = &metrics_});
     if (!traces.ok()) return traces.status();
     traces_ = std::move(*traces);
   }

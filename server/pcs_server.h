@@ -89,6 +89,9 @@ struct PcsServerOptions {
   // Trace logging of scores into pattern_lifecycle_history.
   bool trace = true;
   size_t trace_queue = 10000;
+  // Trace one of every N anonymous callers' scores (TraceLoggerOptions::
+  // anonymous_one_in); 1 traces all.
+  int64_t trace_anonymous_one_in = 1;
   // Authorization (server/allow_list_authorizer.h for the file format).
   // "" = empty list: every write is refused (UNAUTHENTICATED or
   // PERMISSION_DENIED); reads stay open unless reads_require_identity.

@@ -16,6 +16,11 @@ absl::StatusOr<std::unique_ptr<TraceLogger>> TraceLogger::Create(
     return absl::InvalidArgumentError(
         "trace logger max_queue and batch_size must be > 0");
   }
+  if (options.anonymous_one_in < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "trace anonymous_one_in must be >= 1 (1 keeps every record), got ",
+        options.anonymous_one_in));
+  }
   std::unique_ptr<TraceLogger> logger(new TraceLogger(std::move(options)));
   logger->thread_ = std::thread([l = logger.get()] { l->Run(); });
   return logger;
@@ -34,6 +39,11 @@ TraceLogger::TraceLogger(TraceLoggerOptions options)
             ->AddCounter("pcs_trace_dropped_total",
                          "Trace rows dropped (queue full or write failed)")
             ->WithLabels({});
+    sampled_out_counter_ =
+        options_.metrics
+            ->AddCounter("pcs_trace_sampled_out_total",
+                         "Anonymous callers' trace rows left out by sampling")
+            ->WithLabels({});
     depth_gauge_ = options_.metrics
                        ->AddGauge("pcs_trace_queue_depth",
                                   "Trace rows waiting to be written")
@@ -48,7 +58,13 @@ void TraceLogger::CountDropped(int64_t n) {
   if (dropped_counter_ != nullptr) dropped_counter_->Increment(n);
 }
 
-bool TraceLogger::Log(TraceRecord record) {
+bool TraceLogger::Log(TraceRecord record, TraceCaller caller) {
+  if (caller == TraceCaller::kAnonymous && options_.anonymous_one_in > 1 &&
+      anonymous_seen_.fetch_add(1) % options_.anonymous_one_in != 0) {
+    sampled_out_.fetch_add(1);
+    if (sampled_out_counter_ != nullptr) sampled_out_counter_->Increment();
+    return false;
+  }
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_ && queue_.size() < options_.max_queue) {
