@@ -98,7 +98,8 @@ grpc::Status PatternConfidenceService::Finish(const char* method,
         EntrypointName(call.entrypoint), call.request_id, method,
         absl::StatusCodeToString(status.code()), std::string(status.message()));
   }
-  metrics_.RecordRequest(method, out.error_code(), absl::Now() - start);
+  metrics_.RecordRequest(method, call.entrypoint, out.error_code(),
+                         absl::Now() - start);
   return out;
 }
 

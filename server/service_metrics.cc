@@ -33,13 +33,14 @@ const char* ServiceMetrics::CodeName(grpc::StatusCode code) {
 
 ServiceMetrics::ServiceMetrics(MetricsRegistry* registry,
                                const std::vector<std::string>& methods) {
-  requests_ = registry->AddCounter("pcs_requests_total",
-                                   "gRPC requests by method and status code",
-                                   {"method", "code"});
-  durations_ =
-      registry->AddHistogram("pcs_request_duration_seconds",
-                             "Server-side gRPC request latency in seconds",
-                             {"method"}, LatencyBuckets());
+  requests_ = registry->AddCounter(
+      "pcs_requests_total",
+      "pcs.v1 calls by method, status code and entrypoint (grpc|http)",
+      {"method", "code", "entrypoint"});
+  durations_ = registry->AddHistogram(
+      "pcs_request_duration_seconds",
+      "Server-side pcs.v1 call latency in seconds, by method and entrypoint",
+      {"method", "entrypoint"}, LatencyBuckets());
   for (const std::string& m : methods) Method(m);
   HistogramFamily* stages =
       registry->AddHistogram("pcs_stage_duration_seconds",
@@ -74,23 +75,29 @@ ServiceMetrics::MethodSeries* ServiceMetrics::Method(
   auto it = methods_.find(method);
   if (it != methods_.end()) return &it->second;
   MethodSeries& series = methods_[method];
-  for (int c = 0; c < kNumCodes; ++c) {
-    series.by_code[c] = requests_->WithLabels(
-        {method, CodeName(static_cast<grpc::StatusCode>(c))});
+  for (Entrypoint entrypoint : {Entrypoint::kGrpc, Entrypoint::kHttp}) {
+    const int e = static_cast<int>(entrypoint);
+    for (int c = 0; c < kNumCodes; ++c) {
+      series.by_code[e][c] = requests_->WithLabels(
+          {method, CodeName(static_cast<grpc::StatusCode>(c)),
+           EntrypointName(entrypoint)});
+    }
+    series.duration[e] =
+        durations_->WithLabels({method, EntrypointName(entrypoint)});
   }
-  series.duration = durations_->WithLabels({method});
   return &series;
 }
 
 void ServiceMetrics::RecordRequest(const std::string& method,
-                                   grpc::StatusCode code,
+                                   Entrypoint entrypoint, grpc::StatusCode code,
                                    absl::Duration elapsed) {
   auto it = methods_.find(method);
   if (it == methods_.end()) return;  // only pre-registered methods
   int c = static_cast<int>(code);
   if (c < 0 || c >= kNumCodes) c = static_cast<int>(grpc::StatusCode::UNKNOWN);
-  it->second.by_code[c]->Increment();
-  it->second.duration->Observe(absl::ToDoubleSeconds(elapsed));
+  const int e = static_cast<int>(entrypoint);
+  it->second.by_code[e][c]->Increment();
+  it->second.duration[e]->Observe(absl::ToDoubleSeconds(elapsed));
 }
 
 void ServiceMetrics::RecordScore(const ScoreResult& r) {

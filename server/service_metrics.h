@@ -7,14 +7,17 @@
 
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "server/call_context.h"
 #include "server/metrics_registry.h"
 #include "server/scoring_engine.h"
 
 namespace pcs {
 
-// The request-path metrics of the gRPC service, with every series handle
+// The request-path metrics of the pcs.v1 service, with every series handle
 // looked up once at construction (hot paths touch only atomics):
-//   pcs_requests_total{method,code}, pcs_request_duration_seconds{method},
+//   pcs_requests_total{method,code,entrypoint},
+//   pcs_request_duration_seconds{method,entrypoint} (entrypoint: grpc|http,
+//   the door the call came in by, server/call_context.h),
 //   pcs_stage_duration_seconds{stage}, pcs_fallbacks_total{reason},
 //   pcs_confidence{kind}.
 // Names and labels are those listed in docs/SERVER.md. Thread-safe.
@@ -25,8 +28,8 @@ class ServiceMetrics {
                  const std::vector<std::string>& methods);
 
   // One finished RPC.
-  void RecordRequest(const std::string& method, grpc::StatusCode code,
-                     absl::Duration elapsed);
+  void RecordRequest(const std::string& method, Entrypoint entrypoint,
+                     grpc::StatusCode code, absl::Duration elapsed);
   // Stages, fallback reason and confidences of one score.
   void RecordScore(const ScoreResult& result);
 
@@ -34,9 +37,10 @@ class ServiceMetrics {
 
  private:
   static constexpr int kNumCodes = 17;
+  static constexpr int kNumEntrypoints = 2;  // Entrypoint::kGrpc, kHttp
   struct MethodSeries {
-    std::array<Counter*, kNumCodes> by_code{};
-    Histogram* duration = nullptr;
+    std::array<std::array<Counter*, kNumCodes>, kNumEntrypoints> by_code{};
+    std::array<Histogram*, kNumEntrypoints> duration{};
   };
   MethodSeries* Method(const std::string& method);
 

@@ -259,6 +259,8 @@ std::string ServerMetricsPage() {
   EXPECT_TRUE(server.ok()) << server.status();
   if (!server.ok()) return "";
   httplib::Client client("127.0.0.1", (*server)->metrics_port());
+  // One request first, so pcs_http_requests_total has a series to show.
+  (void)client.Get("/healthz");
   auto res = client.Get("/metrics");
   std::string page = res && res->status == 200 ? res->body : "";
   (*server)->Shutdown(absl::Seconds(2));

@@ -291,21 +291,25 @@ void Step9() {
   ASSERT_TRUE(res) << "no /metrics answer";
   ASSERT_EQ(res->status, 200);
   // One EvaluatePattern call was made (its code depends on step 5).
-  // Labels in alphabetical order of label name: {code=...,method=...}.
+  // Labels in alphabetical order of label name:
+  // {code=...,entrypoint=...,method=...}.
   int evaluate_calls = 0;
   std::istringstream lines(res->body);
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("pcs_requests_total{code=\"", 0) != 0) continue;
-    const size_t end = line.find(",method=\"EvaluatePattern\"} ");
+    const size_t end =
+        line.find(",entrypoint=\"grpc\",method=\"EvaluatePattern\"} ");
     if (end == std::string::npos) continue;
     evaluate_calls += std::stoi(line.substr(line.rfind(' ') + 1));
   }
   EXPECT_EQ(evaluate_calls, 1);
   for (const char* line :
-       {"pcs_requests_total{code=\"OK\",method=\"ScoreBatch\"} 1",
-        "pcs_requests_total{code=\"NOT_FOUND\",method=\"ScorePattern\"} 1",
-        "pcs_requests_total{code=\"INVALID_ARGUMENT\",method=\"ScorePattern\"} "
-        "1"}) {
+       {"pcs_requests_total{code=\"OK\",entrypoint=\"grpc\",method="
+        "\"ScoreBatch\"} 1",
+        "pcs_requests_total{code=\"NOT_FOUND\",entrypoint=\"grpc\",method="
+        "\"ScorePattern\"} 1",
+        "pcs_requests_total{code=\"INVALID_ARGUMENT\",entrypoint=\"grpc\","
+        "method=\"ScorePattern\"} 1"}) {
     EXPECT_NE(res->body.find(line), std::string::npos) << line << "\n"
                                                        << res->body;
   }

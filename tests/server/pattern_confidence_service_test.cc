@@ -638,13 +638,17 @@ TEST_F(ServiceTest, MetricsPageCountsRequestsAndPassesPromtool) {
   ASSERT_TRUE(res);
   const std::string& page = res->body;
   // prometheus-cpp writes labels in alphabetical order of label name.
-  EXPECT_THAT(
-      page,
-      HasSubstr("pcs_requests_total{code=\"OK\",method=\"ScorePattern\"} 1\n"));
-  EXPECT_THAT(page, HasSubstr("pcs_requests_total{code=\"NOT_FOUND\",method="
+  EXPECT_THAT(page,
+              HasSubstr("pcs_requests_total{code=\"OK\",entrypoint=\"grpc\","
+                        "method=\"ScorePattern\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_requests_total{code=\"NOT_FOUND\","
+                              "entrypoint=\"grpc\",method="
                               "\"ScorePattern\"} 1\n"));
-  EXPECT_THAT(page, HasSubstr("pcs_request_duration_seconds_count{method="
-                              "\"ScorePattern\"} 2\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_request_duration_seconds_count{entrypoint="
+                              "\"grpc\",method=\"ScorePattern\"} 2\n"));
+  // No REST call was made: the http series exist, at zero.
+  EXPECT_THAT(page, HasSubstr("pcs_requests_total{code=\"OK\",entrypoint="
+                              "\"http\",method=\"ScorePattern\"} 0\n"));
   EXPECT_THAT(page, HasSubstr("pcs_stage_duration_seconds_count{stage="
                               "\"predict\"} 1\n"));
   EXPECT_THAT(page, HasSubstr("pcs_model_info{feature_schema_hash=\""));

@@ -162,13 +162,16 @@ TEST_F(RestContractTest, BothDoorsRefuseWithTheSameCodeAndMessage) {
 }
 
 // REST calls go through the service's instrumented path: they are counted
-// under their RPC's name in pcs_requests_total, like gRPC calls.
+// under their RPC's name in pcs_requests_total, like gRPC calls, with
+// entrypoint="http".
 TEST_F(RestContractTest, RestCallsAreCountedAsTheirRpc) {
   const std::string id = Seeded().pattern_ids[2];
   const std::string ok_line =
-      "pcs_requests_total{code=\"OK\",method=\"GetPatternBars\"} ";
+      "pcs_requests_total{code=\"OK\",entrypoint=\"http\","
+      "method=\"GetPatternBars\"} ";
   const std::string not_found_line =
-      "pcs_requests_total{code=\"NOT_FOUND\",method=\"DescribeModel\"} ";
+      "pcs_requests_total{code=\"NOT_FOUND\",entrypoint=\"http\","
+      "method=\"DescribeModel\"} ";
   auto count = [&](const std::string& prefix) {
     const std::string page = Metrics();
     const size_t at = page.find(prefix);
