@@ -3,6 +3,8 @@
 #   grpcurl  -> <build>/tools/grpcurl   (tests/server/server_tools_test)
 #   ghz      -> <build>/tools/ghz       (bench/server_bench; only with --ghz)
 #   buf      -> <build>/tools/buf       (scripts/check_api.sh: API compatibility)
+#   protoc-gen-openapiv2 -> <build>/tools/protoc-gen-openapiv2
+#            (scripts/gen_openapi.sh: the OpenAPI document from the proto)
 #   Python build, type-check and test tools for the Python client
 #   (tests/client/pcs_client_test builds client/python itself)
 # Go programs come from the Go module proxy (`go install`), Python packages
@@ -19,6 +21,7 @@ TOOLS="$(cd "$BUILD_DIR/tools" && pwd)"
 GRPCURL_VERSION=v1.9.1
 GHZ_VERSION=v0.120.0
 BUF_VERSION=v1.75.0
+OPENAPIV2_VERSION=v2.34.0
 
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
   export PATH="$PATH:/usr/local/go/bin"
@@ -34,13 +37,18 @@ if command -v go >/dev/null 2>&1; then
     GOBIN="$TOOLS" go install "github.com/bufbuild/buf/cmd/buf@$BUF_VERSION" \
       || echo "install_server_tools: WARNING buf not installed (scripts/check_api.sh fails)"
   fi
+  if [ ! -x "$TOOLS/protoc-gen-openapiv2" ]; then
+    echo "install_server_tools: go install protoc-gen-openapiv2@$OPENAPIV2_VERSION"
+    GOBIN="$TOOLS" go install "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$OPENAPIV2_VERSION" \
+      || echo "install_server_tools: WARNING protoc-gen-openapiv2 not installed (gen_openapi_test fails)"
+  fi
   if [ "${2:-}" = "--ghz" ] && [ ! -x "$TOOLS/ghz" ]; then
     echo "install_server_tools: go install ghz@$GHZ_VERSION"
     GOBIN="$TOOLS" go install "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION" \
       || echo "install_server_tools: WARNING ghz not installed (server_bench skips the load part)"
   fi
 else
-  echo "install_server_tools: WARNING no go toolchain; grpcurl/ghz not installed"
+  echo "install_server_tools: WARNING no go toolchain; grpcurl/buf/protoc-gen-openapiv2/ghz not installed"
 fi
 
 # The Python client (client/python) is built, type-checked and tested by

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "pcs/v1/pattern_confidence.pb.h"
 #include "server/console_assets.h"
+#include "server/openapi_document.h"
 #include "server/request_identity.h"
 #include "server/request_validation.h"
 #include "spdlog/spdlog.h"
@@ -165,6 +166,7 @@ const std::vector<RestRoute>& RestApi::Routes() {
       }
     }
     routes->push_back({"GET", "/api/v1/snapshots/{sha256}"});
+    routes->push_back({"GET", kOpenApiPath});
     return routes;
   }();
   return *kRoutes;
@@ -245,8 +247,16 @@ void RestApi::Register(httplib::Server& http) {
                        res.status);
         return httplib::Server::HandlerResponse::Handled;
       }));
-  // Bytes, not a proto message: a plain route (registered first: the
-  // transcoder takes the rest of /api/v1).
+  // Not proto messages: plain routes (registered first: the transcoder
+  // takes the rest of /api/v1). The OpenAPI document is the one
+  // scripts/gen_openapi.sh generated from the proto, compiled in; it is
+  // read under the same policy as every other route.
+  http.Get(kOpenApiPath,
+           [this](const httplib::Request& req, httplib::Response& res) {
+             if (!Allowed(req, res, false)) return;
+             res.set_header("Cache-Control", "no-cache");
+             res.set_content(OpenApiDocument(), "application/json");
+           });
   http.Get(R"(/api/v1/snapshots/([^/]+))",
            [this](const httplib::Request& req, httplib::Response& res) {
              Snapshot(req, res);

@@ -97,8 +97,10 @@ class RestApi {
   bool RefuseBeforeBody(const httplib::Request& req, httplib::Response& res);
 
   // The routes Register() adds under /api/v1 (the OpenAPI test compares
-  // them).
+  // them): the transcoded RPCs, the snapshot bytes and the OpenAPI document.
   static const std::vector<RestRoute>& Routes();
+  // Where the OpenAPI document (server/openapi_document.h) is served.
+  static constexpr char kOpenApiPath[] = "/api/v1/openapi.json";
 
  private:
   RestApi(RestApiOptions options, Deps deps,

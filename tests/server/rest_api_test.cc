@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -547,14 +548,28 @@ TEST_F(RestApiTest, ConsoleIsServed) {
   EXPECT_EQ(Http().Get("/console/../../etc/passwd")->status, 404);
 }
 
-// The OpenAPI document names exactly the live routes, and every documented
+// The server serves the committed OpenAPI document (which gen_openapi_test
+// checks is what protoc-gen-openapiv2 makes from the proto) at
+// /api/v1/openapi.json; it names exactly the live routes but the two that
+// are not RPCs (snapshot bytes, the document itself), and every documented
 // operation answers on the live server with a status it documents.
 TEST_F(RestApiTest, OpenApiDocumentMatchesTheLiveRoutes) {
   std::ifstream in(std::string(PCS_SOURCE_DIR) + "/proto/pcs/v1/openapi.json");
   ASSERT_TRUE(in) << "proto/pcs/v1/openapi.json missing";
-  const json doc = json::parse(in, nullptr, false);
+  const std::string committed((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+  auto served = Http().Get(RestApi::kOpenApiPath);
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  EXPECT_EQ(served->get_header_value("Content-Type"), "application/json");
+  EXPECT_TRUE(served->body == committed)
+      << "the served OpenAPI document differs from proto/pcs/v1/openapi.json";
+  const json doc = json::parse(committed, nullptr, false);
   ASSERT_FALSE(doc.is_discarded());
-  std::set<std::pair<std::string, std::string>> documented, live;
+  EXPECT_EQ(doc["swagger"], "2.0");
+  std::set<std::pair<std::string, std::string>> documented = {
+      {"GET", "/api/v1/snapshots/{sha256}"}, {"GET", RestApi::kOpenApiPath}};
+  std::set<std::pair<std::string, std::string>> live;
   for (const RestRoute& r : RestApi::Routes()) live.insert({r.method, r.path});
   const std::string id = Seeded().pattern_ids[7];
   for (const auto& [path, operations] : doc["paths"].items()) {

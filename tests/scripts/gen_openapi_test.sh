@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# scripts/gen_openapi.sh --check passes on the tree (the committed
+# proto/pcs/v1/openapi.json, which pcs-server embeds and serves, is what
+# protoc-gen-openapiv2 makes from the proto now) and fails on a copy of the
+# tree whose proto gained a route the document lacks.
+set -euo pipefail
+src="$1"
+plugin="$2"
+[ -x "$plugin" ] || { echo "FAIL: no protoc-gen-openapiv2 at $plugin (scripts/install_server_tools.sh <build> installs it)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+PROTOC_GEN_OPENAPIV2="$plugin" "$src/scripts/gen_openapi.sh" --check \
+  || fail "proto/pcs/v1/openapi.json is stale"
+
+mkdir -p "$tmp/scripts"
+cp "$src/scripts/gen_openapi.sh" "$tmp/scripts/"
+cp -r "$src/proto" "$tmp/proto"
+proto="$tmp/proto/pcs/v1/pattern_confidence.proto"
+python3 - "$proto" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+old = "service PatternConfidence {\n"
+assert old in text, "service declaration not found"
+text = text.replace(old, old + '  rpc Planted(GetServingStatusRequest) returns (GetServingStatusResponse) {\n'
+                    '    option (google.api.http) = {\n      get: "/api/v1/planted"\n    };\n  }\n')
+open(path, "w").write(text)
+PY
+set +e
+out=$(cd "$tmp" && PROTOC_GEN_OPENAPIV2="$plugin" scripts/gen_openapi.sh --check 2>&1)
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "a planted route: rc $rc, want 1 ($out)"
+grep -q '/api/v1/planted' <<<"$out" || fail "the diff does not show the planted route: $out"
+grep -q 'is stale' <<<"$out" || fail "no stale message: $out"
+(cd "$tmp" && PROTOC_GEN_OPENAPIV2="$plugin" scripts/gen_openapi.sh >/dev/null)
+grep -q '"/api/v1/planted"' "$tmp/proto/pcs/v1/openapi.json" || fail "regenerating did not add the route"
+echo "gen_openapi_test: passed"
