@@ -5,6 +5,7 @@
 #
 #   . bench/lib.sh
 #   bench_init user-path 54391    # WORK, PY, PG_BIN, MODEL, as_pg, trap
+#                                 # (MODEL: $PCS_BENCH_MODEL, else the newest)
 #   pg_start                      # PCS_DATABASE_URL exported; psql_q works
 #   seed_database "$DATA"         # pcs migrate + ingest + backfill
 #   server_start --warmup-seconds 30   # SERVER_PID GRPC_PORT METRICS_PORT
@@ -28,7 +29,8 @@ bench_init() {
   WORK="${WORK:-$(mktemp -d "/tmp/pcs-$1-XXXXXX")}"
   mkdir -p "$WORK/pg/sock"
   chmod 755 "$WORK"
-  MODEL="$(ls -1 "$ROOT/models/phase5" | grep -E '^[0-9]{8}T[0-9]{6}Z$' | tail -1)"
+  # $PCS_BENCH_MODEL pins a version (to compare runs across a new champion).
+  MODEL="${PCS_BENCH_MODEL:-$(ls -1 "$ROOT/models/phase5" | grep -E '^[0-9]{8}T[0-9]{6}Z$' | tail -1)}"
   trap bench_cleanup EXIT
 }
 

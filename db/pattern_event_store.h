@@ -175,17 +175,18 @@ class PatternEventStore {
       const PatternFilter& filter);
 
   // What changed since a poller's last look (pcs-server's pattern preload,
-  // db/scoring_repository.h): the rows whose updated_at is at or after
-  // `since` minus `overlap_seconds` (migrations/0007 stamps updated_at on
-  // every lifecycle_state change; an insert takes its insert time), and the
-  // database clock of the read, the next look's `since`. `since` empty: no
-  // rows, only the clock (before a first full read).
-  struct ChangedPatterns {
+  // db/scoring_repository.h): the id and state of every row whose
+  // updated_at is at or after `since` minus `overlap_seconds`
+  // (migrations/0007 stamps updated_at on every lifecycle_state change; an
+  // insert takes its insert time), and the database clock of the read, the
+  // next look's `since`. `since` empty: no rows, only the clock (before a
+  // first full read).
+  struct ChangedStates {
     std::string as_of;  // timestamptz as PostgreSQL prints it
-    std::vector<StoredPattern> patterns;
+    std::vector<std::pair<std::string, LifecycleState>> states;
   };
-  absl::StatusOr<ChangedPatterns> LoadChangedSince(const std::string& since,
-                                                   double overlap_seconds);
+  absl::StatusOr<ChangedStates> LoadChangedSince(const std::string& since,
+                                                 double overlap_seconds);
 
   // Every stored pattern's id and lifecycle state (a poller's periodic full
   // check, which no long transaction can slip past).

@@ -257,7 +257,7 @@ absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::LoadPatterns(
                             " with ", absl::StrJoin(params, ", "), ")"));
 }
 
-absl::StatusOr<PatternEventStore::ChangedPatterns>
+absl::StatusOr<PatternEventStore::ChangedStates>
 PatternEventStore::LoadChangedSince(const std::string& since,
                                     double overlap_seconds) {
   // One snapshot for the clock and the rows: a change committed after it
@@ -265,21 +265,24 @@ PatternEventStore::LoadChangedSince(const std::string& since,
   // (from as_of - overlap) sees it when that transaction was shorter than
   // the overlap.
   return RunInTransaction<pqxx::read_transaction>(
-      conn_, "loading the patterns changed since " + since,
-      [&](pqxx::read_transaction& tx) -> absl::StatusOr<ChangedPatterns> {
-        ChangedPatterns out;
+      conn_, "loading the pattern states changed since " + since,
+      [&](pqxx::read_transaction& tx) -> absl::StatusOr<ChangedStates> {
+        ChangedStates out;
         out.as_of = tx.exec1("SELECT now()::text")[0].as<std::string>();
         if (since.empty()) return out;
         const pqxx::result rows = tx.exec_params(
-            absl::StrCat("SELECT ", kSelectColumns,
-                         " FROM pattern_events WHERE updated_at >= "
-                         "$1::timestamptz - make_interval(secs => $2)"),
+            "SELECT id, lifecycle_state FROM pattern_events WHERE updated_at "
+            ">= $1::timestamptz - make_interval(secs => $2)",
             since, overlap_seconds);
-        out.patterns.reserve(rows.size());
+        out.states.reserve(rows.size());
         for (const pqxx::row& row : rows) {
-          absl::StatusOr<StoredPattern> s = ParseRow(row);
-          if (!s.ok()) return s.status();
-          out.patterns.push_back(*std::move(s));
+          absl::StatusOr<LifecycleState> state =
+              ParseLifecycleState(row[1].as<std::string>());
+          if (!state.ok()) {
+            return absl::DataLossError(absl::StrCat(
+                "pattern ", row[0].c_str(), ": ", state.status().message()));
+          }
+          out.states.emplace_back(row[0].as<std::string>(), *state);
         }
         return out;
       });

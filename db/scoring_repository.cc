@@ -187,7 +187,7 @@ absl::StatusOr<int> ScoringRepository::PreloadPatterns(absl::Time deadline) {
   }
   absl::MutexLock refresh(&refresh_mu_);
   // The clock first: changes made while the rows are read are polled again.
-  absl::StatusOr<PatternEventStore::ChangedPatterns> clock = pool_->Run(
+  absl::StatusOr<PatternEventStore::ChangedStates> clock = pool_->Run(
       deadline, "reading the database clock", [](pqxx::connection& conn) {
         return PatternEventStore(conn).LoadChangedSince("", 0);
       });
@@ -237,6 +237,17 @@ int ScoringRepository::Remember(std::string id,
   return 2;
 }
 
+int ScoringRepository::UpdateState(const std::string& id,
+                                   LifecycleState state) {
+  auto it = preloaded_.find(id);
+  if (it == preloaded_.end()) return -1;
+  if (it->second->lifecycle_state == state) return 0;
+  auto row = std::make_shared<ScoringPattern>(*it->second);
+  row->lifecycle_state = state;
+  it->second = std::move(row);
+  return 1;
+}
+
 absl::StatusOr<PreloadRefresh> ScoringRepository::RefreshPreload(
     absl::Time deadline) {
   absl::MutexLock refresh(&refresh_mu_);
@@ -246,8 +257,8 @@ absl::StatusOr<PreloadRefresh> ScoringRepository::RefreshPreload(
   out.full =
       options_.full_check_every > 0 && polls_ % options_.full_check_every == 0;
   const double overlap = absl::ToDoubleSeconds(options_.refresh_overlap);
-  absl::StatusOr<PatternEventStore::ChangedPatterns> changed = pool_->Run(
-      deadline, "polling changed patterns", [&](pqxx::connection& conn) {
+  absl::StatusOr<PatternEventStore::ChangedStates> changed = pool_->Run(
+      deadline, "polling changed pattern states", [&](pqxx::connection& conn) {
         return PatternEventStore(conn).LoadChangedSince(since_, overlap);
       });
   if (!changed.ok()) return changed.status();
@@ -259,37 +270,56 @@ absl::StatusOr<PreloadRefresh> ScoringRepository::RefreshPreload(
                         });
     if (!states.ok()) return states.status();
   }
-  absl::MutexLock lock(&mu_);
-  for (StoredPattern& p : changed->patterns) {
-    std::string id = std::move(p.id);
-    const int what = Remember(std::move(id), ToScoring(std::move(p)));
-    out.changed += what == 1 ? 1 : 0;
-    out.added += what == 2 ? 1 : 0;
-  }
-  if (out.full) {
-    std::unordered_set<std::string> stored;
-    stored.reserve(states->size());
-    for (auto& [id, state] : *states) {
-      auto it = preloaded_.find(id);
-      if (it != preloaded_.end() && it->second->lifecycle_state != state) {
-        auto row = std::make_shared<ScoringPattern>(*it->second);
-        row->lifecycle_state = state;
-        it->second = std::move(row);
-        ++out.changed;
-      }
-      stored.insert(std::move(id));
+  std::vector<std::string> unknown;  // rows not preloaded: new patterns
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, state] : changed->states) {
+      const int what = UpdateState(id, state);
+      out.changed += what == 1 ? 1 : 0;
+      if (what < 0) unknown.push_back(std::move(id));
     }
-    for (auto it = preloaded_.begin(); it != preloaded_.end();) {
-      if (stored.count(it->first) > 0) {
-        ++it;
-        continue;
-      }
-      preloaded_bytes_ -= PreloadedBytes(it->first, *it->second);  // deleted
-      it = preloaded_.erase(it);
+    if (out.full) out.changed += CheckAllStates(std::move(*states));
+  }
+  // Their rows in batches (the fields of a preloaded row never change, so
+  // only new ids are read whole), while the budget allows.
+  constexpr size_t kBatch = 1000;
+  for (size_t from = 0; from < unknown.size(); from += kBatch) {
+    const std::vector<std::string> ids(
+        unknown.begin() + from,
+        unknown.begin() + std::min(unknown.size(), from + kBatch));
+    absl::StatusOr<std::vector<PatternEventStore::LoadedRow>> rows = pool_->Run(
+        deadline, "loading new patterns", [&](pqxx::connection& conn) {
+          return PatternEventStore(conn).LoadMany(ids);
+        });
+    if (!rows.ok()) return rows.status();  // `since_` kept: read again
+    absl::MutexLock lock(&mu_);
+    for (PatternEventStore::LoadedRow& row : *rows) {
+      if (!row.pattern.ok()) continue;  // the batched lookup reports it
+      out.added += Remember(row.id, ToScoring(*std::move(row.pattern))) == 2;
     }
   }
   since_ = changed->as_of;
   return out;
+}
+
+int ScoringRepository::CheckAllStates(
+    std::vector<std::pair<std::string, LifecycleState>> states) {
+  int changed = 0;
+  std::unordered_set<std::string> stored;
+  stored.reserve(states.size());
+  for (auto& [id, state] : states) {
+    changed += UpdateState(id, state) == 1 ? 1 : 0;
+    stored.insert(std::move(id));
+  }
+  for (auto it = preloaded_.begin(); it != preloaded_.end();) {
+    if (stored.count(it->first) > 0) {
+      ++it;
+      continue;
+    }
+    preloaded_bytes_ -= PreloadedBytes(it->first, *it->second);  // deleted
+    it = preloaded_.erase(it);
+  }
+  return changed;
 }
 
 void ScoringRepository::RefreshLoop() {
@@ -332,12 +362,7 @@ absl::StatusOr<AppliedDecision> ScoringRepository::ApplyDecision(
   if (applied.ok() && applied->recorded) {
     // The preloaded row takes the new state at once (the poll would too).
     absl::MutexLock lock(&mu_);
-    auto it = preloaded_.find(decided.pattern_id);
-    if (it != preloaded_.end() && it->second->lifecycle_state != decided.to) {
-      auto row = std::make_shared<ScoringPattern>(*it->second);
-      row->lifecycle_state = decided.to;
-      it->second = std::move(row);
-    }
+    UpdateState(decided.pattern_id, decided.to);
   }
   return applied;
 }

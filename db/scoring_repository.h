@@ -86,9 +86,10 @@ struct PreloadRefresh {
 // hash), only its lifecycle state and prediction columns do. PreloadPatterns
 // reads every row once (at start-up) so LoadPattern answers from memory.
 // Freshness: a background poll (RefreshPreload every refresh_period) reads
-// the rows whose updated_at moved since its last look (migrations/0007
-// stamps it on every state change, whoever writes), replacing their state
-// and adding new patterns while the budget allows; every full_check_every
+// the ids and states of the rows whose updated_at moved since its last look
+// (migrations/0007 stamps it on every state change, whoever writes),
+// replacing their state, and reads the rows of new ids (in batches of
+// 1,000) while the budget allows; every full_check_every
 // polls it compares every row's state. So a state changed by any writer is
 // served at most refresh_period (plus the poll's own time) after its commit
 // (for transactions that commit within refresh_overlap of the change; a
@@ -170,6 +171,13 @@ class ScoringRepository {
   // Puts `row` into the preload when it is preloaded or fits the budget;
   // returns 1 when its state changed, 2 when it was added, else 0.
   int Remember(std::string id, std::shared_ptr<const ScoringPattern> row)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // -1: `id` is not preloaded; 0: it has `state` already; 1: it takes it.
+  int UpdateState(const std::string& id, LifecycleState state)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The full check: every stored row's state; preloaded rows no longer
+  // stored are dropped. Returns the states changed.
+  int CheckAllStates(std::vector<std::pair<std::string, LifecycleState>> states)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RefreshLoop();
 

@@ -4,6 +4,10 @@
 #include <chrono>
 #include <utility>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "absl/strings/str_cat.h"
 #include "lifecycle/pattern_lifecycle_manager.h"
 
@@ -109,6 +113,12 @@ absl::StatusOr<WarmUpStats> ScoringEngine::WarmUp(
     bar_cache_.Preload(s.symbol, std::move(*bars), starts_at_first);
   }
   stats.symbols = static_cast<int>(bar_cache_.size());
+  // The warm-up's transient memory (every pattern row as PostgreSQL sent it
+  // and as parsed, each symbol's loaded vector<Bar>) is free now but stays
+  // resident in malloc's arenas; give it back to the system.
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
   return stats;
 }
 
