@@ -14,6 +14,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "core/version.h"
 #include "server/pcs_server.h"
@@ -137,6 +138,11 @@ std::string UnknownConfigKey(const CLI::App& app, const std::string& path) {
 
 int main(int argc, char** argv) {
   sigset_t stop_signals = BlockStopSignals();  // before any thread starts
+  // The system abseil is built without NDEBUG, so every absl::Mutex lock
+  // would feed its deadlock detector (a global graph under a global lock:
+  // 3.6% of the server's samples flat out, `perf record -g`, and contention
+  // between the workers). The tests keep it on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"pcs-server: Pattern Confidence gRPC service", "pcs-server"};
   app.set_config("--config", "", "INI/TOML config file with the flags below");
   app.set_version_flag("--version", pcs::VersionLine("pcs-server"),
