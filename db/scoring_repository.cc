@@ -85,7 +85,7 @@ ScoringRepository::LoadPattern(const std::string& id, absl::Time deadline,
                                bool* queried) {
   if (queried != nullptr) *queried = false;
   {
-    absl::MutexLock lock(&mu_);
+    absl::ReaderMutexLock lock(&preload_mu_);
     if (auto it = preloaded_.find(id); it != preloaded_.end()) {
       return it->second;
     }
@@ -210,7 +210,7 @@ absl::StatusOr<int> ScoringRepository::PreloadPatterns(absl::Time deadline) {
   rows->clear();
   const int n = static_cast<int>(by_id.size());
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&preload_mu_);
     preloaded_ = std::move(by_id);
     preloaded_bytes_ = bytes;
   }
@@ -270,15 +270,34 @@ absl::StatusOr<PreloadRefresh> ScoringRepository::RefreshPreload(
                         });
     if (!states.ok()) return states.status();
   }
+  // Compared under the shared lock (lookups go on meanwhile: a poll after a
+  // backfill may compare every row); only the changes take it exclusively.
+  std::vector<std::pair<std::string, LifecycleState>> changes;
   std::vector<std::string> unknown;  // rows not preloaded: new patterns
+  std::vector<std::string> deleted;
   {
-    absl::MutexLock lock(&mu_);
+    absl::ReaderMutexLock lock(&preload_mu_);
     for (auto& [id, state] : changed->states) {
-      const int what = UpdateState(id, state);
-      out.changed += what == 1 ? 1 : 0;
-      if (what < 0) unknown.push_back(std::move(id));
+      auto it = preloaded_.find(id);
+      if (it == preloaded_.end()) {
+        unknown.push_back(std::move(id));
+      } else if (it->second->lifecycle_state != state) {
+        changes.emplace_back(std::move(id), state);
+      }
     }
-    if (out.full) out.changed += CheckAllStates(std::move(*states));
+  }
+  if (out.full) CompareAllStates(std::move(*states), &changes, &deleted);
+  {
+    absl::MutexLock lock(&preload_mu_);
+    for (const auto& [id, state] : changes) {
+      out.changed += UpdateState(id, state) == 1 ? 1 : 0;
+    }
+    for (const std::string& id : deleted) {
+      auto it = preloaded_.find(id);
+      if (it == preloaded_.end()) continue;
+      preloaded_bytes_ -= PreloadedBytes(it->first, *it->second);
+      preloaded_.erase(it);
+    }
   }
   // Their rows in batches (the fields of a preloaded row never change, so
   // only new ids are read whole), while the budget allows.
@@ -292,7 +311,7 @@ absl::StatusOr<PreloadRefresh> ScoringRepository::RefreshPreload(
           return PatternEventStore(conn).LoadMany(ids);
         });
     if (!rows.ok()) return rows.status();  // `since_` kept: read again
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&preload_mu_);
     for (PatternEventStore::LoadedRow& row : *rows) {
       if (!row.pattern.ok()) continue;  // the batched lookup reports it
       out.added += Remember(row.id, ToScoring(*std::move(row.pattern))) == 2;
@@ -302,24 +321,23 @@ absl::StatusOr<PreloadRefresh> ScoringRepository::RefreshPreload(
   return out;
 }
 
-int ScoringRepository::CheckAllStates(
-    std::vector<std::pair<std::string, LifecycleState>> states) {
-  int changed = 0;
+void ScoringRepository::CompareAllStates(
+    std::vector<std::pair<std::string, LifecycleState>> states,
+    std::vector<std::pair<std::string, LifecycleState>>* changes,
+    std::vector<std::string>* deleted) const {
   std::unordered_set<std::string> stored;
   stored.reserve(states.size());
+  absl::ReaderMutexLock lock(&preload_mu_);
   for (auto& [id, state] : states) {
-    changed += UpdateState(id, state) == 1 ? 1 : 0;
+    auto it = preloaded_.find(id);
+    if (it != preloaded_.end() && it->second->lifecycle_state != state) {
+      changes->emplace_back(id, state);
+    }
     stored.insert(std::move(id));
   }
-  for (auto it = preloaded_.begin(); it != preloaded_.end();) {
-    if (stored.count(it->first) > 0) {
-      ++it;
-      continue;
-    }
-    preloaded_bytes_ -= PreloadedBytes(it->first, *it->second);  // deleted
-    it = preloaded_.erase(it);
+  for (const auto& [id, row] : preloaded_) {
+    if (stored.count(id) == 0) deleted->push_back(id);
   }
-  return changed;
 }
 
 void ScoringRepository::RefreshLoop() {
@@ -330,7 +348,7 @@ void ScoringRepository::RefreshLoop() {
 }
 
 void ScoringRepository::Forget(const std::string& id) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&preload_mu_);
   auto it = preloaded_.find(id);
   if (it == preloaded_.end()) return;
   preloaded_bytes_ -= PreloadedBytes(it->first, *it->second);
@@ -361,7 +379,7 @@ absl::StatusOr<AppliedDecision> ScoringRepository::ApplyDecision(
       });
   if (applied.ok() && applied->recorded) {
     // The preloaded row takes the new state at once (the poll would too).
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&preload_mu_);
     UpdateState(decided.pattern_id, decided.to);
   }
   return applied;
@@ -394,12 +412,12 @@ absl::Status ScoringRepository::Ping(absl::Time deadline) {
 }
 
 size_t ScoringRepository::preloaded() const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&preload_mu_);
   return preloaded_.size();
 }
 
 size_t ScoringRepository::preloaded_bytes() const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&preload_mu_);
   return preloaded_bytes_;
 }
 

@@ -130,7 +130,7 @@ class ScoringRepository {
       ABSL_LOCKS_EXCLUDED(mu_, refresh_mu_);
   // Drops `id`'s preloaded row (its state changed elsewhere); the next
   // lookup reads it from the database.
-  void Forget(const std::string& id) ABSL_LOCKS_EXCLUDED(mu_);
+  void Forget(const std::string& id) ABSL_LOCKS_EXCLUDED(preload_mu_);
 
   // The last `limit` bars of `symbol` with day <= up_to, oldest first.
   absl::StatusOr<std::vector<Bar>> LoadBarWindow(const std::string& symbol,
@@ -155,8 +155,8 @@ class ScoringRepository {
 
   const ConnectionPool& pool() const { return *pool_; }
   // Preloaded patterns and the bytes they hold (PreloadedBytes).
-  size_t preloaded() const ABSL_LOCKS_EXCLUDED(mu_);
-  size_t preloaded_bytes() const ABSL_LOCKS_EXCLUDED(mu_);
+  size_t preloaded() const ABSL_LOCKS_EXCLUDED(preload_mu_);
+  size_t preloaded_bytes() const ABSL_LOCKS_EXCLUDED(preload_mu_);
   // Batched pattern queries run so far, and the ids they asked for.
   uint64_t pattern_queries() const ABSL_LOCKS_EXCLUDED(mu_);
   uint64_t pattern_ids_queried() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -171,14 +171,16 @@ class ScoringRepository {
   // Puts `row` into the preload when it is preloaded or fits the budget;
   // returns 1 when its state changed, 2 when it was added, else 0.
   int Remember(std::string id, std::shared_ptr<const ScoringPattern> row)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(preload_mu_);
   // -1: `id` is not preloaded; 0: it has `state` already; 1: it takes it.
   int UpdateState(const std::string& id, LifecycleState state)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The full check: every stored row's state; preloaded rows no longer
-  // stored are dropped. Returns the states changed.
-  int CheckAllStates(std::vector<std::pair<std::string, LifecycleState>> states)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(preload_mu_);
+  // The full check, under the shared lock: the preloaded rows whose stored
+  // state differs (into `changes`) and those no longer stored.
+  void CompareAllStates(
+      std::vector<std::pair<std::string, LifecycleState>> states,
+      std::vector<std::pair<std::string, LifecycleState>>* changes,
+      std::vector<std::string>* deleted) const ABSL_LOCKS_EXCLUDED(preload_mu_);
   void RefreshLoop();
 
   const ScoringRepositoryOptions options_;
@@ -187,9 +189,12 @@ class ScoringRepository {
   std::deque<std::shared_ptr<PatternRequest>> queue_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t pattern_queries_ ABSL_GUARDED_BY(mu_) = 0;
+  // The preload: read under a shared lock by every lookup, written by the
+  // warm-up, the poll's changes, ApplyDecision and Forget.
+  mutable absl::Mutex preload_mu_;
   std::unordered_map<std::string, std::shared_ptr<const ScoringPattern>>
-      preloaded_ ABSL_GUARDED_BY(mu_);
-  size_t preloaded_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+      preloaded_ ABSL_GUARDED_BY(preload_mu_);
+  size_t preloaded_bytes_ ABSL_GUARDED_BY(preload_mu_) = 0;
   uint64_t pattern_ids_queried_ ABSL_GUARDED_BY(mu_) = 0;
   // The refresh poll: one at a time; `since_` is the database clock of the
   // previous look ("" = nothing preloaded).
