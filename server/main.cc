@@ -106,16 +106,14 @@ void AddGrpcLimitFlags(CLI::App& app, pcs::GrpcLimits& limits) {
 }
 
 // Every key of the --config file must be a flag: a typo ("listn = ...")
-// would otherwise be ignored and the default used. Returns "" or the error,
-// naming the key and its line.
+// would otherwise be ignored and the default used. So must a key spelled
+// with underscores ("database_url"): CLI11 reads only the flag's own name
+// (database-url) and ignores the other. Returns "" or the error, naming the
+// key and its line.
 std::string UnknownConfigKey(const CLI::App& app, const std::string& path) {
   std::set<std::string> known;
   for (const CLI::Option* option : app.get_options()) {
-    for (std::string name : option->get_lnames()) {
-      known.insert(name);
-      std::replace(name.begin(), name.end(), '-', '_');
-      known.insert(name);
-    }
+    for (const std::string& name : option->get_lnames()) known.insert(name);
   }
   std::ifstream in(path);
   std::string line;
@@ -126,9 +124,14 @@ std::string UnknownConfigKey(const CLI::App& app, const std::string& path) {
     const std::string key(
         absl::StripAsciiWhitespace(text[0] == '[' ? text : text.substr(0, eq)));
     if (known.count(key) == 0) {
-      return absl::StrCat(path, ":", number, ": unknown key '",
-                          key.substr(0, 64),
-                          "' (every key is a flag name, e.g. listen)");
+      std::string dashed = key;
+      std::replace(dashed.begin(), dashed.end(), '_', '-');
+      return absl::StrCat(
+          path, ":", number, ": unknown key '", key.substr(0, 64), "' (",
+          known.count(dashed) != 0
+              ? absl::StrCat("the flag is spelled with dashes: ", dashed)
+              : "every key is a flag name, e.g. listen",
+          ")");
     }
   }
   return "";

@@ -198,6 +198,19 @@ TEST(PcsServerBinaryTest, UnknownConfigKeyIsAnErrorNamingKeyAndLine) {
   EXPECT_THAT(run.output,
               HasSubstr(absl::StrCat(path, ":3: unknown key 'listn'")));
   EXPECT_THAT(run.output, Not(HasSubstr("listening")));
+  // A flag spelled with underscores is no key either: CLI11 would ignore
+  // it (and start without a database URL, or on the default port).
+  {
+    std::ofstream out(path);
+    out << "database_url = \"host=127.0.0.1 port=1 dbname=pcs\"\n";
+  }
+  run = RunServerBinary(absl::StrCat("--config ", path));
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output,
+              HasSubstr(absl::StrCat(path,
+                                     ":1: unknown key 'database_url' "
+                                     "(the flag is spelled with dashes: "
+                                     "database-url)")));
   std::filesystem::remove(path);
 }
 
