@@ -6,7 +6,7 @@
 # New inputs go to build-fuzz/corpus/<target>/ (not into the repository); a
 # crash stops the script non-zero and leaves the input in
 # build-fuzz/artifacts/ (fix the bug, then commit the input to the corpus).
-#   scripts/fuzz.sh                 build + 4 x 30 s
+#   scripts/fuzz.sh                 build + 5 x 30 s
 #   PCS_FUZZ_SECONDS=300 scripts/fuzz.sh csv_reader
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH="${PCS_FUZZ_SECONDS:-30}"
 TARGETS=("$@")
 if [ "${#TARGETS[@]}" -eq 0 ]; then
-  TARGETS=(csv_reader model_card score_inline pattern_id)
+  TARGETS=(csv_reader model_card score_inline pattern_id transcoder)
 fi
 BUILD_DIR=build-fuzz
 start=$(date +%s)
