@@ -191,13 +191,24 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreStored(
   absl::StatusOr<std::shared_ptr<const ScoringPattern>> stored =
       repository_->LoadPattern(pattern_id, deadline, &queried);
   if (queried) timing.database_us += MicrosSince(start);
-  if (!stored.ok()) return stored.status();
+  std::shared_ptr<const CachedScore> hit =
+      use_ml ? score_cache_.Get(CacheKey(pattern_id, *model)) : nullptr;
+  if (!stored.ok()) {
+    // The database cannot answer: a cached id is still served, with the
+    // state the cache last saw.
+    const absl::StatusCode code = stored.status().code();
+    if (hit == nullptr || (code != absl::StatusCode::kUnavailable &&
+                           code != absl::StatusCode::kDeadlineExceeded)) {
+      return stored.status();
+    }
+    stored = hit->pattern;
+  }
   const Pattern& pattern = (*stored)->pattern;
   Prediction prediction;
   bool cache_hit = false;
   if (use_ml) {
-    if (auto hit = score_cache_.Get(CacheKey(pattern_id, *model))) {
-      prediction.output = std::move(hit);
+    if (hit != nullptr) {
+      prediction.output = hit->output;
       cache_hit = true;
     } else {
       if (absl::Status s = CheckDeadline(deadline, "loading bars"); !s.ok()) {
@@ -215,7 +226,9 @@ absl::StatusOr<ScoreResult> ScoringEngine::ScoreStored(
       prediction =
           scorer_.Predict(*model, pattern, *bars, market.get(), &timing);
       if (prediction.output != nullptr) {
-        score_cache_.Put(CacheKey(pattern_id, *model), prediction.output);
+        score_cache_.Put(CacheKey(pattern_id, *model),
+                         std::make_shared<const CachedScore>(
+                             CachedScore{*stored, prediction.output}));
       }
     }
   }

@@ -68,9 +68,12 @@ struct WarmUpStats {
 // requests; a memory-sized price-history cache with single-flight loads in
 // front of its bar windows) and hands them to the Scorer
 // (server/scorer.h), which computes without I/O. A bounded LRU keyed by
-// (pattern id, model version) keeps the pattern and the ModelOutput, since a
-// confirmed pattern's features never change (its bars up to confirmation
-// are history).
+// (pattern id, model version) keeps the ModelOutput, since a confirmed
+// pattern's features never change (its bars up to confirmation are
+// history). The pattern and its state come from the repository on every
+// request; only when the database cannot answer (Unavailable or
+// DeadlineExceeded) is a cached answer served with the pattern and state the
+// cache last saw, so cached ids keep scoring through a database outage.
 //
 // Answers are the Scorer's (fallbacks flag_off, no_model,
 // features_unavailable, model_error answer OK). Errors (returned): NotFound
@@ -153,9 +156,13 @@ class ScoringEngine {
   const ModelManager* models_;
   std::unique_ptr<ScoringRepository> repository_;
   const Scorer scorer_;
-  // (pattern id, model version) -> what the model said; the pattern and its
-  // state are the repository's.
-  LruCache<std::string, ModelOutput> score_cache_;
+  // (pattern id, model version) -> what the model said, and the pattern as
+  // last seen (served only while the database cannot answer).
+  struct CachedScore {
+    std::shared_ptr<const ScoringPattern> pattern;
+    std::shared_ptr<const ModelOutput> output;
+  };
+  LruCache<std::string, CachedScore> score_cache_;
   PriceHistoryCache bar_cache_;
 };
 
