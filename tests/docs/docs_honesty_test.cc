@@ -23,6 +23,7 @@
 // A failure names file:line and the missing name. Text between
 // "<!-- docs-honesty: off -->" and "<!-- docs-honesty: on -->" is not
 // checked (for quoting names that must not exist).
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -31,6 +32,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -260,9 +262,19 @@ std::string ServerMetricsPage() {
   if (!server.ok()) return "";
   httplib::Client client("127.0.0.1", (*server)->metrics_port());
   // One request first, so pcs_http_requests_total has a series to show.
+  // The HTTP port counts a request after its response is written, and
+  // cpp-httplib's client opens a new connection per call, so the scrape can
+  // run on another worker before /healthz is counted: scrape until the
+  // series is there (at most 2 s), then the check below still fails if the
+  // counter is never exported.
   (void)client.Get("/healthz");
-  auto res = client.Get("/metrics");
-  std::string page = res && res->status == 200 ? res->body : "";
+  std::string page;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto res = client.Get("/metrics");
+    page = res && res->status == 200 ? res->body : "";
+    if (page.find("pcs_http_requests_total{") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   (*server)->Shutdown(absl::Seconds(2));
   fs::remove_all(models);
   return page;
