@@ -77,3 +77,48 @@ nlohmann::json DriftAnalysisToJson(const DriftAnalysis& analysis,
 }
 
 }  // namespace pcs
+
+namespace pcs {
+namespace {
+
+absl::StatusOr<PsiResult> ReadPsi(const nlohmann::json& j,
+                                  const std::string& at) {
+  if (!j.is_object() || !j.contains("name") || !j["name"].is_string() ||
+      !j.contains("psi") || !j["psi"].is_number()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "drift JSON: ", at, ": wants a string \"name\" and a number \"psi\""));
+  }
+  PsiResult r;
+  r.name = j["name"].get<std::string>();
+  r.psi = j["psi"].get<double>();
+  return r;
+}
+
+}  // namespace
+
+absl::StatusOr<DriftAnalysis> DriftSummaryFromJson(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("rows") || !j["rows"].is_number_integer() ||
+      !j.contains("features") || !j["features"].is_array()) {
+    return absl::InvalidArgumentError(
+        "drift JSON: wants an integer \"rows\" and an array \"features\"");
+  }
+  DriftAnalysis out;
+  out.rows = j["rows"].get<int>();
+  for (size_t i = 0; i < j["features"].size(); ++i) {
+    absl::StatusOr<PsiResult> r =
+        ReadPsi(j["features"][i], absl::StrCat("features[", i, "]"));
+    if (!r.ok()) return r.status();
+    out.features.push_back(*std::move(r));
+  }
+  if (j.contains("score") && !j["score"].is_null()) {
+    absl::StatusOr<PsiResult> r = ReadPsi(j["score"], "score");
+    if (!r.ok()) return r.status();
+    out.score = *std::move(r);
+  }
+  if (j.contains("alert") && j["alert"].is_boolean()) {
+    out.alert = j["alert"].get<bool>();
+  }
+  return out;
+}
+
+}  // namespace pcs

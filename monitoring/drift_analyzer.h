@@ -53,6 +53,11 @@ absl::StatusOr<DriftAnalysis> AnalyzeDrift(
 // features over the threshold and for the score (to keep reports small).
 nlohmann::json DriftAnalysisToJson(const DriftAnalysis& analysis,
                                    const DriftOptions& options);
+// The reader of DriftAnalysisToJson's output, as far as the Prometheus
+// series need it: rows, each feature's and the score's name and PSI, alert
+// (levels, bins and counts are left empty). InvalidArgument naming the
+// field when one is missing or of the wrong type.
+absl::StatusOr<DriftAnalysis> DriftSummaryFromJson(const nlohmann::json& json);
 
 }  // namespace pcs
 

@@ -244,6 +244,7 @@ std::string DriftJobReport::ToPrometheusText() const {
   s.alerts_sent_total = alert_totals.sent;
   s.alerts_failed_total = alert_totals.failed;
   s.run_timestamp_seconds = finished_unix_seconds;
+  s.alert = alert;
   return RenderMonitoringMetrics(s);
 }
 

@@ -26,10 +26,8 @@ class Page {
                                                    const char* help) {
     return prometheus::BuildCounter().Name(name).Help(help).Register(registry_);
   }
-  std::string Serialize() const {
-    std::ostringstream out;
-    prometheus::TextSerializer().Serialize(out, registry_.Collect());
-    return out.str();
+  std::vector<prometheus::MetricFamily> Collect() const {
+    return registry_.Collect();
   }
 
  private:
@@ -104,9 +102,33 @@ void WriteAccuracy(const RollingAccuracyReport& report, Page& page) {
   }
 }
 
+// 1 per window: the served policy's precision is below the rule's by more
+// than the card's tolerance there (the policy_precision_vs_rule finding).
+void WritePolicyAlert(const RollingAccuracyReport& report, GaugeFamily& alert) {
+  for (const WindowAccuracy& a : report.windows) {
+    bool degraded = false;
+    for (const AccuracyFinding& f : report.degraded) {
+      degraded |= f.window == a.window && f.metric == kPolicyPrecisionFinding;
+    }
+    alert.Add({{"window", a.window}}).Set(degraded ? 1 : 0);
+  }
+}
+
 }  // namespace
 
+std::string SerializeMetricFamilies(
+    const std::vector<prometheus::MetricFamily>& families) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
 std::string RenderMonitoringMetrics(const MonitoringSnapshot& s) {
+  return SerializeMetricFamilies(MonitoringFamilies(s));
+}
+
+std::vector<prometheus::MetricFamily> MonitoringFamilies(
+    const MonitoringSnapshot& s) {
   Page page;
   if (s.drift != nullptr) WriteDrift(*s.drift, page);
   if (s.accuracy != nullptr) WriteAccuracy(*s.accuracy, page);
@@ -120,18 +142,30 @@ std::string RenderMonitoringMetrics(const MonitoringSnapshot& s) {
              "Unix time the last monitoring run finished")
       .Add({})
       .Set(s.run_timestamp_seconds);
+  page.Gauge("pcs_monitoring_alert",
+             "1 when the last `pcs drift` run alerted (PSI or rolling "
+             "accuracy, the reasons are in its JSON), else 0")
+      .Add({})
+      .Set(s.alert ? 1 : 0);
   if (!s.model_version.empty()) {
     page.Gauge("pcs_monitoring_model_info",
                "Model version the monitoring run checked")
         .Add({{"version", s.model_version}})
         .Set(1);
   }
-  return page.Serialize();
+  return page.Collect();
 }
 
 std::string RenderOutcomeMetrics(const RollingAccuracyReport& accuracy,
                                  const std::string& model_version,
                                  double run_timestamp_seconds) {
+  return SerializeMetricFamilies(
+      OutcomeFamilies(accuracy, model_version, run_timestamp_seconds));
+}
+
+std::vector<prometheus::MetricFamily> OutcomeFamilies(
+    const RollingAccuracyReport& accuracy, const std::string& model_version,
+    double run_timestamp_seconds) {
   Page page;
   GaugeFamily& rate = page.Gauge(
       "pcs_outcomes_confirmation_rate",
@@ -161,6 +195,11 @@ std::string RenderOutcomeMetrics(const RollingAccuracyReport& accuracy,
     }
     rows.Add({{"window", a.window}}).Set(a.rows);
   }
+  WritePolicyAlert(
+      accuracy,
+      page.Gauge("pcs_outcomes_policy_precision_alert",
+                 "1 when the served policy's precision is below rule-only's "
+                 "by more than the card's tolerance in the window, else 0"));
   page.Gauge("pcs_outcomes_last_run_timestamp_seconds",
              "Unix time the last `pcs outcomes` run finished")
       .Add({})
@@ -171,7 +210,7 @@ std::string RenderOutcomeMetrics(const RollingAccuracyReport& accuracy,
         .Add({{"version", model_version}})
         .Set(1);
   }
-  return page.Serialize();
+  return page.Collect();
 }
 
 }  // namespace pcs

@@ -152,7 +152,7 @@ void ComparePolicy(const WindowAccuracy& w, double tolerance,
   if (w.policy.precision && w.rule.precision &&
       *w.policy.precision < *w.rule.precision - tolerance) {
     out.push_back(
-        {w.window, "policy_precision_vs_rule", *w.policy.precision,
+        {w.window, kPolicyPrecisionFinding, *w.policy.precision,
          *w.rule.precision,
          absl::StrCat("policy precision ", *w.policy.precision, " (",
                       w.policy.confirmed, " confirmed) below rule-only ",
@@ -284,6 +284,134 @@ nlohmann::json RollingAccuracyReportToJson(
             {"precision", Optional(report.card.precision)},
             {"rule_precision", Optional(report.card.rule_precision)}}},
           {"degraded", degraded}};
+}
+
+}  // namespace pcs
+
+namespace pcs {
+namespace {
+
+// Reads the fields RollingAccuracyReportToJson writes; each error names the
+// field (e.g. "windows[1].policy.confirmed: not a number").
+class JsonReader {
+ public:
+  absl::Status status() const { return status_; }
+
+  const nlohmann::json* Field(const nlohmann::json& object,
+                              const std::string& path, const char* key) {
+    if (!object.is_object() || !object.contains(key)) {
+      Fail(path, key, "missing");
+      return nullptr;
+    }
+    return &object.at(key);
+  }
+  int Int(const nlohmann::json& object, const std::string& path,
+          const char* key) {
+    const nlohmann::json* v = Field(object, path, key);
+    if (v == nullptr) return 0;
+    if (!v->is_number_integer()) Fail(path, key, "not an integer");
+    return v->is_number_integer() ? v->get<int>() : 0;
+  }
+  // Optional values: missing (a run stored before the field existed) or null
+  // is "no value".
+  std::optional<double> Number(const nlohmann::json& object,
+                               const std::string& path, const char* key) {
+    if (!object.is_object() || !object.contains(key)) return std::nullopt;
+    const nlohmann::json* v = &object.at(key);
+    if (v->is_null()) return std::nullopt;
+    if (!v->is_number()) {
+      Fail(path, key, "not a number or null");
+      return std::nullopt;
+    }
+    return v->get<double>();
+  }
+  std::string String(const nlohmann::json& object, const std::string& path,
+                     const char* key) {
+    const nlohmann::json* v = Field(object, path, key);
+    if (v == nullptr) return "";
+    if (!v->is_string()) Fail(path, key, "not a string");
+    return v->is_string() ? v->get<std::string>() : "";
+  }
+  PrecisionAt Precision(const nlohmann::json& object, const std::string& path,
+                        const char* key) {
+    PrecisionAt p;
+    const nlohmann::json* v = Field(object, path, key);
+    if (v == nullptr) return p;
+    const std::string at = absl::StrCat(path, ".", key);
+    p.confirmed = Int(*v, at, "confirmed");
+    p.true_positives = Int(*v, at, "true_positives");
+    p.precision = Number(*v, at, "precision");
+    return p;
+  }
+
+ private:
+  void Fail(const std::string& path, const char* key, const char* what) {
+    if (status_.ok()) {
+      status_ = absl::InvalidArgumentError(
+          absl::StrCat("rolling accuracy JSON: ", path, ".", key, ": ", what));
+    }
+  }
+  absl::Status status_;
+};
+
+WindowAccuracy ReadWindow(JsonReader& in, const nlohmann::json& w,
+                          const std::string& at) {
+  WindowAccuracy a;
+  a.window = in.String(w, at, "window");
+  a.rows = in.Int(w, at, "rows");
+  a.scored_rows = in.Int(w, at, "scored_rows");
+  a.fallback_rows = in.Int(w, at, "fallback_rows");
+  a.positives = in.Int(w, at, "positives");
+  a.ml = in.Precision(w, at, "ml");
+  a.rule = in.Precision(w, at, "rule");
+  a.blended = in.Precision(w, at, "blended");
+  a.policy = in.Precision(w, at, "policy");
+  a.policy_confirmation_rate = in.Number(w, at, "policy_confirmation_rate");
+  a.rule_confirmation_rate = in.Number(w, at, "rule_confirmation_rate");
+  a.policy_tp_rate = in.Number(w, at, "policy_tp_rate");
+  a.rule_tp_rate = in.Number(w, at, "rule_tp_rate");
+  a.roc_auc = in.Number(w, at, "roc_auc");
+  a.brier = in.Number(w, at, "brier");
+  a.ece = in.Number(w, at, "ece");
+  return a;
+}
+
+}  // namespace
+
+absl::StatusOr<RollingAccuracyReport> RollingAccuracyReportFromJson(
+    const nlohmann::json& json) {
+  JsonReader in;
+  RollingAccuracyReport report;
+  const nlohmann::json* windows = in.Field(json, "report", "windows");
+  if (windows != nullptr && !windows->is_array()) {
+    return absl::InvalidArgumentError(
+        "rolling accuracy JSON: report.windows: not an array");
+  }
+  for (size_t i = 0; windows != nullptr && i < windows->size(); ++i) {
+    report.windows.push_back(
+        ReadWindow(in, (*windows)[i], absl::StrCat("windows[", i, "]")));
+  }
+  if (const nlohmann::json* card = in.Field(json, "report", "card")) {
+    report.card.roc_auc = in.Number(*card, "card", "roc_auc");
+    report.card.brier = in.Number(*card, "card", "brier");
+    report.card.ece = in.Number(*card, "card", "ece");
+    report.card.precision = in.Number(*card, "card", "precision");
+    report.card.rule_precision = in.Number(*card, "card", "rule_precision");
+  }
+  const nlohmann::json* degraded = in.Field(json, "report", "degraded");
+  for (size_t i = 0;
+       degraded != nullptr && degraded->is_array() && i < degraded->size();
+       ++i) {
+    const nlohmann::json& f = (*degraded)[i];
+    const std::string at = absl::StrCat("degraded[", i, "]");
+    report.degraded.push_back({in.String(f, at, "window"),
+                               in.String(f, at, "metric"),
+                               in.Number(f, at, "value").value_or(0),
+                               in.Number(f, at, "reference").value_or(0),
+                               in.String(f, at, "detail")});
+  }
+  if (!in.status().ok()) return in.status();
+  return report;
 }
 
 }  // namespace pcs

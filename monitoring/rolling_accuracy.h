@@ -104,6 +104,9 @@ struct CardMetrics {
 // for keys roc_auc|auc, brier, ece, precision|precision_at_threshold.
 CardMetrics ParseCardMetrics(const nlohmann::json& card);
 
+// AccuracyFinding::metric of the served policy's precision vs rule-only's.
+inline constexpr char kPolicyPrecisionFinding[] = "policy_precision_vs_rule";
+
 struct AccuracyFinding {
   std::string window;
   std::string metric;  // "precision_vs_rule", "roc_auc", "brier", "ece"
@@ -140,6 +143,11 @@ RollingAccuracyReport ComputeRollingAccuracy(
 
 nlohmann::json WindowAccuracyToJson(const WindowAccuracy& window);
 nlohmann::json RollingAccuracyReportToJson(const RollingAccuracyReport& report);
+// The reader of RollingAccuracyReportToJson's output (a stored run's
+// details): InvalidArgument naming the field when one is missing or of the
+// wrong type.
+absl::StatusOr<RollingAccuracyReport> RollingAccuracyReportFromJson(
+    const nlohmann::json& json);
 
 }  // namespace pcs
 

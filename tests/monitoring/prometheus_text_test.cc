@@ -75,7 +75,34 @@ TEST(PrometheusTextTest, RendersDriftAccuracyAndCounters) {
   EXPECT_THAT(
       page,
       HasSubstr("pcs_monitoring_last_run_timestamp_seconds 1700000000\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_monitoring_alert 0\n"));
+  snap.alert = true;
+  EXPECT_THAT(RenderMonitoringMetrics(snap),
+              HasSubstr("pcs_monitoring_alert 1\n"));
 
+  std::string out;
+  EXPECT_EQ(PromtoolCheck(page, &out), 0) << out << "\n" << page;
+}
+
+TEST(PrometheusTextTest, OutcomesCarryThePolicyAlertPerWindow) {
+  RollingAccuracyReport acc;
+  for (const char* name : {"last_500", "90d"}) {
+    WindowAccuracy w;
+    w.window = name;
+    w.rows = 40;
+    w.policy.precision = 0.3;
+    w.rule.precision = 0.5;
+    acc.windows.push_back(w);
+  }
+  acc.degraded.push_back(
+      {"90d", kPolicyPrecisionFinding, 0.3, 0.5, "policy below rule"});
+  acc.degraded.push_back({"last_500", "roc_auc", 0.5, 0.6, "not the policy"});
+  const std::string page = RenderOutcomeMetrics(acc, "v1", 1.7e9);
+  EXPECT_THAT(page, HasSubstr("pcs_outcomes_policy_precision_alert{window="
+                              "\"90d\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("pcs_outcomes_policy_precision_alert{window="
+                              "\"last_500\"} 0\n"));
+  EXPECT_EQ(page, SerializeMetricFamilies(OutcomeFamilies(acc, "v1", 1.7e9)));
   std::string out;
   EXPECT_EQ(PromtoolCheck(page, &out), 0) << out << "\n" << page;
 }

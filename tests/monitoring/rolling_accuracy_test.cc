@@ -161,5 +161,40 @@ TEST(RollingAccuracyTest, ParsesCardMetricsTolerantly) {
   EXPECT_FALSE(ParseCardMetrics(nlohmann::json::object()).roc_auc.has_value());
 }
 
+TEST(RollingAccuracyTest, JsonReadsBackWhatItWrote) {
+  RollingAccuracyOptions o;
+  o.policy_blend_weight = 1.0;
+  o.as_of = 110;
+  o.min_rows_for_verdict = 1;
+  CardMetrics card;
+  card.roc_auc = 0.6;
+  const RollingAccuracyReport report =
+      ComputeRollingAccuracy(FiveRows(), o, card);
+  ASSERT_FALSE(report.degraded.empty());
+  const nlohmann::json written = RollingAccuracyReportToJson(report);
+  absl::StatusOr<RollingAccuracyReport> read =
+      RollingAccuracyReportFromJson(written);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(RollingAccuracyReportToJson(*read), written);
+
+  // A wrong type or a missing field is named.
+  nlohmann::json bad = written;
+  bad["windows"][1]["policy"]["confirmed"] = "three";
+  EXPECT_EQ(RollingAccuracyReportFromJson(bad).status().message(),
+            "rolling accuracy JSON: windows[1].policy.confirmed: not an "
+            "integer");
+  bad = written;
+  bad["windows"][0].erase("rows");
+  EXPECT_EQ(RollingAccuracyReportFromJson(bad).status().message(),
+            "rolling accuracy JSON: windows[0].rows: missing");
+  // An optional value missing (a run stored before it existed) is no value.
+  bad = written;
+  bad["windows"][0].erase("rule_tp_rate");
+  absl::StatusOr<RollingAccuracyReport> old =
+      RollingAccuracyReportFromJson(bad);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_FALSE(old->windows[0].rule_tp_rate.has_value());
+}
+
 }  // namespace
 }  // namespace pcs
