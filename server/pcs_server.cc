@@ -9,6 +9,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
+#include "server/monitoring_gauges.h"
 #include "server/process_metrics.h"
 #include "server/request_identity.h"
 #include "snapshots/local_snapshot_blob_store.h"
@@ -166,6 +167,11 @@ absl::Status PcsServer::Start() {
       ->WithLabels({std::string(PcsVersion()), std::string(PcsGitCommit())})
       ->Set(1);
   metrics_.AddCollectable(std::make_shared<ProcessMetrics>());
+  auto monitoring =
+      MonitoringGauges::Create({.conninfo = options_.database_url,
+                                .refresh_after = options_.monitoring_refresh});
+  if (!monitoring.ok()) return monitoring.status();
+  metrics_.AddCollectable(*std::move(monitoring));
   if (!options_.metrics_listen.empty()) {
     if (absl::Status s = StartRestApi(); !s.ok()) return s;
     MetricsHttpServer::TlsSetup tls_setup = nullptr;

@@ -86,6 +86,10 @@ struct PcsServerOptions {
   size_t bar_cache_bytes = ScoringEngineOptions{}.bar_cache_bytes;
   // How often the health checker pings PostgreSQL.
   absl::Duration health_period = absl::Seconds(2);
+  // Longest /metrics serves the latest monitoring runs (`pcs outcomes`,
+  // `pcs drift`) without reading monitoring_runs again; zero reads on every
+  // scrape (server/monitoring_gauges.h).
+  absl::Duration monitoring_refresh = absl::Seconds(15);
   // Trace logging of scores into pattern_lifecycle_history.
   bool trace = true;
   size_t trace_queue = 10000;
