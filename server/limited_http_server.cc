@@ -1,5 +1,6 @@
 #include "server/limited_http_server.h"
 
+#include <fcntl.h>
 #include <httplib.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -15,10 +16,12 @@
 #include <climits>
 #include <cstring>
 #include <deque>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 
 namespace pcs {
@@ -30,8 +33,16 @@ class LimitedStream;
 // The connection the current thread serves (handlers reach it through
 // MarkHeadersRead / RefuseBodyAndClose); set only for that connection.
 thread_local LimitedStream* t_stream = nullptr;
-// Set on the thread that answers connections beyond the cap.
-thread_local bool t_reject_connection = false;
+// What process_and_close_socket does with a connection on this thread:
+// serve it, answer it 503 (the thread kept for connections beyond the cap),
+// or close it unanswered (the accepting thread, when that one is too far
+// behind).
+enum class ConnectionRole { kServe, kAnswerBusy, kCloseBusy };
+thread_local ConnectionRole t_role = ConnectionRole::kServe;
+// Connections beyond the cap waiting for their 503; more are closed
+// unanswered (a TLS answer may take up to kBusyTlsBudget each).
+constexpr size_t kMaxPendingBusy = 64;
+constexpr absl::Duration kBusyTlsBudget = absl::Milliseconds(500);
 
 // Polls `sock` until `deadline`, in slices of at most 100 ms so that a
 // stopping server (its listening socket closed) is noticed.
@@ -194,17 +205,68 @@ void CloseConnection(int sock, bool drain) {
   ::close(sock);
 }
 
-// Answers a connection beyond the cap without blocking the one thread that
-// does so (plaintext only: a TLS client would need a handshake first).
-void RejectBusy(int sock, bool tls) {
-  if (!tls) {
-    static constexpr char kBusy[] =
+// Runs one OpenSSL step on a non-blocking socket (`op` returns SSL_accept's
+// or SSL_write's result) until it succeeds, fails or `deadline` passes.
+template <typename Op>
+bool TlsStep(SSL* ssl, int sock, absl::Time deadline, Op op) {
+  for (;;) {
+    const int r = op();
+    if (r > 0) return true;
+    const int error = SSL_get_error(ssl, r);
+    const short events = error == SSL_ERROR_WANT_READ    ? POLLIN
+                         : error == SSL_ERROR_WANT_WRITE ? POLLOUT
+                                                         : 0;
+    const int64_t ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+    if (events == 0 || ms <= 0) return false;
+    pollfd pfd{sock, events, 0};
+    if (::poll(&pfd, 1, static_cast<int>(ms)) <= 0) return false;
+  }
+}
+
+// The 503 over TLS: handshake, answer, close_notify, then a wait for the
+// client to close (its unread request would otherwise turn our close into a
+// reset before it reads the answer), all within kBusyTlsBudget. A slower
+// client just sees the connection closed.
+void AnswerBusyOverTls(int sock, SSL_CTX* ctx, std::string_view answer) {
+  SSL* ssl = SSL_new(ctx);
+  if (ssl == nullptr) return;
+  const absl::Time deadline = absl::Now() + kBusyTlsBudget;
+  ::fcntl(sock, F_SETFL, ::fcntl(sock, F_GETFL) | O_NONBLOCK);
+  if (SSL_set_fd(ssl, sock) == 1 &&
+      TlsStep(ssl, sock, deadline, [ssl] { return SSL_accept(ssl); }) &&
+      TlsStep(ssl, sock, deadline, [ssl, answer] {
+        return SSL_write(ssl, answer.data(), static_cast<int>(answer.size()));
+      })) {
+    (void)SSL_shutdown(ssl);  // sends close_notify; the reply is not awaited
+    ::shutdown(sock, SHUT_WR);
+    char sink[4096];
+    for (;;) {
+      const int64_t ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+      pollfd pfd{sock, POLLIN, 0};
+      if (ms <= 0 || ::poll(&pfd, 1, static_cast<int>(ms)) <= 0) break;
+      if (::recv(sock, sink, sizeof(sink), 0) <= 0) break;
+    }
+  }
+  SSL_free(ssl);
+}
+
+// Answers a connection beyond the cap 503 (`tls`: the server's context, or
+// null for plaintext), or with `answer` false closes it unanswered.
+void RejectBusy(int sock, SSL_CTX* tls, bool answer) {
+  static const std::string kBusy = [] {
+    const std::string body =
+        "{\"error\":{\"code\":\"UNAVAILABLE\",\"http_status\":503,"
+        "\"message\":\"too many connections (--http-max-connections)\"}}";
+    return absl::StrCat(
         "HTTP/1.1 503 Service Unavailable\r\n"
         "Content-Type: application/json\r\nConnection: close\r\n"
-        "Retry-After: 1\r\nContent-Length: 116\r\n\r\n"
-        "{\"error\":{\"code\":\"UNAVAILABLE\",\"http_status\":503,\"message\":"
-        "\"too many connections (--http-max-connections)\"}}";
-    (void)::send(sock, kBusy, sizeof(kBusy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        "Retry-After: 1\r\nContent-Length: ",
+        body.size(), "\r\n\r\n", body);
+  }();
+  if (answer && tls == nullptr) {
+    (void)::send(sock, kBusy.data(), kBusy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  } else if (answer) {
+    AnswerBusyOverTls(sock, tls, kBusy);
   }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
@@ -212,24 +274,17 @@ void RejectBusy(int sock, bool tls) {
 
 // cpp-httplib's task queue: one thread per connection up to `max_threads`
 // (started on demand, kept), connections beyond them handed to one thread
-// that answers 503.
+// that answers 503; beyond kMaxPendingBusy waiting for it, closed at once.
 class ConnectionThreads final : public httplib::TaskQueue {
  public:
   explicit ConnectionThreads(int max_threads)
       : max_threads_(max_threads), rejecter_([this] { RejectLoop(); }) {}
 
   void enqueue(std::function<void()> fn) override {
-    absl::MutexLock lock(&mu_);
-    const int open = busy_ + static_cast<int>(jobs_.size());
-    if (open >= max_threads_) {
-      rejects_.push_back(std::move(fn));
-      return;
-    }
-    jobs_.push_back(std::move(fn));
-    if (idle_ < static_cast<int>(jobs_.size()) &&
-        static_cast<int>(threads_.size()) < max_threads_) {
-      threads_.emplace_back([this] { WorkLoop(); });
-    }
+    if (Enqueue(fn)) return;
+    t_role = ConnectionRole::kCloseBusy;  // on the accepting thread
+    fn();
+    t_role = ConnectionRole::kServe;
   }
   void shutdown() override {
     {
@@ -241,6 +296,23 @@ class ConnectionThreads final : public httplib::TaskQueue {
   }
 
  private:
+  // Queues `fn` to be served or answered 503; false when too many wait for
+  // their 503 already.
+  bool Enqueue(std::function<void()>& fn) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    const int open = busy_ + static_cast<int>(jobs_.size());
+    if (open >= max_threads_) {
+      if (rejects_.size() >= kMaxPendingBusy) return false;
+      rejects_.push_back(std::move(fn));
+      return true;
+    }
+    jobs_.push_back(std::move(fn));
+    if (idle_ < static_cast<int>(jobs_.size()) &&
+        static_cast<int>(threads_.size()) < max_threads_) {
+      threads_.emplace_back([this] { WorkLoop(); });
+    }
+    return true;
+  }
   bool JobOrShutdown() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !jobs_.empty() || shutdown_;
   }
@@ -266,7 +338,7 @@ class ConnectionThreads final : public httplib::TaskQueue {
     }
   }
   void RejectLoop() {
-    t_reject_connection = true;
+    t_role = ConnectionRole::kAnswerBusy;
     for (;;) {
       std::function<void()> fn;
       {
@@ -308,8 +380,10 @@ class Limited final : public Base {
   static constexpr bool kTls = std::is_base_of_v<httplib::SSLServer, Base>;
 
   bool process_and_close_socket(socket_t sock) override {
-    if (t_reject_connection) {
-      RejectBusy(sock, kTls);
+    if (t_role != ConnectionRole::kServe) {
+      SSL_CTX* tls = nullptr;
+      if constexpr (kTls) tls = this->ssl_context();
+      RejectBusy(sock, tls, t_role == ConnectionRole::kAnswerBusy);
       return false;
     }
     int one = 1;

@@ -23,7 +23,9 @@ namespace pcs {
 //     `write_timeout`, an idle keep-alive connection `keep_alive_timeout`;
 //   - serves up to `max_connections` connections at once, one thread each
 //     (started on demand), and answers any connection beyond them 503 on a
-//     thread kept for that, then closes it;
+//     thread kept for that, then closes it (over TLS after the handshake,
+//     all within 500 ms; beyond 64 such connections waiting for that
+//     thread, it closes them unanswered);
 //   - closes the connection after a response written before the request's
 //     body was read (RefuseBodyAndClose), draining briefly so the client
 //     reads the answer instead of a reset.

@@ -1,14 +1,17 @@
 // Limits of the HTTP port (server/limited_http_server.h, http_limits.h)
 // against a real MetricsHttpServer on loopback with raw-socket clients:
 // oversized bodies refused from their headers (resident memory measured),
-// slow clients cut off and unable to starve /healthz, the connection cap.
+// slow clients cut off and unable to starve /healthz, the connection cap
+// (over plaintext and over TLS).
 #include "server/limited_http_server.h"
 
 #include <httplib.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -22,6 +25,7 @@
 #include "server/metrics_http_server.h"
 #include "server/metrics_registry.h"
 #include "tests/test_util/raw_http_client.h"
+#include "tests/test_util/test_certificates.h"
 
 namespace pcs {
 namespace {
@@ -52,7 +56,8 @@ int64_t ResidentKiB() {
 
 class LimitedHttpServerTest : public ::testing::Test {
  protected:
-  void Start(HttpLimits limits) {
+  void Start(HttpLimits limits,
+             MetricsHttpServer::TlsSetup tls_setup = nullptr) {
     auto server = MetricsHttpServer::Create(
         "127.0.0.1:0", &registry_, nullptr,
         [](httplib::Server& http) {
@@ -61,7 +66,7 @@ class LimitedHttpServerTest : public ::testing::Test {
                 res.set_content(absl::StrCat(req.body.size()), "text/plain");
               });
         },
-        nullptr, limits);
+        std::move(tls_setup), limits);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
   }
@@ -178,11 +183,12 @@ TEST_F(LimitedHttpServerTest, ConnectionsBeyondTheCapAre503) {
     ASSERT_TRUE(held.back()->Send("GET /healthz HTTP/1.1\r\n"));
   }
   absl::SleepFor(absl::Milliseconds(200));  // the four are being served
-  RawClient fifth(port());
-  ASSERT_TRUE(fifth.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
-  const std::string answer = fifth.Receive();
-  EXPECT_THAT(answer, StartsWith("HTTP/1.1 503"));
-  EXPECT_THAT(answer, HasSubstr("--http-max-connections"));
+  // An ordinary client reads the answer whole (its Content-Length is right).
+  httplib::Client fifth("127.0.0.1", port());
+  auto res = fifth.Get("/healthz");
+  ASSERT_TRUE(res) << "closed unanswered: " << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 503);
+  EXPECT_THAT(res->body, HasSubstr("--http-max-connections"));
   held.clear();  // closing them frees the threads
   bool served = false;
   for (int i = 0; i < 50 && !served; ++i) {
@@ -192,6 +198,50 @@ TEST_F(LimitedHttpServerTest, ConnectionsBeyondTheCapAre503) {
     if (!served) absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_TRUE(served);
+}
+
+// Over TLS the connection beyond the cap gets its 503 too (after a
+// handshake on the rejecting thread), not a bare close.
+TEST_F(LimitedHttpServerTest, HttpsConnectionsBeyondTheCapAre503) {
+  auto pki = pcs::testing::MakeTestPki("limited_http");
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  HttpLimits limits;
+  limits.max_connections = 4;
+  Start(limits, [server = pki->server](SSL_CTX* ctx) {
+    if (SSL_CTX_use_certificate_chain_file(ctx, server.cert.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, server.key.c_str(),
+                                    SSL_FILETYPE_PEM) != 1) {
+      return absl::InternalError("cannot load the test certificate");
+    }
+    return absl::OkStatus();
+  });
+  // Four connections that never start their handshake hold the four
+  // connection threads (until the header timeout).
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<RawClient>(port()));
+    ASSERT_TRUE(held.back()->connected());
+  }
+  absl::SleepFor(absl::Milliseconds(200));  // the four are being served
+  httplib::SSLClient fifth("127.0.0.1", port());
+  fifth.set_ca_cert_path(pki->ca.c_str());
+  fifth.enable_server_certificate_verification(true);
+  auto res = fifth.Get("/healthz");
+  ASSERT_TRUE(res) << "closed unanswered: " << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 503);
+  EXPECT_THAT(res->body, HasSubstr("--http-max-connections"));
+  held.clear();  // closing them frees the threads
+  bool served = false;
+  for (int i = 0; i < 50 && !served; ++i) {
+    httplib::SSLClient client("127.0.0.1", port());
+    client.set_ca_cert_path(pki->ca.c_str());
+    client.enable_server_certificate_verification(true);
+    auto ok = client.Get("/healthz");
+    served = ok && ok->status == 200;
+    if (!served) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(served);
+  std::filesystem::remove_all(pki->dir);
 }
 
 TEST(HttpLimitsTest, JsonDepth) {
