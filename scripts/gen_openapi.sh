@@ -14,7 +14,10 @@
 # is $PROTOC or `protoc` on PATH. Exit 2: no plugin or no protoc.
 # Options: field names as in the proto (the transcoder's JSON keeps them),
 # definitions named without the package prefix, no default error response
-# (pcs answers errors with its own body, docs/REST.md "Errors").
+# (pcs answers errors with its own body, docs/REST.md "Errors"), and
+# info.version from VERSION (the version of the binaries and the Python
+# package; the proto carries none), so a VERSION bump makes --check fail
+# until the document is regenerated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,15 +43,28 @@ fi
 protoc="${PROTOC:-protoc}"
 command -v "$protoc" >/dev/null || { echo "gen_openapi: $protoc not found" >&2; exit 2; }
 
+version=$(head -n 1 VERSION)
+[[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "gen_openapi: VERSION '$version' is not X.Y.Z" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/openapi_config.yaml" <<YAML
+openapiOptions:
+  file:
+    - file: pcs/v1/pattern_confidence.proto
+      option:
+        info:
+          title: pcs/v1/pattern_confidence.proto
+          version: "$version"
+YAML
+mkdir "$tmp/out"
 "$protoc" -Iproto \
   --plugin=protoc-gen-openapiv2="$plugin" \
-  --openapiv2_out="$tmp" \
+  --openapiv2_out="$tmp/out" \
+  --openapiv2_opt=openapi_configuration="$tmp/openapi_config.yaml" \
   --openapiv2_opt=Mpcs/v1/pattern_confidence.proto=example.invalid/pcs/v1 \
   --openapiv2_opt=json_names_for_fields=false,openapi_naming_strategy=simple,disable_default_errors=true \
   pcs/v1/pattern_confidence.proto
-generated="$tmp/pcs/v1/pattern_confidence.swagger.json"
+generated="$tmp/out/pcs/v1/pattern_confidence.swagger.json"
 target=proto/pcs/v1/openapi.json
 
 if [ "$mode" = check ]; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/gen_openapi.sh --check passes on the tree (the committed
 # proto/pcs/v1/openapi.json, which pcs-server embeds and serves, is what
-# protoc-gen-openapiv2 makes from the proto now) and fails on a copy of the
-# tree whose proto gained a route the document lacks.
+# protoc-gen-openapiv2 makes from the proto now), its info.version is the
+# project's VERSION, and --check fails on a copy of the tree whose proto
+# gained a route the document lacks, or whose VERSION moved.
 set -euo pipefail
 src="$1"
 plugin="$2"
@@ -13,10 +14,22 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 PROTOC_GEN_OPENAPIV2="$plugin" "$src/scripts/gen_openapi.sh" --check \
   || fail "proto/pcs/v1/openapi.json is stale"
+doc_version=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["info"]["version"])' "$src/proto/pcs/v1/openapi.json")
+[ "$doc_version" = "$(head -n 1 "$src/VERSION")" ] \
+  || fail "openapi.json info.version '$doc_version' is not VERSION $(head -n 1 "$src/VERSION")"
 
 mkdir -p "$tmp/scripts"
 cp "$src/scripts/gen_openapi.sh" "$tmp/scripts/"
 cp -r "$src/proto" "$tmp/proto"
+cp "$src/VERSION" "$tmp/VERSION"
+echo 99.0.0 > "$tmp/VERSION"
+set +e
+out=$(cd "$tmp" && PROTOC_GEN_OPENAPIV2="$plugin" scripts/gen_openapi.sh --check 2>&1)
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "a moved VERSION: rc $rc, want 1 ($out)"
+grep -q '"version": "99.0.0"' <<<"$out" || fail "the diff does not show the new version: $out"
+cp "$src/VERSION" "$tmp/VERSION"
 proto="$tmp/proto/pcs/v1/pattern_confidence.proto"
 python3 - "$proto" <<'PY'
 import sys

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "core/sha256.h"
+#include "core/version.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -567,6 +568,8 @@ TEST_F(RestApiTest, OpenApiDocumentMatchesTheLiveRoutes) {
   const json doc = json::parse(committed, nullptr, false);
   ASSERT_FALSE(doc.is_discarded());
   EXPECT_EQ(doc["swagger"], "2.0");
+  EXPECT_EQ(doc["info"]["version"], std::string(PcsVersion()))
+      << "info.version is not the version of the binaries (VERSION)";
   std::set<std::pair<std::string, std::string>> documented = {
       {"GET", "/api/v1/snapshots/{sha256}"}, {"GET", RestApi::kOpenApiPath}};
   std::set<std::pair<std::string, std::string>> live;
