@@ -175,6 +175,23 @@ bool Matches(const Transcoder::Route& route,
   return true;
 }
 
+// True when some request matches both routes: the same method and, segment
+// by segment, equal literals or a "{field}" on either side ("/a/{x}" and
+// "/a/b" overlap; Parse would take whichever was declared first).
+bool Overlap(const Transcoder::Route& a, const Transcoder::Route& b) {
+  if (a.http_method != b.http_method ||
+      a.segments.size() != b.segments.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.segments.size(); ++i) {
+    if (a.segment_fields[i] == nullptr && b.segment_fields[i] == nullptr &&
+        a.segments[i] != b.segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::Status FillFromQuery(
     const Transcoder::Route& route,
     const std::vector<std::pair<std::string, std::string>>& query,
@@ -234,11 +251,12 @@ absl::StatusOr<std::vector<Transcoder::Route>> Transcoder::RoutesOf(
         RouteOf(method, method.options().GetExtension(google::api::http));
     if (!route.ok()) return route.status();
     for (const Route& other : routes) {
-      if (other.http_method == route->http_method &&
-          Matches(other, route->segments) && Matches(*route, other.segments)) {
+      if (Overlap(other, *route)) {
         return absl::InvalidArgumentError(
-            absl::StrCat(method.full_name(), ": its route is also ",
-                         other.method->full_name(), "'s"));
+            absl::StrCat("routes overlap (a request can match both): ",
+                         other.method->full_name(), " ", other.http_method, " ",
+                         other.path_template, " and ", method.full_name(), " ",
+                         route->http_method, " ", route->path_template));
       }
     }
     routes.push_back(std::move(*route));

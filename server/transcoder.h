@@ -86,7 +86,10 @@ class Transcoder {
   };
 
   // The routes of every method of `service` that has a google.api.http
-  // option, in declaration order.
+  // option, in declaration order. INVALID_ARGUMENT, naming both methods and
+  // paths, when two routes can match the same request (same HTTP method,
+  // and at each segment equal literals or a "{field}" on either side): no
+  // route wins by being declared first.
   static absl::StatusOr<std::vector<Route>> RoutesOf(
       const google::protobuf::ServiceDescriptor& service);
 

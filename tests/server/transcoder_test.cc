@@ -5,7 +5,13 @@
 // rest_contract_test's subject).
 #include "server/transcoder.h"
 
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/api/annotations.pb.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "pcs/v1/pattern_confidence.pb.h"
 
@@ -48,6 +54,69 @@ TEST(TranscoderTest, RoutesComeFromTheProtoRules) {
                          "OverridePattern",
                          "GET /api/v1/model DescribeModel",
                          "GET /api/v1/monitoring GetMonitoringSummary"}));
+}
+
+// A service built at test time (over pcs.v1's messages) whose methods have
+// the GET rules `paths`, in order; the pool must outlive the descriptor.
+const google::protobuf::ServiceDescriptor* ServiceWithGets(
+    google::protobuf::DescriptorPool& pool,
+    const std::vector<std::string>& paths) {
+  google::protobuf::FileDescriptorProto file;
+  file.set_name("overlap_test.proto");
+  file.set_package("overlap");
+  file.set_syntax("proto3");
+  file.add_dependency("pcs/v1/pattern_confidence.proto");
+  file.add_dependency("google/api/annotations.proto");
+  auto* service = file.add_service();
+  service->set_name("Overlap");
+  for (size_t i = 0; i < paths.size(); ++i) {
+    auto* method = service->add_method();
+    method->set_name(absl::StrCat("M", i));
+    method->set_input_type(".pcs.v1.GetPatternRequest");
+    method->set_output_type(".pcs.v1.GetPatternResponse");
+    method->mutable_options()
+        ->MutableExtension(google::api::http)
+        ->set_get(paths[i]);
+  }
+  return pool.BuildFile(file)->FindServiceByName("Overlap");
+}
+
+// No two routes may match one request: the first declared would win
+// silently. The real service has none (RoutesOf succeeds above); a literal
+// against a {field}, or two {field}s, at the same place are refused with
+// both methods and paths named; disjoint routes are not.
+TEST(TranscoderTest, OverlappingRoutesAreRefused) {
+  v1::GetPatternRequest::descriptor();  // in the generated pool
+  google::api::HttpRule::descriptor();
+  google::protobuf::DescriptorPool pool(
+      google::protobuf::DescriptorPool::generated_pool());
+  const auto* overlapping = ServiceWithGets(
+      pool, {"/api/v1/things/{pattern_id}", "/api/v1/things/latest"});
+  ASSERT_NE(overlapping, nullptr);
+  auto routes = Transcoder::RoutesOf(*overlapping);
+  ASSERT_FALSE(routes.ok());
+  EXPECT_EQ(routes.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(routes.status().message()),
+              ::testing::AllOf(HasSubstr("routes overlap"),
+                               HasSubstr("overlap.Overlap.M0 GET "
+                                         "/api/v1/things/{pattern_id}"),
+                               HasSubstr("overlap.Overlap.M1 GET "
+                                         "/api/v1/things/latest")));
+
+  google::protobuf::DescriptorPool pool2(
+      google::protobuf::DescriptorPool::generated_pool());
+  const auto* two_fields = ServiceWithGets(
+      pool2, {"/a/{pattern_id}/b", "/a/x/b", "/a/{pattern_id}/c"});
+  ASSERT_NE(two_fields, nullptr);
+  EXPECT_FALSE(Transcoder::RoutesOf(*two_fields).ok());
+
+  google::protobuf::DescriptorPool pool3(
+      google::protobuf::DescriptorPool::generated_pool());
+  const auto* disjoint = ServiceWithGets(
+      pool3, {"/a/{pattern_id}", "/a/{pattern_id}/b", "/a/x/c", "/b/x"});
+  ASSERT_NE(disjoint, nullptr);
+  auto ok = Transcoder::RoutesOf(*disjoint);
+  EXPECT_TRUE(ok.ok()) << ok.status();
 }
 
 TEST(TranscoderTest, CreateNeedsAMethodForEveryRoute) {
