@@ -14,9 +14,10 @@ namespace {
 // The unary reads (see the header for why EvaluatePattern and ScoreStream
 // are left out).
 constexpr const char* kReadMethods[] = {
-    "ScorePattern",       "ScoreInline",       "ScoreBatch",
-    "DescribeModel",      "ListModelVersions", "GetServingStatus",
-    "GetMonitoringReport"};
+    "ScorePattern",        "ScoreInline",         "ScoreBatch",
+    "DescribeModel",       "ListModelVersions",   "GetServingStatus",
+    "GetMonitoringReport", "ListPatterns",        "GetPattern",
+    "GetPatternBars",      "GetMonitoringSummary"};
 
 std::string Seconds(double seconds) {
   return absl::StrFormat("\"%.3fs\"", std::max(seconds, 0.001));

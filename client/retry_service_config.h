@@ -9,8 +9,9 @@
 // What is retried: only calls that end UNAVAILABLE (replica killed or
 // restarting, connection refused or reset, a load balancer's 502/503), and
 // only the unary reads: ScorePattern, ScoreInline, ScoreBatch, DescribeModel,
-// ListModelVersions, GetServingStatus, GetMonitoringReport. Never
-// EvaluatePattern: it is a write, and an UNAVAILABLE answer does not prove it
+// ListModelVersions, GetServingStatus, GetMonitoringReport, ListPatterns,
+// GetPattern, GetPatternBars, GetMonitoringSummary. Never the writes
+// OverridePattern and EvaluatePattern: an UNAVAILABLE answer does not prove it
 // was not applied (a replica can commit the transaction and die before its
 // answer is sent). A blind retry of an applied evaluation would then answer
 // "nothing recorded" (transition_recorded false) for a call that did record,

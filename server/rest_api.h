@@ -60,6 +60,7 @@ struct RestApiOptions {
 //   POST /api/v1/patterns/{pattern_id}/override      OverridePattern
 //   GET  /api/v1/model                               DescribeModel
 //   GET  /api/v1/monitoring                          GetMonitoringSummary
+//   GET  /api/v1/monitoring/report                   GetMonitoringReport
 // and, outside the proto (bytes, not a message): GET
 // /api/v1/snapshots/{sha256} (snapshot SVG, immutable) and GET /console,
 // /console/{asset} (the analyst review console).

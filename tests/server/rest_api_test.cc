@@ -598,6 +598,13 @@ TEST_F(RestApiTest, OpenApiDocumentMatchesTheLiveRoutes) {
                            "application/json")
                      : Http().Get(url.c_str(), headers);
       ASSERT_TRUE(res) << url;
+      if (path == "/api/v1/monitoring/report") {
+        // No `pcs drift` run in this database: GetMonitoringReport's
+        // NOT_FOUND (errors are described in docs/REST.md, not per route).
+        EXPECT_EQ(res->status, 404) << res->body.substr(0, 200);
+        EXPECT_THAT(res->body, HasSubstr("\"code\":\"NOT_FOUND\""));
+        continue;
+      }
       EXPECT_TRUE(statuses.count(res->status))
           << upper << " " << url << " answered " << res->status
           << " which the document does not list: " << res->body.substr(0, 200);

@@ -159,6 +159,17 @@ TEST_F(RestContractTest, BothDoorsRefuseWithTheSameCodeAndMessage) {
                 .error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Get("/api/v1/patterns/00000000deadbeef/bars", nullptr), 404);
+  // GetMonitoringReport has its REST route: with no `pcs drift` run in this
+  // database both doors answer NOT_FOUND with the service's message (not
+  // the transcoder's "no such route").
+  grpc::ClientContext report_context;
+  v1::GetMonitoringReportResponse no_report;
+  grpc::Status report = testing::StubFor(*server_)->GetMonitoringReport(
+      &report_context, v1::GetMonitoringReportRequest(), &no_report);
+  EXPECT_EQ(report.error_code(), grpc::StatusCode::NOT_FOUND);
+  ASSERT_EQ(Get("/api/v1/monitoring/report", nullptr), 404);
+  EXPECT_THAT(last_body_, HasSubstr(report.error_message()));
+  EXPECT_THAT(last_body_, ::testing::Not(HasSubstr("no such route")));
 }
 
 // REST calls go through the service's instrumented path: they are counted

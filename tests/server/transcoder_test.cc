@@ -53,7 +53,9 @@ TEST(TranscoderTest, RoutesComeFromTheProtoRules) {
                          "POST /api/v1/patterns/{pattern_id}/override "
                          "OverridePattern",
                          "GET /api/v1/model DescribeModel",
-                         "GET /api/v1/monitoring GetMonitoringSummary"}));
+                         "GET /api/v1/monitoring GetMonitoringSummary",
+                         "GET /api/v1/monitoring/report "
+                         "GetMonitoringReport"}));
 }
 
 // A service built at test time (over pcs.v1's messages) whose methods have
