@@ -182,6 +182,12 @@ std::string OutcomeJobReport::ToText() const {
           w.policy.confirmed, Fmt(w.policy.precision), Fmt(w.policy_tp_rate),
           Fmt(w.rule_confirmation_rate), w.rule.confirmed,
           Fmt(w.rule.precision), Fmt(w.rule_tp_rate));
+      std::string alert = "none";
+      for (const AccuracyFinding& f : policy->degraded) {
+        if (f.window == w.window && f.metric == kPolicyPrecisionFinding)
+          alert = absl::StrCat("ALERT: ", f.detail);
+      }
+      absl::StrAppend(&out, "    policy alert: ", alert, "\n");
     }
   }
   if (run_id > 0)

@@ -18,7 +18,10 @@
 //     resolved outcomes of that version's traced predictions, in the two
 //     rolling windows of `pcs drift` (monitoring/rolling_accuracy.h; the
 //     version and its policy as monitoring/monitored_model.h LoadServedModel
-//     finds them). Reported, never alerted on (`pcs drift` alerts).
+//     finds them). Reported, with the policy alert per window (the policy's
+//     precision below rule-only's by more than the card's tolerance:
+//     pcs_outcomes_policy_precision_alert, "policy alert" in the text);
+//     the webhook is `pcs drift`'s.
 //  5. Record the run in monitoring_runs (kind 'outcomes').
 //
 // Threading: one call at a time per database (the backfill uses `workers`

@@ -202,6 +202,18 @@ TEST(OutcomeJobTest, ResolvesOnNewBarsAndJoinsPredictions) {
   }
   EXPECT_NE(fourth->ToJson()["policy"]["windows"][0]["policy_tp_rate"],
             nullptr);
+  // The policy alert: its precision below the rule's by more than the
+  // champion card's tolerance (2 points), on the textfile and in the text.
+  const bool below = *w.policy.precision < *w.rule.precision - 0.02;
+  EXPECT_NE(prom.find(absl::StrCat(
+                "pcs_outcomes_policy_precision_alert{window=\"last_500\"} ",
+                below ? 1 : 0, "\n")),
+            std::string::npos)
+      << prom;
+  EXPECT_NE(fourth->ToText().find(below ? "policy alert: ALERT: policy "
+                                        : "policy alert: none"),
+            std::string::npos)
+      << fourth->ToText();
 }
 
 }  // namespace
