@@ -7,7 +7,7 @@
 #   bench_init user-path 54391    # WORK, PY, PG_BIN, MODEL, as_pg, trap
 #                                 # (MODEL: $PCS_BENCH_MODEL, else the newest)
 #   pg_start                      # PCS_DATABASE_URL exported; psql_q works
-#   seed_database "$DATA"         # pcs migrate + ingest + backfill
+#   seed_database "$DATA"         # pcs migrate + ingest + backfill + VACUUM
 #   server_start --warmup-seconds 30   # SERVER_PID GRPC_PORT METRICS_PORT
 #   server_stop
 #
@@ -66,8 +66,13 @@ pg_start() {
 
 psql_q() { as_pg "$PG_BIN/psql" -h "$WORK/pg/sock" -p "$PG_PORT" -U postgres -d pcs -qAtc "$1"; }
 
-# seed_database DATA [quiet]: migrate, ingest DATA, backfill; prints timings
-# unless a second argument is given.
+# seed_database DATA [quiet]: migrate, ingest DATA, backfill, then VACUUM
+# (ANALYZE) and CHECKPOINT; prints timings unless a second argument is given.
+# The last two are what an operator runs after a bulk load: without them
+# autovacuum and a WAL checkpoint of the freshly loaded tables start a minute
+# or two later, i.e. in the middle of a benchmark run (autovacuum's
+# "VACUUM ANALYZE public.price_bars" was seen doing so, tripling PostgreSQL's
+# CPU in that run).
 seed_database() {
   local t
   "$BUILD/cli/pcs" migrate >/dev/null
@@ -75,6 +80,8 @@ seed_database() {
   [ -n "${2:-}" ] || echo "ingest: $(grep ^TOTAL "$WORK/ingest.txt" | tr -s ' ') ($(since "$t") s)"
   t=$(date +%s.%N); "$BUILD/cli/pcs" backfill > "$WORK/backfill.txt"
   [ -n "${2:-}" ] || echo "backfill: $(since "$t") s; $(psql_q 'SELECT count(*) FROM pattern_events') patterns, $(psql_q 'SELECT count(DISTINCT symbol) FROM price_bars') symbols"
+  t=$(date +%s.%N); psql_q "VACUUM (ANALYZE)"; psql_q "CHECKPOINT"
+  [ -n "${2:-}" ] || echo "vacuum (analyze) + checkpoint: $(since "$t") s"
 }
 
 # server_start [pcs-server flags...]: the committed model pinned, ENABLE_

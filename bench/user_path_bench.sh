@@ -34,7 +34,9 @@
 # two 500-bar windows) on the same socket, and the ratios pcs / floor are
 # printed. Latencies are ghz's per-request figures (p50/p99/p99.9 computed
 # from its details); errors are counted by gRPC code; below each run, the
-# server's mean stage times. Run it under the CPU lock:
+# CPU time per request of the server, PostgreSQL and ghz during the run
+# (backends that exit meanwhile are not counted) and the server's mean
+# stage times. Run it under the CPU lock:
 #   flock /tmp/pcs-cpu.lock bench/user_path_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +53,7 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD="$2"; shift 2 ;;
     --work) WORK="$2"; shift 2 ;;
     --label) LABEL="$2"; shift 2 ;;
-    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "user_path_bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -88,14 +90,19 @@ first, count, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 ids = open(path).read().split()[first:first + count]
 print(json.dumps([{"pattern_id": i} for i in ids]))
 EOF
-  "$GHZ" --insecure --call pcs.v1.PatternConfidence.ScorePattern \
+  local cpu0 cpu1 TIMEFORMAT='%U %S'
+  cpu0=$(cpu_ticks)
+  { time "$GHZ" --insecure --call pcs.v1.PatternConfidence.ScorePattern \
     --data-file "$WORK/data.json" "${rate[@]}" -c "$c" -n "$count" \
-    --format json 127.0.0.1:$GRPC_PORT > "$WORK/ghz.json" 2>/dev/null || true
+    --format json 127.0.0.1:$GRPC_PORT > "$WORK/ghz.json" 2>/dev/null || true; } 2> "$WORK/ghz.time"
+  cpu1=$(cpu_ticks)
   "$FLOOR" --ids "$file" --first "$first" --count "$count" -c "$c" \
     --rps "$rps" > "$WORK/floor.json"
-  $PY - "$label" "$WORK/ghz.json" "$WORK/floor.json" <<'EOF'
-import json, sys, collections
+  $PY - "$label" "$WORK/ghz.json" "$WORK/floor.json" "$cpu0" "$cpu1" "$(cat "$WORK/ghz.time")" <<'EOF'
+import json, os, sys, collections
 label, path, floor_path = sys.argv[1], sys.argv[2], sys.argv[3]
+cpu0, cpu1 = [list(map(int, a.split())) for a in sys.argv[4:6]]
+ghz_cpu = sum(map(float, sys.argv[6].split()))
 r = json.load(open(path))
 f = json.load(open(floor_path))
 lat = sorted(d["latency"] / 1e6 for d in r.get("details", []))
@@ -111,6 +118,37 @@ ratio = lambda a, b: a / b if b else float("nan")
 print("%-24s p50 %.2fx  p99 %.2fx  throughput %.2fx"
       % ("  pcs / floor", ratio(q(.5), f["p50_ms"]), ratio(q(.99), f["p99_ms"]),
          ratio(r.get("rps", 0), f["rps"])))
+if lat:
+    tick_us = 1e6 / os.sysconf("SC_CLK_TCK") / len(lat)
+    srv, pg = (cpu1[0] - cpu0[0]) * tick_us, (cpu1[1] - cpu0[1]) * tick_us
+    ghz = ghz_cpu * 1e6 / len(lat)
+    took = r.get("total", 0) / 1e9
+    busy = (srv + pg + ghz) * len(lat) / 1e6 / took / os.cpu_count() if took else 0
+    print("%-24s server %.0f us, PostgreSQL %.0f us, ghz %.0f us; together %.0f us"
+          " (%.0f%% of %d cores busy)"
+          % ("  CPU per request", srv, pg, ghz, srv + pg + ghz, 100 * busy,
+             os.cpu_count()))
+EOF
+}
+
+# cpu_ticks: CPU ticks (user + system) used so far by the server and by
+# this run's PostgreSQL (the postmaster and its children), "SERVER PG".
+cpu_ticks() {
+  $PY - "$SERVER_PID" "$(head -1 "$WORK/pg/data/postmaster.pid")" <<'EOF'
+import os, sys
+server, pg = 0, 0
+for p in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        s = open("/proc/%s/stat" % p).read()
+    except OSError:
+        continue
+    f = s[s.rindex(")") + 2:].split()
+    ticks = int(f[11]) + int(f[12])
+    if p == sys.argv[1]:
+        server = ticks
+    elif p == sys.argv[2] or f[1] == sys.argv[2]:
+        pg += ticks
+print(server, pg)
 EOF
 }
 
