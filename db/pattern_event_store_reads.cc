@@ -162,6 +162,34 @@ std::string TextArrayLiteral(const std::vector<std::string>& values) {
   return out;
 }
 
+// One (id, lifecycle_state) row; DATA_LOSS naming the pattern when the
+// state is not one pcs knows.
+absl::StatusOr<std::pair<std::string, LifecycleState>> ParseIdAndState(
+    const pqxx::row& row) {
+  absl::StatusOr<LifecycleState> state =
+      ParseLifecycleState(row[1].as<std::string>());
+  if (!state.ok()) {
+    return absl::DataLossError(absl::StrCat("pattern ", row[0].c_str(), ": ",
+                                            state.status().message()));
+  }
+  return std::make_pair(row[0].as<std::string>(), *state);
+}
+
+// Every row through `parse` (returning absl::StatusOr<T>); the first error
+// is the answer.
+template <typename T, typename Parse>
+absl::StatusOr<std::vector<T>> ParseRows(const pqxx::result& rows,
+                                         const Parse& parse) {
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (const pqxx::row& row : rows) {
+    absl::StatusOr<T> item = parse(row);
+    if (!item.ok()) return item.status();
+    out.push_back(*std::move(item));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::Query(
@@ -171,18 +199,12 @@ absl::StatusOr<std::vector<StoredPattern>> PatternEventStore::Query(
       conn_, absl::StrCat("loading ", what),
       [&](pqxx::read_transaction& tx)
           -> absl::StatusOr<std::vector<StoredPattern>> {
-        const pqxx::result rows = tx.exec_params(
-            absl::StrCat("SELECT ", kSelectColumns, " FROM pattern_events ",
-                         where, " ORDER BY confirmation_date, id"),
-            pqxx::prepare::make_dynamic_params(params));
-        std::vector<StoredPattern> out;
-        out.reserve(rows.size());
-        for (const pqxx::row& row : rows) {
-          absl::StatusOr<StoredPattern> s = ParseRow(row);
-          if (!s.ok()) return s.status();
-          out.push_back(*std::move(s));
-        }
-        return out;
+        return ParseRows<StoredPattern>(
+            tx.exec_params(
+                absl::StrCat("SELECT ", kSelectColumns, " FROM pattern_events ",
+                             where, " ORDER BY confirmation_date, id"),
+                pqxx::prepare::make_dynamic_params(params)),
+            ParseRow);
       });
 }
 
@@ -274,16 +296,10 @@ PatternEventStore::LoadChangedSince(const std::string& since,
             "SELECT id, lifecycle_state FROM pattern_events WHERE updated_at "
             ">= $1::timestamptz - make_interval(secs => $2)",
             since, overlap_seconds);
-        out.states.reserve(rows.size());
-        for (const pqxx::row& row : rows) {
-          absl::StatusOr<LifecycleState> state =
-              ParseLifecycleState(row[1].as<std::string>());
-          if (!state.ok()) {
-            return absl::DataLossError(absl::StrCat(
-                "pattern ", row[0].c_str(), ": ", state.status().message()));
-          }
-          out.states.emplace_back(row[0].as<std::string>(), *state);
-        }
+        auto states = ParseRows<std::pair<std::string, LifecycleState>>(
+            rows, ParseIdAndState);
+        if (!states.ok()) return states.status();
+        out.states = *std::move(states);
         return out;
       });
 }
@@ -294,20 +310,9 @@ PatternEventStore::LoadAllStates() {
   return RunInTransaction<pqxx::nontransaction>(
       conn_, "loading every pattern's state",
       [&](pqxx::nontransaction& tx) -> absl::StatusOr<States> {
-        const pqxx::result rows =
-            tx.exec("SELECT id, lifecycle_state FROM pattern_events");
-        States out;
-        out.reserve(rows.size());
-        for (const pqxx::row& row : rows) {
-          absl::StatusOr<LifecycleState> state =
-              ParseLifecycleState(row[1].as<std::string>());
-          if (!state.ok()) {
-            return absl::DataLossError(absl::StrCat(
-                "pattern ", row[0].c_str(), ": ", state.status().message()));
-          }
-          out.emplace_back(row[0].as<std::string>(), *state);
-        }
-        return out;
+        return ParseRows<States::value_type>(
+            tx.exec("SELECT id, lifecycle_state FROM pattern_events"),
+            ParseIdAndState);
       });
 }
 
@@ -373,13 +378,9 @@ absl::StatusOr<std::vector<StoredTransition>> PatternEventStore::LoadHistory(
             "model_version, latency_ms FROM pattern_lifecycle_history WHERE "
             "pattern_id = $1 ORDER BY id",
             pattern_id);
-        std::vector<StoredTransition> out;
-        for (const pqxx::row& row : rows) {
-          absl::StatusOr<StoredTransition> t = ParseHistoryRow(row, pattern_id);
-          if (!t.ok()) return t.status();
-          out.push_back(*std::move(t));
-        }
-        return out;
+        return ParseRows<StoredTransition>(rows, [&](const pqxx::row& row) {
+          return ParseHistoryRow(row, pattern_id);
+        });
       });
 }
 
