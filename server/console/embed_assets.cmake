@@ -1,21 +1,13 @@
 # Writes OUTPUT (a .cc defining pcs::FindConsoleAsset) from the console files
 # listed in FILES (paths relative to SOURCE_DIR). Each file becomes raw
-# string chunks of at most 30000 bytes (ISO C++ only promises 65536-character
-# literals), joined once at start-up.
+# string chunks (../raw_string_chunks.cmake), joined once at start-up.
+include("${CMAKE_CURRENT_LIST_DIR}/../raw_string_chunks.cmake")
 string(REPLACE "," ";" FILES "${FILES}")
 set(body "")
 set(table "")
 set(index 0)
 foreach(rel IN LISTS FILES)
-  file(READ "${SOURCE_DIR}/${rel}" content)
-  string(LENGTH "${content}" length)
-  set(chunks "")
-  set(offset 0)
-  while(offset LESS length)
-    string(SUBSTRING "${content}" ${offset} 30000 piece)
-    string(APPEND chunks "    R\"pcs_asset(${piece})pcs_asset\",\n")
-    math(EXPR offset "${offset} + 30000")
-  endwhile()
+  pcs_raw_string_chunks(chunks "${SOURCE_DIR}/${rel}" pcs_asset)
   string(APPEND body "const char* const kAsset${index}[] = {\n${chunks}    nullptr};\n")
   if(rel MATCHES "\\.html$")
     set(type "text/html; charset=utf-8")
