@@ -6,6 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   cmake g++ make pkg-config git
+  curl  # scripts/demo.sh: the /metrics excerpt and the REST examples it prints
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libxgboost-dev xgboost libpqxx-dev libspdlog-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev postgresql

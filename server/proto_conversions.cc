@@ -29,7 +29,8 @@ void ScoreResultToProto(const ScoreResult& r, v1::ScoreResponse* out) {
     fc->set_feature(c.feature);
     fc->set_value(c.value);
     fc->set_contribution(c.contribution);
-    fc->set_reason(FeatureReasonByName(c.feature, c.value, c.contribution));
+    fc->set_reason(FeatureReasonByName(c.feature, c.value, c.contribution,
+                                       r.pattern.type));
   }
   v1::TimingBreakdown* t = out->mutable_timing();
   t->set_database_us(r.timing.database_us);

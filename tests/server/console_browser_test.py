@@ -5,8 +5,8 @@ Run by tests/server/console_browser_test.cc (which starts pcs-server, seeds
 the database and checks it afterwards); not a test on its own. Loads the
 page (the day-one list: every stored pattern, no filter ticked, the sort
 order stated, a decision column and a legend), filters (ML and rule
-disagree), opens a pattern (plain-language reasons above the chart, how the
-decision was reached), tries an override without a token (the page must say
+disagree), opens a pattern (plain-language reasons above the chart, their
+usual ranges the pattern type's own, how the decision was reached), tries an override without a token (the page must say
 what is missing and point at the token field), overrides it (reject with a
 reason), checks the history's market dates, and at 1280x800 and 1920x1080
 that the page never scrolls sideways (scrollWidth <= innerWidth), nor does
@@ -209,6 +209,17 @@ def main():
         for text in reasons:
             if "raises confidence" not in text and "lowers confidence" not in text:
                 raise SystemExit("a reason is not plain language: %r" % text)
+        # A usual range is the pattern type's own ("far for a double top,
+        # usual ..."), or said to be all types' where the type has too few.
+        ptype = driver.find_element(By.ID, "detail-title").text.split()[1].replace("_", " ")
+        ranged = [t for t in reasons if "usual" in t]
+        for text in ranged:
+            if ("for a " + ptype not in text and "for an " + ptype not in text
+                    and "across all pattern types" not in text):
+                raise SystemExit("a usual range is neither the %s's nor all types': %r"
+                                 % (ptype, text))
+        if not any(ptype in text for text in ranged):
+            raise SystemExit("no reason gives the %s's own usual range: %r" % (ptype, reasons))
         explained = driver.find_element(By.ID, "decision-explained").text
         if "threshold" not in explained or "Blended confidence" not in explained:
             raise SystemExit("the decision is not explained: %r" % explained)

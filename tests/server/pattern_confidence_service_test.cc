@@ -26,11 +26,14 @@ TEST_F(ServiceTest, ScorePatternBlendsMlAndExplains) {
               std::abs(r.top_contributions(i).contribution()));
   }
   EXPECT_FALSE(r.top_contributions(0).feature().empty());
-  // Each contribution carries its plain-language reason, whose effect
-  // matches the contribution's sign (features/feature_reasons.h).
+  // Each contribution carries its plain-language reason for this pattern's
+  // type, whose effect matches the contribution's sign
+  // (features/feature_reasons.h).
+  const absl::StatusOr<PatternType> type = ParsePatternType(r.pattern_type());
+  ASSERT_TRUE(type.ok()) << r.pattern_type();
   for (const v1::FeatureContribution& c : r.top_contributions()) {
-    EXPECT_EQ(c.reason(),
-              FeatureReasonByName(c.feature(), c.value(), c.contribution()));
+    EXPECT_EQ(c.reason(), FeatureReasonByName(c.feature(), c.value(),
+                                              c.contribution(), *type));
     EXPECT_NE(c.reason().find(c.contribution() > 0 ? "raises confidence"
                                                    : "lowers confidence"),
               std::string::npos)
