@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,13 +83,29 @@ class LimitedHttpServerTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
   }
+  // Serves HTTPS with a certificate from a fresh test PKI (pki_).
+  void StartTls(HttpLimits limits) {
+    auto pki = pcs::testing::MakeTestPki("limited_http");
+    ASSERT_TRUE(pki.ok()) << pki.status();
+    pki_ = *pki;
+    Start(limits, [server = pki_->server](SSL_CTX* ctx) {
+      if (SSL_CTX_use_certificate_chain_file(ctx, server.cert.c_str()) != 1 ||
+          SSL_CTX_use_PrivateKey_file(ctx, server.key.c_str(),
+                                      SSL_FILETYPE_PEM) != 1) {
+        return absl::InternalError("cannot load the test certificate");
+      }
+      return absl::OkStatus();
+    });
+  }
   void TearDown() override {
     if (server_) server_->Stop();
+    if (pki_) std::filesystem::remove_all(pki_->dir);
   }
   int port() const { return server_->port(); }
 
   MetricsRegistry registry_;
   std::unique_ptr<MetricsHttpServer> server_;
+  std::optional<pcs::testing::TestPki> pki_;
 };
 
 TEST_F(LimitedHttpServerTest, OneGigabyteBodyIsRefusedBeforeItIsRead) {
@@ -209,18 +226,9 @@ TEST_F(LimitedHttpServerTest, ConnectionsBeyondTheCapAre503) {
 // Over TLS the connection beyond the cap gets its 503 too (after a
 // handshake on the rejecting thread), not a bare close.
 TEST_F(LimitedHttpServerTest, HttpsConnectionsBeyondTheCapAre503) {
-  auto pki = pcs::testing::MakeTestPki("limited_http");
-  ASSERT_TRUE(pki.ok()) << pki.status();
   HttpLimits limits;
   limits.max_connections = 4;
-  Start(limits, [server = pki->server](SSL_CTX* ctx) {
-    if (SSL_CTX_use_certificate_chain_file(ctx, server.cert.c_str()) != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, server.key.c_str(),
-                                    SSL_FILETYPE_PEM) != 1) {
-      return absl::InternalError("cannot load the test certificate");
-    }
-    return absl::OkStatus();
-  });
+  StartTls(limits);
   // Four connections that never start their handshake hold the four
   // connection threads (until the header timeout).
   std::vector<std::unique_ptr<RawClient>> held;
@@ -230,7 +238,7 @@ TEST_F(LimitedHttpServerTest, HttpsConnectionsBeyondTheCapAre503) {
   }
   absl::SleepFor(absl::Milliseconds(200));  // the four are being served
   httplib::SSLClient fifth("127.0.0.1", port());
-  fifth.set_ca_cert_path(pki->ca.c_str());
+  fifth.set_ca_cert_path(pki_->ca.c_str());
   fifth.enable_server_certificate_verification(true);
   auto res = fifth.Get("/healthz");
   ASSERT_TRUE(res) << "closed unanswered: " << httplib::to_string(res.error());
@@ -239,11 +247,34 @@ TEST_F(LimitedHttpServerTest, HttpsConnectionsBeyondTheCapAre503) {
   held.clear();  // closing them frees the threads
   EXPECT_TRUE(ServedAgain([&] {
     httplib::SSLClient client("127.0.0.1", port());
-    client.set_ca_cert_path(pki->ca.c_str());
+    client.set_ca_cert_path(pki_->ca.c_str());
     client.enable_server_certificate_verification(true);
     return client.Get("/healthz");
   }));
-  std::filesystem::remove_all(pki->dir);
+}
+
+// The 503 over TLS costs the answering thread up to 500 ms a connection, so
+// at most 64 connections wait for it: the ones beyond are closed at once
+// instead of holding a descriptor for half a minute.
+TEST_F(LimitedHttpServerTest, HttpsConnectionsBeyondTheBusyQueueAreClosed) {
+  HttpLimits limits;
+  limits.max_connections = 1;
+  StartTls(limits);
+  // None of them starts a handshake: one holds the connection thread, the
+  // answering thread takes one every 500 ms (one or two in this loop of
+  // about 0.6 s; the last four stay over the 64 that wait unless it took
+  // 17 s), the rest wait or are over. Paced, so that the listener (backlog
+  // 5) accepts each before the next comes.
+  std::vector<std::unique_ptr<RawClient>> silent;
+  for (int i = 0; i < 1 + 64 + 40; ++i) {
+    silent.push_back(std::make_unique<RawClient>(port()));
+    ASSERT_TRUE(silent.back()->connected());
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  for (size_t i = silent.size() - 4; i < silent.size(); ++i) {
+    EXPECT_EQ(silent[i]->Receive(absl::Seconds(2)), "") << "connection " << i;
+    EXPECT_TRUE(silent[i]->closed()) << "connection " << i << " still open";
+  }
 }
 
 TEST(HttpLimitsTest, JsonDepth) {
