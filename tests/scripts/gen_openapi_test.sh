@@ -11,6 +11,12 @@ plugin="$2"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# --check on the copy in $tmp must exit 1; its output is left in $out.
+check_copy() {
+  local rc=0
+  out=$(cd "$tmp" && PROTOC_GEN_OPENAPIV2="$plugin" scripts/gen_openapi.sh --check 2>&1) || rc=$?
+  [ "$rc" = 1 ] || fail "$1: rc $rc, want 1 ($out)"
+}
 
 PROTOC_GEN_OPENAPIV2="$plugin" "$src/scripts/gen_openapi.sh" --check \
   || fail "proto/pcs/v1/openapi.json is stale"
@@ -23,11 +29,7 @@ cp "$src/scripts/gen_openapi.sh" "$tmp/scripts/"
 cp -r "$src/proto" "$tmp/proto"
 cp "$src/VERSION" "$tmp/VERSION"
 echo 99.0.0 > "$tmp/VERSION"
-set +e
-out=$(cd "$tmp" && PROTOC_GEN_OPENAPIV2="$plugin" scripts/gen_openapi.sh --check 2>&1)
-rc=$?
-set -e
-[ "$rc" = 1 ] || fail "a moved VERSION: rc $rc, want 1 ($out)"
+check_copy "a moved VERSION"
 grep -q '"version": "99.0.0"' <<<"$out" || fail "the diff does not show the new version: $out"
 cp "$src/VERSION" "$tmp/VERSION"
 proto="$tmp/proto/pcs/v1/pattern_confidence.proto"
@@ -41,11 +43,7 @@ text = text.replace(old, old + '  rpc Planted(GetServingStatusRequest) returns (
                     '    option (google.api.http) = {\n      get: "/api/v1/planted"\n    };\n  }\n')
 open(path, "w").write(text)
 PY
-set +e
-out=$(cd "$tmp" && PROTOC_GEN_OPENAPIV2="$plugin" scripts/gen_openapi.sh --check 2>&1)
-rc=$?
-set -e
-[ "$rc" = 1 ] || fail "a planted route: rc $rc, want 1 ($out)"
+check_copy "a planted route"
 grep -q '/api/v1/planted' <<<"$out" || fail "the diff does not show the planted route: $out"
 grep -q 'is stale' <<<"$out" || fail "no stale message: $out"
 (cd "$tmp" && PROTOC_GEN_OPENAPIV2="$plugin" scripts/gen_openapi.sh >/dev/null)

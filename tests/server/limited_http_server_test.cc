@@ -202,55 +202,52 @@ TEST_F(LimitedHttpServerTest, HealthzAnswersWhile64SlowClientsHoldConnections) {
   EXPECT_LT(worst, absl::Milliseconds(100));
 }
 
+// Four connections that sent `held_sends` (and nothing more) hold the four
+// connection threads of a server capped at four; a fifth GET /healthz
+// through `get` (a new client each call) is answered 503, read whole by an
+// ordinary client; once the four close it is served 200 again.
+template <typename Get>
+void ExpectFifthIs503UntilTheFourClose(int port, const std::string& held_sends,
+                                       const Get& get) {
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<RawClient>(port));
+    ASSERT_TRUE(held.back()->connected());
+    if (!held_sends.empty()) {
+      ASSERT_TRUE(held.back()->Send(held_sends));
+    }
+  }
+  absl::SleepFor(absl::Milliseconds(200));  // the four are being served
+  httplib::Result res = get();
+  ASSERT_TRUE(res) << "closed unanswered: " << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 503);
+  EXPECT_THAT(res->body, HasSubstr("--http-max-connections"));
+  held.clear();  // closing them frees the threads
+  EXPECT_TRUE(ServedAgain(get));
+}
+
 TEST_F(LimitedHttpServerTest, ConnectionsBeyondTheCapAre503) {
   HttpLimits limits;
   limits.max_connections = 4;
   Start(limits);
-  std::vector<std::unique_ptr<RawClient>> held;
-  for (int i = 0; i < 4; ++i) {
-    held.push_back(std::make_unique<RawClient>(port()));
-    ASSERT_TRUE(held.back()->Send("GET /healthz HTTP/1.1\r\n"));
-  }
-  absl::SleepFor(absl::Milliseconds(200));  // the four are being served
-  // An ordinary client reads the answer whole (its Content-Length is right).
-  httplib::Client fifth("127.0.0.1", port());
-  auto res = fifth.Get("/healthz");
-  ASSERT_TRUE(res) << "closed unanswered: " << httplib::to_string(res.error());
-  EXPECT_EQ(res->status, 503);
-  EXPECT_THAT(res->body, HasSubstr("--http-max-connections"));
-  held.clear();  // closing them frees the threads
-  EXPECT_TRUE(ServedAgain(
-      [&] { return httplib::Client("127.0.0.1", port()).Get("/healthz"); }));
+  ExpectFifthIs503UntilTheFourClose(port(), "GET /healthz HTTP/1.1\r\n", [&] {
+    return httplib::Client("127.0.0.1", port()).Get("/healthz");
+  });
 }
 
 // Over TLS the connection beyond the cap gets its 503 too (after a
-// handshake on the rejecting thread), not a bare close.
+// handshake on the rejecting thread), not a bare close. The four held ones
+// never start their handshake.
 TEST_F(LimitedHttpServerTest, HttpsConnectionsBeyondTheCapAre503) {
   HttpLimits limits;
   limits.max_connections = 4;
   StartTls(limits);
-  // Four connections that never start their handshake hold the four
-  // connection threads (until the header timeout).
-  std::vector<std::unique_ptr<RawClient>> held;
-  for (int i = 0; i < 4; ++i) {
-    held.push_back(std::make_unique<RawClient>(port()));
-    ASSERT_TRUE(held.back()->connected());
-  }
-  absl::SleepFor(absl::Milliseconds(200));  // the four are being served
-  httplib::SSLClient fifth("127.0.0.1", port());
-  fifth.set_ca_cert_path(pki_->ca.c_str());
-  fifth.enable_server_certificate_verification(true);
-  auto res = fifth.Get("/healthz");
-  ASSERT_TRUE(res) << "closed unanswered: " << httplib::to_string(res.error());
-  EXPECT_EQ(res->status, 503);
-  EXPECT_THAT(res->body, HasSubstr("--http-max-connections"));
-  held.clear();  // closing them frees the threads
-  EXPECT_TRUE(ServedAgain([&] {
+  ExpectFifthIs503UntilTheFourClose(port(), "", [&] {
     httplib::SSLClient client("127.0.0.1", port());
     client.set_ca_cert_path(pki_->ca.c_str());
     client.enable_server_certificate_verification(true);
     return client.Get("/healthz");
-  }));
+  });
 }
 
 // The 503 over TLS costs the answering thread up to 500 ms a connection, so
