@@ -2,7 +2,7 @@
 'use strict';
 
 const state = { pageToken: '0', tokens: ['0'], selected: null, threshold: 0.5,
-                chart: null };
+                chart: null, chartBars: 0 };
 const $ = (id) => document.getElementById(id);
 const fmt = (v) => (v === null || v === undefined) ? '–' : Number(v).toFixed(3);
 
@@ -197,6 +197,10 @@ function renderContributions(score) {
   }
 }
 
+// Pixels the level labels ("breakout", "target", "stop") take left of the
+// price axis; tests/server/console_browser_test.py checks the room.
+const CHART_LABEL_ROOM_PX = 84;
+
 function renderPriceChart(data) {
   const box = $('price-chart');
   if (state.chart) { state.chart.remove(); state.chart = null; }
@@ -205,8 +209,7 @@ function renderPriceChart(data) {
     return;
   }
   const chart = LightweightCharts.createChart(box, { height: 320, autoSize: true,
-    layout: { background: { color: '#ffffff' }, textColor: '#333', fontSize: 13 },
-    timeScale: { rightOffset: 6 } });
+    layout: { background: { color: '#ffffff' }, textColor: '#333', fontSize: 13 } });
   // No last-price label: it printed over the axis ticks and the level
   // labels (27.33 over 28.00); the levels keep theirs.
   const series = chart.addCandlestickSeries({ lastValueVisible: false,
@@ -235,8 +238,22 @@ function renderPriceChart(data) {
                  color: '#ff8f00', shape: bullish ? 'arrowUp' : 'arrowDown', text: '' });
   markers.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   series.setMarkers(markers);
-  chart.timeScale().fitContent();
+  // Every bar in view, then empty bars on the right as wide as the level
+  // labels the chart draws there ("breakout" left of its price), so that no
+  // label covers a candle; again whenever the box changes size (a fixed
+  // rightOffset in bars left the labels over the last candles at 1280 px).
+  const fit = () => {
+    const ts = chart.timeScale();
+    const n = data.bars.length;
+    const plot = ts.width();
+    if (plot <= CHART_LABEL_ROOM_PX) return;
+    const empty = Math.ceil((CHART_LABEL_ROOM_PX * n) / (plot - CHART_LABEL_ROOM_PX)) + 1;
+    ts.setVisibleLogicalRange({ from: -0.5, to: n - 0.5 + empty });
+  };
+  fit();
+  chart.timeScale().subscribeSizeChange(fit);
   state.chart = chart;
+  state.chartBars = data.bars.length;
 }
 
 // A cell whose text wraps between words and after each "_" of an

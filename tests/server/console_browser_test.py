@@ -93,6 +93,18 @@ def main():
     driver.set_page_load_timeout(WAIT_SECONDS)
     shots = []
 
+    def chart_label_room(where):
+        # The interactive chart leaves its level labels ("breakout" left of
+        # the price axis: 84 px, console.js's CHART_LABEL_ROOM_PX) empty bars
+        # to sit on: from the last candle's centre to the price axis.
+        room = driver.execute_script(
+            "const ts = state.chart.timeScale();"
+            "return ts.width() - ts.logicalToCoordinate(state.chartBars - 1);")
+        if room is None or not room >= 84:  # NaN or null: no chart
+            raise SystemExit("%s: the chart's level labels cover the last candles "
+                             "(%s px from the last candle to the axis, labels 84 px)"
+                             % (where, room))
+
     def shot(name):
         path = os.path.join(args.out, name)
         driver.save_screenshot(path)
@@ -239,6 +251,10 @@ def main():
         shot("03_detail_1280x800.png")
         driver.execute_script("document.getElementById('snapshots').scrollIntoView();")
         shot("04_detail_charts_1280x800.png")
+        driver.execute_script("document.getElementById('price-chart').scrollIntoView();")
+        time.sleep(0.3)
+        chart_label_room("chart at 1280x800")
+        shot("04c_price_chart_1280x800.png")
 
         # Override without a token: the page says what is missing and where.
         token = driver.find_element(By.ID, "token")
@@ -285,6 +301,10 @@ def main():
         fits("detail at 1920x1080")
         whole_words("detail at 1920x1080")
         shot("07_detail_1920x1080.png")
+        driver.execute_script("document.getElementById('price-chart').scrollIntoView();")
+        time.sleep(0.3)
+        chart_label_room("chart at 1920x1080")
+        shot("08_price_chart_1920x1080.png")
         print(json.dumps({"pattern_id": pattern_id, "status": status,
                           "screenshots": shots}))
         return 0
