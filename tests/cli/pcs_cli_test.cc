@@ -210,6 +210,17 @@ TEST(PcsCliTest, WritingCommandsRefuseAThrowawayCluster) {
               Not(HasSubstr("no database given")));
 }
 
+// usual-ranges reads the database only; with no patterns in it (a new
+// throwaway cluster) it says where to get them instead of writing an
+// empty table.
+TEST(PcsCliTest, UsualRangesWithoutPatternsSaysWhereToGetThem) {
+  const RunResult r = RunPcs("usual-ranges", "PCS_EMBEDDED_ROOT=");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("no resolved patterns")) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--ingest-from")) << r.output;
+  EXPECT_THAT(r.output, Not(HasSubstr("kTable"))) << r.output;
+}
+
 TEST(PcsCliTest, EmbeddedDatabaseWhenNoUrl) {
   const RunResult r = RunPcs("migrate");
   EXPECT_EQ(r.exit_code, 0) << r.output;
