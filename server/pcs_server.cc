@@ -7,7 +7,6 @@
 #include "core/version.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
 #include "server/monitoring_gauges.h"
 #include "server/process_metrics.h"
@@ -128,7 +127,8 @@ absl::Status PcsServer::Start() {
 
   // Reflection needs the health descriptors linked in (TOOLCHAIN.md).
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
-  grpc::EnableDefaultHealthCheckService(true);
+  // Our own sync health service (server/health_service.h says why), not
+  // gRPC's default one.
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   auto credentials = GrpcServerCredentials(options_.tls);
@@ -139,6 +139,7 @@ absl::Status PcsServer::Start() {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   ApplyGrpcLimits(options_.grpc_limits, builder);
   builder.RegisterService(service_.get());
+  builder.RegisterService(&health_);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS,
                               1);
   builder.SetSyncServerOption(
@@ -218,11 +219,9 @@ absl::Status PcsServer::Start() {
 // Runs before readiness is first reported: the port is already bound and
 // answers (cold) requests meanwhile, health says NOT_SERVING until it ends.
 void PcsServer::WarmUp() {
-  if (auto* health = server_->GetHealthCheckService()) {
-    health->SetServingStatus(kLivenessService, true);
-    health->SetServingStatus("", false);
-    health->SetServingStatus(kServiceName, false);
-  }
+  health_.SetServingStatus(kLivenessService, true);
+  health_.SetServingStatus("", false);
+  health_.SetServingStatus(kServiceName, false);
   if (options_.warmup > absl::ZeroDuration()) {
     const absl::Time start = absl::Now();
     absl::StatusOr<WarmUpStats> loaded =
@@ -272,12 +271,9 @@ void PcsServer::CheckHealth() {
   // Readiness does not follow the database: during an outage cached scores
   // still flow and the rest fail fast with UNAVAILABLE; pcs_database_up is
   // the outage's own signal (dashboard, PcsDatabaseDown alert).
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  if (health != nullptr) {
-    health->SetServingStatus(kLivenessService, true);
-    health->SetServingStatus("", warm_done_);
-    health->SetServingStatus(kServiceName, warm_done_);
-  }
+  health_.SetServingStatus(kLivenessService, true);
+  health_.SetServingStatus("", warm_done_);
+  health_.SetServingStatus(kServiceName, warm_done_);
 }
 
 void PcsServer::HealthLoop() {
@@ -294,9 +290,7 @@ void PcsServer::Shutdown(absl::Duration grace) {
   stop_health_.Notify();
   if (health_thread_.joinable()) health_thread_.join();
   if (server_ != nullptr) {
-    if (auto* health = server_->GetHealthCheckService()) {
-      health->Shutdown();
-    }
+    health_.Shutdown();
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }

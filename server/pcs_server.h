@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "server/allow_list_authorizer.h"
+#include "server/health_service.h"
 #include "server/metrics_http_server.h"
 #include "server/metrics_registry.h"
 #include "server/model_manager.h"
@@ -177,6 +178,7 @@ class PcsServer {
   std::unique_ptr<AllowListAuthorizer> authorizer_;
   std::unique_ptr<PatternReviewQueries> reviews_;
   std::unique_ptr<PatternConfidenceService> service_;
+  HealthService health_;  // registered with server_, so it outlives it
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<SnapshotBlobStore> snapshots_;
   std::unique_ptr<RestApi> rest_;  // routes on the metrics HTTP port

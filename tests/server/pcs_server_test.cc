@@ -252,6 +252,29 @@ TEST_F(PcsServerTest, CreateOnTakenGrpcPortFails) {
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
 }
 
+// Threads of this process named `name` (/proc/self/task/*/comm).
+int ThreadsNamed(const std::string& name) {
+  int n = 0;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (std::getline(comm, line) && line == name) ++n;
+  }
+  return n;
+}
+
+// gRPC's default health service is a callback service: with it the sync
+// server starts a callback completion queue whose two "nexting_thread"s poll
+// the same sockets as the workers and hand requests over (docs/SERVER.md,
+// "Serving CPU pass"). PcsServer serves health from its sync workers.
+TEST_F(PcsServerTest, HealthIsServedWithoutCallbackQueueThreads) {
+  Start();
+  EXPECT_EQ(Health("liveness"), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(ThreadsNamed("nexting_thread"), 0);
+  EXPECT_GT(ThreadsNamed("grpcpp_sync_ser"), 0);  // the names are read right
+}
+
 TEST_F(PcsServerTest, PausedDatabaseFailsFastNeverWedgesAndRecovers) {
   const pid_t postmaster = pcs::testing::TestDatabase::EmbeddedPostmasterPid();
   if (postmaster == 0) GTEST_SKIP() << "external database: cannot pause it";
