@@ -21,30 +21,42 @@ std::optional<double> OptionalDouble(const pqxx::field& f) {
 
 }  // namespace
 
-void PredictionTraceStore::Append(const std::vector<TraceRecord>& traces) {
-  if (traces.empty()) return;
+int64_t PredictionTraceStore::Append(const std::vector<TraceRecord>& traces) {
+  if (traces.empty()) return 0;
+  // Every value is cast: the types of a VALUES list in a FROM clause come
+  // from its own rows, and a column of NULLs would otherwise be text.
+  // WHERE EXISTS is a plain index probe, not the row lock a foreign key
+  // check takes (migrations/0008).
   std::string sql =
       "INSERT INTO prediction_traces (pattern_id, state, event_date, "
       "rule_confidence, ml_confidence, blended_confidence, blend_weight, "
-      "model_version, fallback_reason, latency_ms, reason) VALUES ";
+      "model_version, fallback_reason, latency_ms, reason) "
+      "SELECT v.* FROM (VALUES ";
   bool first = true;
   for (const TraceRecord& r : traces) {
     const std::string date =
-        r.event_date.empty()
-            ? "NULL"
-            : absl::StrCat(SqlLiteral(tx_, r.event_date), "::date");
+        r.event_date.empty() ? "NULL" : SqlLiteral(tx_, r.event_date);
+    const auto text_or_null = [&](const std::string& v) {
+      return v.empty() ? std::string("NULL") : SqlLiteral(tx_, v);
+    };
     absl::StrAppend(
-        &sql, first ? "" : ",", "(", SqlLiteral(tx_, r.pattern_id), ",",
-        SqlLiteral(tx_, r.state), ",", date, ",", NumOrNull(r.rule_confidence),
-        ",", r.ml_confidence ? NumOrNull(*r.ml_confidence) : "NULL", ",",
-        NumOrNull(r.blended_confidence), ",", NumOrNull(r.blend_weight), ",",
-        r.model_version.empty() ? "NULL" : SqlLiteral(tx_, r.model_version),
-        ",",
-        r.fallback_reason.empty() ? "NULL" : SqlLiteral(tx_, r.fallback_reason),
-        ",", NumOrNull(r.latency_ms), ",", SqlLiteral(tx_, r.reason), ")");
+        &sql, first ? "" : ",", "(", SqlLiteral(tx_, r.pattern_id), "::text,",
+        SqlLiteral(tx_, r.state), "::text,", date, "::date,",
+        NumOrNull(r.rule_confidence), "::float8,",
+        r.ml_confidence ? NumOrNull(*r.ml_confidence) : "NULL", "::float8,",
+        NumOrNull(r.blended_confidence), "::float8,", NumOrNull(r.blend_weight),
+        "::float8,", text_or_null(r.model_version), "::text,",
+        text_or_null(r.fallback_reason), "::text,", NumOrNull(r.latency_ms),
+        "::float8,", SqlLiteral(tx_, r.reason), "::text)");
     first = false;
   }
-  tx_.exec0(sql);
+  absl::StrAppend(&sql,
+                  ") AS v (pattern_id, state, event_date, rule_confidence, "
+                  "ml_confidence, blended_confidence, blend_weight, "
+                  "model_version, fallback_reason, latency_ms, reason) "
+                  "WHERE EXISTS (SELECT 1 FROM pattern_events e "
+                  "WHERE e.id = v.pattern_id)");
+  return static_cast<int64_t>(tx_.exec0(sql).affected_rows());
 }
 
 int64_t PredictionTraceStore::RecordActualOutcomes() {
@@ -56,12 +68,12 @@ int64_t PredictionTraceStore::RecordActualOutcomes() {
           .affected_rows());
 }
 
-absl::Status AppendTraces(pqxx::connection& conn,
-                          const std::vector<TraceRecord>& traces) {
-  return RunInTransaction(conn, "writing traces", [&](pqxx::work& tx) {
-    PredictionTraceStore(tx).Append(traces);
-    return absl::OkStatus();
-  });
+absl::StatusOr<int64_t> AppendTraces(pqxx::connection& conn,
+                                     const std::vector<TraceRecord>& traces) {
+  return RunInTransaction(conn, "writing traces",
+                          [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+                            return PredictionTraceStore(tx).Append(traces);
+                          });
 }
 
 absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn) {

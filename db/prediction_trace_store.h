@@ -38,16 +38,18 @@ struct TraceRecord {
 // Threading: as the transaction (one thread).
 //
 // Example:
-//   RunInTransaction(conn, "writing traces", [&](pqxx::work& tx) {
-//     PredictionTraceStore(tx).Append(traces);
-//     return absl::OkStatus();
-//   });
+//   RunInTransaction(conn, "writing traces",
+//                    [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+//                      return PredictionTraceStore(tx).Append(traces);
+//                    });
 class PredictionTraceStore {
  public:
   explicit PredictionTraceStore(pqxx::transaction_base& tx) : tx_(tx) {}
 
-  // Appends `traces` with one INSERT.
-  void Append(const std::vector<TraceRecord>& traces);
+  // Appends `traces` with one INSERT; a trace whose pattern_id is not in
+  // pattern_events is left out (no foreign key since migrations/0008).
+  // Returns the rows inserted.
+  int64_t Append(const std::vector<TraceRecord>& traces);
 
   // Copies each resolved pattern's outcome label into actual_outcome of its
   // traces that have none (`pcs outcomes`); returns the rows updated.
@@ -79,15 +81,15 @@ struct ScoredOutcomeFilter {
 // Connection-level calls (one thread at a time per connection; libpqxx
 // errors returned as DatabaseErrorStatus, db/transaction.h):
 //   AppendTraces: PredictionTraceStore::Append in its own transaction (the
-//     server's trace writer).
+//     server's trace writer). Returns the rows inserted.
 //   RecordActualOutcomes: PredictionTraceStore::RecordActualOutcomes in its
 //     own transaction (what `pcs outcomes` does after resolving new bars).
 //     Idempotent. Returns the trace rows updated.
 //   LoadScoredOutcomes: one row per resolved pattern with a trace: the
 //     LATEST trace of that pattern (optionally of one model version), joined
 //     with its outcome and resolution date, ordered by resolution date.
-absl::Status AppendTraces(pqxx::connection& conn,
-                          const std::vector<TraceRecord>& traces);
+absl::StatusOr<int64_t> AppendTraces(pqxx::connection& conn,
+                                     const std::vector<TraceRecord>& traces);
 absl::StatusOr<int64_t> RecordActualOutcomes(pqxx::connection& conn);
 //   PruneTraces: deletes traces recorded more than `older_than` ago, except
 //     the latest of each (pattern, model version) (what drift and

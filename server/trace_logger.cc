@@ -36,8 +36,9 @@ TraceLogger::TraceLogger(TraceLoggerOptions options)
             ->WithLabels({});
     dropped_counter_ =
         options_.metrics
-            ->AddCounter("pcs_trace_dropped_total",
-                         "Trace rows dropped (queue full or write failed)")
+            ->AddCounter(
+                "pcs_trace_dropped_total",
+                "Trace rows dropped (queue full, write failed or pattern gone)")
             ->WithLabels({});
     sampled_out_counter_ =
         options_.metrics
@@ -142,12 +143,17 @@ void TraceLogger::WriteBatch(std::deque<TraceRecord>* batch) {
   const std::vector<TraceRecord> rows(std::make_move_iterator(batch->begin()),
                                       std::make_move_iterator(batch->end()));
   // A generic lambda: server/ names no libpqxx type (scripts/check_layers.py).
-  absl::Status written =
+  absl::StatusOr<int64_t> written =
       pool_->Run(absl::Now() + absl::Seconds(5), "writing traces",
                  [&](auto& conn) { return AppendTraces(conn, rows); });
-  if (!written.ok()) return give_up(std::string(written.message()));
-  written_.fetch_add(n);
-  if (written_counter_ != nullptr) written_counter_->Increment(n);
+  if (!written.ok()) return give_up(std::string(written.status().message()));
+  // Traces of patterns no longer in pattern_events were left out.
+  if (*written < n) {
+    CountDropped(n - *written);
+    spdlog::warn("event=trace_rows_without_pattern rows={}", n - *written);
+  }
+  written_.fetch_add(*written);
+  if (written_counter_ != nullptr) written_counter_->Increment(*written);
   absl::MutexLock lock(&mu_);
   completed_ += n;
 }

@@ -52,7 +52,9 @@ struct TraceLoggerOptions {
 // options.anonymous_one_in is kept); authenticated callers' are always kept.
 //
 // Metrics: pcs_trace_queue_depth, pcs_trace_written_total,
-// pcs_trace_dropped_total (records lost to a full queue or a failed write),
+// pcs_trace_dropped_total (records lost to a full queue or a failed write,
+// and records whose pattern is no longer in pattern_events: those are left
+// out of their batch, the rest of it is written),
 // pcs_trace_sampled_out_total (anonymous records left out by sampling).
 // Every record passed to Log() ends up in exactly one of written, dropped
 // or sampled out (once Flush() returns).

@@ -19,7 +19,8 @@ using ::pcs::testing::TestDatabase;
 class PredictionTraceStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    conn_ = std::make_unique<pqxx::connection>(TestDatabase::FreshDatabase());
+    conninfo_ = TestDatabase::FreshDatabase();
+    conn_ = std::make_unique<pqxx::connection>(conninfo_);
     pqxx::work tx(*conn_);
     tx.exec0(
         "INSERT INTO pattern_events (id, symbol, pattern_type, direction, "
@@ -42,6 +43,7 @@ class PredictionTraceStoreTest : public ::testing::Test {
     return RunInTransaction(*conn_, "test", std::forward<Fn>(fn));
   }
 
+  std::string conninfo_;
   std::unique_ptr<pqxx::connection> conn_;
 };
 
@@ -58,11 +60,14 @@ TEST_F(PredictionTraceStoreTest, AppendsTracesAndRecordsOutcomes) {
   TraceRecord quoted = r;
   quoted.reason = "it's quoted";
   quoted.ml_confidence.reset();
-  absl::Status s = Run([&](pqxx::work& tx) {
-    PredictionTraceStore(tx).Append({r, quoted});
-    return absl::OkStatus();
+  TraceRecord unknown = r;
+  unknown.pattern_id = "no-such-pattern";
+  auto appended = Run([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+    return PredictionTraceStore(tx).Append({r, unknown, quoted});
   });
-  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  EXPECT_EQ(*appended, 2);  // the unknown pattern's trace is left out
+  EXPECT_EQ(Count("pattern_id = 'no-such-pattern'"), 0);
   EXPECT_EQ(Count("state = 'confirmed' AND event_date = '2020-01-22' AND "
                   "model_version = 'v1' AND blend_weight = 0"),
             2);
@@ -103,6 +108,45 @@ TEST_F(PredictionTraceStoreTest, PruneKeepsRecentAndLatestPerModel) {
   EXPECT_EQ(Count("model_version = 'v2'"), 1);  // latest of v2, though old
   EXPECT_EQ(Count("model_version = 'v1'"), 2);
   EXPECT_EQ(*PruneTraces(*conn_, absl::Hours(24 * 30)), 0);  // idempotent
+}
+
+// migrations/0008: writing a trace takes no lock on its pattern's row (a
+// foreign key check would take FOR KEY SHARE, which waits for the FOR UPDATE
+// below), and deleting or truncating patterns still deletes their traces.
+TEST_F(PredictionTraceStoreTest, TracesLockNoPatternRowAndFollowDeletes) {
+  pqxx::connection locker(conninfo_);
+  pqxx::work lock_tx(locker);
+  lock_tx.exec1("SELECT 1 FROM pattern_events WHERE id = 'p1' FOR UPDATE");
+  TraceRecord r;
+  r.pattern_id = "p1";
+  r.state = "confirmed";
+  r.reason = "score ScorePattern";
+  auto appended = Run([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+    tx.exec0("SET LOCAL lock_timeout = '2s'");
+    return PredictionTraceStore(tx).Append({r, r});
+  });
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  EXPECT_EQ(*appended, 2);
+  lock_tx.abort();
+
+  {
+    pqxx::work tx(*conn_);
+    tx.exec0("DELETE FROM pattern_events WHERE id = 'p1'");
+    tx.commit();
+  }
+  EXPECT_EQ(Count("true"), 0);
+
+  SetUp();  // p1 again
+  ASSERT_TRUE(Run([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+                return PredictionTraceStore(tx).Append({r});
+              }).ok());
+  EXPECT_EQ(Count("true"), 1);
+  {
+    pqxx::work tx(*conn_);
+    tx.exec0("TRUNCATE pattern_events CASCADE");
+    tx.commit();
+  }
+  EXPECT_EQ(Count("true"), 0);
 }
 
 }  // namespace

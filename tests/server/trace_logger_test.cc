@@ -63,13 +63,34 @@ TEST(TraceLoggerTest, FullQueueDropsInsteadOfBlocking) {
   EXPECT_EQ((*logger)->written(), 3);
 }
 
-TEST(TraceLoggerTest, FailedBatchIsCountedAsDropped) {
-  // An unknown pattern id violates the foreign key: the batch fails whole.
-  auto logger = TraceLogger::Create({.conninfo = Seeded().conninfo});
+TEST(TraceLoggerTest, TraceOfUnknownPatternIsDroppedNotItsBatch) {
+  // No foreign key since migrations/0008: the INSERT leaves the unknown id
+  // out and writes the rest of the batch.
+  const std::string& conninfo = Seeded().conninfo;
+  const int64_t before = TraceRows(conninfo);
+  MetricsRegistry metrics;
+  auto logger =
+      TraceLogger::Create({.conninfo = conninfo, .metrics = &metrics});
   ASSERT_TRUE(logger.ok());
+  (*logger)->Log(Record(Seeded().pattern_ids[0]));
   (*logger)->Log(Record("00000000deadbeef"));
+  (*logger)->Log(Record(Seeded().pattern_ids[1]));
   (*logger)->Flush();
   EXPECT_EQ((*logger)->dropped(), 1);
+  EXPECT_EQ((*logger)->written(), 2);
+  EXPECT_EQ(TraceRows(conninfo), before + 2);
+  EXPECT_THAT(metrics.Render(), HasSubstr("pcs_trace_dropped_total 1\n"));
+}
+
+TEST(TraceLoggerTest, FailedBatchIsCountedAsDropped) {
+  // A database that cannot be reached fails the batch whole.
+  auto logger = TraceLogger::Create(
+      {.conninfo = "host=127.0.0.1 port=1 dbname=none connect_timeout=1"});
+  ASSERT_TRUE(logger.ok());
+  (*logger)->Log(Record(Seeded().pattern_ids[0]));
+  (*logger)->Log(Record(Seeded().pattern_ids[1]));
+  (*logger)->Flush();
+  EXPECT_EQ((*logger)->dropped(), 2);
   EXPECT_EQ((*logger)->written(), 0);
 }
 
