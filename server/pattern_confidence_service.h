@@ -195,9 +195,13 @@ class PatternConfidenceService final : public v1::PatternConfidence::Service {
   // Asks the authorizer; logs refusals and granted writes (principal only).
   absl::StatusOr<std::string> Authorize(const CallContext& call,
                                         const char* method, Access access);
-  // Traces `results` unless the call was cancelled, as an anonymous
-  // caller's (TraceCaller::kAnonymous, which the trace logger may sample)
-  // when the authorizer named the caller kAnonymousPrincipal.
+  // Traces `results`, as an anonymous caller's (TraceCaller::kAnonymous,
+  // which the trace logger may sample) when the authorizer named the caller
+  // kAnonymousPrincipal.
+  void TraceAll(const std::string& principal,
+                const std::vector<ScoreResult>& results, const char* method);
+  // TraceAll unless the call was cancelled (asked only when there is
+  // something to trace: on a sync call the question polls its queue).
   void TraceUnlessCancelled(const CallContext& call,
                             const std::string& principal,
                             const std::vector<ScoreResult>& results,
