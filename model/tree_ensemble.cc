@@ -410,10 +410,11 @@ void TreeEnsemble::AddLeafPath(int leaf,
     }
     for (int j = 0; j < d; ++j) {
       const PathElement& e = unique_path[j + 1];
-      shap_table_.push_back(UnwoundSum(unique_path.data(), d + 1, j + 1) *
-                            (e.one_fraction - e.zero_fraction) * value);
+      shap_table_.push_back(static_cast<float>(
+          UnwoundSum(unique_path.data(), d + 1, j + 1) *
+          (e.one_fraction - e.zero_fraction) * value));
     }
-    shap_table_.resize(shap_table_.size() + (shap_stride_ - d), 0.0);
+    shap_table_.resize(shap_table_.size() + (shap_stride_ - d), 0.0f);
   }
   path_features_.resize(path.features + shap_stride_, num_features_);
   path_feature_bits_.resize(path.features + shap_stride_, 0);
@@ -427,7 +428,7 @@ template <typename NodeT>
 struct ShapTablesT {
   const uint64_t* feature_bits;
   const int32_t* features;
-  const double* table;
+  const float* table;
   const NodeT* nodes;
   int32_t stride;
 };
@@ -448,7 +449,7 @@ double AccumulateLeaves(const Leaf* first, const Leaf* last, uint64_t goes_left,
       mask &= ~(static_cast<uint32_t>((off_path & feature_bits[j]) != 0) << j);
     }
     reached += off_path == 0 ? tables.nodes[leaf->node].value : 0.0f;
-    const double* row =
+    const float* row =
         tables.table + leaf->table + static_cast<size_t>(mask) * stride;
     const int32_t* features = tables.features + leaf->features;
     for (int32_t j = 0; j < stride; ++j)

@@ -122,7 +122,9 @@ TEST_F(TreeEnsembleTest, ContributionsMatchXGBoostTreeShap) {
               max_diff, max_sum_diff);
   EXPECT_TRUE(model->has_shap_tables());
   EXPECT_LT(max_diff, 1e-4);
-  EXPECT_LT(max_sum_diff, 1e-9);
+  // The tables hold float (as XGBoost does): each entry rounds by ~6e-8
+  // relative, so the sum misses the margin by ~4e-8 here.
+  EXPECT_LT(max_sum_diff, 1e-6);
   // The recursive reference algorithm agrees with XGBoost (and the tables).
   double recursive_diff = 0;
   for (int r = 0; r < x.rows; r += 7) {
