@@ -48,7 +48,11 @@
 # 2-5 ms concurrent mark on the same 2 cores; requests in flight then wait
 # for ghz, not for the server, and land in the measured tail (docs/SERVER.md,
 # "The load generator's garbage collector"). PCS_BENCH_GHZ_GOGC=100 runs ghz
-# with Go's default to compare. Run it under the CPU lock:
+# with Go's default to compare. ghz also runs with
+# --disable-template-functions --disable-template-data: the ids are plain
+# JSON, and without them ghz builds a Go template function map for every
+# request (about 60 us of ghz CPU a request in the burst, on the cores the
+# server uses). Run it under the CPU lock:
 #   flock /tmp/pcs-cpu.lock bench/user_path_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -111,7 +115,7 @@ EOF
   cpu0=$(cpu_ticks)
   { time env GOGC="$GHZ_GOGC" GOMEMLIMIT=2GiB GODEBUG=gctrace=1 \
     "$GHZ" --insecure --call pcs.v1.PatternConfidence.ScorePattern \
-    --data-file "$WORK/data.json" "${rate[@]}" -c "$c" -n "$count" \
+    --disable-template-functions --disable-template-data --data-file "$WORK/data.json" "${rate[@]}" -c "$c" -n "$count" \
     --format json 127.0.0.1:$GRPC_PORT > "$WORK/ghz.json" 2> "$WORK/ghz.err" || true; } 2> "$WORK/ghz.time"
   cpu1=$(cpu_ticks)
   local gcs; gcs=$(grep -c '^gc ' "$WORK/ghz.err" || true)
