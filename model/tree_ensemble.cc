@@ -410,9 +410,9 @@ void TreeEnsemble::AddLeafPath(int leaf,
     }
     for (int j = 0; j < d; ++j) {
       const PathElement& e = unique_path[j + 1];
-      shap_table_.push_back(static_cast<float>(
-          UnwoundSum(unique_path.data(), d + 1, j + 1) *
-          (e.one_fraction - e.zero_fraction) * value));
+      shap_table_.push_back(
+          static_cast<float>(UnwoundSum(unique_path.data(), d + 1, j + 1) *
+                             (e.one_fraction - e.zero_fraction) * value));
     }
     shap_table_.resize(shap_table_.size() + (shap_stride_ - d), 0.0f);
   }

@@ -142,8 +142,8 @@ class TreeEnsemble {
   std::vector<int32_t> path_features_;
   std::vector<uint64_t>
       path_feature_bits_;  // internal nodes splitting on that feature
-  std::vector<float> shap_table_;  // float, as XGBoost's: half the cache
-                                   // lines of double
+  // Float, as XGBoost's own: half the bytes of double (see Memory above).
+  std::vector<float> shap_table_;
   // Entries per leaf in path_features_/path_feature_bits_ and per table row:
   // max_depth_, leaves with fewer distinct features are padded (feature =
   // num_features_, the bias slot; bits 0; value 0) so inner loops have a
