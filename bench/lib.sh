@@ -72,7 +72,9 @@ psql_q() { as_pg "$PG_BIN/psql" -h "$WORK/pg/sock" -p "$PG_PORT" -U postgres -d 
 # autovacuum and a WAL checkpoint of the freshly loaded tables start a minute
 # or two later, i.e. in the middle of a benchmark run (autovacuum's
 # "VACUUM ANALYZE public.price_bars" was seen doing so, tripling PostgreSQL's
-# CPU in that run).
+# CPU in that run). Then `sync`: the load leaves a gigabyte or two of dirty
+# pages (1.7 GB after the 5,000-symbol seed), which the kernel writes back
+# about 30 s later, i.e. during the first server's warm-up and burst.
 seed_database() {
   local t
   "$BUILD/cli/pcs" migrate >/dev/null
@@ -82,6 +84,9 @@ seed_database() {
   [ -n "${2:-}" ] || echo "backfill: $(since "$t") s; $(psql_q 'SELECT count(*) FROM pattern_events') patterns, $(psql_q 'SELECT count(DISTINCT symbol) FROM price_bars') symbols"
   t=$(date +%s.%N); psql_q "VACUUM (ANALYZE)"; psql_q "CHECKPOINT"
   [ -n "${2:-}" ] || echo "vacuum (analyze) + checkpoint: $(since "$t") s"
+  local dirty; dirty=$(awk '/^nr_dirty /{print int($2 * 4 / 1024)}' /proc/vmstat)
+  t=$(date +%s.%N); sync
+  [ -n "${2:-}" ] || echo "sync: ${dirty} MB dirty, written in $(since "$t") s"
 }
 
 # server_start [pcs-server flags...]: the committed model pinned, ENABLE_
