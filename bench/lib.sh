@@ -73,7 +73,7 @@ psql_q() { as_pg "$PG_BIN/psql" -h "$WORK/pg/sock" -p "$PG_PORT" -U postgres -d 
 # or two later, i.e. in the middle of a benchmark run (autovacuum's
 # "VACUUM ANALYZE public.price_bars" was seen doing so, tripling PostgreSQL's
 # CPU in that run). Then `sync`: the load leaves a gigabyte or two of dirty
-# pages (1.7 GB after the 5,000-symbol seed), which the kernel writes back
+# pages (1.1-1.7 GB after the 5,000-symbol seed), which the kernel writes back
 # about 30 s later, i.e. during the first server's warm-up and burst.
 seed_database() {
   local t
